@@ -1,0 +1,11 @@
+//! ESC/POS receipt printer: command generation (via the `escpos` crate), real-time status, the
+//! printer task, and a simulator that decodes ESC/POS back into lines, QR payloads and cuts.
+
+pub mod commands;
+pub mod printer;
+pub mod sim;
+pub mod status;
+
+pub use commands::{Align, Block, Document, PaperWidth};
+pub use printer::{PrintError, PrinterConfig, PrinterEvent, PrinterHandle};
+pub use status::RealTimeStatus;

@@ -1,0 +1,266 @@
+//! The printer task: owns the port, polls real-time status when idle and before every job, and never
+//! starts a job on a printer that is out of paper or open.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+use super::status::{is_status_byte, request, RealTimeStatus};
+use crate::device::{DeviceState, DeviceStatus, PaperLevel};
+use crate::port;
+
+#[derive(Debug, Clone)]
+pub struct PrinterConfig {
+    pub path: PathBuf,
+    pub baud: u32,
+    /// How often status is polled while idle.
+    pub status_interval: Duration,
+    /// How long a status reply may take.
+    pub reply_timeout: Duration,
+}
+
+impl PrinterConfig {
+    pub fn new(path: impl Into<PathBuf>, baud: u32) -> PrinterConfig {
+        PrinterConfig {
+            path: path.into(),
+            baud,
+            status_interval: Duration::from_secs(2),
+            reply_timeout: Duration::from_millis(500),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrintError {
+    #[error("printer not ready: {0}")]
+    NotReady(String),
+    #[error("printer offline: {0}")]
+    Offline(String),
+    #[error("job failed midway: {0}")]
+    FailedMidJob(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum PrinterEvent {
+    Status(DeviceStatus),
+    /// A job finished; `lines` counts printed text lines (for paper-use counters).
+    Printed {
+        bytes: usize,
+    },
+}
+
+struct Job {
+    bytes: Vec<u8>,
+    reply: oneshot::Sender<Result<(), PrintError>>,
+}
+
+/// Cheap to clone; each clone talks to the same printer task.
+#[derive(Clone)]
+pub struct PrinterHandle {
+    tx: mpsc::Sender<Job>,
+}
+
+impl PrinterHandle {
+    /// Prints one job (the bytes of [`super::commands::encode`]); returns once the printer has taken
+    /// it and reported a sane status afterwards.
+    pub async fn print(&self, bytes: Vec<u8>) -> Result<(), PrintError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job { bytes, reply })
+            .await
+            .map_err(|_| PrintError::Offline("printer task stopped".into()))?;
+        rx.await
+            .map_err(|_| PrintError::Offline("printer task stopped".into()))?
+    }
+}
+
+/// Starts the printer task; it runs until every handle is dropped.
+pub fn spawn(config: PrinterConfig, events: mpsc::Sender<PrinterEvent>) -> PrinterHandle {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(run(config, rx, events));
+    PrinterHandle { tx }
+}
+
+#[derive(Debug)]
+pub enum QueryError {
+    NoAnswer,
+    Io(String),
+}
+
+/// Asks DLE EOT 1, 2 and 4.
+pub async fn query_status<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut S,
+    timeout: Duration,
+) -> Result<RealTimeStatus, QueryError> {
+    drain(io).await;
+    let mut answers = [0u8; 3];
+    for (slot, n) in answers.iter_mut().zip([1u8, 2, 4]) {
+        io.write_all(&request(n))
+            .await
+            .map_err(|e| QueryError::Io(e.to_string()))?;
+        *slot = read_status_byte(io, timeout).await?;
+    }
+    Ok(RealTimeStatus {
+        printer: answers[0],
+        offline_cause: answers[1],
+        paper: answers[2],
+    })
+}
+
+async fn read_status_byte<S: AsyncRead + Unpin>(
+    io: &mut S,
+    timeout: Duration,
+) -> Result<u8, QueryError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut b = [0u8; 1];
+    loop {
+        match tokio::time::timeout_at(deadline, io.read(&mut b)).await {
+            Err(_) => return Err(QueryError::NoAnswer),
+            Ok(Ok(0)) => return Err(QueryError::Io("port closed".into())),
+            Ok(Ok(_)) if is_status_byte(b[0]) => return Ok(b[0]),
+            Ok(Ok(_)) => continue, // not a status byte: noise, skip it
+            Ok(Err(e)) => return Err(QueryError::Io(e.to_string())),
+        }
+    }
+}
+
+async fn drain<S: AsyncRead + Unpin>(io: &mut S) {
+    let mut buf = [0u8; 64];
+    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(1), io.read(&mut buf)).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+struct Reporter {
+    tx: mpsc::Sender<PrinterEvent>,
+    last: Option<DeviceStatus>,
+}
+
+impl Reporter {
+    async fn status(&mut self, s: DeviceStatus) {
+        if self.last.as_ref() != Some(&s) {
+            tracing::info!(device = "printer", state = ?s.state, paper = ?s.paper, cover_open = s.cover_open, "status");
+            self.last = Some(s.clone());
+            let _ = self.tx.send(PrinterEvent::Status(s)).await;
+        }
+    }
+}
+
+fn offline(detail: impl Into<String>) -> DeviceStatus {
+    DeviceStatus {
+        paper: Some(PaperLevel::Unknown),
+        ..DeviceStatus::with_detail(DeviceState::Offline, detail)
+    }
+}
+
+async fn run(
+    config: PrinterConfig,
+    mut jobs: mpsc::Receiver<Job>,
+    events: mpsc::Sender<PrinterEvent>,
+) {
+    let mut rep = Reporter {
+        tx: events,
+        last: None,
+    };
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        let mut io = match port::open(&config.path, config.baud) {
+            Ok(io) => io,
+            Err(e) => {
+                let mut s = offline(e.to_string());
+                s.state = e.device_state();
+                rep.status(s).await;
+                let sleep = tokio::time::sleep(backoff);
+                tokio::pin!(sleep);
+                loop {
+                    tokio::select! {
+                        _ = &mut sleep => break,
+                        job = jobs.recv() => match job {
+                            None => return,
+                            Some(job) => { let _ = job.reply.send(Err(PrintError::Offline(e.to_string()))); }
+                        },
+                    }
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(3));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(200);
+        let mut ticker = tokio::time::interval(config.status_interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let why = loop {
+            tokio::select! {
+                _ = ticker.tick() => match query_status(&mut io, config.reply_timeout).await {
+                    Ok(st) => rep.status(st.to_device_status()).await,
+                    Err(QueryError::NoAnswer) => rep.status(offline("printer does not answer")).await,
+                    Err(QueryError::Io(e)) => break e,
+                },
+                job = jobs.recv() => {
+                    let Some(job) = job else { return };
+                    let len = job.bytes.len();
+                    let (result, status, lost) = print_job(&mut io, &config, job.bytes).await;
+                    if let Some(s) = status { rep.status(s).await; }
+                    if result.is_ok() { let _ = rep.tx.send(PrinterEvent::Printed { bytes: len }).await; }
+                    let _ = job.reply.send(result);
+                    if let Some(e) = lost { break e; }
+                }
+            }
+        };
+        rep.status(offline(why)).await;
+    }
+}
+
+/// (result, status seen, link lost reason)
+async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut S,
+    config: &PrinterConfig,
+    bytes: Vec<u8>,
+) -> (Result<(), PrintError>, Option<DeviceStatus>, Option<String>) {
+    let before = match query_status(io, config.reply_timeout).await {
+        Ok(st) => st.to_device_status(),
+        Err(QueryError::NoAnswer) => {
+            let s = offline("printer does not answer");
+            return (
+                Err(PrintError::Offline("no status reply".into())),
+                Some(s),
+                None,
+            );
+        }
+        Err(QueryError::Io(e)) => return (Err(PrintError::Offline(e.clone())), None, Some(e)),
+    };
+    if !before.is_ready() {
+        let why = before.detail.clone().unwrap_or_else(|| "not ready".into());
+        return (Err(PrintError::NotReady(why)), Some(before), None);
+    }
+    if let Err(e) = async {
+        io.write_all(&bytes).await?;
+        io.flush().await
+    }
+    .await
+    {
+        let e = e.to_string();
+        return (Err(PrintError::FailedMidJob(e.clone())), None, Some(e));
+    }
+    // The job is only done if the printer is still fine after it: paper may run out midway.
+    match query_status(io, config.reply_timeout).await {
+        Ok(st) => {
+            let after = st.to_device_status();
+            if after.is_ready() {
+                (Ok(()), Some(after), None)
+            } else {
+                let why = after.detail.clone().unwrap_or_else(|| "not ready".into());
+                (Err(PrintError::FailedMidJob(why)), Some(after), None)
+            }
+        }
+        Err(QueryError::NoAnswer) => (
+            Err(PrintError::FailedMidJob("no status after the job".into())),
+            Some(offline("printer does not answer")),
+            None,
+        ),
+        Err(QueryError::Io(e)) => (Err(PrintError::FailedMidJob(e.clone())), None, Some(e)),
+    }
+}

@@ -1,0 +1,449 @@
+//! The terminal's TOML configuration: its schema, defaults and validation.
+//!
+//! A broken file never half-starts the terminal: [`Config::load`] returns one error naming the key,
+//! the value found and what is expected, and the binary exits with status 2.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub const DEFAULT_PATH: &str = "/etc/onetrip/onetrip.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub terminal: Terminal,
+    pub data: Data,
+    pub devices: Devices,
+    pub upstream: Upstream,
+    #[serde(default)]
+    pub ui: Ui,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terminal {
+    /// Stable id of this terminal, sent upstream and printed in submission numbers.
+    pub id: String,
+    /// Name of the service hall, shown on the attract screen and printed on receipts.
+    pub hall: String,
+    /// English name of the hall (for English sessions); the Chinese name is used when absent.
+    #[serde(default)]
+    pub hall_en: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    /// Where the SQLite store lives; must be on persistent storage.
+    pub dir: PathBuf,
+    /// Undeliverable submissions keep their personal data at most this long.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+fn default_retention_days() -> u32 {
+    30
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Devices {
+    pub id_card: SerialDevice,
+    pub printer: PrinterDevice,
+    #[serde(default)]
+    pub scanner: Option<SerialDevice>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialDevice {
+    pub path: PathBuf,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// A required device that is not ready takes the terminal out of service.
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterDevice {
+    pub path: PathBuf,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// 80 or 58.
+    #[serde(default = "default_paper_width")]
+    pub paper_width_mm: u32,
+}
+
+fn default_baud() -> u32 {
+    115_200
+}
+fn yes() -> bool {
+    true
+}
+fn default_paper_width() -> u32 {
+    80
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// `https://…` in production; `http://127.0.0.1:…` only for the local reference upstream.
+    pub base_url: String,
+    /// Per-terminal bearer token.
+    pub token: String,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+    /// Printed as a QR code on the receipt; `{number}` is replaced by the submission number.
+    pub tracking_url: String,
+}
+
+fn default_connect_timeout() -> u64 {
+    5
+}
+fn default_request_timeout() -> u64 {
+    15
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Orientation {
+    Landscape,
+    Portrait,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ui {
+    #[serde(default = "default_language")]
+    pub language: Language,
+    /// Seconds without a touch before the "are you still there?" countdown.
+    #[serde(default = "default_inactivity")]
+    pub inactivity_timeout_secs: u32,
+    #[serde(default = "default_orientation")]
+    pub orientation: Orientation,
+    #[serde(default = "yes")]
+    pub fullscreen: bool,
+}
+
+fn default_language() -> Language {
+    Language::Zh
+}
+fn default_inactivity() -> u32 {
+    60
+}
+fn default_orientation() -> Orientation {
+    Orientation::Landscape
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            language: default_language(),
+            inactivity_timeout_secs: default_inactivity(),
+            orientation: default_orientation(),
+            fullscreen: true,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ConfigError {
+    NotFound(PathBuf),
+    Unreadable(PathBuf, std::io::Error),
+    Syntax {
+        path: PathBuf,
+        message: String,
+    },
+    Invalid {
+        path: PathBuf,
+        key: String,
+        value: String,
+        expected: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NotFound(p) => write!(
+                f,
+                "no configuration at {}.\n  Copy assets/onetrip.example.toml there (or pass --config PATH),\n  or try the terminal with simulated devices: onetrip demo",
+                p.display()
+            ),
+            ConfigError::Unreadable(p, e) => {
+                write!(f, "cannot read configuration {}: {e}", p.display())
+            }
+            ConfigError::Syntax { path, message } => {
+                write!(f, "configuration {} is not valid TOML: {message}", path.display())
+            }
+            ConfigError::Invalid {
+                path,
+                key,
+                value,
+                expected,
+            } => write!(
+                f,
+                "configuration {}: key `{key}` has value {value}; expected {expected}",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::NotFound(path.to_path_buf()))
+            }
+            Err(e) => return Err(ConfigError::Unreadable(path.to_path_buf(), e)),
+        };
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let value: toml::Value = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string().trim().replace('\n', " "),
+        })?;
+        let config: Config = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let inner = inner.lines().next().unwrap_or_default().to_string();
+            let (key, value_text, expected) = describe(&value, &key, &inner);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key,
+                value: value_text,
+                expected,
+            }
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let bad = |key: &str, value: String, expected: &str| {
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: key.to_string(),
+                value,
+                expected: expected.to_string(),
+            })
+        };
+        const BAUDS: [u32; 8] = [2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400];
+        let t = &self.terminal;
+        if t.id.is_empty()
+            || t.id.len() > 32
+            || !t
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return bad(
+                "terminal.id",
+                format!("{:?}", t.id),
+                "1 to 32 letters, digits, '-' or '_'",
+            );
+        }
+        if t.hall.trim().is_empty() {
+            return bad("terminal.hall", "\"\"".into(), "the service hall's name");
+        }
+        for (key, baud) in [
+            ("devices.id_card.baud", Some(self.devices.id_card.baud)),
+            ("devices.printer.baud", Some(self.devices.printer.baud)),
+            (
+                "devices.scanner.baud",
+                self.devices.scanner.as_ref().map(|s| s.baud),
+            ),
+        ] {
+            if let Some(b) = baud {
+                if !BAUDS.contains(&b) {
+                    return bad(key, b.to_string(), "a standard baud rate (9600, 115200, …)");
+                }
+            }
+        }
+        if !matches!(self.devices.printer.paper_width_mm, 58 | 80) {
+            return bad(
+                "devices.printer.paper_width_mm",
+                self.devices.printer.paper_width_mm.to_string(),
+                "58 or 80",
+            );
+        }
+        let u = &self.upstream;
+        if !(u.base_url.starts_with("https://") || u.base_url.starts_with("http://")) {
+            return bad(
+                "upstream.base_url",
+                format!("{:?}", u.base_url),
+                "a URL starting with https://",
+            );
+        }
+        if u.token.trim().is_empty() {
+            return bad(
+                "upstream.token",
+                "\"\"".into(),
+                "this terminal's bearer token",
+            );
+        }
+        if !u.tracking_url.contains("{number}") {
+            return bad(
+                "upstream.tracking_url",
+                format!("{:?}", u.tracking_url),
+                "a URL containing {number}",
+            );
+        }
+        if u.connect_timeout_secs == 0 || u.connect_timeout_secs > 120 {
+            return bad(
+                "upstream.connect_timeout_secs",
+                u.connect_timeout_secs.to_string(),
+                "1 to 120 seconds",
+            );
+        }
+        if u.request_timeout_secs == 0 || u.request_timeout_secs > 600 {
+            return bad(
+                "upstream.request_timeout_secs",
+                u.request_timeout_secs.to_string(),
+                "1 to 600 seconds",
+            );
+        }
+        if !(15..=600).contains(&self.ui.inactivity_timeout_secs) {
+            return bad(
+                "ui.inactivity_timeout_secs",
+                self.ui.inactivity_timeout_secs.to_string(),
+                "15 to 600 seconds",
+            );
+        }
+        if self.data.retention_days == 0 {
+            return bad("data.retention_days", "0".into(), "at least 1 day");
+        }
+        Ok(())
+    }
+
+    pub fn paper_width(&self) -> onetrip_drivers::printer::PaperWidth {
+        onetrip_drivers::printer::PaperWidth::from_mm(self.devices.printer.paper_width_mm)
+            .unwrap_or(onetrip_drivers::printer::PaperWidth::Mm80)
+    }
+}
+
+/// Turns a serde error at `key` into (key, value found, what is expected).
+fn describe(root: &toml::Value, key: &str, message: &str) -> (String, String, String) {
+    // "missing field `x`": the key is the parent path plus x.
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let full = if key.is_empty() || key == "." {
+            field.to_string()
+        } else {
+            format!("{key}.{field}")
+        };
+        return (full, "(missing)".into(), "this key to be set".into());
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        // The path already ends at the unknown key.
+        let full = if key.is_empty() || key == "." {
+            field.to_string()
+        } else {
+            key.to_string()
+        };
+        let expected = message
+            .split_once("expected ")
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_else(|| "a known key".into());
+        return (full, "(unknown key)".into(), expected);
+    }
+    let mut value = root;
+    for part in key.split('.') {
+        match value.get(part) {
+            Some(v) => value = v,
+            None => break,
+        }
+    }
+    let expected = message
+        .split_once("expected ")
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_else(|| message.to_string());
+    (key.to_string(), value.to_string(), expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const EXAMPLE: &str = include_str!("../assets/onetrip.example.toml");
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let c = parse(EXAMPLE).unwrap();
+        assert_eq!(c.devices.id_card.baud, 115_200);
+        assert!(c.devices.printer.required);
+        assert_eq!(c.ui.language, Language::Zh);
+    }
+
+    #[test]
+    fn wrong_type_names_key_value_and_expectation() {
+        let text = EXAMPLE.replace("baud = 115200", "baud = \"fast\"");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("`devices.id_card.baud`"), "{e}");
+        assert!(e.contains("\"fast\""), "{e}");
+        assert!(e.contains("u32"), "{e}");
+    }
+
+    #[test]
+    fn missing_key_is_named_in_full() {
+        let text = EXAMPLE.replace("hall = ", "# hall = ");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("`terminal.hall`"), "{e}");
+        assert!(e.contains("missing"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let text = EXAMPLE.replace("[ui]", "[ui]\ncolour = \"red\"");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("`ui.colour`"), "{e}");
+    }
+
+    #[test]
+    fn semantic_checks() {
+        let e = parse(&EXAMPLE.replace("paper_width_mm = 80", "paper_width_mm = 76"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("devices.printer.paper_width_mm") && e.contains("58 or 80"),
+            "{e}"
+        );
+        let e = parse(&EXAMPLE.replace("{number}", "x"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("upstream.tracking_url"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_is_reported() {
+        let e = parse("[terminal\nid=").unwrap_err();
+        assert!(matches!(e, ConfigError::Syntax { .. }));
+    }
+}

@@ -1,0 +1,238 @@
+//! `onetrip demo`: the kiosk with simulated devices on pseudo-terminals, a temporary store and the
+//! reference upstream on loopback, plus a device panel window that plays the hardware.
+
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
+use onetrip_drivers::printer::sim::{Printed, PrinterSim, SimPaper};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use crate::config::Config;
+use crate::reference_upstream::{spawn_local, Faults};
+use crate::shell::{self, RuntimeOptions};
+use crate::ui::DevicePanel;
+
+pub const DEMO_TOKEN: &str = "demo-token";
+
+/// Simulated hardware and a local upstream, all inside one temporary directory.
+pub struct Bench {
+    pub dir: tempfile::TempDir,
+    pub reader: IdCardSim,
+    pub printer: PrinterSim,
+    pub upstream: std::net::SocketAddr,
+    pub config: Config,
+}
+
+/// The demo's configuration: the shipped example with its paths pointed at the bench.
+pub fn bench_config(dir: &Path, upstream: std::net::SocketAddr) -> anyhow::Result<Config> {
+    let text = format!(
+        r#"
+[terminal]
+id = "DEMO-0001"
+hall = "西湖区公安分局 文新派出所 服务大厅（演示）"
+hall_en = "Wenxin Police Station Service Hall (demo)"
+
+[data]
+dir = "{data}"
+
+[devices.id_card]
+path = "{dev}/id-card"
+
+[devices.printer]
+path = "{dev}/printer"
+paper_width_mm = 80
+
+[upstream]
+base_url = "http://{upstream}"
+token = "{DEMO_TOKEN}"
+request_timeout_secs = 5
+tracking_url = "https://track.example.invalid/s/{{number}}"
+
+[ui]
+fullscreen = false
+"#,
+        data = dir.join("data").display(),
+        dev = dir.join("dev").display(),
+    );
+    let path = dir.join("onetrip.toml");
+    std::fs::write(&path, &text)?;
+    Ok(Config::parse(&text, &path)?)
+}
+
+impl Bench {
+    /// Starts the simulators and the upstream. Must run inside a tokio runtime context.
+    pub async fn start() -> anyhow::Result<Bench> {
+        let dir = tempfile::Builder::new().prefix("onetrip-demo-").tempdir()?;
+        std::fs::create_dir_all(dir.path().join("dev"))?;
+        let reader = IdCardSim::start(&dir.path().join("dev/id-card"), SimCard::sample_deck())
+            .context("ID card simulator")?;
+        let printer =
+            PrinterSim::start(&dir.path().join("dev/printer")).context("printer simulator")?;
+        let (upstream, _task) = spawn_local(
+            &dir.path().join("upstream.sqlite3"),
+            DEMO_TOKEN,
+            Faults::default(),
+        )
+        .await
+        .context("reference upstream")?;
+        let config = bench_config(dir.path(), upstream)?;
+        Ok(Bench {
+            dir,
+            reader,
+            printer,
+            upstream,
+            config,
+        })
+    }
+
+    /// Submissions the upstream has received.
+    pub fn upstream_count(&self) -> usize {
+        rusqlite::Connection::open(self.dir.path().join("upstream.sqlite3"))
+            .ok()
+            .and_then(|db| crate::reference_upstream::received(&db).ok())
+            .map(|r| r.len())
+            .unwrap_or(0)
+    }
+}
+
+/// The lines of the last receipt on the simulated paper.
+pub fn last_receipt(printed: &[Printed]) -> Vec<String> {
+    let end = printed
+        .iter()
+        .rposition(|p| matches!(p, Printed::Cut { .. }))
+        .unwrap_or(printed.len());
+    let start = printed[..end]
+        .iter()
+        .rposition(|p| matches!(p, Printed::Cut { .. }))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    printed[start..end]
+        .iter()
+        .map(|p| match p {
+            Printed::Line { text, .. } => text.clone(),
+            Printed::Qr(data) => format!("[二维码 QR] {data}"),
+            Printed::Cut { .. } => "✂".into(),
+        })
+        .collect()
+}
+
+pub fn run(fullscreen: bool) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("onetrip-io")
+        .enable_all()
+        .build()?;
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start())?;
+    println!(
+        "OneTrip demo: data and simulated devices in {}",
+        bench.dir.path().display()
+    );
+    println!("reference upstream on http://{}", bench.upstream);
+    let start = Instant::now();
+    let clock: shell::kiosk::Clock = Rc::new(move || start + start.elapsed());
+    let launched = shell::launch(
+        RuntimeOptions::new(bench.config.clone()),
+        rt.handle(),
+        clock,
+        true,
+    )?;
+    let _timer = shell::Kiosk::start_timer(&launched.kiosk);
+    if fullscreen {
+        launched.ui.window().set_fullscreen(true);
+    }
+
+    let panel = DevicePanel::new()?;
+    let labels: Vec<SharedString> = bench
+        .reader
+        .deck_labels()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    panel.set_cards(ModelRc::new(VecModel::from(labels)));
+    {
+        let reader = bench.reader.clone();
+        panel.on_tap(move |i| reader.tap(i as usize));
+        let reader = bench.reader.clone();
+        panel.on_remove_card(move || reader.remove());
+        let printer = bench.printer.clone();
+        panel.on_set_paper(move |p| {
+            printer.set_paper(match p.as_str() {
+                "low" => SimPaper::Low,
+                "out" => SimPaper::Out,
+                "cover" => SimPaper::CoverOpen,
+                _ => SimPaper::Full,
+            })
+        });
+        let reader = bench.reader.clone();
+        let printer = bench.printer.clone();
+        let weak = panel.as_weak();
+        let printer_plugged = Rc::new(std::cell::Cell::new(true));
+        panel.on_toggle_plug(move |which| {
+            let result = match which.as_str() {
+                "id_card" if reader.is_plugged() => {
+                    reader.unplug();
+                    Ok(())
+                }
+                "id_card" => reader.replug(),
+                _ if printer_plugged.get() => {
+                    printer.unplug();
+                    printer_plugged.set(false);
+                    Ok(())
+                }
+                _ => {
+                    printer_plugged.set(true);
+                    printer.replug()
+                }
+            };
+            if let Err(e) = result {
+                eprintln!("replug failed: {e}");
+            }
+            if let Some(p) = weak.upgrade() {
+                p.set_reader_plugged(reader.is_plugged());
+                p.set_printer_plugged(printer_plugged.get());
+            }
+        });
+    }
+    let refresh = slint::Timer::default();
+    {
+        let weak = panel.as_weak();
+        let reader = bench.reader.clone();
+        let printer = bench.printer.clone();
+        let store_path = bench.config.data.dir.join(crate::store::DB_FILE);
+        let upstream_db = bench.dir.path().join("upstream.sqlite3");
+        refresh.start(slint::TimerMode::Repeated, Duration::from_millis(400), move || {
+            let Some(p) = weak.upgrade() else { return };
+            p.set_card_on_reader(reader.card_on_reader().map(|i| i as i32).unwrap_or(-1));
+            p.set_paper(
+                match printer.paper() {
+                    SimPaper::Low => "low",
+                    SimPaper::Out => "out",
+                    SimPaper::CoverOpen => "cover",
+                    _ => "full",
+                }
+                .into(),
+            );
+            let lines: Vec<SharedString> = last_receipt(&printer.printed()).into_iter().map(Into::into).collect();
+            p.set_receipt_lines(ModelRc::new(VecModel::from(lines)));
+            let pending = rusqlite::Connection::open(&store_path)
+                .and_then(|c| c.query_row("SELECT COUNT(*) FROM submissions WHERE state = 'pending'", [], |r| r.get::<_, i64>(0)))
+                .unwrap_or(0);
+            let received = rusqlite::Connection::open(&upstream_db)
+                .ok()
+                .and_then(|db| crate::reference_upstream::received(&db).ok())
+                .map(|r| r.len())
+                .unwrap_or(0);
+            p.set_status_line(format!("本机待发送 {pending} 件 · 上游已接收 {received} 件 (pending here / received upstream)").into());
+        });
+    }
+    launched.ui.show()?;
+    panel.show()?;
+    slint::run_event_loop()?;
+    drop(refresh);
+    drop(launched);
+    Ok(())
+}

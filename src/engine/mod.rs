@@ -1,0 +1,12 @@
+//! The session engine: a pure state machine. No I/O, no clock, no threads.
+//!
+//! The shell feeds it events with the current time (`handle(event, now)`), drains what it wants done
+//! (`poll_effect()`), renders `view()` and wakes it at `next_deadline()`. Everything a citizen can do
+//! is therefore testable in microseconds and replayable from the audit log.
+
+mod session;
+
+pub use session::{
+    Action, AuditEvent, Availability, DoneOutcome, Effect, Engine, EngineConfig, Event,
+    NewSubmission, ReceiptRequest, Screen, StoredSubmission, View,
+};

@@ -1,0 +1,779 @@
+//! The citizen session of the walking skeleton:
+//! `Attract → ReadingCard → ChooseItem → Confirm → Submitting → Printing → Done → Attract`,
+//! with `OutOfService` in place of `Attract` while a required device is not ready, and an inactivity
+//! countdown on every step a citizen can walk away from.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use onetrip_drivers::id_card::Identity;
+
+use crate::catalog::Item;
+use crate::mask;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    OutOfService,
+    Attract,
+    ReadingCard,
+    ChooseItem,
+    Confirm,
+    Submitting,
+    Printing,
+    Done,
+}
+
+impl Screen {
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::OutOfService => "out_of_service",
+            Screen::Attract => "attract",
+            Screen::ReadingCard => "reading_card",
+            Screen::ChooseItem => "choose_item",
+            Screen::Confirm => "confirm",
+            Screen::Submitting => "submitting",
+            Screen::Printing => "printing",
+            Screen::Done => "done",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    /// Plain words for the screen and for staff.
+    OutOfService(String),
+}
+
+/// What the citizen touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    SelectItem(String),
+    Confirm,
+    Back,
+    Home,
+    /// "Continue" on the inactivity countdown.
+    StillHere,
+    Finish,
+    ToggleLanguage,
+    ToggleElderly,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Time passed (the shell calls this at `next_deadline()` and on a coarse timer).
+    Tick,
+    Touch(Action),
+    CardDetected,
+    CardPresented(Box<Identity>),
+    CardRemoved,
+    CardReadFailed(String),
+    Availability(Availability),
+    /// The store committed the submission (or could not).
+    Stored(Result<StoredSubmission, String>),
+    /// The printer took the receipt (or could not).
+    Printed(Result<(), String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSubmission {
+    pub id: String,
+    pub number: String,
+}
+
+/// A submission to commit: carries personal data, so it has no `Debug` that prints it.
+#[derive(Clone)]
+pub struct NewSubmission {
+    pub item_code: String,
+    pub identity: Identity,
+    pub english: bool,
+}
+
+impl std::fmt::Debug for NewSubmission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSubmission")
+            .field("item_code", &self.item_code)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the receipt needs; masked already, so it may be kept for staff reprints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRequest {
+    pub submission: StoredSubmission,
+    pub item_code: String,
+    pub item_name: String,
+    pub next_steps: Vec<String>,
+    pub name_masked: String,
+    pub id_masked: String,
+    pub english: bool,
+}
+
+/// Session events for the audit log: never personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditEvent {
+    SessionStarted {
+        card_type: String,
+    },
+    ItemChosen {
+        item_code: String,
+    },
+    Submitted {
+        submission_id: String,
+    },
+    ReceiptPrinted {
+        submission_id: String,
+    },
+    ReceiptFailed {
+        submission_id: String,
+        reason: String,
+    },
+    SessionEnded {
+        reason: &'static str,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Submit(NewSubmission),
+    Print(ReceiptRequest),
+    Audit(AuditEvent),
+    /// Drop every UI model that held personal data.
+    WipeSession,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DoneOutcome {
+    Printed,
+    /// The submission is safe; the receipt did not print.
+    PrintFailed,
+    /// Nothing was submitted.
+    NotSaved,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct EngineConfig {
+    pub inactivity: Duration,
+    /// Length of the visible countdown after `inactivity`.
+    pub countdown: Duration,
+    /// How long the Done screen stays.
+    pub done_linger: Duration,
+    /// A card that is detected but never read returns to Attract after this.
+    pub read_timeout: Duration,
+    /// No session lasts longer than this, whatever the citizen does.
+    pub max_session: Duration,
+    pub english_default: bool,
+}
+
+impl EngineConfig {
+    pub fn new(inactivity: Duration) -> EngineConfig {
+        EngineConfig {
+            inactivity,
+            countdown: Duration::from_secs(15),
+            done_linger: Duration::from_secs(20),
+            read_timeout: Duration::from_secs(10),
+            max_session: Duration::from_secs(15 * 60),
+            english_default: false,
+        }
+    }
+}
+
+/// Everything the UI shows, derived from the engine state. Masked fields only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub screen: Screen,
+    pub english: bool,
+    pub elderly: bool,
+    pub name_masked: String,
+    pub id_masked: String,
+    pub items: Vec<(String, String)>,
+    pub selected_item: String,
+    pub submission_number: String,
+    pub outcome: Option<DoneOutcome>,
+    /// A notice on the attract screen (a failed read) or the out-of-service reason.
+    pub notice: String,
+    /// Seconds left on the inactivity countdown, when it is showing.
+    pub countdown: Option<u32>,
+}
+
+struct Session {
+    identity: Identity,
+    started: Instant,
+    item: Option<usize>,
+    submission: Option<StoredSubmission>,
+    outcome: Option<DoneOutcome>,
+}
+
+pub struct Engine {
+    config: EngineConfig,
+    items: Vec<Item>,
+    screen: Screen,
+    availability: Availability,
+    english: bool,
+    elderly: bool,
+    session: Option<Session>,
+    notice: String,
+    /// When the current screen last saw a touch or an event that restarts its clock.
+    since: Instant,
+    countdown_from: Option<Instant>,
+    now: Instant,
+    effects: VecDeque<Effect>,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, items: Vec<Item>, now: Instant) -> Engine {
+        Engine {
+            config,
+            items,
+            screen: Screen::OutOfService,
+            availability: Availability::OutOfService("正在启动设备…".into()),
+            english: config.english_default,
+            elderly: false,
+            session: None,
+            notice: String::new(),
+            since: now,
+            countdown_from: None,
+            now,
+            effects: VecDeque::new(),
+        }
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.effects.pop_front()
+    }
+
+    /// Elderly mode doubles every timeout.
+    fn scaled(&self, d: Duration) -> Duration {
+        if self.elderly {
+            d * 2
+        } else {
+            d
+        }
+    }
+
+    /// Screens a citizen can walk away from.
+    fn idle_screen(&self) -> bool {
+        matches!(self.screen, Screen::ChooseItem | Screen::Confirm)
+    }
+
+    /// When the engine next wants a `Tick`.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let mut deadlines = Vec::new();
+        if let Some(s) = &self.session {
+            deadlines.push(s.started + self.config.max_session);
+        }
+        match self.screen {
+            _ if self.idle_screen() => match self.countdown_from {
+                None => deadlines.push(self.since + self.scaled(self.config.inactivity)),
+                // Once a second, so the visible countdown moves.
+                Some(from) => {
+                    let elapsed = self.now.saturating_duration_since(from);
+                    let next = Duration::from_secs(elapsed.as_secs() + 1);
+                    deadlines.push(from + next.min(self.scaled(self.config.countdown)));
+                }
+            },
+            Screen::ReadingCard => deadlines.push(self.since + self.config.read_timeout),
+            Screen::Done => deadlines.push(self.since + self.scaled(self.config.done_linger)),
+            _ => {}
+        }
+        deadlines.into_iter().min()
+    }
+
+    pub fn handle(&mut self, event: Event, now: Instant) {
+        self.now = now;
+        match event {
+            Event::Tick => self.tick(),
+            Event::Availability(a) => {
+                self.availability = a;
+                if matches!(self.screen, Screen::Attract | Screen::OutOfService) {
+                    self.show_idle();
+                }
+            }
+            Event::CardDetected => {
+                if self.screen == Screen::Attract {
+                    self.notice.clear();
+                    self.go(Screen::ReadingCard);
+                }
+            }
+            Event::CardPresented(identity) => {
+                if matches!(self.screen, Screen::Attract | Screen::ReadingCard) {
+                    self.start_session(*identity);
+                }
+            }
+            Event::CardRemoved => {}
+            Event::CardReadFailed(reason) => {
+                if matches!(self.screen, Screen::Attract | Screen::ReadingCard) {
+                    tracing::debug!(%reason, "card read failed");
+                    self.notice = if self.english {
+                        "The card could not be read. Please place it flat on the reader again."
+                            .into()
+                    } else {
+                        "未能读取身份证，请将身份证平放在读卡区后重试".into()
+                    };
+                    self.show_idle();
+                }
+            }
+            Event::Touch(action) => self.touch(action),
+            Event::Stored(result) => self.stored(result),
+            Event::Printed(result) => self.printed(result),
+        }
+    }
+
+    fn go(&mut self, screen: Screen) {
+        self.screen = screen;
+        self.since = self.now;
+        self.countdown_from = None;
+    }
+
+    fn show_idle(&mut self) {
+        match &self.availability {
+            Availability::Available => self.go(Screen::Attract),
+            Availability::OutOfService(_) => self.go(Screen::OutOfService),
+        }
+    }
+
+    fn start_session(&mut self, identity: Identity) {
+        if identity.card_type.is_foreign() {
+            self.english = true;
+        }
+        self.effects
+            .push_back(Effect::Audit(AuditEvent::SessionStarted {
+                card_type: format!("{:?}", identity.card_type),
+            }));
+        self.session = Some(Session {
+            identity,
+            started: self.now,
+            item: None,
+            submission: None,
+            outcome: None,
+        });
+        self.go(Screen::ChooseItem);
+    }
+
+    fn end_session(&mut self, reason: &'static str) {
+        if self.session.take().is_some() {
+            self.effects
+                .push_back(Effect::Audit(AuditEvent::SessionEnded { reason }));
+            self.effects.push_back(Effect::WipeSession);
+        }
+        self.english = self.config.english_default;
+        self.elderly = false;
+        self.show_idle();
+    }
+
+    fn tick(&mut self) {
+        if let Some(s) = &self.session {
+            let busy = matches!(self.screen, Screen::Submitting | Screen::Printing);
+            if !busy && self.now >= s.started + self.config.max_session {
+                self.end_session("max_session");
+                return;
+            }
+        }
+        match self.screen {
+            _ if self.idle_screen() => {
+                let idle_for = self.scaled(self.config.inactivity);
+                match self.countdown_from {
+                    None if self.now >= self.since + idle_for => {
+                        self.countdown_from = Some(self.now)
+                    }
+                    Some(from) if self.now >= from + self.scaled(self.config.countdown) => {
+                        self.end_session("timeout")
+                    }
+                    _ => {}
+                }
+            }
+            Screen::ReadingCard if self.now >= self.since + self.config.read_timeout => {
+                self.show_idle()
+            }
+            Screen::Done if self.now >= self.since + self.scaled(self.config.done_linger) => {
+                self.end_session("done")
+            }
+            _ => {}
+        }
+    }
+
+    fn touch(&mut self, action: Action) {
+        // Any touch on a walk-away screen restarts its clock.
+        if self.idle_screen() {
+            self.since = self.now;
+            self.countdown_from = None;
+        }
+        match (self.screen, action) {
+            (_, Action::ToggleLanguage) => self.english = !self.english,
+            (Screen::Attract, Action::ToggleElderly) => self.elderly = !self.elderly,
+            (_, Action::ToggleElderly) => self.elderly = !self.elderly,
+            (_, Action::StillHere) => {}
+            (Screen::ChooseItem, Action::SelectItem(code)) => {
+                if let Some(i) = self.items.iter().position(|it| it.code == code) {
+                    if let Some(s) = self.session.as_mut() {
+                        s.item = Some(i);
+                    }
+                    self.effects
+                        .push_back(Effect::Audit(AuditEvent::ItemChosen { item_code: code }));
+                    self.go(Screen::Confirm);
+                }
+            }
+            (Screen::Confirm, Action::Back) => self.go(Screen::ChooseItem),
+            (Screen::ChooseItem, Action::Back) => self.end_session("back"),
+            (Screen::ChooseItem | Screen::Confirm, Action::Home) => self.end_session("home"),
+            (Screen::Confirm, Action::Confirm) => {
+                let Some(s) = self.session.as_ref() else {
+                    return;
+                };
+                let Some(i) = s.item else { return };
+                self.effects.push_back(Effect::Submit(NewSubmission {
+                    item_code: self.items[i].code.to_string(),
+                    identity: s.identity.clone(),
+                    english: self.english,
+                }));
+                self.go(Screen::Submitting);
+            }
+            (Screen::Done, Action::Finish | Action::Home) => self.end_session("done"),
+            _ => {}
+        }
+    }
+
+    fn stored(&mut self, result: Result<StoredSubmission, String>) {
+        if self.screen != Screen::Submitting {
+            return;
+        }
+        let english = self.english;
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        match result {
+            Ok(stored) => {
+                let item = &self.items[s.item.unwrap_or(0)];
+                self.effects.push_back(Effect::Audit(AuditEvent::Submitted {
+                    submission_id: stored.id.clone(),
+                }));
+                self.effects.push_back(Effect::Print(ReceiptRequest {
+                    submission: stored.clone(),
+                    item_code: item.code.to_string(),
+                    item_name: item.name(english).to_string(),
+                    next_steps: item
+                        .next_steps(english)
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                    name_masked: mask::name(&s.identity.name),
+                    id_masked: mask::id_number(&s.identity.id_number),
+                    english,
+                }));
+                s.submission = Some(stored);
+                self.go(Screen::Printing);
+            }
+            Err(reason) => {
+                tracing::error!(%reason, "submission not stored");
+                s.outcome = Some(DoneOutcome::NotSaved);
+                self.go(Screen::Done);
+            }
+        }
+    }
+
+    fn printed(&mut self, result: Result<(), String>) {
+        if self.screen != Screen::Printing {
+            return;
+        }
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let id = s
+            .submission
+            .as_ref()
+            .map(|x| x.id.clone())
+            .unwrap_or_default();
+        match result {
+            Ok(()) => {
+                s.outcome = Some(DoneOutcome::Printed);
+                self.effects
+                    .push_back(Effect::Audit(AuditEvent::ReceiptPrinted {
+                        submission_id: id,
+                    }));
+            }
+            Err(reason) => {
+                s.outcome = Some(DoneOutcome::PrintFailed);
+                self.effects
+                    .push_back(Effect::Audit(AuditEvent::ReceiptFailed {
+                        submission_id: id,
+                        reason,
+                    }));
+            }
+        }
+        self.go(Screen::Done);
+    }
+
+    pub fn view(&self) -> View {
+        let s = self.session.as_ref();
+        let countdown = self.countdown_from.map(|from| {
+            let total = self.scaled(self.config.countdown);
+            let left = total.saturating_sub(self.now.saturating_duration_since(from));
+            left.as_secs_f32().ceil() as u32
+        });
+        View {
+            screen: self.screen,
+            english: self.english,
+            elderly: self.elderly,
+            name_masked: s.map(|s| mask::name(&s.identity.name)).unwrap_or_default(),
+            id_masked: s
+                .map(|s| mask::id_number(&s.identity.id_number))
+                .unwrap_or_default(),
+            items: if s.is_some() {
+                self.items
+                    .iter()
+                    .map(|i| (i.code.to_string(), i.name(self.english).to_string()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            selected_item: s
+                .and_then(|s| s.item)
+                .map(|i| self.items[i].name(self.english).to_string())
+                .unwrap_or_default(),
+            submission_number: s
+                .and_then(|s| s.submission.as_ref())
+                .map(|x| x.number.clone())
+                .unwrap_or_default(),
+            outcome: s.and_then(|s| s.outcome.clone()),
+            notice: match (&self.screen, &self.availability) {
+                (Screen::OutOfService, Availability::OutOfService(why)) => why.clone(),
+                (Screen::Attract, _) => self.notice.clone(),
+                _ => String::new(),
+            },
+            countdown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::sample_items;
+    use onetrip_drivers::id_card::identity::parse;
+    use onetrip_drivers::id_card::sim::SimCard;
+
+    fn engine() -> (Engine, Instant) {
+        let t0 = Instant::now();
+        let mut e = Engine::new(
+            EngineConfig::new(Duration::from_secs(60)),
+            sample_items(),
+            t0,
+        );
+        e.handle(Event::Availability(Availability::Available), t0);
+        (e, t0)
+    }
+
+    fn card(c: SimCard) -> Event {
+        Event::CardPresented(Box::new(parse(&c.text, c.photo)))
+    }
+
+    fn drain(e: &mut Engine) -> Vec<Effect> {
+        std::iter::from_fn(|| e.poll_effect()).collect()
+    }
+
+    fn walk_to_confirm(e: &mut Engine, t: Instant) {
+        e.handle(Event::CardDetected, t);
+        assert_eq!(e.screen(), Screen::ReadingCard);
+        e.handle(card(SimCard::resident_sample()), t);
+        assert_eq!(e.screen(), Screen::ChooseItem);
+        e.handle(Event::Touch(Action::SelectItem("ZA-WFZ-001".into())), t);
+        assert_eq!(e.screen(), Screen::Confirm);
+    }
+
+    #[test]
+    fn starts_out_of_service_until_devices_are_ready() {
+        let t0 = Instant::now();
+        let mut e = Engine::new(
+            EngineConfig::new(Duration::from_secs(60)),
+            sample_items(),
+            t0,
+        );
+        assert_eq!(e.screen(), Screen::OutOfService);
+        e.handle(card(SimCard::resident_sample()), t0);
+        assert_eq!(e.screen(), Screen::OutOfService);
+        e.handle(Event::Availability(Availability::Available), t0);
+        assert_eq!(e.screen(), Screen::Attract);
+        e.handle(
+            Event::Availability(Availability::OutOfService("回执打印机缺纸".into())),
+            t0,
+        );
+        assert_eq!(e.view().notice, "回执打印机缺纸");
+    }
+
+    #[test]
+    fn the_skeleton_flow_end_to_end() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        let v = e.view();
+        assert_eq!(v.name_masked, "张*明");
+        assert_eq!(v.id_masked, "330106********1231");
+        assert_eq!(v.selected_item, "无犯罪记录证明申请");
+        drain(&mut e);
+        e.handle(Event::Touch(Action::Confirm), t);
+        assert_eq!(e.screen(), Screen::Submitting);
+        let effects = drain(&mut e);
+        assert!(matches!(&effects[..], [Effect::Submit(s)] if s.item_code == "ZA-WFZ-001"));
+        e.handle(
+            Event::Stored(Ok(StoredSubmission {
+                id: "id-1".into(),
+                number: "HZ-000001".into(),
+            })),
+            t,
+        );
+        assert_eq!(e.screen(), Screen::Printing);
+        let effects = drain(&mut e);
+        let receipt = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Print(r) => Some(r.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(receipt.name_masked, "张*明");
+        assert_eq!(receipt.submission.number, "HZ-000001");
+        e.handle(Event::Printed(Ok(())), t);
+        assert_eq!(e.screen(), Screen::Done);
+        assert_eq!(e.view().outcome, Some(DoneOutcome::Printed));
+        e.handle(Event::Touch(Action::Finish), t);
+        assert_eq!(e.screen(), Screen::Attract);
+        assert!(drain(&mut e)
+            .iter()
+            .any(|e| matches!(e, Effect::WipeSession)));
+        let v = e.view();
+        assert!(v.name_masked.is_empty() && v.id_masked.is_empty() && v.items.is_empty());
+    }
+
+    #[test]
+    fn inactivity_shows_a_countdown_then_wipes() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        drain(&mut e);
+        let deadline = e.next_deadline().unwrap();
+        assert_eq!(deadline, t + Duration::from_secs(60));
+        e.handle(Event::Tick, deadline);
+        assert_eq!(e.view().countdown, Some(15));
+        e.handle(Event::Tick, deadline + Duration::from_secs(5));
+        assert_eq!(e.view().countdown, Some(10));
+        // "Continue" restarts the clock.
+        e.handle(
+            Event::Touch(Action::StillHere),
+            deadline + Duration::from_secs(6),
+        );
+        assert_eq!(e.view().countdown, None);
+        let later = deadline + Duration::from_secs(6) + Duration::from_secs(60);
+        e.handle(Event::Tick, later);
+        e.handle(Event::Tick, later + Duration::from_secs(15));
+        assert_eq!(e.screen(), Screen::Attract);
+        assert!(drain(&mut e)
+            .iter()
+            .any(|x| matches!(x, Effect::WipeSession)));
+        assert!(e.view().name_masked.is_empty());
+    }
+
+    #[test]
+    fn elderly_mode_doubles_the_timeout() {
+        let (mut e, t) = engine();
+        e.handle(Event::Touch(Action::ToggleElderly), t);
+        assert!(e.view().elderly);
+        walk_to_confirm(&mut e, t);
+        assert_eq!(e.next_deadline(), Some(t + Duration::from_secs(120)));
+    }
+
+    #[test]
+    fn print_failure_still_shows_the_number() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle(
+            Event::Stored(Ok(StoredSubmission {
+                id: "id-2".into(),
+                number: "HZ-000002".into(),
+            })),
+            t,
+        );
+        e.handle(Event::Printed(Err("paper out".into())), t);
+        let v = e.view();
+        assert_eq!(v.screen, Screen::Done);
+        assert_eq!(v.outcome, Some(DoneOutcome::PrintFailed));
+        assert_eq!(v.submission_number, "HZ-000002");
+    }
+
+    #[test]
+    fn store_failure_says_nothing_was_submitted() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::Touch(Action::Confirm), t);
+        drain(&mut e);
+        e.handle(Event::Stored(Err("disk full".into())), t);
+        assert_eq!(e.view().outcome, Some(DoneOutcome::NotSaved));
+        assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Print(_))));
+    }
+
+    #[test]
+    fn foreign_card_switches_to_english_and_back_after() {
+        let (mut e, t) = engine();
+        e.handle(card(SimCard::foreign_old_sample()), t);
+        assert!(e.view().english);
+        assert_eq!(e.view().items[0].1, "Household registration certificate");
+        e.handle(Event::Touch(Action::Home), t);
+        assert!(!e.view().english);
+    }
+
+    #[test]
+    fn read_failure_returns_to_attract_with_a_notice() {
+        let (mut e, t) = engine();
+        e.handle(Event::CardDetected, t);
+        e.handle(Event::CardReadFailed("SW3 41".into()), t);
+        assert_eq!(e.screen(), Screen::Attract);
+        assert!(e.view().notice.contains("未能读取身份证"));
+        e.handle(Event::CardDetected, t);
+        e.handle(Event::Tick, t + Duration::from_secs(11));
+        assert_eq!(e.screen(), Screen::Attract);
+    }
+
+    #[test]
+    fn done_screen_returns_by_itself() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle(
+            Event::Stored(Ok(StoredSubmission {
+                id: "i".into(),
+                number: "n".into(),
+            })),
+            t,
+        );
+        e.handle(Event::Printed(Ok(())), t);
+        let d = e.next_deadline().unwrap();
+        e.handle(Event::Tick, d);
+        assert_eq!(e.screen(), Screen::Attract);
+    }
+
+    #[test]
+    fn a_session_has_a_hard_cap() {
+        let (mut e, t) = engine();
+        e.handle(card(SimCard::resident_sample()), t);
+        // Keep touching so inactivity never fires.
+        let mut now = t;
+        for _ in 0..20 {
+            now += Duration::from_secs(50);
+            e.handle(Event::Touch(Action::StillHere), now);
+            e.handle(Event::Tick, now);
+        }
+        assert_eq!(e.screen(), Screen::Attract);
+    }
+
+    #[test]
+    fn back_and_home() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::Touch(Action::Back), t);
+        assert_eq!(e.screen(), Screen::ChooseItem);
+        e.handle(Event::Touch(Action::Home), t);
+        assert_eq!(e.screen(), Screen::Attract);
+    }
+}

@@ -1,0 +1,17 @@
+//! OneTrip: firmware of the self-service police terminal (警务自助服务一体机).
+//!
+//! See `../shared/DESIGN.md` (mirrored in the README) for the architecture: drivers → runtime →
+//! pure session engine → UI, with the store as the single source of truth.
+
+pub mod catalog;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod mask;
+pub mod receipt;
+pub mod reference_upstream;
+pub mod screenshots;
+pub mod shell;
+pub mod store;
+pub mod sync;
+pub mod ui;

@@ -1,0 +1,273 @@
+//! The receipt, laid out from data only (so staff can reprint it), independent of the driver.
+
+use onetrip_drivers::printer::commands::printable;
+use onetrip_drivers::printer::{Align, Block, Document, PaperWidth};
+
+use crate::engine::ReceiptRequest;
+
+/// Everything printed on a receipt. Personal fields arrive masked.
+#[derive(Debug, Clone)]
+pub struct Receipt<'a> {
+    pub hall: &'a str,
+    pub request: &'a ReceiptRequest,
+    /// Local date and time, already formatted (`2026-11-29 09:41`).
+    pub when: &'a str,
+    /// The tracking URL template from configuration (`{number}` is replaced).
+    pub tracking_url: &'a str,
+    pub width: PaperWidth,
+}
+
+/// Display columns of a character in the printer's font: CJK and full-width forms take two.
+fn columns(c: char) -> usize {
+    if (c as u32) < 0x1100 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Replaces characters the printer font cannot print with a visible placeholder, never garbage.
+pub fn printable_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            if printable(c.encode_utf8(&mut buf)) {
+                c
+            } else {
+                '□'
+            }
+        })
+        .collect()
+}
+
+/// Wraps `text` to `width` columns (character-wise: Chinese has no spaces to break on).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = columns(c);
+        if used + w > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        line.push(c);
+        used += w;
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+impl Receipt<'_> {
+    pub fn tracking_link(&self) -> String {
+        self.tracking_url
+            .replace("{number}", &self.request.submission.number)
+    }
+
+    pub fn layout(&self) -> Document {
+        let en = self.request.english;
+        let cols = self.width.columns();
+        let mut blocks = Vec::new();
+        let text = |t: &str, align: Align, bold: bool, large: bool, blocks: &mut Vec<Block>| {
+            let t = printable_text(t);
+            let width = if large { cols / 2 } else { cols };
+            for line in wrap(&t, width) {
+                blocks.push(Block::Text {
+                    text: line,
+                    align,
+                    bold,
+                    large,
+                });
+            }
+        };
+        let rule = "-".repeat(cols);
+        let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
+
+        text(self.hall, Align::Center, true, false, &mut blocks);
+        text(
+            label("受理回执", "Receipt"),
+            Align::Center,
+            true,
+            true,
+            &mut blocks,
+        );
+        text(&rule, Align::Left, false, false, &mut blocks);
+        text(
+            &format!("{}{}", label("事项：", "Item: "), self.request.item_name),
+            Align::Left,
+            true,
+            false,
+            &mut blocks,
+        );
+        text(
+            label("受理编号：", "Number:"),
+            Align::Left,
+            false,
+            false,
+            &mut blocks,
+        );
+        text(
+            &self.request.submission.number,
+            Align::Center,
+            true,
+            true,
+            &mut blocks,
+        );
+        text(
+            &format!("{}{}", label("时间：", "Time: "), self.when),
+            Align::Left,
+            false,
+            false,
+            &mut blocks,
+        );
+        text(
+            &format!(
+                "{}{}",
+                label("申请人：", "Applicant: "),
+                self.request.name_masked
+            ),
+            Align::Left,
+            false,
+            false,
+            &mut blocks,
+        );
+        text(
+            &format!(
+                "{}{}",
+                label("证件号码：", "ID number: "),
+                self.request.id_masked
+            ),
+            Align::Left,
+            false,
+            false,
+            &mut blocks,
+        );
+        text(&rule, Align::Left, false, false, &mut blocks);
+        text(
+            label("后续步骤：", "Next steps:"),
+            Align::Left,
+            true,
+            false,
+            &mut blocks,
+        );
+        for (i, step) in self.request.next_steps.iter().enumerate() {
+            text(
+                &format!("{}. {step}", i + 1),
+                Align::Left,
+                false,
+                false,
+                &mut blocks,
+            );
+        }
+        text(&rule, Align::Left, false, false, &mut blocks);
+        text(
+            label("扫码查询办理进度", "Scan to track your application"),
+            Align::Center,
+            false,
+            false,
+            &mut blocks,
+        );
+        blocks.push(Block::Qr {
+            data: self.tracking_link(),
+            module: if self.width == PaperWidth::Mm58 { 5 } else { 6 },
+        });
+        text(
+            label("请妥善保管本回执 · 最多跑一次", "Please keep this receipt"),
+            Align::Center,
+            false,
+            false,
+            &mut blocks,
+        );
+        blocks.push(Block::Cut { partial: false });
+        Document { blocks }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::StoredSubmission;
+
+    fn request(english: bool) -> ReceiptRequest {
+        ReceiptRequest {
+            submission: StoredSubmission {
+                id: "0b8e".into(),
+                number: "HZXH-0001-000007".into(),
+            },
+            item_code: "ZA-WFZ-001".into(),
+            item_name: if english {
+                "Certificate of no criminal record".into()
+            } else {
+                "无犯罪记录证明申请".into()
+            },
+            next_steps: vec!["7个工作日内办结".into()],
+            name_masked: "王*䶮".into(),
+            id_masked: "110108********4562".into(),
+            english,
+        }
+    }
+
+    fn lines(doc: &Document) -> Vec<String> {
+        doc.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wraps_by_display_columns() {
+        assert_eq!(wrap("一二三四五", 4), vec!["一二", "三四", "五"]);
+        assert_eq!(wrap("abcdef", 4), vec!["abcd", "ef"]);
+        assert_eq!(wrap("", 4), vec![""]);
+    }
+
+    #[test]
+    fn every_line_fits_the_paper() {
+        for width in [PaperWidth::Mm58, PaperWidth::Mm80] {
+            let req = request(false);
+            let r = Receipt {
+                hall: "西湖区公安分局文新派出所服务大厅（一楼东侧自助服务区）",
+                request: &req,
+                when: "2026-11-29 09:41",
+                tracking_url: "https://t.example.invalid/s/{number}",
+                width,
+            };
+            for b in r.layout().blocks {
+                if let Block::Text { text, large, .. } = b {
+                    let w: usize = text.chars().map(columns).sum();
+                    let limit = if large {
+                        width.columns() / 2
+                    } else {
+                        width.columns()
+                    };
+                    assert!(w <= limit, "{text} is {w} columns on {width:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rare_characters_get_a_placeholder() {
+        assert_eq!(printable_text("王\u{E000}䶮"), "王□䶮");
+        assert_eq!(printable_text("𠀀a"), "□a");
+        let req = request(true);
+        let r = Receipt {
+            hall: "Hall",
+            request: &req,
+            when: "2026-11-29 09:41",
+            tracking_url: "https://t.example.invalid/s/{number}",
+            width: PaperWidth::Mm80,
+        };
+        let doc = r.layout();
+        assert!(lines(&doc).contains(&"Receipt".to_string()));
+        assert!(doc.blocks.contains(&Block::Qr {
+            data: "https://t.example.invalid/s/HZXH-0001-000007".into(),
+            module: 6
+        }));
+    }
+}

@@ -1,0 +1,108 @@
+//! Terminal availability from device statuses: available only while every required device is ready
+//! and the store is usable (the CUSS rule).
+
+use std::collections::BTreeMap;
+
+use onetrip_drivers::device::{DeviceKind, DeviceStatus};
+
+use crate::engine::Availability;
+
+#[derive(Debug, Default, Clone)]
+pub struct Devices {
+    statuses: BTreeMap<&'static str, (DeviceKind, bool, Option<DeviceStatus>)>,
+    store_problem: Option<String>,
+}
+
+fn key(kind: DeviceKind) -> &'static str {
+    match kind {
+        DeviceKind::IdCard => "id_card",
+        DeviceKind::Printer => "printer",
+        DeviceKind::Scanner => "scanner",
+    }
+}
+
+impl Devices {
+    pub fn register(&mut self, kind: DeviceKind, required: bool) {
+        self.statuses.insert(key(kind), (kind, required, None));
+    }
+
+    pub fn update(&mut self, kind: DeviceKind, status: DeviceStatus) {
+        if let Some(entry) = self.statuses.get_mut(key(kind)) {
+            entry.2 = Some(status);
+        }
+    }
+
+    pub fn set_store_problem(&mut self, problem: Option<String>) {
+        self.store_problem = problem;
+    }
+
+    pub fn status(&self, kind: DeviceKind) -> Option<&DeviceStatus> {
+        self.statuses.get(key(kind)).and_then(|e| e.2.as_ref())
+    }
+
+    fn problems(&self, required: bool) -> Vec<String> {
+        self.statuses
+            .values()
+            .filter(|(_, req, _)| *req == required)
+            .filter_map(|(kind, _, status)| match status {
+                None => Some(format!("{}正在启动", kind.name_zh())),
+                Some(s) => s.problem_zh().map(|p| format!("{}{}", kind.name_zh(), p)),
+            })
+            .collect()
+    }
+
+    pub fn availability(&self) -> Availability {
+        let mut problems = self.problems(true);
+        if let Some(p) = &self.store_problem {
+            problems.insert(0, p.clone());
+        }
+        if problems.is_empty() {
+            Availability::Available
+        } else {
+            Availability::OutOfService(problems.join("；"))
+        }
+    }
+
+    /// Optional devices that are not ready (shown small on the attract screen).
+    pub fn warnings(&self) -> String {
+        self.problems(false).join("；")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onetrip_drivers::device::{DeviceState, PaperLevel};
+
+    #[test]
+    fn available_only_when_every_required_device_is_ready() {
+        let mut d = Devices::default();
+        d.register(DeviceKind::IdCard, true);
+        d.register(DeviceKind::Printer, true);
+        d.register(DeviceKind::Scanner, false);
+        assert!(matches!(d.availability(), Availability::OutOfService(_)));
+        d.update(DeviceKind::IdCard, DeviceStatus::new(DeviceState::Online));
+        let ok_printer = DeviceStatus {
+            paper: Some(PaperLevel::Low),
+            ..DeviceStatus::new(DeviceState::Online)
+        };
+        d.update(DeviceKind::Printer, ok_printer.clone());
+        assert_eq!(d.availability(), Availability::Available);
+        assert!(d.warnings().contains("扫码器"));
+        d.update(
+            DeviceKind::Printer,
+            DeviceStatus {
+                paper: Some(PaperLevel::Out),
+                ..ok_printer
+            },
+        );
+        assert_eq!(
+            d.availability(),
+            Availability::OutOfService("回执打印机缺纸".into())
+        );
+        d.set_store_problem(Some("本地存储故障".into()));
+        assert!(
+            matches!(d.availability(), Availability::OutOfService(s) if s.starts_with("本地存储故障"))
+        );
+    }
+}

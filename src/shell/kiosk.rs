@@ -1,0 +1,171 @@
+//! The UI-thread half: owns the engine and the window, turns touches into events and views into
+//! properties, and hands I/O effects to the runtime.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use slint::ComponentHandle;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::runtime::{Command, UiMessage};
+use crate::engine::{Action, Effect, Engine, Event};
+use crate::ui::{self, Api, AppWindow};
+
+pub type Clock = Rc<dyn Fn() -> Instant>;
+
+pub struct Kiosk {
+    engine: Engine,
+    ui: AppWindow,
+    commands: UnboundedSender<Command>,
+    inbox: Receiver<UiMessage>,
+    clock: Clock,
+    hall_zh: String,
+    hall_en: String,
+}
+
+impl Kiosk {
+    /// Wires the window's callbacks to a new kiosk.
+    pub fn new(
+        ui: &AppWindow,
+        engine: Engine,
+        commands: UnboundedSender<Command>,
+        inbox: Receiver<UiMessage>,
+        clock: Clock,
+        hall_zh: String,
+        hall_en: String,
+    ) -> Rc<RefCell<Kiosk>> {
+        let kiosk = Rc::new(RefCell::new(Kiosk {
+            engine,
+            ui: ui.clone_strong(),
+            commands,
+            inbox,
+            clock,
+            hall_zh,
+            hall_en,
+        }));
+        let api = ui.global::<Api>();
+        let touch = |action: fn(slint::SharedString) -> Action| {
+            let weak = Rc::downgrade(&kiosk);
+            move |arg: slint::SharedString| {
+                if let Some(k) = weak.upgrade() {
+                    k.borrow_mut().handle(Event::Touch(action(arg)));
+                }
+            }
+        };
+        api.on_select_item(touch(|code| Action::SelectItem(code.to_string())));
+        let simple = |action: Action| {
+            let weak = Rc::downgrade(&kiosk);
+            move || {
+                if let Some(k) = weak.upgrade() {
+                    k.borrow_mut().handle(Event::Touch(action.clone()));
+                }
+            }
+        };
+        api.on_confirm(simple(Action::Confirm));
+        api.on_back(simple(Action::Back));
+        api.on_home(simple(Action::Home));
+        api.on_still_here(simple(Action::StillHere));
+        api.on_finish(simple(Action::Finish));
+        api.on_toggle_language(simple(Action::ToggleLanguage));
+        api.on_toggle_elderly(simple(Action::ToggleElderly));
+        kiosk.borrow_mut().render();
+        kiosk
+    }
+
+    pub fn ui(&self) -> &AppWindow {
+        &self.ui
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn handle(&mut self, event: Event) {
+        let now = (self.clock)();
+        self.engine.handle(event, now);
+        while let Some(effect) = self.engine.poll_effect() {
+            let cmd = match effect {
+                Effect::WipeSession => {
+                    ui::wipe(&self.ui);
+                    continue;
+                }
+                Effect::Submit(s) => Command::Submit(s),
+                Effect::Print(r) => Command::Print(r),
+                Effect::Audit(a) => Command::Audit(a),
+            };
+            if self.commands.send(cmd).is_err() {
+                tracing::error!("runtime is gone; effect dropped");
+            }
+        }
+        self.render();
+    }
+
+    /// Takes in everything the runtime sent, and lets time pass.
+    pub fn pump(&mut self) {
+        while let Ok(msg) = self.inbox.try_recv() {
+            match msg {
+                UiMessage::Engine(e) => self.handle(e),
+                UiMessage::DeviceWarning(w) => {
+                    self.ui.global::<Api>().set_device_warning(w.into());
+                }
+            }
+        }
+        if let Some(deadline) = self.engine.next_deadline() {
+            if (self.clock)() >= deadline {
+                self.handle(Event::Tick);
+            }
+        }
+        self.ui
+            .global::<Api>()
+            .set_clock(chrono::Local::now().format("%H:%M").to_string().into());
+    }
+
+    fn render(&mut self) {
+        let view = self.engine.view();
+        let hall = if view.english {
+            &self.hall_en
+        } else {
+            &self.hall_zh
+        };
+        self.ui.global::<Api>().set_hall(hall.as_str().into());
+        ui::apply_view(&self.ui, &view);
+    }
+
+    /// A UI-thread timer that pumps four times a second (time, clock, anything missed by a wake-up).
+    pub fn start_timer(this: &Rc<RefCell<Kiosk>>) -> slint::Timer {
+        let timer = slint::Timer::default();
+        let weak = Rc::downgrade(this);
+        timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_millis(250),
+            move || {
+                if let Some(k) = weak.upgrade() {
+                    k.borrow_mut().pump();
+                }
+            },
+        );
+        timer
+    }
+}
+
+thread_local! {
+    static ACTIVE: RefCell<Option<std::rc::Weak<RefCell<Kiosk>>>> = const { RefCell::new(None) };
+}
+
+/// Registers the kiosk that runtime wake-ups pump (UI thread only).
+pub fn set_active(kiosk: &Rc<RefCell<Kiosk>>) {
+    ACTIVE.with(|a| *a.borrow_mut() = Some(Rc::downgrade(kiosk)));
+}
+
+/// Called on the UI thread after the runtime sent something.
+pub fn pump_active() {
+    ACTIVE.with(|a| {
+        if let Some(k) = a.borrow().as_ref().and_then(|w| w.upgrade()) {
+            if let Ok(mut k) = k.try_borrow_mut() {
+                k.pump();
+            }
+        }
+    });
+}

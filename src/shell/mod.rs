@@ -1,0 +1,69 @@
+//! The runtime: the Slint event loop on the main thread, tokio on background threads, typed
+//! channels between them. `kiosk` is the UI-thread half (engine + window); `runtime` is the tokio
+//! half (devices, store, sync).
+
+pub mod availability;
+pub mod kiosk;
+pub mod runtime;
+
+pub use kiosk::Kiosk;
+pub use runtime::{Runtime, RuntimeOptions, UiMessage, UiSink};
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Language;
+use crate::engine::{Engine, EngineConfig};
+use crate::ui::AppWindow;
+
+/// A kiosk window wired to a running runtime.
+pub struct Launched {
+    pub ui: AppWindow,
+    pub kiosk: Rc<RefCell<Kiosk>>,
+    pub runtime: Runtime,
+}
+
+/// Builds the window, the engine and the runtime. With `wake_event_loop`, every runtime message
+/// wakes the Slint event loop; tests leave it off and call `Kiosk::pump` themselves.
+pub fn launch(
+    options: RuntimeOptions,
+    handle: &tokio::runtime::Handle,
+    clock: kiosk::Clock,
+    wake_event_loop: bool,
+) -> Result<Launched, slint::PlatformError> {
+    let cfg = options.config.clone();
+    let ui = AppWindow::new()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink: UiSink = Arc::new(move |msg| {
+        let _ = tx.send(msg);
+        if wake_event_loop {
+            let _ = slint::invoke_from_event_loop(kiosk::pump_active);
+        }
+    });
+    let runtime = Runtime::start(options, handle, sink);
+    let mut engine_cfg =
+        EngineConfig::new(Duration::from_secs(cfg.ui.inactivity_timeout_secs as u64));
+    engine_cfg.english_default = cfg.ui.language == Language::En;
+    let engine = Engine::new(engine_cfg, crate::catalog::sample_items(), clock());
+    crate::ui::select_language(engine_cfg.english_default);
+    let kiosk = Kiosk::new(
+        &ui,
+        engine,
+        runtime.commands.clone(),
+        rx,
+        clock,
+        cfg.terminal.hall.clone(),
+        cfg.terminal
+            .hall_en
+            .clone()
+            .unwrap_or(cfg.terminal.hall.clone()),
+    );
+    kiosk::set_active(&kiosk);
+    ui.global::<crate::ui::Api>()
+        .set_portrait(cfg.ui.orientation == crate::config::Orientation::Portrait);
+    Ok(Launched { ui, kiosk, runtime })
+}
+
+use slint::ComponentHandle;

@@ -1,0 +1,324 @@
+//! The tokio half: device tasks, the store, the sync worker, and the effects the engine asks for.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use onetrip_drivers::device::DeviceKind;
+use onetrip_drivers::id_card::reader::{self, IdCardEvent, ReaderConfig};
+use onetrip_drivers::printer::printer::{self as printer_task, PrinterConfig, PrinterEvent};
+use onetrip_drivers::printer::{commands, Block, PrinterHandle};
+use tokio::sync::{mpsc, Notify};
+
+use super::availability::Devices;
+use crate::config::Config;
+use crate::engine::{AuditEvent, Event, NewSubmission, ReceiptRequest, StoredSubmission};
+use crate::receipt::Receipt;
+use crate::store::Store;
+use crate::sync::worker::Backoff;
+use crate::sync::{SyncWorker, UpstreamClient};
+
+/// What the runtime tells the UI thread.
+#[derive(Debug, Clone)]
+pub enum UiMessage {
+    Engine(Event),
+    /// Optional devices that are not ready, in plain words ("" when all are fine).
+    DeviceWarning(String),
+}
+
+/// Delivers a message to the UI thread (and wakes it).
+pub type UiSink = Arc<dyn Fn(UiMessage) + Send + Sync>;
+
+/// What the UI thread asks of the runtime (the engine's I/O effects).
+#[derive(Debug)]
+pub enum Command {
+    Submit(NewSubmission),
+    Print(ReceiptRequest),
+    Audit(AuditEvent),
+}
+
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    pub config: Config,
+    pub reader_poll: Duration,
+    pub printer_status_interval: Duration,
+    pub backoff: Backoff,
+}
+
+impl RuntimeOptions {
+    pub fn new(config: Config) -> RuntimeOptions {
+        RuntimeOptions {
+            config,
+            reader_poll: Duration::from_millis(300),
+            printer_status_interval: Duration::from_secs(2),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// Handle to the running tokio half.
+#[derive(Clone)]
+pub struct Runtime {
+    pub commands: mpsc::UnboundedSender<Command>,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Runtime {
+    /// Starts everything on `handle`; returns at once.
+    pub fn start(
+        options: RuntimeOptions,
+        handle: &tokio::runtime::Handle,
+        sink: UiSink,
+    ) -> Runtime {
+        let (tx, rx) = mpsc::unbounded_channel();
+        handle.spawn(main_loop(options, sink, rx));
+        Runtime { commands: tx }
+    }
+}
+
+fn applicant_payload(s: &NewSubmission) -> serde_json::Value {
+    let id = &s.identity;
+    serde_json::json!({
+        "language": if s.english { "en" } else { "zh" },
+        "applicant": {
+            "card_type": id.card_type,
+            "name": id.name,
+            "english_name": id.english_name,
+            "sex": id.sex,
+            "nation": id.nation,
+            "birth_date": id.birth_date.map(|d| d.to_string()),
+            "address": id.address,
+            "id_number": id.id_number,
+            "id_number_valid": id.id_number_valid,
+            "nationality": id.nationality,
+        }
+    })
+}
+
+async fn main_loop(
+    options: RuntimeOptions,
+    sink: UiSink,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let cfg = options.config.clone();
+    let mut devices = Devices::default();
+    devices.register(DeviceKind::IdCard, cfg.devices.id_card.required);
+    devices.register(DeviceKind::Printer, cfg.devices.printer.required);
+
+    let data_dir: PathBuf = cfg.data.dir.clone();
+    let store = match tokio::task::spawn_blocking(move || Store::open(&data_dir)).await {
+        Ok(Ok(store)) => Some(Arc::new(Mutex::new(store))),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "store unusable: terminal out of service");
+            devices.set_store_problem(Some("本地存储无法使用，请联系工作人员".into()));
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store task failed");
+            devices.set_store_problem(Some("本地存储无法使用，请联系工作人员".into()));
+            None
+        }
+    };
+
+    let wake = Arc::new(Notify::new());
+    if let Some(store) = &store {
+        match UpstreamClient::new(&cfg.upstream) {
+            Ok(client) => {
+                tokio::spawn(
+                    SyncWorker {
+                        store: store.clone(),
+                        client,
+                        wake: wake.clone(),
+                        backoff: options.backoff,
+                        batch: 64,
+                    }
+                    .run(),
+                );
+            }
+            Err(e) => tracing::error!(error = %e, "cannot build the upstream client"),
+        }
+        // Retention: personal data of undeliverable submissions does not stay for ever.
+        let store = store.clone();
+        let retention_ms = cfg.data.retention_days as i64 * 24 * 3600 * 1000;
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                let store = store.clone();
+                let purged = tokio::task::spawn_blocking(move || {
+                    lock(&store).purge_expired(crate::store::now_ms(), retention_ms)
+                })
+                .await;
+                if let Ok(Ok(n)) = purged {
+                    if n > 0 {
+                        tracing::warn!(
+                            purged = n,
+                            "undelivered submissions purged at the retention limit"
+                        );
+                    }
+                }
+            }
+        });
+    }
+
+    let (id_tx, mut id_rx) = mpsc::channel(16);
+    let mut reader_cfg = ReaderConfig::new(&cfg.devices.id_card.path, cfg.devices.id_card.baud);
+    reader_cfg.poll_interval = options.reader_poll;
+    tokio::spawn(reader::run(reader_cfg, id_tx));
+
+    let (pr_tx, mut pr_rx) = mpsc::channel(16);
+    let mut printer_cfg = PrinterConfig::new(&cfg.devices.printer.path, cfg.devices.printer.baud);
+    printer_cfg.status_interval = options.printer_status_interval;
+    let printer = printer_task::spawn(printer_cfg, pr_tx);
+
+    let mut published = devices.availability();
+    sink(UiMessage::Engine(Event::Availability(published.clone())));
+    let mut warning = String::new();
+
+    loop {
+        tokio::select! {
+            ev = id_rx.recv() => match ev {
+                None => break,
+                Some(IdCardEvent::Status(s)) => devices.update(DeviceKind::IdCard, s),
+                Some(IdCardEvent::CardDetected) => sink(UiMessage::Engine(Event::CardDetected)),
+                Some(IdCardEvent::CardPresented(id)) => sink(UiMessage::Engine(Event::CardPresented(id))),
+                Some(IdCardEvent::CardRemoved) => sink(UiMessage::Engine(Event::CardRemoved)),
+                Some(IdCardEvent::ReadFailed(e)) => sink(UiMessage::Engine(Event::CardReadFailed(e.to_string()))),
+            },
+            ev = pr_rx.recv() => match ev {
+                None => break,
+                Some(PrinterEvent::Status(s)) => devices.update(DeviceKind::Printer, s),
+                Some(PrinterEvent::Printed { .. }) => {}
+            },
+            cmd = commands.recv() => match cmd {
+                None => break,
+                Some(cmd) => execute(cmd, &cfg, store.clone(), &printer, &wake, sink.clone()),
+            },
+        }
+        let now = devices.availability();
+        if now != published {
+            tracing::info!(availability = ?now, "terminal availability changed");
+            published = now.clone();
+            sink(UiMessage::Engine(Event::Availability(now)));
+        }
+        let w = devices.warnings();
+        if w != warning {
+            warning = w.clone();
+            sink(UiMessage::DeviceWarning(w));
+        }
+    }
+}
+
+/// Carries out one effect without blocking the loop (a print job takes seconds).
+fn execute(
+    cmd: Command,
+    cfg: &Config,
+    store: Option<Arc<Mutex<Store>>>,
+    printer: &PrinterHandle,
+    wake: &Arc<Notify>,
+    sink: UiSink,
+) {
+    match cmd {
+        Command::Submit(submission) => {
+            let terminal = cfg.terminal.id.clone();
+            let wake = wake.clone();
+            tokio::spawn(async move {
+                let result: Result<StoredSubmission, String> = match store {
+                    None => Err("store unavailable".into()),
+                    Some(store) => {
+                        let payload = applicant_payload(&submission);
+                        let item = submission.item_code.clone();
+                        tokio::task::spawn_blocking(move || {
+                            lock(&store)
+                                .insert_submission(&terminal, "application", &item, &payload)
+                                .map_err(|e| e.to_string())
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()))
+                    }
+                };
+                match &result {
+                    Ok(s) => tracing::info!(submission = %s.id, "submission committed"),
+                    Err(e) => tracing::error!(error = %e, "submission NOT committed"),
+                }
+                sink(UiMessage::Engine(Event::Stored(result)));
+                wake.notify_one();
+            });
+        }
+        Command::Print(request) => {
+            let hall = if request.english {
+                cfg.terminal
+                    .hall_en
+                    .clone()
+                    .unwrap_or_else(|| cfg.terminal.hall.clone())
+            } else {
+                cfg.terminal.hall.clone()
+            };
+            let tracking = cfg.upstream.tracking_url.clone();
+            let width = cfg.paper_width();
+            let printer = printer.clone();
+            tokio::spawn(async move {
+                let when = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+                let doc = Receipt {
+                    hall: &hall,
+                    request: &request,
+                    when: &when,
+                    tracking_url: &tracking,
+                    width,
+                }
+                .layout();
+                let lines = doc
+                    .blocks
+                    .iter()
+                    .filter(|b| matches!(b, Block::Text { .. }))
+                    .count() as i64;
+                let result = match commands::encode(&doc) {
+                    Ok(bytes) => printer.print(bytes).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                let id = request.submission.id.clone();
+                match &result {
+                    Ok(()) => tracing::info!(submission = %id, "receipt printed"),
+                    Err(e) => tracing::warn!(submission = %id, error = %e, "receipt not printed"),
+                }
+                if let (Ok(()), Some(store)) = (&result, store) {
+                    let _ = tokio::task::spawn_blocking(move || {
+                        let s = lock(&store);
+                        let _ = s.bump_counter("receipts_printed", 1);
+                        let _ = s.bump_counter("paper_lines", lines);
+                    })
+                    .await;
+                }
+                sink(UiMessage::Engine(Event::Printed(result)));
+            });
+        }
+        Command::Audit(event) => {
+            if let Some(store) = store {
+                tokio::task::spawn_blocking(move || {
+                    let (name, detail) = audit_record(&event);
+                    if let Err(e) = lock(&store).audit("citizen", name, &detail) {
+                        tracing::error!(error = %e, "audit write failed");
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// (event name, detail): ids and codes only.
+fn audit_record(e: &AuditEvent) -> (&'static str, String) {
+    match e {
+        AuditEvent::SessionStarted { card_type } => ("session_started", card_type.clone()),
+        AuditEvent::ItemChosen { item_code } => ("item_chosen", item_code.clone()),
+        AuditEvent::Submitted { submission_id } => ("submitted", submission_id.clone()),
+        AuditEvent::ReceiptPrinted { submission_id } => ("receipt_printed", submission_id.clone()),
+        AuditEvent::ReceiptFailed {
+            submission_id,
+            reason,
+        } => ("receipt_failed", format!("{submission_id} {reason}")),
+        AuditEvent::SessionEnded { reason } => ("session_ended", reason.to_string()),
+    }
+}

@@ -1,0 +1,345 @@
+//! The submission outbox: written in one transaction with the submission itself, delivered by the
+//! sync worker, acknowledged in batches, purged of personal data once upstream has it.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{now_ms, Store, StoreError};
+use crate::engine::StoredSubmission;
+
+/// A submission waiting for delivery.
+#[derive(Clone)]
+pub struct OutboxRow {
+    pub id: String,
+    pub number: String,
+    pub kind: String,
+    pub item_code: String,
+    /// JSON; personal data.
+    pub payload: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for OutboxRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxRow")
+            .field("id", &self.id)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happened to one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Accepted {
+        reference: String,
+    },
+    /// Try again at `next_attempt_at` (ms).
+    Retry {
+        error: String,
+        next_attempt_at: i64,
+    },
+    /// Upstream refused it for good (4xx): shown to staff, never retried blindly.
+    Rejected {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub pending: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+}
+
+impl Store {
+    /// Commits a new submission and its outbox entry. Returns once it is on disk.
+    pub fn insert_submission(
+        &self,
+        terminal_id: &str,
+        kind: &str,
+        item_code: &str,
+        payload: &serde_json::Value,
+    ) -> Result<StoredSubmission, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM submissions",
+            [],
+            |r| r.get(0),
+        )?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let number = format!("{terminal_id}-{seq:06}");
+        let now = now_ms();
+        let mut body = payload.clone();
+        if let Some(obj) = body.as_object_mut() {
+            obj.insert("id".into(), id.clone().into());
+            obj.insert("number".into(), number.clone().into());
+            obj.insert("terminal_id".into(), terminal_id.into());
+            obj.insert("kind".into(), kind.into());
+            obj.insert("item_code".into(), item_code.into());
+            obj.insert("created_at_ms".into(), now.into());
+        }
+        tx.execute(
+            "INSERT INTO submissions (id, seq, number, kind, item_code, payload, state, attempts,
+                                      next_attempt_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7)",
+            params![id, seq, number, kind, item_code, body.to_string(), now],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'citizen', 'submission_committed', ?2)",
+            params![now, id],
+        )?;
+        tx.commit()?;
+        Ok(StoredSubmission { id, number })
+    }
+
+    /// Pending submissions due at `now`, oldest first.
+    pub fn due(&self, now: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, number, kind, item_code, payload, attempts, created_at FROM submissions
+             WHERE state = 'pending' AND next_attempt_at <= ?1 AND payload IS NOT NULL
+             ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![now, limit as i64], |r| {
+            Ok(OutboxRow {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                kind: r.get(2)?,
+                item_code: r.get(3)?,
+                payload: r.get(4)?,
+                attempts: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// When the earliest pending submission is due (ms), if any.
+    pub fn next_due_at(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT MIN(next_attempt_at) FROM submissions WHERE state = 'pending' AND payload IS NOT NULL",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Records a batch of delivery outcomes in one transaction. Accepted ones lose their personal data.
+    pub fn record_deliveries(&self, outcomes: &[(String, Delivery)]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let now = now_ms();
+        for (id, outcome) in outcomes {
+            match outcome {
+                Delivery::Accepted { reference } => {
+                    tx.execute(
+                        "UPDATE submissions SET state = 'accepted', upstream_ref = ?2, payload = NULL,
+                                purged_at = ?3, updated_at = ?3, attempts = attempts + 1, last_error = NULL
+                         WHERE id = ?1",
+                        params![id, reference, now],
+                    )?;
+                }
+                Delivery::Retry {
+                    error,
+                    next_attempt_at,
+                } => {
+                    tx.execute(
+                        "UPDATE submissions SET attempts = attempts + 1, last_error = ?2,
+                                next_attempt_at = ?3, updated_at = ?4
+                         WHERE id = ?1 AND state = 'pending'",
+                        params![id, error, next_attempt_at, now],
+                    )?;
+                }
+                Delivery::Rejected { error } => {
+                    tx.execute(
+                        "UPDATE submissions SET state = 'rejected', attempts = attempts + 1,
+                                last_error = ?2, updated_at = ?3
+                         WHERE id = ?1",
+                        params![id, error, now],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'sync', 'submission_rejected', ?2)",
+                        params![now, id],
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn queue_counts(&self) -> Result<QueueCounts, StoreError> {
+        let mut c = QueueCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, COUNT(*) FROM submissions GROUP BY state")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let n: i64 = r.get(1)?;
+            match r.get::<_, String>(0)?.as_str() {
+                "pending" => c.pending = n,
+                "accepted" => c.accepted = n,
+                "rejected" => c.rejected = n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    /// Purges personal data of submissions older than `retention_ms` that never got through.
+    /// Returns how many were purged; each one is audited.
+    pub fn purge_expired(&self, now: i64, retention_ms: i64) -> Result<usize, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let ids: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT id FROM submissions WHERE payload IS NOT NULL AND state != 'accepted'
+                 AND created_at < ?1",
+            )?;
+            let rows = stmt.query_map([now - retention_ms], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in &ids {
+            tx.execute(
+                "UPDATE submissions SET payload = NULL, purged_at = ?2, updated_at = ?2,
+                        last_error = COALESCE(last_error, '') || ' [purged: retention limit]'
+                 WHERE id = ?1",
+                params![id, now],
+            )?;
+            tx.execute(
+                "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'retention', 'submission_purged_undelivered', ?2)",
+                params![now, id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        (dir, s)
+    }
+
+    fn payload() -> serde_json::Value {
+        serde_json::json!({"applicant": {"name": "张晓明", "id_number": "330106198503121231"}})
+    }
+
+    #[test]
+    fn insert_then_deliver_then_purge() {
+        let (_d, s) = store();
+        let a = s
+            .insert_submission("T1", "application", "X-1", &payload())
+            .unwrap();
+        let b = s
+            .insert_submission("T1", "application", "X-2", &payload())
+            .unwrap();
+        assert_eq!(a.number, "T1-000001");
+        assert_eq!(b.number, "T1-000002");
+        let due = s.due(now_ms(), 10).unwrap();
+        assert_eq!(
+            due.iter().map(|r| &r.id).collect::<Vec<_>>(),
+            vec![&a.id, &b.id]
+        );
+        let body: serde_json::Value = serde_json::from_str(&due[0].payload).unwrap();
+        assert_eq!(body["id"], a.id.as_str());
+        assert_eq!(body["item_code"], "X-1");
+
+        s.record_deliveries(&[
+            (
+                a.id.clone(),
+                Delivery::Accepted {
+                    reference: "UP-1".into(),
+                },
+            ),
+            (
+                b.id.clone(),
+                Delivery::Retry {
+                    error: "503".into(),
+                    next_attempt_at: now_ms() + 60_000,
+                },
+            ),
+        ])
+        .unwrap();
+        let counts = s.queue_counts().unwrap();
+        assert_eq!((counts.pending, counts.accepted), (1, 1));
+        let payload_a: Option<String> = s
+            .connection()
+            .query_row(
+                "SELECT payload FROM submissions WHERE id = ?1",
+                [&a.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(payload_a, None, "personal data purged on acceptance");
+        assert!(
+            s.due(now_ms(), 10).unwrap().is_empty(),
+            "b waits for its backoff"
+        );
+        assert!(s.next_due_at().unwrap().unwrap() > now_ms());
+    }
+
+    #[test]
+    fn rejection_is_kept_for_staff_and_audited() {
+        let (_d, s) = store();
+        let a = s
+            .insert_submission("T1", "application", "X", &payload())
+            .unwrap();
+        s.record_deliveries(&[(
+            a.id.clone(),
+            Delivery::Rejected {
+                error: "400 bad item".into(),
+            },
+        )])
+        .unwrap();
+        assert_eq!(s.queue_counts().unwrap().rejected, 1);
+        assert!(s.due(i64::MAX, 10).unwrap().is_empty());
+        let n: i64 = s
+            .connection()
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE event = 'submission_rejected'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn retention_purges_undelivered_personal_data() {
+        let (_d, s) = store();
+        let a = s
+            .insert_submission("T1", "application", "X", &payload())
+            .unwrap();
+        let week = 7 * 24 * 3600 * 1000;
+        assert_eq!(s.purge_expired(now_ms(), week).unwrap(), 0);
+        assert_eq!(s.purge_expired(now_ms() + week + 1, week).unwrap(), 1);
+        let (payload, err): (Option<String>, String) = s
+            .connection()
+            .query_row(
+                "SELECT payload, last_error FROM submissions WHERE id = ?1",
+                [&a.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(payload, None);
+        assert!(err.contains("retention"));
+    }
+
+    #[test]
+    fn the_audit_log_is_append_only() {
+        let (_d, s) = store();
+        s.audit("staff", "reset", "").unwrap();
+        assert!(s.connection().execute("DELETE FROM audit", []).is_err());
+        assert!(s
+            .connection()
+            .execute("UPDATE audit SET actor = 'x'", [])
+            .is_err());
+    }
+}

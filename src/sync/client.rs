@@ -1,0 +1,145 @@
+//! The upstream client (reqwest + rustls). Every submission carries `Idempotency-Key` = its id, so a
+//! retry after a lost response never creates a duplicate.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::config::Upstream;
+use crate::store::OutboxRow;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// 408, 429, 5xx, timeouts, connection errors: try again later.
+    #[error("retryable: {reason}")]
+    Retryable {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// Any other 4xx: upstream will never take it as it is.
+    #[error("rejected with {status}: {reason}")]
+    Permanent { status: u16, reason: String },
+}
+
+#[derive(Clone)]
+pub struct UpstreamClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl UpstreamClient {
+    pub fn new(cfg: &Upstream) -> Result<UpstreamClient, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
+            .timeout(Duration::from_secs(cfg.request_timeout_secs))
+            .user_agent(concat!("onetrip/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(UpstreamClient {
+            http,
+            base: cfg.base_url.trim_end_matches('/').to_string(),
+            token: cfg.token.clone(),
+        })
+    }
+
+    /// Delivers one submission; returns upstream's reference.
+    pub async fn send_submission(&self, row: &OutboxRow) -> Result<String, SendError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/submissions", self.base))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", &row.id)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(row.payload.clone())
+            .send()
+            .await
+            .map_err(|e| SendError::Retryable {
+                reason: if e.is_timeout() {
+                    "timeout".into()
+                } else if e.is_connect() {
+                    "cannot connect".into()
+                } else {
+                    "connection error".into()
+                },
+                retry_after: None,
+            })?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+        classify(status, retry_after, &body)
+    }
+}
+
+fn classify(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &serde_json::Value,
+) -> Result<String, SendError> {
+    let reason = body
+        .get("error")
+        .and_then(|e| e.as_str())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("unknown"))
+        .to_string();
+    if status.is_success() {
+        return body
+            .get("reference")
+            .and_then(|r| r.as_str())
+            .map(str::to_string)
+            .ok_or(SendError::Retryable {
+                reason: "success without a reference".into(),
+                retry_after: None,
+            });
+    }
+    let code = status.as_u16();
+    if code == 408 || code == 429 || status.is_server_error() {
+        Err(SendError::Retryable {
+            reason: format!("HTTP {code}: {reason}"),
+            retry_after,
+        })
+    } else {
+        Err(SendError::Permanent {
+            status: code,
+            reason,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn error_classes() {
+        let ok = classify(StatusCode::CREATED, None, &json!({"reference": "R1"}));
+        assert_eq!(ok, Ok("R1".into()));
+        for code in [408u16, 429, 500, 502, 503, 504] {
+            let r = classify(StatusCode::from_u16(code).unwrap(), None, &json!({}));
+            assert!(matches!(r, Err(SendError::Retryable { .. })), "{code}");
+        }
+        for code in [400u16, 401, 403, 404, 409, 422] {
+            let r = classify(
+                StatusCode::from_u16(code).unwrap(),
+                None,
+                &json!({"error": "x"}),
+            );
+            assert!(
+                matches!(r, Err(SendError::Permanent { status, .. }) if status == code),
+                "{code}"
+            );
+        }
+        let r = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::from_secs(7)),
+            &json!({}),
+        );
+        assert!(
+            matches!(r, Err(SendError::Retryable { retry_after: Some(d), .. }) if d == Duration::from_secs(7))
+        );
+    }
+}

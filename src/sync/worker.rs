@@ -1,0 +1,158 @@
+//! The outbox worker: delivers pending submissions oldest first, records outcomes in batched
+//! transactions, backs off with full jitter, honours `Retry-After`, and resumes after a restart
+//! (its state is the store).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::client::{SendError, UpstreamClient};
+use crate::store::{now_ms, Delivery, Store};
+
+/// Backoff bounds: sleep = random(0, min(cap, base·2^attempt)), at least `floor`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+    pub floor: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(15 * 60),
+            floor: Duration::from_millis(500),
+        }
+    }
+}
+
+impl Backoff {
+    pub fn delay(&self, attempts: i64) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempts.clamp(0, 20) as u32)
+            .min(self.cap);
+        let jitter = Duration::from_millis(fastrand::u64(0..=exp.as_millis() as u64));
+        jitter.max(self.floor)
+    }
+}
+
+pub struct SyncWorker {
+    pub store: Arc<Mutex<Store>>,
+    pub client: UpstreamClient,
+    /// Notified when a new submission is committed.
+    pub wake: Arc<Notify>,
+    pub backoff: Backoff,
+    pub batch: usize,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl SyncWorker {
+    pub async fn run(self) {
+        loop {
+            let store = self.store.clone();
+            let batch = self.batch;
+            let due = tokio::task::spawn_blocking(move || lock(&store).due(now_ms(), batch))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(crate::store::StoreError::Corrupt {
+                        path: String::new(),
+                        detail: e.to_string(),
+                    })
+                });
+            let due = match due {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox unreadable");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            if due.is_empty() {
+                let store = self.store.clone();
+                let next = tokio::task::spawn_blocking(move || lock(&store).next_due_at())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten();
+                let wait = next
+                    .map(|at| Duration::from_millis((at - now_ms()).max(0) as u64))
+                    .unwrap_or(Duration::from_secs(30))
+                    .min(Duration::from_secs(30));
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                continue;
+            }
+            let mut outcomes = Vec::with_capacity(due.len());
+            for row in &due {
+                let outcome = match self.client.send_submission(row).await {
+                    Ok(reference) => {
+                        tracing::info!(submission = %row.id, "submission accepted upstream");
+                        Delivery::Accepted { reference }
+                    }
+                    Err(SendError::Retryable {
+                        reason,
+                        retry_after,
+                    }) => {
+                        let delay = retry_after.unwrap_or_else(|| self.backoff.delay(row.attempts));
+                        tracing::warn!(submission = %row.id, attempts = row.attempts + 1, %reason, retry_in_ms = delay.as_millis() as u64, "delivery failed, will retry");
+                        Delivery::Retry {
+                            error: reason,
+                            next_attempt_at: now_ms() + delay.as_millis() as i64,
+                        }
+                    }
+                    Err(SendError::Permanent { status, reason }) => {
+                        tracing::error!(submission = %row.id, status, %reason, "submission rejected upstream");
+                        Delivery::Rejected {
+                            error: format!("HTTP {status}: {reason}"),
+                        }
+                    }
+                };
+                let retry = matches!(outcome, Delivery::Retry { .. });
+                outcomes.push((row.id.clone(), outcome));
+                // Upstream is struggling: stop this round, leave the rest for later.
+                if retry {
+                    break;
+                }
+            }
+            let store = self.store.clone();
+            let saved =
+                tokio::task::spawn_blocking(move || lock(&store).record_deliveries(&outcomes))
+                    .await;
+            if !matches!(saved, Ok(Ok(()))) {
+                tracing::error!(
+                    "could not record delivery outcomes; they will be retried (idempotent)"
+                );
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        let b = Backoff::default();
+        for attempts in 0..40 {
+            let d = b.delay(attempts);
+            assert!(d >= b.floor && d <= b.cap, "{attempts}: {d:?}");
+        }
+        let small = Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(4),
+            floor: Duration::ZERO,
+        };
+        assert!((0..200).all(|_| small.delay(1) <= Duration::from_secs(2)));
+        assert!((0..200).all(|_| small.delay(10) <= Duration::from_secs(4)));
+    }
+}

@@ -1,0 +1,325 @@
+//! The real drivers against the simulators on pseudo-terminals: bytes on the wire, events out.
+
+use std::time::Duration;
+
+use onetrip_drivers::device::{DeviceState, PaperLevel};
+use onetrip_drivers::id_card::reader::{self, IdCardEvent, ReaderConfig};
+use onetrip_drivers::id_card::sim::{Fault, IdCardSim, SimCard};
+use onetrip_drivers::id_card::{CardType, Command};
+use onetrip_drivers::printer::commands::{encode, Align, Block, Document};
+use onetrip_drivers::printer::printer::{
+    self as printer_task, PrintError, PrinterConfig, PrinterEvent,
+};
+use onetrip_drivers::printer::sim::{Printed, PrinterSim, SimPaper};
+use tokio::sync::mpsc;
+
+async fn next<T>(rx: &mut mpsc::Receiver<T>, what: &str, mut pick: impl FnMut(&T) -> bool) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(ev)) if pick(&ev) => return ev,
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("channel closed waiting for {what}"),
+            Err(_) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
+fn is_status(ev: &IdCardEvent, state: DeviceState) -> bool {
+    matches!(ev, IdCardEvent::Status(s) if s.state == state)
+}
+
+fn reader_config(path: &std::path::Path) -> ReaderConfig {
+    let mut c = ReaderConfig::new(path, 115_200);
+    c.poll_interval = Duration::from_millis(50);
+    c.command_timeout = Duration::from_millis(300);
+    c.read_timeout = Duration::from_millis(800);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reader_taps_reads_once_notices_removal_and_survives_a_cable_pull() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("id-card");
+    let sim = IdCardSim::start(&link, SimCard::sample_deck()).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(reader::run(reader_config(&link), tx));
+
+    next(&mut rx, "online", |e| is_status(e, DeviceState::Online)).await;
+    assert_eq!(sim.commands()[0], Command::SamStatus);
+
+    sim.tap(0);
+    next(&mut rx, "detected", |e| {
+        matches!(e, IdCardEvent::CardDetected)
+    })
+    .await;
+    let IdCardEvent::CardPresented(id) = next(&mut rx, "card", |e| {
+        matches!(e, IdCardEvent::CardPresented(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(id.name, "张晓明");
+    assert!(id.id_number_valid);
+    assert_eq!(id.photo.len(), 1024);
+
+    // Held on the reader: watched, not re-read.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let reads = sim
+        .commands()
+        .iter()
+        .filter(|c| **c == Command::ReadText)
+        .count();
+    assert_eq!(reads, 1, "a held card is read once");
+
+    sim.remove();
+    next(&mut rx, "removed", |e| {
+        matches!(e, IdCardEvent::CardRemoved)
+    })
+    .await;
+
+    // A different card.
+    sim.tap(4);
+    let IdCardEvent::CardPresented(id) = next(&mut rx, "foreign card", |e| {
+        matches!(e, IdCardEvent::CardPresented(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(id.card_type, CardType::ForeignPermanent);
+    sim.remove();
+    next(&mut rx, "removed", |e| {
+        matches!(e, IdCardEvent::CardRemoved)
+    })
+    .await;
+
+    // Cable pulled: offline. Replugged (a new pty behind the same path): online again by itself.
+    sim.unplug();
+    next(&mut rx, "offline", |e| is_status(e, DeviceState::Offline)).await;
+    sim.replug().unwrap();
+    next(&mut rx, "online again", |e| {
+        is_status(e, DeviceState::Online)
+    })
+    .await;
+    sim.tap(1);
+    let IdCardEvent::CardPresented(id) = next(&mut rx, "card after replug", |e| {
+        matches!(e, IdCardEvent::CardPresented(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(id.nation.as_deref(), Some("维吾尔"));
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reader_reports_each_injected_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("id-card");
+    let sim = IdCardSim::start(&link, SimCard::sample_deck()).unwrap();
+
+    // SAM self-test failure → hardware error.
+    sim.set_fault(Some(Fault::SamFailure));
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(reader::run(reader_config(&link), tx));
+    let IdCardEvent::Status(s) = next(&mut rx, "hardware error", |e| {
+        is_status(e, DeviceState::HardwareError)
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert!(s.detail.unwrap().contains("SAM self-test failed"));
+    sim.set_fault(None);
+    next(&mut rx, "online", |e| is_status(e, DeviceState::Online)).await;
+
+    // A read that answers SW3 41, then a corrupt checksum, then a card pulled mid-read.
+    for (fault, expect) in [
+        (Fault::ReadStatus(0x41), "read card failed"),
+        (Fault::CorruptChecksum, "checksum"),
+        (Fault::PulledMidRead, "no reply"),
+    ] {
+        sim.set_fault(Some(fault));
+        sim.tap(0);
+        let IdCardEvent::ReadFailed(e) =
+            next(&mut rx, &format!("read failure for {fault:?}"), |e| {
+                matches!(e, IdCardEvent::ReadFailed(_))
+            })
+            .await
+        else {
+            unreachable!()
+        };
+        assert!(e.to_string().contains(expect), "{fault:?}: {e}");
+        sim.set_fault(None);
+        sim.remove();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while rx.try_recv().is_ok() {}
+    }
+
+    // A slow reply within the timeout still reads.
+    sim.set_fault(Some(Fault::SlowReply(Duration::from_millis(100))));
+    sim.tap(3);
+    let IdCardEvent::CardPresented(id) = next(&mut rx, "slow card", |e| {
+        matches!(e, IdCardEvent::CardPresented(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(id.name, "王\u{E000}䶮");
+    sim.remove();
+
+    // No reply at all: the reader is declared offline.
+    sim.set_fault(Some(Fault::NoReply));
+    next(&mut rx, "offline (silent)", |e| {
+        is_status(e, DeviceState::Offline)
+    })
+    .await;
+    sim.set_fault(None);
+    next(&mut rx, "online", |e| is_status(e, DeviceState::Online)).await;
+    task.abort();
+}
+
+fn printer_config(path: &std::path::Path) -> PrinterConfig {
+    let mut c = PrinterConfig::new(path, 115_200);
+    c.status_interval = Duration::from_millis(100);
+    c.reply_timeout = Duration::from_millis(300);
+    c
+}
+
+fn doc(lines: &[&str]) -> Vec<u8> {
+    let mut blocks: Vec<Block> = lines
+        .iter()
+        .map(|l| Block::Text {
+            text: l.to_string(),
+            align: Align::Left,
+            bold: false,
+            large: false,
+        })
+        .collect();
+    blocks.push(Block::Qr {
+        data: "https://t.example.invalid/s/1".into(),
+        module: 6,
+    });
+    blocks.push(Block::Cut { partial: false });
+    encode(&Document { blocks }).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printer_prints_refuses_when_out_and_recovers_from_a_pull() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("printer");
+    let sim = PrinterSim::start(&link).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let printer = printer_task::spawn(printer_config(&link), tx);
+    let ready = |e: &PrinterEvent| matches!(e, PrinterEvent::Status(s) if s.is_ready());
+    next(&mut rx, "ready", ready).await;
+
+    printer
+        .print(doc(&["公安自助服务", "编号 1"]))
+        .await
+        .unwrap();
+    let printed = sim.take_printed();
+    assert_eq!(
+        printed,
+        vec![
+            Printed::Line {
+                text: "公安自助服务".into(),
+                bold: false,
+                large: false
+            },
+            Printed::Line {
+                text: "编号 1".into(),
+                bold: false,
+                large: false
+            },
+            Printed::Qr("https://t.example.invalid/s/1".into()),
+            Printed::Cut { partial: false },
+        ]
+    );
+
+    // Paper low: still prints, and says so.
+    sim.set_paper(SimPaper::Low);
+    next(
+        &mut rx,
+        "paper low",
+        |e| matches!(e, PrinterEvent::Status(s) if s.paper == Some(PaperLevel::Low)),
+    )
+    .await;
+
+    // Out of paper: the job never starts.
+    sim.set_paper(SimPaper::Out);
+    next(
+        &mut rx,
+        "paper out",
+        |e| matches!(e, PrinterEvent::Status(s) if s.paper == Some(PaperLevel::Out)),
+    )
+    .await;
+    sim.clear_raw();
+    let r = printer.print(doc(&["不应打印"])).await;
+    assert!(matches!(r, Err(PrintError::NotReady(_))), "{r:?}");
+    assert!(
+        sim.raw()
+            .chunks(3)
+            .all(|c| c.len() == 3 && c[0] == 0x10 && c[1] == 0x04),
+        "only status requests went out: {:02X?}",
+        sim.raw()
+    );
+
+    // Cover open is refused too.
+    sim.set_paper(SimPaper::CoverOpen);
+    next(
+        &mut rx,
+        "cover open",
+        |e| matches!(e, PrinterEvent::Status(s) if s.cover_open),
+    )
+    .await;
+    assert!(matches!(
+        printer.print(doc(&["x"])).await,
+        Err(PrintError::NotReady(_))
+    ));
+
+    // The roll ends midway: reported as failed, not as success.
+    sim.set_paper(SimPaper::Full);
+    next(&mut rx, "ready again", ready).await;
+    sim.run_out_after(1);
+    let r = printer.print(doc(&["第一行", "第二行", "第三行"])).await;
+    assert!(matches!(r, Err(PrintError::FailedMidJob(_))), "{r:?}");
+    sim.set_paper(SimPaper::Full);
+
+    // Silent printer → offline.
+    sim.set_paper(SimPaper::NoAnswer);
+    next(
+        &mut rx,
+        "offline",
+        |e| matches!(e, PrinterEvent::Status(s) if s.state == DeviceState::Offline),
+    )
+    .await;
+    sim.set_paper(SimPaper::Full);
+    next(&mut rx, "ready", ready).await;
+
+    // Cable pulled and replugged.
+    sim.unplug();
+    next(
+        &mut rx,
+        "offline (pulled)",
+        |e| matches!(e, PrinterEvent::Status(s) if s.state == DeviceState::Offline),
+    )
+    .await;
+    assert!(printer.print(doc(&["x"])).await.is_err());
+    sim.replug().unwrap();
+    next(&mut rx, "ready after replug", ready).await;
+    sim.take_printed();
+    printer.print(doc(&["恢复"])).await.unwrap();
+    assert_eq!(
+        sim.printed()[0],
+        Printed::Line {
+            text: "恢复".into(),
+            bold: false,
+            large: false
+        }
+    );
+}

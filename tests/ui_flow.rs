@@ -1,0 +1,215 @@
+//! The walking skeleton, end to end and headless: Slint's testing backend drives the real UI by
+//! accessible labels; the ID card and the printer are simulators speaking their byte protocols on
+//! pseudo-terminals; the upstream is the reference server over HTTP on loopback.
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
+use onetrip::demo::Bench;
+use onetrip::shell::{self, RuntimeOptions};
+use onetrip::ui::{Api, AppWindow, ScreenKind};
+use onetrip_drivers::printer::sim::{Printed, SimPaper};
+use slint::platform::PointerEventButton;
+use slint::ComponentHandle;
+
+fn button(ui: &AppWindow, label: &str) -> ElementHandle {
+    let found = ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_accessible_role(AccessibleRole::Button)
+        .match_predicate({
+            let label = label.to_string();
+            move |e| e.accessible_label().as_deref() == Some(label.as_str())
+        })
+        .find_all();
+    assert!(
+        !found.is_empty(),
+        "no button labelled {label:?} on screen {:?}",
+        ui.global::<Api>().get_screen()
+    );
+    found.into_iter().next().unwrap()
+}
+
+fn tap(ui: &AppWindow, label: &str) {
+    button(ui, label).mock_single_click(PointerEventButton::Left);
+}
+
+fn text_value(ui: &AppWindow, label: &str) -> String {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(ui, label).collect();
+    assert!(!found.is_empty(), "nothing labelled {label:?}");
+    found[0].accessible_value().unwrap_or_default().to_string()
+}
+
+/// Pumps the kiosk until `cond` holds, or fails after 20 s naming what it waited for.
+fn wait_for(
+    kiosk: &Rc<std::cell::RefCell<shell::Kiosk>>,
+    what: &str,
+    mut cond: impl FnMut(&AppWindow) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        kiosk.borrow_mut().pump();
+        let ui = kiosk.borrow().ui().clone_strong();
+        if cond(&ui) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; screen is {:?}",
+            ui.global::<Api>().get_screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
+    move |ui| ui.global::<Api>().get_screen() == s
+}
+
+#[test]
+fn card_tap_to_printed_receipt_to_upstream() {
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut options = RuntimeOptions::new(bench.config.clone());
+    options.reader_poll = Duration::from_millis(100);
+    options.printer_status_interval = Duration::from_millis(200);
+    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().unwrap();
+    let kiosk = launched.kiosk.clone();
+
+    // Devices come up: the terminal becomes available.
+    wait_for(&kiosk, "the attract screen", screen_is(ScreenKind::Attract));
+    assert!(ui.global::<Api>().get_name_masked().is_empty());
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui, "请将身份证放在读卡区")
+            .next()
+            .is_some(),
+        "attract prompt"
+    );
+
+    // Tap the resident card: read through the SAM protocol, shown masked.
+    bench.reader.tap(0);
+    wait_for(&kiosk, "the item list", screen_is(ScreenKind::ChooseItem));
+    assert_eq!(text_value(&ui, "greeting"), "您好，张*明");
+    assert_eq!(ui.global::<Api>().get_id_masked(), "330106********1231");
+
+    tap(&ui, "无犯罪记录证明申请");
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    tap(&ui, "确认提交");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    assert_eq!(text_value(&ui, "outcome"), "办理成功，请取走回执");
+    let number = text_value(&ui, "submission-number");
+    assert_eq!(number, "DEMO-0001-000001");
+
+    // The receipt reached the printer as ESC/POS and decodes to what the citizen takes home.
+    let printed = bench.printer.printed();
+    let lines: Vec<String> = printed
+        .iter()
+        .filter_map(|p| match p {
+            Printed::Line { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(lines.iter().any(|l| l == "受理回执"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l == "事项：无犯罪记录证明申请"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l == "申请人：张*明"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l == "证件号码：330106********1231"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| *l == number), "{lines:?}");
+    assert!(!lines
+        .iter()
+        .any(|l| l.contains("张晓明") || l.contains("330106198503121231")));
+    assert!(printed.contains(&Printed::Qr(format!(
+        "https://track.example.invalid/s/{number}"
+    ))));
+    assert!(matches!(
+        printed.last(),
+        Some(Printed::Cut { partial: false })
+    ));
+
+    // The sync worker delivers it upstream exactly once, with its id as the Idempotency-Key.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while bench.upstream_count() < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "upstream never received the submission"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
+    let received = onetrip::reference_upstream::received(&db).unwrap();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].number, number);
+    assert_eq!(received[0].item_code, "ZA-WFZ-001");
+    let store = rusqlite::Connection::open(bench.config.data.dir.join("onetrip.sqlite3")).unwrap();
+    let (id, state, payload): (String, String, Option<String>) = store
+        .query_row("SELECT id, state, payload FROM submissions", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(received[0].key, id);
+    assert_eq!(state, "accepted");
+    assert_eq!(payload, None, "personal data purged once upstream has it");
+
+    // Finish: back to attract with nothing personal left in the UI.
+    tap(&ui, "完成");
+    wait_for(&kiosk, "attract again", screen_is(ScreenKind::Attract));
+    let api = ui.global::<Api>();
+    assert!(api.get_name_masked().is_empty());
+    assert!(api.get_id_masked().is_empty());
+    assert_eq!(slint::Model::row_count(&api.get_items()), 0);
+
+    // Paper out takes the terminal out of service; a refill brings it back.
+    bench.printer.set_paper(SimPaper::Out);
+    wait_for(
+        &kiosk,
+        "out of service",
+        screen_is(ScreenKind::OutOfService),
+    );
+    assert!(text_value(&ui, "out-of-service-reason").contains("回执打印机缺纸"));
+    bench.printer.set_paper(SimPaper::Full);
+    wait_for(&kiosk, "back in service", screen_is(ScreenKind::Attract));
+
+    // A pulled reader cable: out of service, and back by itself when replugged.
+    bench.reader.remove();
+    bench.reader.unplug();
+    wait_for(
+        &kiosk,
+        "out of service (reader)",
+        screen_is(ScreenKind::OutOfService),
+    );
+    assert!(text_value(&ui, "out-of-service-reason").contains("身份证阅读器"));
+    bench.reader.replug().unwrap();
+    wait_for(&kiosk, "reader back", screen_is(ScreenKind::Attract));
+
+    // Language toggle switches every @tr string.
+    tap(&ui, "English");
+    kiosk.borrow_mut().pump();
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui, "Please place your ID card on the reader")
+            .next()
+            .is_some(),
+        "English attract prompt"
+    );
+    tap(&ui, "中文");
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui, "请将身份证放在读卡区")
+            .next()
+            .is_some()
+    );
+}
