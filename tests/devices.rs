@@ -7,10 +7,10 @@ use onetrip_drivers::id_card::reader::{self, IdCardEvent, ReaderConfig};
 use onetrip_drivers::id_card::sim::{Fault, IdCardSim, SimCard};
 use onetrip_drivers::id_card::{CardType, Command};
 use onetrip_drivers::printer::commands::{encode, Align, Block, Document};
-use onetrip_drivers::printer::printer::{
+use onetrip_drivers::printer::sim::{Printed, PrinterSim, SimPaper};
+use onetrip_drivers::printer::task::{
     self as printer_task, PrintError, PrinterConfig, PrinterEvent,
 };
-use onetrip_drivers::printer::sim::{Printed, PrinterSim, SimPaper};
 use tokio::sync::mpsc;
 
 async fn next<T>(rx: &mut mpsc::Receiver<T>, what: &str, mut pick: impl FnMut(&T) -> bool) -> T {

@@ -229,6 +229,14 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
             p.set_status_line(format!("本机待发送 {pending} 件 · 上游已接收 {received} 件 (pending here / received upstream)").into());
         });
     }
+    // Side by side (a window manager may still place them its own way).
+    launched
+        .ui
+        .window()
+        .set_position(slint::PhysicalPosition::new(0, 0));
+    panel
+        .window()
+        .set_position(slint::PhysicalPosition::new(1930, 0));
     launched.ui.show()?;
     panel.show()?;
     slint::run_event_loop()?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use onetrip_drivers::device::DeviceKind;
 use onetrip_drivers::id_card::reader::{self, IdCardEvent, ReaderConfig};
-use onetrip_drivers::printer::printer::{self as printer_task, PrinterConfig, PrinterEvent};
+use onetrip_drivers::printer::task::{self as printer_task, PrinterConfig, PrinterEvent};
 use onetrip_drivers::printer::{commands, Block, PrinterHandle};
 use tokio::sync::{mpsc, Notify};
 

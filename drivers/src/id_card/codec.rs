@@ -219,31 +219,29 @@ impl Decoder {
     /// Returns the next complete frame body, an error for a bad frame (already skipped), or `None`
     /// when more bytes are needed.
     pub fn next_body(&mut self) -> Option<Result<Vec<u8>, FrameError>> {
-        loop {
-            self.discard_garbage();
-            if self.buf.len() < 7 || self.buf[..5] != PREAMBLE {
-                return None;
-            }
-            let len = u16::from_be_bytes([self.buf[5], self.buf[6]]) as usize;
-            if !(2..=MAX_LEN).contains(&len) {
-                self.buf.drain(..1);
-                return Some(Err(FrameError::Length(len)));
-            }
-            let total = len + 7;
-            if self.buf.len() < total {
-                return None;
-            }
-            let computed = self.buf[5..total - 1].iter().fold(0u8, |acc, b| acc ^ b);
-            let got = self.buf[total - 1];
-            if computed != got {
-                // The preamble may have been noise: look for the next one from the byte after it.
-                self.buf.drain(..1);
-                return Some(Err(FrameError::Checksum { got, computed }));
-            }
-            let body = self.buf[7..total - 1].to_vec();
-            self.buf.drain(..total);
-            return Some(Ok(body));
+        self.discard_garbage();
+        if self.buf.len() < 7 || self.buf[..5] != PREAMBLE {
+            return None;
         }
+        let len = u16::from_be_bytes([self.buf[5], self.buf[6]]) as usize;
+        if !(2..=MAX_LEN).contains(&len) {
+            self.buf.drain(..1);
+            return Some(Err(FrameError::Length(len)));
+        }
+        let total = len + 7;
+        if self.buf.len() < total {
+            return None;
+        }
+        let computed = self.buf[5..total - 1].iter().fold(0u8, |acc, b| acc ^ b);
+        let got = self.buf[total - 1];
+        if computed != got {
+            // The preamble may have been noise: look for the next one from the byte after it.
+            self.buf.drain(..1);
+            return Some(Err(FrameError::Checksum { got, computed }));
+        }
+        let body = self.buf[7..total - 1].to_vec();
+        self.buf.drain(..total);
+        Some(Ok(body))
     }
 
     /// The next response frame.

@@ -2,10 +2,10 @@
 //! printer task, and a simulator that decodes ESC/POS back into lines, QR payloads and cuts.
 
 pub mod commands;
-pub mod printer;
 pub mod sim;
 pub mod status;
+pub mod task;
 
 pub use commands::{Align, Block, Document, PaperWidth};
-pub use printer::{PrintError, PrinterConfig, PrinterEvent, PrinterHandle};
 pub use status::RealTimeStatus;
+pub use task::{PrintError, PrinterConfig, PrinterEvent, PrinterHandle};
