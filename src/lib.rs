@@ -3,9 +3,11 @@
 //! See `../shared/DESIGN.md` (mirrored in the README) for the architecture: drivers → runtime →
 //! pure session engine → UI, with the store as the single source of truth.
 
+pub mod burn_in;
 pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod diagnostics;
 pub mod engine;
 pub mod mask;
 pub mod receipt;

@@ -17,9 +17,9 @@ use slint::ComponentHandle;
     about = "OneTrip self-service police terminal"
 )]
 struct Cli {
-    /// Configuration file.
-    #[arg(long, global = true, default_value = config::DEFAULT_PATH)]
-    config: PathBuf,
+    /// Configuration file [default: /etc/onetrip/onetrip.toml].
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -40,6 +40,124 @@ enum Cmd {
     },
     /// Check the configuration file and exit (0 valid, 2 invalid).
     CheckConfig,
+    /// Run N synthetic citizen sessions through engine, drivers, store and sync; exit 0 only when
+    /// every submission was accepted upstream. Simulated devices unless --config is given.
+    BurnIn {
+        #[arg(long)]
+        sessions: u32,
+        /// Keep the store here (simulated runs; a killed burn-in resumes its outbox).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Upstream base URL for simulated runs (default: a local reference server).
+        #[arg(long)]
+        upstream: Option<String>,
+        #[arg(long, default_value = "demo-token")]
+        token: String,
+        /// Seconds to wait for the outbox to drain.
+        #[arg(long, default_value_t = 120)]
+        drain_timeout: u64,
+    },
+    /// Technician diagnostics for one device (exit 0 ok, 3 timeout, 4 device error).
+    Device {
+        #[command(subcommand)]
+        device: DeviceCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// Wait for one ID card and print it (masked unless --reveal), or the SAM status with --sam.
+    IdCard {
+        #[arg(long)]
+        port: PathBuf,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+        /// Show personal fields in clear (only with the citizen's consent).
+        #[arg(long)]
+        reveal: bool,
+        /// Print the SAM status and id instead of waiting for a card.
+        #[arg(long)]
+        sam: bool,
+    },
+    /// Print the printer's status (--status) or a test page (--test-page).
+    Printer {
+        #[arg(long)]
+        port: PathBuf,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        #[arg(long, required_unless_present = "test_page")]
+        status: bool,
+        #[arg(long, conflicts_with = "status")]
+        test_page: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn device(cmd: DeviceCmd) -> ExitCode {
+    use onetrip::diagnostics::{id_card, printer};
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("onetrip: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async {
+        match cmd {
+            DeviceCmd::IdCard {
+                port,
+                baud,
+                timeout,
+                json,
+                reveal,
+                sam,
+            } => {
+                id_card::run(id_card::Options {
+                    port: &port,
+                    baud,
+                    timeout: Duration::from_secs(timeout),
+                    json,
+                    reveal,
+                    sam,
+                })
+                .await
+            }
+            DeviceCmd::Printer {
+                port,
+                baud,
+                status: _,
+                test_page,
+                json,
+            } => {
+                printer::run(printer::Options {
+                    port: &port,
+                    baud,
+                    json,
+                    test_page,
+                })
+                .await
+            }
+        }
+    });
+    match result {
+        Ok(out) => {
+            println!("{}", out.trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            eprintln!("onetrip: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
 }
 
 fn init_logging() {
@@ -61,18 +179,59 @@ fn load_config(path: &std::path::Path) -> Result<Config, ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
     let result = match cli.command.unwrap_or(Cmd::Run) {
-        Cmd::Run => match load_config(&cli.config) {
+        Cmd::Run => match load_config(&config_path) {
             Ok(cfg) => run(cfg),
             Err(code) => return code,
         },
-        Cmd::CheckConfig => match load_config(&cli.config) {
+        Cmd::CheckConfig => match load_config(&config_path) {
             Ok(_) => {
-                println!("{}: ok", cli.config.display());
+                println!("{}: ok", config_path.display());
                 Ok(())
             }
             Err(code) => return code,
         },
+        Cmd::Device { device: cmd } => return device(cmd),
+        Cmd::BurnIn {
+            sessions,
+            data_dir,
+            upstream,
+            token,
+            drain_timeout,
+        } => {
+            let config = match &cli.config {
+                Some(path) => match load_config(path) {
+                    Ok(c) => Some(c),
+                    Err(code) => return code,
+                },
+                None => None,
+            };
+            let options = onetrip::burn_in::Options {
+                sessions,
+                config,
+                data_dir,
+                upstream: upstream.map(|u| (u, token)),
+                drain_timeout: Duration::from_secs(drain_timeout),
+            };
+            return match onetrip::burn_in::run(options) {
+                Ok(summary) => {
+                    println!("{summary}");
+                    if summary.pending == 0 && summary.rejected == 0 {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => {
+                    eprintln!("onetrip: burn-in: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Cmd::Demo { fullscreen } => onetrip::demo::run(fullscreen),
         Cmd::Screenshots { out } => {
             onetrip::screenshots::render_all(&out, "西湖区公安分局 文新派出所 服务大厅").map(

@@ -45,6 +45,15 @@ pub fn id_number(id: &str) -> String {
         .collect()
 }
 
+/// Keeps the first six characters of an address (province and city, roughly); masks the rest.
+pub fn address(full: &str) -> String {
+    let chars: Vec<char> = full.chars().collect();
+    if chars.len() <= 6 {
+        return "*".repeat(chars.len());
+    }
+    chars[..6].iter().collect::<String>() + &"*".repeat(chars.len() - 6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +66,15 @@ mod tests {
         assert_eq!(name("李"), "*");
         assert_eq!(name("SMITH, JOHN"), "S***** J***");
         assert_eq!(name(""), "");
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            address("浙江省杭州市西湖区文三路100号"),
+            "浙江省杭州市**********"
+        );
+        assert_eq!(address("短"), "*");
     }
 
     #[test]

@@ -301,6 +301,35 @@ async fn printer_prints_refuses_when_out_and_recovers_from_a_pull() {
     sim.set_paper(SimPaper::Full);
     next(&mut rx, "ready", ready).await;
 
+    // Cable pulled in the middle of a job: the printer stops reading, the job backs up in the port,
+    // then the cable goes. The job is reported failed, never printed.
+    sim.stall_after(Some(2000));
+    let long: Vec<String> = (0..400)
+        .map(|i| format!("第{i}行 长回执内容 long receipt line"))
+        .collect();
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let job = {
+        let printer = printer.clone();
+        let bytes = doc(&long);
+        tokio::spawn(async move { printer.print(bytes).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sim.unplug();
+    let r = tokio::time::timeout(Duration::from_secs(5), job)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(r, Err(PrintError::FailedMidJob(_))), "{r:?}");
+    next(
+        &mut rx,
+        "offline (pulled mid-job)",
+        |e| matches!(e, PrinterEvent::Status(s) if s.state == DeviceState::Offline),
+    )
+    .await;
+    sim.stall_after(None);
+    sim.replug().unwrap();
+    next(&mut rx, "ready after the mid-job pull", ready).await;
+
     // Cable pulled and replugged.
     sim.unplug();
     next(
@@ -321,5 +350,44 @@ async fn printer_prints_refuses_when_out_and_recovers_from_a_pull() {
             bold: false,
             large: false
         }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optional_commands_fingerprint_and_additional_address() {
+    use onetrip_drivers::id_card::reader::Link;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("id-card");
+    let mut moved = SimCard::resident_sample();
+    moved.extra_address = Some("浙江省杭州市拱墅区湖墅南路1号".into());
+    let sim = IdCardSim::start(&link, vec![moved, SimCard::hmt_sample()]).unwrap();
+    let port = onetrip_drivers::port::open(&link, 115_200).unwrap();
+    let mut reader = Link::new(port, Duration::from_millis(500), Duration::from_secs(2));
+    reader.sam_status().await.unwrap();
+    assert!(!reader.find_card().await.unwrap());
+    sim.tap(0);
+    assert!(reader.find_card().await.unwrap());
+    let (id, fingerprint) = reader.read_card_with_fingerprint().await.unwrap();
+    assert_eq!(id.name, "张晓明");
+    assert!(
+        fingerprint.is_empty(),
+        "synthetic cards carry no fingerprint"
+    );
+    assert_eq!(
+        reader.additional_address().await.unwrap().as_deref(),
+        Some("浙江省杭州市拱墅区湖墅南路1号")
+    );
+    sim.tap(1);
+    assert_eq!(
+        reader.additional_address().await.unwrap(),
+        None,
+        "SW3 91: no content"
+    );
+    // A second program cannot open the port while the reader has it.
+    let busy = onetrip_drivers::port::open(&link, 115_200);
+    assert!(
+        matches!(busy, Err(onetrip_drivers::port::PortError::Busy(_))),
+        "{:?}",
+        busy.err()
     );
 }

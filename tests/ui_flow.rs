@@ -66,8 +66,35 @@ fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
     move |ui| ui.global::<Api>().get_screen() == s
 }
 
+/// Every log line of the test, to prove that no personal field is ever logged.
+#[derive(Clone, Default)]
+struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+    fn make_writer(&'a self) -> LogCapture {
+        self.clone()
+    }
+}
+
 #[test]
 fn card_tap_to_printed_receipt_to_upstream() {
+    let logs = LogCapture::default();
+    tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .init();
     i_slint_backend_testing::init_no_event_loop();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -165,6 +192,44 @@ fn card_tap_to_printed_receipt_to_upstream() {
     assert_eq!(received[0].key, id);
     assert_eq!(state, "accepted");
     assert_eq!(payload, None, "personal data purged once upstream has it");
+    let counter = |name: &str| -> i64 {
+        store
+            .query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(counter("receipts_printed"), 1);
+    assert!(counter("paper_lines") >= 10, "paper use counted");
+    let kept: String = store
+        .query_row(
+            "SELECT state FROM receipts WHERE number = ?1",
+            [&number],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, "printed");
+    let audit: Vec<String> = store
+        .prepare("SELECT event || ' ' || detail FROM audit ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        audit.iter().any(|a| a.starts_with("session_started")),
+        "{audit:?}"
+    );
+    assert!(
+        audit.iter().any(|a| a == &format!("receipt_printed {id}")),
+        "{audit:?}"
+    );
+    assert!(
+        !audit
+            .iter()
+            .any(|a| a.contains("张晓明") || a.contains("330106198503121231")),
+        "no personal data in the audit log: {audit:?}"
+    );
 
     // Finish: back to attract with nothing personal left in the UI.
     tap(&ui, "完成");

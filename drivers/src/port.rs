@@ -35,20 +35,17 @@ pub fn open(path: &Path, baud: u32) -> Result<SerialStream, PortError> {
         .parity(tokio_serial::Parity::None)
         .stop_bits(tokio_serial::StopBits::One)
         .flow_control(tokio_serial::FlowControl::None);
+    // With `exclusive` (the default on Unix) serialport sets TIOCEXCL and takes an exclusive
+    // flock, so a second OneTrip or a diagnostics run cannot share the port, even as root.
     match builder.open_native_async() {
-        Ok(mut stream) => {
-            // Exclusive is the default on Unix; set it explicitly so the intent survives a crate update.
-            let _ = stream.set_exclusive(true);
-            Ok(stream)
-        }
+        Ok(stream) => Ok(stream),
+        // serialport reports a held lock (EBUSY or the flock) as NoDevice; the path exists (checked
+        // above), so it is another process holding it, not a missing device.
+        Err(e) if e.kind == tokio_serial::ErrorKind::NoDevice => Err(PortError::Busy(name)),
         Err(e) => {
             let io_err: io::Error = e.into();
-            match io_err.raw_os_error() {
-                Some(libc::EBUSY) => Err(PortError::Busy(name)),
-                Some(libc::ENOENT) | Some(libc::ENODEV) | Some(libc::ENXIO) => {
-                    Err(PortError::Missing(name))
-                }
-                _ if io_err.kind() == io::ErrorKind::NotFound => Err(PortError::Missing(name)),
+            match io_err.kind() {
+                io::ErrorKind::NotFound => Err(PortError::Missing(name)),
                 _ => Err(PortError::Io {
                     path: name,
                     source: io_err,

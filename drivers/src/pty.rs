@@ -234,3 +234,29 @@ impl Drop for Plug {
         self.unplug();
     }
 }
+
+/// A [`Plug`] shared between a simulator's handles (the demo panel and tests pull and replug it).
+#[derive(Clone)]
+pub struct Cable(std::sync::Arc<std::sync::Mutex<Plug>>);
+
+impl Cable {
+    pub fn new(plug: Plug) -> Cable {
+        Cable(std::sync::Arc::new(std::sync::Mutex::new(plug)))
+    }
+
+    fn plug(&self) -> std::sync::MutexGuard<'_, Plug> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn unplug(&self) {
+        self.plug().unplug();
+    }
+
+    pub fn replug(&self) -> io::Result<()> {
+        self.plug().replug()
+    }
+
+    pub fn is_plugged(&self) -> bool {
+        self.plug().is_plugged()
+    }
+}

@@ -170,7 +170,6 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
         let reader = bench.reader.clone();
         let printer = bench.printer.clone();
         let weak = panel.as_weak();
-        let printer_plugged = Rc::new(std::cell::Cell::new(true));
         panel.on_toggle_plug(move |which| {
             let result = match which.as_str() {
                 "id_card" if reader.is_plugged() => {
@@ -178,22 +177,18 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
                     Ok(())
                 }
                 "id_card" => reader.replug(),
-                _ if printer_plugged.get() => {
+                _ if printer.is_plugged() => {
                     printer.unplug();
-                    printer_plugged.set(false);
                     Ok(())
                 }
-                _ => {
-                    printer_plugged.set(true);
-                    printer.replug()
-                }
+                _ => printer.replug(),
             };
             if let Err(e) = result {
                 eprintln!("replug failed: {e}");
             }
             if let Some(p) = weak.upgrade() {
                 p.set_reader_plugged(reader.is_plugged());
-                p.set_printer_plugged(printer_plugged.get());
+                p.set_printer_plugged(printer.is_plugged());
             }
         });
     }

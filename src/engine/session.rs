@@ -75,7 +75,7 @@ pub enum Event {
     Printed(Result<(), String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredSubmission {
     pub id: String,
     pub number: String,
@@ -98,7 +98,7 @@ impl std::fmt::Debug for NewSubmission {
 }
 
 /// What the receipt needs; masked already, so it may be kept for staff reprints.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceiptRequest {
     pub submission: StoredSubmission,
     pub item_code: String,

@@ -63,9 +63,18 @@ impl Devices {
         }
     }
 
-    /// Optional devices that are not ready (shown small on the attract screen).
+    /// Optional devices that are not ready, and supplies running low (shown small on the attract
+    /// screen, for staff).
     pub fn warnings(&self) -> String {
-        self.problems(false).join("；")
+        let mut w = self.problems(false);
+        for (kind, _, status) in self.statuses.values() {
+            if let Some(s) = status {
+                if s.paper == Some(onetrip_drivers::device::PaperLevel::Low) {
+                    w.push(format!("{}纸将用完，请工作人员换纸", kind.name_zh()));
+                }
+            }
+        }
+        w.join("；")
     }
 }
 
@@ -89,6 +98,11 @@ mod tests {
         d.update(DeviceKind::Printer, ok_printer.clone());
         assert_eq!(d.availability(), Availability::Available);
         assert!(d.warnings().contains("扫码器"));
+        assert!(
+            d.warnings().contains("回执打印机纸将用完"),
+            "{}",
+            d.warnings()
+        );
         d.update(
             DeviceKind::Printer,
             DeviceStatus {

@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::runtime::{Command, UiMessage};
-use crate::engine::{Action, Effect, Engine, Event};
+use crate::engine::{Action, Engine, Event};
 use crate::ui::{self, Api, AppWindow};
 
 pub type Clock = Rc<dyn Fn() -> Instant>;
@@ -85,19 +85,8 @@ impl Kiosk {
     pub fn handle(&mut self, event: Event) {
         let now = (self.clock)();
         self.engine.handle(event, now);
-        while let Some(effect) = self.engine.poll_effect() {
-            let cmd = match effect {
-                Effect::WipeSession => {
-                    ui::wipe(&self.ui);
-                    continue;
-                }
-                Effect::Submit(s) => Command::Submit(s),
-                Effect::Print(r) => Command::Print(r),
-                Effect::Audit(a) => Command::Audit(a),
-            };
-            if self.commands.send(cmd).is_err() {
-                tracing::error!("runtime is gone; effect dropped");
-            }
+        if super::runtime::carry_out_effects(&mut self.engine, &self.commands) {
+            ui::wipe(&self.ui);
         }
         self.render();
     }

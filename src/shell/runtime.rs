@@ -56,6 +56,30 @@ impl RuntimeOptions {
     }
 }
 
+/// Hands the engine's I/O effects to the runtime; returns true when the session was wiped (the
+/// caller clears whatever it shows).
+pub fn carry_out_effects(
+    engine: &mut crate::engine::Engine,
+    commands: &mpsc::UnboundedSender<Command>,
+) -> bool {
+    let mut wiped = false;
+    while let Some(effect) = engine.poll_effect() {
+        let cmd = match effect {
+            crate::engine::Effect::WipeSession => {
+                wiped = true;
+                continue;
+            }
+            crate::engine::Effect::Submit(s) => Command::Submit(s),
+            crate::engine::Effect::Print(r) => Command::Print(r),
+            crate::engine::Effect::Audit(a) => Command::Audit(a),
+        };
+        if commands.send(cmd).is_err() {
+            tracing::error!("runtime is gone; effect dropped");
+        }
+    }
+    wiped
+}
+
 /// Handle to the running tokio half.
 #[derive(Clone)]
 pub struct Runtime {
@@ -284,11 +308,20 @@ fn execute(
                     Ok(()) => tracing::info!(submission = %id, "receipt printed"),
                     Err(e) => tracing::warn!(submission = %id, error = %e, "receipt not printed"),
                 }
-                if let (Ok(()), Some(store)) = (&result, store) {
+                if let Some(store) = store {
+                    let printed = result.is_ok();
                     let _ = tokio::task::spawn_blocking(move || {
                         let s = lock(&store);
-                        let _ = s.bump_counter("receipts_printed", 1);
-                        let _ = s.bump_counter("paper_lines", lines);
+                        if let Err(e) = s.save_receipt(&request, printed) {
+                            tracing::error!(error = %e, "receipt not kept for reprint");
+                        }
+                        if printed {
+                            let _ = s.bump_counter("receipts_printed", 1);
+                            let _ = s.bump_counter("paper_lines", lines);
+                            // 24-dot font plus spacing at 8 dots/mm ≈ 3.75 mm a line, plus the QR
+                            // code and the cut margin.
+                            let _ = s.bump_counter("paper_mm", (lines as f64 * 3.75) as i64 + 45);
+                        }
                     })
                     .await;
                 }

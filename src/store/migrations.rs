@@ -36,11 +36,25 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: receipts kept (masked) so staff can reprint one that failed.
+    "CREATE TABLE receipts (
+        submission_id TEXT PRIMARY KEY REFERENCES submissions(id),
+        number TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,               -- the masked receipt request, JSON
+        state TEXT NOT NULL CHECK (state IN ('printed', 'failed')),
+        prints INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+    );",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
 pub fn apply(conn: &Connection, path: &str) -> Result<(), StoreError> {
+    apply_up_to(conn, path, LATEST)
+}
+
+/// Applies migrations up to `target` (tests build databases of every earlier version with it).
+pub fn apply_up_to(conn: &Connection, path: &str, target: i64) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > LATEST {
         return Err(StoreError::TooNew {
@@ -49,7 +63,12 @@ pub fn apply(conn: &Connection, path: &str) -> Result<(), StoreError> {
             known: LATEST,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(found as usize)
+    {
         let version = i as i64 + 1;
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
@@ -58,4 +77,42 @@ pub fn apply(conn: &Connection, path: &str) -> Result<(), StoreError> {
         tracing::info!(version, "store schema migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, DB_FILE};
+
+    #[test]
+    fn every_earlier_version_migrates_to_the_latest_keeping_its_rows() {
+        for version in 0..LATEST {
+            let dir = tempfile::tempdir().unwrap();
+            {
+                let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+                apply_up_to(&conn, "test", version).unwrap();
+                if version >= 1 {
+                    conn.execute(
+                        "INSERT INTO submissions (id, seq, number, kind, item_code, payload, state,
+                         next_attempt_at, created_at, updated_at)
+                         VALUES ('old', 1, 'T-000001', 'application', 'X', '{}', 'pending', 0, 0, 0)",
+                        [],
+                    )
+                    .unwrap();
+                }
+            }
+            let store = Store::open(dir.path()).unwrap();
+            assert_eq!(store.schema_version().unwrap(), LATEST, "from {version}");
+            if version >= 1 {
+                assert_eq!(store.queue_counts().unwrap().pending, 1, "from {version}");
+            }
+            let next = store
+                .insert_submission("T", "application", "X", &serde_json::json!({}))
+                .unwrap();
+            assert_eq!(
+                next.number,
+                if version >= 1 { "T-000002" } else { "T-000001" }
+            );
+        }
+    }
 }

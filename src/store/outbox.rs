@@ -4,7 +4,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::{now_ms, Store, StoreError};
-use crate::engine::StoredSubmission;
+use crate::engine::{ReceiptRequest, StoredSubmission};
 
 /// A submission waiting for delivery.
 #[derive(Clone)]
@@ -93,38 +93,50 @@ impl Store {
         Ok(StoredSubmission { id, number })
     }
 
-    /// Pending submissions due at `now`, oldest first.
+    /// Pending submissions due at `now`, oldest first. Delivery is strictly in order: while the
+    /// oldest pending submission waits for its retry, nothing behind it is sent.
     pub fn due(&self, now: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, number, kind, item_code, payload, attempts, created_at FROM submissions
-             WHERE state = 'pending' AND next_attempt_at <= ?1 AND payload IS NOT NULL
-             ORDER BY seq LIMIT ?2",
+            "SELECT id, number, kind, item_code, payload, attempts, created_at, next_attempt_at
+             FROM submissions WHERE state = 'pending' AND payload IS NOT NULL
+             ORDER BY seq LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![now, limit as i64], |r| {
-            Ok(OutboxRow {
-                id: r.get(0)?,
-                number: r.get(1)?,
-                kind: r.get(2)?,
-                item_code: r.get(3)?,
-                payload: r.get(4)?,
-                attempts: r.get(5)?,
-                created_at: r.get(6)?,
-            })
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok((
+                OutboxRow {
+                    id: r.get(0)?,
+                    number: r.get(1)?,
+                    kind: r.get(2)?,
+                    item_code: r.get(3)?,
+                    payload: r.get(4)?,
+                    attempts: r.get(5)?,
+                    created_at: r.get(6)?,
+                },
+                r.get::<_, i64>(7)?,
+            ))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut due = Vec::new();
+        for row in rows {
+            let (row, at) = row?;
+            if at > now {
+                break;
+            }
+            due.push(row);
+        }
+        Ok(due)
     }
 
-    /// When the earliest pending submission is due (ms), if any.
+    /// When the oldest pending submission is due (ms), if any.
     pub fn next_due_at(&self) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT MIN(next_attempt_at) FROM submissions WHERE state = 'pending' AND payload IS NOT NULL",
+                "SELECT next_attempt_at FROM submissions WHERE state = 'pending' AND payload IS NOT NULL
+                 ORDER BY seq LIMIT 1",
                 [],
-                |r| r.get::<_, Option<i64>>(0),
+                |r| r.get::<_, i64>(0),
             )
-            .optional()?
-            .flatten())
+            .optional()?)
     }
 
     /// Records a batch of delivery outcomes in one transaction. Accepted ones lose their personal data.
@@ -168,6 +180,48 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Keeps the (masked) receipt of a submission, and whether it printed, for staff reprints.
+    pub fn save_receipt(&self, receipt: &ReceiptRequest, printed: bool) -> Result<(), StoreError> {
+        let body = serde_json::to_string(receipt).unwrap_or_default();
+        self.conn.execute(
+            "INSERT INTO receipts (submission_id, number, body, state, prints, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(submission_id) DO UPDATE SET state = excluded.state,
+                 prints = prints + excluded.prints, updated_at = excluded.updated_at",
+            params![
+                receipt.submission.id,
+                receipt.submission.number,
+                body,
+                if printed { "printed" } else { "failed" },
+                printed as i64,
+                now_ms()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The receipt of a submission number, for a reprint.
+    pub fn receipt(&self, number: &str) -> Result<Option<ReceiptRequest>, StoreError> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM receipts WHERE number = ?1",
+                [number],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    /// Numbers of receipts that never printed (for the staff screen).
+    pub fn unprinted_receipts(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT number FROM receipts WHERE state = 'failed' ORDER BY updated_at")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn queue_counts(&self) -> Result<QueueCounts, StoreError> {
@@ -330,6 +384,28 @@ mod tests {
             .unwrap();
         assert_eq!(payload, None);
         assert!(err.contains("retention"));
+    }
+
+    #[test]
+    fn a_failed_receipt_is_kept_for_reprint() {
+        let (_d, s) = store();
+        let sub = s
+            .insert_submission("T1", "application", "X", &payload())
+            .unwrap();
+        let receipt = ReceiptRequest {
+            submission: sub.clone(),
+            item_code: "X".into(),
+            item_name: "无犯罪记录证明申请".into(),
+            next_steps: vec!["7个工作日内办结".into()],
+            name_masked: "张*明".into(),
+            id_masked: "330106********1231".into(),
+            english: false,
+        };
+        s.save_receipt(&receipt, false).unwrap();
+        assert_eq!(s.unprinted_receipts().unwrap(), vec![sub.number.clone()]);
+        assert_eq!(s.receipt(&sub.number).unwrap(), Some(receipt.clone()));
+        s.save_receipt(&receipt, true).unwrap();
+        assert!(s.unprinted_receipts().unwrap().is_empty());
     }
 
     #[test]

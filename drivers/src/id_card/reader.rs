@@ -160,6 +160,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
         parse_read_reply(&r.data, false)
     }
 
+    /// Select, then read text, photo and fingerprint data (`30 10`, readers that support it).
+    /// Returns the fingerprint bytes too (empty when the card carries none).
+    pub async fn read_card_with_fingerprint(&mut self) -> Result<(Identity, Vec<u8>), ReadError> {
+        self.expect_ok(Command::SelectCard).await?;
+        let r = self.expect_ok(Command::ReadTextWithFingerprint).await?;
+        let identity = parse_read_reply(&r.data, true)?;
+        let text_len = u16::from_be_bytes([r.data[0], r.data[1]]) as usize;
+        let photo_len = u16::from_be_bytes([r.data[2], r.data[3]]) as usize;
+        let fp_len = u16::from_be_bytes([r.data[4], r.data[5]]) as usize;
+        let start = 6 + text_len + photo_len;
+        let fingerprint = r
+            .data
+            .get(start..start + fp_len)
+            .unwrap_or_default()
+            .to_vec();
+        Ok((identity, fingerprint))
+    }
+
     /// The additional address written by a police station after a move, if any.
     pub async fn additional_address(&mut self) -> Result<Option<String>, ReadError> {
         let r = self.transact(Command::ReadAdditionalAddress).await?;

@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::codec::{Command, Decoder, FrameError, Response, Sw3};
 use super::identity::{check_char, ucs2_field, PHOTO_LEN, TEXT_LEN};
-use crate::pty::{Plug, PtyMaster};
+use crate::pty::{Cable, Plug, PtyMaster};
 
 /// One synthetic card: the 256-byte text block and a 1024-byte stand-in for the WLT photo.
 #[derive(Clone)]
@@ -239,7 +239,7 @@ struct SimState {
 #[derive(Clone)]
 pub struct IdCardSim {
     state: Arc<Mutex<SimState>>,
-    plug: Arc<Mutex<Option<Plug>>>,
+    cable: Cable,
 }
 
 impl IdCardSim {
@@ -255,7 +255,7 @@ impl IdCardSim {
         })?;
         Ok(IdCardSim {
             state,
-            plug: Arc::new(Mutex::new(Some(plug))),
+            cable: Cable::new(plug),
         })
     }
 
@@ -294,24 +294,15 @@ impl IdCardSim {
     }
 
     pub fn unplug(&self) {
-        if let Some(p) = self.plug.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            p.unplug();
-        }
+        self.cable.unplug();
     }
 
     pub fn replug(&self) -> std::io::Result<()> {
-        match self.plug.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            Some(p) => p.replug(),
-            None => Ok(()),
-        }
+        self.cable.replug()
     }
 
     pub fn is_plugged(&self) -> bool {
-        self.plug
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(Plug::is_plugged)
+        self.cable.is_plugged()
     }
 }
 

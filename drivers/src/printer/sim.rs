@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::pty::{Plug, PtyMaster};
+use crate::pty::{Cable, Plug, PtyMaster};
 
 /// One thing the printer put on paper, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,13 +286,16 @@ struct SimState {
     raw: Vec<u8>,
     /// Paper runs out after this many more lines (simulates a roll ending mid-job).
     lines_left: Option<u32>,
+    /// Stops reading after this many more bytes (a jammed mechanism): the host's writes back up in
+    /// the port.
+    stall_after: Option<usize>,
 }
 
 /// Handle to a running printer simulator.
 #[derive(Clone)]
 pub struct PrinterSim {
     state: Arc<Mutex<SimState>>,
-    plug: Arc<Mutex<Option<Plug>>>,
+    cable: Cable,
 }
 
 impl PrinterSim {
@@ -302,6 +305,7 @@ impl PrinterSim {
             printed: Vec::new(),
             raw: Vec::new(),
             lines_left: None,
+            stall_after: None,
         }));
         let serve_state = state.clone();
         let plug = Plug::new(link, move |pty| {
@@ -309,7 +313,7 @@ impl PrinterSim {
         })?;
         Ok(PrinterSim {
             state,
-            plug: Arc::new(Mutex::new(Some(plug))),
+            cable: Cable::new(plug),
         })
     }
 
@@ -328,6 +332,12 @@ impl PrinterSim {
     /// The roll ends after `n` more printed lines.
     pub fn run_out_after(&self, n: u32) {
         self.state().lines_left = Some(n);
+    }
+
+    /// Stops reading from the port after `bytes` more bytes (`None` resumes), so a job stays
+    /// half-sent.
+    pub fn stall_after(&self, bytes: Option<usize>) {
+        self.state().stall_after = bytes;
     }
 
     /// Everything printed so far.
@@ -350,16 +360,15 @@ impl PrinterSim {
     }
 
     pub fn unplug(&self) {
-        if let Some(p) = self.plug.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            p.unplug();
-        }
+        self.cable.unplug();
     }
 
     pub fn replug(&self) -> std::io::Result<()> {
-        match self.plug.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            Some(p) => p.replug(),
-            None => Ok(()),
-        }
+        self.cable.replug()
+    }
+
+    pub fn is_plugged(&self) -> bool {
+        self.cable.is_plugged()
     }
 }
 
@@ -380,7 +389,16 @@ async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
     let mut decoder = EscPosDecoder::new();
     let mut buf = [0u8; 1024];
     loop {
-        let n = match pty.read(&mut buf).await {
+        let stall_after = state.lock().unwrap_or_else(|e| e.into_inner()).stall_after;
+        let room = match stall_after {
+            Some(0) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            Some(n) => n.min(buf.len()),
+            None => buf.len(),
+        };
+        let n = match pty.read(&mut buf[..room]).await {
             Ok(0) | Err(_) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
@@ -391,6 +409,9 @@ async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
         {
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
             s.raw.extend_from_slice(&buf[..n]);
+            if let Some(left) = s.stall_after.as_mut() {
+                *left = left.saturating_sub(n);
+            }
             for item in decoder.push(&buf[..n]) {
                 match item {
                     Decoded::StatusRequest(n) => replies.extend(status_byte(s.paper, n)),

@@ -1,0 +1,216 @@
+//! `onetrip burn-in --sessions N`: synthetic citizen sessions through the real session engine, the
+//! device drivers, the store and the sync worker, then a wait for the outbox to drain.
+//!
+//! Without `--config` the devices are the simulators (on pseudo-terminals) and the upstream is the
+//! local reference server, unless `--upstream` names one. With `--config`, the terminal's real
+//! devices and upstream are used and the technician taps a test card for each session.
+
+use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
+use onetrip_drivers::printer::sim::PrinterSim;
+
+use crate::catalog::sample_items;
+use crate::config::Config;
+use crate::engine::{Action, Engine, EngineConfig, Event, Screen};
+use crate::shell::runtime::carry_out_effects;
+use crate::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
+use crate::store::Store;
+
+pub struct Options {
+    pub sessions: u32,
+    pub config: Option<Config>,
+    /// Store location when simulating (kept, so a killed burn-in resumes its outbox).
+    pub data_dir: Option<PathBuf>,
+    /// Upstream when simulating: `http://host:port` and its token.
+    pub upstream: Option<(String, String)>,
+    /// How long to wait for the outbox to drain at the end.
+    pub drain_timeout: Duration,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub sessions: u32,
+    pub receipts: u32,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub pending: i64,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sessions {} · receipts {} · submissions accepted {} · rejected {} · pending {}",
+            self.sessions, self.receipts, self.accepted, self.rejected, self.pending
+        )
+    }
+}
+
+struct Sims {
+    reader: IdCardSim,
+    _printer: PrinterSim,
+    _dir: tempfile::TempDir,
+}
+
+/// Waits for the next runtime message that `pick` accepts, feeding every message to the engine.
+fn wait(
+    engine: &mut Engine,
+    rx: &std_mpsc::Receiver<UiMessage>,
+    commands: &tokio::sync::mpsc::UnboundedSender<crate::shell::runtime::Command>,
+    timeout: Duration,
+    what: &str,
+    mut pick: impl FnMut(&Engine) -> bool,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if pick(engine) {
+            return Ok(());
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            anyhow::bail!(
+                "timed out waiting for {what} (screen {:?})",
+                engine.screen()
+            );
+        }
+        if let Ok(UiMessage::Engine(e)) = rx.recv_timeout(left.min(Duration::from_millis(200))) {
+            engine.handle(e, Instant::now());
+            carry_out_effects(engine, commands);
+        }
+    }
+}
+
+pub fn run(options: Options) -> anyhow::Result<Summary> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let _guard = rt.enter();
+
+    let (config, sims) = match options.config {
+        Some(c) => (c, None),
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("onetrip-burn-in-")
+                .tempdir()?;
+            std::fs::create_dir_all(dir.path().join("dev"))?;
+            let reader = IdCardSim::start(&dir.path().join("dev/id-card"), SimCard::sample_deck())?;
+            let printer = PrinterSim::start(&dir.path().join("dev/printer"))?;
+            let upstream = match &options.upstream {
+                Some((url, token)) => (url.clone(), token.clone()),
+                None => {
+                    let (addr, _task) = rt.block_on(crate::reference_upstream::spawn_local(
+                        &dir.path().join("upstream.sqlite3"),
+                        crate::demo::DEMO_TOKEN,
+                        Default::default(),
+                    ))?;
+                    (
+                        format!("http://{addr}"),
+                        crate::demo::DEMO_TOKEN.to_string(),
+                    )
+                }
+            };
+            let data = options
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| dir.path().join("data"));
+            let text = format!(
+                "[terminal]\nid = \"BURNIN\"\nhall = \"老化测试\"\n[data]\ndir = \"{}\"\n\
+                 [devices.id_card]\npath = \"{}\"\n[devices.printer]\npath = \"{}\"\n\
+                 [upstream]\nbase_url = \"{}\"\ntoken = \"{}\"\nconnect_timeout_secs = 2\n\
+                 request_timeout_secs = 5\ntracking_url = \"https://t.invalid/{{number}}\"\n",
+                data.display(),
+                dir.path().join("dev/id-card").display(),
+                dir.path().join("dev/printer").display(),
+                upstream.0,
+                upstream.1
+            );
+            let config = Config::parse(&text, &dir.path().join("burn-in.toml"))?;
+            (
+                config,
+                Some(Sims {
+                    reader,
+                    _printer: printer,
+                    _dir: dir,
+                }),
+            )
+        }
+    };
+
+    let (tx, rx) = std_mpsc::channel();
+    let sink: UiSink = Arc::new(move |m| {
+        let _ = tx.send(m);
+    });
+    let mut runtime_options = RuntimeOptions::new(config.clone());
+    runtime_options.reader_poll = Duration::from_millis(100);
+    runtime_options.printer_status_interval = Duration::from_millis(500);
+    let runtime = Runtime::start(runtime_options, rt.handle(), sink);
+    let commands = runtime.commands.clone();
+    let mut engine = Engine::new(
+        EngineConfig::new(Duration::from_secs(600)),
+        sample_items(),
+        Instant::now(),
+    );
+    let items = sample_items();
+    let mut summary = Summary::default();
+    let step = Duration::from_secs(30);
+
+    for i in 0..options.sessions {
+        wait(
+            &mut engine,
+            &rx,
+            &commands,
+            step,
+            "the terminal to be available",
+            |e| e.screen() == Screen::Attract,
+        )?;
+        match &sims {
+            Some(s) => s.reader.tap(i as usize % s.reader.deck_labels().len()),
+            None => println!("session {}: tap a test card on the reader", i + 1),
+        }
+        wait(&mut engine, &rx, &commands, step, "a card", |e| {
+            e.screen() == Screen::ChooseItem
+        })?;
+        let item = &items[i as usize % items.len()];
+        engine.handle(
+            Event::Touch(Action::SelectItem(item.code.into())),
+            Instant::now(),
+        );
+        engine.handle(Event::Touch(Action::Confirm), Instant::now());
+        carry_out_effects(&mut engine, &commands);
+        wait(&mut engine, &rx, &commands, step, "the receipt", |e| {
+            e.screen() == Screen::Done
+        })?;
+        if engine.view().outcome == Some(crate::engine::DoneOutcome::Printed) {
+            summary.receipts += 1;
+        }
+        engine.handle(Event::Touch(Action::Finish), Instant::now());
+        carry_out_effects(&mut engine, &commands);
+        if let Some(s) = &sims {
+            s.reader.remove();
+        } else {
+            println!("session {}: done, take the card away", i + 1);
+        }
+        summary.sessions += 1;
+    }
+
+    // Wait for the outbox to drain.
+    let store = Store::open(&config.data.dir)?;
+    let deadline = Instant::now() + options.drain_timeout;
+    loop {
+        let c = store.queue_counts()?;
+        summary.accepted = c.accepted;
+        summary.rejected = c.rejected;
+        summary.pending = c.pending;
+        if c.pending == 0 || Instant::now() >= deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(runtime);
+    Ok(summary)
+}
