@@ -78,6 +78,9 @@ pub struct PrinterDevice {
     /// 80 or 58.
     #[serde(default = "default_paper_width")]
     pub paper_width_mm: u32,
+    /// The printer pushes status changes itself (ESC/POS `GS a`); only for printers that offer it.
+    #[serde(default)]
+    pub automatic_status_back: bool,
 }
 
 fn default_baud() -> u32 {

@@ -391,3 +391,58 @@ async fn optional_commands_fingerprint_and_additional_address() {
         busy.err()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automatic_status_back_reports_changes_without_polling() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("printer");
+    let sim = PrinterSim::start(&link).unwrap();
+    let mut cfg = printer_config(&link);
+    cfg.status_interval = Duration::from_secs(3600); // only the first poll: changes must be pushed
+    cfg.automatic_status_back = true;
+    let (tx, mut rx) = mpsc::channel(64);
+    let _printer = printer_task::spawn(cfg, tx);
+    next(
+        &mut rx,
+        "ready",
+        |e| matches!(e, PrinterEvent::Status(s) if s.is_ready()),
+    )
+    .await;
+    assert!(sim.asb_enabled(), "the driver sent GS a");
+    sim.set_paper(SimPaper::Low);
+    next(
+        &mut rx,
+        "pushed low",
+        |e| matches!(e, PrinterEvent::Status(s) if s.paper == Some(PaperLevel::Low)),
+    )
+    .await;
+    sim.set_paper(SimPaper::Out);
+    next(
+        &mut rx,
+        "pushed out",
+        |e| matches!(e, PrinterEvent::Status(s) if s.paper == Some(PaperLevel::Out)),
+    )
+    .await;
+    sim.set_paper(SimPaper::CoverOpen);
+    next(
+        &mut rx,
+        "pushed cover",
+        |e| matches!(e, PrinterEvent::Status(s) if s.cover_open),
+    )
+    .await;
+    sim.set_paper(SimPaper::Full);
+    next(
+        &mut rx,
+        "pushed ready",
+        |e| matches!(e, PrinterEvent::Status(s) if s.is_ready()),
+    )
+    .await;
+    // And a pulled cable is noticed without a poll too.
+    sim.unplug();
+    next(
+        &mut rx,
+        "offline",
+        |e| matches!(e, PrinterEvent::Status(s) if s.state == DeviceState::Offline),
+    )
+    .await;
+}

@@ -61,7 +61,7 @@ fn decode(bytes: &[u8]) -> Vec<Printed> {
     out.into_iter()
         .filter_map(|x| match x {
             Decoded::Printed(p) => Some(p),
-            Decoded::StatusRequest(_) => None,
+            Decoded::StatusRequest(_) | Decoded::AutoStatusBack(_) => None,
         })
         .collect()
 }

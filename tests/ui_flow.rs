@@ -239,6 +239,21 @@ fn card_tap_to_printed_receipt_to_upstream() {
     assert!(api.get_id_masked().is_empty());
     assert_eq!(slint::Model::row_count(&api.get_items()), 0);
 
+    // A rare-character name (a private-use code point and CJK Extension A) reads and renders.
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(400));
+    bench.reader.tap(3);
+    wait_for(
+        &kiosk,
+        "the rare-name session",
+        screen_is(ScreenKind::ChooseItem),
+    );
+    assert_eq!(text_value(&ui, "greeting"), "您好，王*䶮");
+    tap(&ui, "首页");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Attract));
+    assert!(ui.global::<Api>().get_name_masked().is_empty());
+    bench.reader.remove();
+
     // Paper out takes the terminal out of service; a refill brings it back.
     bench.printer.set_paper(SimPaper::Out);
     wait_for(

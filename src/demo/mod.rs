@@ -44,6 +44,7 @@ path = "{dev}/id-card"
 [devices.printer]
 path = "{dev}/printer"
 paper_width_mm = 80
+automatic_status_back = true
 
 [upstream]
 base_url = "http://{upstream}"

@@ -196,6 +196,7 @@ async fn main_loop(
     let (pr_tx, mut pr_rx) = mpsc::channel(16);
     let mut printer_cfg = PrinterConfig::new(&cfg.devices.printer.path, cfg.devices.printer.baud);
     printer_cfg.status_interval = options.printer_status_interval;
+    printer_cfg.automatic_status_back = cfg.devices.printer.automatic_status_back;
     let printer = printer_task::spawn(printer_cfg, pr_tx);
 
     let mut published = devices.availability();

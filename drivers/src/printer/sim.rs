@@ -55,6 +55,8 @@ pub enum Decoded {
     Printed(Printed),
     /// `DLE EOT n`: the host asks for status n.
     StatusRequest(u8),
+    /// `GS a n`: the host asks for Automatic Status Back (n = 0 turns it off).
+    AutoStatusBack(u8),
 }
 
 impl EscPosDecoder {
@@ -190,7 +192,13 @@ impl EscPosDecoder {
                         self.large = b[2] & 0x11 == 0x11;
                         Step::Consumed(3, None)
                     }
-                    b'B' | b'a' | b'r' | b'H' | b'f' | b'h' | b'w' => {
+                    b'a' => {
+                        if need(3) {
+                            return Step::NeedMore;
+                        }
+                        Step::Consumed(3, Some(Decoded::AutoStatusBack(b[2])))
+                    }
+                    b'B' | b'r' | b'H' | b'f' | b'h' | b'w' => {
                         if need(3) {
                             return Step::NeedMore;
                         }
@@ -289,6 +297,10 @@ struct SimState {
     /// Stops reading after this many more bytes (a jammed mechanism): the host's writes back up in
     /// the port.
     stall_after: Option<usize>,
+    /// Automatic Status Back enabled by the host (`GS a n`, n ≠ 0).
+    asb: bool,
+    /// Wakes the serving task when the paper state changes (to push an ASB block).
+    changed: Arc<tokio::sync::Notify>,
 }
 
 /// Handle to a running printer simulator.
@@ -306,6 +318,8 @@ impl PrinterSim {
             raw: Vec::new(),
             lines_left: None,
             stall_after: None,
+            asb: false,
+            changed: Arc::new(tokio::sync::Notify::new()),
         }));
         let serve_state = state.clone();
         let plug = Plug::new(link, move |pty| {
@@ -322,7 +336,14 @@ impl PrinterSim {
     }
 
     pub fn set_paper(&self, paper: SimPaper) {
-        self.state().paper = paper;
+        let mut s = self.state();
+        s.paper = paper;
+        s.changed.notify_one();
+    }
+
+    /// Whether the host turned Automatic Status Back on.
+    pub fn asb_enabled(&self) -> bool {
+        self.state().asb
     }
 
     pub fn paper(&self) -> SimPaper {
@@ -372,6 +393,18 @@ impl PrinterSim {
     }
 }
 
+/// The ASB block for a paper state (`None` for a printer that says nothing).
+fn asb_block(paper: SimPaper) -> Option<[u8; 4]> {
+    Some(match paper {
+        SimPaper::NoAnswer => return None,
+        SimPaper::Full => [0x10, 0, 0, 0],
+        SimPaper::Low => [0x10, 0, 0x03, 0],
+        SimPaper::Out => [0x18, 0, 0x0F, 0],
+        SimPaper::CoverOpen => [0x38, 0, 0, 0],
+        SimPaper::Offline => [0x18, 0, 0, 0],
+    })
+}
+
 fn status_byte(paper: SimPaper, n: u8) -> Option<u8> {
     Some(match (paper, n) {
         (SimPaper::NoAnswer, _) => return None,
@@ -398,7 +431,27 @@ async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
             Some(n) => n.min(buf.len()),
             None => buf.len(),
         };
-        let n = match pty.read(&mut buf[..room]).await {
+        let changed = state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .changed
+            .clone();
+        let read = tokio::select! {
+            read = pty.read(&mut buf[..room]) => read,
+            _ = changed.notified() => {
+                let push = {
+                    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+                    if s.asb { asb_block(s.paper) } else { None }
+                };
+                if let Some(block) = push {
+                    if pty.write_all(&block).await.is_err() {
+                        break;
+                    }
+                }
+                continue;
+            }
+        };
+        let n = match read {
             Ok(0) | Err(_) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
@@ -415,6 +468,13 @@ async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
             for item in decoder.push(&buf[..n]) {
                 match item {
                     Decoded::StatusRequest(n) => replies.extend(status_byte(s.paper, n)),
+                    Decoded::AutoStatusBack(n) => {
+                        s.asb = n != 0;
+                        if s.asb {
+                            // The printer answers the enable with its current status.
+                            replies.extend(asb_block(s.paper).into_iter().flatten());
+                        }
+                    }
                     Decoded::Printed(p) => {
                         // A printer out of paper or open prints nothing.
                         if matches!(s.paper, SimPaper::Out | SimPaper::CoverOpen) {

@@ -11,6 +11,84 @@ pub fn is_status_byte(b: u8) -> bool {
     b & 0x93 == 0x12
 }
 
+/// `GS a n`: Automatic Status Back for online/offline (bit 1), errors (bit 2) and the paper roll
+/// sensor (bit 3). The printer then pushes a 4-byte block whenever one of them changes.
+pub const ENABLE_ASB: [u8; 3] = [0x1D, 0x61, 0x0E];
+
+/// The first byte of an ASB block has fixed bits `byte & 0x93 == 0x10`; a real-time status reply
+/// has `0x12` (bit 1 set), which is how the two are told apart in one input stream.
+pub fn is_asb_first_byte(b: u8) -> bool {
+    b & 0x93 == 0x10
+}
+
+/// What arrives from a printer unprompted or in reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Incoming {
+    /// A reply to `DLE EOT n`.
+    RealTime(u8),
+    /// An Automatic Status Back block.
+    Asb([u8; 4]),
+}
+
+/// Splits the printer's output into status replies and ASB blocks; anything else is dropped.
+#[derive(Debug, Default)]
+pub struct IncomingDecoder {
+    asb: Vec<u8>,
+}
+
+impl IncomingDecoder {
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Incoming> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            if !self.asb.is_empty() {
+                self.asb.push(b);
+                if self.asb.len() == 4 {
+                    out.push(Incoming::Asb([
+                        self.asb[0],
+                        self.asb[1],
+                        self.asb[2],
+                        self.asb[3],
+                    ]));
+                    self.asb.clear();
+                }
+            } else if is_asb_first_byte(b) {
+                self.asb.push(b);
+            } else if is_status_byte(b) {
+                out.push(Incoming::RealTime(b));
+            }
+        }
+        out
+    }
+}
+
+/// An Automatic Status Back block as a device status.
+pub fn asb_to_device_status(block: [u8; 4]) -> DeviceStatus {
+    let offline = block[0] & 0x08 != 0;
+    let cover_open = block[0] & 0x20 != 0;
+    let error = block[1] & 0x28 != 0; // autocutter or unrecoverable error
+    let paper = if block[2] & 0x0C == 0x0C {
+        PaperLevel::Out
+    } else if block[2] & 0x03 == 0x03 {
+        PaperLevel::Low
+    } else {
+        PaperLevel::Full
+    };
+    RealTimeStatus {
+        printer: 0x12 | if offline { 0x08 } else { 0 },
+        offline_cause: 0x12
+            | if cover_open { 0x04 } else { 0 }
+            | if paper == PaperLevel::Out { 0x20 } else { 0 }
+            | if error { 0x40 } else { 0 },
+        paper: 0x12
+            | match paper {
+                PaperLevel::Out => 0x60,
+                PaperLevel::Low => 0x0C,
+                _ => 0,
+            },
+    }
+    .to_device_status()
+}
+
 /// The three replies the driver asks for before each job and when idle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RealTimeStatus {
@@ -74,6 +152,43 @@ impl RealTimeStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn asb_blocks_and_status_replies_are_told_apart() {
+        let mut d = IncomingDecoder::default();
+        let got = d.push(&[0x12, 0x10, 0x00, 0x0C, 0x00, 0x1E, 0x38, 0x00]);
+        assert_eq!(
+            got,
+            vec![
+                Incoming::RealTime(0x12),
+                Incoming::Asb([0x10, 0x00, 0x0C, 0x00]),
+                Incoming::RealTime(0x1E)
+            ]
+        );
+        assert_eq!(
+            d.push(&[0x00, 0x00, 0x00]),
+            vec![Incoming::Asb([0x38, 0x00, 0x00, 0x00])]
+        );
+        assert_eq!(d.push(&[0xFF, 0x00]), vec![], "noise is dropped");
+    }
+
+    #[test]
+    fn asb_blocks_map_to_the_device_model() {
+        let out = asb_to_device_status([0x18, 0x00, 0x0C, 0x00]);
+        assert_eq!(out.paper, Some(PaperLevel::Out));
+        assert!(!out.is_ready());
+        assert_eq!(
+            asb_to_device_status([0x10, 0x00, 0x03, 0x00]).paper,
+            Some(PaperLevel::Low)
+        );
+        let cover = asb_to_device_status([0x38, 0x00, 0x00, 0x00]);
+        assert!(cover.cover_open && !cover.is_ready());
+        assert!(asb_to_device_status([0x10, 0x00, 0x00, 0x00]).is_ready());
+        assert_eq!(
+            asb_to_device_status([0x10, 0x08, 0x00, 0x00]).state,
+            DeviceState::HardwareError
+        );
+    }
 
     fn st(printer: u8, offline_cause: u8, paper: u8) -> DeviceStatus {
         RealTimeStatus {

@@ -7,7 +7,10 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
-use super::status::{is_status_byte, request, RealTimeStatus};
+use super::status::{
+    asb_to_device_status, is_status_byte, request, Incoming, IncomingDecoder, RealTimeStatus,
+    ENABLE_ASB,
+};
 use crate::device::{DeviceState, DeviceStatus, PaperLevel};
 use crate::port;
 
@@ -19,6 +22,8 @@ pub struct PrinterConfig {
     pub status_interval: Duration,
     /// How long a status reply may take.
     pub reply_timeout: Duration,
+    /// Ask the printer to push status changes (`GS a`), where it offers Automatic Status Back.
+    pub automatic_status_back: bool,
 }
 
 impl PrinterConfig {
@@ -28,6 +33,7 @@ impl PrinterConfig {
             baud,
             status_interval: Duration::from_secs(2),
             reply_timeout: Duration::from_millis(500),
+            automatic_status_back: false,
         }
     }
 }
@@ -190,10 +196,32 @@ async fn run(
             }
         };
         backoff = Duration::from_millis(200);
+        if config.automatic_status_back {
+            if let Err(e) = io.write_all(&ENABLE_ASB).await {
+                rep.status(offline(e.to_string())).await;
+                tokio::time::sleep(backoff).await;
+                continue;
+            }
+        }
         let mut ticker = tokio::time::interval(config.status_interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut incoming = IncomingDecoder::default();
+        let mut buf = [0u8; 64];
         let why = loop {
             tokio::select! {
+                // Between jobs: status the printer pushes by itself (ASB), and the hang-up of a
+                // pulled cable, noticed at once rather than at the next poll.
+                read = io.read(&mut buf) => match read {
+                    Ok(0) => break "port closed".to_string(),
+                    Ok(n) => {
+                        for item in incoming.push(&buf[..n]) {
+                            if let Incoming::Asb(block) = item {
+                                rep.status(asb_to_device_status(block)).await;
+                            }
+                        }
+                    }
+                    Err(e) => break e.to_string(),
+                },
                 _ = ticker.tick() => match query_status(&mut io, config.reply_timeout).await {
                     Ok(st) => rep.status(st.to_device_status()).await,
                     Err(QueryError::NoAnswer) => rep.status(offline("printer does not answer")).await,
