@@ -53,7 +53,32 @@ pub struct Devices {
     pub id_card: SerialDevice,
     pub printer: PrinterDevice,
     #[serde(default)]
-    pub scanner: Option<SerialDevice>,
+    pub scanner: Option<ScannerDevice>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScannerDevice {
+    pub path: PathBuf,
+    #[serde(default = "default_scanner_baud")]
+    pub baud: u32,
+    /// Optional by default: without a scanner, citizens still identify with the ID card.
+    #[serde(default)]
+    pub required: bool,
+    /// `continuous`, `honeywell` (serial trigger SYN T CR / SYN U CR) or `raw` (the bytes below).
+    #[serde(default = "default_trigger")]
+    pub trigger: String,
+    #[serde(default)]
+    pub trigger_on: Vec<u8>,
+    #[serde(default)]
+    pub trigger_off: Vec<u8>,
+}
+
+fn default_scanner_baud() -> u32 {
+    9600
+}
+fn default_trigger() -> String {
+    "continuous".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -285,6 +310,26 @@ impl Config {
                 }
             }
         }
+        if let Some(sc) = &self.devices.scanner {
+            match sc.trigger.as_str() {
+                "continuous" | "honeywell" => {}
+                "raw" if !sc.trigger_on.is_empty() && !sc.trigger_off.is_empty() => {}
+                "raw" => {
+                    return bad(
+                        "devices.scanner.trigger_on",
+                        format!("{:?}", sc.trigger_on),
+                        "the trigger-on and trigger-off bytes for trigger = \"raw\"",
+                    )
+                }
+                other => {
+                    return bad(
+                        "devices.scanner.trigger",
+                        format!("{other:?}"),
+                        "\"continuous\", \"honeywell\" or \"raw\"",
+                    )
+                }
+            }
+        }
         if !matches!(self.devices.printer.paper_width_mm, 58 | 80) {
             return bad(
                 "devices.printer.paper_width_mm",
@@ -339,6 +384,18 @@ impl Config {
             return bad("data.retention_days", "0".into(), "at least 1 day");
         }
         Ok(())
+    }
+
+    pub fn scanner_trigger(&self) -> onetrip_drivers::scanner::task::TriggerMode {
+        use onetrip_drivers::scanner::task::TriggerMode;
+        match self.devices.scanner.as_ref() {
+            Some(s) if s.trigger == "honeywell" => TriggerMode::Honeywell,
+            Some(s) if s.trigger == "raw" => TriggerMode::Raw {
+                on: s.trigger_on.clone(),
+                off: s.trigger_off.clone(),
+            },
+            _ => TriggerMode::Continuous,
+        }
     }
 
     pub fn paper_width(&self) -> onetrip_drivers::printer::PaperWidth {
@@ -442,6 +499,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("upstream.tracking_url"), "{e}");
+    }
+
+    #[test]
+    fn scanner_section() {
+        let with = |extra: &str| {
+            parse(&format!(
+                "{EXAMPLE}\n[devices.scanner]\npath = \"/dev/x\"\n{extra}"
+            ))
+        };
+        let c = with("").unwrap();
+        let s = c.devices.scanner.as_ref().unwrap();
+        assert_eq!(
+            (s.baud, s.required, s.trigger.as_str()),
+            (9600, false, "continuous")
+        );
+        assert!(with("trigger = \"honeywell\"").is_ok());
+        assert!(with("trigger = \"raw\"\ntrigger_on = [84]\ntrigger_off = [80]").is_ok());
+        let e = with("trigger = \"raw\"").unwrap_err().to_string();
+        assert!(e.contains("devices.scanner.trigger_on"), "{e}");
+        let e = with("trigger = \"laser\"").unwrap_err().to_string();
+        assert!(
+            e.contains("devices.scanner.trigger") && e.contains("laser"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -84,6 +84,20 @@ enum DeviceCmd {
         #[arg(long)]
         sam: bool,
     },
+    /// Print the next scan (--trigger sends the Honeywell serial trigger first).
+    Scanner {
+        #[arg(long)]
+        port: PathBuf,
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
+        #[arg(long)]
+        trigger: bool,
+        /// Seconds to wait for a scan.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the printer's status (--status) or a test page (--test-page).
     Printer {
         #[arg(long)]
@@ -100,7 +114,7 @@ enum DeviceCmd {
 }
 
 fn device(cmd: DeviceCmd) -> ExitCode {
-    use onetrip::diagnostics::{id_card, printer};
+    use onetrip::diagnostics::{id_card, printer, scanner};
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -128,6 +142,22 @@ fn device(cmd: DeviceCmd) -> ExitCode {
                     json,
                     reveal,
                     sam,
+                })
+                .await
+            }
+            DeviceCmd::Scanner {
+                port,
+                baud,
+                trigger,
+                timeout,
+                json,
+            } => {
+                scanner::run(scanner::Options {
+                    port: &port,
+                    baud,
+                    trigger,
+                    timeout: Duration::from_secs(timeout),
+                    json,
                 })
                 .await
             }

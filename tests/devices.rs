@@ -446,3 +446,135 @@ async fn automatic_status_back_reports_changes_without_polling() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scanner_frames_decodes_triggers_and_survives_floods_and_pulls() {
+    use onetrip_drivers::scanner::sim::{frame, ScannerSim};
+    use onetrip_drivers::scanner::task::{
+        self as scanner_task, ScannerConfig, ScannerEvent, TriggerMode,
+    };
+    use onetrip_drivers::scanner::Symbology;
+
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("scanner");
+    let sim = ScannerSim::start(&link, false).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let mut cfg = ScannerConfig::new(&link, 9600);
+    cfg.gap = Duration::from_millis(60);
+    let _scanner = scanner_task::spawn(cfg, tx);
+    let online =
+        |e: &ScannerEvent| matches!(e, ScannerEvent::Status(s) if s.state == DeviceState::Online);
+    next(&mut rx, "online", online).await;
+
+    async fn scan(rx: &mut mpsc::Receiver<ScannerEvent>) -> onetrip_drivers::scanner::Scan {
+        match next(rx, "a scan", |e| matches!(e, ScannerEvent::Scanned(_))).await {
+            ScannerEvent::Scanned(s) => s,
+            _ => unreachable!(),
+        }
+    }
+
+    // UTF-8 QR with AIM prefix and CRLF.
+    sim.present(frame("公安".as_bytes(), Some("]Q1"), b"\r\n"));
+    let s = scan(&mut rx).await;
+    assert_eq!(
+        (s.symbology, s.text.as_deref()),
+        (Some(Symbology::Qr), Some("公安"))
+    );
+    // GBK payload, CR only.
+    sim.present(frame(&[0xB9, 0xAB, 0xB0, 0xB2], Some("]Q1"), b"\r"));
+    assert_eq!(scan(&mut rx).await.text.as_deref(), Some("公安"));
+    // EAN with LF, no AIM prefix.
+    sim.present(frame(b"6901234567892", None, b"\n"));
+    let s = scan(&mut rx).await;
+    assert_eq!(
+        (s.symbology, s.text.as_deref()),
+        (None, Some("6901234567892"))
+    );
+    // No suffix at all: ended by the inter-character gap.
+    sim.present(frame(b"NO-SUFFIX-1", Some("]C0"), b""));
+    let s = scan(&mut rx).await;
+    assert_eq!(
+        (s.symbology, s.text.as_deref()),
+        (Some(Symbology::Code128), Some("NO-SUFFIX-1"))
+    );
+    // Binary that is neither UTF-8 nor GB18030: bytes kept, no text, no panic.
+    sim.present(frame(&[0x81, 0x20, 0xFF], None, b"\r\n"));
+    let s = scan(&mut rx).await;
+    assert_eq!((s.bytes, s.text), (vec![0x81, 0x20, 0xFF], None));
+
+    // A flood of garbage with no terminator is cut into bounded scans; the next code still reads.
+    sim.send_raw(vec![b'#'; 20_000]);
+    sim.present(frame(b"AFTER-FLOOD", None, b"\r\n"));
+    loop {
+        let s = scan(&mut rx).await;
+        assert!(s.bytes.len() <= onetrip_drivers::scanner::framing::MAX_SCAN);
+        if s.text
+            .as_deref()
+            .is_some_and(|t| t.ends_with("AFTER-FLOOD"))
+        {
+            break;
+        }
+    }
+
+    // Pulled and replugged.
+    sim.unplug();
+    next(
+        &mut rx,
+        "offline",
+        |e| matches!(e, ScannerEvent::Status(s) if s.state == DeviceState::Offline),
+    )
+    .await;
+    sim.replug().unwrap();
+    next(&mut rx, "online again", online).await;
+    sim.present(frame(b"BACK", None, b"\r\n"));
+    assert_eq!(scan(&mut rx).await.text.as_deref(), Some("BACK"));
+
+    // Host-triggered (Honeywell): nothing is read until the host triggers.
+    let link2 = dir.path().join("scanner2");
+    let sim2 = ScannerSim::start(&link2, true).unwrap();
+    let (tx2, mut rx2) = mpsc::channel(64);
+    let mut cfg2 = ScannerConfig::new(&link2, 9600);
+    cfg2.trigger = TriggerMode::Honeywell;
+    let handle = scanner_task::spawn(cfg2, tx2);
+    next(&mut rx2, "online", online).await;
+    sim2.present(frame(b"WAITS", None, b"\r\n"));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx2.recv())
+            .await
+            .is_err(),
+        "no scan before the trigger"
+    );
+    handle.trigger(true).await;
+    assert_eq!(scan(&mut rx2).await.text.as_deref(), Some("WAITS"));
+    handle.trigger(false).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(sim2.triggers(), vec![true, false]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_scanner_does_not_stall_the_card_reader() {
+    use onetrip_drivers::scanner::sim::ScannerSim;
+    use onetrip_drivers::scanner::task::{self as scanner_task, ScannerConfig};
+
+    let dir = tempfile::tempdir().unwrap();
+    let scanner_link = dir.path().join("scanner");
+    let flood = ScannerSim::start(&scanner_link, false).unwrap();
+    let (stx, _srx_kept_but_never_read) = mpsc::channel(4);
+    let _scanner = scanner_task::spawn(ScannerConfig::new(&scanner_link, 9600), stx);
+    let reader_link = dir.path().join("id-card");
+    let sim = IdCardSim::start(&reader_link, SimCard::sample_deck()).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let _reader = tokio::spawn(reader::run(reader_config(&reader_link), tx));
+    next(&mut rx, "reader online", |e| {
+        is_status(e, DeviceState::Online)
+    })
+    .await;
+    for _ in 0..50 {
+        flood.send_raw(b"garbage\r\n".repeat(200));
+    }
+    sim.tap(0);
+    next(&mut rx, "a card despite the flood", |e| {
+        matches!(e, IdCardEvent::CardPresented(_))
+    })
+    .await;
+}

@@ -251,3 +251,55 @@ async fn printer_diagnostics() {
     assert!(out.stderr.contains("paper out"), "{}", out.stderr);
     assert!(sim.printed().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scanner_diagnostics() {
+    use onetrip_drivers::scanner::sim::{frame, ScannerSim};
+    let dir = tempfile::tempdir().unwrap();
+    let port = dir.path().join("scanner");
+    let sim = ScannerSim::start(&port, true).unwrap();
+    let p = port.to_str().unwrap().to_string();
+
+    sim.present(frame("公安".as_bytes(), Some("]Q1"), b"\r\n"));
+    let out = onetrip(&[
+        "device",
+        "scanner",
+        "--port",
+        &p,
+        "--trigger",
+        "--json",
+        "--timeout",
+        "5",
+    ])
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"symbology": "qr", "text": "公安", "hex": "E585ACE5AE89"})
+    );
+    assert_eq!(sim.triggers().first(), Some(&true));
+
+    // Nothing presented: exit 3.
+    let out = onetrip(&[
+        "device",
+        "scanner",
+        "--port",
+        &p,
+        "--trigger",
+        "--timeout",
+        "1",
+    ])
+    .await;
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let out = onetrip(&[
+        "device",
+        "scanner",
+        "--port",
+        "/dev/onetrip-none",
+        "--timeout",
+        "1",
+    ])
+    .await;
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
+}

@@ -239,6 +239,24 @@ fn card_tap_to_printed_receipt_to_upstream() {
     assert!(api.get_id_masked().is_empty());
     assert_eq!(slint::Model::row_count(&api.get_items()), 0);
 
+    // The receipt's QR code scanned at the attract screen names the submission.
+    let qr = printed
+        .iter()
+        .find_map(|p| match p {
+            Printed::Qr(q) => Some(q.clone()),
+            _ => None,
+        })
+        .unwrap();
+    bench.scanner.present(onetrip_drivers::scanner::sim::frame(
+        qr.as_bytes(),
+        Some("]Q1"),
+        b"\r\n",
+    ));
+    wait_for(&kiosk, "the scanned receipt's number", |ui| {
+        ui.global::<Api>().get_notice()
+            == format!("受理编号 {number}：办理进度请到窗口查询").as_str()
+    });
+
     // A rare-character name (a private-use code point and CJK Extension A) reads and renders.
     bench.reader.remove();
     std::thread::sleep(Duration::from_millis(400));

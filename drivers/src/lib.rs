@@ -9,3 +9,4 @@ pub mod id_card;
 pub mod port;
 pub mod printer;
 pub mod pty;
+pub mod scanner;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
 use onetrip_drivers::printer::sim::{Printed, PrinterSim, SimPaper};
+use onetrip_drivers::scanner::sim::{frame, ScannerSim};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::config::Config;
@@ -22,6 +23,7 @@ pub struct Bench {
     pub dir: tempfile::TempDir,
     pub reader: IdCardSim,
     pub printer: PrinterSim,
+    pub scanner: ScannerSim,
     pub upstream: std::net::SocketAddr,
     pub config: Config,
 }
@@ -45,6 +47,10 @@ path = "{dev}/id-card"
 path = "{dev}/printer"
 paper_width_mm = 80
 automatic_status_back = true
+
+[devices.scanner]
+path = "{dev}/scanner"
+required = false
 
 [upstream]
 base_url = "http://{upstream}"
@@ -72,6 +78,8 @@ impl Bench {
             .context("ID card simulator")?;
         let printer =
             PrinterSim::start(&dir.path().join("dev/printer")).context("printer simulator")?;
+        let scanner = ScannerSim::start(&dir.path().join("dev/scanner"), false)
+            .context("scanner simulator")?;
         let (upstream, _task) = spawn_local(
             &dir.path().join("upstream.sqlite3"),
             DEMO_TOKEN,
@@ -84,6 +92,7 @@ impl Bench {
             dir,
             reader,
             printer,
+            scanner,
             upstream,
             config,
         })
@@ -167,6 +176,30 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
                 "cover" => SimPaper::CoverOpen,
                 _ => SimPaper::Full,
             })
+        });
+        let scanner = bench.scanner.clone();
+        let printer = bench.printer.clone();
+        let tracking = bench.config.upstream.tracking_url.clone();
+        panel.on_scan(move |kind| {
+            let payload = match kind.as_str() {
+                // The QR code of the last receipt printed, as a citizen would bring it back.
+                "receipt" => printer
+                    .printed()
+                    .iter()
+                    .rev()
+                    .find_map(|p| match p {
+                        Printed::Qr(data) => Some(data.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| tracking.replace("{number}", "DEMO-0001-000001")),
+                _ => "6901234567892".to_string(),
+            };
+            let aim = if kind.as_str() == "receipt" {
+                "]Q1"
+            } else {
+                "]E0"
+            };
+            scanner.present(frame(payload.as_bytes(), Some(aim), b"\r\n"));
         });
         let reader = bench.reader.clone();
         let printer = bench.printer.clone();

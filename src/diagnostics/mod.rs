@@ -3,6 +3,7 @@
 
 pub mod id_card;
 pub mod printer;
+pub mod scanner;
 
 /// A diagnostics outcome: the exit code and one line for stderr.
 #[derive(Debug)]

@@ -69,6 +69,10 @@ pub enum Event {
     CardRemoved,
     CardReadFailed(String),
     Availability(Availability),
+    /// A receipt of this terminal was scanned: its submission number.
+    ReceiptScanned(String),
+    /// A code was scanned that is not one of ours.
+    UnknownCodeScanned,
     /// The store committed the submission (or could not).
     Stored(Result<StoredSubmission, String>),
     /// The printer took the receipt (or could not).
@@ -315,6 +319,25 @@ impl Engine {
                         "未能读取身份证，请将身份证平放在读卡区后重试".into()
                     };
                     self.show_idle();
+                }
+            }
+            Event::ReceiptScanned(number) => {
+                if self.screen == Screen::Attract {
+                    self.notice = if self.english {
+                        format!("Receipt {number}: please ask at the counter for its progress.")
+                    } else {
+                        format!("受理编号 {number}：办理进度请到窗口查询")
+                    };
+                }
+            }
+            Event::UnknownCodeScanned => {
+                if self.screen == Screen::Attract {
+                    self.notice = if self.english {
+                        "This code is not recognised. Please scan the QR code on your receipt."
+                            .into()
+                    } else {
+                        "无法识别此二维码，请扫描受理回执上的二维码".into()
+                    };
                 }
             }
             Event::Touch(action) => self.touch(action),
@@ -733,6 +756,19 @@ mod tests {
         e.handle(Event::CardDetected, t);
         e.handle(Event::Tick, t + Duration::from_secs(11));
         assert_eq!(e.screen(), Screen::Attract);
+    }
+
+    #[test]
+    fn scanning_a_receipt_on_attract_names_its_number() {
+        let (mut e, t) = engine();
+        e.handle(Event::ReceiptScanned("HZ-000007".into()), t);
+        assert_eq!(e.view().notice, "受理编号 HZ-000007：办理进度请到窗口查询");
+        e.handle(Event::UnknownCodeScanned, t);
+        assert!(e.view().notice.contains("无法识别"));
+        // Not during a session.
+        e.handle(card(SimCard::resident_sample()), t);
+        e.handle(Event::ReceiptScanned("HZ-000008".into()), t);
+        assert_eq!(e.view().notice, "");
     }
 
     #[test]

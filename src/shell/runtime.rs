@@ -8,6 +8,7 @@ use onetrip_drivers::device::DeviceKind;
 use onetrip_drivers::id_card::reader::{self, IdCardEvent, ReaderConfig};
 use onetrip_drivers::printer::task::{self as printer_task, PrinterConfig, PrinterEvent};
 use onetrip_drivers::printer::{commands, Block, PrinterHandle};
+use onetrip_drivers::scanner::task::{self as scanner, ScannerConfig, ScannerEvent};
 use tokio::sync::{mpsc, Notify};
 
 use super::availability::Devices;
@@ -199,6 +200,15 @@ async fn main_loop(
     printer_cfg.automatic_status_back = cfg.devices.printer.automatic_status_back;
     let printer = printer_task::spawn(printer_cfg, pr_tx);
 
+    let (sc_tx, mut sc_rx) = mpsc::channel(16);
+    let _scanner = cfg.devices.scanner.as_ref().map(|sc| {
+        devices.register(DeviceKind::Scanner, sc.required);
+        let mut scanner_cfg = ScannerConfig::new(&sc.path, sc.baud);
+        scanner_cfg.trigger = cfg.scanner_trigger();
+        scanner::spawn(scanner_cfg, sc_tx.clone())
+    });
+    drop(sc_tx);
+
     let mut published = devices.availability();
     sink(UiMessage::Engine(Event::Availability(published.clone())));
     let mut warning = String::new();
@@ -218,6 +228,18 @@ async fn main_loop(
                 Some(PrinterEvent::Status(s)) => devices.update(DeviceKind::Printer, s),
                 Some(PrinterEvent::Printed { .. }) => {}
             },
+            // Disabled once the channel closes (no scanner configured).
+            Some(ev) = sc_rx.recv() => match ev {
+                ScannerEvent::Status(s) => devices.update(DeviceKind::Scanner, s),
+                ScannerEvent::Scanned(scan) => {
+                    // Never logged: a code may carry personal data.
+                    let event = match scan.text.as_deref().and_then(|t| receipt_number(&cfg.upstream.tracking_url, t)) {
+                        Some(number) => Event::ReceiptScanned(number),
+                        None => Event::UnknownCodeScanned,
+                    };
+                    sink(UiMessage::Engine(event));
+                }
+            },
             cmd = commands.recv() => match cmd {
                 None => break,
                 Some(cmd) => execute(cmd, &cfg, store.clone(), &printer, &wake, sink.clone()),
@@ -235,6 +257,25 @@ async fn main_loop(
             sink(UiMessage::DeviceWarning(w));
         }
     }
+}
+
+/// The submission number in a scanned receipt QR code (the tracking URL), or a bare number.
+pub fn receipt_number(tracking_url: &str, scanned: &str) -> Option<String> {
+    let scanned = scanned.trim();
+    let (prefix, suffix) = tracking_url.split_once("{number}")?;
+    let number = scanned
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .unwrap_or(scanned);
+    let (terminal, seq) = number.rsplit_once('-')?;
+    let well_formed = !terminal.is_empty()
+        && terminal.len() <= 32
+        && terminal
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && seq.len() == 6
+        && seq.chars().all(|c| c.is_ascii_digit());
+    well_formed.then(|| number.to_string())
 }
 
 /// Carries out one effect without blocking the loop (a print job takes seconds).
@@ -354,5 +395,29 @@ fn audit_record(e: &AuditEvent) -> (&'static str, String) {
             reason,
         } => ("receipt_failed", format!("{submission_id} {reason}")),
         AuditEvent::SessionEnded { reason } => ("session_ended", reason.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::receipt_number;
+
+    #[test]
+    fn receipt_numbers_from_scans() {
+        let url = "https://t.example.invalid/s/{number}";
+        assert_eq!(
+            receipt_number(url, "https://t.example.invalid/s/HZXH-0001-000007").as_deref(),
+            Some("HZXH-0001-000007")
+        );
+        assert_eq!(
+            receipt_number(url, "HZXH-0001-000007\r").as_deref(),
+            Some("HZXH-0001-000007")
+        );
+        assert_eq!(
+            receipt_number(url, "https://other.example/s/HZXH-0001-000007").as_deref(),
+            None
+        );
+        assert_eq!(receipt_number(url, "https://t.example.invalid/s/x"), None);
+        assert_eq!(receipt_number(url, "6901234567892"), None);
     }
 }
