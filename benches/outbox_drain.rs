@@ -61,11 +61,13 @@ fn main() {
             connect_timeout_secs: 5,
             request_timeout_secs: 30,
             tracking_url: "x{number}".into(),
+            heartbeat_secs: 60,
         };
         let start = Instant::now();
         let worker = tokio::spawn(
             SyncWorker {
                 store: store.clone(),
+                clock: onetrip::sync::worker::system_clock(),
                 client: UpstreamClient::new(&cfg).unwrap(),
                 wake: Default::default(),
                 backoff: Backoff::default(),

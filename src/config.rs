@@ -131,6 +131,13 @@ pub struct Upstream {
     pub request_timeout_secs: u64,
     /// Printed as a QR code on the receipt; `{number}` is replaced by the submission number.
     pub tracking_url: String,
+    /// How often the terminal reports its health (devices, paper, queue) upstream.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_secs: u64,
+}
+
+fn default_heartbeat() -> u64 {
+    60
 }
 
 fn default_connect_timeout() -> u64 {
@@ -371,6 +378,13 @@ impl Config {
                 "upstream.request_timeout_secs",
                 u.request_timeout_secs.to_string(),
                 "1 to 600 seconds",
+            );
+        }
+        if !(5..=3600).contains(&u.heartbeat_secs) {
+            return bad(
+                "upstream.heartbeat_secs",
+                u.heartbeat_secs.to_string(),
+                "5 to 3600 seconds",
             );
         }
         if !(15..=600).contains(&self.ui.inactivity_timeout_secs) {

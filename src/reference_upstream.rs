@@ -34,6 +34,27 @@ struct App {
     db: Arc<Mutex<Connection>>,
     token: Arc<str>,
     faults: Faults,
+    catalog: Arc<(Vec<u8>, String)>,
+}
+
+/// The catalog the reference server hands out until a real one is configured: the terminal's own
+/// sample items, so the ETag flow can be exercised.
+pub fn sample_catalog() -> Vec<u8> {
+    let items: Vec<serde_json::Value> = crate::catalog::sample_items()
+        .iter()
+        .map(|i| json!({"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en}))
+        .collect();
+    serde_json::to_vec_pretty(&json!({"version": 1, "items": items})).unwrap_or_default()
+}
+
+/// A strong ETag: FNV-1a 64 of the exact bytes.
+pub fn etag(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("\"{h:016x}\"")
 }
 
 /// One submission as the upstream received it (for tests and the admin listing).
@@ -52,7 +73,13 @@ pub fn open_db(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS received (
+        "CREATE TABLE IF NOT EXISTS heartbeats (
+            terminal_id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            count INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE IF NOT EXISTS received (
             key TEXT PRIMARY KEY,
             body TEXT NOT NULL,
             status INTEGER NOT NULL,
@@ -69,10 +96,13 @@ pub fn open_db(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
+    let catalog = sample_catalog();
+    let tag = etag(&catalog);
     let app = App {
         db: Arc::new(Mutex::new(db)),
         token: token.into(),
         faults,
+        catalog: Arc::new((catalog, tag)),
     };
     Router::new()
         .route(
@@ -80,7 +110,11 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
             get(|| async { Json(json!({"status": "ok"})) }),
         )
         .route("/v1/submissions", post(submit))
+        .route("/v1/heartbeat", post(heartbeat))
+        .route("/v1/catalog", get(catalog_get))
+        .route("/v1/cases/query", post(case_query))
         .route("/v1/admin/submissions", get(list))
+        .route("/v1/admin/heartbeats", get(heartbeats))
         .with_state(app)
 }
 
@@ -251,4 +285,121 @@ pub fn received(db: &Connection) -> rusqlite::Result<Vec<Received>> {
         })
     })?;
     rows.collect()
+}
+
+async fn heartbeat(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "body is not JSON");
+    };
+    let Some(terminal) = v.get("terminal_id").and_then(|t| t.as_str()) else {
+        return error(StatusCode::BAD_REQUEST, "terminal_id is required");
+    };
+    let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let r = db.execute(
+        "INSERT INTO heartbeats (terminal_id, body, at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(terminal_id) DO UPDATE SET body = excluded.body, at = excluded.at, count = count + 1",
+        params![terminal, v.to_string(), crate::store::now_ms()],
+    );
+    match r {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn heartbeats(State(app): State<App>, headers: HeaderMap) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let rows: rusqlite::Result<Vec<serde_json::Value>> = db
+        .prepare("SELECT body, count FROM heartbeats ORDER BY terminal_id")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| {
+                let body: String = r.get(0)?;
+                let count: i64 = r.get(1)?;
+                let mut v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                v["count"] = count.into();
+                Ok(v)
+            })?
+            .collect()
+        });
+    match rows {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn catalog_get(State(app): State<App>, headers: HeaderMap) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let (bytes, tag) = &*app.catalog;
+    let matches = headers
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let mut r = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            bytes.clone(),
+        )
+            .into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        r.headers_mut().insert("etag", v);
+    }
+    r
+}
+
+/// A party's case progress: the case number and the party's ID number must both match; any
+/// mismatch is the same 404, so the endpoint is no oracle for case numbers.
+async fn case_query(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let Ok(q) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "body is not JSON");
+    };
+    let (Some(number), Some(id_number)) = (
+        q.get("case_number").and_then(|v| v.as_str()),
+        q.get("id_number").and_then(|v| v.as_str()),
+    ) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "case_number and id_number are required",
+        );
+    };
+    let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let found: Option<(String, String, i64)> = db
+        .query_row(
+            "SELECT body, item_code, received_at FROM received WHERE number = ?1",
+            [number],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .unwrap_or(None);
+    let party_matches = |body: &str| {
+        serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["applicant"]["id_number"].as_str().map(|s| s == id_number))
+            .unwrap_or(false)
+    };
+    match found {
+        Some((body, item_code, at)) if party_matches(&body) => Json(json!({
+            "case_number": number,
+            "item_code": item_code,
+            "steps": [
+                {"at_ms": at, "status": "received", "text_zh": "已受理", "text_en": "Received"},
+                {"at_ms": null, "status": "review", "text_zh": "审核中", "text_en": "Under review"},
+            ],
+        }))
+        .into_response(),
+        _ => error(StatusCode::NOT_FOUND, "no such case for this party"),
+    }
 }

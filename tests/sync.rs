@@ -19,6 +19,7 @@ fn upstream_cfg(addr: std::net::SocketAddr, token: &str) -> Upstream {
         connect_timeout_secs: 2,
         request_timeout_secs: 5,
         tracking_url: "https://t.invalid/{number}".into(),
+        heartbeat_secs: 60,
     }
 }
 
@@ -42,6 +43,7 @@ fn spawn_worker(
     let task = tokio::spawn(
         SyncWorker {
             store: store.clone(),
+            clock: onetrip::sync::worker::system_clock(),
             client: UpstreamClient::new(cfg).unwrap(),
             wake: wake.clone(),
             backoff: fast(),
@@ -267,4 +269,210 @@ async fn upstream_idempotency_semantics() {
         .await
         .unwrap();
     assert_eq!(unauth.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_week_long_outage_only_delays_delivery() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            store
+                .lock()
+                .unwrap()
+                .insert_submission("T1", "application", "X", &payload(i))
+                .unwrap()
+                .id
+        })
+        .collect();
+
+    // A wall clock the test moves forward; the worker's sleeps are woken by `wake`.
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock: onetrip::sync::worker::WallClock = {
+        let offset = offset.clone();
+        Arc::new(move || now_ms() + offset.load(Ordering::SeqCst))
+    };
+    let spawn = |cfg: Upstream, wake: Arc<Notify>| {
+        tokio::spawn(
+            SyncWorker {
+                store: store.clone(),
+                clock: clock.clone(),
+                client: UpstreamClient::new(&cfg).unwrap(),
+                wake,
+                backoff: Backoff::default(), // the real one: 2 s base, 15 min cap
+                batch: 16,
+            }
+            .run(),
+        )
+    };
+    let attempts = || -> i64 {
+        store
+            .lock()
+            .unwrap()
+            .connection()
+            .query_row("SELECT MAX(attempts) FROM submissions", [], |r| r.get(0))
+            .unwrap()
+    };
+
+    // Upstream unreachable for a week, in 15-minute steps.
+    let wake = Arc::new(Notify::new());
+    let worker = spawn(
+        upstream_cfg("127.0.0.1:9".parse().unwrap(), TOKEN),
+        wake.clone(),
+    );
+    let week_ms = 7 * 24 * 3600 * 1000;
+    let step_ms = 15 * 60 * 1000;
+    while offset.load(Ordering::SeqCst) < week_ms {
+        let before = attempts();
+        offset.fetch_add(step_ms, Ordering::SeqCst);
+        wake.notify_one();
+        // Once the backoff has reached its cap, every 15-minute step is one more attempt.
+        if before >= 12 {
+            wait_until("an attempt in this step", || attempts() > before).await;
+        } else {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    worker.abort();
+    let a = attempts();
+    assert!(a > 600, "kept trying all week ({a} attempts)");
+    let counts = store.lock().unwrap().queue_counts().unwrap();
+    assert_eq!(
+        (counts.pending, counts.accepted, counts.rejected),
+        (3, 0, 0)
+    );
+    let (next, payloads): (i64, i64) = store
+        .lock()
+        .unwrap()
+        .connection()
+        .query_row(
+            "SELECT MIN(next_attempt_at), COUNT(payload) FROM submissions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(payloads, 3, "nothing purged within the retention limit");
+    assert!(
+        next - clock() <= 15 * 60 * 1000 + 1000,
+        "backoff capped at 15 minutes"
+    );
+
+    // The link comes back: the next attempt delivers all three, oldest first.
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let wake = Arc::new(Notify::new());
+    let worker = spawn(upstream_cfg(addr, TOKEN), wake.clone());
+    offset.fetch_add(step_ms, Ordering::SeqCst);
+    wake.notify_one();
+    wait_until("delivered after the outage", || {
+        store.lock().unwrap().queue_counts().unwrap().accepted == 3
+    })
+    .await;
+    worker.abort();
+    let db = rusqlite::Connection::open(dir.path().join("up.sqlite3")).unwrap();
+    let got: Vec<String> = received(&db).unwrap().into_iter().map(|r| r.key).collect();
+    assert_eq!(got, ids);
+
+    // Past the retention limit, an undeliverable submission's personal data is purged and audited.
+    let late = store
+        .lock()
+        .unwrap()
+        .insert_submission("T1", "application", "X", &payload(9))
+        .unwrap();
+    let thirty_days = 30 * 24 * 3600 * 1000;
+    let purged = store
+        .lock()
+        .unwrap()
+        .purge_expired(clock() + thirty_days + 1, thirty_days)
+        .unwrap();
+    assert_eq!(purged, 1);
+    let audited: i64 = store.lock().unwrap().connection()
+        .query_row("SELECT COUNT(*) FROM audit WHERE event = 'submission_purged_undelivered' AND detail = ?1", [&late.id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_catalog_etag_and_case_query() {
+    use onetrip::reference_upstream::{etag, sample_catalog};
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let client = UpstreamClient::new(&upstream_cfg(addr, TOKEN)).unwrap();
+    let beat = serde_json::json!({"terminal_id": "T1", "devices": {"printer": {"state": "online", "paper": "low"}}, "queue": {"pending": 2}});
+    client.send_heartbeat(&beat).await.unwrap();
+    client.send_heartbeat(&beat).await.unwrap();
+    let http = reqwest::Client::new();
+    let beats: serde_json::Value = http
+        .get(format!("http://{addr}/v1/admin/heartbeats"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(beats[0]["terminal_id"], "T1");
+    assert_eq!(beats[0]["devices"]["printer"]["paper"], "low");
+    assert_eq!(beats[0]["count"], 2);
+
+    // Catalog with ETag: a second fetch with If-None-Match is 304.
+    let url = format!("http://{addr}/v1/catalog");
+    let first = http.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(tag, etag(&sample_catalog()));
+    assert_eq!(
+        first.bytes().await.unwrap().as_ref(),
+        sample_catalog().as_slice()
+    );
+    let again = http
+        .get(&url)
+        .bearer_auth(TOKEN)
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // Case progress: number and party must both match.
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
+    let s = store
+        .lock()
+        .unwrap()
+        .insert_submission("T1", "application", "ZA-WFZ-001", &payload(0))
+        .unwrap();
+    let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
+    wait_until("delivered", || {
+        store.lock().unwrap().queue_counts().unwrap().accepted == 1
+    })
+    .await;
+    worker.abort();
+    let query = |number: String, id: &'static str| {
+        http.post(format!("http://{addr}/v1/cases/query"))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({"case_number": number, "id_number": id}))
+            .send()
+    };
+    let ok = query(s.number.clone(), "330106198503121231").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let progress: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(progress["steps"][0]["status"], "received");
+    assert_eq!(
+        query(s.number.clone(), "110105194912310021")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        query("T1-999999".into(), "330106198503121231")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }

@@ -106,6 +106,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
     let mut options = RuntimeOptions::new(bench.config.clone());
     options.reader_poll = Duration::from_millis(100);
     options.printer_status_interval = Duration::from_millis(200);
+    options.heartbeat = Duration::from_millis(500);
     let clock: shell::kiosk::Clock = Rc::new(Instant::now);
     let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
     let ui = launched.ui.clone_strong();

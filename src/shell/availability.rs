@@ -51,6 +51,27 @@ impl Devices {
             .collect()
     }
 
+    /// Every configured device's status, for the heartbeat (no personal data).
+    pub fn snapshot(&self) -> serde_json::Value {
+        let devices: serde_json::Map<String, serde_json::Value> = self
+            .statuses
+            .iter()
+            .map(|(name, (_, required, status))| {
+                (
+                    name.to_string(),
+                    serde_json::json!({
+                        "required": required,
+                        "state": status.as_ref().map(|s| s.state),
+                        "paper": status.as_ref().and_then(|s| s.paper),
+                        "cover_open": status.as_ref().map(|s| s.cover_open),
+                        "detail": status.as_ref().and_then(|s| s.detail.clone()),
+                    }),
+                )
+            })
+            .collect();
+        serde_json::Value::Object(devices)
+    }
+
     pub fn availability(&self) -> Availability {
         let mut problems = self.problems(true);
         if let Some(p) = &self.store_problem {

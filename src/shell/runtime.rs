@@ -44,15 +44,17 @@ pub struct RuntimeOptions {
     pub reader_poll: Duration,
     pub printer_status_interval: Duration,
     pub backoff: Backoff,
+    pub heartbeat: Duration,
 }
 
 impl RuntimeOptions {
     pub fn new(config: Config) -> RuntimeOptions {
         RuntimeOptions {
-            config,
             reader_poll: Duration::from_millis(300),
             printer_status_interval: Duration::from_secs(2),
             backoff: Backoff::default(),
+            heartbeat: Duration::from_secs(config.upstream.heartbeat_secs),
+            config,
         }
     }
 }
@@ -155,6 +157,7 @@ async fn main_loop(
                 tokio::spawn(
                     SyncWorker {
                         store: store.clone(),
+                        clock: crate::sync::worker::system_clock(),
                         client,
                         wake: wake.clone(),
                         backoff: options.backoff,
@@ -209,6 +212,19 @@ async fn main_loop(
     });
     drop(sc_tx);
 
+    let (health_tx, health_rx) = tokio::sync::watch::channel(devices.snapshot());
+    if let Some(store) = &store {
+        if let Ok(client) = UpstreamClient::new(&cfg.upstream) {
+            tokio::spawn(heartbeat(
+                client,
+                store.clone(),
+                health_rx,
+                cfg.terminal.id.clone(),
+                options.heartbeat,
+            ));
+        }
+    }
+
     let mut published = devices.availability();
     sink(UiMessage::Engine(Event::Availability(published.clone())));
     let mut warning = String::new();
@@ -251,10 +267,57 @@ async fn main_loop(
             published = now.clone();
             sink(UiMessage::Engine(Event::Availability(now)));
         }
+        health_tx.send_if_modified(|h| {
+            let now = devices.snapshot();
+            let changed = *h != now;
+            *h = now;
+            changed
+        });
         let w = devices.warnings();
         if w != warning {
             warning = w.clone();
             sink(UiMessage::DeviceWarning(w));
+        }
+    }
+}
+
+/// Reports the terminal's health upstream: versions, devices, paper, the unsent queue, counters.
+async fn heartbeat(
+    client: UpstreamClient,
+    store: Arc<Mutex<Store>>,
+    devices: tokio::sync::watch::Receiver<serde_json::Value>,
+    terminal_id: String,
+    every: Duration,
+) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Let the devices report first, so the first heartbeat says something.
+    tokio::time::sleep(every.min(Duration::from_secs(3))).await;
+    loop {
+        ticker.tick().await;
+        let s = store.clone();
+        let local = tokio::task::spawn_blocking(move || {
+            let s = lock(&s);
+            (
+                s.queue_counts().ok(),
+                s.counter("receipts_printed").unwrap_or(0),
+                s.counter("paper_mm").unwrap_or(0),
+            )
+        })
+        .await;
+        let Ok((queue, receipts, paper_mm)) = local else {
+            continue;
+        };
+        let body = serde_json::json!({
+            "terminal_id": terminal_id,
+            "firmware_version": env!("CARGO_PKG_VERSION"),
+            "at_ms": crate::store::now_ms(),
+            "devices": *devices.borrow(),
+            "queue": queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted})),
+            "counters": {"receipts_printed": receipts, "paper_mm": paper_mm},
+        });
+        if let Err(e) = client.send_heartbeat(&body).await {
+            tracing::warn!(error = %e, "heartbeat not delivered");
         }
     }
 }

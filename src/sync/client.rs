@@ -75,6 +75,32 @@ impl UpstreamClient {
     }
 }
 
+impl UpstreamClient {
+    /// Reports the terminal's health; errors are only logged by the caller (the next one follows).
+    pub async fn send_heartbeat(&self, heartbeat: &serde_json::Value) -> Result<(), SendError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/heartbeat", self.base))
+            .bearer_auth(&self.token)
+            .json(heartbeat)
+            .send()
+            .await
+            .map_err(|e| SendError::Retryable {
+                reason: e.to_string(),
+                retry_after: None,
+            })?;
+        let status = resp.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(SendError::Permanent {
+                status: status.as_u16(),
+                reason: status.to_string(),
+            })
+        }
+    }
+}
+
 fn classify(
     status: StatusCode,
     retry_after: Option<Duration>,

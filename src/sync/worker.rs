@@ -39,8 +39,16 @@ impl Backoff {
     }
 }
 
+/// Wall-clock milliseconds; tests move it to simulate long outages.
+pub type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub fn system_clock() -> WallClock {
+    Arc::new(now_ms)
+}
+
 pub struct SyncWorker {
     pub store: Arc<Mutex<Store>>,
+    pub clock: WallClock,
     pub client: UpstreamClient,
     /// Notified when a new submission is committed.
     pub wake: Arc<Notify>,
@@ -57,7 +65,8 @@ impl SyncWorker {
         loop {
             let store = self.store.clone();
             let batch = self.batch;
-            let due = tokio::task::spawn_blocking(move || lock(&store).due(now_ms(), batch))
+            let now = (self.clock)();
+            let due = tokio::task::spawn_blocking(move || lock(&store).due(now, batch))
                 .await
                 .unwrap_or_else(|e| {
                     Err(crate::store::StoreError::Corrupt {
@@ -81,7 +90,7 @@ impl SyncWorker {
                     .and_then(Result::ok)
                     .flatten();
                 let wait = next
-                    .map(|at| Duration::from_millis((at - now_ms()).max(0) as u64))
+                    .map(|at| Duration::from_millis((at - (self.clock)()).max(0) as u64))
                     .unwrap_or(Duration::from_secs(30))
                     .min(Duration::from_secs(30));
                 tokio::select! {
@@ -105,7 +114,7 @@ impl SyncWorker {
                         tracing::warn!(submission = %row.id, attempts = row.attempts + 1, %reason, retry_in_ms = delay.as_millis() as u64, "delivery failed, will retry");
                         Delivery::Retry {
                             error: reason,
-                            next_attempt_at: now_ms() + delay.as_millis() as i64,
+                            next_attempt_at: (self.clock)() + delay.as_millis() as i64,
                         }
                     }
                     Err(SendError::Permanent { status, reason }) => {
