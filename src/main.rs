@@ -196,6 +196,8 @@ fn init_logging() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_target(false)
+        // stdout is for command output (diagnostics JSON); logs go to stderr (and the journal).
+        .with_writer(std::io::stderr)
         .try_init();
 }
 

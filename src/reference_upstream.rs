@@ -25,6 +25,8 @@ pub struct Faults {
     pub throttle_rate: f64,
     /// Share stored and then answered 500, as if the response were lost on the way back.
     pub lose_response_rate: f64,
+    /// Share stored, then the connection is cut in the middle of the response.
+    pub drop_after_commit_rate: f64,
     /// Added to every request.
     pub latency: Duration,
 }

@@ -1,5 +1,7 @@
 //! The outbox against the reference upstream over real HTTP on loopback, with faults injected.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,11 +66,13 @@ async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_submission_arrives_exactly_once_through_errors_and_lost_responses() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let faults = Faults {
         error_rate: 0.3,
         throttle_rate: 0.0,
-        lose_response_rate: 0.4,
+        lose_response_rate: 0.3,
+        drop_after_commit_rate: 0.2,
         latency: Duration::ZERO,
     };
     let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, faults)
@@ -118,6 +122,13 @@ async fn every_submission_arrives_exactly_once_through_errors_and_lost_responses
         )
         .unwrap();
     assert_eq!(leftover, 0, "personal data purged after acceptance");
+    let text = common::logged();
+    assert!(
+        text.contains("submission accepted upstream"),
+        "{}",
+        &text[..text.len().min(3000)]
+    );
+    common::assert_not_logged(&["测试", "330106198503121231"]);
     let integrity: String = store
         .lock()
         .unwrap()
@@ -162,6 +173,7 @@ async fn a_4xx_is_a_rejection_for_staff_not_a_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_honoured_and_an_outage_only_delays() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let throttled = Faults {
         throttle_rate: 1.0,
@@ -232,6 +244,7 @@ async fn retry_after_is_honoured_and_an_outage_only_delays() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_idempotency_semantics() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
         .await
@@ -273,6 +286,7 @@ async fn upstream_idempotency_semantics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_week_long_outage_only_delays_delivery() {
+    common::capture_logs();
     use std::sync::atomic::{AtomicI64, Ordering};
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
@@ -396,6 +410,7 @@ async fn a_week_long_outage_only_delays_delivery() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeat_catalog_etag_and_case_query() {
+    common::capture_logs();
     use onetrip::reference_upstream::{etag, sample_catalog};
     let dir = tempfile::tempdir().unwrap();
     let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())

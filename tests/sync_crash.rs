@@ -31,11 +31,11 @@ fn burn_in(data: &Path, url: &str, sessions: u32) -> Command {
     c.args(["burn-in", "--sessions", &sessions.to_string(), "--data-dir"])
         .arg(data)
         .args(["--upstream", url, "--token", TOKEN, "--drain-timeout", "60"])
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
         // Killed runs leave their simulator directories behind: keep them in the test's own.
         .env("TMPDIR", data.parent().unwrap())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(Stdio::piped());
     c
 }
 
@@ -48,7 +48,8 @@ fn sigkill_at_random_points_loses_nothing_and_duplicates_nothing() {
     let _upstream = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_onetrip-upstream"))
             .args(["--listen", &format!("127.0.0.1:{port}"), "--token", TOKEN])
-            .args(["--error-rate", "0.2", "--lose-response-rate", "0.3", "--db"])
+            .args(["--error-rate", "0.2", "--lose-response-rate", "0.2"])
+            .args(["--drop-after-commit-rate", "0.1", "--db"])
             .arg(&upstream_db)
             .env("RUST_LOG", "warn")
             .spawn()
@@ -62,11 +63,13 @@ fn sigkill_at_random_points_loses_nothing_and_duplicates_nothing() {
 
     let data = dir.path().join("data");
     let mut rng = fastrand::Rng::with_seed(0x0E_7219);
+    let mut logs = String::new();
     for _round in 0..10 {
         let mut child = burn_in(&data, &url, 4).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(rng.u64(150..2500)));
         let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let out = child.wait_with_output().unwrap();
+        logs.push_str(&String::from_utf8_lossy(&out.stderr));
     }
     // A last, uninterrupted run drains whatever is left.
     let out = burn_in(&data, &url, 1).output().unwrap();
@@ -75,6 +78,27 @@ fn sigkill_at_random_points_loses_nothing_and_duplicates_nothing() {
         "final burn-in failed: {}",
         String::from_utf8_lossy(&out.stdout)
     );
+    logs.push_str(&String::from_utf8_lossy(&out.stderr));
+    assert!(
+        logs.contains("submission committed"),
+        "the kiosk's logs were captured"
+    );
+    for personal in [
+        "张晓明",
+        "330106198503121231",
+        "阿依古丽",
+        "650102194807050023",
+        "陈家明",
+        "SMITH",
+        "史密斯",
+        "MUELLER",
+        "文三路",
+    ] {
+        assert!(
+            !logs.contains(personal),
+            "{personal} appears in the kiosk's log"
+        );
+    }
 
     let store = rusqlite::Connection::open(data.join("onetrip.sqlite3")).unwrap();
     let mut committed: Vec<String> = store

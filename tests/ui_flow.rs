@@ -2,6 +2,8 @@
 //! accessible labels; the ID card and the printer are simulators speaking their byte protocols on
 //! pseudo-terminals; the upstream is the reference server over HTTP on loopback.
 
+mod common;
+
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -66,35 +68,9 @@ fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
     move |ui| ui.global::<Api>().get_screen() == s
 }
 
-/// Every log line of the test, to prove that no personal field is ever logged.
-#[derive(Clone, Default)]
-struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
-    type Writer = LogCapture;
-    fn make_writer(&'a self) -> LogCapture {
-        self.clone()
-    }
-}
-
 #[test]
 fn card_tap_to_printed_receipt_to_upstream() {
-    let logs = LogCapture::default();
-    tracing_subscriber::fmt()
-        .with_env_filter("debug")
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .init();
+    common::capture_logs();
     i_slint_backend_testing::init_no_event_loop();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

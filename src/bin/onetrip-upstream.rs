@@ -25,6 +25,9 @@ struct Args {
     /// Share stored, then answered 500 (a lost response).
     #[arg(long, default_value_t = 0.0)]
     lose_response_rate: f64,
+    /// Share stored, then the connection cut mid-response.
+    #[arg(long, default_value_t = 0.0)]
+    drop_after_commit_rate: f64,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -36,12 +39,14 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
     let faults = Faults {
         error_rate: args.error_rate,
         throttle_rate: args.throttle_rate,
         lose_response_rate: args.lose_response_rate,
+        drop_after_commit_rate: args.drop_after_commit_rate,
         latency: Duration::from_millis(args.latency_ms),
     };
     let db = match open_db(&args.db) {
