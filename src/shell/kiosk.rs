@@ -99,6 +99,8 @@ impl Kiosk {
                 UiMessage::DeviceWarning(w) => {
                     self.ui.global::<Api>().set_device_warning(w.into());
                 }
+                // Staff reprints have no screen yet; the outcome is in the log and the store.
+                UiMessage::Reprinted { .. } => {}
             }
         }
         if let Some(deadline) = self.engine.next_deadline() {

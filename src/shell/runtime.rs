@@ -25,6 +25,11 @@ pub enum UiMessage {
     Engine(Event),
     /// Optional devices that are not ready, in plain words ("" when all are fine).
     DeviceWarning(String),
+    /// A staff reprint finished.
+    Reprinted {
+        number: String,
+        result: Result<(), String>,
+    },
 }
 
 /// Delivers a message to the UI thread (and wakes it).
@@ -36,6 +41,8 @@ pub enum Command {
     Submit(NewSubmission),
     Print(ReceiptRequest),
     Audit(AuditEvent),
+    /// Staff: print the kept receipt of a submission number again.
+    Reprint(String),
 }
 
 #[derive(Debug, Clone)]
@@ -378,59 +385,31 @@ fn execute(
             });
         }
         Command::Print(request) => {
-            let hall = if request.english {
-                cfg.terminal
-                    .hall_en
-                    .clone()
-                    .unwrap_or_else(|| cfg.terminal.hall.clone())
-            } else {
-                cfg.terminal.hall.clone()
-            };
-            let tracking = cfg.upstream.tracking_url.clone();
-            let width = cfg.paper_width();
-            let printer = printer.clone();
+            let job = PrintJob::new(cfg, printer);
             tokio::spawn(async move {
-                let when = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
-                let doc = Receipt {
-                    hall: &hall,
-                    request: &request,
-                    when: &when,
-                    tracking_url: &tracking,
-                    width,
-                }
-                .layout();
-                let lines = doc
-                    .blocks
-                    .iter()
-                    .filter(|b| matches!(b, Block::Text { .. }))
-                    .count() as i64;
-                let result = match commands::encode(&doc) {
-                    Ok(bytes) => printer.print(bytes).await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                let id = request.submission.id.clone();
-                match &result {
-                    Ok(()) => tracing::info!(submission = %id, "receipt printed"),
-                    Err(e) => tracing::warn!(submission = %id, error = %e, "receipt not printed"),
-                }
-                if let Some(store) = store {
-                    let printed = result.is_ok();
-                    let _ = tokio::task::spawn_blocking(move || {
-                        let s = lock(&store);
-                        if let Err(e) = s.save_receipt(&request, printed) {
-                            tracing::error!(error = %e, "receipt not kept for reprint");
-                        }
-                        if printed {
-                            let _ = s.bump_counter("receipts_printed", 1);
-                            let _ = s.bump_counter("paper_lines", lines);
-                            // 24-dot font plus spacing at 8 dots/mm ≈ 3.75 mm a line, plus the QR
-                            // code and the cut margin.
-                            let _ = s.bump_counter("paper_mm", (lines as f64 * 3.75) as i64 + 45);
-                        }
-                    })
-                    .await;
-                }
+                let result = job.print(&request, store).await;
                 sink(UiMessage::Engine(Event::Printed(result)));
+            });
+        }
+        Command::Reprint(number) => {
+            let job = PrintJob::new(cfg, printer);
+            tokio::spawn(async move {
+                let result = match store.clone() {
+                    None => Err("store unavailable".to_string()),
+                    Some(s) => {
+                        let n = number.clone();
+                        let kept = tokio::task::spawn_blocking(move || lock(&s).receipt(&n))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string()));
+                        match kept {
+                            Ok(Some(request)) => job.print(&request, store).await,
+                            Ok(None) => Err(format!("no receipt kept for {number}")),
+                            Err(e) => Err(e),
+                        }
+                    }
+                };
+                sink(UiMessage::Reprinted { number, result });
             });
         }
         Command::Audit(event) => {
@@ -443,6 +422,85 @@ fn execute(
                 });
             }
         }
+    }
+}
+
+/// Lays out, encodes and prints one receipt, then keeps it (masked) and counts the paper.
+struct PrintJob {
+    hall_zh: String,
+    hall_en: String,
+    tracking: String,
+    width: onetrip_drivers::printer::PaperWidth,
+    printer: PrinterHandle,
+}
+
+impl PrintJob {
+    fn new(cfg: &Config, printer: &PrinterHandle) -> PrintJob {
+        PrintJob {
+            hall_zh: cfg.terminal.hall.clone(),
+            hall_en: cfg
+                .terminal
+                .hall_en
+                .clone()
+                .unwrap_or_else(|| cfg.terminal.hall.clone()),
+            tracking: cfg.upstream.tracking_url.clone(),
+            width: cfg.paper_width(),
+            printer: printer.clone(),
+        }
+    }
+
+    async fn print(
+        &self,
+        request: &ReceiptRequest,
+        store: Option<Arc<Mutex<Store>>>,
+    ) -> Result<(), String> {
+        let when = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+        let hall = if request.english {
+            &self.hall_en
+        } else {
+            &self.hall_zh
+        };
+        let doc = Receipt {
+            hall,
+            request,
+            when: &when,
+            tracking_url: &self.tracking,
+            width: self.width,
+        }
+        .layout();
+        let lines = doc
+            .blocks
+            .iter()
+            .filter(|b| matches!(b, Block::Text { .. }))
+            .count() as i64;
+        let result = match commands::encode(&doc) {
+            Ok(bytes) => self.printer.print(bytes).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let id = &request.submission.id;
+        match &result {
+            Ok(()) => tracing::info!(submission = %id, "receipt printed"),
+            Err(e) => tracing::warn!(submission = %id, error = %e, "receipt not printed"),
+        }
+        if let Some(store) = store {
+            let printed = result.is_ok();
+            let request = request.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                let s = lock(&store);
+                if let Err(e) = s.save_receipt(&request, printed) {
+                    tracing::error!(error = %e, "receipt not kept for reprint");
+                }
+                if printed {
+                    let _ = s.bump_counter("receipts_printed", 1);
+                    let _ = s.bump_counter("paper_lines", lines);
+                    // 24-dot font plus spacing at 8 dots/mm ≈ 3.75 mm a line, plus the QR code
+                    // and the cut margin.
+                    let _ = s.bump_counter("paper_mm", (lines as f64 * 3.75) as i64 + 45);
+                }
+            })
+            .await;
+        }
+        result
     }
 }
 
