@@ -54,6 +54,10 @@ pub struct Devices {
     pub printer: PrinterDevice,
     #[serde(default)]
     pub scanner: Option<ScannerDevice>,
+    /// Record every byte exchanged with each device to `<dir>/<device>.jsonl` (for technicians,
+    /// on test cards only). `ONETRIP_RECORD_DIR` does the same from the environment.
+    #[serde(default)]
+    pub record_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,4 +9,5 @@ pub mod id_card;
 pub mod port;
 pub mod printer;
 pub mod pty;
+pub mod record;
 pub mod scanner;

@@ -202,12 +202,24 @@ async fn main_loop(
     let (id_tx, mut id_rx) = mpsc::channel(16);
     let mut reader_cfg = ReaderConfig::new(&cfg.devices.id_card.path, cfg.devices.id_card.baud);
     reader_cfg.poll_interval = options.reader_poll;
+    let recorder = |device: &str| {
+        cfg.devices
+            .record_dir
+            .as_ref()
+            .and_then(|dir| onetrip_drivers::record::Recorder::in_dir(dir, device))
+    };
+    if let Some(r) = recorder("id_card") {
+        reader_cfg.record = Some(r);
+    }
     tokio::spawn(reader::run(reader_cfg, id_tx));
 
     let (pr_tx, mut pr_rx) = mpsc::channel(16);
     let mut printer_cfg = PrinterConfig::new(&cfg.devices.printer.path, cfg.devices.printer.baud);
     printer_cfg.status_interval = options.printer_status_interval;
     printer_cfg.automatic_status_back = cfg.devices.printer.automatic_status_back;
+    if let Some(r) = recorder("printer") {
+        printer_cfg.record = Some(r);
+    }
     let printer = printer_task::spawn(printer_cfg, pr_tx);
 
     let (sc_tx, mut sc_rx) = mpsc::channel(16);
@@ -215,6 +227,9 @@ async fn main_loop(
         devices.register(DeviceKind::Scanner, sc.required);
         let mut scanner_cfg = ScannerConfig::new(&sc.path, sc.baud);
         scanner_cfg.trigger = cfg.scanner_trigger();
+        if let Some(r) = recorder("scanner") {
+            scanner_cfg.record = Some(r);
+        }
         scanner::spawn(scanner_cfg, sc_tx.clone())
     });
     drop(sc_tx);

@@ -24,6 +24,8 @@ pub struct ReaderConfig {
     pub command_timeout: Duration,
     /// Timeout for the read reply (1295 bytes take ~112 ms on the wire, readers need ~1.1 s).
     pub read_timeout: Duration,
+    /// Record every byte exchanged (see [`crate::record`]).
+    pub record: Option<crate::record::Recorder>,
 }
 
 impl ReaderConfig {
@@ -34,6 +36,7 @@ impl ReaderConfig {
             poll_interval: Duration::from_millis(300),
             command_timeout: Duration::from_millis(800),
             read_timeout: Duration::from_millis(3000),
+            record: crate::record::Recorder::from_env("id_card"),
         }
     }
 }
@@ -254,6 +257,7 @@ pub async fn run(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>) {
             }
             Ok(stream) => {
                 backoff = Duration::from_millis(200);
+                let stream = crate::record::Recorded::new(stream, config.record.clone());
                 let link = Link::new(stream, config.command_timeout, config.read_timeout);
                 let why = match session(&config, link, &mut rep).await {
                     Some(why) => why,
@@ -269,6 +273,18 @@ pub async fn run(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>) {
             }
         }
     }
+}
+
+/// Runs the reader on an already open stream (a replayed recording, a socket) until it ends;
+/// returns why it ended, or `None` when nobody listens any more.
+pub async fn run_on<S: AsyncRead + AsyncWrite + Unpin>(
+    config: &ReaderConfig,
+    stream: S,
+    tx: mpsc::Sender<IdCardEvent>,
+) -> Option<String> {
+    let mut rep = Reporter { tx, last: None };
+    let link = Link::new(stream, config.command_timeout, config.read_timeout);
+    session(config, link, &mut rep).await
 }
 
 /// One open port's life. Returns why it ended, or `None` when nobody listens any more.

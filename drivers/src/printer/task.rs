@@ -24,6 +24,8 @@ pub struct PrinterConfig {
     pub reply_timeout: Duration,
     /// Ask the printer to push status changes (`GS a`), where it offers Automatic Status Back.
     pub automatic_status_back: bool,
+    /// Record every byte exchanged (see [`crate::record`]).
+    pub record: Option<crate::record::Recorder>,
 }
 
 impl PrinterConfig {
@@ -34,6 +36,7 @@ impl PrinterConfig {
             status_interval: Duration::from_secs(2),
             reply_timeout: Duration::from_millis(500),
             automatic_status_back: false,
+            record: crate::record::Recorder::from_env("printer"),
         }
     }
 }
@@ -175,7 +178,7 @@ async fn run(
     let mut backoff = Duration::from_millis(200);
     loop {
         let mut io = match port::open(&config.path, config.baud) {
-            Ok(io) => io,
+            Ok(io) => crate::record::Recorded::new(io, config.record.clone()),
             Err(e) => {
                 let mut s = offline(e.to_string());
                 s.state = e.device_state();
@@ -242,8 +245,9 @@ async fn run(
     }
 }
 
-/// (result, status seen, link lost reason)
-async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
+/// One job on an open port: status before, the bytes, status after.
+/// Returns (result, status seen, link lost reason).
+pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
     io: &mut S,
     config: &PrinterConfig,
     bytes: Vec<u8>,

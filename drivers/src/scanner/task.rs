@@ -45,6 +45,8 @@ pub struct ScannerConfig {
     /// Silence after which pending bytes are a complete scan (scanners without a suffix).
     pub gap: Duration,
     pub trigger: TriggerMode,
+    /// Record every byte exchanged (see [`crate::record`]).
+    pub record: Option<crate::record::Recorder>,
 }
 
 impl ScannerConfig {
@@ -54,6 +56,7 @@ impl ScannerConfig {
             baud,
             gap: Duration::from_millis(80),
             trigger: TriggerMode::Continuous,
+            record: crate::record::Recorder::from_env("scanner"),
         }
     }
 }
@@ -103,7 +106,7 @@ async fn run(
     }
     loop {
         let mut io = match port::open(&config.path, config.baud) {
-            Ok(io) => io,
+            Ok(io) => crate::record::Recorded::new(io, config.record.clone()),
             Err(e) => {
                 report!(DeviceStatus::with_detail(e.device_state(), e.to_string()));
                 tokio::time::sleep(backoff).await;
