@@ -272,6 +272,28 @@ fn card_tap_to_printed_receipt_to_upstream() {
     bench.reader.replug().unwrap();
     wait_for(&kiosk, "reader back", screen_is(ScreenKind::Attract));
 
+    // The printer's cable pulled and replugged: out of service and back, without a restart.
+    bench.printer.unplug();
+    wait_for(
+        &kiosk,
+        "out of service (printer)",
+        screen_is(ScreenKind::OutOfService),
+    );
+    assert!(text_value(&ui, "out-of-service-reason").contains("回执打印机"));
+    bench.printer.replug().unwrap();
+    wait_for(&kiosk, "printer back", screen_is(ScreenKind::Attract));
+
+    // The optional scanner: a pull is a warning for staff, not an outage.
+    bench.scanner.unplug();
+    wait_for(&kiosk, "the scanner warning", |ui| {
+        ui.global::<Api>().get_device_warning().contains("扫码器")
+    });
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::Attract);
+    bench.scanner.replug().unwrap();
+    wait_for(&kiosk, "the warning gone", |ui| {
+        ui.global::<Api>().get_device_warning().is_empty()
+    });
+
     // Language toggle switches every @tr string.
     tap(&ui, "English");
     kiosk.borrow_mut().pump();

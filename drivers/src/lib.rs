@@ -11,3 +11,4 @@ pub mod printer;
 pub mod pty;
 pub mod record;
 pub mod scanner;
+pub mod supervisor;

@@ -211,7 +211,9 @@ async fn main_loop(
     if let Some(r) = recorder("id_card") {
         reader_cfg.record = Some(r);
     }
-    tokio::spawn(reader::run(reader_cfg, id_tx));
+    onetrip_drivers::supervisor::supervise("id_card", move || {
+        reader::run(reader_cfg.clone(), id_tx.clone())
+    });
 
     let (pr_tx, mut pr_rx) = mpsc::channel(16);
     let mut printer_cfg = PrinterConfig::new(&cfg.devices.printer.path, cfg.devices.printer.baud);

@@ -88,7 +88,11 @@ impl PrinterHandle {
 /// Starts the printer task; it runs until every handle is dropped.
 pub fn spawn(config: PrinterConfig, events: mpsc::Sender<PrinterEvent>) -> PrinterHandle {
     let (tx, rx) = mpsc::channel(4);
-    tokio::spawn(run(config, rx, events));
+    // The job queue outlives a crashed task, so the supervisor's restart serves the same handles.
+    let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+    crate::supervisor::supervise("printer", move || {
+        run(config.clone(), jobs.clone(), events.clone())
+    });
     PrinterHandle { tx }
 }
 
@@ -168,9 +172,10 @@ fn offline(detail: impl Into<String>) -> DeviceStatus {
 
 async fn run(
     config: PrinterConfig,
-    mut jobs: mpsc::Receiver<Job>,
+    jobs: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
     events: mpsc::Sender<PrinterEvent>,
 ) {
+    let mut jobs = jobs.lock().await;
     let mut rep = Reporter {
         tx: events,
         last: None,

@@ -81,15 +81,19 @@ impl ScannerHandle {
 
 pub fn spawn(config: ScannerConfig, events: mpsc::Sender<ScannerEvent>) -> ScannerHandle {
     let (tx, rx) = mpsc::channel(4);
-    tokio::spawn(run(config, rx, events));
+    let triggers = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+    crate::supervisor::supervise("scanner", move || {
+        run(config.clone(), triggers.clone(), events.clone())
+    });
     ScannerHandle { tx }
 }
 
 async fn run(
     config: ScannerConfig,
-    mut triggers: mpsc::Receiver<bool>,
+    triggers: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<bool>>>,
     events: mpsc::Sender<ScannerEvent>,
 ) {
+    let mut triggers = triggers.lock().await;
     let mut last: Option<DeviceStatus> = None;
     let mut backoff = Duration::from_millis(200);
     macro_rules! report {
