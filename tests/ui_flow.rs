@@ -310,3 +310,61 @@ fn card_tap_to_printed_receipt_to_upstream() {
             .is_some()
     );
 }
+
+/// Inactivity on the UI: the countdown shows, "continue" keeps the session, and at zero every model
+/// that held personal data is cleared.
+#[test]
+fn inactivity_countdown_and_wipe() {
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut options = RuntimeOptions::new(bench.config.clone());
+    options.reader_poll = Duration::from_millis(100);
+    // A clock the test moves: minutes pass in an instant.
+    let now = Rc::new(std::cell::Cell::new(Instant::now()));
+    let clock: shell::kiosk::Clock = {
+        let now = now.clone();
+        Rc::new(move || now.get())
+    };
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
+    ui.show().unwrap();
+    let kiosk = launched.kiosk.clone();
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.tap(1);
+    wait_for(&kiosk, "items", screen_is(ScreenKind::ChooseItem));
+    assert_eq!(text_value(&ui, "greeting"), "您好，阿******提");
+
+    let advance = |secs: u64| {
+        now.set(now.get() + Duration::from_secs(secs));
+        kiosk.borrow_mut().pump();
+    };
+    advance(61);
+    assert!(
+        ui.global::<Api>().get_countdown_visible(),
+        "countdown after 60 s idle"
+    );
+    assert_eq!(text_value(&ui, "countdown"), "15");
+    advance(5);
+    assert_eq!(text_value(&ui, "countdown"), "10");
+    tap(&ui, "继续办理");
+    assert!(!ui.global::<Api>().get_countdown_visible());
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::ChooseItem);
+
+    // Walk away for good.
+    advance(61);
+    advance(15);
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::Attract);
+    let api = ui.global::<Api>();
+    assert!(api.get_name_masked().is_empty());
+    assert!(api.get_id_masked().is_empty());
+    assert!(api.get_selected_item().is_empty());
+    assert_eq!(slint::Model::row_count(&api.get_items()), 0);
+    assert!(!api.get_countdown_visible());
+}
