@@ -63,17 +63,85 @@ pub fn decode_text(bytes: &[u8]) -> Option<String> {
         .map(|s| s.into_owned())
 }
 
-/// Splits an optional AIM prefix and decodes the payload.
+/// Splits an optional AIM prefix and decodes the payload. A QR code whose AIM modifier says ECI is
+/// in use (`]Q2`, `]Q4`, `]Q6`) carries ECI escapes (`\nnnnnn`, and `\\` for a backslash): each
+/// segment is decoded in the encoding its ECI names.
 pub fn decode_scan(frame: &[u8]) -> Scan {
-    let (symbology, payload) = match frame {
-        [b']', code, _modifier, rest @ ..] => (Some(Symbology::from_aim(*code)), rest),
-        _ => (None, frame),
+    let (symbology, modifier, payload) = match frame {
+        [b']', code, modifier, rest @ ..] => {
+            (Some(Symbology::from_aim(*code)), Some(*modifier), rest)
+        }
+        _ => (None, None, frame),
     };
+    let eci = symbology == Some(Symbology::Qr) && matches!(modifier, Some(b'2' | b'4' | b'6'));
     Scan {
         symbology,
         bytes: payload.to_vec(),
-        text: decode_text(payload),
+        text: if eci {
+            decode_eci(payload)
+        } else {
+            decode_text(payload)
+        },
     }
+}
+
+/// The encoding an ECI designator names (those seen on Chinese codes); others fall back.
+fn eci_encoding(eci: u32) -> Option<&'static encoding_rs::Encoding> {
+    match eci {
+        26 => Some(encoding_rs::UTF_8),
+        29 | 32 => Some(encoding_rs::GB18030), // GB 2312 / GB 18030
+        3 => Some(encoding_rs::WINDOWS_1252),  // ISO 8859-1
+        20 => Some(encoding_rs::SHIFT_JIS),
+        _ => None,
+    }
+}
+
+/// Decodes a payload with ECI escapes; `None` when a segment is not valid in its encoding.
+pub fn decode_eci(payload: &[u8]) -> Option<String> {
+    let mut out = String::new();
+    let mut segment: Vec<u8> = Vec::new();
+    let mut encoding: Option<&'static encoding_rs::Encoding> = None;
+    let flush = |segment: &mut Vec<u8>,
+                 encoding: Option<&'static encoding_rs::Encoding>,
+                 out: &mut String|
+     -> Option<()> {
+        if segment.is_empty() {
+            return Some(());
+        }
+        let text = match encoding {
+            Some(e) => e
+                .decode_without_bom_handling_and_without_replacement(segment)?
+                .into_owned(),
+            None => decode_text(segment)?,
+        };
+        out.push_str(&text);
+        segment.clear();
+        Some(())
+    };
+    let mut i = 0;
+    while i < payload.len() {
+        match payload[i] {
+            b'\\' if payload.get(i + 1) == Some(&b'\\') => {
+                segment.push(b'\\');
+                i += 2;
+            }
+            b'\\'
+                if payload.len() >= i + 7
+                    && payload[i + 1..i + 7].iter().all(u8::is_ascii_digit) =>
+            {
+                flush(&mut segment, encoding, &mut out)?;
+                let digits = std::str::from_utf8(&payload[i + 1..i + 7]).ok()?;
+                encoding = eci_encoding(digits.parse().ok()?);
+                i += 7;
+            }
+            b => {
+                segment.push(b);
+                i += 1;
+            }
+        }
+    }
+    flush(&mut segment, encoding, &mut out)?;
+    Some(out)
 }
 
 #[cfg(test)]
@@ -106,6 +174,28 @@ mod tests {
             None,
             "too short to be a prefix"
         );
+    }
+
+    #[test]
+    fn eci_segments_are_decoded_in_their_encoding() {
+        // ]Q2 = QR with ECI; \000029 = GB 2312, then \000026 = UTF-8, and an escaped backslash.
+        let mut frame = b"]Q2\\000029".to_vec();
+        frame.extend_from_slice(&[0xB9, 0xAB, 0xB0, 0xB2]);
+        frame.extend_from_slice(b"\\000026");
+        frame.extend_from_slice("派出所".as_bytes());
+        frame.extend_from_slice(b"\\\\x");
+        let s = decode_scan(&frame);
+        assert_eq!(s.symbology, Some(Symbology::Qr));
+        assert_eq!(s.text.as_deref(), Some("公安派出所\\x"));
+        // Without the ECI modifier a backslash is just a byte.
+        assert_eq!(
+            decode_scan(b"]Q1a\\000026b").text.as_deref(),
+            Some("a\\000026b")
+        );
+        // A segment that is not valid in the encoding its ECI names: no text, bytes kept.
+        let bad = decode_scan(b"]Q2\\000026\xFF\xFE");
+        assert_eq!(bad.text, None);
+        assert_eq!(bad.bytes.len(), 9);
     }
 
     #[test]
