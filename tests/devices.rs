@@ -330,6 +330,30 @@ async fn printer_prints_refuses_when_out_and_recovers_from_a_pull() {
     sim.replug().unwrap();
     next(&mut rx, "ready after the mid-job pull", ready).await;
 
+    // A jam: the printer stops taking data and the cable stays in. The job fails after the job
+    // timeout instead of hanging, and the printer is used again once it reads.
+    let mut jam_cfg = printer_config(&link);
+    jam_cfg.job_timeout = Duration::from_millis(800);
+    let (jtx, mut jrx) = mpsc::channel(64);
+    drop(printer);
+    let printer = printer_task::spawn(jam_cfg, jtx);
+    next(&mut jrx, "ready (jam test)", ready).await;
+    sim.stall_after(Some(2000));
+    let long: Vec<String> = (0..2000)
+        .map(|i| format!("第{i}行 卡纸测试 jam test line"))
+        .collect();
+    let long: Vec<&str> = long.iter().map(String::as_str).collect();
+    let r = tokio::time::timeout(Duration::from_secs(10), printer.print(doc(&long)))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&r, Err(PrintError::FailedMidJob(e)) if e.contains("stopped taking data")),
+        "{r:?}"
+    );
+    sim.stall_after(None);
+    next(&mut jrx, "ready after the jam", ready).await;
+    let mut rx = jrx;
+
     // Cable pulled and replugged.
     sim.unplug();
     next(

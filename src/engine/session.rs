@@ -166,6 +166,8 @@ pub struct EngineConfig {
     pub read_timeout: Duration,
     /// No session lasts longer than this, whatever the citizen does.
     pub max_session: Duration,
+    /// A receipt that has not printed by then is given up (the submission is safe either way).
+    pub print_timeout: Duration,
     pub english_default: bool,
 }
 
@@ -177,6 +179,7 @@ impl EngineConfig {
             done_linger: Duration::from_secs(20),
             read_timeout: Duration::from_secs(10),
             max_session: Duration::from_secs(15 * 60),
+            print_timeout: Duration::from_secs(60),
             english_default: false,
         }
     }
@@ -281,6 +284,7 @@ impl Engine {
                 }
             },
             Screen::ReadingCard => deadlines.push(self.since + self.config.read_timeout),
+            Screen::Printing => deadlines.push(self.since + self.config.print_timeout),
             Screen::Done => deadlines.push(self.since + self.scaled(self.config.done_linger)),
             _ => {}
         }
@@ -411,6 +415,10 @@ impl Engine {
             }
             Screen::ReadingCard if self.now >= self.since + self.config.read_timeout => {
                 self.show_idle()
+            }
+            Screen::Printing if self.now >= self.since + self.config.print_timeout => {
+                // A hung printer must not hold the citizen: the number is on screen for staff.
+                self.printed(Err("the printer did not finish in time".into()))
             }
             Screen::Done if self.now >= self.since + self.scaled(self.config.done_linger) => {
                 self.end_session("done")
@@ -723,6 +731,31 @@ mod tests {
         assert_eq!(v.screen, Screen::Done);
         assert_eq!(v.outcome, Some(DoneOutcome::PrintFailed));
         assert_eq!(v.submission_number, "HZ-000002");
+    }
+
+    #[test]
+    fn a_hung_printer_gives_up_and_shows_the_number() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle(
+            Event::Stored(Ok(StoredSubmission {
+                id: "id-3".into(),
+                number: "HZ-000003".into(),
+            })),
+            t,
+        );
+        assert_eq!(e.next_deadline(), Some(t + Duration::from_secs(60)));
+        e.handle(Event::Tick, t + Duration::from_secs(60));
+        let v = e.view();
+        assert_eq!(
+            (v.screen, v.outcome),
+            (Screen::Done, Some(DoneOutcome::PrintFailed))
+        );
+        assert_eq!(v.submission_number, "HZ-000003");
+        // A late answer from the printer changes nothing.
+        e.handle(Event::Printed(Ok(())), t + Duration::from_secs(61));
+        assert_eq!(e.view().outcome, Some(DoneOutcome::PrintFailed));
     }
 
     #[test]

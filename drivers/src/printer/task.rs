@@ -24,6 +24,8 @@ pub struct PrinterConfig {
     pub reply_timeout: Duration,
     /// Ask the printer to push status changes (`GS a`), where it offers Automatic Status Back.
     pub automatic_status_back: bool,
+    /// A job whose bytes the printer has not taken by then failed (a jammed mechanism).
+    pub job_timeout: Duration,
     /// Record every byte exchanged (see [`crate::record`]).
     pub record: Option<crate::record::Recorder>,
 }
@@ -36,6 +38,7 @@ impl PrinterConfig {
             status_interval: Duration::from_secs(2),
             reply_timeout: Duration::from_millis(500),
             automatic_status_back: false,
+            job_timeout: Duration::from_secs(30),
             record: crate::record::Recorder::from_env("printer"),
         }
     }
@@ -273,14 +276,22 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
         let why = before.detail.clone().unwrap_or_else(|| "not ready".into());
         return (Err(PrintError::NotReady(why)), Some(before), None);
     }
-    if let Err(e) = async {
+    let sent = tokio::time::timeout(config.job_timeout, async {
         io.write_all(&bytes).await?;
         io.flush().await
-    }
-    .await
-    {
-        let e = e.to_string();
-        return (Err(PrintError::FailedMidJob(e.clone())), None, Some(e));
+    })
+    .await;
+    match sent {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            let e = e.to_string();
+            return (Err(PrintError::FailedMidJob(e.clone())), None, Some(e));
+        }
+        Err(_) => {
+            // Half a job is stuck in the port: reopen it so the next job starts clean.
+            let e = "the printer stopped taking data".to_string();
+            return (Err(PrintError::FailedMidJob(e.clone())), None, Some(e));
+        }
     }
     // The job is only done if the printer is still fine after it: paper may run out midway.
     match query_status(io, config.reply_timeout).await {
