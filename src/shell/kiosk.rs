@@ -23,6 +23,9 @@ pub struct Kiosk {
     clock: Clock,
     hall_zh: String,
     hall_en: String,
+    /// What is on the window now: an unchanged view is not pushed again (the item buttons would be
+    /// rebuilt on every event).
+    shown: Option<crate::engine::View>,
 }
 
 impl Kiosk {
@@ -44,6 +47,7 @@ impl Kiosk {
             clock,
             hall_zh,
             hall_en,
+            shown: None,
         }));
         let api = ui.global::<Api>();
         let touch = |action: fn(slint::SharedString) -> Action| {
@@ -87,6 +91,7 @@ impl Kiosk {
         self.engine.handle(event, now);
         if super::runtime::carry_out_effects(&mut self.engine, &self.commands) {
             ui::wipe(&self.ui);
+            self.shown = None;
         }
         self.render();
     }
@@ -115,6 +120,9 @@ impl Kiosk {
 
     fn render(&mut self) {
         let view = self.engine.view();
+        if self.shown.as_ref() == Some(&view) {
+            return;
+        }
         let hall = if view.english {
             &self.hall_en
         } else {
@@ -122,6 +130,7 @@ impl Kiosk {
         };
         self.ui.global::<Api>().set_hall(hall.as_str().into());
         ui::apply_view(&self.ui, &view);
+        self.shown = Some(view);
     }
 
     /// A UI-thread timer that pumps four times a second (time, clock, anything missed by a wake-up).
