@@ -13,12 +13,21 @@ use std::time::{Duration, Instant};
 use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
 use onetrip_drivers::printer::sim::PrinterSim;
 
-use crate::catalog::sample_items;
 use crate::config::Config;
 use crate::engine::{Action, Engine, EngineConfig, Event, Screen};
 use crate::shell::runtime::carry_out_effects;
 use crate::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
 use crate::store::Store;
+
+/// complete, submit, appointment, query, guide.
+const BURN_IN_ITEMS: [&str; 5] = [
+    "CRJ-QZ-01",
+    "ZA-FZJL-01",
+    "CRJ-JF-03",
+    "FZ-ZFGK-02",
+    "HZ-HKDJ-01",
+];
+const FALLBACK_ITEM: &str = "HZ-HKDJ-01";
 
 pub struct Options {
     pub sessions: u32,
@@ -152,10 +161,12 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
     let commands = runtime.commands.clone();
     let mut engine = Engine::new(
         EngineConfig::new(Duration::from_secs(600)),
-        sample_items(),
+        Arc::new(crate::catalog::shipped()),
         Instant::now(),
+        crate::shell::today(),
     );
-    let items = sample_items();
+    // One item of every completion mode, in turn.
+    let items = BURN_IN_ITEMS;
     let mut summary = Summary::default();
     let step = Duration::from_secs(30);
 
@@ -173,13 +184,24 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
             None => println!("session {}: tap a test card on the reader", i + 1),
         }
         wait(&mut engine, &rx, &commands, step, "a card", |e| {
-            e.screen() == Screen::ChooseItem
+            e.screen() == Screen::Home
         })?;
-        let item = &items[i as usize % items.len()];
+        let mut code = items[i as usize % items.len()];
         engine.handle(
-            Event::Touch(Action::SelectItem(item.code.into())),
+            Event::Touch(Action::SelectItem(code.into())),
             Instant::now(),
         );
+        if !engine.view().detail.is_some_and(|d| d.eligible) {
+            // This card cannot apply for it (e.g. a foreigner and a mainland permit): a guide item
+            // has no rules.
+            code = FALLBACK_ITEM;
+            engine.handle(Event::Touch(Action::Back), Instant::now());
+            engine.handle(
+                Event::Touch(Action::SelectItem(code.into())),
+                Instant::now(),
+            );
+        }
+        engine.handle(Event::Touch(Action::Start), Instant::now());
         engine.handle(Event::Touch(Action::Confirm), Instant::now());
         carry_out_effects(&mut engine, &commands);
         wait(&mut engine, &rx, &commands, step, "the receipt", |e| {

@@ -18,7 +18,43 @@ pub struct Config {
     pub devices: Devices,
     pub upstream: Upstream,
     #[serde(default)]
+    pub catalog: CatalogSettings,
+    #[serde(default)]
     pub ui: Ui,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// The issuing authority's ed25519 public key (base64, 32 bytes). Without it the terminal runs
+    /// the catalog shipped in its firmware and refuses every update.
+    #[serde(default)]
+    pub public_key: Option<String>,
+    /// How often to ask upstream for a newer catalog.
+    #[serde(default = "default_catalog_check")]
+    pub check_secs: u64,
+}
+
+fn default_catalog_check() -> u64 {
+    900
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        CatalogSettings {
+            public_key: None,
+            check_secs: default_catalog_check(),
+        }
+    }
+}
+
+impl CatalogSettings {
+    /// The parsed key (validated at load, so `None` only when none is configured).
+    pub fn key(&self) -> Option<ed25519_dalek::VerifyingKey> {
+        self.public_key
+            .as_deref()
+            .and_then(|k| crate::catalog::signature::public_key(k).ok())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -396,6 +432,22 @@ impl Config {
                 "ui.inactivity_timeout_secs",
                 self.ui.inactivity_timeout_secs.to_string(),
                 "15 to 600 seconds",
+            );
+        }
+        if let Some(k) = &self.catalog.public_key {
+            if crate::catalog::signature::public_key(k).is_err() {
+                return bad(
+                    "catalog.public_key",
+                    format!("{k:?}"),
+                    "the authority's ed25519 public key: 32 bytes in base64 (44 characters)",
+                );
+            }
+        }
+        if !(60..=86_400).contains(&self.catalog.check_secs) {
+            return bad(
+                "catalog.check_secs",
+                self.catalog.check_secs.to_string(),
+                "60 to 86400 seconds",
             );
         }
         if self.data.retention_days == 0 {

@@ -62,6 +62,64 @@ enum Cmd {
         #[command(subcommand)]
         device: DeviceCmd,
     },
+    /// The service catalog: check, make a signing key, sign for publishing.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Validate a catalog directory or file (exit 0 valid, 2 invalid), each problem with its file,
+    /// item code and what to fix.
+    Check { path: PathBuf },
+    /// Make an ed25519 key pair: the private key to --key (never overwritten), the public key (for
+    /// `catalog.public_key`) to standard output.
+    Keygen {
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Validate and sign a catalog: writes it as one document to --out and the signature to
+    /// --out with ".sig" added.
+    Sign {
+        path: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn catalog(cmd: CatalogCmd) -> ExitCode {
+    use onetrip::catalog::tool;
+    match cmd {
+        CatalogCmd::Check { path } => ExitCode::from(tool::check(
+            &path,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )),
+        CatalogCmd::Keygen { key } => match tool::keygen(&key) {
+            Ok(public) => {
+                println!("{public}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", key.display());
+                ExitCode::from(tool::INVALID)
+            }
+        },
+        CatalogCmd::Sign { path, key, out } => match tool::sign(&path, &key, &out) {
+            Ok(sig) => {
+                println!("{sig}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(tool::INVALID)
+            }
+        },
+    }
 }
 
 #[derive(Subcommand)]
@@ -228,6 +286,7 @@ fn main() -> ExitCode {
             Err(code) => return code,
         },
         Cmd::Device { device: cmd } => return device(cmd),
+        Cmd::Catalog { command } => return catalog(command),
         Cmd::BurnIn {
             sessions,
             data_dir,

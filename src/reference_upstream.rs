@@ -36,17 +36,39 @@ struct App {
     db: Arc<Mutex<Connection>>,
     token: Arc<str>,
     faults: Faults,
-    catalog: Arc<(Vec<u8>, String)>,
+    catalog: Arc<Mutex<PublishedCatalog>>,
 }
 
-/// The catalog the reference server hands out until a real one is configured: the terminal's own
-/// sample items, so the ETag flow can be exercised.
+/// The catalog document upstream hands out, with its signature and ETag.
+#[derive(Debug, Clone)]
+pub struct PublishedCatalog {
+    pub bytes: Vec<u8>,
+    pub signature: String,
+    pub etag: String,
+}
+
+impl PublishedCatalog {
+    pub fn new(bytes: Vec<u8>, signature: String) -> PublishedCatalog {
+        let etag = etag(&bytes);
+        PublishedCatalog {
+            bytes,
+            signature,
+            etag,
+        }
+    }
+}
+
+/// What the reference server hands out until a catalog is published to it: the shipped catalog as
+/// one document, signed with the demo authority's key.
 pub fn sample_catalog() -> Vec<u8> {
-    let items: Vec<serde_json::Value> = crate::catalog::sample_items()
-        .iter()
-        .map(|i| json!({"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en}))
-        .collect();
-    serde_json::to_vec_pretty(&json!({"version": 1, "items": items})).unwrap_or_default()
+    crate::catalog::bundle(&crate::catalog::shipped_files()).into_bytes()
+}
+
+pub fn sample_published() -> PublishedCatalog {
+    let bytes = sample_catalog();
+    let sig =
+        crate::catalog::signature::sign(&bytes, &crate::catalog::signature::demo_signing_key());
+    PublishedCatalog::new(bytes, sig)
 }
 
 /// A strong ETag: FNV-1a 64 of the exact bytes.
@@ -98,13 +120,11 @@ pub fn open_db(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
-    let catalog = sample_catalog();
-    let tag = etag(&catalog);
     let app = App {
         db: Arc::new(Mutex::new(db)),
         token: token.into(),
         faults,
-        catalog: Arc::new((catalog, tag)),
+        catalog: Arc::new(Mutex::new(sample_published())),
     };
     Router::new()
         .route(
@@ -117,6 +137,7 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         .route("/v1/cases/query", post(case_query))
         .route("/v1/admin/submissions", get(list))
         .route("/v1/admin/heartbeats", get(heartbeats))
+        .route("/v1/admin/catalog", axum::routing::put(catalog_publish))
         .with_state(app)
 }
 
@@ -334,11 +355,33 @@ async fn heartbeats(State(app): State<App>, headers: HeaderMap) -> Response {
     }
 }
 
+/// Publishes a catalog document as the authority signed it (the server does not check it: the
+/// terminals do, which is the point).
+async fn catalog_publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let signature = headers
+        .get(crate::sync::catalog::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let published = PublishedCatalog::new(body.to_vec(), signature);
+    let tag = published.etag.clone();
+    *app.catalog.lock().unwrap_or_else(|e| e.into_inner()) = published;
+    Json(json!({ "etag": tag })).into_response()
+}
+
 async fn catalog_get(State(app): State<App>, headers: HeaderMap) -> Response {
     if !authorised(&app, &headers) {
         return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
     }
-    let (bytes, tag) = &*app.catalog;
+    let published = app
+        .catalog
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let (bytes, tag) = (&published.bytes, &published.etag);
     let matches = headers
         .get("if-none-match")
         .and_then(|v| v.to_str().ok())
@@ -348,7 +391,18 @@ async fn catalog_get(State(app): State<App>, headers: HeaderMap) -> Response {
     } else {
         (
             StatusCode::OK,
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/toml; charset=utf-8",
+                ),
+                (
+                    axum::http::header::HeaderName::from_static(
+                        crate::sync::catalog::SIGNATURE_HEADER,
+                    ),
+                    published.signature.as_str(),
+                ),
+            ],
             bytes.clone(),
         )
             .into_response()

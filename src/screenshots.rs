@@ -8,7 +8,15 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
 
-use crate::engine::{DoneOutcome, Screen, View};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use onetrip_drivers::id_card::identity::parse;
+use onetrip_drivers::id_card::sim::SimCard;
+use onetrip_drivers::id_card::Date;
+
+use crate::engine::{Action, Availability, Engine, EngineConfig, Event, StoredSubmission, View};
 use crate::ui::{self, Api, AppWindow};
 
 struct Headless {
@@ -24,91 +32,124 @@ impl Platform for Headless {
     }
 }
 
-/// The views worth a picture: every screen, and each outcome of Done, plus the countdown.
+/// The views worth a picture: every screen, each outcome of Done, a card that cannot apply, and the
+/// countdown. They are taken from the real engine driven through a session, so a screenshot shows
+/// exactly what a citizen would see at that step.
 pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
-    let base = View {
-        screen: Screen::Attract,
-        english,
-        elderly,
-        name_masked: String::new(),
-        id_masked: String::new(),
-        items: Vec::new(),
-        selected_item: String::new(),
-        submission_number: String::new(),
-        outcome: None,
-        notice: String::new(),
-        countdown: None,
+    let t0 = Instant::now();
+    let mut e = Engine::new(
+        EngineConfig::new(Duration::from_secs(60)),
+        Arc::new(crate::catalog::shipped()),
+        t0,
+        Date {
+            year: 2026,
+            month: 11,
+            day: 29,
+        },
+    );
+    let mut shots: Vec<(String, View)> = Vec::new();
+    let touch = |e: &mut Engine, a: Action| e.handle(Event::Touch(a), t0);
+    let card = |c: SimCard| Event::CardPresented(Box::new(parse(&c.text, c.photo)));
+    // Language and elderly mode are chosen on the attract screen, as a citizen would.
+    let prepare = |e: &mut Engine| {
+        if e.view().english != english {
+            e.handle(Event::Touch(Action::ToggleLanguage), t0);
+        }
+        if e.view().elderly != elderly {
+            e.handle(Event::Touch(Action::ToggleElderly), t0);
+        }
     };
-    let items: Vec<(String, String)> = crate::catalog::sample_items()
-        .iter()
-        .map(|i| (i.code.to_string(), i.name(english).to_string()))
-        .collect();
-    let session = View {
-        name_masked: "张*明".into(),
-        id_masked: "330106********1231".into(),
-        items,
-        selected_item: crate::catalog::sample_items()[1].name(english).to_string(),
-        submission_number: "HZXH-0001-000007".into(),
-        ..base.clone()
+    let stored = |n: u32| {
+        Event::Stored(Ok(StoredSubmission {
+            id: format!("shot-{n}"),
+            number: format!("HZXH-0001-00000{n}"),
+        }))
     };
-    let at = |screen: Screen, v: &View| View {
-        screen,
-        ..v.clone()
-    };
-    vec![
-        (
-            "out_of_service".into(),
-            View {
-                notice: "回执打印机缺纸".into(),
-                ..at(Screen::OutOfService, &base)
-            },
-        ),
-        ("attract".into(), base.clone()),
-        (
-            "attract_read_failed".into(),
-            View {
-                notice: if english {
-                    "The card could not be read. Please place it flat on the reader again.".into()
-                } else {
-                    "未能读取身份证，请将身份证平放在读卡区后重试".into()
-                },
-                ..base.clone()
-            },
-        ),
-        ("reading_card".into(), at(Screen::ReadingCard, &base)),
-        ("choose_item".into(), at(Screen::ChooseItem, &session)),
-        ("confirm".into(), at(Screen::Confirm, &session)),
-        (
-            "timeout_warning".into(),
-            View {
-                countdown: Some(12),
-                ..at(Screen::Confirm, &session)
-            },
-        ),
-        ("submitting".into(), at(Screen::Submitting, &session)),
-        ("printing".into(), at(Screen::Printing, &session)),
-        (
-            "done".into(),
-            View {
-                outcome: Some(DoneOutcome::Printed),
-                ..at(Screen::Done, &session)
-            },
-        ),
-        (
-            "done_print_failed".into(),
-            View {
-                outcome: Some(DoneOutcome::PrintFailed),
-                ..at(Screen::Done, &session)
-            },
-        ),
-        (
-            "done_not_saved".into(),
-            View {
-                outcome: Some(DoneOutcome::NotSaved),
-                ..at(Screen::Done, &session)
-            },
-        ),
-    ]
+
+    e.handle(
+        Event::Availability(Availability::OutOfService("回执打印机缺纸".into())),
+        t0,
+    );
+    prepare(&mut e);
+    shots.push(("out_of_service".into(), e.view()));
+    e.handle(Event::Availability(Availability::Available), t0);
+    e.handle(
+        Event::UsageCounts(HashMap::from([
+            ("ZA-FZJL-01".to_string(), 12),
+            ("CRJ-QZ-01".to_string(), 9),
+            ("JG-WF-01".to_string(), 5),
+            ("HZ-SFZ-02".to_string(), 3),
+        ])),
+        t0,
+    );
+    prepare(&mut e);
+    shots.push(("attract".into(), e.view()));
+    e.handle(Event::CardDetected, t0);
+    shots.push(("reading_card".into(), e.view()));
+    e.handle(Event::CardReadFailed("SW3 41".into()), t0);
+    shots.push(("attract_read_failed".into(), e.view()));
+
+    e.handle(card(SimCard::resident_sample()), t0);
+    shots.push(("home".into(), e.view()));
+    touch(&mut e, Action::ChoosePoliceType("ZA".into()));
+    shots.push(("categories".into(), e.view()));
+    touch(&mut e, Action::ChooseCategory("ZA-TZHY".into()));
+    shots.push(("items".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::OpenSearch);
+    shots.push(("search_empty".into(), e.view()));
+    for k in ['w', 'f', 'z'] {
+        touch(&mut e, Action::SearchKey(k));
+    }
+    shots.push(("search".into(), e.view()));
+    touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()));
+    shots.push(("item_detail".into(), e.view()));
+    touch(&mut e, Action::Start);
+    shots.push(("confirm".into(), e.view()));
+    let warn_at = e.next_deadline().unwrap_or(t0);
+    e.handle(Event::Tick, warn_at + Duration::from_secs(3));
+    shots.push(("timeout_warning".into(), e.view()));
+    e.handle(
+        Event::Touch(Action::StillHere),
+        warn_at + Duration::from_secs(3),
+    );
+    touch(&mut e, Action::Confirm);
+    shots.push(("submitting".into(), e.view()));
+    e.handle(stored(7), t0);
+    shots.push(("printing".into(), e.view()));
+    e.handle(Event::Printed(Ok(())), t0);
+    shots.push(("done".into(), e.view()));
+    touch(&mut e, Action::Finish);
+
+    for (name, outcome) in [
+        ("done_print_failed", Some(Err("paper out".to_string()))),
+        ("done_not_saved", None),
+    ] {
+        prepare(&mut e);
+        e.handle(card(SimCard::resident_sample()), t0);
+        touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()));
+        touch(&mut e, Action::Start);
+        touch(&mut e, Action::Confirm);
+        match outcome {
+            Some(result) => {
+                e.handle(stored(8), t0);
+                e.handle(Event::Printed(result), t0);
+            }
+            None => e.handle(Event::Stored(Err("disk full".into())), t0),
+        }
+        shots.push((name.into(), e.view()));
+        touch(&mut e, Action::Finish);
+    }
+
+    // A foreigner's card and an item only mainland residents can apply for.
+    prepare(&mut e);
+    e.handle(card(SimCard::foreign_2023_sample()), t0);
+    if e.view().english != english {
+        touch(&mut e, Action::ToggleLanguage);
+    }
+    touch(&mut e, Action::SelectItem("CRJ-QZ-01".into()));
+    shots.push(("item_not_eligible".into(), e.view()));
+    shots
 }
 
 /// Renders every view to `out`; returns the files written.

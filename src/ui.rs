@@ -4,6 +4,40 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::engine::{DoneOutcome, Screen, View};
 
+fn tiles(list: &[crate::engine::Tile]) -> ModelRc<Tile> {
+    let v: Vec<Tile> = list
+        .iter()
+        .map(|t| Tile {
+            code: t.code.as_str().into(),
+            name: t.name.as_str().into(),
+            hint: t.hint.as_str().into(),
+        })
+        .collect();
+    ModelRc::new(VecModel::from(v))
+}
+
+fn strings(list: &[String]) -> ModelRc<SharedString> {
+    let v: Vec<SharedString> = list.iter().map(|s| s.as_str().into()).collect();
+    ModelRc::new(VecModel::from(v))
+}
+
+fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
+    ItemPage {
+        code: p.code.as_str().into(),
+        name: p.name.as_str().into(),
+        summary: p.summary.as_str().into(),
+        mode: p.mode.as_str().into(),
+        eligible: p.eligible,
+        reasons: strings(&p.reasons),
+        conditions: strings(&p.conditions),
+        materials: strings(&p.materials),
+        fee: p.fee.as_str().into(),
+        time_limit: p.time_limit.as_str().into(),
+        collect: p.collect.as_str().into(),
+        verified: p.verified,
+    }
+}
+
 slint::include_modules!();
 
 fn screen_kind(s: Screen) -> ScreenKind {
@@ -11,7 +45,11 @@ fn screen_kind(s: Screen) -> ScreenKind {
         Screen::OutOfService => ScreenKind::OutOfService,
         Screen::Attract => ScreenKind::Attract,
         Screen::ReadingCard => ScreenKind::ReadingCard,
-        Screen::ChooseItem => ScreenKind::ChooseItem,
+        Screen::Home => ScreenKind::Home,
+        Screen::Categories => ScreenKind::Categories,
+        Screen::Items => ScreenKind::Items,
+        Screen::Search => ScreenKind::Search,
+        Screen::ItemDetail => ScreenKind::ItemDetail,
         Screen::Confirm => ScreenKind::Confirm,
         Screen::Submitting => ScreenKind::Submitting,
         Screen::Printing => ScreenKind::Printing,
@@ -37,15 +75,15 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_elderly(view.elderly);
     api.set_name_masked(view.name_masked.as_str().into());
     api.set_id_masked(view.id_masked.as_str().into());
-    let items: Vec<ServiceItem> = view
-        .items
-        .iter()
-        .map(|(code, name)| ServiceItem {
-            code: SharedString::from(code.as_str()),
-            name: SharedString::from(name.as_str()),
-        })
-        .collect();
-    api.set_items(ModelRc::new(VecModel::from(items)));
+    api.set_police_types(tiles(&view.police_types));
+    api.set_most_used(tiles(&view.most_used));
+    api.set_heading(view.heading.as_str().into());
+    api.set_categories(tiles(&view.categories));
+    api.set_items(tiles(&view.items));
+    api.set_query(view.query.as_str().into());
+    let live: Vec<bool> = ('A'..='Z').map(|c| view.keys.contains(c)).collect();
+    api.set_key_live(ModelRc::new(VecModel::from(live)));
+    api.set_detail(view.detail.as_ref().map(item_page).unwrap_or_default());
     api.set_selected_item(view.selected_item.as_str().into());
     api.set_submission_number(view.submission_number.as_str().into());
     api.set_outcome(match view.outcome {
@@ -64,7 +102,12 @@ pub fn wipe(ui: &AppWindow) {
     let api = ui.global::<Api>();
     api.set_name_masked(SharedString::new());
     api.set_id_masked(SharedString::new());
-    api.set_items(ModelRc::new(VecModel::<ServiceItem>::default()));
+    api.set_police_types(ModelRc::default());
+    api.set_most_used(ModelRc::default());
+    api.set_categories(ModelRc::default());
+    api.set_items(ModelRc::default());
+    api.set_query(SharedString::new());
+    api.set_detail(ItemPage::default());
     api.set_selected_item(SharedString::new());
     api.set_submission_number(SharedString::new());
 }

@@ -7,66 +7,13 @@ mod common;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
+use common::kiosk::{screen_is, tap, text_value, wait_for};
+use i_slint_backend_testing::ElementHandle;
 use onetrip::demo::Bench;
 use onetrip::shell::{self, RuntimeOptions};
-use onetrip::ui::{Api, AppWindow, ScreenKind};
+use onetrip::ui::{Api, ScreenKind};
 use onetrip_drivers::printer::sim::{Printed, SimPaper};
-use slint::platform::PointerEventButton;
 use slint::ComponentHandle;
-
-fn button(ui: &AppWindow, label: &str) -> ElementHandle {
-    let found = ElementQuery::from_root(ui)
-        .match_descendants()
-        .match_accessible_role(AccessibleRole::Button)
-        .match_predicate({
-            let label = label.to_string();
-            move |e| e.accessible_label().as_deref() == Some(label.as_str())
-        })
-        .find_all();
-    assert!(
-        !found.is_empty(),
-        "no button labelled {label:?} on screen {:?}",
-        ui.global::<Api>().get_screen()
-    );
-    found.into_iter().next().unwrap()
-}
-
-fn tap(ui: &AppWindow, label: &str) {
-    button(ui, label).mock_single_click(PointerEventButton::Left);
-}
-
-fn text_value(ui: &AppWindow, label: &str) -> String {
-    let found: Vec<_> = ElementHandle::find_by_accessible_label(ui, label).collect();
-    assert!(!found.is_empty(), "nothing labelled {label:?}");
-    found[0].accessible_value().unwrap_or_default().to_string()
-}
-
-/// Pumps the kiosk until `cond` holds, or fails after 20 s naming what it waited for.
-fn wait_for(
-    kiosk: &Rc<std::cell::RefCell<shell::Kiosk>>,
-    what: &str,
-    mut cond: impl FnMut(&AppWindow) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        kiosk.borrow_mut().pump();
-        let ui = kiosk.borrow().ui().clone_strong();
-        if cond(&ui) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; screen is {:?}",
-            ui.global::<Api>().get_screen()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
-    move |ui| ui.global::<Api>().get_screen() == s
-}
 
 #[test]
 fn card_tap_to_printed_receipt_to_upstream() {
@@ -102,11 +49,19 @@ fn card_tap_to_printed_receipt_to_upstream() {
 
     // Tap the resident card: read through the SAM protocol, shown masked.
     bench.reader.tap(0);
-    wait_for(&kiosk, "the item list", screen_is(ScreenKind::ChooseItem));
+    wait_for(&kiosk, "the service home", screen_is(ScreenKind::Home));
     assert_eq!(text_value(&ui, "greeting"), "您好，张*明");
     assert_eq!(ui.global::<Api>().get_id_masked(), "330106********1231");
 
-    tap(&ui, "无犯罪记录证明申请");
+    // Police type → category → item → the item page → start.
+    tap(&ui, "治安");
+    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
+    tap(&ui, "犯罪记录查询");
+    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
+    tap(&ui, "无犯罪记录证明（个人）");
+    wait_for(&kiosk, "the item page", screen_is(ScreenKind::ItemDetail));
+    assert_eq!(text_value(&ui, "eligibility"), "您可以办理此事项");
+    tap(&ui, "开始办理");
     wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
     tap(&ui, "确认提交");
     wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
@@ -125,7 +80,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
         .collect();
     assert!(lines.iter().any(|l| l == "受理回执"), "{lines:?}");
     assert!(
-        lines.iter().any(|l| l == "事项：无犯罪记录证明申请"),
+        lines.iter().any(|l| l == "事项：无犯罪记录证明（个人）"),
         "{lines:?}"
     );
     assert!(lines.iter().any(|l| l == "申请人：张*明"), "{lines:?}");
@@ -215,6 +170,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
     assert!(api.get_name_masked().is_empty());
     assert!(api.get_id_masked().is_empty());
     assert_eq!(slint::Model::row_count(&api.get_items()), 0);
+    assert_eq!(slint::Model::row_count(&api.get_police_types()), 0);
 
     // The receipt's QR code scanned at the attract screen names the submission.
     let qr = printed
@@ -238,14 +194,10 @@ fn card_tap_to_printed_receipt_to_upstream() {
     bench.reader.remove();
     std::thread::sleep(Duration::from_millis(400));
     bench.reader.tap(3);
-    wait_for(
-        &kiosk,
-        "the rare-name session",
-        screen_is(ScreenKind::ChooseItem),
-    );
+    wait_for(&kiosk, "the rare-name session", screen_is(ScreenKind::Home));
     assert_eq!(text_value(&ui, "greeting"), "您好，王*䶮");
-    tap(&ui, "首页");
-    wait_for(&kiosk, "home", screen_is(ScreenKind::Attract));
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     assert!(ui.global::<Api>().get_name_masked().is_empty());
     bench.reader.remove();
 
@@ -338,7 +290,7 @@ fn inactivity_countdown_and_wipe() {
     let kiosk = launched.kiosk.clone();
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.tap(1);
-    wait_for(&kiosk, "items", screen_is(ScreenKind::ChooseItem));
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
     assert_eq!(text_value(&ui, "greeting"), "您好，阿******提");
 
     let advance = |secs: u64| {
@@ -355,7 +307,7 @@ fn inactivity_countdown_and_wipe() {
     assert_eq!(text_value(&ui, "countdown"), "10");
     tap(&ui, "继续办理");
     assert!(!ui.global::<Api>().get_countdown_visible());
-    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::ChooseItem);
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::Home);
 
     // Walk away for good.
     advance(61);
@@ -366,5 +318,6 @@ fn inactivity_countdown_and_wipe() {
     assert!(api.get_id_masked().is_empty());
     assert!(api.get_selected_item().is_empty());
     assert_eq!(slint::Model::row_count(&api.get_items()), 0);
+    assert_eq!(slint::Model::row_count(&api.get_police_types()), 0);
     assert!(!api.get_countdown_visible());
 }

@@ -1,63 +1,562 @@
-//! The service catalog. For now the three sample items of the walking skeleton; the full, signed
-//! catalog data (issue 7) replaces `sample_items` behind the same `Item` type.
+//! The service catalog: police types → categories → items, as data. The shipped catalog lives in
+//! `assets/catalog/` (TOML, several files); an update from upstream is the same TOML as one signed
+//! document. Loading parses, then `check` validates; nothing invalid is ever put in front of a citizen.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+pub mod active;
+pub mod check;
+pub mod eligibility;
+pub mod search;
+pub mod signature;
+pub mod tool;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// A text in both languages. Both must be present (checked by `check`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn get(&self, english: bool) -> &str {
+        if english {
+            &self.en
+        } else {
+            &self.zh
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliceType {
+    pub code: String,
+    pub name: Text,
+    /// Shown as the hint under the name on the first browsing screen.
+    pub hint: Text,
+    #[serde(skip)]
+    pub file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub code: String,
+    pub police_type: String,
+    pub name: Text,
+    #[serde(skip)]
+    pub file: String,
+}
+
+/// How the terminal handles an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Finished here; the receipt is the result (or proves it).
+    Complete,
+    /// An application is submitted here; the result comes later.
+    Submit,
+    /// A slot offered by upstream for a visit to the counter.
+    Appointment,
+    /// A lookup upstream (e.g. case progress); online only.
+    Query,
+    /// Not handled here: the guidance is printed on a receipt.
+    Guide,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 5] = [
+        Mode::Complete,
+        Mode::Submit,
+        Mode::Appointment,
+        Mode::Query,
+        Mode::Guide,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Complete => "complete",
+            Mode::Submit => "submit",
+            Mode::Appointment => "appointment",
+            Mode::Query => "query",
+            Mode::Guide => "guide",
+        }
+    }
+
+    /// How it completes, in the words of the item page.
+    pub fn describe(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Mode::Complete, false) => "在本机当场办结",
+            (Mode::Complete, true) => "Completed here and now",
+            (Mode::Submit, false) => "在本机提交申请，结果稍后领取或通知",
+            (Mode::Submit, true) => "Apply here; the result comes later",
+            (Mode::Appointment, false) => "在本机预约窗口办理时间",
+            (Mode::Appointment, true) => "Book a time at the counter here",
+            (Mode::Query, false) => "在本机查询",
+            (Mode::Query, true) => "Look it up here",
+            (Mode::Guide, false) => "须到窗口办理，本机打印办事指南",
+            (Mode::Guide, true) => "Handled at the counter; a guide is printed here",
+        }
+    }
+}
+
+/// How a citizen may identify for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identify {
+    IdCard,
+    /// The QR on a notice or receipt.
+    Scan,
+}
+
+/// The card types as the catalog names them (the reader's `CardType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    Resident,
+    HmtResidence,
+    ForeignPermanent,
+}
+
+/// A rule the terminal checks against the card before the citizen starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    MinAge {
+        years: u32,
+    },
+    MaxAge {
+        years: u32,
+    },
+    CardTypes {
+        types: Vec<CardKind>,
+    },
+    /// The ID number starts with one of these administrative-division prefixes (e.g. local
+    /// household registration).
+    RegionPrefix {
+        prefixes: Vec<String>,
+        region: Text,
+    },
+    CardNotExpired,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// One of `options`.
+    Choice,
+    /// Digits only, `min_len..=max_len`.
+    Digits,
+    /// Upper-case letters and digits (permit and case numbers), `min_len..=max_len`.
+    Letters,
+    /// A calendar date, limited by `range`.
+    Date,
+    /// A mainland mobile number.
+    Phone,
+    /// Taken from the card, shown masked, never typed.
+    Prefill,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateRange {
+    Past,
+    Future,
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardField {
+    Name,
+    IdNumber,
+    BirthDate,
+    Sex,
+    Nation,
+    Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub code: String,
+    pub label: Text,
+}
+
+/// One question of an item's form (one per screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub key: String,
+    pub label: Text,
+    pub kind: FieldKind,
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default)]
+    pub options: Vec<Choice>,
+    pub min_len: Option<u32>,
+    pub max_len: Option<u32>,
+    pub range: Option<DateRange>,
+    pub from: Option<CardField>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Item {
-    /// Stable code, sent upstream.
-    pub code: &'static str,
-    pub name_zh: &'static str,
-    pub name_en: &'static str,
+    pub code: String,
+    pub category: String,
+    pub name: Text,
+    /// What it is, in one or two plain sentences.
+    pub summary: Text,
+    pub mode: Mode,
+    #[serde(default = "id_card_only")]
+    pub identify: Vec<Identify>,
+    /// Checked against the card.
+    #[serde(default)]
+    pub eligibility: Vec<Rule>,
+    /// Conditions the terminal can only state.
+    #[serde(default)]
+    pub conditions: Vec<Text>,
+    #[serde(default)]
+    pub materials: Vec<Text>,
+    #[serde(default)]
+    pub steps: Vec<Text>,
+    /// The legal or committed time limit; `None` when unknown.
+    pub time_limit: Option<Text>,
+    /// Whole yuan; `None` when unknown or when it depends (then `fee_note` says on what).
+    pub fee_yuan: Option<u32>,
+    pub fee_note: Option<Text>,
+    /// Where and how the result is collected.
+    pub collect: Option<Text>,
+    #[serde(default)]
+    pub fields: Vec<Field>,
     /// Printed on the receipt under "next steps".
-    pub next_steps_zh: &'static [&'static str],
-    pub next_steps_en: &'static [&'static str],
+    #[serde(default)]
+    pub next_steps: Vec<Text>,
+    /// Ids of `[[sources]]` entries.
+    pub sources: Vec<String>,
+    /// Whether the details were checked against the issuing authority's own guide.
+    pub verified: bool,
+    #[serde(skip)]
+    pub file: String,
+}
+
+fn id_card_only() -> Vec<Identify> {
+    vec![Identify::IdCard]
 }
 
 impl Item {
-    pub fn name(&self, english: bool) -> &'static str {
-        if english {
-            self.name_en
-        } else {
-            self.name_zh
-        }
+    pub fn name(&self, english: bool) -> &str {
+        self.name.get(english)
     }
 
-    pub fn next_steps(&self, english: bool) -> &'static [&'static str] {
-        if english {
-            self.next_steps_en
-        } else {
-            self.next_steps_zh
+    pub fn next_steps(&self, english: bool) -> Vec<String> {
+        self.next_steps
+            .iter()
+            .map(|t| t.get(english).to_string())
+            .collect()
+    }
+
+    /// The fee in words.
+    pub fn fee_text(&self, english: bool) -> String {
+        let note = self.fee_note.as_ref().map(|n| n.get(english));
+        match (self.fee_yuan, note, english) {
+            (Some(0), None, false) => "免费".into(),
+            (Some(0), None, true) => "Free".into(),
+            (Some(y), None, false) => format!("{y} 元"),
+            (Some(y), None, true) => format!("{y} yuan"),
+            (Some(0), Some(n), false) => format!("免费（{n}）"),
+            (Some(0), Some(n), true) => format!("Free ({n})"),
+            (Some(y), Some(n), false) => format!("{y} 元（{n}）"),
+            (Some(y), Some(n), true) => format!("{y} yuan ({n})"),
+            (None, Some(n), _) => n.to_string(),
+            (None, None, false) => "以窗口告知为准".into(),
+            (None, None, true) => "Ask at the counter".into(),
         }
     }
 }
 
-pub fn sample_items() -> Vec<Item> {
+/// The whole catalog, as loaded from one or more files.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Catalog {
+    pub version: String,
+    pub issuer: String,
+    pub sources: Vec<Source>,
+    pub police_types: Vec<PoliceType>,
+    pub categories: Vec<Category>,
+    pub items: Vec<Item>,
+}
+
+/// One file as written: every section optional, so a catalog can be split however a city likes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    version: Option<String>,
+    issuer: Option<String>,
+    #[serde(default)]
+    sources: Vec<Source>,
+    #[serde(default)]
+    police_types: Vec<PoliceType>,
+    #[serde(default)]
+    categories: Vec<Category>,
+    #[serde(default)]
+    items: Vec<Item>,
+}
+
+/// A problem with a catalog: where it is and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    /// The item (or type/category) code, when the problem belongs to one.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{}: {}: {}", self.file, code, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Parses and validates a catalog from named TOML texts (file name, contents).
+pub fn parse(files: &[(String, String)]) -> Result<Catalog, Vec<Problem>> {
+    let mut catalog = Catalog::default();
+    let mut problems = Vec::new();
+    for (name, text) in files {
+        let de = toml::Deserializer::parse(text);
+        let parsed: Result<CatalogFile, String> = match de {
+            Ok(de) => serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = e.path().to_string();
+                format!("at `{path}`: {}", e.into_inner().message())
+            }),
+            Err(e) => Err(e.message().to_string()),
+        };
+        let file = match parsed {
+            Ok(f) => f,
+            Err(message) => {
+                problems.push(Problem {
+                    file: name.clone(),
+                    code: None,
+                    message: format!("not a valid catalog file {message}"),
+                });
+                continue;
+            }
+        };
+        for (slot, value, what) in [
+            (&mut catalog.version, file.version, "version"),
+            (&mut catalog.issuer, file.issuer, "issuer"),
+        ] {
+            if let Some(v) = value {
+                if !slot.is_empty() {
+                    problems.push(Problem {
+                        file: name.clone(),
+                        code: None,
+                        message: format!("`{what}` is set in more than one file; keep one"),
+                    });
+                }
+                *slot = v;
+            }
+        }
+        catalog.sources.extend(file.sources);
+        catalog
+            .police_types
+            .extend(file.police_types.into_iter().map(|mut t| {
+                t.file = name.clone();
+                t
+            }));
+        catalog
+            .categories
+            .extend(file.categories.into_iter().map(|mut c| {
+                c.file = name.clone();
+                c
+            }));
+        catalog.items.extend(file.items.into_iter().map(|mut i| {
+            i.file = name.clone();
+            i
+        }));
+    }
+    problems.extend(check::check(&catalog));
+    if problems.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The files of a catalog directory (every `*.toml` below it, in name order) or a single file.
+pub fn read_path(path: &Path) -> std::io::Result<Vec<(String, String)>> {
+    if path.is_file() {
+        let name = path.display().to_string();
+        return Ok(vec![(name, std::fs::read_to_string(path)?)]);
+    }
+    let mut files = Vec::new();
+    let mut dirs = vec![path.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let p = entry?.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&p)?;
+                let name = p.strip_prefix(path).unwrap_or(&p).display().to_string();
+                files.push((name, text));
+            }
+        }
+    }
+    if files.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no .toml files in {}", path.display()),
+        ));
+    }
+    // catalog.toml first: it carries the version, then the rest in name order.
+    files.sort_by(|a, b| (a.0 != "catalog.toml", &a.0).cmp(&(b.0 != "catalog.toml", &b.0)));
+    Ok(files)
+}
+
+/// The catalog shipped in the firmware (`assets/catalog/`), compiled in so a terminal always has one.
+pub fn shipped_files() -> Vec<(String, String)> {
+    macro_rules! file {
+        ($name:literal) => {
+            (
+                $name.to_string(),
+                include_str!(concat!("../../assets/catalog/", $name)).to_string(),
+            )
+        };
+    }
     vec![
-        Item {
-            code: "HJ-ZM-001",
-            name_zh: "户籍证明开具",
-            name_en: "Household registration certificate",
-            next_steps_zh: &["民警审核后出具证明", "凭回执到窗口领取，或扫码查询进度"],
-            next_steps_en: &[
-                "An officer reviews the application",
-                "Collect at the counter with this receipt, or scan to track",
-            ],
-        },
-        Item {
-            code: "ZA-WFZ-001",
-            name_zh: "无犯罪记录证明申请",
-            name_en: "Certificate of no criminal record",
-            next_steps_zh: &["7个工作日内办结", "办结后短信通知，凭回执领取"],
-            next_steps_en: &[
-                "Completed within 7 working days",
-                "You will be notified; collect with this receipt",
-            ],
-        },
-        Item {
-            code: "CRJ-YY-001",
-            name_zh: "出入境证件办理预约",
-            name_en: "Exit-entry document appointment",
-            next_steps_zh: &["请按预约时间携带身份证到出入境窗口"],
-            next_steps_en: &["Bring your ID card to the exit-entry counter at your appointment"],
-        },
+        file!("catalog.toml"),
+        file!("items/chu_ru_jing.toml"),
+        file!("items/fa_zhi.toml"),
+        file!("items/hu_zheng.toml"),
+        file!("items/jiao_guan.toml"),
+        file!("items/jin_du.toml"),
+        file!("items/wang_an.toml"),
+        file!("items/xiao_fang.toml"),
+        file!("items/zhi_an.toml"),
     ]
+}
+
+/// The shipped files as one TOML document, the form an upstream update takes.
+pub fn bundle(files: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (name, text) in files {
+        out.push_str(&format!("# ---- {name}\n"));
+        out.push_str(text);
+        if !text.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The shipped catalog. It is checked by a test and by CI, so a failure here is a build defect.
+pub fn shipped() -> Catalog {
+    parse(&shipped_files()).unwrap_or_else(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        panic!("the shipped catalog is invalid:\n{}", list.join("\n"))
+    })
+}
+
+impl Catalog {
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.code == code)
+    }
+
+    pub fn police_type(&self, code: &str) -> Option<&PoliceType> {
+        self.police_types.iter().find(|t| t.code == code)
+    }
+
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    pub fn categories_of<'a>(&'a self, police_type: &'a str) -> impl Iterator<Item = &'a Category> {
+        self.categories
+            .iter()
+            .filter(move |c| c.police_type == police_type)
+    }
+
+    pub fn items_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Item> {
+        self.items.iter().filter(move |i| i.category == category)
+    }
+
+    /// The police type an item belongs to.
+    pub fn police_type_of(&self, item: &Item) -> Option<&PoliceType> {
+        self.category(&item.category)
+            .and_then(|c| self.police_type(&c.police_type))
+    }
+
+    /// Items by use, most used first, at most `n`, only items that still exist.
+    pub fn most_used(&self, counts: &HashMap<String, u64>, n: usize) -> Vec<&Item> {
+        let mut used: Vec<(&Item, u64)> = self
+            .items
+            .iter()
+            .filter_map(|i| counts.get(&i.code).filter(|c| **c > 0).map(|c| (i, *c)))
+            .collect();
+        // Ties keep catalog order, so the row does not shuffle between sessions.
+        used.sort_by_key(|u| std::cmp::Reverse(u.1));
+        used.into_iter().take(n).map(|(i, _)| i).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_catalog_is_valid_and_holds_the_research() {
+        let c = shipped();
+        assert!(c.items.len() >= 75, "{} items", c.items.len());
+        assert_eq!(c.police_types.len(), 8);
+        for mode in Mode::ALL {
+            assert!(
+                c.items.iter().any(|i| i.mode == mode),
+                "no item of mode {mode:?}"
+            );
+        }
+        let wfz = c.item("ZA-FZJL-01").unwrap();
+        assert_eq!(wfz.name.zh, "无犯罪记录证明（个人）");
+        assert_eq!(wfz.fee_text(false), "免费");
+    }
+
+    #[test]
+    fn shipped_file_list_matches_the_directory() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog");
+        let on_disk: Vec<String> = read_path(&dir).unwrap().into_iter().map(|f| f.0).collect();
+        let compiled: Vec<String> = shipped_files().into_iter().map(|f| f.0).collect();
+        assert_eq!(on_disk, compiled);
+    }
+
+    #[test]
+    fn a_bundle_parses_to_the_same_catalog() {
+        let files = shipped_files();
+        let one = vec![("bundle.toml".to_string(), bundle(&files))];
+        let a = parse(&files).unwrap();
+        let b = parse(&one).unwrap();
+        assert_eq!(a.items.len(), b.items.len());
+        assert_eq!(
+            a.item("ZA-FZJL-01").unwrap().name,
+            b.item("ZA-FZJL-01").unwrap().name
+        );
+    }
 }

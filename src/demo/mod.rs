@@ -58,11 +58,17 @@ token = "{DEMO_TOKEN}"
 request_timeout_secs = 5
 tracking_url = "https://track.example.invalid/s/{{number}}"
 
+[catalog]
+# The demo authority's key: the local upstream signs the catalog with its private half.
+public_key = "{key}"
+check_secs = 60
+
 [ui]
 fullscreen = false
 "#,
         data = dir.join("data").display(),
         dev = dir.join("dev").display(),
+        key = crate::catalog::signature::public_of(&crate::catalog::signature::demo_signing_key()),
     );
     let path = dir.join("onetrip.toml");
     std::fs::write(&path, &text)?;

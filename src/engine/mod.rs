@@ -4,7 +4,10 @@
 //! (`poll_effect()`), renders `view()` and wakes it at `next_deadline()`. Everything a citizen can do
 //! is therefore testable in microseconds and replayable from the audit log.
 
+mod browse;
 mod session;
+
+pub use browse::{ItemPage, Tile};
 
 pub use session::{
     Action, AuditEvent, Availability, DoneOutcome, Effect, Engine, EngineConfig, Event,

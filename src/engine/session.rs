@@ -1,14 +1,18 @@
-//! The citizen session of the walking skeleton:
-//! `Attract → ReadingCard → ChooseItem → Confirm → Submitting → Printing → Done → Attract`,
+//! The citizen session:
+//! `Attract → ReadingCard → Home (police types, most used, search) → Categories → Items →
+//! ItemDetail → Confirm → Submitting → Printing → Done → Attract`,
 //! with `OutOfService` in place of `Attract` while a required device is not ready, and an inactivity
-//! countdown on every step a citizen can walk away from.
+//! countdown on every step a citizen can walk away from. Browsing lives in `browse.rs`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onetrip_drivers::id_card::Identity;
+use onetrip_drivers::id_card::{Date, Identity};
 
-use crate::catalog::Item;
+use super::browse::{ItemPage, Tile};
+use crate::catalog::search::SearchIndex;
+use crate::catalog::{Catalog, Item};
 use crate::mask;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +20,12 @@ pub enum Screen {
     OutOfService,
     Attract,
     ReadingCard,
-    ChooseItem,
+    /// Police types, the "most used here" row and the search button.
+    Home,
+    Categories,
+    Items,
+    Search,
+    ItemDetail,
     Confirm,
     Submitting,
     Printing,
@@ -29,7 +38,11 @@ impl Screen {
             Screen::OutOfService => "out_of_service",
             Screen::Attract => "attract",
             Screen::ReadingCard => "reading_card",
-            Screen::ChooseItem => "choose_item",
+            Screen::Home => "home",
+            Screen::Categories => "categories",
+            Screen::Items => "items",
+            Screen::Search => "search",
+            Screen::ItemDetail => "item_detail",
             Screen::Confirm => "confirm",
             Screen::Submitting => "submitting",
             Screen::Printing => "printing",
@@ -48,7 +61,17 @@ pub enum Availability {
 /// What the citizen touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    ChoosePoliceType(String),
+    ChooseCategory(String),
+    OpenSearch,
+    /// A letter on the search keyboard.
+    SearchKey(char),
+    SearchBackspace,
+    SearchClear,
+    /// Opens the item page.
     SelectItem(String),
+    /// The big button on the item page.
+    Start,
     Confirm,
     Back,
     Home,
@@ -73,6 +96,12 @@ pub enum Event {
     ReceiptScanned(String),
     /// A code was scanned that is not one of ours.
     UnknownCodeScanned,
+    /// A verified, validated catalog to use from the next session on.
+    CatalogUpdated(Arc<Catalog>),
+    /// How often each item was started here (from the store's counters).
+    UsageCounts(HashMap<String, u64>),
+    /// The calendar date (for age rules); sent at start and when the day changes.
+    Today(Date),
     /// The store committed the submission (or could not).
     Stored(Result<StoredSubmission, String>),
     /// The printer took the receipt (or could not).
@@ -121,6 +150,13 @@ pub enum AuditEvent {
     },
     ItemChosen {
         item_code: String,
+    },
+    /// The citizen pressed the start button of an item (counts towards "most used here").
+    ItemStarted {
+        item_code: String,
+    },
+    CatalogSwapped {
+        version: String,
     },
     Submitted {
         submission_id: String,
@@ -193,7 +229,20 @@ pub struct View {
     pub elderly: bool,
     pub name_masked: String,
     pub id_masked: String,
-    pub items: Vec<(String, String)>,
+    /// Home: the police types.
+    pub police_types: Vec<Tile>,
+    /// Home: "most used here".
+    pub most_used: Vec<Tile>,
+    /// Categories/Items: what the list is of (police type or category name).
+    pub heading: String,
+    pub categories: Vec<Tile>,
+    /// Items: the category's items; Search: the results.
+    pub items: Vec<Tile>,
+    /// Search: the letters typed and the letters that still lead somewhere.
+    pub query: String,
+    pub keys: String,
+    /// ItemDetail and Confirm: the item page.
+    pub detail: Option<ItemPage>,
     pub selected_item: String,
     pub submission_number: String,
     pub outcome: Option<DoneOutcome>,
@@ -203,35 +252,49 @@ pub struct View {
     pub countdown: Option<u32>,
 }
 
-struct Session {
-    identity: Identity,
+pub(super) struct Session {
+    pub(super) identity: Identity,
     started: Instant,
-    item: Option<usize>,
+    pub(super) item: Option<String>,
+    pub(super) police_type: Option<String>,
+    pub(super) category: Option<String>,
+    pub(super) query: String,
+    /// Screens to go back to.
+    pub(super) history: Vec<Screen>,
     submission: Option<StoredSubmission>,
     outcome: Option<DoneOutcome>,
 }
 
 pub struct Engine {
     config: EngineConfig,
-    items: Vec<Item>,
-    screen: Screen,
+    pub(super) catalog: Arc<Catalog>,
+    pub(super) index: SearchIndex,
+    /// A newer catalog waiting for the current session to end.
+    pending_catalog: Option<Arc<Catalog>>,
+    pub(super) usage: HashMap<String, u64>,
+    pub(super) today: Date,
+    pub(super) screen: Screen,
     availability: Availability,
-    english: bool,
+    pub(super) english: bool,
     elderly: bool,
-    session: Option<Session>,
+    pub(super) session: Option<Session>,
     notice: String,
     /// When the current screen last saw a touch or an event that restarts its clock.
     since: Instant,
     countdown_from: Option<Instant>,
     now: Instant,
-    effects: VecDeque<Effect>,
+    pub(super) effects: VecDeque<Effect>,
 }
 
 impl Engine {
-    pub fn new(config: EngineConfig, items: Vec<Item>, now: Instant) -> Engine {
+    pub fn new(config: EngineConfig, catalog: Arc<Catalog>, now: Instant, today: Date) -> Engine {
         Engine {
             config,
-            items,
+            index: SearchIndex::new(&catalog),
+            catalog,
+            pending_catalog: None,
+            usage: HashMap::new(),
+            today,
             screen: Screen::OutOfService,
             availability: Availability::OutOfService("正在启动设备…".into()),
             english: config.english_default,
@@ -249,6 +312,24 @@ impl Engine {
         self.screen
     }
 
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    fn swap_catalog(&mut self, catalog: Arc<Catalog>) {
+        self.index = SearchIndex::new(&catalog);
+        self.effects
+            .push_back(Effect::Audit(AuditEvent::CatalogSwapped {
+                version: catalog.version.clone(),
+            }));
+        self.catalog = catalog;
+    }
+
+    pub(super) fn item(&self) -> Option<&Item> {
+        let code = self.session.as_ref()?.item.as_deref()?;
+        self.catalog.item(code)
+    }
+
     pub fn poll_effect(&mut self) -> Option<Effect> {
         self.effects.pop_front()
     }
@@ -264,7 +345,15 @@ impl Engine {
 
     /// Screens a citizen can walk away from.
     fn idle_screen(&self) -> bool {
-        matches!(self.screen, Screen::ChooseItem | Screen::Confirm)
+        matches!(
+            self.screen,
+            Screen::Home
+                | Screen::Categories
+                | Screen::Items
+                | Screen::Search
+                | Screen::ItemDetail
+                | Screen::Confirm
+        )
     }
 
     /// When the engine next wants a `Tick`.
@@ -345,12 +434,21 @@ impl Engine {
                 }
             }
             Event::Touch(action) => self.touch(action),
+            Event::CatalogUpdated(catalog) => {
+                if self.session.is_some() {
+                    self.pending_catalog = Some(catalog);
+                } else {
+                    self.swap_catalog(catalog);
+                }
+            }
+            Event::UsageCounts(counts) => self.usage = counts,
+            Event::Today(date) => self.today = date,
             Event::Stored(result) => self.stored(result),
             Event::Printed(result) => self.printed(result),
         }
     }
 
-    fn go(&mut self, screen: Screen) {
+    pub(super) fn go(&mut self, screen: Screen) {
         self.screen = screen;
         self.since = self.now;
         self.countdown_from = None;
@@ -375,17 +473,24 @@ impl Engine {
             identity,
             started: self.now,
             item: None,
+            police_type: None,
+            category: None,
+            query: String::new(),
+            history: Vec::new(),
             submission: None,
             outcome: None,
         });
-        self.go(Screen::ChooseItem);
+        self.go(Screen::Home);
     }
 
-    fn end_session(&mut self, reason: &'static str) {
+    pub(super) fn end_session(&mut self, reason: &'static str) {
         if self.session.take().is_some() {
             self.effects
                 .push_back(Effect::Audit(AuditEvent::SessionEnded { reason }));
             self.effects.push_back(Effect::WipeSession);
+        }
+        if let Some(c) = self.pending_catalog.take() {
+            self.swap_catalog(c);
         }
         self.english = self.config.english_default;
         self.elderly = false;
@@ -435,29 +540,18 @@ impl Engine {
         }
         match (self.screen, action) {
             (_, Action::ToggleLanguage) => self.english = !self.english,
-            (Screen::Attract, Action::ToggleElderly) => self.elderly = !self.elderly,
             (_, Action::ToggleElderly) => self.elderly = !self.elderly,
             (_, Action::StillHere) => {}
-            (Screen::ChooseItem, Action::SelectItem(code)) => {
-                if let Some(i) = self.items.iter().position(|it| it.code == code) {
-                    if let Some(s) = self.session.as_mut() {
-                        s.item = Some(i);
-                    }
-                    self.effects
-                        .push_back(Effect::Audit(AuditEvent::ItemChosen { item_code: code }));
-                    self.go(Screen::Confirm);
-                }
-            }
-            (Screen::Confirm, Action::Back) => self.go(Screen::ChooseItem),
-            (Screen::ChooseItem, Action::Back) => self.end_session("back"),
-            (Screen::ChooseItem | Screen::Confirm, Action::Home) => self.end_session("home"),
+            (screen, action) if self.browsing(screen) => self.browse(action),
+            (Screen::Confirm, Action::Back) => self.back(),
+            (Screen::Confirm, Action::Home) => self.home(),
             (Screen::Confirm, Action::Confirm) => {
                 let Some(s) = self.session.as_ref() else {
                     return;
                 };
-                let Some(i) = s.item else { return };
+                let Some(code) = s.item.clone() else { return };
                 self.effects.push_back(Effect::Submit(NewSubmission {
-                    item_code: self.items[i].code.to_string(),
+                    item_code: code,
                     identity: s.identity.clone(),
                     english: self.english,
                 }));
@@ -478,7 +572,9 @@ impl Engine {
         };
         match result {
             Ok(stored) => {
-                let item = &self.items[s.item.unwrap_or(0)];
+                let Some(item) = s.item.as_deref().and_then(|c| self.catalog.item(c)) else {
+                    return;
+                };
                 self.effects.push_back(Effect::Audit(AuditEvent::Submitted {
                     submission_id: stored.id.clone(),
                 }));
@@ -486,11 +582,7 @@ impl Engine {
                     submission: stored.clone(),
                     item_code: item.code.to_string(),
                     item_name: item.name(english).to_string(),
-                    next_steps: item
-                        .next_steps(english)
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect(),
+                    next_steps: item.next_steps(english),
                     name_masked: mask::name(&s.identity.name),
                     id_masked: mask::id_number(&s.identity.id_number),
                     english,
@@ -545,7 +637,7 @@ impl Engine {
             let left = total.saturating_sub(self.now.saturating_duration_since(from));
             left.as_secs_f32().ceil() as u32
         });
-        View {
+        let mut view = View {
             screen: self.screen,
             english: self.english,
             elderly: self.elderly,
@@ -553,17 +645,17 @@ impl Engine {
             id_masked: s
                 .map(|s| mask::id_number(&s.identity.id_number))
                 .unwrap_or_default(),
-            items: if s.is_some() {
-                self.items
-                    .iter()
-                    .map(|i| (i.code.to_string(), i.name(self.english).to_string()))
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            selected_item: s
-                .and_then(|s| s.item)
-                .map(|i| self.items[i].name(self.english).to_string())
+            police_types: Vec::new(),
+            most_used: Vec::new(),
+            heading: String::new(),
+            categories: Vec::new(),
+            items: Vec::new(),
+            query: String::new(),
+            keys: String::new(),
+            detail: None,
+            selected_item: self
+                .item()
+                .map(|i| i.name(self.english).to_string())
                 .unwrap_or_default(),
             submission_number: s
                 .and_then(|s| s.submission.as_ref())
@@ -576,24 +668,39 @@ impl Engine {
                 _ => String::new(),
             },
             countdown,
+        };
+        if s.is_some() {
+            self.browse_view(&mut view);
         }
+        view
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::sample_items;
+    use crate::catalog::shipped;
     use onetrip_drivers::id_card::identity::parse;
     use onetrip_drivers::id_card::sim::SimCard;
 
+    pub(crate) const TODAY: Date = Date {
+        year: 2026,
+        month: 11,
+        day: 29,
+    };
+
+    fn new_engine(t0: Instant) -> Engine {
+        Engine::new(
+            EngineConfig::new(Duration::from_secs(60)),
+            Arc::new(shipped()),
+            t0,
+            TODAY,
+        )
+    }
+
     fn engine() -> (Engine, Instant) {
         let t0 = Instant::now();
-        let mut e = Engine::new(
-            EngineConfig::new(Duration::from_secs(60)),
-            sample_items(),
-            t0,
-        );
+        let mut e = new_engine(t0);
         e.handle(Event::Availability(Availability::Available), t0);
         (e, t0)
     }
@@ -610,19 +717,21 @@ mod tests {
         e.handle(Event::CardDetected, t);
         assert_eq!(e.screen(), Screen::ReadingCard);
         e.handle(card(SimCard::resident_sample()), t);
-        assert_eq!(e.screen(), Screen::ChooseItem);
-        e.handle(Event::Touch(Action::SelectItem("ZA-WFZ-001".into())), t);
+        assert_eq!(e.screen(), Screen::Home);
+        e.handle(Event::Touch(Action::ChoosePoliceType("ZA".into())), t);
+        assert_eq!(e.screen(), Screen::Categories);
+        e.handle(Event::Touch(Action::ChooseCategory("ZA-FZJL".into())), t);
+        assert_eq!(e.screen(), Screen::Items);
+        e.handle(Event::Touch(Action::SelectItem("ZA-FZJL-01".into())), t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        e.handle(Event::Touch(Action::Start), t);
         assert_eq!(e.screen(), Screen::Confirm);
     }
 
     #[test]
     fn starts_out_of_service_until_devices_are_ready() {
         let t0 = Instant::now();
-        let mut e = Engine::new(
-            EngineConfig::new(Duration::from_secs(60)),
-            sample_items(),
-            t0,
-        );
+        let mut e = new_engine(t0);
         assert_eq!(e.screen(), Screen::OutOfService);
         e.handle(card(SimCard::resident_sample()), t0);
         assert_eq!(e.screen(), Screen::OutOfService);
@@ -642,12 +751,12 @@ mod tests {
         let v = e.view();
         assert_eq!(v.name_masked, "张*明");
         assert_eq!(v.id_masked, "330106********1231");
-        assert_eq!(v.selected_item, "无犯罪记录证明申请");
+        assert_eq!(v.selected_item, "无犯罪记录证明（个人）");
         drain(&mut e);
         e.handle(Event::Touch(Action::Confirm), t);
         assert_eq!(e.screen(), Screen::Submitting);
         let effects = drain(&mut e);
-        assert!(matches!(&effects[..], [Effect::Submit(s)] if s.item_code == "ZA-WFZ-001"));
+        assert!(matches!(&effects[..], [Effect::Submit(s)] if s.item_code == "ZA-FZJL-01"));
         e.handle(
             Event::Stored(Ok(StoredSubmission {
                 id: "id-1".into(),
@@ -675,7 +784,8 @@ mod tests {
             .iter()
             .any(|e| matches!(e, Effect::WipeSession)));
         let v = e.view();
-        assert!(v.name_masked.is_empty() && v.id_masked.is_empty() && v.items.is_empty());
+        assert!(v.name_masked.is_empty() && v.id_masked.is_empty());
+        assert!(v.police_types.is_empty() && v.items.is_empty() && v.detail.is_none());
     }
 
     #[test]
@@ -774,7 +884,7 @@ mod tests {
         let (mut e, t) = engine();
         e.handle(card(SimCard::foreign_old_sample()), t);
         assert!(e.view().english);
-        assert_eq!(e.view().items[0].1, "Household registration certificate");
+        assert_eq!(e.view().police_types[0].name, "Household");
         e.handle(Event::Touch(Action::Home), t);
         assert!(!e.view().english);
     }
@@ -841,8 +951,12 @@ mod tests {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
         e.handle(Event::Touch(Action::Back), t);
-        assert_eq!(e.screen(), Screen::ChooseItem);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        e.handle(Event::Touch(Action::Back), t);
+        assert_eq!(e.screen(), Screen::Items);
         e.handle(Event::Touch(Action::Home), t);
+        assert_eq!(e.screen(), Screen::Home);
+        e.handle(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Attract);
     }
 }

@@ -26,6 +26,8 @@ pub struct Kiosk {
     /// What is on the window now: an unchanged view is not pushed again (the item buttons would be
     /// rebuilt on every event).
     shown: Option<crate::engine::View>,
+    /// The calendar day the engine was last told.
+    day: onetrip_drivers::id_card::Date,
 }
 
 impl Kiosk {
@@ -48,6 +50,7 @@ impl Kiosk {
             hall_zh,
             hall_en,
             shown: None,
+            day: super::today(),
         }));
         let api = ui.global::<Api>();
         let touch = |action: fn(slint::SharedString) -> Action| {
@@ -59,6 +62,11 @@ impl Kiosk {
             }
         };
         api.on_select_item(touch(|code| Action::SelectItem(code.to_string())));
+        api.on_choose_police_type(touch(|code| Action::ChoosePoliceType(code.to_string())));
+        api.on_choose_category(touch(|code| Action::ChooseCategory(code.to_string())));
+        api.on_search_key(touch(|key| {
+            Action::SearchKey(key.chars().next().unwrap_or(' '))
+        }));
         let simple = |action: Action| {
             let weak = Rc::downgrade(&kiosk);
             move || {
@@ -68,6 +76,10 @@ impl Kiosk {
             }
         };
         api.on_confirm(simple(Action::Confirm));
+        api.on_open_search(simple(Action::OpenSearch));
+        api.on_search_backspace(simple(Action::SearchBackspace));
+        api.on_search_clear(simple(Action::SearchClear));
+        api.on_start(simple(Action::Start));
         api.on_back(simple(Action::Back));
         api.on_home(simple(Action::Home));
         api.on_still_here(simple(Action::StillHere));
@@ -107,6 +119,11 @@ impl Kiosk {
                 // Staff reprints have no screen yet; the outcome is in the log and the store.
                 UiMessage::Reprinted { .. } => {}
             }
+        }
+        let today = super::today();
+        if today != self.day {
+            self.day = today;
+            self.handle(Event::Today(today));
         }
         if let Some(deadline) = self.engine.next_deadline() {
             if (self.clock)() >= deadline {

@@ -34,6 +34,12 @@ pub fn launch(
     wake_event_loop: bool,
 ) -> Result<Launched, slint::PlatformError> {
     let cfg = options.config.clone();
+    let (catalog, status) = crate::catalog::active::load(&cfg.data.dir, cfg.catalog.key().as_ref());
+    tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog loaded");
+    *options
+        .catalog_status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = status;
     let ui = AppWindow::new()?;
     let (tx, rx) = std::sync::mpsc::channel();
     let sink: UiSink = Arc::new(move |msg| {
@@ -46,7 +52,7 @@ pub fn launch(
     let mut engine_cfg =
         EngineConfig::new(Duration::from_secs(cfg.ui.inactivity_timeout_secs as u64));
     engine_cfg.english_default = cfg.ui.language == Language::En;
-    let engine = Engine::new(engine_cfg, crate::catalog::sample_items(), clock());
+    let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
     crate::ui::select_language(engine_cfg.english_default);
     let kiosk = Kiosk::new(
         &ui,
@@ -67,3 +73,14 @@ pub fn launch(
 }
 
 use slint::ComponentHandle;
+
+/// The local calendar date, for the engine's age rules.
+pub fn today() -> onetrip_drivers::id_card::Date {
+    use chrono::Datelike;
+    let d = chrono::Local::now().date_naive();
+    onetrip_drivers::id_card::Date {
+        year: d.year() as u16,
+        month: d.month() as u8,
+        day: d.day() as u8,
+    }
+}

@@ -12,10 +12,12 @@ use onetrip_drivers::scanner::task::{self as scanner, ScannerConfig, ScannerEven
 use tokio::sync::{mpsc, Notify};
 
 use super::availability::Devices;
+use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
 use crate::engine::{AuditEvent, Event, NewSubmission, ReceiptRequest, StoredSubmission};
 use crate::receipt::Receipt;
 use crate::store::Store;
+use crate::sync::catalog::CatalogUpdater;
 use crate::sync::worker::Backoff;
 use crate::sync::{SyncWorker, UpstreamClient};
 
@@ -31,6 +33,9 @@ pub enum UiMessage {
         result: Result<(), String>,
     },
 }
+
+/// Counter name prefix of how often each item was started here ("most used here").
+pub const ITEM_COUNTER: &str = "item:";
 
 /// Delivers a message to the UI thread (and wakes it).
 pub type UiSink = Arc<dyn Fn(UiMessage) + Send + Sync>;
@@ -52,6 +57,9 @@ pub struct RuntimeOptions {
     pub printer_status_interval: Duration,
     pub backoff: Backoff,
     pub heartbeat: Duration,
+    pub catalog_check: Duration,
+    /// The catalog in force (set by `launch`), for the heartbeat; the updater keeps it current.
+    pub catalog_status: Arc<Mutex<CatalogStatus>>,
 }
 
 impl RuntimeOptions {
@@ -61,6 +69,12 @@ impl RuntimeOptions {
             printer_status_interval: Duration::from_secs(2),
             backoff: Backoff::default(),
             heartbeat: Duration::from_secs(config.upstream.heartbeat_secs),
+            catalog_check: Duration::from_secs(config.catalog.check_secs),
+            catalog_status: Arc::new(Mutex::new(CatalogStatus {
+                version: String::new(),
+                origin: crate::catalog::active::Origin::Shipped,
+                last_rejection: None,
+            })),
             config,
         }
     }
@@ -159,6 +173,37 @@ async fn main_loop(
 
     let wake = Arc::new(Notify::new());
     if let Some(store) = &store {
+        // "Most used here" starts from what this terminal has counted so far.
+        let s = store.clone();
+        if let Ok(Ok(counts)) =
+            tokio::task::spawn_blocking(move || lock(&s).counters_with_prefix(ITEM_COUNTER)).await
+        {
+            let usage = counts
+                .into_iter()
+                .map(|(k, v)| (k, v.max(0) as u64))
+                .collect();
+            sink(UiMessage::Engine(Event::UsageCounts(usage)));
+        }
+    }
+    match UpstreamClient::new(&cfg.upstream) {
+        Ok(client) => {
+            let deliver_to = sink.clone();
+            let updater = CatalogUpdater {
+                client,
+                data_dir: cfg.data.dir.clone(),
+                key: cfg.catalog.key(),
+                status: options.catalog_status.clone(),
+                deliver: Arc::new(move |c| deliver_to(UiMessage::Engine(Event::CatalogUpdated(c)))),
+            };
+            if updater.key.is_some() {
+                tokio::spawn(updater.run(options.catalog_check));
+            } else {
+                tracing::warn!("no catalog.public_key configured: catalog updates are off");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot build the upstream client"),
+    }
+    if let Some(store) = &store {
         match UpstreamClient::new(&cfg.upstream) {
             Ok(client) => {
                 tokio::spawn(
@@ -242,6 +287,7 @@ async fn main_loop(
             tokio::spawn(heartbeat(
                 client,
                 store.clone(),
+                options.catalog_status.clone(),
                 health_rx,
                 cfg.terminal.id.clone(),
                 options.heartbeat,
@@ -309,6 +355,7 @@ async fn main_loop(
 async fn heartbeat(
     client: UpstreamClient,
     store: Arc<Mutex<Store>>,
+    catalog: Arc<Mutex<CatalogStatus>>,
     devices: tokio::sync::watch::Receiver<serde_json::Value>,
     terminal_id: String,
     every: Duration,
@@ -332,6 +379,7 @@ async fn heartbeat(
         let Ok((queue, receipts, paper_mm)) = local else {
             continue;
         };
+        let catalog = catalog.lock().unwrap_or_else(|e| e.into_inner()).to_json();
         let body = serde_json::json!({
             "terminal_id": terminal_id,
             "firmware_version": env!("CARGO_PKG_VERSION"),
@@ -339,6 +387,7 @@ async fn heartbeat(
             "devices": *devices.borrow(),
             "queue": queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted})),
             "counters": {"receipts_printed": receipts, "paper_mm": paper_mm},
+            "catalog": catalog,
         });
         if let Err(e) = client.send_heartbeat(&body).await {
             tracing::warn!(error = %e, "heartbeat not delivered");
@@ -433,8 +482,15 @@ fn execute(
             if let Some(store) = store {
                 tokio::task::spawn_blocking(move || {
                     let (name, detail) = audit_record(&event);
-                    if let Err(e) = lock(&store).audit("citizen", name, &detail) {
+                    let store = lock(&store);
+                    if let Err(e) = store.audit("citizen", name, &detail) {
                         tracing::error!(error = %e, "audit write failed");
+                    }
+                    if let AuditEvent::ItemStarted { item_code } = &event {
+                        if let Err(e) = store.bump_counter(&format!("{ITEM_COUNTER}{item_code}"), 1)
+                        {
+                            tracing::error!(error = %e, "counter write failed");
+                        }
                     }
                 });
             }
@@ -526,6 +582,8 @@ fn audit_record(e: &AuditEvent) -> (&'static str, String) {
     match e {
         AuditEvent::SessionStarted { card_type } => ("session_started", card_type.clone()),
         AuditEvent::ItemChosen { item_code } => ("item_chosen", item_code.clone()),
+        AuditEvent::ItemStarted { item_code } => ("item_started", item_code.clone()),
+        AuditEvent::CatalogSwapped { version } => ("catalog_swapped", version.clone()),
         AuditEvent::Submitted { submission_id } => ("submitted", submission_id.clone()),
         AuditEvent::ReceiptPrinted { submission_id } => ("receipt_printed", submission_id.clone()),
         AuditEvent::ReceiptFailed {

@@ -112,6 +112,25 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Every counter whose name starts with `prefix`, keyed by the rest of the name.
+    pub fn counters_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, value FROM counters WHERE substr(name, 1, length(?1)) = ?1")?;
+        let rows = stmt.query_map([prefix], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (name, value) = row?;
+            out.insert(name[prefix.len()..].to_string(), value);
+        }
+        Ok(out)
+    }
+
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn

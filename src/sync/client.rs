@@ -23,9 +23,9 @@ pub enum SendError {
 
 #[derive(Clone)]
 pub struct UpstreamClient {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) token: String,
 }
 
 impl UpstreamClient {

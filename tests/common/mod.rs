@@ -1,5 +1,7 @@
 //! Shared by the end-to-end tests: every log line captured, to prove no personal field is logged.
 
+pub mod kiosk;
+
 use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Clone, Default)]

@@ -1,0 +1,255 @@
+//! The catalog in force on this terminal: the shipped one, or the last good update from upstream.
+//! An update is kept as one file, `catalog/current.signed` in the data directory: the ETag line,
+//! the signature line, then the exact signed bytes. It is replaced by an atomic rename, so a power
+//! cut leaves either the old update or the new one, never half of each; and it is verified again
+//! at every start, so a file changed on disk is refused like a tampered download.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::VerifyingKey;
+
+use super::signature::{self, SignatureError};
+use super::{parse, shipped, Catalog, Problem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("no catalog public key is configured, so updates cannot be trusted")]
+    NoKey,
+    #[error("signature: {0}")]
+    Signature(#[from] SignatureError),
+    #[error("the catalog is not UTF-8 text")]
+    NotText,
+    #[error("the catalog is invalid ({} problems; first: {})", .0.len(), .0.first().map(|p| p.to_string()).unwrap_or_default())]
+    Invalid(Vec<Problem>),
+    #[error("cannot keep the catalog: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Shipped,
+    Update { etag: String },
+}
+
+/// What the terminal is running, for the heartbeat and the staff screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogStatus {
+    pub version: String,
+    pub origin: Origin,
+    /// Why the last update (or the kept one, at start) was refused.
+    pub last_rejection: Option<String>,
+}
+
+impl CatalogStatus {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "version": self.version,
+            "source": match &self.origin { Origin::Shipped => "shipped", Origin::Update { .. } => "update" },
+            "etag": match &self.origin { Origin::Shipped => None, Origin::Update { etag } => Some(etag) },
+            "last_rejection": self.last_rejection,
+        })
+    }
+}
+
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join("catalog").join("current.signed")
+}
+
+/// Verifies and validates a downloaded catalog: the catalog, or why not.
+pub fn verify(
+    bytes: &[u8],
+    signature_b64: &str,
+    key: Option<&VerifyingKey>,
+) -> Result<Catalog, UpdateError> {
+    let key = key.ok_or(UpdateError::NoKey)?;
+    signature::verify(bytes, signature_b64, key)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| UpdateError::NotText)?;
+    parse(&[("upstream catalog".to_string(), text.to_string())]).map_err(UpdateError::Invalid)
+}
+
+/// Verifies, validates and keeps an update; the old file stays until the new one is safe on disk.
+pub fn install(
+    data_dir: &Path,
+    bytes: &[u8],
+    signature_b64: &str,
+    etag: &str,
+    key: Option<&VerifyingKey>,
+) -> Result<Catalog, UpdateError> {
+    let catalog = verify(bytes, signature_b64, key)?;
+    let target = path(data_dir);
+    let dir = target.parent().unwrap_or(data_dir);
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // One line each: neither an ETag nor base64 contains a newline.
+    writeln!(tmp, "{}", etag.replace(['\n', '\r'], ""))?;
+    writeln!(tmp, "{}", signature_b64.trim())?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    // The rename itself must survive a power cut too.
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(catalog)
+}
+
+/// The catalog to run at start: the kept update if it still verifies, else the shipped one.
+pub fn load(data_dir: &Path, key: Option<&VerifyingKey>) -> (Catalog, CatalogStatus) {
+    let shipped_status = |catalog: &Catalog, why: Option<String>| CatalogStatus {
+        version: catalog.version.clone(),
+        origin: Origin::Shipped,
+        last_rejection: why,
+    };
+    let file = path(data_dir);
+    let raw = match std::fs::read(&file) {
+        Ok(raw) => raw,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let c = shipped();
+            let s = shipped_status(&c, None);
+            return (c, s);
+        }
+        Err(e) => {
+            let c = shipped();
+            let why = format!("kept catalog unreadable: {e}");
+            tracing::error!(file = %file.display(), error = %e, "kept catalog unreadable; using the shipped one");
+            let s = shipped_status(&c, Some(why));
+            return (c, s);
+        }
+    };
+    let mut parts = raw.splitn(3, |b| *b == b'\n');
+    let etag = parts.next().map(|b| String::from_utf8_lossy(b).to_string());
+    let sig = parts.next().map(|b| String::from_utf8_lossy(b).to_string());
+    let body = parts.next();
+    let result = match (etag, sig, body) {
+        (Some(etag), Some(sig), Some(body)) => verify(body, &sig, key).map(|c| (c, etag)),
+        _ => Err(UpdateError::NotText),
+    };
+    match result {
+        Ok((catalog, etag)) => {
+            let status = CatalogStatus {
+                version: catalog.version.clone(),
+                origin: Origin::Update { etag },
+                last_rejection: None,
+            };
+            (catalog, status)
+        }
+        Err(e) => {
+            tracing::error!(file = %file.display(), error = %e, "kept catalog refused; using the shipped one");
+            let c = shipped();
+            let s = shipped_status(&c, Some(format!("kept catalog refused: {e}")));
+            (c, s)
+        }
+    }
+}
+
+/// The ETag of the kept update, for `If-None-Match`.
+pub fn kept_etag(data_dir: &Path) -> Option<String> {
+    let raw = std::fs::read(path(data_dir)).ok()?;
+    let line = raw.split(|b| *b == b'\n').next()?;
+    Some(String::from_utf8_lossy(line).to_string()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{bundle, shipped_files};
+
+    fn keys() -> (ed25519_dalek::SigningKey, VerifyingKey) {
+        let (sk, pk) = signature::generate().unwrap();
+        (
+            signature::signing_key(&sk).unwrap(),
+            signature::public_key(&pk).unwrap(),
+        )
+    }
+
+    fn updated_bundle() -> String {
+        bundle(&shipped_files()).replacen("version = \"", "version = \"9-", 1)
+    }
+
+    #[test]
+    fn a_signed_update_is_kept_and_loaded_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = keys();
+        let doc = updated_bundle();
+        let sig = signature::sign(doc.as_bytes(), &sk);
+        let c = install(dir.path(), doc.as_bytes(), &sig, "\"e1\"", Some(&pk)).unwrap();
+        assert!(c.version.starts_with("9-"));
+        let (loaded, status) = load(dir.path(), Some(&pk));
+        assert_eq!(loaded.version, c.version);
+        assert_eq!(
+            status.origin,
+            Origin::Update {
+                etag: "\"e1\"".into()
+            }
+        );
+        assert_eq!(kept_etag(dir.path()).as_deref(), Some("\"e1\""));
+    }
+
+    #[test]
+    fn tampered_or_invalid_updates_leave_the_old_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = keys();
+        let doc = updated_bundle();
+        let sig = signature::sign(doc.as_bytes(), &sk);
+        install(dir.path(), doc.as_bytes(), &sig, "\"good\"", Some(&pk)).unwrap();
+        let before = std::fs::read(path(dir.path())).unwrap();
+
+        // One byte changed after signing.
+        let tampered = doc.replacen("无犯罪记录证明", "无犯罪记录证朋", 1);
+        let e = install(dir.path(), tampered.as_bytes(), &sig, "\"bad\"", Some(&pk)).unwrap_err();
+        assert!(
+            matches!(e, UpdateError::Signature(SignatureError::Mismatch)),
+            "{e}"
+        );
+        // Signed by someone else.
+        let (other, _) = keys();
+        let e = install(
+            dir.path(),
+            doc.as_bytes(),
+            &signature::sign(doc.as_bytes(), &other),
+            "\"x\"",
+            Some(&pk),
+        )
+        .unwrap_err();
+        assert!(matches!(e, UpdateError::Signature(_)));
+        // Properly signed but invalid.
+        let broken = doc.replacen("category = \"ZA-FZJL\"", "category = \"ZA-NONE\"", 1);
+        let e = install(
+            dir.path(),
+            broken.as_bytes(),
+            &signature::sign(broken.as_bytes(), &sk),
+            "\"y\"",
+            Some(&pk),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ZA-NONE"), "{e}");
+        // No key configured: nothing is trusted.
+        assert!(matches!(
+            install(dir.path(), doc.as_bytes(), &sig, "\"z\"", None),
+            Err(UpdateError::NoKey)
+        ));
+        assert_eq!(std::fs::read(path(dir.path())).unwrap(), before);
+        assert_eq!(
+            load(dir.path(), Some(&pk)).1.origin,
+            Origin::Update {
+                etag: "\"good\"".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_kept_file_changed_on_disk_falls_back_to_the_shipped_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = keys();
+        let doc = updated_bundle();
+        let sig = signature::sign(doc.as_bytes(), &sk);
+        install(dir.path(), doc.as_bytes(), &sig, "\"e\"", Some(&pk)).unwrap();
+        let mut raw = std::fs::read(path(dir.path())).unwrap();
+        let n = raw.len();
+        raw[n - 2] ^= 0x01;
+        std::fs::write(path(dir.path()), raw).unwrap();
+        let (c, status) = load(dir.path(), Some(&pk));
+        assert_eq!(c, shipped());
+        assert_eq!(status.origin, Origin::Shipped);
+        assert!(status.last_rejection.unwrap().contains("signature"));
+    }
+}

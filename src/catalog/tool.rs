@@ -1,0 +1,91 @@
+//! `onetrip catalog …`: the technician's and the issuing authority's tools — check a catalog,
+//! make a key pair, sign a catalog for publishing.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{bundle, parse, read_path, signature};
+
+/// Exit status for an invalid catalog or bad input (as for an invalid configuration).
+pub const INVALID: u8 = 2;
+
+/// Checks the catalog at `path` (a directory of TOML files or one bundle). Writes a summary to
+/// `out` and every problem to `err`; returns the exit status.
+pub fn check(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let files = match read_path(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "{}: cannot read: {e}", path.display());
+            return INVALID;
+        }
+    };
+    match parse(&files) {
+        Ok(c) => {
+            let _ = writeln!(
+                out,
+                "catalog {} is valid: {} police types, {} categories, {} items ({} verified)",
+                c.version,
+                c.police_types.len(),
+                c.categories.len(),
+                c.items.len(),
+                c.items.iter().filter(|i| i.verified).count()
+            );
+            0
+        }
+        Err(problems) => {
+            for p in &problems {
+                let _ = writeln!(err, "{p}");
+            }
+            let _ = writeln!(
+                err,
+                "{} problem(s); the catalog is not valid",
+                problems.len()
+            );
+            INVALID
+        }
+    }
+}
+
+/// Makes a key pair: the private key goes to `key_file` (created, never overwritten, mode 0600);
+/// the public key (for the terminals' `catalog.public_key`) is returned.
+pub fn keygen(key_file: &Path) -> std::io::Result<String> {
+    let (private, public) = signature::generate()?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(key_file)?;
+    writeln!(f, "{private}")?;
+    f.sync_all()?;
+    Ok(public)
+}
+
+/// Validates the catalog at `path`, writes it as one document to `out_file` and its signature to
+/// `out_file.sig`; returns the signature. An invalid catalog is never signed.
+pub fn sign(path: &Path, key_file: &Path, out_file: &Path) -> Result<String, String> {
+    let files = read_path(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    if let Err(problems) = parse(&files) {
+        let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        return Err(format!(
+            "not signed, the catalog is invalid:\n{}",
+            lines.join("\n")
+        ));
+    }
+    let doc = if files.len() == 1 {
+        files[0].1.clone()
+    } else {
+        bundle(&files)
+    };
+    let key_text = std::fs::read_to_string(key_file)
+        .map_err(|e| format!("{}: cannot read the key: {e}", key_file.display()))?;
+    let key = signature::signing_key(&key_text).map_err(|e| e.to_string())?;
+    let sig = signature::sign(doc.as_bytes(), &key);
+    std::fs::write(out_file, doc.as_bytes()).map_err(|e| e.to_string())?;
+    let mut sig_file = out_file.as_os_str().to_owned();
+    sig_file.push(".sig");
+    std::fs::write(&sig_file, format!("{sig}\n")).map_err(|e| e.to_string())?;
+    Ok(sig)
+}

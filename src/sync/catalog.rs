@@ -1,0 +1,149 @@
+//! Catalog updates: fetched with `If-None-Match`, verified (ed25519 over the exact bytes) and
+//! validated, kept on disk, then handed to the engine, which swaps it in between sessions. A refused
+//! update is logged, reported in the heartbeat, and the catalog in force stays.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ed25519_dalek::VerifyingKey;
+
+use super::client::{SendError, UpstreamClient};
+use crate::catalog::active::{self, CatalogStatus, Origin};
+use crate::catalog::Catalog;
+
+/// The response header carrying the base64 signature of the body.
+pub const SIGNATURE_HEADER: &str = "x-catalog-signature";
+
+/// A catalog as upstream sent it.
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    pub signature: String,
+    pub etag: String,
+}
+
+impl UpstreamClient {
+    /// `Ok(None)`: not modified since `etag`.
+    pub async fn fetch_catalog(&self, etag: Option<&str>) -> Result<Option<Fetched>, SendError> {
+        let mut req = self
+            .http
+            .get(format!("{}/v1/catalog", self.base))
+            .bearer_auth(&self.token);
+        if let Some(tag) = etag {
+            req = req.header(reqwest::header::IF_NONE_MATCH, tag);
+        }
+        let retryable = |reason: String| SendError::Retryable {
+            reason,
+            retry_after: None,
+        };
+        let resp = req.send().await.map_err(|e| retryable(e.to_string()))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(if status.is_server_error() || status.as_u16() == 429 {
+                retryable(format!("HTTP {}", status.as_u16()))
+            } else {
+                SendError::Permanent {
+                    status: status.as_u16(),
+                    reason: status.to_string(),
+                }
+            });
+        }
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let signature = header(SIGNATURE_HEADER);
+        let etag = header("etag");
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| retryable(e.to_string()))?
+            .to_vec();
+        Ok(Some(Fetched {
+            bytes,
+            signature,
+            etag,
+        }))
+    }
+}
+
+/// What one check did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CheckOutcome {
+    NotModified,
+    Installed(String),
+    /// Refused (tampered, invalid, no key): the reason.
+    Refused(String),
+    /// Upstream unreachable or erroring; try again later.
+    Failed(String),
+}
+
+pub struct CatalogUpdater {
+    pub client: UpstreamClient,
+    pub data_dir: PathBuf,
+    pub key: Option<VerifyingKey>,
+    pub status: Arc<Mutex<CatalogStatus>>,
+    /// Where an installed catalog goes (the engine, via the UI thread).
+    pub deliver: Arc<dyn Fn(Arc<Catalog>) + Send + Sync>,
+}
+
+impl CatalogUpdater {
+    /// One round: fetch, verify, keep, deliver.
+    pub async fn check(&self) -> CheckOutcome {
+        let etag = active::kept_etag(&self.data_dir);
+        let fetched = match self.client.fetch_catalog(etag.as_deref()).await {
+            Ok(None) => return CheckOutcome::NotModified,
+            Ok(Some(f)) => f,
+            Err(e) => {
+                tracing::warn!(error = %e, "catalog check failed");
+                return CheckOutcome::Failed(e.to_string());
+            }
+        };
+        let dir = self.data_dir.clone();
+        let key = self.key;
+        let etag = fetched.etag.clone();
+        let installed = tokio::task::spawn_blocking(move || {
+            active::install(
+                &dir,
+                &fetched.bytes,
+                &fetched.signature,
+                &fetched.etag,
+                key.as_ref(),
+            )
+        })
+        .await;
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        match installed {
+            Ok(Ok(catalog)) => {
+                tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog update installed");
+                status.version = catalog.version.clone();
+                status.origin = Origin::Update { etag };
+                status.last_rejection = None;
+                let version = catalog.version.clone();
+                (self.deliver)(Arc::new(catalog));
+                CheckOutcome::Installed(version)
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "catalog update refused; the current catalog stays");
+                status.last_rejection = Some(e.to_string());
+                CheckOutcome::Refused(e.to_string())
+            }
+            Err(e) => CheckOutcome::Failed(e.to_string()),
+        }
+    }
+
+    pub async fn run(self, every: Duration) {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            self.check().await;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Finding an item on the touch screen, headless, on the real kiosk with simulated devices: by the
+//! "most used here" row (from the store's counters), by pinyin initials on the letter keyboard, and
+//! the item page's eligibility for a card that qualifies and one that does not.
+
+mod common;
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use common::kiosk::{button, screen_is, tap, text_value, wait_for};
+use i_slint_backend_testing::ElementHandle;
+use onetrip::demo::Bench;
+use onetrip::shell::{self, RuntimeOptions};
+use onetrip::store::Store;
+use onetrip::ui::{Api, ScreenKind};
+use slint::ComponentHandle;
+
+#[test]
+fn most_used_pinyin_search_and_eligibility() {
+    let logs = common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut options = RuntimeOptions::new(bench.config.clone());
+    options.reader_poll = Duration::from_millis(100);
+    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().unwrap();
+    let kiosk = launched.kiosk.clone();
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+
+    // A fresh terminal has used nothing: no "most used" row.
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    assert_eq!(
+        slint::Model::row_count(&ui.global::<Api>().get_most_used()),
+        0
+    );
+
+    // Search by pinyin initials: W F Z finds 无犯罪记录证明.
+    tap(&ui, "按拼音首字母查找");
+    wait_for(&kiosk, "search", screen_is(ScreenKind::Search));
+    for key in ["W", "F", "Z"] {
+        tap(&ui, key);
+    }
+    assert_eq!(text_value(&ui, "query"), "WFZ");
+    // Keys that would find nothing are dimmed and do nothing.
+    assert_eq!(button(&ui, "Q").accessible_enabled(), Some(false));
+    assert_eq!(button(&ui, "J").accessible_enabled(), Some(true));
+    tap(&ui, "无犯罪记录证明（个人）");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    assert_eq!(text_value(&ui, "item name"), "无犯罪记录证明（个人）");
+    assert_eq!(text_value(&ui, "eligibility"), "您可以办理此事项");
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    // Changed their mind: back to the item page, then home, then the session ends.
+    tap(&ui, "返回");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    tap(&ui, "首页");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+
+    // The start was counted in the store...
+    let db = bench.config.data.dir.clone();
+    let counted = || {
+        Store::open(&db)
+            .unwrap()
+            .counters_with_prefix("item:")
+            .unwrap()
+            .get("ZA-FZJL-01")
+            .copied()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while counted() != Some(1) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(counted(), Some(1));
+
+    // ...and the next citizen finds it in the "most used here" row.
+    std::thread::sleep(Duration::from_millis(300));
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    let most_used = ui.global::<Api>().get_most_used();
+    assert_eq!(slint::Model::row_count(&most_used), 1);
+    tap(&ui, "无犯罪记录证明（个人）");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    tap(&ui, "首页");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+
+    // A foreigner's card: the session switches to English, and a mainland residents' item says
+    // why it cannot be done here, with the start button disabled.
+    std::thread::sleep(Duration::from_millis(300));
+    bench.reader.tap(5);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    assert!(ui.global::<Api>().get_english());
+    tap(&ui, "Exit & entry");
+    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
+    assert_eq!(text_value(&ui, "heading"), "Exit & entry");
+    tap(&ui, "Endorsements");
+    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
+    tap(&ui, "Repeat Hong Kong/Macao endorsement");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    assert_eq!(
+        text_value(&ui, "eligibility"),
+        "You cannot apply here, because:"
+    );
+    assert_eq!(
+        text_value(&ui, "reason"),
+        "• this item needs the resident ID card"
+    );
+    let start = button(&ui, "Not available to you: please ask at the counter");
+    assert_eq!(start.accessible_enabled(), Some(false));
+    start.mock_single_click(slint::platform::PointerEventButton::Left);
+    kiosk.borrow_mut().pump();
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::ItemDetail);
+    assert!(ElementHandle::find_by_accessible_label(&ui, "Start")
+        .next()
+        .is_none());
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    for personal in ["张晓明", "330106198503121231"] {
+        assert!(!text.contains(personal), "{personal} was logged");
+    }
+}

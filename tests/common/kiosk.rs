@@ -1,0 +1,64 @@
+//! Driving the real kiosk window headlessly: find by accessible label, tap, wait for a screen.
+#![allow(dead_code)]
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
+use onetrip::shell;
+use onetrip::ui::{Api, AppWindow, ScreenKind};
+use slint::platform::PointerEventButton;
+use slint::ComponentHandle;
+
+pub fn button(ui: &AppWindow, label: &str) -> ElementHandle {
+    let found = ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_accessible_role(AccessibleRole::Button)
+        .match_predicate({
+            let label = label.to_string();
+            move |e| e.accessible_label().as_deref() == Some(label.as_str())
+        })
+        .find_all();
+    assert!(
+        !found.is_empty(),
+        "no button labelled {label:?} on screen {:?}",
+        ui.global::<Api>().get_screen()
+    );
+    found.into_iter().next().unwrap()
+}
+
+pub fn tap(ui: &AppWindow, label: &str) {
+    button(ui, label).mock_single_click(PointerEventButton::Left);
+}
+
+pub fn text_value(ui: &AppWindow, label: &str) -> String {
+    let found: Vec<_> = ElementHandle::find_by_accessible_label(ui, label).collect();
+    assert!(!found.is_empty(), "nothing labelled {label:?}");
+    found[0].accessible_value().unwrap_or_default().to_string()
+}
+
+/// Pumps the kiosk until `cond` holds, or fails after 20 s naming what it waited for.
+pub fn wait_for(
+    kiosk: &Rc<std::cell::RefCell<shell::Kiosk>>,
+    what: &str,
+    mut cond: impl FnMut(&AppWindow) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        kiosk.borrow_mut().pump();
+        let ui = kiosk.borrow().ui().clone_strong();
+        if cond(&ui) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; screen is {:?}",
+            ui.global::<Api>().get_screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
+    move |ui| ui.global::<Api>().get_screen() == s
+}

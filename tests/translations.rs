@@ -1,0 +1,60 @@
+//! Every `@tr("…")` string of the UI has an English translation: an untranslated string would show
+//! Chinese in the middle of an English session.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+fn slint_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            slint_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "slint") {
+            out.push(p);
+        }
+    }
+}
+
+/// The string literals right after each `@tr(` (the source strings have no escaped quotes).
+fn tr_strings(text: &str) -> Vec<String> {
+    text.match_indices("@tr(\"")
+        .filter_map(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            rest.find('"').map(|end| rest[..end].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_ui_string_has_an_english_translation() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let po = std::fs::read_to_string(root.join("assets/lang/en/LC_MESSAGES/onetrip.po")).unwrap();
+    let mut translated = HashSet::new();
+    let mut lines = po.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(id) = line
+            .strip_prefix("msgid \"")
+            .and_then(|l| l.strip_suffix('"'))
+        {
+            let text = lines
+                .peek()
+                .and_then(|l| l.strip_prefix("msgstr \""))
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap_or_default();
+            if !id.is_empty() && !text.is_empty() {
+                translated.insert(id.to_string());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    slint_files(&root.join("ui"), &mut files);
+    let mut missing = Vec::new();
+    for f in files {
+        for s in tr_strings(&std::fs::read_to_string(&f).unwrap()) {
+            if !translated.contains(&s) {
+                missing.push(format!("{}: {s}", f.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "untranslated:\n{}", missing.join("\n"));
+}
