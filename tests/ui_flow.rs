@@ -114,7 +114,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
     let received = onetrip::reference_upstream::received(&db).unwrap();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].number, number);
-    assert_eq!(received[0].item_code, "ZA-WFZ-001");
+    assert_eq!(received[0].item_code, "ZA-FZJL-01");
     let store = rusqlite::Connection::open(bench.config.data.dir.join("onetrip.sqlite3")).unwrap();
     let (id, state, payload): (String, String, Option<String>) = store
         .query_row("SELECT id, state, payload FROM submissions", [], |r| {

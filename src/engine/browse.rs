@@ -284,3 +284,178 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use onetrip_drivers::id_card::identity::parse;
+    use onetrip_drivers::id_card::sim::SimCard;
+    use onetrip_drivers::id_card::Date;
+
+    use crate::catalog::{shipped, Catalog};
+    use crate::engine::{
+        Action, AuditEvent, Availability, Effect, Engine, EngineConfig, Event, Screen,
+    };
+
+    const TODAY: Date = Date {
+        year: 2026,
+        month: 11,
+        day: 29,
+    };
+
+    fn engine(t: Instant) -> Engine {
+        let mut e = Engine::new(
+            EngineConfig::new(Duration::from_secs(60)),
+            Arc::new(shipped()),
+            t,
+            TODAY,
+        );
+        e.handle(Event::Availability(Availability::Available), t);
+        e
+    }
+
+    fn tap(e: &mut Engine, c: SimCard, t: Instant) {
+        e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+    }
+
+    fn touch(e: &mut Engine, a: Action, t: Instant) {
+        e.handle(Event::Touch(a), t);
+    }
+
+    #[test]
+    fn every_route_reaches_the_item_page() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        tap(&mut e, SimCard::resident_sample(), t);
+        let v = e.view();
+        assert_eq!(v.police_types.len(), 8);
+        assert!(v.most_used.is_empty());
+        // Type → category → item.
+        touch(&mut e, Action::ChoosePoliceType("CRJ".into()), t);
+        assert_eq!(e.view().heading, "出入境");
+        assert_eq!(e.view().categories.len(), 3);
+        touch(&mut e, Action::ChooseCategory("CRJ-QZ".into()), t);
+        assert_eq!(e.view().heading, "签注");
+        assert!(e.view().items.iter().any(|i| i.code == "CRJ-QZ-01"));
+        touch(&mut e, Action::SelectItem("CRJ-QZ-01".into()), t);
+        let page = e.view().detail.unwrap();
+        assert_eq!(page.name, "往来港澳再次签注（个人旅游、探亲）");
+        assert!(page.eligible);
+        assert_eq!(page.mode, "在本机当场办结");
+        assert_eq!(page.fee, "一次15元，二次30元，一年多次80元");
+        assert!(!page.verified);
+        // Unknown codes change nothing.
+        touch(&mut e, Action::SelectItem("NOPE".into()), t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        // Back walks the way it came.
+        touch(&mut e, Action::Back, t);
+        assert_eq!(e.screen(), Screen::Items);
+        touch(&mut e, Action::Back, t);
+        assert_eq!(e.screen(), Screen::Categories);
+        touch(&mut e, Action::Back, t);
+        assert_eq!(e.screen(), Screen::Home);
+    }
+
+    #[test]
+    fn search_takes_only_letters_that_lead_somewhere() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        tap(&mut e, SimCard::resident_sample(), t);
+        touch(&mut e, Action::OpenSearch, t);
+        assert_eq!(e.screen(), Screen::Search);
+        assert!(e.view().items.is_empty());
+        for c in ['w', 'f', 'z'] {
+            touch(&mut e, Action::SearchKey(c), t);
+        }
+        let v = e.view();
+        assert_eq!(v.query, "WFZ");
+        assert_eq!(v.items[0].code, "ZA-FZJL-01");
+        assert!(!v.keys.contains('Q'));
+        touch(&mut e, Action::SearchKey('q'), t);
+        assert_eq!(e.view().query, "WFZ");
+        touch(&mut e, Action::SearchBackspace, t);
+        assert_eq!(e.view().query, "WF");
+        touch(&mut e, Action::SearchClear, t);
+        assert_eq!(e.view().query, "");
+    }
+
+    #[test]
+    fn a_card_that_does_not_qualify_cannot_start() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        tap(&mut e, SimCard::foreign_2023_sample(), t);
+        touch(&mut e, Action::SelectItem("CRJ-QZ-01".into()), t);
+        let page = e.view().detail.unwrap();
+        assert!(!page.eligible);
+        assert_eq!(page.reasons, vec!["this item needs the resident ID card"]);
+        touch(&mut e, Action::Start, t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+    }
+
+    #[test]
+    fn most_used_counts_starts_and_survives_sessions() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        e.handle(
+            Event::UsageCounts(HashMap::from([
+                ("HZ-SFZ-02".to_string(), 2),
+                ("GONE-01".to_string(), 50),
+            ])),
+            t,
+        );
+        tap(&mut e, SimCard::resident_sample(), t);
+        let codes: Vec<String> = e.view().most_used.into_iter().map(|m| m.code).collect();
+        assert_eq!(
+            codes,
+            vec!["HZ-SFZ-02"],
+            "items no longer in the catalog are skipped"
+        );
+        for _ in 0..3 {
+            touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()), t);
+            touch(&mut e, Action::Start, t);
+            assert_eq!(e.screen(), Screen::Confirm);
+            touch(&mut e, Action::Home, t);
+        }
+        let effects: Vec<Effect> = std::iter::from_fn(|| e.poll_effect()).collect();
+        let started = effects
+            .iter()
+            .filter(|x| matches!(x, Effect::Audit(AuditEvent::ItemStarted { item_code }) if item_code == "ZA-FZJL-01"))
+            .count();
+        assert_eq!(started, 3);
+        touch(&mut e, Action::Finish, t);
+        tap(&mut e, SimCard::resident_sample(), t);
+        let codes: Vec<String> = e.view().most_used.into_iter().map(|m| m.code).collect();
+        assert_eq!(codes, vec!["ZA-FZJL-01", "HZ-SFZ-02"]);
+    }
+
+    #[test]
+    fn a_new_catalog_waits_for_the_session_to_end() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        tap(&mut e, SimCard::resident_sample(), t);
+        touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()), t);
+        let mut next: Catalog = shipped();
+        next.version = "next".into();
+        next.items.retain(|i| i.code != "ZA-FZJL-01");
+        e.handle(Event::CatalogUpdated(Arc::new(next)), t);
+        // The citizen's page does not change under their finger.
+        assert_eq!(e.catalog().version, "2026.11.29-1");
+        assert_eq!(e.view().detail.unwrap().code, "ZA-FZJL-01");
+        touch(&mut e, Action::Home, t);
+        touch(&mut e, Action::Finish, t);
+        assert_eq!(e.screen(), Screen::Attract);
+        assert_eq!(e.catalog().version, "next");
+        let effects: Vec<Effect> = std::iter::from_fn(|| e.poll_effect()).collect();
+        assert!(effects.iter().any(
+            |x| matches!(x, Effect::Audit(AuditEvent::CatalogSwapped { version }) if version == "next")
+        ));
+        // Between sessions it applies at once.
+        let mut again = shipped();
+        again.version = "again".into();
+        e.handle(Event::CatalogUpdated(Arc::new(again)), t);
+        assert_eq!(e.catalog().version, "again");
+    }
+}

@@ -1,0 +1,215 @@
+//! Catalog updates over real HTTP on loopback: signed by the authority, fetched with ETag, kept on
+//! disk, handed to the engine; a tampered, foreign-signed or invalid catalog is refused, reported in
+//! the heartbeat, and the catalog in force stays.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use onetrip::catalog::active::{self, CatalogStatus, Origin};
+use onetrip::catalog::{bundle, shipped_files, signature, Catalog};
+use onetrip::config::Upstream;
+use onetrip::reference_upstream::{spawn_local, Faults};
+use onetrip::sync::catalog::{CatalogUpdater, CheckOutcome, SIGNATURE_HEADER};
+use onetrip::sync::UpstreamClient;
+
+const TOKEN: &str = "t0ken";
+
+fn upstream_cfg(addr: std::net::SocketAddr) -> Upstream {
+    Upstream {
+        base_url: format!("http://{addr}"),
+        token: TOKEN.into(),
+        connect_timeout_secs: 2,
+        request_timeout_secs: 5,
+        tracking_url: "https://t.invalid/{number}".into(),
+        heartbeat_secs: 60,
+    }
+}
+
+async fn publish(addr: std::net::SocketAddr, doc: &str, sig: &str) {
+    let r = reqwest::Client::new()
+        .put(format!("http://{addr}/v1/admin/catalog"))
+        .bearer_auth(TOKEN)
+        .header(SIGNATURE_HEADER, sig)
+        .body(doc.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+fn version(doc: &str, v: &str) -> String {
+    doc.replacen(
+        "version = \"2026.11.29-1\"",
+        &format!("version = \"{v}\""),
+        1,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
+    let logs = common::capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let (private, public) = signature::generate().unwrap();
+    let key = signature::signing_key(&private).unwrap();
+    let delivered: Arc<Mutex<Vec<Arc<Catalog>>>> = Arc::default();
+    let status = Arc::new(Mutex::new(CatalogStatus {
+        version: "2026.11.29-1".into(),
+        origin: Origin::Shipped,
+        last_rejection: None,
+    }));
+    let data = dir.path().join("data");
+    let updater = CatalogUpdater {
+        client: UpstreamClient::new(&upstream_cfg(addr)).unwrap(),
+        data_dir: data.clone(),
+        key: Some(signature::public_key(&public).unwrap()),
+        status: status.clone(),
+        deliver: {
+            let d = delivered.clone();
+            Arc::new(move |c| d.lock().unwrap().push(c))
+        },
+    };
+
+    // Upstream starts with the demo authority's catalog: not our authority, refused.
+    let out = updater.check().await;
+    assert!(
+        matches!(&out, CheckOutcome::Refused(why) if why.contains("signature")),
+        "{out:?}"
+    );
+    assert!(delivered.lock().unwrap().is_empty());
+    assert!(!active::path(&data).exists());
+    assert!(status.lock().unwrap().last_rejection.is_some());
+
+    // Properly signed: installed, kept, delivered.
+    let good = version(&bundle(&shipped_files()), "2026.12.01-1");
+    publish(addr, &good, &signature::sign(good.as_bytes(), &key)).await;
+    assert_eq!(
+        updater.check().await,
+        CheckOutcome::Installed("2026.12.01-1".into())
+    );
+    assert_eq!(delivered.lock().unwrap()[0].version, "2026.12.01-1");
+    assert_eq!(status.lock().unwrap().last_rejection, None);
+    assert!(matches!(
+        status.lock().unwrap().origin,
+        Origin::Update { .. }
+    ));
+
+    // Unchanged: a 304 by ETag, nothing downloaded twice.
+    assert_eq!(updater.check().await, CheckOutcome::NotModified);
+
+    // Tampered after signing (one character of an item name).
+    let tampered = good.replacen("无犯罪记录证明（个人）", "无犯罪记录证明（他人）", 1);
+    publish(addr, &tampered, &signature::sign(good.as_bytes(), &key)).await;
+    let out = updater.check().await;
+    assert!(
+        matches!(&out, CheckOutcome::Refused(why) if why.contains("signature")),
+        "{out:?}"
+    );
+
+    // Signed, but broken: an item points at a category that does not exist.
+    let broken = version(&good, "2026.12.02-1").replacen(
+        "category = \"ZA-FZJL\"",
+        "category = \"ZA-GONE\"",
+        1,
+    );
+    publish(addr, &broken, &signature::sign(broken.as_bytes(), &key)).await;
+    let out = updater.check().await;
+    assert!(
+        matches!(&out, CheckOutcome::Refused(why) if why.contains("ZA-GONE")),
+        "{out:?}"
+    );
+
+    // Not a catalog at all.
+    let garbage = "\u{0}\u{1}not toml";
+    publish(addr, garbage, &signature::sign(garbage.as_bytes(), &key)).await;
+    assert!(matches!(updater.check().await, CheckOutcome::Refused(_)));
+
+    // Through all of it, the good update stayed in force, on disk and after a restart.
+    assert_eq!(delivered.lock().unwrap().len(), 1);
+    let (loaded, st) = active::load(&data, updater.key.as_ref());
+    assert_eq!(loaded.version, "2026.12.01-1");
+    assert!(matches!(st.origin, Origin::Update { .. }));
+    assert!(status.lock().unwrap().last_rejection.is_some());
+
+    // Upstream unreachable: a failure to retry, not a refusal.
+    let gone = CatalogUpdater {
+        client: UpstreamClient::new(&upstream_cfg("127.0.0.1:9".parse().unwrap())).unwrap(),
+        data_dir: data.clone(),
+        key: updater.key,
+        status: status.clone(),
+        deliver: Arc::new(|_| {}),
+    };
+    assert!(matches!(gone.check().await, CheckOutcome::Failed(_)));
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    assert!(
+        text.contains("catalog update refused"),
+        "refusals are logged"
+    );
+}
+
+/// The full runtime against the reference upstream: a tampered catalog at start is refused and
+/// the heartbeat says so; the terminal keeps the shipped catalog.
+#[test]
+fn the_heartbeat_reports_a_refused_catalog() {
+    common::capture_logs();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let bench = rt.block_on(onetrip::demo::Bench::start()).unwrap();
+    let addr = bench.upstream;
+    // Signed by the demo authority (whose key the bench terminal trusts), then changed.
+    let good = bundle(&shipped_files());
+    let sig = signature::sign(good.as_bytes(), &signature::demo_signing_key());
+    let tampered = good.replacen("免费", "收费", 1);
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .put(format!("http://{addr}/v1/admin/catalog"))
+            .bearer_auth(onetrip::demo::DEMO_TOKEN)
+            .header(SIGNATURE_HEADER, sig)
+            .body(tampered)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    });
+    let mut options = onetrip::shell::RuntimeOptions::new(bench.config.clone());
+    options.heartbeat = Duration::from_millis(300);
+    let (tx, _rx) = std::sync::mpsc::channel();
+    let sink: onetrip::shell::UiSink = Arc::new(move |m| {
+        let _ = tx.send(m);
+    });
+    let _runtime = onetrip::shell::Runtime::start(options, rt.handle(), sink);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let beat = loop {
+        let beats: serde_json::Value = rt.block_on(async {
+            reqwest::Client::new()
+                .get(format!("http://{addr}/v1/admin/heartbeats"))
+                .bearer_auth(onetrip::demo::DEMO_TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        if beats[0]["catalog"]["last_rejection"].is_string() {
+            break beats[0].clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no heartbeat with the rejection: {beats}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(beat["catalog"]["source"], "shipped");
+    let why = beat["catalog"]["last_rejection"].as_str().unwrap();
+    assert!(why.contains("signature"), "{why}");
+}
