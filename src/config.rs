@@ -20,7 +20,18 @@ pub struct Config {
     #[serde(default)]
     pub catalog: CatalogSettings,
     #[serde(default)]
+    pub staff: Staff,
+    #[serde(default)]
     pub ui: Ui,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// The station staff's PIN (4 to 8 digits) for the staff screen, opened by pressing and
+    /// holding the top-right corner of the idle screen. Without it the staff screen is off.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -433,6 +444,11 @@ impl Config {
                 self.ui.inactivity_timeout_secs.to_string(),
                 "15 to 600 seconds",
             );
+        }
+        if let Some(pin) = &self.staff.pin {
+            if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+                return bad("staff.pin", "(hidden)".into(), "4 to 8 digits");
+            }
         }
         if let Some(k) = &self.catalog.public_key {
             if crate::catalog::signature::public_key(k).is_err() {

@@ -16,6 +16,7 @@ use onetrip_drivers::id_card::identity::parse;
 use onetrip_drivers::id_card::sim::SimCard;
 use onetrip_drivers::id_card::Date;
 
+use crate::engine::staff::{RejectedSubmission, StaffReport};
 use crate::engine::{Action, Availability, Engine, EngineConfig, Event, StoredSubmission, View};
 use crate::ui::{self, Api, AppWindow};
 
@@ -37,8 +38,10 @@ impl Platform for Headless {
 /// exactly what a citizen would see at that step.
 pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     let t0 = Instant::now();
+    let mut config = EngineConfig::new(Duration::from_secs(60));
+    config.staff_pin = Some("2580".into());
     let mut e = Engine::new(
-        EngineConfig::new(Duration::from_secs(60)),
+        config,
         Arc::new(crate::catalog::shipped()),
         t0,
         Date {
@@ -149,7 +152,46 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     }
     touch(&mut e, Action::SelectItem("CRJ-QZ-01".into()));
     shots.push(("item_not_eligible".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+
+    // Staff: the PIN pad with a wrong try, and the staff screen with figures in it.
+    touch(&mut e, Action::StaffEntry);
+    for d in "1111".chars() {
+        touch(&mut e, Action::PinDigit(d));
+    }
+    shots.push(("staff_pin".into(), e.view()));
+    for d in "2580".chars() {
+        touch(&mut e, Action::PinDigit(d));
+    }
+    e.handle(Event::StaffReport(Box::new(sample_staff_report())), t0);
+    shots.push(("staff".into(), e.view()));
     shots
+}
+
+fn sample_staff_report() -> StaffReport {
+    StaffReport {
+        devices: vec![
+            ("身份证阅读器".into(), "正常".into()),
+            ("回执打印机".into(), "正常，纸将用完".into()),
+            ("扫码器（可选）".into(), "未连接或无响应".into()),
+        ],
+        store_problem: None,
+        pending: 3,
+        rejected: 1,
+        accepted: 128,
+        rejected_list: vec![RejectedSubmission {
+            number: "HZXH-0001-000042".into(),
+            item_code: "HZ-HJZM-03".into(),
+            reason: "HTTP 422: item not offered at this hall".into(),
+            at: "11-29 09:12".into(),
+        }],
+        unprinted: vec!["HZXH-0001-000051".into()],
+        receipts_printed: 131,
+        paper_mm: 41_250,
+        catalog: "2026.11.29-1（出厂目录）".into(),
+        catalog_problem: None,
+    }
 }
 
 /// Renders every view to `out`; returns the files written.

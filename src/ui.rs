@@ -21,6 +21,40 @@ fn strings(list: &[String]) -> ModelRc<SharedString> {
     ModelRc::new(VecModel::from(v))
 }
 
+fn staff_report(r: &crate::engine::staff::StaffReport) -> StaffReport {
+    let devices: Vec<DeviceLine> = r
+        .devices
+        .iter()
+        .map(|(name, state)| DeviceLine {
+            name: name.as_str().into(),
+            state: state.as_str().into(),
+        })
+        .collect();
+    let rejected: Vec<RejectedLine> = r
+        .rejected_list
+        .iter()
+        .map(|x| RejectedLine {
+            number: x.number.as_str().into(),
+            item_code: x.item_code.as_str().into(),
+            reason: x.reason.as_str().into(),
+            at: x.at.as_str().into(),
+        })
+        .collect();
+    StaffReport {
+        devices: ModelRc::new(VecModel::from(devices)),
+        store_problem: r.store_problem.clone().unwrap_or_default().into(),
+        pending: r.pending as i32,
+        rejected: r.rejected as i32,
+        accepted: r.accepted as i32,
+        rejected_list: ModelRc::new(VecModel::from(rejected)),
+        unprinted: strings(&r.unprinted),
+        receipts_printed: r.receipts_printed as i32,
+        paper_m: format!("{:.1}", r.paper_mm as f64 / 1000.0).into(),
+        catalog: r.catalog.as_str().into(),
+        catalog_problem: r.catalog_problem.clone().unwrap_or_default().into(),
+    }
+}
+
 fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
     ItemPage {
         code: p.code.as_str().into(),
@@ -54,6 +88,8 @@ fn screen_kind(s: Screen) -> ScreenKind {
         Screen::Submitting => ScreenKind::Submitting,
         Screen::Printing => ScreenKind::Printing,
         Screen::Done => ScreenKind::Done,
+        Screen::StaffPin => ScreenKind::StaffPin,
+        Screen::Staff => ScreenKind::Staff,
     }
 }
 
@@ -93,6 +129,9 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         Some(DoneOutcome::NotSaved) => Outcome::NotSaved,
     });
     api.set_notice(view.notice.as_str().into());
+    api.set_pin_length(view.pin_length as i32);
+    api.set_staff_message(view.staff_message.as_str().into());
+    api.set_staff(view.staff.as_ref().map(staff_report).unwrap_or_default());
     api.set_countdown_visible(view.countdown.is_some());
     api.set_countdown(view.countdown.unwrap_or(0) as i32);
 }

@@ -55,6 +55,8 @@ fn every_screen_in_both_orientations_with_chinese_ink() {
         "search",
         "item_detail",
         "item_not_eligible",
+        "staff_pin",
+        "staff",
         "confirm",
         "timeout_warning",
         "submitting",

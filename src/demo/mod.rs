@@ -17,6 +17,8 @@ use crate::shell::{self, RuntimeOptions};
 use crate::ui::DevicePanel;
 
 pub const DEMO_TOKEN: &str = "demo-token";
+/// The demo terminal's staff PIN.
+pub const DEMO_STAFF_PIN: &str = "123456";
 
 /// Simulated hardware and a local upstream, all inside one temporary directory.
 pub struct Bench {
@@ -62,6 +64,10 @@ tracking_url = "https://track.example.invalid/s/{{number}}"
 # The demo authority's key: the local upstream signs the catalog with its private half.
 public_key = "{key}"
 check_secs = 60
+
+[staff]
+# Press and hold the top-right corner of the idle screen for two seconds, then this PIN.
+pin = "{DEMO_STAFF_PIN}"
 
 [ui]
 fullscreen = false

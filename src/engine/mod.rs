@@ -6,6 +6,7 @@
 
 mod browse;
 mod session;
+pub mod staff;
 
 pub use browse::{ItemPage, Tile};
 

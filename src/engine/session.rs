@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use onetrip_drivers::id_card::{Date, Identity};
 
 use super::browse::{ItemPage, Tile};
+use super::staff::{PinGuard, StaffReport, StaffRequest, StaffState};
 use crate::catalog::search::SearchIndex;
 use crate::catalog::{Catalog, Item};
 use crate::mask;
@@ -30,6 +31,10 @@ pub enum Screen {
     Submitting,
     Printing,
     Done,
+    /// Staff: the PIN pad.
+    StaffPin,
+    /// Staff: devices, store, queue, reprints, counters.
+    Staff,
 }
 
 impl Screen {
@@ -47,6 +52,8 @@ impl Screen {
             Screen::Submitting => "submitting",
             Screen::Printing => "printing",
             Screen::Done => "done",
+            Screen::StaffPin => "staff_pin",
+            Screen::Staff => "staff",
         }
     }
 }
@@ -80,6 +87,12 @@ pub enum Action {
     Finish,
     ToggleLanguage,
     ToggleElderly,
+    /// The hidden press-and-hold on the idle screen.
+    StaffEntry,
+    PinDigit(char),
+    PinBackspace,
+    StaffReprint(String),
+    StaffPaperReplaced,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +115,10 @@ pub enum Event {
     UsageCounts(HashMap<String, u64>),
     /// The calendar date (for age rules); sent at start and when the day changes.
     Today(Date),
+    /// The runtime's answer to `StaffRequest::Report`.
+    StaffReport(Box<StaffReport>),
+    /// How a staff action ended, in words.
+    StaffNotice(String),
     /// The store committed the submission (or could not).
     Stored(Result<StoredSubmission, String>),
     /// The printer took the receipt (or could not).
@@ -158,6 +175,13 @@ pub enum AuditEvent {
     CatalogSwapped {
         version: String,
     },
+    StaffLogin {
+        ok: bool,
+    },
+    StaffReprint {
+        number: String,
+    },
+    StaffPaperReplaced,
     Submitted {
         submission_id: String,
     },
@@ -180,6 +204,7 @@ pub enum Effect {
     Audit(AuditEvent),
     /// Drop every UI model that held personal data.
     WipeSession,
+    Staff(StaffRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +216,7 @@ pub enum DoneOutcome {
     NotSaved,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub inactivity: Duration,
     /// Length of the visible countdown after `inactivity`.
@@ -205,6 +230,8 @@ pub struct EngineConfig {
     /// A receipt that has not printed by then is given up (the submission is safe either way).
     pub print_timeout: Duration,
     pub english_default: bool,
+    /// The staff PIN; `None` disables the staff screen.
+    pub staff_pin: Option<String>,
 }
 
 impl EngineConfig {
@@ -217,6 +244,7 @@ impl EngineConfig {
             max_session: Duration::from_secs(15 * 60),
             print_timeout: Duration::from_secs(60),
             english_default: false,
+            staff_pin: None,
         }
     }
 }
@@ -250,6 +278,10 @@ pub struct View {
     pub notice: String,
     /// Seconds left on the inactivity countdown, when it is showing.
     pub countdown: Option<u32>,
+    /// Staff: digits typed on the PIN pad (shown as dots), a message, the report.
+    pub pin_length: u32,
+    pub staff_message: String,
+    pub staff: Option<StaffReport>,
 }
 
 pub(super) struct Session {
@@ -266,7 +298,7 @@ pub(super) struct Session {
 }
 
 pub struct Engine {
-    config: EngineConfig,
+    pub(super) config: EngineConfig,
     pub(super) catalog: Arc<Catalog>,
     pub(super) index: SearchIndex,
     /// A newer catalog waiting for the current session to end.
@@ -282,12 +314,16 @@ pub struct Engine {
     /// When the current screen last saw a touch or an event that restarts its clock.
     since: Instant,
     countdown_from: Option<Instant>,
-    now: Instant,
+    pub(super) now: Instant,
     pub(super) effects: VecDeque<Effect>,
+    pub(super) staff: Option<StaffState>,
+    pub(super) pin_guard: PinGuard,
+    pub(super) staff_since: Instant,
 }
 
 impl Engine {
     pub fn new(config: EngineConfig, catalog: Arc<Catalog>, now: Instant, today: Date) -> Engine {
+        let english = config.english_default;
         Engine {
             config,
             index: SearchIndex::new(&catalog),
@@ -297,7 +333,7 @@ impl Engine {
             today,
             screen: Screen::OutOfService,
             availability: Availability::OutOfService("正在启动设备…".into()),
-            english: config.english_default,
+            english,
             elderly: false,
             session: None,
             notice: String::new(),
@@ -305,6 +341,9 @@ impl Engine {
             countdown_from: None,
             now,
             effects: VecDeque::new(),
+            staff: None,
+            pin_guard: PinGuard::default(),
+            staff_since: now,
         }
     }
 
@@ -358,6 +397,9 @@ impl Engine {
 
     /// When the engine next wants a `Tick`.
     pub fn next_deadline(&self) -> Option<Instant> {
+        if self.staff_screen() {
+            return self.staff_deadline();
+        }
         let mut deadlines = Vec::new();
         if let Some(s) = &self.session {
             deadlines.push(s.started + self.config.max_session);
@@ -442,6 +484,8 @@ impl Engine {
                 }
             }
             Event::UsageCounts(counts) => self.usage = counts,
+            Event::StaffReport(report) => self.staff_report(*report),
+            Event::StaffNotice(notice) => self.staff_notice(notice),
             Event::Today(date) => self.today = date,
             Event::Stored(result) => self.stored(result),
             Event::Printed(result) => self.printed(result),
@@ -454,7 +498,7 @@ impl Engine {
         self.countdown_from = None;
     }
 
-    fn show_idle(&mut self) {
+    pub(super) fn show_idle(&mut self) {
         match &self.availability {
             Availability::Available => self.go(Screen::Attract),
             Availability::OutOfService(_) => self.go(Screen::OutOfService),
@@ -498,6 +542,10 @@ impl Engine {
     }
 
     fn tick(&mut self) {
+        if self.staff_screen() {
+            self.staff_tick();
+            return;
+        }
         if let Some(s) = &self.session {
             let busy = matches!(self.screen, Screen::Submitting | Screen::Printing);
             if !busy && self.now >= s.started + self.config.max_session {
@@ -533,6 +581,14 @@ impl Engine {
     }
 
     fn touch(&mut self, action: Action) {
+        if self.staff_screen() {
+            self.staff_touch(action);
+            return;
+        }
+        if action == Action::StaffEntry {
+            self.open_pin_pad();
+            return;
+        }
         // Any touch on a walk-away screen restarts its clock.
         if self.idle_screen() {
             self.since = self.now;
@@ -668,10 +724,14 @@ impl Engine {
                 _ => String::new(),
             },
             countdown,
+            pin_length: 0,
+            staff_message: String::new(),
+            staff: None,
         };
         if s.is_some() {
             self.browse_view(&mut view);
         }
+        self.staff_view(&mut view);
         view
     }
 }

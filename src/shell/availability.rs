@@ -51,6 +51,31 @@ impl Devices {
             .collect()
     }
 
+    /// Every configured device's state in words, for the staff screen.
+    pub fn staff_lines(&self) -> Vec<(String, String)> {
+        self.statuses
+            .values()
+            .map(|(kind, required, status)| {
+                let state = match status {
+                    None => "正在启动".to_string(),
+                    Some(s) => {
+                        let mut words = s.problem_zh().unwrap_or_else(|| "正常".into());
+                        if s.paper == Some(onetrip_drivers::device::PaperLevel::Low) {
+                            words.push_str("，纸将用完");
+                        }
+                        words
+                    }
+                };
+                let name = if *required {
+                    kind.name_zh().to_string()
+                } else {
+                    format!("{}（可选）", kind.name_zh())
+                };
+                (name, state)
+            })
+            .collect()
+    }
+
     /// Every configured device's status, for the heartbeat (no personal data).
     pub fn snapshot(&self) -> serde_json::Value {
         let devices: serde_json::Map<String, serde_json::Value> = self

@@ -64,6 +64,8 @@ impl Kiosk {
         api.on_select_item(touch(|code| Action::SelectItem(code.to_string())));
         api.on_choose_police_type(touch(|code| Action::ChoosePoliceType(code.to_string())));
         api.on_choose_category(touch(|code| Action::ChooseCategory(code.to_string())));
+        api.on_pin_digit(touch(|d| Action::PinDigit(d.chars().next().unwrap_or(' '))));
+        api.on_staff_reprint(touch(|n| Action::StaffReprint(n.to_string())));
         api.on_search_key(touch(|key| {
             Action::SearchKey(key.chars().next().unwrap_or(' '))
         }));
@@ -80,6 +82,9 @@ impl Kiosk {
         api.on_search_backspace(simple(Action::SearchBackspace));
         api.on_search_clear(simple(Action::SearchClear));
         api.on_start(simple(Action::Start));
+        api.on_staff_entry(simple(Action::StaffEntry));
+        api.on_pin_backspace(simple(Action::PinBackspace));
+        api.on_staff_paper_replaced(simple(Action::StaffPaperReplaced));
         api.on_back(simple(Action::Back));
         api.on_home(simple(Action::Home));
         api.on_still_here(simple(Action::StillHere));
@@ -116,8 +121,13 @@ impl Kiosk {
                 UiMessage::DeviceWarning(w) => {
                     self.ui.global::<Api>().set_device_warning(w.into());
                 }
-                // Staff reprints have no screen yet; the outcome is in the log and the store.
-                UiMessage::Reprinted { .. } => {}
+                UiMessage::Reprinted { number, result } => {
+                    let notice = match result {
+                        Ok(()) => format!("{number} 已补打"),
+                        Err(e) => format!("{number} 补打失败：{e}"),
+                    };
+                    self.handle(Event::StaffNotice(notice));
+                }
             }
         }
         let today = super::today();

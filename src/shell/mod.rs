@@ -52,8 +52,9 @@ pub fn launch(
     let mut engine_cfg =
         EngineConfig::new(Duration::from_secs(cfg.ui.inactivity_timeout_secs as u64));
     engine_cfg.english_default = cfg.ui.language == Language::En;
-    let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
+    engine_cfg.staff_pin = cfg.staff.pin.clone();
     crate::ui::select_language(engine_cfg.english_default);
+    let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
     let kiosk = Kiosk::new(
         &ui,
         engine,

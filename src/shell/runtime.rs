@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, Notify};
 use super::availability::Devices;
 use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
+use crate::engine::staff::{RejectedSubmission, StaffReport, StaffRequest};
 use crate::engine::{AuditEvent, Event, NewSubmission, ReceiptRequest, StoredSubmission};
 use crate::receipt::Receipt;
 use crate::store::Store;
@@ -48,6 +49,7 @@ pub enum Command {
     Audit(AuditEvent),
     /// Staff: print the kept receipt of a submission number again.
     Reprint(String),
+    Staff(StaffRequest),
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +98,7 @@ pub fn carry_out_effects(
             crate::engine::Effect::Submit(s) => Command::Submit(s),
             crate::engine::Effect::Print(r) => Command::Print(r),
             crate::engine::Effect::Audit(a) => Command::Audit(a),
+            crate::engine::Effect::Staff(r) => Command::Staff(r),
         };
         if commands.send(cmd).is_err() {
             tracing::error!("runtime is gone; effect dropped");
@@ -157,16 +160,20 @@ async fn main_loop(
     devices.register(DeviceKind::Printer, cfg.devices.printer.required);
 
     let data_dir: PathBuf = cfg.data.dir.clone();
+    // Why the store cannot be used, for the staff screen (the citizen sees the plain sentence).
+    let mut store_error: Option<String> = None;
     let store = match tokio::task::spawn_blocking(move || Store::open(&data_dir)).await {
         Ok(Ok(store)) => Some(Arc::new(Mutex::new(store))),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "store unusable: terminal out of service");
             devices.set_store_problem(Some("本地存储无法使用，请联系工作人员".into()));
+            store_error = Some(e.to_string());
             None
         }
         Err(e) => {
             tracing::error!(error = %e, "store task failed");
             devices.set_store_problem(Some("本地存储无法使用，请联系工作人员".into()));
+            store_error = Some(e.to_string());
             None
         }
     };
@@ -328,6 +335,27 @@ async fn main_loop(
             },
             cmd = commands.recv() => match cmd {
                 None => break,
+                Some(Command::Staff(StaffRequest::Report)) => {
+                    let lines = devices.staff_lines();
+                    let report = staff_report(lines, store_error.clone(), store.clone(), options.catalog_status.clone());
+                    let sink = sink.clone();
+                    tokio::spawn(async move {
+                        let report = report.await;
+                        sink(UiMessage::Engine(Event::StaffReport(Box::new(report))));
+                    });
+                }
+                Some(Command::Staff(StaffRequest::Reprint(number))) => {
+                    execute(Command::Reprint(number), &cfg, store.clone(), &printer, &wake, sink.clone())
+                }
+                Some(Command::Staff(StaffRequest::PaperReplaced)) => {
+                    if let Some(store) = store.clone() {
+                        tokio::task::spawn_blocking(move || {
+                            if let Err(e) = lock(&store).set_counter("paper_mm", 0) {
+                                tracing::error!(error = %e, "counter write failed");
+                            }
+                        });
+                    }
+                }
                 Some(cmd) => execute(cmd, &cfg, store.clone(), &printer, &wake, sink.clone()),
             },
         }
@@ -349,6 +377,74 @@ async fn main_loop(
             sink(UiMessage::DeviceWarning(w));
         }
     }
+}
+
+/// Gathers the staff screen's figures: devices (already in words), the store, the queue, the
+/// receipts that did not print, counters and the catalog.
+async fn staff_report(
+    devices: Vec<(String, String)>,
+    store_error: Option<String>,
+    store: Option<Arc<Mutex<Store>>>,
+    catalog: Arc<Mutex<CatalogStatus>>,
+) -> StaffReport {
+    let catalog = catalog.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut report = StaffReport {
+        devices,
+        store_problem: store_error,
+        catalog: format!(
+            "{}（{}）",
+            catalog.version,
+            match catalog.origin {
+                crate::catalog::active::Origin::Shipped => "出厂目录",
+                crate::catalog::active::Origin::Update { .. } => "已更新",
+            }
+        ),
+        catalog_problem: catalog.last_rejection,
+        ..StaffReport::default()
+    };
+    let Some(store) = store else {
+        return report;
+    };
+    let gathered = tokio::task::spawn_blocking(move || {
+        let s = lock(&store);
+        let q = s.queue_counts()?;
+        Ok::<_, crate::store::StoreError>((
+            q,
+            s.rejected_submissions(20)?,
+            s.unprinted_receipts()?,
+            s.counter("receipts_printed")?,
+            s.counter("paper_mm")?,
+        ))
+    })
+    .await;
+    match gathered {
+        Ok(Ok((q, rejected, unprinted, receipts, paper))) => {
+            report.pending = q.pending;
+            report.rejected = q.rejected;
+            report.accepted = q.accepted;
+            report.rejected_list = rejected
+                .into_iter()
+                .map(|r| RejectedSubmission {
+                    number: r.number,
+                    item_code: r.item_code,
+                    reason: r.reason,
+                    at: chrono::DateTime::from_timestamp_millis(r.at_ms)
+                        .map(|t| {
+                            t.with_timezone(&chrono::Local)
+                                .format("%m-%d %H:%M")
+                                .to_string()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect();
+            report.unprinted = unprinted;
+            report.receipts_printed = receipts;
+            report.paper_mm = paper;
+        }
+        Ok(Err(e)) => report.store_problem = Some(e.to_string()),
+        Err(e) => report.store_problem = Some(e.to_string()),
+    }
+    report
 }
 
 /// Reports the terminal's health upstream: versions, devices, paper, the unsent queue, counters.
@@ -478,6 +574,8 @@ fn execute(
                 sink(UiMessage::Reprinted { number, result });
             });
         }
+        // Handled in the main loop, which holds the device states.
+        Command::Staff(_) => {}
         Command::Audit(event) => {
             if let Some(store) = store {
                 tokio::task::spawn_blocking(move || {
@@ -584,6 +682,16 @@ fn audit_record(e: &AuditEvent) -> (&'static str, String) {
         AuditEvent::ItemChosen { item_code } => ("item_chosen", item_code.clone()),
         AuditEvent::ItemStarted { item_code } => ("item_started", item_code.clone()),
         AuditEvent::CatalogSwapped { version } => ("catalog_swapped", version.clone()),
+        AuditEvent::StaffLogin { ok } => (
+            if *ok {
+                "staff_login"
+            } else {
+                "staff_login_failed"
+            },
+            String::new(),
+        ),
+        AuditEvent::StaffReprint { number } => ("staff_reprint", number.clone()),
+        AuditEvent::StaffPaperReplaced => ("staff_paper_replaced", String::new()),
         AuditEvent::Submitted { submission_id } => ("submitted", submission_id.clone()),
         AuditEvent::ReceiptPrinted { submission_id } => ("receipt_printed", submission_id.clone()),
         AuditEvent::ReceiptFailed {

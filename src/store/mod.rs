@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub use outbox::{Delivery, OutboxRow, QueueCounts};
+pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected};
 
 pub const DB_FILE: &str = "onetrip.sqlite3";
 
@@ -98,6 +98,15 @@ impl Store {
             "INSERT INTO counters (name, value) VALUES (?1, ?2)
              ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
             params![name, by],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_counter(&self, name: &str, value: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO counters (name, value) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            params![name, value],
         )?;
         Ok(())
     }

@@ -52,6 +52,15 @@ pub struct QueueCounts {
     pub rejected: i64,
 }
 
+/// A submission upstream refused: what staff need to follow it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub number: String,
+    pub item_code: String,
+    pub reason: String,
+    pub at_ms: i64,
+}
+
 impl Store {
     /// Commits a new submission and its outbox entry. Returns once it is on disk.
     pub fn insert_submission(
@@ -213,6 +222,23 @@ impl Store {
             )
             .optional()?;
         Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    /// The most recently rejected submissions, newest first (for the staff screen; no personal data).
+    pub fn rejected_submissions(&self, limit: usize) -> Result<Vec<Rejected>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT number, item_code, COALESCE(last_error, ''), updated_at FROM submissions
+             WHERE state = 'rejected' ORDER BY updated_at DESC, seq DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(Rejected {
+                number: r.get(0)?,
+                item_code: r.get(1)?,
+                reason: r.get(2)?,
+                at_ms: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Numbers of receipts that never printed (for the staff screen).

@@ -1,0 +1,198 @@
+//! The staff screen, headless on the real kiosk with simulated devices: hidden entry and PIN,
+//! devices, the queue with rejected submissions, a receipt reprinted from the screen, the paper
+//! counter reset, and a corrupt store shown to staff while the terminal is out of service.
+
+mod common;
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use common::kiosk::{screen_is, tap, text_value, wait_for};
+use i_slint_backend_testing::ElementHandle;
+use onetrip::demo::{Bench, DEMO_STAFF_PIN};
+use onetrip::engine::ReceiptRequest;
+use onetrip::shell::{self, RuntimeOptions};
+use onetrip::store::{Delivery, Store};
+use onetrip::ui::{Api, AppWindow, ScreenKind};
+use onetrip_drivers::printer::sim::Printed;
+use slint::ComponentHandle;
+
+fn launch(
+    bench: &Bench,
+    rt: &tokio::runtime::Runtime,
+) -> (AppWindow, Rc<std::cell::RefCell<shell::Kiosk>>) {
+    let mut options = RuntimeOptions::new(bench.config.clone());
+    options.reader_poll = Duration::from_millis(100);
+    options.printer_status_interval = Duration::from_millis(200);
+    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().unwrap();
+    (ui, launched.kiosk.clone())
+}
+
+fn log_in(ui: &AppWindow, kiosk: &Rc<std::cell::RefCell<shell::Kiosk>>) {
+    // The hidden corner (a two-second press on the terminal; its default action here).
+    let corner: Vec<_> = ElementHandle::find_by_accessible_label(ui, "staff").collect();
+    assert_eq!(corner.len(), 1, "the staff corner is on the idle screen");
+    corner[0].invoke_accessible_default_action();
+    wait_for(kiosk, "the PIN pad", screen_is(ScreenKind::StaffPin));
+    for d in "999999".chars() {
+        tap(ui, &d.to_string());
+    }
+    assert_eq!(text_value(ui, "staff message"), "密码错误，还可尝试 4 次");
+    for d in DEMO_STAFF_PIN.chars() {
+        tap(ui, &d.to_string());
+    }
+    wait_for(kiosk, "the staff screen", screen_is(ScreenKind::Staff));
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn staff_see_devices_queue_rejections_and_reprint() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    // Before the terminal starts: one submission upstream refused, one receipt that did not print.
+    let (rejected_number, unprinted_number) = {
+        let store = Store::open(&bench.config.data.dir).unwrap();
+        let payload = serde_json::json!({"applicant": {"name": "测试"}});
+        let r = store
+            .insert_submission("DEMO-0001", "application", "ZA-FZJL-01", &payload)
+            .unwrap();
+        store
+            .record_deliveries(&[(
+                r.id.clone(),
+                Delivery::Rejected {
+                    error: "HTTP 422: item not offered at this hall".into(),
+                },
+            )])
+            .unwrap();
+        let p = store
+            .insert_submission("DEMO-0001", "application", "HZ-SFZ-02", &payload)
+            .unwrap();
+        store
+            .save_receipt(
+                &ReceiptRequest {
+                    submission: p.clone(),
+                    item_code: "HZ-SFZ-02".into(),
+                    item_name: "居民身份证到期换领".into(),
+                    next_steps: vec!["新证制好后短信通知".into()],
+                    name_masked: "张*明".into(),
+                    id_masked: "330106********1231".into(),
+                    english: false,
+                },
+                false,
+            )
+            .unwrap();
+        store.bump_counter("paper_mm", 12_345).unwrap();
+        (r.number, p.number)
+    };
+    let (ui, kiosk) = launch(&bench, &rt);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    log_in(&ui, &kiosk);
+    wait_for(&kiosk, "the report", |ui| {
+        slint::Model::row_count(&ui.global::<Api>().get_staff().devices) > 0
+    });
+    assert_eq!(text_value(&ui, "device 身份证阅读器"), "正常");
+    assert_eq!(text_value(&ui, "device 回执打印机"), "正常");
+    assert_eq!(text_value(&ui, "store"), "正常");
+    let rejected = text_value(&ui, &format!("rejected {rejected_number}"));
+    assert!(rejected.contains("ZA-FZJL-01"), "{rejected}");
+    assert!(
+        rejected.contains("item not offered at this hall"),
+        "{rejected}"
+    );
+    assert!(text_value(&ui, "queue").contains(" / 1 / "), "one rejected");
+    assert!(text_value(&ui, "catalog").starts_with("2026.11.29-1"));
+
+    // Reprint from the screen: the printer simulator decodes the kept (masked) receipt.
+    let before = bench.printer.printed().len();
+    tap(&ui, &format!("补打 {unprinted_number}"));
+    wait_for(&kiosk, "the reprint", |ui| {
+        ui.global::<Api>().get_staff_message() == format!("{unprinted_number} 已补打").as_str()
+    });
+    let printed = bench.printer.printed();
+    let lines: Vec<String> = printed[before..]
+        .iter()
+        .filter_map(|p| match p {
+            Printed::Line { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains(&unprinted_number)),
+        "{lines:?}"
+    );
+    wait_for(&kiosk, "the reprinted receipt leaves the list", |ui| {
+        slint::Model::row_count(&ui.global::<Api>().get_staff().unprinted) == 0
+    });
+
+    // A new roll: the paper counter starts again.
+    tap(&ui, "已换新纸卷");
+    let db = bench.config.data.dir.clone();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Store::open(&db).unwrap().counter("paper_mm").unwrap() != 0 {
+        assert!(Instant::now() < deadline, "paper counter not reset");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let audited: i64 = Store::open(&db)
+        .unwrap()
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE event IN ('staff_login', 'staff_login_failed', 'staff_reprint', 'staff_paper_replaced')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 4);
+
+    tap(&ui, "退出");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+}
+
+#[test]
+fn a_corrupt_store_is_shown_to_staff() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    std::fs::create_dir_all(&bench.config.data.dir).unwrap();
+    let file = bench.config.data.dir.join("onetrip.sqlite3");
+    std::fs::write(&file, vec![0x5a; 8192]).unwrap();
+    let (ui, kiosk) = launch(&bench, &rt);
+    wait_for(
+        &kiosk,
+        "out of service",
+        screen_is(ScreenKind::OutOfService),
+    );
+    log_in(&ui, &kiosk);
+    wait_for(&kiosk, "the report", |ui| {
+        !ui.global::<Api>().get_staff().store_problem.is_empty()
+    });
+    let store = text_value(&ui, "store");
+    assert!(store.starts_with("无法使用："), "{store}");
+    assert!(
+        store.contains("onetrip.sqlite3"),
+        "the file is named: {store}"
+    );
+    // The file is left as it was, for the technician.
+    assert_eq!(std::fs::read(&file).unwrap(), vec![0x5a; 8192]);
+    tap(&ui, "退出");
+    wait_for(
+        &kiosk,
+        "still out of service",
+        screen_is(ScreenKind::OutOfService),
+    );
+}
