@@ -62,6 +62,7 @@ fn main() {
             request_timeout_secs: 30,
             tracking_url: "x{number}".into(),
             heartbeat_secs: 60,
+            tls: None,
         };
         let start = Instant::now();
         let worker = tokio::spawn(

@@ -185,6 +185,24 @@ pub struct Upstream {
     /// How often the terminal reports its health (devices, paper, queue) upstream.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_secs: u64,
+    /// A private CA and a client certificate, for platforms that use them.
+    #[serde(default)]
+    pub tls: Option<UpstreamTls>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamTls {
+    /// PEM file of the CA that signs the platform's server certificate (in addition to the public
+    /// roots), e.g. the police network's own CA.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// PEM files of this terminal's client certificate and its private key, when the platform
+    /// authenticates terminals by certificate (mutual TLS) as well as by token.
+    #[serde(default)]
+    pub client_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
 }
 
 fn default_heartbeat() -> u64 {
@@ -445,6 +463,30 @@ impl Config {
                 "15 to 600 seconds",
             );
         }
+        if let Some(tls) = &self.upstream.tls {
+            if tls.client_cert.is_some() != tls.client_key.is_some() {
+                return bad(
+                    "upstream.tls.client_key",
+                    "(one of the pair)".into(),
+                    "client_cert and client_key together, or neither",
+                );
+            }
+            for (key, file) in [
+                ("upstream.tls.ca_file", &tls.ca_file),
+                ("upstream.tls.client_cert", &tls.client_cert),
+                ("upstream.tls.client_key", &tls.client_key),
+            ] {
+                if let Some(f) = file {
+                    if std::fs::metadata(f).is_err() {
+                        return bad(
+                            key,
+                            format!("{:?}", f.display().to_string()),
+                            "a readable PEM file",
+                        );
+                    }
+                }
+            }
+        }
         if let Some(pin) = &self.staff.pin {
             if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
                 return bad("staff.pin", "(hidden)".into(), "4 to 8 digits");
@@ -585,6 +627,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("upstream.tracking_url"), "{e}");
+    }
+
+    #[test]
+    fn catalog_staff_and_tls_sections() {
+        let e = parse(&EXAMPLE.replace(
+            "# public_key = \"…44 characters of base64…\"",
+            "public_key = \"abc\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("catalog.public_key"), "{e}");
+        let e = parse(&EXAMPLE.replace("# pin = \"…\"", "pin = \"12ab\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("staff.pin") && e.contains("4 to 8 digits"),
+            "{e}"
+        );
+        assert!(!e.contains("12ab"), "the PIN is never echoed: {e}");
+        let c = parse(&EXAMPLE.replace("# pin = \"…\"", "pin = \"2580\"")).unwrap();
+        assert_eq!(c.staff.pin.as_deref(), Some("2580"));
+        let with_tls = |tls: &str| {
+            EXAMPLE.replace(
+                "heartbeat_secs = 60\n",
+                &format!("heartbeat_secs = 60\n\n[upstream.tls]\n{tls}\n"),
+            )
+        };
+        let e = parse(&with_tls("client_cert = \"/etc/hosts\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("client_cert and client_key together"), "{e}");
+        let e = parse(&with_tls("ca_file = \"/nonexistent/ca.pem\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("upstream.tls.ca_file") && e.contains("readable PEM"),
+            "{e}"
+        );
+        let c = parse(&with_tls("ca_file = \"/etc/hosts\"")).unwrap();
+        assert!(c.upstream.tls.unwrap().ca_file.is_some());
     }
 
     #[test]

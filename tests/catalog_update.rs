@@ -24,6 +24,7 @@ fn upstream_cfg(addr: std::net::SocketAddr) -> Upstream {
         request_timeout_secs: 5,
         tracking_url: "https://t.invalid/{number}".into(),
         heartbeat_secs: 60,
+        tls: None,
     }
 }
 

@@ -21,6 +21,14 @@ pub enum SendError {
     Permanent { status: u16, reason: String },
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("TLS setup: {0}")]
+    Tls(String),
+    #[error("HTTP client: {0}")]
+    Http(reqwest::Error),
+}
+
 #[derive(Clone)]
 pub struct UpstreamClient {
     pub(super) http: reqwest::Client,
@@ -29,12 +37,33 @@ pub struct UpstreamClient {
 }
 
 impl UpstreamClient {
-    pub fn new(cfg: &Upstream) -> Result<UpstreamClient, reqwest::Error> {
-        let http = reqwest::Client::builder()
+    pub fn new(cfg: &Upstream) -> Result<UpstreamClient, ClientError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
             .timeout(Duration::from_secs(cfg.request_timeout_secs))
-            .user_agent(concat!("onetrip/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("onetrip/", env!("CARGO_PKG_VERSION")));
+        if let Some(tls) = &cfg.tls {
+            let read = |p: &std::path::Path| {
+                std::fs::read(p).map_err(|e| ClientError::Tls(format!("{}: {e}", p.display())))
+            };
+            if let Some(ca) = &tls.ca_file {
+                let pem = read(ca)?;
+                let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| ClientError::Tls(format!("{}: {e}", ca.display())))?;
+                for cert in certs {
+                    builder = builder.add_root_certificate(cert);
+                }
+            }
+            if let (Some(cert), Some(key)) = (&tls.client_cert, &tls.client_key) {
+                let mut pem = read(cert)?;
+                pem.push(b'\n');
+                pem.extend(read(key)?);
+                let identity = reqwest::Identity::from_pem(&pem)
+                    .map_err(|e| ClientError::Tls(format!("{}: {e}", cert.display())))?;
+                builder = builder.identity(identity);
+            }
+        }
+        let http = builder.build().map_err(ClientError::Http)?;
         Ok(UpstreamClient {
             http,
             base: cfg.base_url.trim_end_matches('/').to_string(),
