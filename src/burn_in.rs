@@ -19,6 +19,45 @@ use crate::shell::runtime::carry_out_effects;
 use crate::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
 use crate::store::Store;
 
+/// Answers every question of the form the way a citizen might: the first choice, a well-formed
+/// number of the right length.
+fn answer_form(engine: &mut Engine) {
+    for _ in 0..20 {
+        if engine.screen() != Screen::Form {
+            return;
+        }
+        let Some(form) = engine.view().form else {
+            return;
+        };
+        let now = Instant::now();
+        if let Some(first) = form.choices.first() {
+            engine.handle(Event::Touch(Action::FormChoose(first.code.clone())), now);
+            continue;
+        }
+        let text = match form.kind {
+            "phone" => "13812345678".to_string(),
+            "date" => "20261129".to_string(),
+            // Long enough for every shipped digits/letters field (9 to 24 characters).
+            "letters" => "DEMO0001".to_string() + "0000000000000000",
+            _ => "1".repeat(20),
+        };
+        for c in text.chars() {
+            engine.handle(Event::Touch(Action::FormKey(c)), now);
+        }
+        engine.handle(Event::Touch(Action::FormNext), now);
+        // Too long for this field: trim until it fits.
+        while engine.screen() == Screen::Form
+            && engine
+                .view()
+                .form
+                .is_some_and(|f| !f.error.is_empty() && !f.value.is_empty())
+        {
+            engine.handle(Event::Touch(Action::FormBackspace), now);
+            engine.handle(Event::Touch(Action::FormNext), now);
+        }
+    }
+}
+
 /// complete, submit, appointment, query, guide.
 const BURN_IN_ITEMS: [&str; 5] = [
     "CRJ-QZ-01",
@@ -202,8 +241,32 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
             );
         }
         engine.handle(Event::Touch(Action::Start), Instant::now());
-        engine.handle(Event::Touch(Action::Confirm), Instant::now());
+        answer_form(&mut engine);
         carry_out_effects(&mut engine, &commands);
+        if engine.screen() == Screen::QueryResult {
+            // A query: wait for upstream's answer, then leave (nothing is submitted).
+            wait(
+                &mut engine,
+                &rx,
+                &commands,
+                step,
+                "the query's answer",
+                |e| e.view().query_outcome.is_some(),
+            )?;
+            engine.handle(Event::Touch(Action::Finish), Instant::now());
+            carry_out_effects(&mut engine, &commands);
+            if let Some(s) = &sims {
+                s.reader.remove();
+                // Two missed polls make a removal: the next card is then a new one.
+                std::thread::sleep(Duration::from_millis(400));
+            }
+            summary.sessions += 1;
+            continue;
+        }
+        if engine.screen() == Screen::Confirm {
+            engine.handle(Event::Touch(Action::Confirm), Instant::now());
+            carry_out_effects(&mut engine, &commands);
+        }
         wait(&mut engine, &rx, &commands, step, "the receipt", |e| {
             e.screen() == Screen::Done
         })?;
@@ -214,6 +277,7 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
         carry_out_effects(&mut engine, &commands);
         if let Some(s) = &sims {
             s.reader.remove();
+            std::thread::sleep(Duration::from_millis(400));
         } else {
             println!("session {}: done, take the card away", i + 1);
         }

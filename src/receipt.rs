@@ -86,6 +86,48 @@ impl Receipt<'_> {
         let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
 
         text(self.hall, Align::Center, true, false, &mut blocks);
+        if self.request.submission.number.is_empty() {
+            // A guide: what to bring and where to go; nothing was submitted, nothing personal.
+            text(
+                label("办事指南", "Service guide"),
+                Align::Center,
+                true,
+                true,
+                &mut blocks,
+            );
+            text(&rule, Align::Left, false, false, &mut blocks);
+            text(
+                &self.request.item_name,
+                Align::Left,
+                true,
+                false,
+                &mut blocks,
+            );
+            text(
+                &format!("{}{}", label("打印时间：", "Printed: "), self.when),
+                Align::Left,
+                false,
+                false,
+                &mut blocks,
+            );
+            text(&rule, Align::Left, false, false, &mut blocks);
+            for line in &self.request.next_steps {
+                text(line, Align::Left, false, false, &mut blocks);
+            }
+            text(&rule, Align::Left, false, false, &mut blocks);
+            text(
+                label(
+                    "以窗口告知为准 · 最多跑一次",
+                    "The counter's information prevails",
+                ),
+                Align::Center,
+                false,
+                false,
+                &mut blocks,
+            );
+            blocks.push(Block::Cut { partial: false });
+            return Document { blocks };
+        }
         text(
             label("受理回执", "Receipt"),
             Align::Center,

@@ -2,7 +2,7 @@
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::engine::{DoneOutcome, Screen, View};
+use crate::engine::{DoneOutcome, QueryOutcome, Screen, View};
 
 fn tiles(list: &[crate::engine::Tile]) -> ModelRc<Tile> {
     let v: Vec<Tile> = list
@@ -84,6 +84,8 @@ fn screen_kind(s: Screen) -> ScreenKind {
         Screen::Items => ScreenKind::Items,
         Screen::Search => ScreenKind::Search,
         Screen::ItemDetail => ScreenKind::ItemDetail,
+        Screen::Form => ScreenKind::Form,
+        Screen::QueryResult => ScreenKind::QueryResult,
         Screen::Confirm => ScreenKind::Confirm,
         Screen::Submitting => ScreenKind::Submitting,
         Screen::Printing => ScreenKind::Printing,
@@ -129,6 +131,48 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         Some(DoneOutcome::NotSaved) => Outcome::NotSaved,
     });
     api.set_notice(view.notice.as_str().into());
+    api.set_form(
+        view.form
+            .as_ref()
+            .map(|f| FormField {
+                label: f.label.as_str().into(),
+                kind: f.kind.into(),
+                value: f.value.as_str().into(),
+                choices: tiles(&f.choices),
+                error: f.error.as_str().into(),
+                step: f.step.as_str().into(),
+            })
+            .unwrap_or_default(),
+    );
+    let summary: Vec<SummaryLine> = view
+        .summary
+        .iter()
+        .map(|(l, v)| SummaryLine {
+            label: l.as_str().into(),
+            value: v.as_str().into(),
+        })
+        .collect();
+    api.set_summary(ModelRc::new(VecModel::from(summary)));
+    let (state, steps) = match &view.query_outcome {
+        None => (QueryState::Waiting, Vec::new()),
+        Some(QueryOutcome::Found(steps)) => (QueryState::Found, steps.clone()),
+        Some(QueryOutcome::NotFound) => (QueryState::NotFound, Vec::new()),
+        Some(QueryOutcome::Offline) => (QueryState::Offline, Vec::new()),
+    };
+    api.set_query_state(state);
+    let lines: Vec<ProgressLine> = steps
+        .iter()
+        .map(|s| ProgressLine {
+            when: s.when.as_str().into(),
+            text: if view.english {
+                s.en.as_str()
+            } else {
+                s.zh.as_str()
+            }
+            .into(),
+        })
+        .collect();
+    api.set_progress(ModelRc::new(VecModel::from(lines)));
     api.set_pin_length(view.pin_length as i32);
     api.set_staff_message(view.staff_message.as_str().into());
     api.set_staff(view.staff.as_ref().map(staff_report).unwrap_or_default());
@@ -147,6 +191,9 @@ pub fn wipe(ui: &AppWindow) {
     api.set_items(ModelRc::default());
     api.set_query(SharedString::new());
     api.set_detail(ItemPage::default());
+    api.set_form(FormField::default());
+    api.set_summary(ModelRc::default());
+    api.set_progress(ModelRc::default());
     api.set_selected_item(SharedString::new());
     api.set_submission_number(SharedString::new());
 }

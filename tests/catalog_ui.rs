@@ -59,7 +59,7 @@ fn most_used_pinyin_search_and_eligibility() {
     assert_eq!(text_value(&ui, "item name"), "无犯罪记录证明（个人）");
     assert_eq!(text_value(&ui, "eligibility"), "您可以办理此事项");
     tap(&ui, "开始办理");
-    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
     // Changed their mind: back to the item page, then home, then the session ends.
     tap(&ui, "返回");
     wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));

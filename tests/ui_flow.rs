@@ -62,7 +62,41 @@ fn card_tap_to_printed_receipt_to_upstream() {
     wait_for(&kiosk, "the item page", screen_is(ScreenKind::ItemDetail));
     assert_eq!(text_value(&ui, "eligibility"), "您可以办理此事项");
     tap(&ui, "开始办理");
+    // The form: one question per screen, choices as buttons, the phone on a keypad.
+    wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
+    assert_eq!(text_value(&ui, "question"), "证明用途");
+    tap(&ui, "就业");
+    wait_for(&kiosk, "the phone question", |ui| {
+        ui.global::<Api>().get_form().kind == "phone"
+    });
+    assert_eq!(text_value(&ui, "question"), "联系电话（手机）");
+    for d in "1381234567".chars() {
+        tap(&ui, &d.to_string());
+    }
+    tap(&ui, "下一步");
+    assert_eq!(
+        text_value(&ui, "form error"),
+        "请输入11位手机号码，如 13812345678"
+    );
+    tap(&ui, "8");
+    assert_eq!(text_value(&ui, "answer"), "13812345678");
+    tap(&ui, "下一步");
     wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    let summary: Vec<(String, String)> = {
+        let m = ui.global::<Api>().get_summary();
+        (0..slint::Model::row_count(&m))
+            .filter_map(|i| slint::Model::row_data(&m, i))
+            .map(|l| (l.label.to_string(), l.value.to_string()))
+            .collect()
+    };
+    assert!(
+        summary.contains(&("联系电话（手机）".into(), "138****5678".into())),
+        "{summary:?}"
+    );
+    assert!(
+        summary.contains(&("证明用途".into(), "就业".into())),
+        "{summary:?}"
+    );
     tap(&ui, "确认提交");
     wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
     assert_eq!(text_value(&ui, "outcome"), "办理成功，请取走回执");
@@ -115,6 +149,12 @@ fn card_tap_to_printed_receipt_to_upstream() {
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].number, number);
     assert_eq!(received[0].item_code, "ZA-FZJL-01");
+    let body: String = db
+        .query_row("SELECT body FROM received", [], |r| r.get(0))
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["answers"]["purpose"], "employment");
+    assert_eq!(body["answers"]["phone"], "13812345678");
     let store = rusqlite::Connection::open(bench.config.data.dir.join("onetrip.sqlite3")).unwrap();
     let (id, state, payload): (String, String, Option<String>) = store
         .query_row("SELECT id, state, payload FROM submissions", [], |r| {

@@ -369,6 +369,32 @@ fn check_item(k: &mut Checker, c: &Catalog, item: &Item, sources: &HashSet<&str>
                 ),
             );
         }
+        if let Some(cond) = &field.ask_if {
+            let earlier = item
+                .fields
+                .iter()
+                .take_while(|f| f.key != field.key)
+                .find(|f| f.key == cond.field);
+            match earlier {
+                Some(prev) if prev.options.iter().any(|o| o.code == cond.equals) => {}
+                Some(_) => k.add(
+                    f,
+                    Some(code),
+                    format!(
+                        "{what}: ask_if: `{}` is not an option of `{}`",
+                        cond.equals, cond.field
+                    ),
+                ),
+                None => k.add(
+                    f,
+                    Some(code),
+                    format!(
+                        "{what}: ask_if names `{}`, which is not an earlier field",
+                        cond.field
+                    ),
+                ),
+            }
+        }
         if (field.kind == FieldKind::Prefill) != field.from.is_some() {
             k.add(
                 f,

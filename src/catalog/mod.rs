@@ -195,6 +195,33 @@ pub struct Choice {
     pub label: Text,
 }
 
+/// Ask a field only when an earlier choice has a given answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskIf {
+    pub field: String,
+    pub equals: String,
+}
+
+/// What a submission is, upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionKind {
+    #[default]
+    Application,
+    /// A conduct rating of the handling officer or unit.
+    Evaluation,
+}
+
+impl SubmissionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SubmissionKind::Application => "application",
+            SubmissionKind::Evaluation => "evaluation",
+        }
+    }
+}
+
 /// One question of an item's form (one per screen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,10 +237,110 @@ pub struct Field {
     pub max_len: Option<u32>,
     pub range: Option<DateRange>,
     pub from: Option<CardField>,
+    pub ask_if: Option<AskIf>,
 }
 
 fn yes() -> bool {
     true
+}
+
+impl Field {
+    /// Checks a typed or chosen answer; the normalised answer, or what is wrong in both languages.
+    pub fn check(
+        &self,
+        value: &str,
+        today: onetrip_drivers::id_card::Date,
+    ) -> Result<String, Text> {
+        let t = |zh: &str, en: &str| Text {
+            zh: zh.to_string(),
+            en: en.to_string(),
+        };
+        let v = value.trim();
+        if v.is_empty() {
+            return if self.required {
+                Err(t("请填写此项", "Please fill this in"))
+            } else {
+                Ok(String::new())
+            };
+        }
+        let len = v.chars().count() as u32;
+        let (min, max) = (self.min_len.unwrap_or(1), self.max_len.unwrap_or(40));
+        match self.kind {
+            FieldKind::Choice => self
+                .options
+                .iter()
+                .any(|o| o.code == v)
+                .then(|| v.to_string())
+                .ok_or_else(|| t("请选择一项", "Please choose one")),
+            FieldKind::Digits if !v.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(t("只能输入数字", "Digits only"))
+            }
+            FieldKind::Letters
+                if !v
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-') =>
+            {
+                Err(t("只能输入字母和数字", "Letters and digits only"))
+            }
+            FieldKind::Digits | FieldKind::Letters if len < min || len > max => {
+                Err(if min == max {
+                    Text {
+                        zh: format!("应为 {min} 位"),
+                        en: format!("Must be {min} characters"),
+                    }
+                } else {
+                    Text {
+                        zh: format!("应为 {min} 至 {max} 位"),
+                        en: format!("Must be {min} to {max} characters"),
+                    }
+                })
+            }
+            FieldKind::Digits | FieldKind::Letters => Ok(v.to_string()),
+            FieldKind::Phone => {
+                let ok = v.len() == 11
+                    && v.starts_with('1')
+                    && v.bytes().all(|b| b.is_ascii_digit())
+                    && (b'3'..=b'9').contains(&v.as_bytes()[1]);
+                ok.then(|| v.to_string()).ok_or_else(|| {
+                    t(
+                        "请输入11位手机号码，如 13812345678",
+                        "Please enter an 11-digit mobile number, e.g. 13812345678",
+                    )
+                })
+            }
+            FieldKind::Date => {
+                let d = onetrip_drivers::id_card::Date::parse(v).ok_or_else(|| {
+                    t(
+                        "请按 年月日 输入8位数字，如 20261129",
+                        "Enter 8 digits: year, month, day",
+                    )
+                })?;
+                match self.range {
+                    Some(DateRange::Past) if d > today => {
+                        Err(t("日期不能晚于今天", "The date cannot be after today"))
+                    }
+                    Some(DateRange::Future) if d < today => {
+                        Err(t("日期不能早于今天", "The date cannot be before today"))
+                    }
+                    _ => Ok(v.to_string()),
+                }
+            }
+            FieldKind::Prefill => Ok(v.to_string()),
+        }
+    }
+
+    /// Whether to ask this field, given the answers so far.
+    pub fn asked(&self, answers: &[(String, String)]) -> bool {
+        if self.kind == FieldKind::Prefill {
+            return false;
+        }
+        match &self.ask_if {
+            None => true,
+            Some(cond) => answers
+                .iter()
+                .any(|(k, v)| *k == cond.field && *v == cond.equals),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,6 +380,9 @@ pub struct Item {
     pub sources: Vec<String>,
     /// Whether the details were checked against the issuing authority's own guide.
     pub verified: bool,
+    /// What the submission is upstream (an application, or a conduct rating).
+    #[serde(default)]
+    pub kind: SubmissionKind,
     #[serde(skip)]
     pub file: String,
 }

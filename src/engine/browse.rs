@@ -149,7 +149,7 @@ impl Engine {
                     *self.usage.entry(code.clone()).or_default() += 1;
                     self.effects
                         .push_back(Effect::Audit(AuditEvent::ItemStarted { item_code: code }));
-                    self.forward(Screen::Confirm);
+                    self.start_item();
                 }
             }
             _ => {}
@@ -416,7 +416,7 @@ mod tests {
         for _ in 0..3 {
             touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()), t);
             touch(&mut e, Action::Start, t);
-            assert_eq!(e.screen(), Screen::Confirm);
+            assert_eq!(e.screen(), Screen::Form);
             touch(&mut e, Action::Home, t);
         }
         let effects: Vec<Effect> = std::iter::from_fn(|| e.poll_effect()).collect();

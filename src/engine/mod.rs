@@ -5,10 +5,12 @@
 //! is therefore testable in microseconds and replayable from the audit log.
 
 mod browse;
+mod form;
 mod session;
 pub mod staff;
 
 pub use browse::{ItemPage, Tile};
+pub use form::{CaseQuery, FormView, ProgressStep, QueryOutcome};
 
 pub use session::{
     Action, AuditEvent, Availability, DoneOutcome, Effect, Engine, EngineConfig, Event,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use onetrip_drivers::id_card::{Date, Identity};
 
 use super::browse::{ItemPage, Tile};
+use super::form::{CaseQuery, FormView, QueryOutcome};
 use super::staff::{PinGuard, StaffReport, StaffRequest, StaffState};
 use crate::catalog::search::SearchIndex;
 use crate::catalog::{Catalog, Item};
@@ -27,6 +28,10 @@ pub enum Screen {
     Items,
     Search,
     ItemDetail,
+    /// One question of the item's form.
+    Form,
+    /// A case-progress (or other) query: waiting, then the timeline or why not.
+    QueryResult,
     Confirm,
     Submitting,
     Printing,
@@ -48,6 +53,8 @@ impl Screen {
             Screen::Items => "items",
             Screen::Search => "search",
             Screen::ItemDetail => "item_detail",
+            Screen::Form => "form",
+            Screen::QueryResult => "query_result",
             Screen::Confirm => "confirm",
             Screen::Submitting => "submitting",
             Screen::Printing => "printing",
@@ -79,6 +86,15 @@ pub enum Action {
     SelectItem(String),
     /// The big button on the item page.
     Start,
+    /// A key on the form's keypad (digits, letters, '-').
+    FormKey(char),
+    FormBackspace,
+    /// A choice button on the form.
+    FormChoose(String),
+    /// 下一步 after typing an answer.
+    FormNext,
+    /// From a case's progress: rate its officer.
+    RateCase,
     Confirm,
     Back,
     Home,
@@ -119,6 +135,8 @@ pub enum Event {
     StaffReport(Box<StaffReport>),
     /// How a staff action ended, in words.
     StaffNotice(String),
+    /// Upstream's answer to `Effect::Query`.
+    QueryResult(QueryOutcome),
     /// The store committed the submission (or could not).
     Stored(Result<StoredSubmission, String>),
     /// The printer took the receipt (or could not).
@@ -135,7 +153,11 @@ pub struct StoredSubmission {
 #[derive(Clone)]
 pub struct NewSubmission {
     pub item_code: String,
+    /// "application" or "evaluation".
+    pub kind: &'static str,
     pub identity: Identity,
+    /// The form's answers (key, value), card fields included.
+    pub answers: Vec<(String, String)>,
     pub english: bool,
 }
 
@@ -205,6 +227,8 @@ pub enum Effect {
     /// Drop every UI model that held personal data.
     WipeSession,
     Staff(StaffRequest),
+    /// Ask upstream (online only).
+    Query(CaseQuery),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,6 +306,12 @@ pub struct View {
     pub pin_length: u32,
     pub staff_message: String,
     pub staff: Option<StaffReport>,
+    /// Form: the current question.
+    pub form: Option<FormView>,
+    /// Confirm: (question, answer masked).
+    pub summary: Vec<(String, String)>,
+    /// QueryResult: `None` while waiting.
+    pub query_outcome: Option<QueryOutcome>,
 }
 
 pub(super) struct Session {
@@ -293,6 +323,12 @@ pub(super) struct Session {
     pub(super) query: String,
     /// Screens to go back to.
     pub(super) history: Vec<Screen>,
+    /// The form: answers so far, the current field, what is typed, what is wrong with it.
+    pub(super) answers: Vec<(String, String)>,
+    pub(super) field: usize,
+    pub(super) input: String,
+    pub(super) form_error: String,
+    pub(super) query_outcome: Option<QueryOutcome>,
     submission: Option<StoredSubmission>,
     outcome: Option<DoneOutcome>,
 }
@@ -391,6 +427,8 @@ impl Engine {
                 | Screen::Items
                 | Screen::Search
                 | Screen::ItemDetail
+                | Screen::Form
+                | Screen::QueryResult
                 | Screen::Confirm
         )
     }
@@ -486,6 +524,7 @@ impl Engine {
             Event::UsageCounts(counts) => self.usage = counts,
             Event::StaffReport(report) => self.staff_report(*report),
             Event::StaffNotice(notice) => self.staff_notice(notice),
+            Event::QueryResult(outcome) => self.query_result(outcome),
             Event::Today(date) => self.today = date,
             Event::Stored(result) => self.stored(result),
             Event::Printed(result) => self.printed(result),
@@ -521,6 +560,11 @@ impl Engine {
             category: None,
             query: String::new(),
             history: Vec::new(),
+            answers: Vec::new(),
+            field: 0,
+            input: String::new(),
+            form_error: String::new(),
+            query_outcome: None,
             submission: None,
             outcome: None,
         });
@@ -599,16 +643,27 @@ impl Engine {
             (_, Action::ToggleElderly) => self.elderly = !self.elderly,
             (_, Action::StillHere) => {}
             (screen, action) if self.browsing(screen) => self.browse(action),
-            (Screen::Confirm, Action::Back) => self.back(),
-            (Screen::Confirm, Action::Home) => self.home(),
+            (Screen::Form, Action::FormKey(c)) => self.form_key(c),
+            (Screen::Form, Action::FormBackspace) => self.form_backspace(),
+            (Screen::Form, Action::FormChoose(code)) => self.form_answer(Some(code)),
+            (Screen::Form, Action::FormNext) => self.form_answer(None),
+            (Screen::Form, Action::Back) => self.form_back(),
+            (Screen::QueryResult, Action::RateCase) => self.rate_case(),
+            (Screen::QueryResult, Action::Finish) => self.end_session("done"),
+            (Screen::QueryResult | Screen::Confirm, Action::Back) => self.back_into_form(),
+            (Screen::Form | Screen::QueryResult | Screen::Confirm, Action::Home) => self.home(),
             (Screen::Confirm, Action::Confirm) => {
                 let Some(s) = self.session.as_ref() else {
                     return;
                 };
-                let Some(code) = s.item.clone() else { return };
+                let Some(item) = s.item.as_deref().and_then(|c| self.catalog.item(c)) else {
+                    return;
+                };
                 self.effects.push_back(Effect::Submit(NewSubmission {
-                    item_code: code,
+                    item_code: item.code.clone(),
+                    kind: item.kind.name(),
                     identity: s.identity.clone(),
+                    answers: s.answers.clone(),
                     english: self.english,
                 }));
                 self.go(Screen::Submitting);
@@ -727,9 +782,13 @@ impl Engine {
             pin_length: 0,
             staff_message: String::new(),
             staff: None,
+            form: None,
+            summary: Vec::new(),
+            query_outcome: None,
         };
         if s.is_some() {
             self.browse_view(&mut view);
+            self.form_view(&mut view);
         }
         self.staff_view(&mut view);
         view
@@ -785,6 +844,13 @@ mod tests {
         e.handle(Event::Touch(Action::SelectItem("ZA-FZJL-01".into())), t);
         assert_eq!(e.screen(), Screen::ItemDetail);
         e.handle(Event::Touch(Action::Start), t);
+        // The form: one question per screen.
+        assert_eq!(e.screen(), Screen::Form);
+        e.handle(Event::Touch(Action::FormChoose("employment".into())), t);
+        for c in "13812345678".chars() {
+            e.handle(Event::Touch(Action::FormKey(c)), t);
+        }
+        e.handle(Event::Touch(Action::FormNext), t);
         assert_eq!(e.screen(), Screen::Confirm);
     }
 
@@ -1010,6 +1076,10 @@ mod tests {
     fn back_and_home() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
+        e.handle(Event::Touch(Action::Back), t);
+        assert_eq!(e.screen(), Screen::Form);
+        e.handle(Event::Touch(Action::Back), t);
+        assert_eq!(e.screen(), Screen::Form);
         e.handle(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::ItemDetail);
         e.handle(Event::Touch(Action::Back), t);

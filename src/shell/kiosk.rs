@@ -64,6 +64,8 @@ impl Kiosk {
         api.on_select_item(touch(|code| Action::SelectItem(code.to_string())));
         api.on_choose_police_type(touch(|code| Action::ChoosePoliceType(code.to_string())));
         api.on_choose_category(touch(|code| Action::ChooseCategory(code.to_string())));
+        api.on_form_key(touch(|k| Action::FormKey(k.chars().next().unwrap_or(' '))));
+        api.on_form_choose(touch(|c| Action::FormChoose(c.to_string())));
         api.on_pin_digit(touch(|d| Action::PinDigit(d.chars().next().unwrap_or(' '))));
         api.on_staff_reprint(touch(|n| Action::StaffReprint(n.to_string())));
         api.on_search_key(touch(|key| {
@@ -83,6 +85,9 @@ impl Kiosk {
         api.on_search_clear(simple(Action::SearchClear));
         api.on_start(simple(Action::Start));
         api.on_staff_entry(simple(Action::StaffEntry));
+        api.on_form_backspace(simple(Action::FormBackspace));
+        api.on_form_next(simple(Action::FormNext));
+        api.on_rate_case(simple(Action::RateCase));
         api.on_pin_backspace(simple(Action::PinBackspace));
         api.on_staff_paper_replaced(simple(Action::StaffPaperReplaced));
         api.on_back(simple(Action::Back));

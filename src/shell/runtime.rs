@@ -16,6 +16,7 @@ use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
 use crate::engine::staff::{RejectedSubmission, StaffReport, StaffRequest};
 use crate::engine::{AuditEvent, Event, NewSubmission, ReceiptRequest, StoredSubmission};
+use crate::engine::{ProgressStep, QueryOutcome};
 use crate::receipt::Receipt;
 use crate::store::Store;
 use crate::sync::catalog::CatalogUpdater;
@@ -50,6 +51,7 @@ pub enum Command {
     /// Staff: print the kept receipt of a submission number again.
     Reprint(String),
     Staff(StaffRequest),
+    Query(crate::engine::CaseQuery),
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +101,7 @@ pub fn carry_out_effects(
             crate::engine::Effect::Print(r) => Command::Print(r),
             crate::engine::Effect::Audit(a) => Command::Audit(a),
             crate::engine::Effect::Staff(r) => Command::Staff(r),
+            crate::engine::Effect::Query(q) => Command::Query(q),
         };
         if commands.send(cmd).is_err() {
             tracing::error!("runtime is gone; effect dropped");
@@ -132,8 +135,14 @@ impl Runtime {
 
 fn applicant_payload(s: &NewSubmission) -> serde_json::Value {
     let id = &s.identity;
+    let answers: serde_json::Map<String, serde_json::Value> = s
+        .answers
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
     serde_json::json!({
         "language": if s.english { "en" } else { "zh" },
+        "answers": answers,
         "applicant": {
             "card_type": id.card_type,
             "name": id.name,
@@ -379,6 +388,31 @@ async fn main_loop(
     }
 }
 
+/// Upstream's timeline as lines for the screen: when, and what happened in both languages.
+fn progress_steps(body: &serde_json::Value) -> Vec<ProgressStep> {
+    body["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|s| ProgressStep {
+                    when: s["at_ms"]
+                        .as_i64()
+                        .and_then(chrono::DateTime::from_timestamp_millis)
+                        .map(|t| {
+                            t.with_timezone(&chrono::Local)
+                                .format("%Y-%m-%d %H:%M")
+                                .to_string()
+                        })
+                        .unwrap_or_default(),
+                    zh: s["text_zh"].as_str().unwrap_or_default().to_string(),
+                    en: s["text_en"].as_str().unwrap_or_default().to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Gathers the staff screen's figures: devices (already in words), the store, the queue, the
 /// receipts that did not print, counters and the catalog.
 async fn staff_report(
@@ -530,8 +564,9 @@ fn execute(
                         let payload = applicant_payload(&submission);
                         let item = submission.item_code.clone();
                         tokio::task::spawn_blocking(move || {
+                            let kind = submission.kind;
                             lock(&store)
-                                .insert_submission(&terminal, "application", &item, &payload)
+                                .insert_submission(&terminal, kind, &item, &payload)
                                 .map_err(|e| e.to_string())
                         })
                         .await
@@ -576,6 +611,23 @@ fn execute(
         }
         // Handled in the main loop, which holds the device states.
         Command::Staff(_) => {}
+        Command::Query(q) => {
+            let client = UpstreamClient::new(&cfg.upstream);
+            tokio::spawn(async move {
+                let outcome = match client {
+                    Err(_) => QueryOutcome::Offline,
+                    Ok(client) => match client.query_case(&q.case_number, &q.id_number).await {
+                        Ok(Some(body)) => QueryOutcome::Found(progress_steps(&body)),
+                        Ok(None) => QueryOutcome::NotFound,
+                        Err(e) => {
+                            tracing::warn!(item = %q.item_code, error = %e, "case query failed");
+                            QueryOutcome::Offline
+                        }
+                    },
+                };
+                sink(UiMessage::Engine(Event::QueryResult(outcome)));
+            });
+        }
         Command::Audit(event) => {
             if let Some(store) = store {
                 tokio::task::spawn_blocking(move || {
@@ -658,7 +710,13 @@ impl PrintJob {
             let request = request.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 let s = lock(&store);
-                if let Err(e) = s.save_receipt(&request, printed) {
+                // A guide has no submission: nothing to keep for a reprint.
+                let kept = if request.submission.number.is_empty() {
+                    Ok(())
+                } else {
+                    s.save_receipt(&request, printed)
+                };
+                if let Err(e) = kept {
                     tracing::error!(error = %e, "receipt not kept for reprint");
                 }
                 if printed {

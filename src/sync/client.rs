@@ -130,6 +130,47 @@ impl UpstreamClient {
     }
 }
 
+impl UpstreamClient {
+    /// A party's case progress: `Ok(Some(steps))`, `Ok(None)` when there is no such case for this
+    /// party, an error when upstream cannot be reached.
+    pub async fn query_case(
+        &self,
+        case_number: &str,
+        id_number: &str,
+    ) -> Result<Option<serde_json::Value>, SendError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/cases/query", self.base))
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({"case_number": case_number, "id_number": id_number}))
+            .send()
+            .await
+            .map_err(|e| SendError::Retryable {
+                reason: if e.is_timeout() {
+                    "timeout".into()
+                } else {
+                    "cannot connect".into()
+                },
+                retry_after: None,
+            })?;
+        match resp.status().as_u16() {
+            200 => resp
+                .json()
+                .await
+                .map(Some)
+                .map_err(|e| SendError::Retryable {
+                    reason: e.to_string(),
+                    retry_after: None,
+                }),
+            404 => Ok(None),
+            code => Err(SendError::Permanent {
+                status: code,
+                reason: format!("HTTP {code}"),
+            }),
+        }
+    }
+}
+
 fn classify(
     status: StatusCode,
     retry_after: Option<Duration>,

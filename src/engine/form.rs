@@ -1,0 +1,657 @@
+//! After 开始办理: the item's form, one question per screen (choices as buttons, numbers and
+//! letters on on-screen keypads, never Chinese typing, card fields prefilled), then by completion
+//! mode: a guide prints at once; a query asks upstream and shows a timeline; everything else goes
+//! to Confirm with a masked summary, then the outbox.
+
+use onetrip_drivers::id_card::Identity;
+
+use super::browse::Tile;
+use super::session::{Effect, Engine, Screen, Session, View};
+use crate::catalog::{CardField, Field, FieldKind, Item, Mode};
+use crate::mask;
+
+/// What the form screen shows for the current question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormView {
+    pub label: String,
+    /// choice, digits, letters, phone, date
+    pub kind: &'static str,
+    /// What was typed so far (a phone number is shown as typed: it is the citizen's own input).
+    pub value: String,
+    pub choices: Vec<Tile>,
+    pub error: String,
+    /// "2 / 3"
+    pub step: String,
+}
+
+/// A case-progress query: carries the party's ID number, so it has no `Debug` that prints it.
+#[derive(Clone)]
+pub struct CaseQuery {
+    pub item_code: String,
+    pub case_number: String,
+    pub id_number: String,
+}
+
+impl std::fmt::Debug for CaseQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseQuery")
+            .field("item_code", &self.item_code)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressStep {
+    pub when: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryOutcome {
+    Found(Vec<ProgressStep>),
+    NotFound,
+    /// Upstream could not be reached: the terminal says so plainly.
+    Offline,
+}
+
+fn kind_name(k: FieldKind) -> &'static str {
+    match k {
+        FieldKind::Choice => "choice",
+        FieldKind::Digits => "digits",
+        FieldKind::Letters => "letters",
+        FieldKind::Phone => "phone",
+        FieldKind::Date => "date",
+        FieldKind::Prefill => "prefill",
+    }
+}
+
+fn card_value(who: &Identity, f: CardField) -> String {
+    match f {
+        CardField::Name => who.name.clone(),
+        CardField::IdNumber => who.id_number.clone(),
+        CardField::BirthDate => who.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+        CardField::Sex => format!("{:?}", who.sex),
+        CardField::Nation => who.nation.clone().unwrap_or_default(),
+        CardField::Address => who.address.clone(),
+    }
+}
+
+/// How an answer appears on the confirm screen: card data and phone numbers masked.
+fn shown(field: &Field, value: &str, english: bool) -> String {
+    match (field.kind, field.from) {
+        (FieldKind::Prefill, Some(CardField::Name)) => mask::name(value),
+        (FieldKind::Prefill, Some(CardField::IdNumber)) => mask::id_number(value),
+        (FieldKind::Prefill, Some(CardField::Address)) => "（已读取）".into(),
+        (FieldKind::Phone, _) if value.len() == 11 => format!("{}****{}", &value[..3], &value[7..]),
+        (FieldKind::Choice, _) => field
+            .options
+            .iter()
+            .find(|o| o.code == value)
+            .map(|o| o.label.get(english).to_string())
+            .unwrap_or_default(),
+        _ => value.to_string(),
+    }
+}
+
+impl Engine {
+    fn current_field(&self) -> Option<Field> {
+        let s = self.session.as_ref()?;
+        self.item()?.fields.get(s.field).cloned()
+    }
+
+    /// The next question to ask at or after `from`, given the answers so far.
+    fn next_asked(item: &Item, s: &Session, from: usize) -> Option<usize> {
+        (from..item.fields.len()).find(|&i| item.fields[i].asked(&s.answers))
+    }
+
+    /// 开始办理 on an item the card qualifies for.
+    pub(super) fn start_item(&mut self) {
+        let Some(item) = self.item().cloned() else {
+            return;
+        };
+        if item.mode == Mode::Guide {
+            self.print_guide(&item);
+            return;
+        }
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        // Prefill from the card; keep what a query already established (the case number).
+        s.answers
+            .retain(|(k, _)| item.fields.iter().any(|f| &f.key == k));
+        for f in &item.fields {
+            if let (FieldKind::Prefill, Some(from)) = (f.kind, f.from) {
+                let v = card_value(&s.identity, from);
+                s.answers.retain(|(k, _)| *k != f.key);
+                s.answers.push((f.key.clone(), v));
+            }
+        }
+        s.input.clear();
+        s.form_error.clear();
+        let first = (0..item.fields.len()).find(|&i| {
+            item.fields[i].asked(&s.answers)
+                && !s.answers.iter().any(|(k, _)| *k == item.fields[i].key)
+        });
+        match first {
+            Some(i) => {
+                s.field = i;
+                self.forward_to(Screen::Form);
+            }
+            None => self.after_form(),
+        }
+    }
+
+    fn forward_to(&mut self, screen: Screen) {
+        let from = self.screen;
+        if let Some(s) = self.session.as_mut() {
+            s.history.push(from);
+        }
+        self.go(screen);
+    }
+
+    fn after_form(&mut self) {
+        let Some(item) = self.item().cloned() else {
+            return;
+        };
+        match item.mode {
+            Mode::Query => {
+                let Some(s) = self.session.as_mut() else {
+                    return;
+                };
+                let number = s
+                    .answers
+                    .iter()
+                    .find(|(k, _)| k.ends_with("number"))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                s.query_outcome = None;
+                let q = CaseQuery {
+                    item_code: item.code.clone(),
+                    case_number: number,
+                    id_number: s.identity.id_number.clone(),
+                };
+                self.effects.push_back(Effect::Query(q));
+                self.forward_to(Screen::QueryResult);
+            }
+            _ => self.forward_to(Screen::Confirm),
+        }
+    }
+
+    pub(super) fn form_key(&mut self, c: char) {
+        let Some(field) = self.current_field() else {
+            return;
+        };
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let c = c.to_ascii_uppercase();
+        let fits = match field.kind {
+            FieldKind::Digits | FieldKind::Phone | FieldKind::Date => c.is_ascii_digit(),
+            FieldKind::Letters => c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-',
+            _ => false,
+        };
+        let max = match field.kind {
+            FieldKind::Phone => 11,
+            FieldKind::Date => 8,
+            _ => field.max_len.unwrap_or(40) as usize,
+        };
+        if fits && s.input.chars().count() < max {
+            s.input.push(c);
+            s.form_error.clear();
+        }
+    }
+
+    pub(super) fn form_backspace(&mut self) {
+        if let Some(s) = self.session.as_mut() {
+            s.input.pop();
+            s.form_error.clear();
+        }
+    }
+
+    /// A choice button, or 下一步 after typing.
+    pub(super) fn form_answer(&mut self, chosen: Option<String>) {
+        let (Some(field), Some(item)) = (self.current_field(), self.item().cloned()) else {
+            return;
+        };
+        let today = self.today;
+        let english = self.english;
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let value = chosen.unwrap_or_else(|| s.input.clone());
+        match field.check(&value, today) {
+            Err(why) => s.form_error = why.get(english).to_string(),
+            Ok(v) => {
+                s.answers.retain(|(k, _)| *k != field.key);
+                s.answers.push((field.key.clone(), v));
+                // A changed answer may make later questions moot: drop their answers.
+                let later: Vec<String> = item.fields[s.field + 1..]
+                    .iter()
+                    .map(|f| f.key.clone())
+                    .collect();
+                s.answers.retain(|(k, _)| !later.contains(k));
+                s.input.clear();
+                s.form_error.clear();
+                match Self::next_asked(&item, s, s.field + 1) {
+                    Some(i) => {
+                        s.field = i;
+                        s.history.push(Screen::Form);
+                        self.go(Screen::Form);
+                    }
+                    None => self.after_form(),
+                }
+            }
+        }
+    }
+
+    /// Back on the form: the previous question (its answer ready to change), or the item page.
+    pub(super) fn form_back(&mut self) {
+        let Some(item) = self.item().cloned() else {
+            return;
+        };
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let prev = (0..s.field)
+            .rev()
+            .find(|&i| item.fields[i].asked(&s.answers));
+        match prev {
+            Some(i) => {
+                s.field = i;
+                s.input = s
+                    .answers
+                    .iter()
+                    .find(|(k, _)| {
+                        *k == item.fields[i].key && item.fields[i].kind != FieldKind::Choice
+                    })
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                s.form_error.clear();
+                s.history.pop();
+                self.go(Screen::Form);
+            }
+            None => self.back(),
+        }
+    }
+
+    /// Back from Confirm or a query's result: to the last question with its answer ready to change.
+    pub(super) fn back_into_form(&mut self) {
+        self.back();
+        if self.screen != Screen::Form {
+            return;
+        }
+        let Some(field) = self.current_field() else {
+            return;
+        };
+        if let Some(s) = self.session.as_mut() {
+            if field.kind != FieldKind::Choice {
+                s.input = s
+                    .answers
+                    .iter()
+                    .find(|(k, _)| *k == field.key)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+            }
+        }
+    }
+
+    /// A guide item: the guidance receipt prints at once; nothing personal, nothing submitted.
+    fn print_guide(&mut self, item: &Item) {
+        let en = self.english;
+        let mut lines: Vec<String> = Vec::new();
+        if !item.materials.is_empty() {
+            lines.push(if en { "Please bring:" } else { "请准备：" }.to_string());
+            lines.extend(item.materials.iter().map(|m| format!("· {}", m.get(en))));
+        }
+        lines.push(format!(
+            "{}{}",
+            if en { "Fee: " } else { "收费：" },
+            item.fee_text(en)
+        ));
+        if let Some(t) = &item.time_limit {
+            lines.push(format!(
+                "{}{}",
+                if en { "Time limit: " } else { "时限：" },
+                t.get(en)
+            ));
+        }
+        lines.extend(item.next_steps(en));
+        self.effects
+            .push_back(Effect::Print(super::session::ReceiptRequest {
+                submission: super::session::StoredSubmission {
+                    id: String::new(),
+                    number: String::new(),
+                },
+                item_code: item.code.clone(),
+                item_name: item.name(en).to_string(),
+                next_steps: lines,
+                name_masked: String::new(),
+                id_masked: String::new(),
+                english: en,
+            }));
+        self.forward_to(Screen::Printing);
+    }
+
+    pub(super) fn query_result(&mut self, outcome: QueryOutcome) {
+        if self.screen != Screen::QueryResult {
+            return;
+        }
+        if let Some(s) = self.session.as_mut() {
+            s.query_outcome = Some(outcome);
+        }
+    }
+
+    /// From a case's progress: rate its officer, with the case number already known.
+    pub(super) fn rate_case(&mut self) {
+        let rating = self
+            .catalog
+            .items
+            .iter()
+            .find(|i| i.kind == crate::catalog::SubmissionKind::Evaluation)
+            .map(|i| i.code.clone());
+        let Some(code) = rating else { return };
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let number = s
+            .answers
+            .iter()
+            .find(|(k, _)| k.ends_with("number"))
+            .map(|(_, v)| v.clone());
+        s.item = Some(code.clone());
+        s.answers.clear();
+        if let Some(n) = number {
+            s.answers.push(("case_number".into(), n));
+        }
+        self.effects
+            .push_back(Effect::Audit(super::session::AuditEvent::ItemStarted {
+                item_code: code,
+            }));
+        self.start_item();
+    }
+
+    pub(super) fn form_view(&self, view: &mut View) {
+        let Some(s) = self.session.as_ref() else {
+            return;
+        };
+        let Some(item) = self.item() else { return };
+        let en = self.english;
+        if self.screen == Screen::Form {
+            if let Some(f) = item.fields.get(s.field) {
+                let asked: Vec<usize> = (0..item.fields.len())
+                    .filter(|&i| item.fields[i].asked(&s.answers) || i == s.field)
+                    .collect();
+                let pos = asked.iter().position(|&i| i == s.field).unwrap_or(0) + 1;
+                view.form = Some(FormView {
+                    label: f.label.get(en).to_string(),
+                    kind: kind_name(f.kind),
+                    value: s.input.clone(),
+                    choices: f
+                        .options
+                        .iter()
+                        .map(|o| Tile {
+                            code: o.code.clone(),
+                            name: o.label.get(en).to_string(),
+                            hint: String::new(),
+                        })
+                        .collect(),
+                    error: s.form_error.clone(),
+                    step: format!("{pos} / {}", asked.len()),
+                });
+            }
+        }
+        if self.screen == Screen::Confirm {
+            view.summary = item
+                .fields
+                .iter()
+                .filter_map(|f| {
+                    let (_, v) = s.answers.iter().find(|(k, _)| *k == f.key)?;
+                    Some((f.label.get(en).to_string(), shown(f, v, en)))
+                })
+                .collect();
+        }
+        if self.screen == Screen::QueryResult {
+            view.query_outcome = s.query_outcome.clone();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use onetrip_drivers::id_card::identity::parse;
+    use onetrip_drivers::id_card::sim::SimCard;
+    use onetrip_drivers::id_card::Date;
+
+    use super::*;
+    use crate::catalog::shipped;
+    use crate::engine::{Action, Availability, EngineConfig, Event, StoredSubmission};
+
+    fn engine(t: Instant) -> Engine {
+        let mut e = Engine::new(
+            EngineConfig::new(Duration::from_secs(60)),
+            Arc::new(shipped()),
+            t,
+            Date {
+                year: 2026,
+                month: 11,
+                day: 29,
+            },
+        );
+        e.handle(Event::Availability(Availability::Available), t);
+        let c = SimCard::resident_sample();
+        e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+        e
+    }
+
+    fn touch(e: &mut Engine, a: Action, t: Instant) {
+        e.handle(Event::Touch(a), t);
+    }
+
+    fn typed(e: &mut Engine, s: &str, t: Instant) {
+        for c in s.chars() {
+            touch(e, Action::FormKey(c), t);
+        }
+    }
+
+    fn start(e: &mut Engine, code: &str, t: Instant) {
+        touch(e, Action::SelectItem(code.into()), t);
+        touch(e, Action::Start, t);
+    }
+
+    fn drain(e: &mut Engine) -> Vec<Effect> {
+        std::iter::from_fn(|| e.poll_effect()).collect()
+    }
+
+    #[test]
+    fn a_submit_item_asks_one_question_per_screen_and_masks_the_summary() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        start(&mut e, "ZA-FZJL-01", t);
+        let f = e.view().form.unwrap();
+        assert_eq!(f.label, "证明用途");
+        assert_eq!(f.kind, "choice");
+        assert_eq!(f.step, "1 / 2");
+        assert_eq!(f.choices.len(), 4);
+        touch(&mut e, Action::FormChoose("nonsense".into()), t);
+        assert_eq!(e.view().form.unwrap().error, "请选择一项");
+        touch(&mut e, Action::FormChoose("abroad".into()), t);
+        let f = e.view().form.unwrap();
+        assert_eq!((f.kind, f.step.as_str()), ("phone", "2 / 2"));
+        // Letters do not go into a phone number; more than 11 digits do not either.
+        typed(&mut e, "A1381234567899", t);
+        assert_eq!(e.view().form.unwrap().value, "13812345678");
+        touch(&mut e, Action::FormBackspace, t);
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(
+            e.view().form.unwrap().error,
+            "请输入11位手机号码，如 13812345678"
+        );
+        typed(&mut e, "8", t);
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        let summary = e.view().summary;
+        assert_eq!(
+            summary,
+            vec![
+                ("姓名".to_string(), "张*明".to_string()),
+                ("证件号码".to_string(), "330106********1231".to_string()),
+                ("证明用途".to_string(), "出国（境）".to_string()),
+                ("联系电话（手机）".to_string(), "138****5678".to_string()),
+            ]
+        );
+        drain(&mut e);
+        touch(&mut e, Action::Confirm, t);
+        let fx = drain(&mut e);
+        let Some(Effect::Submit(s)) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(s.kind, "application");
+        assert!(s
+            .answers
+            .contains(&("phone".to_string(), "13812345678".to_string())));
+        assert!(s
+            .answers
+            .contains(&("purpose".to_string(), "abroad".to_string())));
+    }
+
+    #[test]
+    fn a_guide_item_prints_at_once_without_a_submission() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        drain(&mut e);
+        start(&mut e, "HZ-HKDJ-01", t);
+        assert_eq!(e.screen(), Screen::Printing);
+        let fx = drain(&mut e);
+        assert!(!fx.iter().any(|x| matches!(x, Effect::Submit(_))));
+        let Some(Effect::Print(r)) = fx.iter().find(|x| matches!(x, Effect::Print(_))) else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(r.submission.number, "");
+        assert!(r.name_masked.is_empty() && r.id_masked.is_empty());
+        assert!(r.next_steps.iter().any(|l| l.contains("《出生医学证明》")));
+        e.handle(Event::Printed(Ok(())), t);
+        assert_eq!(e.screen(), Screen::Done);
+    }
+
+    #[test]
+    fn a_case_query_online_offline_then_a_rating_through_the_outbox() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        start(&mut e, "FZ-ZFGK-02", t);
+        assert_eq!(e.view().form.unwrap().kind, "letters");
+        typed(&mut e, "demo-0001-000001", t);
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(e.screen(), Screen::QueryResult);
+        assert_eq!(e.view().query_outcome, None, "waiting");
+        let fx = drain(&mut e);
+        let Some(Effect::Query(q)) = fx.iter().find(|x| matches!(x, Effect::Query(_))) else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(q.case_number, "DEMO-0001-000001");
+        assert_eq!(q.id_number, "330106198503121231");
+        assert!(
+            !format!("{q:?}").contains("330106"),
+            "no ID number in Debug"
+        );
+        e.handle(Event::QueryResult(QueryOutcome::Offline), t);
+        assert_eq!(e.view().query_outcome, Some(QueryOutcome::Offline));
+        // Back, and again, now online.
+        touch(&mut e, Action::Back, t);
+        assert_eq!(e.screen(), Screen::Form);
+        touch(&mut e, Action::FormNext, t);
+        let steps = vec![ProgressStep {
+            when: "2026-11-29 09:00".into(),
+            zh: "已受理".into(),
+            en: "Received".into(),
+        }];
+        e.handle(Event::QueryResult(QueryOutcome::Found(steps.clone())), t);
+        assert_eq!(e.view().query_outcome, Some(QueryOutcome::Found(steps)));
+        // Rate the officer: the case number is carried over, so the first question is the rating.
+        touch(&mut e, Action::RateCase, t);
+        assert_eq!(e.screen(), Screen::Form);
+        let f = e.view().form.unwrap();
+        assert_eq!(f.label, "您对办案民警的评价");
+        assert_eq!(f.choices.len(), 3);
+        // "Dissatisfied" asks why; "satisfied" would not.
+        touch(&mut e, Action::FormChoose("dissatisfied".into()), t);
+        assert_eq!(e.view().form.unwrap().label, "不满意的主要原因");
+        touch(&mut e, Action::Back, t);
+        touch(&mut e, Action::FormChoose("satisfied".into()), t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        drain(&mut e);
+        touch(&mut e, Action::Confirm, t);
+        let fx = drain(&mut e);
+        let Some(Effect::Submit(s)) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        assert_eq!((s.kind, s.item_code.as_str()), ("evaluation", "FZ-ZFGK-05"));
+        assert!(s
+            .answers
+            .contains(&("case_number".to_string(), "DEMO-0001-000001".to_string())));
+        assert!(s
+            .answers
+            .contains(&("rating".to_string(), "satisfied".to_string())));
+        assert!(!s.answers.iter().any(|(k, _)| k == "reason"));
+        e.handle(
+            Event::Stored(Ok(StoredSubmission {
+                id: "e1".into(),
+                number: "DEMO-0001-000002".into(),
+            })),
+            t,
+        );
+        assert_eq!(e.screen(), Screen::Printing);
+    }
+
+    #[test]
+    fn inactivity_on_a_form_shows_the_countdown_and_wipes_the_answers() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        start(&mut e, "ZA-FZJL-01", t);
+        touch(&mut e, Action::FormChoose("work".into()), t);
+        touch(&mut e, Action::FormChoose("employment".into()), t);
+        typed(&mut e, "138", t);
+        let d = e.next_deadline().unwrap();
+        e.handle(Event::Tick, d);
+        assert!(e.view().countdown.is_some());
+        e.handle(Event::Tick, d + Duration::from_secs(15));
+        assert_eq!(e.screen(), Screen::Attract);
+        assert!(e.view().form.is_none() && e.view().summary.is_empty());
+        assert!(drain(&mut e)
+            .iter()
+            .any(|x| matches!(x, Effect::WipeSession)));
+    }
+
+    #[test]
+    fn field_checks() {
+        let c = shipped();
+        let today = Date {
+            year: 2026,
+            month: 11,
+            day: 29,
+        };
+        let permit = c
+            .item("CRJ-QZ-01")
+            .unwrap()
+            .fields
+            .iter()
+            .find(|f| f.key == "permit_number")
+            .unwrap()
+            .clone();
+        assert_eq!(permit.check("C12345678", today), Ok("C12345678".into()));
+        assert_eq!(permit.check("C1234", today).unwrap_err().zh, "应为 9 位");
+        assert_eq!(
+            permit.check("c12345678", today).unwrap_err().en,
+            "Letters and digits only"
+        );
+        let mut date = permit.clone();
+        date.kind = FieldKind::Date;
+        date.range = Some(crate::catalog::DateRange::Past);
+        assert!(date.check("20261130", today).is_err());
+        assert!(date.check("20261129", today).is_ok());
+        assert!(date.check("20261332", today).is_err());
+    }
+}

@@ -1,0 +1,206 @@
+//! Completion modes end to end on the real kiosk, headless, with simulated devices and the
+//! reference upstream: a guide printed at once, a case-progress query online and offline, and a
+//! conduct rating delivered through the outbox as an `evaluation`.
+
+mod common;
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use common::kiosk::{screen_is, tap, text_value, wait_for};
+use onetrip::demo::{Bench, DEMO_TOKEN};
+use onetrip::shell::{self, RuntimeOptions};
+use onetrip::ui::{Api, AppWindow, ScreenKind};
+use onetrip_drivers::printer::sim::Printed;
+use slint::ComponentHandle;
+
+type Kiosk = Rc<std::cell::RefCell<shell::Kiosk>>;
+
+fn launch(config: onetrip::config::Config, rt: &tokio::runtime::Runtime) -> (AppWindow, Kiosk) {
+    let mut options = RuntimeOptions::new(config);
+    options.reader_poll = Duration::from_millis(100);
+    options.printer_status_interval = Duration::from_millis(200);
+    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
+    ui.show().unwrap();
+    (ui, launched.kiosk.clone())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn printed_lines(bench: &Bench, from: usize) -> Vec<String> {
+    bench.printer.printed()[from..]
+        .iter()
+        .filter_map(|p| match p {
+            Printed::Line { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn to_case_query(ui: &AppWindow, kiosk: &Kiosk, number: &str) {
+    tap(ui, "执法公开");
+    wait_for(kiosk, "categories", screen_is(ScreenKind::Categories));
+    tap(ui, "执法公开");
+    wait_for(kiosk, "items", screen_is(ScreenKind::Items));
+    tap(ui, "案件办理进度查询");
+    wait_for(kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    tap(ui, "开始办理");
+    wait_for(kiosk, "the case number", screen_is(ScreenKind::Form));
+    assert_eq!(text_value(ui, "question"), "案件编号");
+    for c in number.chars() {
+        tap(ui, &c.to_string());
+    }
+    assert_eq!(text_value(ui, "answer"), number);
+    tap(ui, "下一步");
+    wait_for(kiosk, "the result", screen_is(ScreenKind::QueryResult));
+}
+
+#[test]
+fn guide_case_query_and_rating() {
+    let logs = common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    // A case the station filed for this citizen (the resident sample card).
+    let case = "CASE-0001-000123";
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("http://{}/v1/submissions", bench.upstream))
+            .bearer_auth(DEMO_TOKEN)
+            .header("Idempotency-Key", "case-123")
+            .json(&serde_json::json!({
+                "number": case, "item_code": "XZ-AJ", "terminal_id": "STATION",
+                "applicant": {"id_number": "330106198503121231"}
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    });
+    let (ui, kiosk) = launch(bench.config.clone(), &rt);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+
+    // A guide: printed at once, nothing submitted.
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "户政");
+    tap(&ui, "户口登记");
+    tap(&ui, "出生登记");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    let before = bench.printer.printed().len();
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    let lines = printed_lines(&bench, before);
+    assert!(lines.iter().any(|l| l == "办事指南"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("《出生医学证明》")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("张*明")),
+        "nothing personal on a guide"
+    );
+    tap(&ui, "完成");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(400));
+
+    // Case progress online: a plain timeline; then rate the officer.
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    to_case_query(&ui, &kiosk, case);
+    wait_for(&kiosk, "the timeline", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Found
+    });
+    assert_eq!(text_value(&ui, "query status"), "办理进度");
+    assert_eq!(text_value(&ui, "progress step"), "已受理");
+    tap(&ui, "评价办案民警");
+    wait_for(&kiosk, "the rating", screen_is(ScreenKind::Form));
+    assert_eq!(text_value(&ui, "question"), "您对办案民警的评价");
+    tap(&ui, "不满意");
+    assert_eq!(text_value(&ui, "question"), "不满意的主要原因");
+    tap(&ui, "办事拖沓");
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    tap(&ui, "确认提交");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    // Delivered upstream as an evaluation, exactly once.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let body = loop {
+        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
+        let found: Option<String> = db
+            .query_row(
+                "SELECT body FROM received WHERE item_code = 'FZ-ZFGK-05'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(b) = found {
+            break serde_json::from_str::<serde_json::Value>(&b).unwrap();
+        }
+        assert!(Instant::now() < deadline, "the rating never arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(body["kind"], "evaluation");
+    assert_eq!(body["answers"]["case_number"], case);
+    assert_eq!(body["answers"]["rating"], "dissatisfied");
+    assert_eq!(body["answers"]["reason"], "slow");
+    tap(&ui, "完成");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(400));
+
+    // Another party's case number: the same "not found" as a number that does not exist.
+    bench.reader.tap(1);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    to_case_query(&ui, &kiosk, case);
+    wait_for(&kiosk, "not found", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::NotFound
+    });
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    for personal in ["张晓明", "330106198503121231", case] {
+        assert!(!text.contains(personal), "{personal} was logged");
+    }
+}
+
+#[test]
+fn case_query_offline_says_so() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut config = bench.config.clone();
+    // Nothing listens there: the platform is unreachable.
+    config.upstream.base_url = "http://127.0.0.1:9".into();
+    let (ui, kiosk) = launch(config, &rt);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    to_case_query(&ui, &kiosk, "CASE-1");
+    wait_for(&kiosk, "offline", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Offline
+    });
+    assert_eq!(
+        text_value(&ui, "query status"),
+        "暂时无法连接公安业务系统，请稍后再试或到窗口查询"
+    );
+    // No rating button for a case that could not be looked up.
+    assert!(
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(&ui, "评价办案民警")
+            .next()
+            .is_none()
+    );
+}
