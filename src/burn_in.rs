@@ -263,6 +263,26 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
             summary.sessions += 1;
             continue;
         }
+        if engine.screen() == Screen::Slots {
+            wait(
+                &mut engine,
+                &rx,
+                &commands,
+                step,
+                "appointment times",
+                |e| e.view().slots.is_some(),
+            )?;
+            match engine.view().slots {
+                Some(crate::engine::SlotsOutcome::Offered(slots)) if !slots.is_empty() => {
+                    engine.handle(
+                        Event::Touch(Action::ChooseSlot(slots[0].id.clone())),
+                        Instant::now(),
+                    );
+                }
+                _ => engine.handle(Event::Touch(Action::GuideInstead), Instant::now()),
+            }
+            carry_out_effects(&mut engine, &commands);
+        }
         if engine.screen() == Screen::Confirm {
             engine.handle(Event::Touch(Action::Confirm), Instant::now());
             carry_out_effects(&mut engine, &commands);

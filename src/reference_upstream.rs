@@ -135,6 +135,7 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         .route("/v1/heartbeat", post(heartbeat))
         .route("/v1/catalog", get(catalog_get))
         .route("/v1/cases/query", post(case_query))
+        .route("/v1/appointments/slots", get(appointment_slots))
         .route("/v1/admin/submissions", get(list))
         .route("/v1/admin/heartbeats", get(heartbeats))
         .route("/v1/admin/catalog", axum::routing::put(catalog_publish))
@@ -353,6 +354,35 @@ async fn heartbeats(State(app): State<App>, headers: HeaderMap) -> Response {
         Ok(rows) => Json(rows).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
+}
+
+/// Free appointment times: the next three working days, 09:00 to 11:30 and 14:00 to 16:30 in
+/// half hours (the reference server books nothing; a real platform would hold the slot).
+async fn appointment_slots(State(app): State<App>, headers: HeaderMap) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    use chrono::{Datelike, Duration as Days, Weekday};
+    let mut day = chrono::Local::now().date_naive();
+    let mut slots = Vec::new();
+    let mut days = 0;
+    while days < 3 {
+        day += Days::days(1);
+        if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            continue;
+        }
+        days += 1;
+        let weekday_zh = ["一", "二", "三", "四", "五", "六", "日"]
+            [day.weekday().num_days_from_monday() as usize];
+        for (h, m) in [(9, 0), (10, 0), (14, 0), (15, 30)] {
+            slots.push(json!({
+                "id": format!("{}T{:02}{:02}", day.format("%Y%m%d"), h, m),
+                "label_zh": format!("{}月{}日 周{} {:02}:{:02}", day.month(), day.day(), weekday_zh, h, m),
+                "label_en": format!("{} {:02}:{:02}", day.format("%a %-d %b"), h, m),
+            }));
+        }
+    }
+    Json(json!({ "slots": slots })).into_response()
 }
 
 /// Publishes a catalog document as the authority signed it (the server does not check it: the

@@ -18,6 +18,7 @@ use onetrip_drivers::id_card::Date;
 
 use crate::engine::staff::{RejectedSubmission, StaffReport};
 use crate::engine::{Action, Availability, Engine, EngineConfig, Event, StoredSubmission, View};
+use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::ui::{self, Api, AppWindow};
 
 struct Headless {
@@ -108,6 +109,17 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()));
     shots.push(("item_detail".into(), e.view()));
     touch(&mut e, Action::Start);
+    shots.push(("form_choice".into(), e.view()));
+    touch(&mut e, Action::FormChoose("employment".into()));
+    for c in "1381234".chars() {
+        touch(&mut e, Action::FormKey(c));
+    }
+    touch(&mut e, Action::FormNext);
+    shots.push(("form_phone_error".into(), e.view()));
+    for c in "5678".chars() {
+        touch(&mut e, Action::FormKey(c));
+    }
+    touch(&mut e, Action::FormNext);
     shots.push(("confirm".into(), e.view()));
     let warn_at = e.next_deadline().unwrap_or(t0);
     e.handle(Event::Tick, warn_at + Duration::from_secs(3));
@@ -132,6 +144,11 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
         e.handle(card(SimCard::resident_sample()), t0);
         touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()));
         touch(&mut e, Action::Start);
+        touch(&mut e, Action::FormChoose("employment".into()));
+        for c in "13812345678".chars() {
+            touch(&mut e, Action::FormKey(c));
+        }
+        touch(&mut e, Action::FormNext);
         touch(&mut e, Action::Confirm);
         match outcome {
             Some(result) => {
@@ -143,6 +160,86 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
         shots.push((name.into(), e.view()));
         touch(&mut e, Action::Finish);
     }
+
+    // A case-progress query: the number on the letter keypad, the timeline, offline, a rating.
+    prepare(&mut e);
+    e.handle(card(SimCard::resident_sample()), t0);
+    touch(&mut e, Action::SelectItem("FZ-ZFGK-02".into()));
+    touch(&mut e, Action::Start);
+    for c in "DEMO-0001-00".chars() {
+        touch(&mut e, Action::FormKey(c));
+    }
+    shots.push(("form_letters".into(), e.view()));
+    for c in "0001".chars() {
+        touch(&mut e, Action::FormKey(c));
+    }
+    touch(&mut e, Action::FormNext);
+    shots.push(("query_waiting".into(), e.view()));
+    e.handle(Event::QueryResult(QueryOutcome::Offline), t0);
+    shots.push(("query_offline".into(), e.view()));
+    touch(&mut e, Action::Back);
+    touch(&mut e, Action::FormNext);
+    e.handle(
+        Event::QueryResult(QueryOutcome::Found(vec![
+            ProgressStep {
+                when: "2026-11-27 10:02".into(),
+                zh: "已受理".into(),
+                en: "Received".into(),
+            },
+            ProgressStep {
+                when: "2026-11-28 15:40".into(),
+                zh: "调查取证中".into(),
+                en: "Under investigation".into(),
+            },
+        ])),
+        t0,
+    );
+    shots.push(("query_found".into(), e.view()));
+    touch(&mut e, Action::RateCase);
+    shots.push(("rating".into(), e.view()));
+    touch(&mut e, Action::FormChoose("dissatisfied".into()));
+    shots.push(("rating_reason".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+
+    // An appointment: the times upstream offers, and what offline looks like.
+    prepare(&mut e);
+    e.handle(card(SimCard::resident_sample()), t0);
+    touch(&mut e, Action::SelectItem("CRJ-JF-03".into()));
+    touch(&mut e, Action::Start);
+    for c in "13812345678".chars() {
+        touch(&mut e, Action::FormKey(c));
+    }
+    touch(&mut e, Action::FormNext);
+    e.handle(Event::Slots(SlotsOutcome::Offline), t0);
+    shots.push(("slots_offline".into(), e.view()));
+    touch(&mut e, Action::Back);
+    touch(&mut e, Action::FormNext);
+    let slots = (1..=4)
+        .flat_map(|d| {
+            [(9, 0), (10, 0), (14, 0)].map(|(h, m)| Slot {
+                id: format!("202612{:02}T{h:02}{m:02}", d),
+                zh: format!("12月{d}日 {h:02}:{m:02}"),
+                en: format!("{d} Dec {h:02}:{m:02}"),
+            })
+        })
+        .collect();
+    e.handle(Event::Slots(SlotsOutcome::Offered(slots)), t0);
+    shots.push(("slots".into(), e.view()));
+    touch(&mut e, Action::ChooseSlot("20261201T0900".into()));
+    shots.push(("confirm_appointment".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+
+    // A guide: printing at once.
+    prepare(&mut e);
+    e.handle(card(SimCard::resident_sample()), t0);
+    touch(&mut e, Action::SelectItem("HZ-HKDJ-01".into()));
+    touch(&mut e, Action::Start);
+    shots.push(("guide_printing".into(), e.view()));
+    e.handle(Event::Printed(Ok(())), t0);
+    shots.push(("guide_done".into(), e.view()));
+    touch(&mut e, Action::Finish);
 
     // A foreigner's card and an item only mainland residents can apply for.
     prepare(&mut e);
@@ -244,4 +341,62 @@ fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> an
     let bytes: Vec<u8> = buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
     writer.write_image_data(&bytes)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{DoneOutcome, Screen};
+
+    /// Every picture shows the screen its name promises (a flow change that stops the scripted
+    /// session short would otherwise silently photograph the wrong screen).
+    #[test]
+    fn each_shot_is_the_screen_it_names() {
+        for english in [false, true] {
+            for elderly in [false, true] {
+                let shots = catalogue(english, elderly);
+                for (name, view) in &shots {
+                    let expected = match name.as_str() {
+                        "out_of_service" => Screen::OutOfService,
+                        "attract" | "attract_read_failed" => Screen::Attract,
+                        "reading_card" => Screen::ReadingCard,
+                        "home" => Screen::Home,
+                        "categories" => Screen::Categories,
+                        "items" => Screen::Items,
+                        "search" | "search_empty" => Screen::Search,
+                        "item_detail" | "item_not_eligible" => Screen::ItemDetail,
+                        "confirm" | "timeout_warning" | "confirm_appointment" => Screen::Confirm,
+                        "slots" | "slots_offline" => Screen::Slots,
+                        "submitting" => Screen::Submitting,
+                        "printing" | "guide_printing" => Screen::Printing,
+                        n if n.starts_with("done") || n == "guide_done" => Screen::Done,
+                        n if n.starts_with("form") || n.starts_with("rating") => Screen::Form,
+                        n if n.starts_with("query") => Screen::QueryResult,
+                        "staff_pin" => Screen::StaffPin,
+                        "staff" => Screen::Staff,
+                        other => panic!("no expectation for {other}"),
+                    };
+                    assert_eq!(
+                        view.screen, expected,
+                        "{name} (english {english}, elderly {elderly})"
+                    );
+                    // The staff screens are the station's own, in Chinese, outside any session.
+                    if !name.starts_with("staff") {
+                        assert_eq!(view.english, english, "{name}");
+                        assert_eq!(view.elderly, elderly, "{name}");
+                    }
+                }
+                let get = |n: &str| &shots.iter().find(|(name, _)| name == n).unwrap().1;
+                assert_eq!(get("done").outcome, Some(DoneOutcome::Printed));
+                assert_eq!(
+                    get("done_print_failed").outcome,
+                    Some(DoneOutcome::PrintFailed)
+                );
+                assert_eq!(get("done_not_saved").outcome, Some(DoneOutcome::NotSaved));
+                assert!(get("timeout_warning").countdown.is_some());
+                assert_eq!(get("form_letters").form.as_ref().unwrap().kind, "letters");
+                assert!(!get("item_not_eligible").detail.as_ref().unwrap().eligible);
+            }
+        }
+    }
 }

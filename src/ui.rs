@@ -2,7 +2,7 @@
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use crate::engine::{DoneOutcome, QueryOutcome, Screen, View};
+use crate::engine::{DoneOutcome, QueryOutcome, Screen, SlotsOutcome, View};
 
 fn tiles(list: &[crate::engine::Tile]) -> ModelRc<Tile> {
     let v: Vec<Tile> = list
@@ -86,6 +86,7 @@ fn screen_kind(s: Screen) -> ScreenKind {
         Screen::ItemDetail => ScreenKind::ItemDetail,
         Screen::Form => ScreenKind::Form,
         Screen::QueryResult => ScreenKind::QueryResult,
+        Screen::Slots => ScreenKind::Slots,
         Screen::Confirm => ScreenKind::Confirm,
         Screen::Submitting => ScreenKind::Submitting,
         Screen::Printing => ScreenKind::Printing,
@@ -173,6 +174,30 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         })
         .collect();
     api.set_progress(ModelRc::new(VecModel::from(lines)));
+    let (slots_state, slots) = match &view.slots {
+        None => (QueryState::Waiting, Vec::new()),
+        Some(SlotsOutcome::Offered(s)) => (
+            if s.is_empty() {
+                QueryState::NotFound
+            } else {
+                QueryState::Found
+            },
+            s.iter()
+                .map(|x| crate::engine::Tile {
+                    code: x.id.clone(),
+                    name: if view.english {
+                        x.en.clone()
+                    } else {
+                        x.zh.clone()
+                    },
+                    hint: String::new(),
+                })
+                .collect(),
+        ),
+        Some(SlotsOutcome::Offline) => (QueryState::Offline, Vec::new()),
+    };
+    api.set_slots_state(slots_state);
+    api.set_slots(tiles(&slots));
     api.set_pin_length(view.pin_length as i32);
     api.set_staff_message(view.staff_message.as_str().into());
     api.set_staff(view.staff.as_ref().map(staff_report).unwrap_or_default());

@@ -204,3 +204,51 @@ fn case_query_offline_says_so() {
             .is_none()
     );
 }
+
+#[test]
+fn appointment_with_a_time_from_upstream() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let (ui, kiosk) = launch(bench.config.clone(), &rt);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "出入境");
+    tap(&ui, "缴费、取证与预约");
+    tap(&ui, "出入境业务预约");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "phone", screen_is(ScreenKind::Form));
+    for d in "13912345678".chars() {
+        tap(&ui, &d.to_string());
+    }
+    tap(&ui, "下一步");
+    wait_for(&kiosk, "times", |ui| {
+        ui.global::<Api>().get_slots_state() == onetrip::ui::QueryState::Found
+    });
+    assert_eq!(text_value(&ui, "slots status"), "请选择预约时间");
+    let first = slint::Model::row_data(&ui.global::<Api>().get_slots(), 0).unwrap();
+    tap(&ui, first.name.as_str());
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    tap(&ui, "确认提交");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let body = loop {
+        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
+        if let Ok(b) = db.query_row(
+            "SELECT body FROM received WHERE item_code = 'CRJ-JF-03'",
+            [],
+            |r| r.get::<_, String>(0),
+        ) {
+            break serde_json::from_str::<serde_json::Value>(&b).unwrap();
+        }
+        assert!(Instant::now() < deadline, "the appointment never arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(body["kind"], "appointment");
+    assert_eq!(body["answers"]["slot"], first.code.as_str());
+    assert_eq!(body["answers"]["slot_time"], first.name.as_str());
+}

@@ -47,6 +47,21 @@ pub struct ProgressStep {
     pub en: String,
 }
 
+/// A time at a counter that upstream offers for an appointment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotsOutcome {
+    Offered(Vec<Slot>),
+    /// Upstream could not be reached: say so, and offer the printed guide instead.
+    Offline,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryOutcome {
     Found(Vec<ProgressStep>),
@@ -174,7 +189,50 @@ impl Engine {
                 self.effects.push_back(Effect::Query(q));
                 self.forward_to(Screen::QueryResult);
             }
+            Mode::Appointment => {
+                if let Some(s) = self.session.as_mut() {
+                    s.slots = None;
+                }
+                self.effects.push_back(Effect::FetchSlots {
+                    item_code: item.code.clone(),
+                });
+                self.forward_to(Screen::Slots);
+            }
             _ => self.forward_to(Screen::Confirm),
+        }
+    }
+
+    pub(super) fn slots_offered(&mut self, outcome: SlotsOutcome) {
+        if self.screen != Screen::Slots {
+            return;
+        }
+        if let Some(s) = self.session.as_mut() {
+            s.slots = Some(outcome);
+        }
+    }
+
+    pub(super) fn choose_slot(&mut self, id: String) {
+        let en = self.english;
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        let Some(SlotsOutcome::Offered(slots)) = &s.slots else {
+            return;
+        };
+        let Some(slot) = slots.iter().find(|x| x.id == id).cloned() else {
+            return;
+        };
+        s.answers.retain(|(k, _)| k != "slot" && k != "slot_time");
+        s.answers.push(("slot".into(), slot.id));
+        s.answers
+            .push(("slot_time".into(), if en { slot.en } else { slot.zh }));
+        self.forward_to(Screen::Confirm);
+    }
+
+    /// Offline appointments: the guidance on paper instead.
+    pub(super) fn guide_instead(&mut self) {
+        if let Some(item) = self.item().cloned() {
+            self.print_guide(&item);
         }
     }
 
@@ -414,6 +472,17 @@ impl Engine {
         if self.screen == Screen::QueryResult {
             view.query_outcome = s.query_outcome.clone();
         }
+        if self.screen == Screen::Slots {
+            view.slots = s.slots.clone();
+        }
+        if self.screen == Screen::Confirm {
+            if let Some((_, t)) = s.answers.iter().find(|(k, _)| k == "slot_time") {
+                view.summary.push((
+                    if en { "Appointment" } else { "预约时间" }.to_string(),
+                    t.clone(),
+                ));
+            }
+        }
     }
 }
 
@@ -623,6 +692,59 @@ mod tests {
         assert!(drain(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::WipeSession)));
+    }
+
+    #[test]
+    fn an_appointment_offers_upstream_times_and_offline_prints_the_guide() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        start(&mut e, "CRJ-JF-03", t);
+        typed(&mut e, "13812345678", t);
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(e.screen(), Screen::Slots);
+        assert!(drain(&mut e)
+            .iter()
+            .any(|x| matches!(x, Effect::FetchSlots { item_code } if item_code == "CRJ-JF-03")));
+        e.handle(Event::Slots(SlotsOutcome::Offline), t);
+        assert_eq!(e.view().slots, Some(SlotsOutcome::Offline));
+        touch(&mut e, Action::GuideInstead, t);
+        assert_eq!(e.screen(), Screen::Printing);
+        let fx = drain(&mut e);
+        assert!(fx
+            .iter()
+            .any(|x| matches!(x, Effect::Print(r) if r.submission.number.is_empty())));
+        assert!(!fx.iter().any(|x| matches!(x, Effect::Submit(_))));
+        e.handle(Event::Printed(Ok(())), t);
+        touch(&mut e, Action::Finish, t);
+
+        // Online: a time is chosen and goes upstream with the submission.
+        let c = SimCard::resident_sample();
+        e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+        start(&mut e, "CRJ-JF-03", t);
+        typed(&mut e, "13812345678", t);
+        touch(&mut e, Action::FormNext, t);
+        let slot = Slot {
+            id: "20261201T0900".into(),
+            zh: "12月1日 周二 09:00".into(),
+            en: "Tue 1 Dec 09:00".into(),
+        };
+        e.handle(Event::Slots(SlotsOutcome::Offered(vec![slot.clone()])), t);
+        touch(&mut e, Action::ChooseSlot("nope".into()), t);
+        assert_eq!(e.screen(), Screen::Slots);
+        touch(&mut e, Action::ChooseSlot(slot.id.clone()), t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        assert!(e
+            .view()
+            .summary
+            .contains(&("预约时间".to_string(), "12月1日 周二 09:00".to_string())));
+        drain(&mut e);
+        touch(&mut e, Action::Confirm, t);
+        let fx = drain(&mut e);
+        let Some(Effect::Submit(s)) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(s.kind, "appointment");
+        assert!(s.answers.contains(&("slot".to_string(), slot.id)));
     }
 
     #[test]

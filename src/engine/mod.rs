@@ -10,7 +10,7 @@ mod session;
 pub mod staff;
 
 pub use browse::{ItemPage, Tile};
-pub use form::{CaseQuery, FormView, ProgressStep, QueryOutcome};
+pub use form::{CaseQuery, FormView, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
 pub use session::{
     Action, AuditEvent, Availability, DoneOutcome, Effect, Engine, EngineConfig, Event,

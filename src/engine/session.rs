@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use onetrip_drivers::id_card::{Date, Identity};
 
 use super::browse::{ItemPage, Tile};
-use super::form::{CaseQuery, FormView, QueryOutcome};
+use super::form::{CaseQuery, FormView, QueryOutcome, SlotsOutcome};
 use super::staff::{PinGuard, StaffReport, StaffRequest, StaffState};
 use crate::catalog::search::SearchIndex;
 use crate::catalog::{Catalog, Item};
@@ -32,6 +32,8 @@ pub enum Screen {
     Form,
     /// A case-progress (or other) query: waiting, then the timeline or why not.
     QueryResult,
+    /// Appointment: the times upstream offers (or why there are none).
+    Slots,
     Confirm,
     Submitting,
     Printing,
@@ -55,6 +57,7 @@ impl Screen {
             Screen::ItemDetail => "item_detail",
             Screen::Form => "form",
             Screen::QueryResult => "query_result",
+            Screen::Slots => "slots",
             Screen::Confirm => "confirm",
             Screen::Submitting => "submitting",
             Screen::Printing => "printing",
@@ -95,6 +98,9 @@ pub enum Action {
     FormNext,
     /// From a case's progress: rate its officer.
     RateCase,
+    ChooseSlot(String),
+    /// Offline appointment: print the guide instead.
+    GuideInstead,
     Confirm,
     Back,
     Home,
@@ -137,6 +143,8 @@ pub enum Event {
     StaffNotice(String),
     /// Upstream's answer to `Effect::Query`.
     QueryResult(QueryOutcome),
+    /// Upstream's answer to `Effect::FetchSlots`.
+    Slots(SlotsOutcome),
     /// The store committed the submission (or could not).
     Stored(Result<StoredSubmission, String>),
     /// The printer took the receipt (or could not).
@@ -229,6 +237,10 @@ pub enum Effect {
     Staff(StaffRequest),
     /// Ask upstream (online only).
     Query(CaseQuery),
+    /// Ask upstream which appointment times are free.
+    FetchSlots {
+        item_code: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,6 +324,8 @@ pub struct View {
     pub summary: Vec<(String, String)>,
     /// QueryResult: `None` while waiting.
     pub query_outcome: Option<QueryOutcome>,
+    /// Slots: `None` while waiting.
+    pub slots: Option<SlotsOutcome>,
 }
 
 pub(super) struct Session {
@@ -329,6 +343,7 @@ pub(super) struct Session {
     pub(super) input: String,
     pub(super) form_error: String,
     pub(super) query_outcome: Option<QueryOutcome>,
+    pub(super) slots: Option<SlotsOutcome>,
     submission: Option<StoredSubmission>,
     outcome: Option<DoneOutcome>,
 }
@@ -429,6 +444,7 @@ impl Engine {
                 | Screen::ItemDetail
                 | Screen::Form
                 | Screen::QueryResult
+                | Screen::Slots
                 | Screen::Confirm
         )
     }
@@ -525,6 +541,7 @@ impl Engine {
             Event::StaffReport(report) => self.staff_report(*report),
             Event::StaffNotice(notice) => self.staff_notice(notice),
             Event::QueryResult(outcome) => self.query_result(outcome),
+            Event::Slots(outcome) => self.slots_offered(outcome),
             Event::Today(date) => self.today = date,
             Event::Stored(result) => self.stored(result),
             Event::Printed(result) => self.printed(result),
@@ -565,6 +582,7 @@ impl Engine {
             input: String::new(),
             form_error: String::new(),
             query_outcome: None,
+            slots: None,
             submission: None,
             outcome: None,
         });
@@ -649,9 +667,16 @@ impl Engine {
             (Screen::Form, Action::FormNext) => self.form_answer(None),
             (Screen::Form, Action::Back) => self.form_back(),
             (Screen::QueryResult, Action::RateCase) => self.rate_case(),
+            (Screen::Slots, Action::ChooseSlot(id)) => self.choose_slot(id),
+            (Screen::Slots, Action::GuideInstead) => self.guide_instead(),
             (Screen::QueryResult, Action::Finish) => self.end_session("done"),
-            (Screen::QueryResult | Screen::Confirm, Action::Back) => self.back_into_form(),
-            (Screen::Form | Screen::QueryResult | Screen::Confirm, Action::Home) => self.home(),
+            (Screen::QueryResult | Screen::Slots | Screen::Confirm, Action::Back) => {
+                self.back_into_form()
+            }
+            (
+                Screen::Form | Screen::QueryResult | Screen::Slots | Screen::Confirm,
+                Action::Home,
+            ) => self.home(),
             (Screen::Confirm, Action::Confirm) => {
                 let Some(s) = self.session.as_ref() else {
                     return;
@@ -661,7 +686,11 @@ impl Engine {
                 };
                 self.effects.push_back(Effect::Submit(NewSubmission {
                     item_code: item.code.clone(),
-                    kind: item.kind.name(),
+                    kind: if item.mode == crate::catalog::Mode::Appointment {
+                        "appointment"
+                    } else {
+                        item.kind.name()
+                    },
                     identity: s.identity.clone(),
                     answers: s.answers.clone(),
                     english: self.english,
@@ -785,6 +814,7 @@ impl Engine {
             form: None,
             summary: Vec::new(),
             query_outcome: None,
+            slots: None,
         };
         if s.is_some() {
             self.browse_view(&mut view);

@@ -65,6 +65,7 @@ impl Kiosk {
         api.on_choose_police_type(touch(|code| Action::ChoosePoliceType(code.to_string())));
         api.on_choose_category(touch(|code| Action::ChooseCategory(code.to_string())));
         api.on_form_key(touch(|k| Action::FormKey(k.chars().next().unwrap_or(' '))));
+        api.on_choose_slot(touch(|id| Action::ChooseSlot(id.to_string())));
         api.on_form_choose(touch(|c| Action::FormChoose(c.to_string())));
         api.on_pin_digit(touch(|d| Action::PinDigit(d.chars().next().unwrap_or(' '))));
         api.on_staff_reprint(touch(|n| Action::StaffReprint(n.to_string())));
@@ -88,6 +89,7 @@ impl Kiosk {
         api.on_form_backspace(simple(Action::FormBackspace));
         api.on_form_next(simple(Action::FormNext));
         api.on_rate_case(simple(Action::RateCase));
+        api.on_guide_instead(simple(Action::GuideInstead));
         api.on_pin_backspace(simple(Action::PinBackspace));
         api.on_staff_paper_replaced(simple(Action::StaffPaperReplaced));
         api.on_back(simple(Action::Back));

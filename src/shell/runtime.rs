@@ -16,7 +16,7 @@ use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
 use crate::engine::staff::{RejectedSubmission, StaffReport, StaffRequest};
 use crate::engine::{AuditEvent, Event, NewSubmission, ReceiptRequest, StoredSubmission};
-use crate::engine::{ProgressStep, QueryOutcome};
+use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::receipt::Receipt;
 use crate::store::Store;
 use crate::sync::catalog::CatalogUpdater;
@@ -52,6 +52,7 @@ pub enum Command {
     Reprint(String),
     Staff(StaffRequest),
     Query(crate::engine::CaseQuery),
+    FetchSlots(String),
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +103,7 @@ pub fn carry_out_effects(
             crate::engine::Effect::Audit(a) => Command::Audit(a),
             crate::engine::Effect::Staff(r) => Command::Staff(r),
             crate::engine::Effect::Query(q) => Command::Query(q),
+            crate::engine::Effect::FetchSlots { item_code } => Command::FetchSlots(item_code),
         };
         if commands.send(cmd).is_err() {
             tracing::error!("runtime is gone; effect dropped");
@@ -611,6 +613,42 @@ fn execute(
         }
         // Handled in the main loop, which holds the device states.
         Command::Staff(_) => {}
+        Command::FetchSlots(item_code) => {
+            let client = UpstreamClient::new(&cfg.upstream);
+            tokio::spawn(async move {
+                let outcome = match client {
+                    Err(_) => SlotsOutcome::Offline,
+                    Ok(client) => match client.appointment_slots(&item_code).await {
+                        Ok(body) => SlotsOutcome::Offered(
+                            body["slots"]
+                                .as_array()
+                                .map(|a| {
+                                    a.iter()
+                                        .map(|x| Slot {
+                                            id: x["id"].as_str().unwrap_or_default().to_string(),
+                                            zh: x["label_zh"]
+                                                .as_str()
+                                                .unwrap_or_default()
+                                                .to_string(),
+                                            en: x["label_en"]
+                                                .as_str()
+                                                .unwrap_or_default()
+                                                .to_string(),
+                                        })
+                                        .filter(|x| !x.id.is_empty())
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        ),
+                        Err(e) => {
+                            tracing::warn!(item = %item_code, error = %e, "appointment slots unavailable");
+                            SlotsOutcome::Offline
+                        }
+                    },
+                };
+                sink(UiMessage::Engine(Event::Slots(outcome)));
+            });
+        }
         Command::Query(q) => {
             let client = UpstreamClient::new(&cfg.upstream);
             tokio::spawn(async move {

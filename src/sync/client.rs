@@ -171,6 +171,38 @@ impl UpstreamClient {
     }
 }
 
+impl UpstreamClient {
+    /// Free appointment times for an item.
+    pub async fn appointment_slots(&self, item_code: &str) -> Result<serde_json::Value, SendError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/appointments/slots", self.base))
+            .query(&[("item_code", item_code)])
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| SendError::Retryable {
+                reason: if e.is_timeout() {
+                    "timeout".into()
+                } else {
+                    "cannot connect".into()
+                },
+                retry_after: None,
+            })?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(SendError::Permanent {
+                status,
+                reason: format!("HTTP {status}"),
+            });
+        }
+        resp.json().await.map_err(|e| SendError::Retryable {
+            reason: e.to_string(),
+            retry_after: None,
+        })
+    }
+}
+
 fn classify(
     status: StatusCode,
     retry_after: Option<Duration>,
