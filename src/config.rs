@@ -242,6 +242,9 @@ pub struct Ui {
     pub orientation: Orientation,
     #[serde(default = "yes")]
     pub fullscreen: bool,
+    /// Speak each screen's prompt (espeak-ng); citizens can switch it off on the attract screen.
+    #[serde(default = "yes")]
+    pub voice: bool,
 }
 
 fn default_language() -> Language {
@@ -261,6 +264,7 @@ impl Default for Ui {
             inactivity_timeout_secs: default_inactivity(),
             orientation: default_orientation(),
             fullscreen: true,
+            voice: true,
         }
     }
 }

@@ -112,6 +112,8 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_screen(screen_kind(view.screen));
     api.set_english(view.english);
     api.set_elderly(view.elderly);
+    api.set_voice(view.voice);
+    api.set_prompt(view.prompt.as_str().into());
     api.set_name_masked(view.name_masked.as_str().into());
     api.set_id_masked(view.id_masked.as_str().into());
     api.set_police_types(tiles(&view.police_types));

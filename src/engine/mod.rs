@@ -6,6 +6,7 @@
 
 mod browse;
 mod form;
+mod prompt;
 mod session;
 pub mod staff;
 

@@ -109,6 +109,8 @@ pub enum Action {
     Finish,
     ToggleLanguage,
     ToggleElderly,
+    /// Voice guidance on or off (on the attract screen and in the top bar).
+    ToggleVoice,
     /// The hidden press-and-hold on the idle screen.
     StaffEntry,
     PinDigit(char),
@@ -268,6 +270,8 @@ pub struct EngineConfig {
     pub english_default: bool,
     /// The staff PIN; `None` disables the staff screen.
     pub staff_pin: Option<String>,
+    /// Voice guidance at the start of each session (a citizen can switch it).
+    pub voice_default: bool,
 }
 
 impl EngineConfig {
@@ -281,6 +285,7 @@ impl EngineConfig {
             print_timeout: Duration::from_secs(60),
             english_default: false,
             staff_pin: None,
+            voice_default: true,
         }
     }
 }
@@ -326,6 +331,9 @@ pub struct View {
     pub query_outcome: Option<QueryOutcome>,
     /// Slots: `None` while waiting.
     pub slots: Option<SlotsOutcome>,
+    /// What to say aloud for this screen, and whether to.
+    pub prompt: String,
+    pub voice: bool,
 }
 
 pub(super) struct Session {
@@ -360,6 +368,7 @@ pub struct Engine {
     availability: Availability,
     pub(super) english: bool,
     elderly: bool,
+    voice: bool,
     pub(super) session: Option<Session>,
     notice: String,
     /// When the current screen last saw a touch or an event that restarts its clock.
@@ -375,6 +384,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: EngineConfig, catalog: Arc<Catalog>, now: Instant, today: Date) -> Engine {
         let english = config.english_default;
+        let voice = config.voice_default;
         Engine {
             config,
             index: SearchIndex::new(&catalog),
@@ -386,6 +396,7 @@ impl Engine {
             availability: Availability::OutOfService("正在启动设备…".into()),
             english,
             elderly: false,
+            voice,
             session: None,
             notice: String::new(),
             since: now,
@@ -600,6 +611,7 @@ impl Engine {
         }
         self.english = self.config.english_default;
         self.elderly = false;
+        self.voice = self.config.voice_default;
         self.show_idle();
     }
 
@@ -659,6 +671,7 @@ impl Engine {
         match (self.screen, action) {
             (_, Action::ToggleLanguage) => self.english = !self.english,
             (_, Action::ToggleElderly) => self.elderly = !self.elderly,
+            (_, Action::ToggleVoice) => self.voice = !self.voice,
             (_, Action::StillHere) => {}
             (screen, action) if self.browsing(screen) => self.browse(action),
             (Screen::Form, Action::FormKey(c)) => self.form_key(c),
@@ -815,12 +828,15 @@ impl Engine {
             summary: Vec::new(),
             query_outcome: None,
             slots: None,
+            prompt: String::new(),
+            voice: self.voice,
         };
         if s.is_some() {
             self.browse_view(&mut view);
             self.form_view(&mut view);
         }
         self.staff_view(&mut view);
+        view.prompt = self.prompt(&view);
         view
     }
 }

@@ -28,6 +28,9 @@ pub struct Kiosk {
     shown: Option<crate::engine::View>,
     /// The calendar day the engine was last told.
     day: onetrip_drivers::id_card::Date,
+    speaker: super::voice::Speaker,
+    /// The last prompt spoken (a screen is announced once, not on every refresh).
+    spoken: String,
 }
 
 impl Kiosk {
@@ -51,6 +54,8 @@ impl Kiosk {
             hall_en,
             shown: None,
             day: super::today(),
+            speaker: super::voice::Speaker::Off,
+            spoken: String::new(),
         }));
         let api = ui.global::<Api>();
         let touch = |action: fn(slint::SharedString) -> Action| {
@@ -98,12 +103,34 @@ impl Kiosk {
         api.on_finish(simple(Action::Finish));
         api.on_toggle_language(simple(Action::ToggleLanguage));
         api.on_toggle_elderly(simple(Action::ToggleElderly));
+        api.on_toggle_voice(simple(Action::ToggleVoice));
         kiosk.borrow_mut().render();
         kiosk
     }
 
     pub fn ui(&self) -> &AppWindow {
         &self.ui
+    }
+
+    pub fn set_speaker(&mut self, speaker: super::voice::Speaker) {
+        self.speaker = speaker;
+        self.spoken.clear();
+        self.render_voice();
+    }
+
+    fn render_voice(&mut self) {
+        let view = self.engine.view();
+        if !view.voice {
+            if !self.spoken.is_empty() {
+                self.speaker.hush();
+                self.spoken.clear();
+            }
+            return;
+        }
+        if view.prompt != self.spoken {
+            self.speaker.say(&view.prompt, view.english);
+            self.spoken = view.prompt;
+        }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -165,6 +192,7 @@ impl Kiosk {
         self.ui.global::<Api>().set_hall(hall.as_str().into());
         ui::apply_view(&self.ui, &view);
         self.shown = Some(view);
+        self.render_voice();
     }
 
     /// A UI-thread timer that pumps four times a second (time, clock, anything missed by a wake-up).

@@ -5,6 +5,7 @@
 pub mod availability;
 pub mod kiosk;
 pub mod runtime;
+pub mod voice;
 
 pub use kiosk::Kiosk;
 pub use runtime::{Runtime, RuntimeOptions, UiMessage, UiSink};
@@ -53,6 +54,7 @@ pub fn launch(
         EngineConfig::new(Duration::from_secs(cfg.ui.inactivity_timeout_secs as u64));
     engine_cfg.english_default = cfg.ui.language == Language::En;
     engine_cfg.staff_pin = cfg.staff.pin.clone();
+    engine_cfg.voice_default = cfg.ui.voice;
     crate::ui::select_language(engine_cfg.english_default);
     let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
     let kiosk = Kiosk::new(
@@ -67,6 +69,9 @@ pub fn launch(
             .clone()
             .unwrap_or(cfg.terminal.hall.clone()),
     );
+    if cfg.ui.voice {
+        kiosk.borrow_mut().set_speaker(voice::Speaker::espeak());
+    }
     kiosk::set_active(&kiosk);
     ui.global::<crate::ui::Api>()
         .set_portrait(cfg.ui.orientation == crate::config::Orientation::Portrait);

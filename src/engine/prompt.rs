@@ -1,0 +1,114 @@
+//! What the terminal says aloud on each screen (and shows: the same words are on screen, for
+//! citizens who cannot hear). One sentence, the action first.
+
+use super::form::{QueryOutcome, SlotsOutcome};
+use super::session::{DoneOutcome, Engine, Screen, View};
+
+impl Engine {
+    pub(super) fn prompt(&self, view: &View) -> String {
+        let en = self.english;
+        let pick = |zh: &str, english: &str| {
+            if en {
+                english.to_string()
+            } else {
+                zh.to_string()
+            }
+        };
+        if view.countdown.is_some() {
+            return pick(
+                "您还在办理吗？如需继续，请按继续办理",
+                "Are you still there? Press Continue to carry on",
+            );
+        }
+        match self.screen {
+            Screen::OutOfService => pick(
+                "本机暂停服务，请到人工窗口办理",
+                "This terminal is out of service. Please go to a counter",
+            ),
+            Screen::Attract => pick("请将身份证放在读卡区", "Please place your ID card on the reader"),
+            Screen::ReadingCard => pick("正在读取身份证，请不要移动", "Reading your card. Please do not move it"),
+            Screen::Home => pick("请选择业务类别", "Choose a service"),
+            Screen::Categories => pick("请选择类别", "Choose a category"),
+            Screen::Items => pick("请选择要办理的事项", "Choose what you want to do"),
+            Screen::Search => pick(
+                "请输入事项名称的拼音首字母",
+                "Type the pinyin initials of the item",
+            ),
+            Screen::ItemDetail => match &view.detail {
+                Some(d) if d.eligible => format!(
+                    "{}。{}",
+                    d.name,
+                    pick("可以办理，请按开始办理", "You can apply: press Start")
+                ),
+                Some(d) => format!(
+                    "{}。{}{}",
+                    d.name,
+                    pick("您不能在本机办理，因为", "You cannot apply here, because "),
+                    d.reasons.join(if en { "; " } else { "；" })
+                ),
+                None => String::new(),
+            },
+            Screen::Form => match &view.form {
+                Some(f) if !f.error.is_empty() => f.error.clone(),
+                Some(f) => f.label.clone(),
+                None => String::new(),
+            },
+            Screen::QueryResult => match &view.query_outcome {
+                None => pick("正在查询，请稍候", "Looking it up"),
+                Some(QueryOutcome::Found(steps)) => {
+                    let last = steps
+                        .last()
+                        .map(|s| if en { s.en.clone() } else { s.zh.clone() })
+                        .unwrap_or_default();
+                    format!("{}{last}", pick("当前进度：", "Current step: "))
+                }
+                Some(QueryOutcome::NotFound) => pick(
+                    "没有查到您的案件，请核对编号，或到窗口咨询",
+                    "No case found for you. Check the number, or ask at the counter",
+                ),
+                Some(QueryOutcome::Offline) => pick(
+                    "暂时无法连接公安业务系统，请稍后再试或到窗口查询",
+                    "The police system cannot be reached just now. Try again later or ask at the counter",
+                ),
+            },
+            Screen::Slots => match &view.slots {
+                None => pick("正在查询可预约时间", "Looking for free times"),
+                Some(SlotsOutcome::Offered(s)) if !s.is_empty() => pick("请选择预约时间", "Choose a time"),
+                Some(_) => pick(
+                    "暂时无法预约，可打印办事指南后到窗口办理",
+                    "Booking is not possible now. Print the guide and go to the counter",
+                ),
+            },
+            Screen::Confirm => pick(
+                "请核对信息，无误后请按确认提交",
+                "Check the details, then press Submit",
+            ),
+            Screen::Submitting => pick("正在提交，请稍候", "Submitting, please wait"),
+            Screen::Printing => pick(
+                "正在打印回执，请从下方出纸口取走",
+                "Printing your receipt. Take it from the slot below",
+            ),
+            Screen::Done => match view.outcome {
+                Some(DoneOutcome::Printed) => pick(
+                    "办理成功，请取走回执和身份证",
+                    "Done. Please take your receipt and your ID card",
+                ),
+                Some(DoneOutcome::PrintFailed) => format!(
+                    "{}{}",
+                    pick(
+                        "已提交成功，但回执未能打印。请记下受理编号，工作人员可以补打：",
+                        "Submitted, but the receipt did not print. Note the number; staff can reprint it: ",
+                    ),
+                    view.submission_number
+                ),
+                Some(DoneOutcome::NotSaved) => pick(
+                    "提交未成功，您的信息没有被保存。请到人工窗口办理",
+                    "Not submitted. Nothing was saved. Please go to a counter",
+                ),
+                None => String::new(),
+            },
+            // The staff screens are silent.
+            Screen::StaffPin | Screen::Staff => String::new(),
+        }
+    }
+}

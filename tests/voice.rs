@@ -1,0 +1,98 @@
+//! Voice guidance: every screen's prompt is spoken (recorded here, audio off), in English for a
+//! foreigner's card, and not at all once the citizen switches it off; espeak-ng really renders
+//! the Mandarin prompt.
+
+mod common;
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use common::kiosk::{screen_is, tap, wait_for};
+use onetrip::demo::Bench;
+use onetrip::shell::voice::{synthesize_to_file, Speaker};
+use onetrip::shell::{self, RuntimeOptions};
+use onetrip::ui::ScreenKind;
+use slint::ComponentHandle;
+
+#[test]
+fn each_screen_is_announced_and_the_switch_silences_it() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut options = RuntimeOptions::new(bench.config.clone());
+    options.reader_poll = Duration::from_millis(100);
+    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().unwrap();
+    let kiosk = launched.kiosk.clone();
+    let (speaker, said) = Speaker::recording();
+    kiosk.borrow_mut().set_speaker(speaker);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    assert_eq!(said.borrow().last().unwrap(), "请将身份证放在读卡区");
+
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    assert_eq!(said.borrow().last().unwrap(), "请选择业务类别");
+    tap(&ui, "治安");
+    assert_eq!(said.borrow().last().unwrap(), "请选择类别");
+    tap(&ui, "犯罪记录查询");
+    tap(&ui, "无犯罪记录证明（个人）");
+    assert_eq!(
+        said.borrow().last().unwrap(),
+        "无犯罪记录证明（个人）。可以办理，请按开始办理"
+    );
+    tap(&ui, "开始办理");
+    assert_eq!(said.borrow().last().unwrap(), "证明用途");
+    // Each screen once: a refresh does not repeat the sentence.
+    let n = said.borrow().len();
+    kiosk.borrow_mut().pump();
+    assert_eq!(said.borrow().len(), n);
+    tap(&ui, "首页");
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(400));
+
+    // A foreigner: English.
+    bench.reader.tap(5);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    assert_eq!(said.borrow().last().unwrap(), "Choose a service");
+    tap(&ui, "Finish");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(400));
+
+    // Switched off on the attract screen: the next session is silent...
+    tap(&ui, "关闭语音");
+    let n = said.borrow().len();
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "治安");
+    assert_eq!(said.borrow().len(), n, "nothing said with voice off");
+    tap(&ui, "首页");
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    // ...and the next citizen gets the default (on) again.
+    assert_eq!(said.borrow().last().unwrap(), "请将身份证放在读卡区");
+}
+
+#[test]
+fn espeak_ng_renders_the_mandarin_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("prompt.wav");
+    synthesize_to_file("请将身份证放在读卡区", false, &wav)
+        .expect("espeak-ng is installed (the image and CI install it)");
+    let bytes = std::fs::read(&wav).unwrap();
+    assert_eq!(&bytes[0..4], b"RIFF");
+    assert_eq!(&bytes[8..12], b"WAVE");
+    // Ten syllables at 150 words a minute: well over a second of 22 kHz 16-bit audio.
+    assert!(bytes.len() > 44_100, "{} bytes", bytes.len());
+}
