@@ -62,6 +62,11 @@ enum Cmd {
         #[command(subcommand)]
         device: DeviceCmd,
     },
+    /// Staff: what happened in the last citizen sessions, step by step (no personal data).
+    Journal {
+        #[arg(long, default_value_t = 5)]
+        sessions: usize,
+    },
     /// The service catalog: check, make a signing key, sign for publishing.
     Catalog {
         #[command(subcommand)]
@@ -89,6 +94,34 @@ enum CatalogCmd {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+fn journal(cfg: &Config, last: usize) -> anyhow::Result<()> {
+    let store = onetrip::store::Store::open(&cfg.data.dir)?;
+    let rows = store.journal_rows()?;
+    let sessions = onetrip::engine::journal::sessions(&rows);
+    for session in sessions.iter().skip(sessions.len().saturating_sub(last)) {
+        let Some((start, _)) = session.first() else {
+            continue;
+        };
+        let started = chrono::DateTime::from_timestamp_millis(*start)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        println!("session at {started}");
+        for (_, step) in session {
+            println!(
+                "  +{:>6.1}s  {:<14} {}",
+                step.at_ms as f64 / 1000.0,
+                step.screen,
+                step.what
+            );
+        }
+    }
+    Ok(())
 }
 
 fn catalog(cmd: CatalogCmd) -> ExitCode {
@@ -287,6 +320,10 @@ fn main() -> ExitCode {
         },
         Cmd::Device { device: cmd } => return device(cmd),
         Cmd::Catalog { command } => return catalog(command),
+        Cmd::Journal { sessions } => match load_config(&config_path) {
+            Ok(cfg) => journal(&cfg, sessions),
+            Err(code) => return code,
+        },
         Cmd::BurnIn {
             sessions,
             data_dir,

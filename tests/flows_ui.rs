@@ -251,4 +251,71 @@ fn appointment_with_a_time_from_upstream() {
     assert_eq!(body["kind"], "appointment");
     assert_eq!(body["answers"]["slot"], first.code.as_str());
     assert_eq!(body["answers"]["slot_time"], first.name.as_str());
+    tap(&ui, "完成");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+
+    // The session is in the audit log step by step, without personal data, and replays through
+    // a fresh engine to the same screens.
+    let db = bench.config.data.dir.clone();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let session = loop {
+        let rows = onetrip::store::Store::open(&db)
+            .unwrap()
+            .journal_rows()
+            .unwrap();
+        let sessions = onetrip::engine::journal::sessions(&rows);
+        if let Some(s) = sessions
+            .last()
+            .filter(|s| s.iter().any(|(_, st)| st.screen == "attract"))
+        {
+            break s.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no finished session in the journal: {rows:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let all: Vec<String> = session.iter().map(|(_, s)| s.to_detail()).collect();
+    let all = all.join("\n");
+    for personal in ["13912345678", "张晓明", "330106198503121231"] {
+        assert!(!all.contains(personal), "{personal} in the journal:\n{all}");
+    }
+    assert!(
+        all.contains("slots touch") || all.contains("slots slots offered"),
+        "{all}"
+    );
+    let steps: Vec<onetrip::engine::journal::Step> = session.into_iter().map(|(_, s)| s).collect();
+    let mut cfg = onetrip::engine::EngineConfig::new(Duration::from_secs(60));
+    cfg.voice_default = false;
+    let t0 = Instant::now();
+    let mut fresh = onetrip::engine::Engine::new(
+        cfg,
+        std::sync::Arc::new(onetrip::catalog::shipped()),
+        t0,
+        onetrip::shell::today(),
+    );
+    fresh.handle(
+        onetrip::engine::Event::Availability(onetrip::engine::Availability::Available),
+        t0,
+    );
+    let replayed = onetrip::engine::journal::replay(&mut fresh, &steps, t0);
+    let recorded: Vec<String> = steps.iter().map(|s| s.screen.clone()).collect();
+    assert_eq!(replayed, recorded, "journal:\n{all}");
+
+    // Staff read the same journal with `onetrip journal`.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_onetrip"))
+        .args(["journal", "--sessions", "1", "--config"])
+        .arg(bench.dir.path().join("onetrip.toml"))
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("select_item CRJ-JF-03"), "{text}");
+    assert!(!text.contains("13912345678"), "{text}");
 }

@@ -6,6 +6,7 @@
 
 mod browse;
 mod form;
+pub mod journal;
 mod prompt;
 mod session;
 pub mod staff;

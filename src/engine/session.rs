@@ -227,6 +227,8 @@ pub enum AuditEvent {
     SessionEnded {
         reason: &'static str,
     },
+    /// One step of a citizen's session (no personal data).
+    Journal(super::journal::Step),
 }
 
 #[derive(Debug, Clone)]
@@ -489,6 +491,29 @@ impl Engine {
 
     pub fn handle(&mut self, event: Event, now: Instant) {
         self.now = now;
+        let what = super::journal::describe(&event);
+        let had_session = self.session.is_some();
+        let at_ms = self
+            .session
+            .as_ref()
+            .map(|s| now.saturating_duration_since(s.started).as_millis() as u64)
+            .unwrap_or(0);
+        let before = (self.screen, self.countdown_showing());
+        self.handle_event(event);
+        self.journal(what, had_session, at_ms, before);
+    }
+
+    pub(super) fn countdown_showing(&self) -> bool {
+        self.countdown_from.is_some()
+    }
+
+    pub(super) fn form_rejected(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| !s.form_error.is_empty())
+    }
+
+    fn handle_event(&mut self, event: Event) {
         match event {
             Event::Tick => self.tick(),
             Event::Availability(a) => {
@@ -928,7 +953,9 @@ mod tests {
         e.handle(Event::Touch(Action::Confirm), t);
         assert_eq!(e.screen(), Screen::Submitting);
         let effects = drain(&mut e);
-        assert!(matches!(&effects[..], [Effect::Submit(s)] if s.item_code == "ZA-FZJL-01"));
+        assert!(
+            matches!(&effects[..], [Effect::Submit(s), Effect::Audit(AuditEvent::Journal(_))] if s.item_code == "ZA-FZJL-01")
+        );
         e.handle(
             Event::Stored(Ok(StoredSubmission {
                 id: "id-1".into(),

@@ -788,6 +788,7 @@ fn audit_record(e: &AuditEvent) -> (&'static str, String) {
         ),
         AuditEvent::StaffReprint { number } => ("staff_reprint", number.clone()),
         AuditEvent::StaffPaperReplaced => ("staff_paper_replaced", String::new()),
+        AuditEvent::Journal(step) => ("journal", step.to_detail()),
         AuditEvent::Submitted { submission_id } => ("submitted", submission_id.clone()),
         AuditEvent::ReceiptPrinted { submission_id } => ("receipt_printed", submission_id.clone()),
         AuditEvent::ReceiptFailed {

@@ -140,6 +140,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Every session-journal row of the audit log, oldest first: (time in ms, detail).
+    pub fn journal_rows(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, detail FROM audit WHERE event = 'journal' ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn

@@ -1,0 +1,346 @@
+//! The session journal: every step of a citizen's session in the audit log — what they touched
+//! and what the terminal answered, with the screen it led to and the time since the session began
+//! — and never a personal value (no card field, no typed digit). Staff read it when a citizen
+//! complains (`onetrip journal`); a test replays it through a fresh engine and gets the same
+//! screens.
+
+use std::time::{Duration, Instant};
+
+use onetrip_drivers::id_card::sim::SimCard;
+use onetrip_drivers::id_card::{identity, Identity};
+
+use super::form::{QueryOutcome, SlotsOutcome};
+use super::session::{Action, AuditEvent, Effect, Engine, Event, Screen, StoredSubmission};
+
+/// One step: milliseconds since the session began, what happened (no personal data), and the
+/// screen it led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub at_ms: u64,
+    pub what: String,
+    pub screen: String,
+}
+
+impl Step {
+    /// The audit log's `detail`: `"<ms> <screen> <what>"`.
+    pub fn to_detail(&self) -> String {
+        format!("{} {} {}", self.at_ms, self.screen, self.what)
+    }
+
+    pub fn from_detail(detail: &str) -> Option<Step> {
+        let mut parts = detail.splitn(3, ' ');
+        Some(Step {
+            at_ms: parts.next()?.parse().ok()?,
+            screen: parts.next()?.to_string(),
+            what: parts.next()?.to_string(),
+        })
+    }
+}
+
+/// What an event was, in words safe for the log; `None` for events not worth a step.
+pub(super) fn describe(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::Touch(a) => match a {
+            Action::FormKey(c) if c.is_ascii_digit() => "key digit".into(),
+            Action::FormKey(_) => "key letter".into(),
+            Action::PinDigit(_) | Action::PinBackspace | Action::StaffEntry => return None,
+            Action::StaffReprint(_) | Action::StaffPaperReplaced => return None,
+            Action::SearchKey(c) => format!("search_key {c}"),
+            Action::FormChoose(code) => format!("choose {code}"),
+            Action::SelectItem(code) => format!("select_item {code}"),
+            Action::ChoosePoliceType(code) => format!("police_type {code}"),
+            Action::ChooseCategory(code) => format!("category {code}"),
+            Action::ChooseSlot(id) => format!("slot {id}"),
+            other => format!("touch {other:?}").to_lowercase(),
+        },
+        Event::CardPresented(id) => format!("card {:?}", id.card_type).to_lowercase(),
+        Event::Stored(Ok(s)) => format!("stored {}", s.id),
+        Event::Stored(Err(_)) => "stored failed".into(),
+        Event::Printed(Ok(())) => "printed ok".into(),
+        Event::Printed(Err(_)) => "printed failed".into(),
+        Event::QueryResult(QueryOutcome::Found(steps)) => format!("query found {}", steps.len()),
+        Event::QueryResult(QueryOutcome::NotFound) => "query not_found".into(),
+        Event::QueryResult(QueryOutcome::Offline) => "query offline".into(),
+        Event::Slots(SlotsOutcome::Offered(s)) => format!("slots offered {}", s.len()),
+        Event::Slots(SlotsOutcome::Offline) => "slots offline".into(),
+        Event::Tick => "tick".into(),
+        _ => return None,
+    })
+}
+
+impl Engine {
+    /// Called after every event with what it was, whether a session was open before it, the
+    /// time into that session, and the (screen, countdown) it started from.
+    pub(super) fn journal(
+        &mut self,
+        what: Option<String>,
+        had_session: bool,
+        at_ms: u64,
+        before: (Screen, bool),
+    ) {
+        let Some(mut what) = what else { return };
+        if !had_session && self.session.is_none() {
+            return;
+        }
+        let after = (self.screen, self.countdown_showing());
+        // A tick is a step only when it changed something (the countdown, a timeout).
+        if what == "tick" && before == after {
+            return;
+        }
+        if what == "touch formnext" && self.screen == Screen::Form && self.form_rejected() {
+            what.push_str(" rejected");
+        }
+        let step = Step {
+            at_ms,
+            what,
+            screen: self.screen.name().to_string(),
+        };
+        self.effects
+            .push_back(Effect::Audit(AuditEvent::Journal(step)));
+    }
+}
+
+/// Splits journal rows (audit time in ms, detail) into sessions: each begins with its card.
+pub fn sessions(rows: &[(i64, String)]) -> Vec<Vec<(i64, Step)>> {
+    let mut out: Vec<Vec<(i64, Step)>> = Vec::new();
+    for (at, detail) in rows {
+        let Some(step) = Step::from_detail(detail) else {
+            continue;
+        };
+        if step.what.starts_with("card ") || out.is_empty() {
+            out.push(Vec::new());
+        }
+        if let Some(last) = out.last_mut() {
+            last.push((*at, step));
+        }
+    }
+    out
+}
+
+/// A stand-in card of the journaled type (the journal has no personal data to rebuild one from).
+fn stand_in(card: &str) -> Identity {
+    let c = match card {
+        "card foreignpermanent" => SimCard::foreign_old_sample(),
+        "card foreignpermanent2023" => SimCard::foreign_2023_sample(),
+        "card hmtresidence" => SimCard::hmt_sample(),
+        _ => SimCard::resident_sample(),
+    };
+    identity::parse(&c.text, c.photo)
+}
+
+/// A well-formed answer for the question on screen (the journal keeps no typed value).
+fn stand_in_answer(engine: &Engine) -> String {
+    let view = engine.view();
+    let Some(f) = view.form else {
+        return String::new();
+    };
+    let field = engine
+        .item()
+        .and_then(|i| {
+            i.fields
+                .iter()
+                .find(|x| x.label.get(view.english) == f.label)
+        })
+        .cloned();
+    let (min, _) = field
+        .as_ref()
+        .map(|x| (x.min_len.unwrap_or(1) as usize, x.max_len.unwrap_or(40)))
+        .unwrap_or((1, 40));
+    match f.kind {
+        "phone" => "13800000000".into(),
+        "date" => "20200101".into(),
+        "letters" => "A".repeat(min.max(1)),
+        _ => "1".repeat(min.max(1)),
+    }
+}
+
+/// Replays a session's journal through `engine` (which must be at the attract screen): the
+/// screens it passes through, one per step, to compare with the journal's own.
+pub fn replay(engine: &mut Engine, steps: &[Step], t0: Instant) -> Vec<String> {
+    let mut screens = Vec::new();
+    // The times chosen later in the session, so the replayed offer contains them.
+    let chosen: Vec<String> = steps
+        .iter()
+        .filter_map(|s| s.what.strip_prefix("slot ").map(str::to_string))
+        .collect();
+    for step in steps {
+        let now = t0 + Duration::from_millis(step.at_ms);
+        let words: Vec<&str> = step.what.split(' ').collect();
+        let event = match words.as_slice() {
+            ["card", _] => Some(Event::CardPresented(Box::new(stand_in(&step.what)))),
+            ["key", _] => None,
+            ["touch", "formnext", "rejected"] => {
+                // The citizen's answer was refused; an empty one is refused the same way.
+                while engine.view().form.is_some_and(|f| !f.value.is_empty()) {
+                    engine.handle(Event::Touch(Action::FormBackspace), now);
+                }
+                Some(Event::Touch(Action::FormNext))
+            }
+            ["touch", "formnext"] => {
+                for c in stand_in_answer(engine).chars() {
+                    engine.handle(Event::Touch(Action::FormKey(c)), now);
+                }
+                Some(Event::Touch(Action::FormNext))
+            }
+            ["touch", name] => touch_named(name).map(Event::Touch),
+            ["search_key", c] => c.chars().next().map(|c| Event::Touch(Action::SearchKey(c))),
+            ["choose", code] => Some(Event::Touch(Action::FormChoose(code.to_string()))),
+            ["select_item", code] => Some(Event::Touch(Action::SelectItem(code.to_string()))),
+            ["police_type", code] => Some(Event::Touch(Action::ChoosePoliceType(code.to_string()))),
+            ["category", code] => Some(Event::Touch(Action::ChooseCategory(code.to_string()))),
+            ["slot", id] => Some(Event::Touch(Action::ChooseSlot(id.to_string()))),
+            ["stored", "failed"] => Some(Event::Stored(Err("replayed failure".into()))),
+            ["stored", id] => Some(Event::Stored(Ok(StoredSubmission {
+                id: id.to_string(),
+                number: "REPLAY".into(),
+            }))),
+            ["printed", "ok"] => Some(Event::Printed(Ok(()))),
+            ["printed", _] => Some(Event::Printed(Err("replayed failure".into()))),
+            ["query", "found", n] => Some(Event::QueryResult(QueryOutcome::Found(
+                (0..n.parse::<usize>().unwrap_or(0))
+                    .map(|_| super::form::ProgressStep {
+                        when: String::new(),
+                        zh: String::new(),
+                        en: String::new(),
+                    })
+                    .collect(),
+            ))),
+            ["query", "not_found"] => Some(Event::QueryResult(QueryOutcome::NotFound)),
+            ["query", "offline"] => Some(Event::QueryResult(QueryOutcome::Offline)),
+            ["slots", "offline"] => Some(Event::Slots(SlotsOutcome::Offline)),
+            ["slots", "offered", n] => {
+                let n = n.parse::<usize>().unwrap_or(0);
+                let mut ids = chosen.clone();
+                ids.extend((ids.len()..n).map(|i| format!("replay-{i}")));
+                Some(Event::Slots(SlotsOutcome::Offered(
+                    ids.into_iter()
+                        .take(n.max(chosen.len()))
+                        .map(|id| super::form::Slot {
+                            id,
+                            zh: String::new(),
+                            en: String::new(),
+                        })
+                        .collect(),
+                )))
+            }
+            ["tick"] => Some(Event::Tick),
+            _ => None,
+        };
+        if let Some(e) = event {
+            engine.handle(e, now);
+        }
+        while engine.poll_effect().is_some() {}
+        screens.push(engine.screen().name().to_string());
+    }
+    screens
+}
+
+fn touch_named(name: &str) -> Option<Action> {
+    Some(match name {
+        "start" => Action::Start,
+        "confirm" => Action::Confirm,
+        "back" => Action::Back,
+        "home" => Action::Home,
+        "finish" => Action::Finish,
+        "stillhere" => Action::StillHere,
+        "togglelanguage" => Action::ToggleLanguage,
+        "toggleelderly" => Action::ToggleElderly,
+        "togglevoice" => Action::ToggleVoice,
+        "opensearch" => Action::OpenSearch,
+        "searchbackspace" => Action::SearchBackspace,
+        "searchclear" => Action::SearchClear,
+        "formbackspace" => Action::FormBackspace,
+        "ratecase" => Action::RateCase,
+        "guideinstead" => Action::GuideInstead,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::catalog::shipped;
+    use crate::engine::{Availability, EngineConfig};
+    use onetrip_drivers::id_card::Date;
+
+    fn engine(t: Instant) -> Engine {
+        let mut e = Engine::new(
+            EngineConfig::new(Duration::from_secs(60)),
+            Arc::new(shipped()),
+            t,
+            Date {
+                year: 2026,
+                month: 11,
+                day: 29,
+            },
+        );
+        e.handle(Event::Availability(Availability::Available), t);
+        e
+    }
+
+    fn steps(e: &mut Engine) -> Vec<Step> {
+        std::iter::from_fn(|| e.poll_effect())
+            .filter_map(|x| match x {
+                Effect::Audit(AuditEvent::Journal(s)) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_session_journals_without_personal_data_and_replays_to_the_same_screens() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        let c = SimCard::resident_sample();
+        let s = |ms: u64| t + Duration::from_millis(ms);
+        e.handle(
+            Event::CardPresented(Box::new(identity::parse(&c.text, c.photo))),
+            s(0),
+        );
+        e.handle(Event::Touch(Action::OpenSearch), s(900));
+        for k in ['w', 'f', 'z'] {
+            e.handle(Event::Touch(Action::SearchKey(k)), s(1500));
+        }
+        e.handle(
+            Event::Touch(Action::SelectItem("ZA-FZJL-01".into())),
+            s(3000),
+        );
+        e.handle(Event::Touch(Action::Start), s(5000));
+        e.handle(Event::Touch(Action::FormChoose("study".into())), s(7000));
+        for d in "1391234".chars() {
+            e.handle(Event::Touch(Action::FormKey(d)), s(9000));
+        }
+        e.handle(Event::Touch(Action::FormNext), s(9500));
+        for d in "5678".chars() {
+            e.handle(Event::Touch(Action::FormKey(d)), s(11000));
+        }
+        e.handle(Event::Touch(Action::FormNext), s(12000));
+        // Walked away on the confirm screen: the countdown, then the wipe.
+        e.handle(Event::Tick, s(72_000));
+        e.handle(Event::Tick, s(72_500));
+        e.handle(Event::Tick, s(87_000));
+        let journal = steps(&mut e);
+        let text: Vec<String> = journal.iter().map(Step::to_detail).collect();
+        let all = text.join("\n");
+        for personal in ["张晓明", "330106198503121231", "1391234", "5678"] {
+            assert!(!all.contains(personal), "{personal} in the journal:\n{all}");
+        }
+        assert_eq!(text[0], "0 home card resident");
+        assert!(all.contains("9500 form touch formnext rejected"), "{all}");
+        assert!(all.contains("12000 confirm touch formnext"), "{all}");
+        assert!(
+            all.contains("72000 confirm tick"),
+            "the countdown appears:\n{all}"
+        );
+        assert!(all.ends_with("87000 attract tick"), "the wipe:\n{all}");
+        // Parsed back from the log's text and replayed: the same screens, step by step.
+        let parsed: Vec<Step> = text.iter().map(|d| Step::from_detail(d).unwrap()).collect();
+        assert_eq!(parsed, journal);
+        let mut fresh = engine(t);
+        let screens = replay(&mut fresh, &parsed, t);
+        let recorded: Vec<String> = parsed.iter().map(|s| s.screen.clone()).collect();
+        assert_eq!(screens, recorded);
+    }
+}
