@@ -319,3 +319,66 @@ fn appointment_with_a_time_from_upstream() {
     assert!(text.contains("select_item CRJ-JF-03"), "{text}");
     assert!(!text.contains("13912345678"), "{text}");
 }
+
+/// `complete`: the repeat HK/Macao endorsement, done here; the roll runs out in the middle of
+/// the receipt, and the citizen sees the number in large type for staff to reprint.
+#[test]
+fn complete_item_with_the_paper_running_out_mid_receipt() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let (ui, kiosk) = launch(bench.config.clone(), &rt);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "出入境");
+    tap(&ui, "签注");
+    tap(&ui, "往来港澳再次签注（个人旅游、探亲）");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    assert_eq!(text_value(&ui, "eligibility"), "您可以办理此事项");
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "endorsement", screen_is(ScreenKind::Form));
+    tap(&ui, "个人旅游一次（15元）");
+    assert_eq!(text_value(&ui, "question"), "通行证号码");
+    for c in "C12345678".chars() {
+        tap(&ui, &c.to_string());
+    }
+    tap(&ui, "下一步");
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    // A few lines into the receipt the roll ends.
+    bench.printer.run_out_after(3);
+    tap(&ui, "确认提交");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    assert_eq!(
+        ui.global::<Api>().get_outcome(),
+        onetrip::ui::Outcome::PrintFailed
+    );
+    let number = text_value(&ui, "submission-number");
+    assert!(number.starts_with("DEMO-0001-"), "{number}");
+    // The submission is safe and goes upstream all the same.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while bench.upstream_count() < 1 {
+        assert!(Instant::now() < deadline, "not delivered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
+    let body: String = db
+        .query_row("SELECT body FROM received", [], |r| r.get(0))
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["item_code"], "CRJ-QZ-01");
+    assert_eq!(body["answers"]["endorsement"], "tour1");
+    assert_eq!(body["answers"]["permit_number"], "C12345678");
+    // The receipt waits for staff in the store.
+    let kept: String = rusqlite::Connection::open(bench.config.data.dir.join("onetrip.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT number FROM receipts WHERE state = 'failed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, number);
+}

@@ -333,6 +333,21 @@ impl Engine {
         }
     }
 
+    /// A scanned notice or receipt number, on a question that asks for a number: typed for the
+    /// citizen, and answered.
+    pub(super) fn scanned_number(&mut self, number: String) {
+        let Some(field) = self.current_field() else {
+            return;
+        };
+        if field.kind != FieldKind::Letters || !field.key.ends_with("number") {
+            return;
+        }
+        if let Some(s) = self.session.as_mut() {
+            s.input = number.to_ascii_uppercase();
+        }
+        self.form_answer(None);
+    }
+
     /// Back from Confirm or a query's result: to the last question with its answer ready to change.
     pub(super) fn back_into_form(&mut self) {
         self.back();
@@ -745,6 +760,122 @@ mod tests {
         };
         assert_eq!(s.kind, "appointment");
         assert!(s.answers.contains(&("slot".to_string(), slot.id)));
+    }
+
+    #[test]
+    fn a_scanned_notice_answers_the_case_number() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        // Not on other screens (a receipt scanned on the item page changes nothing).
+        touch(&mut e, Action::SelectItem("FZ-ZFGK-02".into()), t);
+        e.handle(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        touch(&mut e, Action::Start, t);
+        e.handle(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
+        assert_eq!(e.screen(), Screen::QueryResult);
+        let fx = drain(&mut e);
+        assert!(fx
+            .iter()
+            .any(|x| matches!(x, Effect::Query(q) if q.case_number == "DEMO-0001-000001")));
+    }
+
+    #[test]
+    fn a_timeout_at_every_step_wipes_the_session() {
+        // (how to get there, the screen)
+        let routes: Vec<(Vec<Action>, Screen)> = vec![
+            (vec![], Screen::Home),
+            (
+                vec![Action::ChoosePoliceType("ZA".into())],
+                Screen::Categories,
+            ),
+            (
+                vec![
+                    Action::ChoosePoliceType("ZA".into()),
+                    Action::ChooseCategory("ZA-FZJL".into()),
+                ],
+                Screen::Items,
+            ),
+            (
+                vec![Action::OpenSearch, Action::SearchKey('w')],
+                Screen::Search,
+            ),
+            (
+                vec![Action::SelectItem("ZA-FZJL-01".into())],
+                Screen::ItemDetail,
+            ),
+            (
+                vec![Action::SelectItem("ZA-FZJL-01".into()), Action::Start],
+                Screen::Form,
+            ),
+            (
+                vec![
+                    Action::SelectItem("ZA-FZJL-01".into()),
+                    Action::Start,
+                    Action::FormChoose("study".into()),
+                    Action::FormKey('1'),
+                    Action::FormKey('3'),
+                    Action::FormKey('8'),
+                ],
+                Screen::Form,
+            ),
+            (
+                vec![Action::SelectItem("FZ-ZFGK-02".into()), Action::Start],
+                Screen::Form,
+            ),
+        ];
+        for (actions, screen) in routes {
+            for elderly in [false, true] {
+                let t = Instant::now();
+                let mut e = engine(t);
+                if elderly {
+                    touch(&mut e, Action::Home, t);
+                    touch(&mut e, Action::Finish, t);
+                    touch(&mut e, Action::ToggleElderly, t);
+                    let c = SimCard::resident_sample();
+                    e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+                }
+                for a in actions.clone() {
+                    touch(&mut e, a, t);
+                }
+                assert_eq!(e.screen(), screen);
+                let scale = if elderly { 2 } else { 1 };
+                let warn = t + Duration::from_secs(60 * scale);
+                assert_eq!(e.next_deadline(), Some(warn), "{screen:?}");
+                e.handle(Event::Tick, warn);
+                assert_eq!(e.view().countdown, Some(15 * scale as u32), "{screen:?}");
+                e.handle(Event::Tick, warn + Duration::from_secs(15 * scale));
+                assert_eq!(e.screen(), Screen::Attract, "{screen:?}");
+                let v = e.view();
+                assert!(
+                    v.name_masked.is_empty() && v.form.is_none() && v.detail.is_none(),
+                    "{screen:?}"
+                );
+                assert!(drain(&mut e)
+                    .iter()
+                    .any(|x| matches!(x, Effect::WipeSession)));
+            }
+        }
+        // The waiting screens time out too: a query that never answers, slots that never come.
+        for code in ["FZ-ZFGK-02", "CRJ-JF-03"] {
+            let t = Instant::now();
+            let mut e = engine(t);
+            start(&mut e, code, t);
+            typed(
+                &mut e,
+                if code == "CRJ-JF-03" {
+                    "13812345678"
+                } else {
+                    "ABCDEF"
+                },
+                t,
+            );
+            touch(&mut e, Action::FormNext, t);
+            assert!(matches!(e.screen(), Screen::QueryResult | Screen::Slots));
+            let d = e.next_deadline().unwrap();
+            e.handle(Event::Tick, d);
+            e.handle(Event::Tick, d + Duration::from_secs(15));
+            assert_eq!(e.screen(), Screen::Attract, "{code}");
+        }
     }
 
     #[test]

@@ -547,7 +547,10 @@ impl Engine {
                 }
             }
             Event::ReceiptScanned(number) => {
-                if self.screen == Screen::Attract {
+                if self.screen == Screen::Form {
+                    // The QR on a case notice or receipt answers the "number" question.
+                    self.scanned_number(number);
+                } else if self.screen == Screen::Attract {
                     self.notice = if self.english {
                         format!("Receipt {number}: please ask at the counter for its progress.")
                     } else {
