@@ -361,3 +361,92 @@ fn inactivity_countdown_and_wipe() {
     assert_eq!(slint::Model::row_count(&api.get_police_types()), 0);
     assert!(!api.get_countdown_visible());
 }
+
+/// A citizen can walk away from any step: the countdown shows, and at zero the window holds
+/// nothing of theirs. Walked on the real kiosk with a moved clock, step by step.
+#[test]
+fn a_timeout_at_every_step() {
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut options = RuntimeOptions::new(bench.config.clone());
+    options.reader_poll = Duration::from_millis(100);
+    let now = Rc::new(std::cell::Cell::new(Instant::now()));
+    let clock: shell::kiosk::Clock = {
+        let now = now.clone();
+        Rc::new(move || now.get())
+    };
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().unwrap();
+    let kiosk = launched.kiosk.clone();
+    let advance = |secs: u64| {
+        now.set(now.get() + Duration::from_secs(secs));
+        kiosk.borrow_mut().pump();
+    };
+    // (the taps after the card, the screen they reach)
+    let steps: Vec<(Vec<&str>, ScreenKind)> = vec![
+        (vec![], ScreenKind::Home),
+        (vec!["治安"], ScreenKind::Categories),
+        (vec!["治安", "犯罪记录查询"], ScreenKind::Items),
+        (vec!["按拼音首字母查找", "W"], ScreenKind::Search),
+        (
+            vec!["治安", "犯罪记录查询", "无犯罪记录证明（个人）"],
+            ScreenKind::ItemDetail,
+        ),
+        (
+            vec!["治安", "犯罪记录查询", "无犯罪记录证明（个人）", "开始办理"],
+            ScreenKind::Form,
+        ),
+        (
+            vec![
+                "治安",
+                "犯罪记录查询",
+                "无犯罪记录证明（个人）",
+                "开始办理",
+                "就业",
+                "1",
+                "3",
+                "8",
+            ],
+            ScreenKind::Form,
+        ),
+    ];
+    for (taps, screen) in steps {
+        wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+        bench.reader.tap(0);
+        wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+        for t in &taps {
+            tap(&ui, t);
+        }
+        assert_eq!(ui.global::<Api>().get_screen(), screen, "{taps:?}");
+        advance(61);
+        assert!(ui.global::<Api>().get_countdown_visible(), "{taps:?}");
+        advance(15);
+        assert_eq!(
+            ui.global::<Api>().get_screen(),
+            ScreenKind::Attract,
+            "{taps:?}"
+        );
+        let api = ui.global::<Api>();
+        assert!(api.get_name_masked().is_empty(), "{taps:?}");
+        assert!(api.get_id_masked().is_empty(), "{taps:?}");
+        assert!(api.get_form().value.is_empty(), "{taps:?}");
+        assert_eq!(slint::Model::row_count(&api.get_items()), 0, "{taps:?}");
+        assert_eq!(
+            slint::Model::row_count(&api.get_police_types()),
+            0,
+            "{taps:?}"
+        );
+        assert!(api.get_detail().name.is_empty(), "{taps:?}");
+        bench.reader.remove();
+        // Real time for the reader to notice the card is gone (its polls are not on our clock).
+        std::thread::sleep(Duration::from_millis(400));
+    }
+}
