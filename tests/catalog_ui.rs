@@ -4,13 +4,11 @@
 
 mod common;
 
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use common::kiosk::{button, screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::demo::Bench;
-use onetrip::shell::{self, RuntimeOptions};
 use onetrip::store::Store;
 use onetrip::ui::{Api, ScreenKind};
 use slint::ComponentHandle;
@@ -19,21 +17,10 @@ use slint::ComponentHandle;
 fn most_used_pinyin_search_and_eligibility() {
     let logs = common::capture_logs();
     i_slint_backend_testing::init_no_event_loop();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    let mut options = RuntimeOptions::new(bench.config.clone());
-    options.reader_poll = Duration::from_millis(100);
-    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
-    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
-    let ui = launched.ui.clone_strong();
-    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
-    ui.show().unwrap();
-    let kiosk = launched.kiosk.clone();
+    let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
 
     // A fresh terminal has used nothing: no "most used" row.

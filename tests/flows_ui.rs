@@ -4,36 +4,18 @@
 
 mod common;
 
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use common::kiosk::{screen_is, tap, text_value, wait_for};
+use common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
 use onetrip::demo::{Bench, DEMO_TOKEN};
-use onetrip::shell::{self, RuntimeOptions};
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use onetrip_drivers::printer::sim::Printed;
 use slint::ComponentHandle;
 
-type Kiosk = Rc<std::cell::RefCell<shell::Kiosk>>;
+type Kiosk = common::kiosk::KioskRef;
 
 fn launch(config: onetrip::config::Config, rt: &tokio::runtime::Runtime) -> (AppWindow, Kiosk) {
-    let mut options = RuntimeOptions::new(config);
-    options.reader_poll = Duration::from_millis(100);
-    options.printer_status_interval = Duration::from_millis(200);
-    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
-    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
-    let ui = launched.ui.clone_strong();
-    ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
-    ui.show().unwrap();
-    (ui, launched.kiosk.clone())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    common::kiosk::launch(config, rt, (1080, 1920))
 }
 
 fn printed_lines(bench: &Bench, from: usize) -> Vec<String> {

@@ -4,35 +4,22 @@
 
 mod common;
 
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use common::kiosk::{screen_is, tap, text_value, wait_for};
+use common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::demo::{Bench, DEMO_STAFF_PIN};
 use onetrip::engine::ReceiptRequest;
-use onetrip::shell::{self, RuntimeOptions};
 use onetrip::store::{Delivery, Store};
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use onetrip_drivers::printer::sim::Printed;
 use slint::ComponentHandle;
 
-fn launch(
-    bench: &Bench,
-    rt: &tokio::runtime::Runtime,
-) -> (AppWindow, Rc<std::cell::RefCell<shell::Kiosk>>) {
-    let mut options = RuntimeOptions::new(bench.config.clone());
-    options.reader_poll = Duration::from_millis(100);
-    options.printer_status_interval = Duration::from_millis(200);
-    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
-    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
-    let ui = launched.ui.clone_strong();
-    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
-    ui.show().unwrap();
-    (ui, launched.kiosk.clone())
+fn launch(bench: &Bench, rt: &tokio::runtime::Runtime) -> (AppWindow, common::kiosk::KioskRef) {
+    common::kiosk::launch(bench.config.clone(), rt, (1920, 1080))
 }
 
-fn log_in(ui: &AppWindow, kiosk: &Rc<std::cell::RefCell<shell::Kiosk>>) {
+fn log_in(ui: &AppWindow, kiosk: &common::kiosk::KioskRef) {
     // The hidden corner (a two-second press on the terminal; its default action here).
     let corner: Vec<_> = ElementHandle::find_by_accessible_label(ui, "staff").collect();
     assert_eq!(corner.len(), 1, "the staff corner is on the idle screen");
@@ -46,14 +33,6 @@ fn log_in(ui: &AppWindow, kiosk: &Rc<std::cell::RefCell<shell::Kiosk>>) {
         tap(ui, &d.to_string());
     }
     wait_for(kiosk, "the staff screen", screen_is(ScreenKind::Staff));
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::kiosk::{screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::demo::Bench;
-use onetrip::shell::{self, RuntimeOptions};
+use onetrip::shell;
 use onetrip::ui::{Api, ScreenKind};
 use onetrip_drivers::printer::sim::{Printed, SimPaper};
 use slint::ComponentHandle;
@@ -19,23 +19,16 @@ use slint::ComponentHandle;
 fn card_tap_to_printed_receipt_to_upstream() {
     common::capture_logs();
     i_slint_backend_testing::init_no_event_loop();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    let mut options = RuntimeOptions::new(bench.config.clone());
-    options.reader_poll = Duration::from_millis(100);
-    options.printer_status_interval = Duration::from_millis(200);
-    options.heartbeat = Duration::from_millis(500);
-    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
-    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
-    let ui = launched.ui.clone_strong();
-    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
-    ui.show().unwrap();
-    let kiosk = launched.kiosk.clone();
+    let (ui, kiosk) = common::kiosk::launch_with(
+        bench.config.clone(),
+        &rt,
+        (1920, 1080),
+        Rc::new(Instant::now),
+        |o| o.heartbeat = Duration::from_millis(500),
+    );
 
     // Devices come up: the terminal becomes available.
     wait_for(&kiosk, "the attract screen", screen_is(ScreenKind::Attract));
@@ -308,26 +301,17 @@ fn card_tap_to_printed_receipt_to_upstream() {
 #[test]
 fn inactivity_countdown_and_wipe() {
     i_slint_backend_testing::init_no_event_loop();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    let mut options = RuntimeOptions::new(bench.config.clone());
-    options.reader_poll = Duration::from_millis(100);
     // A clock the test moves: minutes pass in an instant.
     let now = Rc::new(std::cell::Cell::new(Instant::now()));
     let clock: shell::kiosk::Clock = {
         let now = now.clone();
         Rc::new(move || now.get())
     };
-    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
-    let ui = launched.ui.clone_strong();
-    ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
-    ui.show().unwrap();
-    let kiosk = launched.kiosk.clone();
+    let (ui, kiosk) =
+        common::kiosk::launch_with(bench.config.clone(), &rt, (1080, 1920), clock, |_| {});
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.tap(1);
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
@@ -367,25 +351,17 @@ fn inactivity_countdown_and_wipe() {
 #[test]
 fn a_timeout_at_every_step() {
     i_slint_backend_testing::init_no_event_loop();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    let mut options = RuntimeOptions::new(bench.config.clone());
-    options.reader_poll = Duration::from_millis(100);
+    // A clock the test moves: minutes pass in an instant.
     let now = Rc::new(std::cell::Cell::new(Instant::now()));
     let clock: shell::kiosk::Clock = {
         let now = now.clone();
         Rc::new(move || now.get())
     };
-    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
-    let ui = launched.ui.clone_strong();
-    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
-    ui.show().unwrap();
-    let kiosk = launched.kiosk.clone();
+    let (ui, kiosk) =
+        common::kiosk::launch_with(bench.config.clone(), &rt, (1920, 1080), clock, |_| {});
     let advance = |secs: u64| {
         now.set(now.get() + Duration::from_secs(secs));
         kiosk.borrow_mut().pump();

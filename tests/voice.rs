@@ -4,35 +4,21 @@
 
 mod common;
 
-use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::kiosk::{screen_is, tap, wait_for};
 use onetrip::demo::Bench;
 use onetrip::shell::voice::{synthesize_to_file, Speaker};
-use onetrip::shell::{self, RuntimeOptions};
 use onetrip::ui::ScreenKind;
-use slint::ComponentHandle;
 
 #[test]
 fn each_screen_is_announced_and_the_switch_silences_it() {
     common::capture_logs();
     i_slint_backend_testing::init_no_event_loop();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    let mut options = RuntimeOptions::new(bench.config.clone());
-    options.reader_poll = Duration::from_millis(100);
-    let clock: shell::kiosk::Clock = Rc::new(Instant::now);
-    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
-    let ui = launched.ui.clone_strong();
-    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
-    ui.show().unwrap();
-    let kiosk = launched.kiosk.clone();
+    let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     let (speaker, said) = Speaker::recording();
     kiosk.borrow_mut().set_speaker(speaker);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));

@@ -62,3 +62,44 @@ pub fn wait_for(
 pub fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
     move |ui| ui.global::<Api>().get_screen() == s
 }
+
+/// A tokio runtime for a kiosk test: two workers, like the terminal.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+pub type KioskRef = Rc<std::cell::RefCell<shell::Kiosk>>;
+
+/// The real kiosk on `config`, headless, at `size`, with fast device polling; `tweak` adjusts the
+/// runtime options (a moved clock goes in `clock`).
+pub fn launch_with(
+    config: onetrip::config::Config,
+    rt: &tokio::runtime::Runtime,
+    size: (u32, u32),
+    clock: shell::kiosk::Clock,
+    tweak: impl FnOnce(&mut shell::RuntimeOptions),
+) -> (AppWindow, KioskRef) {
+    let mut options = shell::RuntimeOptions::new(config);
+    options.reader_poll = Duration::from_millis(100);
+    options.printer_status_interval = Duration::from_millis(200);
+    tweak(&mut options);
+    let launched = shell::launch(options, rt.handle(), clock, false).unwrap();
+    let ui = launched.ui.clone_strong();
+    ui.window()
+        .set_size(slint::PhysicalSize::new(size.0, size.1));
+    ui.show().unwrap();
+    (ui, launched.kiosk.clone())
+}
+
+/// As `launch_with`, on the wall clock and default options.
+pub fn launch(
+    config: onetrip::config::Config,
+    rt: &tokio::runtime::Runtime,
+    size: (u32, u32),
+) -> (AppWindow, KioskRef) {
+    launch_with(config, rt, size, Rc::new(Instant::now), |_| {})
+}
