@@ -339,7 +339,10 @@ impl Engine {
         let Some(field) = self.current_field() else {
             return;
         };
-        if field.kind != FieldKind::Letters || !field.key.ends_with("number") {
+        let allowed = self
+            .item()
+            .is_some_and(|i| i.identify.contains(&crate::catalog::Identify::Scan));
+        if !allowed || field.kind != FieldKind::Letters || !field.key.ends_with("number") {
             return;
         }
         if let Some(s) = self.session.as_mut() {
