@@ -88,6 +88,20 @@ impl Engine {
                 "正在打印回执，请从下方出纸口取走",
                 "Printing your receipt. Take it from the slot below",
             ),
+            Screen::Done if view.submission_number.is_empty() => match view.outcome {
+                Some(DoneOutcome::Printed) => pick(
+                    "办事指南已打印，请取走。请按指南准备材料，到窗口办理",
+                    "The guide is printed: please take it, and bring what it lists to the counter",
+                ),
+                Some(DoneOutcome::PrintFailed) => pick(
+                    "办事指南未能打印，请到窗口咨询",
+                    "The guide could not be printed. Please ask at the counter",
+                ),
+                _ => pick(
+                    "提交未成功，您的信息没有被保存。请到人工窗口办理",
+                    "Not submitted. Nothing was saved. Please go to a counter",
+                ),
+            },
             Screen::Done => match view.outcome {
                 Some(DoneOutcome::Printed) => pick(
                     "办理成功，请取走回执和身份证",
