@@ -22,37 +22,19 @@ use crate::store::Store;
 /// Answers every question of the form the way a citizen might: the first choice, a well-formed
 /// number of the right length.
 fn answer_form(engine: &mut Engine) {
+    // Bounded: a form that kept refusing its sample answers must not hang the burn-in.
     for _ in 0..20 {
-        if engine.screen() != Screen::Form {
-            return;
-        }
-        let Some(form) = engine.view().form else {
+        let Some(answer) = engine.sample_answer() else {
             return;
         };
         let now = Instant::now();
-        if let Some(first) = form.choices.first() {
-            engine.handle(Event::Touch(Action::FormChoose(first.code.clone())), now);
-            continue;
-        }
-        let text = match form.kind {
-            "phone" => "13812345678".to_string(),
-            "date" => "20261129".to_string(),
-            // Long enough for every shipped digits/letters field (9 to 24 characters).
-            "letters" => "DEMO0001".to_string() + "0000000000000000",
-            _ => "1".repeat(20),
-        };
-        for c in text.chars() {
-            engine.handle(Event::Touch(Action::FormKey(c)), now);
-        }
-        engine.handle(Event::Touch(Action::FormNext), now);
-        // Too long for this field: trim until it fits.
-        while engine.screen() == Screen::Form
-            && engine
-                .view()
-                .form
-                .is_some_and(|f| !f.error.is_empty() && !f.value.is_empty())
-        {
-            engine.handle(Event::Touch(Action::FormBackspace), now);
+        let choice = engine.view().form.is_some_and(|f| !f.choices.is_empty());
+        if choice {
+            engine.handle(Event::Touch(Action::FormChoose(answer)), now);
+        } else {
+            for c in answer.chars() {
+                engine.handle(Event::Touch(Action::FormKey(c)), now);
+            }
             engine.handle(Event::Touch(Action::FormNext), now);
         }
     }

@@ -115,6 +115,26 @@ impl Engine {
         self.item()?.fields.get(s.field).cloned()
     }
 
+    /// A well-formed answer to the question on screen, as a citizen might give it: for the
+    /// burn-in, and for replaying a journal (which keeps no typed value).
+    pub fn sample_answer(&self) -> Option<String> {
+        if self.screen != Screen::Form {
+            return None;
+        }
+        let f = self.current_field()?;
+        let min = f.min_len.unwrap_or(1).max(1) as usize;
+        Some(match f.kind {
+            FieldKind::Choice => f.options.first()?.code.clone(),
+            FieldKind::Phone => "13800000000".into(),
+            FieldKind::Date if f.range == Some(crate::catalog::DateRange::Future) => {
+                "20991231".into()
+            }
+            FieldKind::Date => "20200101".into(),
+            FieldKind::Letters => "A".repeat(min),
+            FieldKind::Digits | FieldKind::Prefill => "1".repeat(min),
+        })
+    }
+
     /// The next question to ask at or after `from`, given the answers so far.
     fn next_asked(item: &Item, s: &Session, from: usize) -> Option<usize> {
         (from..item.fields.len()).find(|&i| item.fields[i].asked(&s.answers))

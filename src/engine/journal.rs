@@ -128,32 +128,6 @@ fn stand_in(card: &str) -> Identity {
     identity::parse(&c.text, c.photo)
 }
 
-/// A well-formed answer for the question on screen (the journal keeps no typed value).
-fn stand_in_answer(engine: &Engine) -> String {
-    let view = engine.view();
-    let Some(f) = view.form else {
-        return String::new();
-    };
-    let field = engine
-        .item()
-        .and_then(|i| {
-            i.fields
-                .iter()
-                .find(|x| x.label.get(view.english) == f.label)
-        })
-        .cloned();
-    let (min, _) = field
-        .as_ref()
-        .map(|x| (x.min_len.unwrap_or(1) as usize, x.max_len.unwrap_or(40)))
-        .unwrap_or((1, 40));
-    match f.kind {
-        "phone" => "13800000000".into(),
-        "date" => "20200101".into(),
-        "letters" => "A".repeat(min.max(1)),
-        _ => "1".repeat(min.max(1)),
-    }
-}
-
 /// Replays a session's journal through `engine` (which must be at the attract screen): the
 /// screens it passes through, one per step, to compare with the journal's own.
 pub fn replay(engine: &mut Engine, steps: &[Step], t0: Instant) -> Vec<String> {
@@ -177,7 +151,7 @@ pub fn replay(engine: &mut Engine, steps: &[Step], t0: Instant) -> Vec<String> {
                 Some(Event::Touch(Action::FormNext))
             }
             ["touch", "formnext"] => {
-                for c in stand_in_answer(engine).chars() {
+                for c in engine.sample_answer().unwrap_or_default().chars() {
                     engine.handle(Event::Touch(Action::FormKey(c)), now);
                 }
                 Some(Event::Touch(Action::FormNext))

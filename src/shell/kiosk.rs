@@ -115,11 +115,12 @@ impl Kiosk {
     pub fn set_speaker(&mut self, speaker: super::voice::Speaker) {
         self.speaker = speaker;
         self.spoken.clear();
-        self.render_voice();
+        let view = self.engine.view();
+        self.render_voice(&view);
     }
 
-    fn render_voice(&mut self) {
-        let view = self.engine.view();
+    /// Speaks the view's prompt when it is new (the view is the one just rendered).
+    fn render_voice(&mut self, view: &crate::engine::View) {
         if !view.voice {
             if !self.spoken.is_empty() {
                 self.speaker.hush();
@@ -129,7 +130,7 @@ impl Kiosk {
         }
         if view.prompt != self.spoken {
             self.speaker.say(&view.prompt, view.english);
-            self.spoken = view.prompt;
+            self.spoken = view.prompt.clone();
         }
     }
 
@@ -191,8 +192,8 @@ impl Kiosk {
         };
         self.ui.global::<Api>().set_hall(hall.as_str().into());
         ui::apply_view(&self.ui, &view);
+        self.render_voice(&view);
         self.shown = Some(view);
-        self.render_voice();
     }
 
     /// A UI-thread timer that pumps four times a second (time, clock, anything missed by a wake-up).

@@ -203,40 +203,42 @@ async fn main_loop(
             sink(UiMessage::Engine(Event::UsageCounts(usage)));
         }
     }
-    match UpstreamClient::new(&cfg.upstream) {
-        Ok(client) => {
-            let deliver_to = sink.clone();
-            let updater = CatalogUpdater {
-                client,
-                data_dir: cfg.data.dir.clone(),
-                key: cfg.catalog.key(),
-                status: options.catalog_status.clone(),
-                deliver: Arc::new(move |c| deliver_to(UiMessage::Engine(Event::CatalogUpdated(c)))),
-            };
-            if updater.key.is_some() {
-                tokio::spawn(updater.run(options.catalog_check));
-            } else {
-                tracing::warn!("no catalog.public_key configured: catalog updates are off");
-            }
+    // One client for everything upstream: its connection pool and TLS setup are shared.
+    let client = match UpstreamClient::new(&cfg.upstream) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the upstream client");
+            None
         }
-        Err(e) => tracing::error!(error = %e, "cannot build the upstream client"),
+    };
+    if let Some(client) = client.clone() {
+        let deliver_to = sink.clone();
+        let updater = CatalogUpdater {
+            client,
+            data_dir: cfg.data.dir.clone(),
+            key: cfg.catalog.key(),
+            status: options.catalog_status.clone(),
+            deliver: Arc::new(move |c| deliver_to(UiMessage::Engine(Event::CatalogUpdated(c)))),
+        };
+        if updater.key.is_some() {
+            tokio::spawn(updater.run(options.catalog_check));
+        } else {
+            tracing::warn!("no catalog.public_key configured: catalog updates are off");
+        }
     }
     if let Some(store) = &store {
-        match UpstreamClient::new(&cfg.upstream) {
-            Ok(client) => {
-                tokio::spawn(
-                    SyncWorker {
-                        store: store.clone(),
-                        clock: crate::sync::worker::system_clock(),
-                        client,
-                        wake: wake.clone(),
-                        backoff: options.backoff,
-                        batch: 64,
-                    }
-                    .run(),
-                );
-            }
-            Err(e) => tracing::error!(error = %e, "cannot build the upstream client"),
+        if let Some(client) = client.clone() {
+            tokio::spawn(
+                SyncWorker {
+                    store: store.clone(),
+                    clock: crate::sync::worker::system_clock(),
+                    client,
+                    wake: wake.clone(),
+                    backoff: options.backoff,
+                    batch: 64,
+                }
+                .run(),
+            );
         }
         // Retention: personal data of undeliverable submissions does not stay for ever.
         let store = store.clone();
@@ -301,7 +303,7 @@ async fn main_loop(
 
     let (health_tx, health_rx) = tokio::sync::watch::channel(devices.snapshot());
     if let Some(store) = &store {
-        if let Ok(client) = UpstreamClient::new(&cfg.upstream) {
+        if let Some(client) = client.clone() {
             tokio::spawn(heartbeat(
                 client,
                 store.clone(),
@@ -356,7 +358,7 @@ async fn main_loop(
                     });
                 }
                 Some(Command::Staff(StaffRequest::Reprint(number))) => {
-                    execute(Command::Reprint(number), &cfg, store.clone(), &printer, &wake, sink.clone())
+                    execute(Command::Reprint(number), &cfg, store.clone(), &printer, client.clone(), &wake, sink.clone())
                 }
                 Some(Command::Staff(StaffRequest::PaperReplaced)) => {
                     if let Some(store) = store.clone() {
@@ -367,7 +369,7 @@ async fn main_loop(
                         });
                     }
                 }
-                Some(cmd) => execute(cmd, &cfg, store.clone(), &printer, &wake, sink.clone()),
+                Some(cmd) => execute(cmd, &cfg, store.clone(), &printer, client.clone(), &wake, sink.clone()),
             },
         }
         let now = devices.availability();
@@ -552,6 +554,7 @@ fn execute(
     cfg: &Config,
     store: Option<Arc<Mutex<Store>>>,
     printer: &PrinterHandle,
+    client: Option<UpstreamClient>,
     wake: &Arc<Notify>,
     sink: UiSink,
 ) {
@@ -614,11 +617,10 @@ fn execute(
         // Handled in the main loop, which holds the device states.
         Command::Staff(_) => {}
         Command::FetchSlots(item_code) => {
-            let client = UpstreamClient::new(&cfg.upstream);
             tokio::spawn(async move {
                 let outcome = match client {
-                    Err(_) => SlotsOutcome::Offline,
-                    Ok(client) => match client.appointment_slots(&item_code).await {
+                    None => SlotsOutcome::Offline,
+                    Some(client) => match client.appointment_slots(&item_code).await {
                         Ok(body) => SlotsOutcome::Offered(
                             body["slots"]
                                 .as_array()
@@ -650,11 +652,10 @@ fn execute(
             });
         }
         Command::Query(q) => {
-            let client = UpstreamClient::new(&cfg.upstream);
             tokio::spawn(async move {
                 let outcome = match client {
-                    Err(_) => QueryOutcome::Offline,
-                    Ok(client) => match client.query_case(&q.case_number, &q.id_number).await {
+                    None => QueryOutcome::Offline,
+                    Some(client) => match client.query_case(&q.case_number, &q.id_number).await {
                         Ok(Some(body)) => QueryOutcome::Found(progress_steps(&body)),
                         Ok(None) => QueryOutcome::NotFound,
                         Err(e) => {

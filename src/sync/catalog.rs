@@ -36,7 +36,7 @@ impl UpstreamClient {
             reason,
             retry_after: None,
         };
-        let resp = req.send().await.map_err(|e| retryable(e.to_string()))?;
+        let resp = req.send().await.map_err(super::client::unreachable)?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);

@@ -82,16 +82,7 @@ impl UpstreamClient {
             .body(row.payload.clone())
             .send()
             .await
-            .map_err(|e| SendError::Retryable {
-                reason: if e.is_timeout() {
-                    "timeout".into()
-                } else if e.is_connect() {
-                    "cannot connect".into()
-                } else {
-                    "connection error".into()
-                },
-                retry_after: None,
-            })?;
+            .map_err(unreachable)?;
         let status = resp.status();
         let retry_after = resp
             .headers()
@@ -114,10 +105,7 @@ impl UpstreamClient {
             .json(heartbeat)
             .send()
             .await
-            .map_err(|e| SendError::Retryable {
-                reason: e.to_string(),
-                retry_after: None,
-            })?;
+            .map_err(unreachable)?;
         let status = resp.status();
         if status.is_success() {
             Ok(())
@@ -145,14 +133,7 @@ impl UpstreamClient {
             .json(&serde_json::json!({"case_number": case_number, "id_number": id_number}))
             .send()
             .await
-            .map_err(|e| SendError::Retryable {
-                reason: if e.is_timeout() {
-                    "timeout".into()
-                } else {
-                    "cannot connect".into()
-                },
-                retry_after: None,
-            })?;
+            .map_err(unreachable)?;
         match resp.status().as_u16() {
             200 => resp
                 .json()
@@ -181,14 +162,7 @@ impl UpstreamClient {
             .bearer_auth(&self.token)
             .send()
             .await
-            .map_err(|e| SendError::Retryable {
-                reason: if e.is_timeout() {
-                    "timeout".into()
-                } else {
-                    "cannot connect".into()
-                },
-                retry_after: None,
-            })?;
+            .map_err(unreachable)?;
         let status = resp.status().as_u16();
         if status != 200 {
             return Err(SendError::Permanent {
@@ -200,6 +174,20 @@ impl UpstreamClient {
             reason: e.to_string(),
             retry_after: None,
         })
+    }
+}
+
+/// Upstream could not be reached (or stopped answering): always worth another try.
+pub(super) fn unreachable(e: reqwest::Error) -> SendError {
+    SendError::Retryable {
+        reason: if e.is_timeout() {
+            "timeout".into()
+        } else if e.is_connect() {
+            "cannot connect".into()
+        } else {
+            "connection error".into()
+        },
+        retry_after: None,
     }
 }
 
