@@ -2,7 +2,6 @@
 //! the same HTTP requests: what the outbox (SQLite reads, batched acknowledgements) costs on top of
 //! the network. `cargo bench --bench outbox_drain` (ONETRIP_BENCH_N to change the backlog size).
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use onetrip::config::Upstream;
@@ -48,7 +47,7 @@ fn main() {
         .into_iter()
         .map(|r| (r.id, r.payload))
         .collect();
-    let store = Arc::new(Mutex::new(store));
+    let store = onetrip::store::StoreHandle::spawn(store);
 
     let outbox = rt.block_on(async {
         let (addr, _server) =
@@ -78,12 +77,10 @@ fn main() {
         );
         loop {
             let accepted = {
-                let s = store.clone();
-                tokio::task::spawn_blocking(move || {
-                    s.lock().unwrap().queue_counts().unwrap().accepted
-                })
-                .await
-                .unwrap()
+                store
+                    .call(|s| s.queue_counts().unwrap().accepted)
+                    .await
+                    .unwrap()
             };
             if accepted as usize == n {
                 break;

@@ -316,6 +316,28 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// What an unprovisioned terminal runs with: fullscreen, nothing to reach, no data kept.
+    pub fn not_configured() -> Config {
+        const TEXT: &str = r#"
+[terminal]
+id = "UNCONFIGURED"
+hall = "警务自助服务一体机"
+[data]
+dir = "/run/onetrip-not-configured"
+[devices.id_card]
+path = "/dev/onetrip/id-card"
+[devices.printer]
+path = "/dev/onetrip/printer"
+[upstream]
+base_url = "http://127.0.0.1:9"
+token = "none"
+tracking_url = "{number}"
+[ui]
+voice = false
+"#;
+        Config::parse(TEXT, Path::new("(built in)")).expect("the built-in configuration is valid")
+    }
+
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -579,6 +601,17 @@ fn describe(root: &toml::Value, key: &str, message: &str) -> (String, String, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unprovisioned_terminal_has_a_valid_configuration() {
+        let c = Config::not_configured();
+        assert_eq!(c.terminal.id, "UNCONFIGURED");
+        assert!(!c.ui.voice);
+        assert!(
+            c.staff.pin.is_none(),
+            "no staff screen without provisioning"
+        );
+    }
 
     pub(crate) const EXAMPLE: &str = include_str!("../assets/onetrip.example.toml");
 

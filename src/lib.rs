@@ -9,6 +9,8 @@ pub mod config;
 pub mod demo;
 pub mod diagnostics;
 pub mod engine;
+pub mod firmware;
+pub mod hardware_id;
 pub mod mask;
 pub mod receipt;
 pub mod reference_upstream;

@@ -287,6 +287,8 @@ fn init_logging() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_target(false)
+        // Colours only for a person at a terminal, not in the journal or a log bundle.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         // stdout is for command output (diagnostics JSON); logs go to stderr (and the journal).
         .with_writer(std::io::stderr)
         .try_init();
@@ -307,9 +309,22 @@ fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
     let result = match cli.command.unwrap_or(Cmd::Run) {
-        Cmd::Run => match load_config(&config_path) {
-            Ok(cfg) => run(cfg),
-            Err(code) => return code,
+        // A terminal without a usable configuration says so on its screen (with its hardware id
+        // for the technician) instead of restarting in a loop behind a black screen.
+        Cmd::Run => match Config::load(&config_path) {
+            Ok(cfg) => run(cfg, None),
+            Err(e) => {
+                eprintln!("onetrip: {e}");
+                let what = match e {
+                    config::ConfigError::NotFound(_) => "本机未配置",
+                    _ => "本机配置有误",
+                };
+                let reason = format!(
+                    "{what}，请联系技术人员（硬件编号 {}）",
+                    onetrip::hardware_id::hardware_id()
+                );
+                run(Config::not_configured(), Some(reason))
+            }
         },
         Cmd::CheckConfig => match load_config(&config_path) {
             Ok(_) => {
@@ -378,8 +393,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The kiosk on a real terminal.
-fn run(cfg: Config) -> anyhow::Result<()> {
+/// The kiosk on a real terminal. It ends only when asked to (SIGTERM or SIGINT, e.g. `systemctl
+/// stop`); an event loop that ends by itself (Slint's linuxkms backend quits on Ctrl+Alt+Backspace)
+/// is an error, so systemd restarts the kiosk instead of leaving a blank terminal.
+fn run(cfg: Config, not_configured: Option<String>) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    // No core file may hold a citizen's card data, whatever the service manager says.
+    disable_core_dumps();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("onetrip-io")
@@ -388,15 +409,63 @@ fn run(cfg: Config) -> anyhow::Result<()> {
     let start = Instant::now();
     let clock: shell::kiosk::Clock = Rc::new(move || start + start.elapsed());
     let fullscreen = cfg.ui.fullscreen;
-    let launched = shell::launch(RuntimeOptions::new(cfg), rt.handle(), clock, true)?;
+    let mut options = RuntimeOptions::new(cfg);
+    options.not_configured = not_configured;
+    let launched = shell::launch(options, rt.handle(), clock, true)?;
     let _timer = shell::Kiosk::start_timer(&launched.kiosk);
     if fullscreen {
         launched.ui.window().set_fullscreen(true);
     }
     launched.ui.show()?;
-    // Under systemd (Type=notify): ready once the window is up; watchdog pings come from the UI
-    // thread, so a hung UI stops them and systemd restarts the kiosk.
-    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+
+    let asked_to_stop = Arc::new(AtomicBool::new(false));
+    {
+        let asked = asked_to_stop.clone();
+        rt.spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("shutdown requested");
+            asked.store(true, Ordering::SeqCst);
+            let _ = slint::invoke_from_event_loop(|| {
+                let _ = slint::quit_event_loop();
+            });
+        });
+    }
+    // Under systemd (Type=notify): READY once the event loop runs and the store's fate is known.
+    // STATUS says which; the A/B slot is marked good only on "store open".
+    let mut store_state = launched.runtime.store_state.clone();
+    rt.spawn(async move {
+        let state = store_state
+            .wait_for(|s| *s != shell::StoreState::Opening)
+            .await
+            .map(|s| s.clone())
+            .unwrap_or(shell::StoreState::Unusable("runtime stopped".into()));
+        let _ = slint::invoke_from_event_loop(move || {
+            let status = match &state {
+                shell::StoreState::Open => "store open".to_string(),
+                other => format!("out of service: {other:?}"),
+            };
+            tracing::info!(%status, "kiosk ready");
+            let _ = sd_notify::notify(
+                false,
+                &[
+                    sd_notify::NotifyState::Ready,
+                    sd_notify::NotifyState::Status(&status),
+                ],
+            );
+        });
+    });
+    // Watchdog pings come from the UI thread, so a hung UI stops them and systemd restarts the
+    // kiosk.
     let mut usec = 0;
     let _watchdog = if sd_notify::watchdog_enabled(false, &mut usec) {
         let t = slint::Timer::default();
@@ -413,5 +482,21 @@ fn run(cfg: Config) -> anyhow::Result<()> {
     };
     slint::run_event_loop()?;
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
-    Ok(())
+    if asked_to_stop.load(Ordering::SeqCst) {
+        Ok(())
+    } else {
+        anyhow::bail!("the event loop ended without a shutdown request (a key combination?)")
+    }
+}
+
+fn disable_core_dumps() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: setrlimit and prctl only read the values passed; no memory is shared.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
 }

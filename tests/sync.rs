@@ -43,9 +43,19 @@ fn spawn_worker(
     cfg: &Upstream,
 ) -> (Arc<Notify>, tokio::task::JoinHandle<()>) {
     let wake = Arc::new(Notify::new());
+    // The worker gets its own connection to the same database, as in the kiosk (the store thread).
+    let db = store
+        .lock()
+        .unwrap()
+        .connection()
+        .path()
+        .unwrap()
+        .to_string();
+    let dir = std::path::Path::new(&db).parent().unwrap();
+    let handle = onetrip::store::StoreHandle::spawn(Store::open(dir).unwrap());
     let task = tokio::spawn(
         SyncWorker {
-            store: store.clone(),
+            store: handle,
             clock: onetrip::sync::worker::system_clock(),
             client: UpstreamClient::new(cfg).unwrap(),
             wake: wake.clone(),
@@ -308,10 +318,12 @@ async fn a_week_long_outage_only_delays_delivery() {
         let offset = offset.clone();
         Arc::new(move || now_ms() + offset.load(Ordering::SeqCst))
     };
+    // The worker's own connection, as the kiosk's store thread has.
+    let handle = onetrip::store::StoreHandle::spawn(Store::open(&dir.path().join("data")).unwrap());
     let spawn = |cfg: Upstream, wake: Arc<Notify>| {
         tokio::spawn(
             SyncWorker {
-                store: store.clone(),
+                store: handle.clone(),
                 clock: clock.clone(),
                 client: UpstreamClient::new(&cfg).unwrap(),
                 wake,

@@ -8,7 +8,7 @@ pub mod runtime;
 pub mod voice;
 
 pub use kiosk::Kiosk;
-pub use runtime::{Runtime, RuntimeOptions, UiMessage, UiSink};
+pub use runtime::{Runtime, RuntimeOptions, StoreState, UiMessage, UiSink};
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use onetrip_drivers::device::DeviceKind;
@@ -18,7 +19,7 @@ use crate::engine::staff::{RejectedSubmission, StaffReport, StaffRequest};
 use crate::engine::{AuditEvent, Event, NewSubmission, ReceiptRequest, StoredSubmission};
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::receipt::Receipt;
-use crate::store::Store;
+use crate::store::{Store, StoreHandle};
 use crate::sync::catalog::CatalogUpdater;
 use crate::sync::worker::Backoff;
 use crate::sync::{SyncWorker, UpstreamClient};
@@ -65,6 +66,9 @@ pub struct RuntimeOptions {
     pub catalog_check: Duration,
     /// The catalog in force (set by `launch`), for the heartbeat; the updater keeps it current.
     pub catalog_status: Arc<Mutex<CatalogStatus>>,
+    /// Set when the terminal has no usable configuration: nothing is opened, the screen says
+    /// this (with the hardware id) until a technician provisions the terminal.
+    pub not_configured: Option<String>,
 }
 
 impl RuntimeOptions {
@@ -81,6 +85,7 @@ impl RuntimeOptions {
                 last_rejection: None,
             })),
             config,
+            not_configured: None,
         }
     }
 }
@@ -112,14 +117,20 @@ pub fn carry_out_effects(
     wiped
 }
 
+/// Whether the store could be opened (the terminal is READY for systemd only once this is known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreState {
+    Opening,
+    Open,
+    /// Out of service; the reason is for staff and the technician.
+    Unusable(String),
+}
+
 /// Handle to the running tokio half.
 #[derive(Clone)]
 pub struct Runtime {
     pub commands: mpsc::UnboundedSender<Command>,
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|e| e.into_inner())
+    pub store_state: tokio::sync::watch::Receiver<StoreState>,
 }
 
 impl Runtime {
@@ -130,8 +141,12 @@ impl Runtime {
         sink: UiSink,
     ) -> Runtime {
         let (tx, rx) = mpsc::unbounded_channel();
-        handle.spawn(main_loop(options, sink, rx));
-        Runtime { commands: tx }
+        let (state_tx, store_state) = tokio::sync::watch::channel(StoreState::Opening);
+        handle.spawn(main_loop(options, sink, rx, state_tx));
+        Runtime {
+            commands: tx,
+            store_state,
+        }
     }
 }
 
@@ -164,7 +179,18 @@ async fn main_loop(
     options: RuntimeOptions,
     sink: UiSink,
     mut commands: mpsc::UnboundedReceiver<Command>,
+    store_state: tokio::sync::watch::Sender<StoreState>,
 ) {
+    if let Some(reason) = options.not_configured.clone() {
+        tracing::warn!("terminal not configured: out of service until provisioned");
+        let _ = store_state.send(StoreState::Unusable("not configured".into()));
+        sink(UiMessage::Engine(Event::Availability(
+            crate::engine::Availability::OutOfService(reason),
+        )));
+        // Nothing to open, nothing to deliver: only wait for the kiosk to stop.
+        while commands.recv().await.is_some() {}
+        return;
+    }
     let cfg = options.config.clone();
     let mut devices = Devices::default();
     devices.register(DeviceKind::IdCard, cfg.devices.id_card.required);
@@ -174,7 +200,7 @@ async fn main_loop(
     // Why the store cannot be used, for the staff screen (the citizen sees the plain sentence).
     let mut store_error: Option<String> = None;
     let store = match tokio::task::spawn_blocking(move || Store::open(&data_dir)).await {
-        Ok(Ok(store)) => Some(Arc::new(Mutex::new(store))),
+        Ok(Ok(store)) => Some(StoreHandle::spawn(store)),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "store unusable: terminal out of service");
             devices.set_store_problem(Some("本地存储无法使用，请联系工作人员".into()));
@@ -189,13 +215,15 @@ async fn main_loop(
         }
     };
 
+    let _ = store_state.send(match &store_error {
+        None => StoreState::Open,
+        Some(e) => StoreState::Unusable(e.clone()),
+    });
     let wake = Arc::new(Notify::new());
     if let Some(store) = &store {
         // "Most used here" starts from what this terminal has counted so far.
         let s = store.clone();
-        if let Ok(Ok(counts)) =
-            tokio::task::spawn_blocking(move || lock(&s).counters_with_prefix(ITEM_COUNTER)).await
-        {
+        if let Ok(Ok(counts)) = s.call(|s| s.counters_with_prefix(ITEM_COUNTER)).await {
             let usage = counts
                 .into_iter()
                 .map(|(k, v)| (k, v.max(0) as u64))
@@ -247,11 +275,9 @@ async fn main_loop(
             let mut every = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 every.tick().await;
-                let store = store.clone();
-                let purged = tokio::task::spawn_blocking(move || {
-                    lock(&store).purge_expired(crate::store::now_ms(), retention_ms)
-                })
-                .await;
+                let purged = store
+                    .call(move |s| s.purge_expired(crate::store::now_ms(), retention_ms))
+                    .await;
                 if let Ok(Ok(n)) = purged {
                     if n > 0 {
                         tracing::warn!(
@@ -361,9 +387,9 @@ async fn main_loop(
                     execute(Command::Reprint(number), &cfg, store.clone(), &printer, client.clone(), &wake, sink.clone())
                 }
                 Some(Command::Staff(StaffRequest::PaperReplaced)) => {
-                    if let Some(store) = store.clone() {
-                        tokio::task::spawn_blocking(move || {
-                            if let Err(e) = lock(&store).set_counter("paper_mm", 0) {
+                    if let Some(store) = &store {
+                        store.post(|s| {
+                            if let Err(e) = s.set_counter("paper_mm", 0) {
                                 tracing::error!(error = %e, "counter write failed");
                             }
                         });
@@ -422,7 +448,7 @@ fn progress_steps(body: &serde_json::Value) -> Vec<ProgressStep> {
 async fn staff_report(
     devices: Vec<(String, String)>,
     store_error: Option<String>,
-    store: Option<Arc<Mutex<Store>>>,
+    store: Option<StoreHandle>,
     catalog: Arc<Mutex<CatalogStatus>>,
 ) -> StaffReport {
     let catalog = catalog.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -443,18 +469,18 @@ async fn staff_report(
     let Some(store) = store else {
         return report;
     };
-    let gathered = tokio::task::spawn_blocking(move || {
-        let s = lock(&store);
-        let q = s.queue_counts()?;
-        Ok::<_, crate::store::StoreError>((
-            q,
-            s.rejected_submissions(20)?,
-            s.unprinted_receipts()?,
-            s.counter("receipts_printed")?,
-            s.counter("paper_mm")?,
-        ))
-    })
-    .await;
+    let gathered = store
+        .call(move |s| {
+            let q = s.queue_counts()?;
+            Ok::<_, crate::store::StoreError>((
+                q,
+                s.rejected_submissions(20)?,
+                s.unprinted_receipts()?,
+                s.counter("receipts_printed")?,
+                s.counter("paper_mm")?,
+            ))
+        })
+        .await;
     match gathered {
         Ok(Ok((q, rejected, unprinted, receipts, paper))) => {
             report.pending = q.pending;
@@ -488,7 +514,7 @@ async fn staff_report(
 /// Reports the terminal's health upstream: versions, devices, paper, the unsent queue, counters.
 async fn heartbeat(
     client: UpstreamClient,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     catalog: Arc<Mutex<CatalogStatus>>,
     devices: tokio::sync::watch::Receiver<serde_json::Value>,
     terminal_id: String,
@@ -500,16 +526,15 @@ async fn heartbeat(
     tokio::time::sleep(every.min(Duration::from_secs(3))).await;
     loop {
         ticker.tick().await;
-        let s = store.clone();
-        let local = tokio::task::spawn_blocking(move || {
-            let s = lock(&s);
-            (
-                s.queue_counts().ok(),
-                s.counter("receipts_printed").unwrap_or(0),
-                s.counter("paper_mm").unwrap_or(0),
-            )
-        })
-        .await;
+        let local = store
+            .call(|s| {
+                (
+                    s.queue_counts().ok(),
+                    s.counter("receipts_printed").unwrap_or(0),
+                    s.counter("paper_mm").unwrap_or(0),
+                )
+            })
+            .await;
         let Ok((queue, receipts, paper_mm)) = local else {
             continue;
         };
@@ -517,6 +542,7 @@ async fn heartbeat(
         let body = serde_json::json!({
             "terminal_id": terminal_id,
             "firmware_version": env!("CARGO_PKG_VERSION"),
+            "firmware": crate::firmware::heartbeat_json(),
             "at_ms": crate::store::now_ms(),
             "devices": *devices.borrow(),
             "queue": queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted})),
@@ -552,7 +578,7 @@ pub fn receipt_number(tracking_url: &str, scanned: &str) -> Option<String> {
 fn execute(
     cmd: Command,
     cfg: &Config,
-    store: Option<Arc<Mutex<Store>>>,
+    store: Option<StoreHandle>,
     printer: &PrinterHandle,
     client: Option<UpstreamClient>,
     wake: &Arc<Notify>,
@@ -568,14 +594,12 @@ fn execute(
                     Some(store) => {
                         let payload = applicant_payload(&submission);
                         let item = submission.item_code.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let kind = submission.kind;
-                            lock(&store)
-                                .insert_submission(&terminal, kind, &item, &payload)
-                                .map_err(|e| e.to_string())
-                        })
-                        .await
-                        .unwrap_or_else(|e| Err(e.to_string()))
+                        let kind = submission.kind;
+                        store
+                            .call(move |s| s.insert_submission(&terminal, kind, &item, &payload))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string()))
                     }
                 };
                 match &result {
@@ -600,7 +624,8 @@ fn execute(
                     None => Err("store unavailable".to_string()),
                     Some(s) => {
                         let n = number.clone();
-                        let kept = tokio::task::spawn_blocking(move || lock(&s).receipt(&n))
+                        let kept = s
+                            .call(move |s| s.receipt(&n))
                             .await
                             .map_err(|e| e.to_string())
                             .and_then(|r| r.map_err(|e| e.to_string()));
@@ -668,10 +693,10 @@ fn execute(
             });
         }
         Command::Audit(event) => {
+            // Posted at once, on this thread: rows commit in the order the engine emitted them.
             if let Some(store) = store {
-                tokio::task::spawn_blocking(move || {
+                store.post(move |store| {
                     let (name, detail) = audit_record(&event);
-                    let store = lock(&store);
                     if let Err(e) = store.audit("citizen", name, &detail) {
                         tracing::error!(error = %e, "audit write failed");
                     }
@@ -714,7 +739,7 @@ impl PrintJob {
     async fn print(
         &self,
         request: &ReceiptRequest,
-        store: Option<Arc<Mutex<Store>>>,
+        store: Option<StoreHandle>,
     ) -> Result<(), String> {
         let when = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
         let hall = if request.english {
@@ -747,26 +772,26 @@ impl PrintJob {
         if let Some(store) = store {
             let printed = result.is_ok();
             let request = request.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                let s = lock(&store);
-                // A guide has no submission: nothing to keep for a reprint.
-                let kept = if request.submission.number.is_empty() {
-                    Ok(())
-                } else {
-                    s.save_receipt(&request, printed)
-                };
-                if let Err(e) = kept {
-                    tracing::error!(error = %e, "receipt not kept for reprint");
-                }
-                if printed {
-                    let _ = s.bump_counter("receipts_printed", 1);
-                    let _ = s.bump_counter("paper_lines", lines);
-                    // 24-dot font plus spacing at 8 dots/mm ≈ 3.75 mm a line, plus the QR code
-                    // and the cut margin.
-                    let _ = s.bump_counter("paper_mm", (lines as f64 * 3.75) as i64 + 45);
-                }
-            })
-            .await;
+            let _ = store
+                .call(move |s| {
+                    // A guide has no submission: nothing to keep for a reprint.
+                    let kept = if request.submission.number.is_empty() {
+                        Ok(())
+                    } else {
+                        s.save_receipt(&request, printed)
+                    };
+                    if let Err(e) = kept {
+                        tracing::error!(error = %e, "receipt not kept for reprint");
+                    }
+                    if printed {
+                        let _ = s.bump_counter("receipts_printed", 1);
+                        let _ = s.bump_counter("paper_lines", lines);
+                        // 24-dot font plus spacing at 8 dots/mm ≈ 3.75 mm a line, plus the QR code
+                        // and the cut margin.
+                        let _ = s.bump_counter("paper_mm", (lines as f64 * 3.75) as i64 + 45);
+                    }
+                })
+                .await;
         }
         result
     }

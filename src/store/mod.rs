@@ -3,6 +3,7 @@
 //! WAL with `synchronous=FULL`: a submission is on disk before the citizen is told it succeeded.
 //! Migrations are versioned with `PRAGMA user_version`; a database from a newer firmware is refused.
 
+mod handle;
 mod migrations;
 mod outbox;
 
@@ -10,6 +11,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+pub use handle::{StoreGone, StoreHandle};
 pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected};
 
 pub const DB_FILE: &str = "onetrip.sqlite3";

@@ -2,13 +2,13 @@
 //! transactions, backs off with full jitter, honours `Retry-After`, and resumes after a restart
 //! (its state is the store).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::client::{SendError, UpstreamClient};
-use crate::store::{now_ms, Delivery, Store};
+use crate::store::{now_ms, Delivery, StoreHandle};
 
 /// Backoff bounds: sleep = random(0, min(cap, base·2^attempt)), at least `floor`.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +47,7 @@ pub fn system_clock() -> WallClock {
 }
 
 pub struct SyncWorker {
-    pub store: Arc<Mutex<Store>>,
+    pub store: StoreHandle,
     pub clock: WallClock,
     pub client: UpstreamClient,
     /// Notified when a new submission is committed.
@@ -56,17 +56,14 @@ pub struct SyncWorker {
     pub batch: usize,
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl SyncWorker {
     pub async fn run(self) {
         loop {
-            let store = self.store.clone();
             let batch = self.batch;
             let now = (self.clock)();
-            let due = tokio::task::spawn_blocking(move || lock(&store).due(now, batch))
+            let due = self
+                .store
+                .call(move |s| s.due(now, batch))
                 .await
                 .unwrap_or_else(|e| {
                     Err(crate::store::StoreError::Corrupt {
@@ -83,8 +80,9 @@ impl SyncWorker {
                 }
             };
             if due.is_empty() {
-                let store = self.store.clone();
-                let next = tokio::task::spawn_blocking(move || lock(&store).next_due_at())
+                let next = self
+                    .store
+                    .call(|s| s.next_due_at())
                     .await
                     .ok()
                     .and_then(Result::ok)
@@ -131,10 +129,10 @@ impl SyncWorker {
                     break;
                 }
             }
-            let store = self.store.clone();
-            let saved =
-                tokio::task::spawn_blocking(move || lock(&store).record_deliveries(&outcomes))
-                    .await;
+            let saved = self
+                .store
+                .call(move |s| s.record_deliveries(&outcomes))
+                .await;
             if !matches!(saved, Ok(Ok(()))) {
                 tracing::error!(
                     "could not record delivery outcomes; they will be retried (idempotent)"
