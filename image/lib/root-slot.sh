@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# One root slot: the cached base tree + the overlay (units, udev rules, RAUC config) + the kiosk
+# binary + the update keyring, locked down, then an ext4 image built from the directory (no
+# journal: it is mounted read-only; nothing is mounted to build it).
+#   in:  OUT, VERSION, KIOSK_BIN, KEYRING, [EXTRA_OVERLAY] (test-only files), [SLOT_NAME]
+#   out: $OUT/$SLOT_NAME.ext4 (default root.ext4), $OUT/rootfs-$SLOT_NAME/ (kept for the manifest)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:?}; VERSION=${VERSION:?}; KIOSK_BIN=${KIOSK_BIN:?}; KEYRING=${KEYRING:?}
+SLOT_NAME=${SLOT_NAME:-root}
+tree="$OUT/rootfs-$SLOT_NAME"
+tarball=$(ls "$OUT"/cache/base-*.tar)
+
+rm -rf "$tree"; mkdir -p "$tree"
+tar -C "$tree" -xf "$tarball"
+cp -a "$HERE/overlay/." "$tree/"
+if [ -n "${EXTRA_OVERLAY:-}" ]; then cp -a "$EXTRA_OVERLAY/." "$tree/"; fi
+install -m 0755 "$KIOSK_BIN" "$tree/usr/bin/onetrip"
+install -m 0644 "$KEYRING" "$tree/etc/rauc/keyring.pem"
+echo "$VERSION" > "$tree/etc/onetrip-version"
+cat > "$tree/etc/os-release.d-onetrip" <<X
+ONETRIP_VERSION=$VERSION
+X
+mkdir -p "$tree/boot/efi" "$tree/var/lib/onetrip" "$tree/var/lib/systemd/linger" "$tree/var/lib/systemd/timesync"
+# What tmpfiles would link at boot, on a root that is read-only by then.
+mkdir -p "$tree/var/lib/dbus"; ln -sfn /etc/machine-id "$tree/var/lib/dbus/machine-id"
+
+# Lock-down: no login anywhere (no getty on any console, root locked), no Ctrl+Alt+Del reboot,
+# no VT switching targets, no apt sources; only the kiosk and what it needs run.
+systemctl --root="$tree" enable onetrip.service onetrip-mark-good.service onetrip-boot-deadline.timer \
+  seatd.service systemd-repart.service systemd-networkd.service systemd-resolved.service \
+  systemd-timesyncd.service >/dev/null 2>&1 || true
+for u in getty@.service serial-getty@.service getty.target console-getty.service autovt@.service \
+         ctrl-alt-del.target debug-shell.service rescue.service emergency.service \
+         systemd-firstboot.service apt-daily.timer apt-daily-upgrade.timer \
+         rauc-mark-good.service; do
+  systemctl --root="$tree" mask "$u" >/dev/null 2>&1
+done
+sed -i 's/^root:[^:]*:/root:*:/' "$tree/etc/shadow"
+echo onetrip > "$tree/etc/hostname"
+: > "$tree/etc/machine-id"
+rm -f "$tree/etc/apt/sources.list" "$tree/etc/apt/sources.list.d/"* 
+# Kernel modules a kiosk never loads (radios, TV cards, clusters, staging): half the slot's size.
+kdir=$(ls -d "$tree"/lib/modules/*)
+rm -rf "$kdir"/kernel/drivers/net/wireless "$kdir"/kernel/drivers/media "$kdir"/kernel/drivers/infiniband \
+       "$kdir"/kernel/drivers/staging "$kdir"/kernel/drivers/gpu/drm/amd "$kdir"/kernel/drivers/gpu/drm/nouveau \
+       "$kdir"/kernel/drivers/gpu/drm/radeon "$kdir"/kernel/drivers/net/ethernet/mellanox \
+       "$kdir"/kernel/net/bluetooth "$kdir"/kernel/drivers/bluetooth \
+       "$kdir"/kernel/net/mac80211 "$kdir"/kernel/net/wireless "$kdir"/kernel/drivers/isdn \
+       "$kdir"/kernel/sound/soc "$kdir"/kernel/fs/ocfs2 "$kdir"/kernel/fs/gfs2
+PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$tree" depmod "$(basename "$kdir")"
+# GRUB loads the kernel and initrd from the slot itself, by these fixed names.
+ln -sfn "$(cd "$tree" && ls boot/vmlinuz-* | head -1)" "$tree/vmlinuz"
+ln -sfn "$(cd "$tree" && ls boot/initrd.img-* | head -1)" "$tree/initrd.img"
+
+used_mb=$(du -sm "$tree" | cut -f1)
+size_mb=$(( used_mb * 115 / 100 + 64 ))
+[ "$size_mb" -le 1000 ] || { echo "root tree ${used_mb} MiB does not fit a 1 GiB slot" >&2; exit 1; }
+rm -f "$OUT/$SLOT_NAME.ext4"
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} mkfs.ext4 -q -F -d "$tree" -L root -O ^has_journal -U clear \
+  -E root_owner=0:0 "$OUT/$SLOT_NAME.ext4" "${size_mb}M"
+echo "root slot: $OUT/$SLOT_NAME.ext4 (${size_mb} MiB, ${used_mb} MiB used, version $VERSION)"

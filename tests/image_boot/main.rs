@@ -1,0 +1,522 @@
+//! The terminal image, booted: `image/build` makes it, `image/test` runs this (QEMU, as root).
+//!
+//! The booted kiosk is checked against a headless twin: the same firmware code on the host,
+//! with the same configuration and the same sample cards, rendered by the same software renderer.
+//! Each touch goes to the twin's button and to the same pixel on the guest's screen; after each,
+//! the guest's screen (QMP screendump) must match the twin's. The guest's devices are the
+//! project's simulators on host pseudo-terminals, wired to its USB-serial ports; its upstream is
+//! the reference server on the host's loopback.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod machine;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use common::kiosk::{button, screen_is, wait_for, KioskRef};
+use machine::{Machine, Screen, Wiring, GUEST_UPSTREAM};
+use onetrip::demo::Bench;
+use onetrip::ui::{AppWindow, ScreenKind};
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, PointerEventButton, WindowAdapter};
+use slint::{ComponentHandle, Rgb8Pixel};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What `image/build` made (ONETRIP_IMAGE_DIR, default image/out).
+fn image_dir() -> PathBuf {
+    let dir = std::env::var_os("ONETRIP_IMAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("image/out"));
+    assert!(
+        dir.join("onetrip.img").exists(),
+        "no image in {dir:?}: run image/build first (image/test does)"
+    );
+    dir
+}
+
+/// Where this run keeps its disks, console logs and screens (kept for a human after a failure).
+fn work_dir(name: &str) -> PathBuf {
+    let dir = std::env::var_os("ONETRIP_IMAGE_WORK")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/image-test"))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The guest's configuration: the bench's, pointed at the terminal's own device names and at
+/// the upstream forward, as a technician would provision it.
+fn guest_config(bench: &Bench, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(bench.dir.path().join("onetrip.toml")).unwrap();
+    let dev = bench.dir.path().join("dev");
+    let mut text = text
+        .replace(
+            &bench.config.data.dir.display().to_string(),
+            "/var/lib/onetrip/store",
+        )
+        .replace(
+            &format!("{}/id-card", dev.display()),
+            "/dev/onetrip/id-card",
+        )
+        .replace(
+            &format!("{}/printer", dev.display()),
+            "/dev/onetrip/printer",
+        )
+        .replace(
+            &format!("{}/scanner", dev.display()),
+            "/dev/onetrip/scanner",
+        )
+        .replace(
+            &format!("http://{}", bench.upstream),
+            &format!("http://{GUEST_UPSTREAM}"),
+        )
+        .replace("fullscreen = false", "fullscreen = true\nvoice = false");
+    // The demo authority's catalog key is for the demo only.
+    if let Some(start) = text.find("[catalog]") {
+        let end = text[start..].find("[staff]").map(|e| start + e).unwrap();
+        text.replace_range(start..end, "");
+    }
+    assert!(
+        !text.contains(&bench.dir.path().display().to_string()),
+        "{text}"
+    );
+    let path = dir.join("terminal.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A provisioned copy of the image with the journal on the serial console (through grubenv's
+/// EXTRA_CMDLINE, so the image itself is the one that ships), grown to a 4 GiB disk.
+fn prepare_disk(dir: &Path, config: &Path) -> PathBuf {
+    let raw = dir.join("disk.img");
+    run(Command::new("cp")
+        .arg("--sparse=always")
+        .arg(image_dir().join("onetrip.img"))
+        .arg(&raw));
+    run(Command::new(repo().join("image/provision"))
+        .arg("--image")
+        .arg(&raw)
+        .arg("--config")
+        .arg(config));
+    let esp = format!("{}@@1M", raw.display());
+    let env = dir.join("grubenv");
+    run(Command::new("mcopy")
+        .args(["-o", "-i", &esp, "::/EFI/onetrip/grubenv"])
+        .arg(&env));
+    run(Command::new("grub-editenv").arg(&env).args([
+        "set",
+        "EXTRA_CMDLINE=systemd.journald.forward_to_console=1 systemd.journald.max_level_console=info",
+    ]));
+    run(Command::new("mcopy")
+        .args(["-o", "-i", &esp])
+        .arg(&env)
+        .arg("::/EFI/onetrip/grubenv"));
+    let disk = dir.join("disk.qcow2");
+    run(Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2", "-F", "raw", "-b"])
+        .arg(&raw)
+        .arg(&disk)
+        .arg("4G"));
+    disk
+}
+
+/// The twin draws with the same software renderer as the terminal, into memory.
+struct Headless(Rc<MinimalSoftwareWindow>);
+
+impl Platform for Headless {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.0.clone())
+    }
+}
+
+struct Twin {
+    window: Rc<MinimalSoftwareWindow>,
+    ui: AppWindow,
+    kiosk: KioskRef,
+}
+
+impl Twin {
+    fn screen(&self) -> Screen {
+        let (w, h) = (1920u32, 1080u32);
+        self.kiosk.borrow_mut().pump();
+        slint::platform::update_timers_and_animations();
+        self.window.request_redraw();
+        let mut buffer = vec![Rgb8Pixel::new(0, 0, 0); (w * h) as usize];
+        self.window.draw_if_needed(|r| {
+            r.render(&mut buffer, w as usize);
+        });
+        Screen {
+            width: w,
+            height: h,
+            rgb: buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect(),
+        }
+    }
+}
+
+/// Waits until the guest shows what the twin shows (a few per cent of pixels may differ: the
+/// clock, a caret). Keeps both pictures when it fails.
+fn same_screen(m: &mut Machine, twin: &Twin, what: &str, within: Duration, dir: &Path) -> Screen {
+    let reference = twin.screen();
+    let deadline = Instant::now() + within;
+    loop {
+        let guest = m.screen();
+        let diff = guest.difference(&reference);
+        if diff < 0.02 {
+            return guest;
+        }
+        if Instant::now() > deadline {
+            let name = what.replace(' ', "_");
+            guest.save_png(&dir.join(format!("{name}-guest.png")));
+            reference.save_png(&dir.join(format!("{name}-twin.png")));
+            m.save_console("serial-at-failure.log");
+            panic!(
+                "the terminal does not show {what} ({:.1}% of pixels differ); pictures in {dir:?}\n{}",
+                diff * 100.0,
+                m.console()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(700));
+    }
+}
+
+/// Touches the labelled button on the twin and the same spot on the terminal.
+fn touch(m: &mut Machine, twin: &Twin, label: &str) {
+    let b = button(&twin.ui, label);
+    let (p, s) = (b.absolute_position(), b.size());
+    let (x, y) = (p.x + s.width / 2.0, p.y + s.height / 2.0);
+    b.mock_single_click(PointerEventButton::Left);
+    m.tap(x, y);
+}
+
+fn pid_of_ready_kiosk(console: &str) -> Vec<String> {
+    console
+        .lines()
+        .filter(|l| l.contains("kiosk ready"))
+        .filter_map(|l| {
+            let start = l.find("onetrip[")? + "onetrip[".len();
+            let end = l[start..].find(']')? + start;
+            Some(l[start..end].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn boots_locked_down_to_the_attract_screen_and_serves_a_citizen() {
+    let dir = work_dir("session");
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Headless(window.clone()))).unwrap();
+    let rt = common::kiosk::runtime();
+    let _guard = rt.enter();
+    let guest_bench = rt.block_on(Bench::start()).unwrap();
+    let twin_bench = rt.block_on(Bench::start()).unwrap();
+
+    let mut twin_config = twin_bench.config.clone();
+    twin_config.ui.voice = false;
+    let (ui, kiosk) = common::kiosk::launch(twin_config, &rt, (1920, 1080));
+    let twin = Twin { window, ui, kiosk };
+    wait_for(
+        &twin.kiosk,
+        "the twin's attract screen",
+        screen_is(ScreenKind::Attract),
+    );
+
+    let disk = prepare_disk(&dir, &guest_config(&guest_bench, &dir));
+    let dev = guest_bench.dir.path().join("dev");
+    let mut m = Machine::boot(
+        &dir,
+        &disk,
+        &Wiring {
+            usb_serial: vec![
+                ("IDCARD", dev.join("id-card")),
+                ("PRINTER", dev.join("printer")),
+                ("SCANNER", dev.join("scanner")),
+            ],
+            upstream: guest_bench.upstream,
+            sticks: vec![],
+        },
+    );
+    let booted = Instant::now();
+    m.wait_console("kiosk ready", 1, Duration::from_secs(600));
+    let ready_after = booted.elapsed();
+    m.wait_console("ONETRIP: slot marked good", 1, Duration::from_secs(120));
+    let attract = same_screen(
+        &mut m,
+        &twin,
+        "the attract screen",
+        Duration::from_secs(120),
+        &dir,
+    );
+    attract.save_png(&dir.join("attract-qemu.png"));
+    println!(
+        "READY {:.0} s after QEMU started (TCG)",
+        ready_after.as_secs_f64()
+    );
+
+    // Lock-down: a keyboard plugged in gives no way out — the kiosk keeps running (same process),
+    // the terminal does not reboot, no console login appears.
+    let pids = pid_of_ready_kiosk(&m.console());
+    assert_eq!(pids.len(), 1, "one kiosk start: {pids:?}");
+    for keys in [
+        &["ctrl", "alt", "backspace"][..],
+        &["ctrl", "alt", "delete"],
+        &["ctrl", "alt", "f2"],
+        &["alt", "f2"],
+        &["alt", "sysrq", "b"],
+        &["alt", "sysrq", "c"],
+    ] {
+        m.keys(keys);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    std::thread::sleep(Duration::from_secs(10));
+    same_screen(
+        &mut m,
+        &twin,
+        "the attract screen after the keys",
+        Duration::from_secs(60),
+        &dir,
+    );
+    let console = m.console();
+    assert_eq!(
+        pid_of_ready_kiosk(&console),
+        pids,
+        "the kiosk was restarted"
+    );
+    assert_eq!(
+        console.matches("OneTrip: booting slot").count(),
+        1,
+        "rebooted"
+    );
+    assert!(!console.contains("sysrq: "), "SysRq answered");
+    assert!(
+        !console.contains("event loop ended"),
+        "the kiosk's loop ended"
+    );
+
+    // One citizen: the resident card on the reader, then by touch to a printed receipt.
+    guest_bench.reader.tap(0);
+    twin_bench.reader.tap(0);
+    wait_for(&twin.kiosk, "the twin's home", screen_is(ScreenKind::Home));
+    same_screen(
+        &mut m,
+        &twin,
+        "the service home",
+        Duration::from_secs(60),
+        &dir,
+    );
+    for (label, then) in [
+        ("治安", ScreenKind::Categories),
+        ("犯罪记录查询", ScreenKind::Items),
+        ("无犯罪记录证明（个人）", ScreenKind::ItemDetail),
+        ("开始办理", ScreenKind::Form),
+        ("就业", ScreenKind::Form),
+    ] {
+        touch(&mut m, &twin, label);
+        wait_for(&twin.kiosk, label, screen_is(then));
+        same_screen(
+            &mut m,
+            &twin,
+            &format!("the screen after {label}"),
+            Duration::from_secs(60),
+            &dir,
+        );
+    }
+    for d in "13812345678".chars() {
+        touch(&mut m, &twin, &d.to_string());
+        twin.kiosk.borrow_mut().pump();
+        // Each digit is a frame: the guest must have taken it before the next touch.
+        same_screen(
+            &mut m,
+            &twin,
+            &format!("the phone number after {d}"),
+            Duration::from_secs(30),
+            &dir,
+        );
+    }
+    touch(&mut m, &twin, "下一步");
+    wait_for(&twin.kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    same_screen(
+        &mut m,
+        &twin,
+        "the confirm screen",
+        Duration::from_secs(60),
+        &dir,
+    );
+    touch(&mut m, &twin, "确认提交");
+    wait_for(&twin.kiosk, "done", screen_is(ScreenKind::Done));
+    let done = same_screen(
+        &mut m,
+        &twin,
+        "the done screen",
+        Duration::from_secs(90),
+        &dir,
+    );
+    done.save_png(&dir.join("done-qemu.png"));
+
+    // The receipt came out of the guest's printer (the host's simulator decoded its ESC/POS).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let receipt = loop {
+        let lines = onetrip::demo::last_receipt(&guest_bench.printer.printed());
+        if lines.iter().any(|l| l.contains("DEMO-0001-000001")) {
+            break lines;
+        }
+        assert!(Instant::now() < deadline, "no receipt printed: {lines:?}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(
+        receipt
+            .iter()
+            .any(|l| l == "[二维码 QR] https://track.example.invalid/s/DEMO-0001-000001"),
+        "{receipt:?}"
+    );
+    assert!(receipt.iter().any(|l| l.contains("张*明")), "{receipt:?}");
+    assert!(
+        !receipt.iter().any(|l| l.contains("张晓明")),
+        "unmasked name: {receipt:?}"
+    );
+
+    // The submission reached the upstream, once.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while guest_bench.upstream_count() < 1 {
+        assert!(Instant::now() < deadline, "nothing reached the upstream");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(guest_bench.upstream_count(), 1, "delivered exactly once");
+    // Nothing personal on the console (the journal is forwarded there for this test).
+    let console = m.console();
+    for personal in ["张晓明", "330106198503121231", "13812345678"] {
+        assert!(!console.contains(personal), "{personal} logged");
+    }
+    m.save_console("serial.log.txt");
+}
+
+/// A technician's update stick: FAT, labelled ONETRIP-UPD, one signed bundle on it.
+fn update_stick(dir: &Path, bundle: &Path, name: &str) -> PathBuf {
+    let stick = dir.join(format!("{name}.img"));
+    let kib = std::fs::metadata(bundle).unwrap().len() / 1024 + 64 * 1024;
+    run(Command::new("mkfs.vfat")
+        .args(["-n", "ONETRIP-UPD", "-C"])
+        .arg(&stick)
+        .arg(kib.to_string()));
+    run(Command::new("mcopy")
+        .arg("-i")
+        .arg(&stick)
+        .arg(bundle)
+        .arg(format!(
+            "::/{}",
+            bundle.file_name().unwrap().to_str().unwrap()
+        )));
+    stick
+}
+
+fn bundle(env: &str) -> (PathBuf, String) {
+    let path = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("{env} names no bundle: image/test builds them"));
+    let version = std::fs::read_to_string(path.with_extension("version"))
+        .unwrap_or_else(|_| panic!("{path:?}.version missing"))
+        .trim()
+        .to_string();
+    (path, version)
+}
+
+#[test]
+fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() {
+    let dir = work_dir("update");
+    let v1 = std::fs::read_to_string(image_dir().join("VERSION"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let (good, v2) = bundle("ONETRIP_BUNDLE_GOOD");
+    let (bad, v3) = bundle("ONETRIP_BUNDLE_BAD");
+    let rt = common::kiosk::runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let disk = prepare_disk(&dir, &guest_config(&bench, &dir));
+    let dev = bench.dir.path().join("dev");
+    let stick = update_stick(&dir, &good, "stick-good");
+    let mut m = Machine::boot(
+        &dir,
+        &disk,
+        &Wiring {
+            usb_serial: vec![
+                ("IDCARD", dev.join("id-card")),
+                ("PRINTER", dev.join("printer")),
+            ],
+            upstream: bench.upstream,
+            sticks: vec![stick],
+        },
+    );
+    // v1 on slot A is confirmed, then the stick's v2 goes into slot B and the terminal reboots.
+    m.wait_console(
+        &format!("ONETRIP: slot marked good, version {v1}"),
+        1,
+        Duration::from_secs(600),
+    );
+    let installing = Instant::now();
+    m.wait_console(
+        &format!("rauc install rc=0: version {v2} installed"),
+        1,
+        Duration::from_secs(900),
+    );
+    println!(
+        "bundle {v2} installed in {:.0} s (TCG)",
+        installing.elapsed().as_secs_f64()
+    );
+    m.wait_console("OneTrip: booting slot B", 1, Duration::from_secs(300));
+    m.wait_console(
+        &format!("ONETRIP: slot marked good, version {v2}"),
+        1,
+        Duration::from_secs(600),
+    );
+    // The stick left in the terminal installs nothing again.
+    m.wait_console(
+        &format!("version {v2} already running"),
+        1,
+        Duration::from_secs(120),
+    );
+
+    // A firmware whose kiosk never becomes READY: installed into slot A, booted once, and the
+    // terminal goes back to slot B by itself.
+    m.plug_stick(&update_stick(&dir, &bad, "stick-bad"), "stickbad");
+    m.wait_console(
+        &format!("rauc install rc=0: version {v3} installed"),
+        1,
+        Duration::from_secs(900),
+    );
+    m.wait_console("OneTrip: booting slot A", 2, Duration::from_secs(300));
+    m.wait_console(
+        "kiosk not READY in time on new firmware",
+        1,
+        Duration::from_secs(600),
+    );
+    m.wait_console("OneTrip: booting slot B", 2, Duration::from_secs(300));
+    m.wait_console(
+        &format!("ONETRIP: slot marked good, version {v2}"),
+        2,
+        Duration::from_secs(600),
+    );
+    let console = m.console();
+    assert!(
+        !console.contains(&format!("slot marked good, version {v3}")),
+        "the bad firmware was marked good"
+    );
+    m.save_console("serial.log.txt");
+}
