@@ -196,13 +196,20 @@ fn same_screen(m: &mut Machine, twin: &Twin, what: &str, within: Duration, dir: 
     }
 }
 
-/// Touches the labelled button on the twin and the same spot on the terminal.
+/// Touches the labelled button's centre on the twin and the same spot on the terminal: the same
+/// press and release at the same pixel, on the platform's own clock.
 fn touch(m: &mut Machine, twin: &Twin, label: &str) {
+    use slint::platform::WindowEvent;
     let b = button(&twin.ui, label);
     let (p, s) = (b.absolute_position(), b.size());
-    let (x, y) = (p.x + s.width / 2.0, p.y + s.height / 2.0);
-    b.mock_single_click(PointerEventButton::Left);
-    m.tap(x, y);
+    let position = slint::LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0);
+    let window = twin.ui.window();
+    window.dispatch_event(WindowEvent::PointerMoved { position });
+    let button = PointerEventButton::Left;
+    window.dispatch_event(WindowEvent::PointerPressed { position, button });
+    window.dispatch_event(WindowEvent::PointerReleased { position, button });
+    window.dispatch_event(WindowEvent::PointerExited);
+    m.tap(position.x, position.y);
 }
 
 fn pid_of_ready_kiosk(console: &str) -> Vec<String> {
