@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod firmware;
 pub mod hardware_id;
+pub mod log_bundle;
 pub mod mask;
 pub mod receipt;
 pub mod reference_upstream;

@@ -27,7 +27,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run the kiosk on this terminal (the default).
-    Run,
+    Run {
+        /// On a missing or broken configuration, show "本机未配置/本机配置有误" with the
+        /// hardware id on screen and keep running, instead of exiting 2 (the terminal's service
+        /// uses this: no restart loop behind a black screen).
+        #[arg(long)]
+        setup_screen: bool,
+    },
     /// Run the kiosk with simulated devices, a temporary store and a local upstream.
     Demo {
         #[arg(long)]
@@ -61,6 +67,12 @@ enum Cmd {
     Device {
         #[command(subcommand)]
         device: DeviceCmd,
+    },
+    /// Technician: a diagnostic bundle (versions, configuration without secrets, queue, audit
+    /// log, device health, this boot's journal) into DIR, e.g. a USB stick. No personal data.
+    Logs {
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Staff: what happened in the last citizen sessions, step by step (no personal data).
     Journal {
@@ -308,11 +320,17 @@ fn main() -> ExitCode {
         .config
         .clone()
         .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
-    let result = match cli.command.unwrap_or(Cmd::Run) {
+    let result = match cli.command.unwrap_or(Cmd::Run {
+        setup_screen: false,
+    }) {
         // A terminal without a usable configuration says so on its screen (with its hardware id
         // for the technician) instead of restarting in a loop behind a black screen.
-        Cmd::Run => match Config::load(&config_path) {
+        Cmd::Run { setup_screen } => match Config::load(&config_path) {
             Ok(cfg) => run(cfg, None),
+            Err(e) if !setup_screen => {
+                eprintln!("onetrip: {e}");
+                return ExitCode::from(2);
+            }
             Err(e) => {
                 eprintln!("onetrip: {e}");
                 let what = match e {
@@ -335,6 +353,9 @@ fn main() -> ExitCode {
         },
         Cmd::Device { device: cmd } => return device(cmd),
         Cmd::Catalog { command } => return catalog(command),
+        Cmd::Logs { out } => onetrip::log_bundle::write_bundle(&config_path, &out).map(|files| {
+            println!("wrote {} files to {}", files.len(), out.display());
+        }),
         Cmd::Journal { sessions } => match load_config(&config_path) {
             Ok(cfg) => journal(&cfg, sessions),
             Err(code) => return code,

@@ -303,3 +303,73 @@ async fn scanner_diagnostics() {
     .await;
     assert_eq!(out.code, Some(4), "{}", out.stderr);
 }
+
+/// `onetrip logs --out DIR` on a terminal that has served citizens: the bundle says what a
+/// technician needs (versions, queue, audit, configuration) and holds no personal field and no
+/// secret.
+#[tokio::test]
+async fn log_bundle_has_no_personal_data_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/onetrip.example.toml"
+    ))
+    .unwrap();
+    let token = "tok-7f3a9c1e55d2";
+    let config = example
+        .replace(
+            "dir = \"/var/lib/onetrip\"",
+            &format!("dir = \"{}\"", data.display()),
+        )
+        .replace("replace-with-the-provisioned-token", token)
+        .replace("# pin = \"…\"", "pin = \"480917\"");
+    let config_path = dir.path().join("onetrip.toml");
+    std::fs::write(&config_path, &config).unwrap();
+    {
+        let store = onetrip::store::Store::open(&data).unwrap();
+        let payload = serde_json::json!({"applicant": {
+            "name": "张晓明", "id_number": "330106198503121231",
+            "address": "浙江省杭州市西湖区文三路100号"},
+            "answers": {"phone": "13812345678"}});
+        store
+            .insert_submission("HZXH-0001", "application", "ZA-WFZ-01", &payload)
+            .unwrap();
+        store.audit("citizen", "item_started", "ZA-WFZ-01").unwrap();
+        store
+            .audit("citizen", "journal", "1200 form key digit")
+            .unwrap();
+    }
+    let out_dir = dir.path().join("stick");
+    let out = onetrip(&[
+        "--config",
+        config_path.to_str().unwrap(),
+        "logs",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
+    assert!(read("store.txt").contains("queue pending 1 rejected 0 accepted 0"));
+    assert!(read("audit.tsv").contains("item_started\tZA-WFZ-01"));
+    assert!(read("versions.txt").starts_with("binary "));
+    assert!(read("config.toml").contains("HZXH-0001"));
+    for file in std::fs::read_dir(&out_dir).unwrap() {
+        let path = file.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).to_string();
+        for secret_or_personal in [
+            "张晓明",
+            "330106198503121231",
+            "文三路",
+            "13812345678",
+            token,
+            "480917",
+        ] {
+            assert!(
+                !text.contains(secret_or_personal),
+                "{secret_or_personal} in {path:?}"
+            );
+        }
+    }
+}

@@ -49,3 +49,48 @@ fn a_corrupt_database_means_out_of_service() {
     }
     assert_eq!(std::fs::read(data.join("onetrip.sqlite3")).unwrap(), junk);
 }
+
+/// A terminal with no usable configuration opens nothing and says so, with the hardware id a
+/// technician needs to provision it, and reports its store as unusable (the A/B slot is then not
+/// marked good on this boot).
+#[test]
+fn a_terminal_without_configuration_says_so_and_opens_nothing() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink: UiSink = Arc::new(move |m| {
+        let _ = tx.send(m);
+    });
+    let mut options = RuntimeOptions::new(onetrip::config::Config::not_configured());
+    let reason = format!(
+        "本机未配置，请联系技术人员（硬件编号 {}）",
+        onetrip::hardware_id::hardware_id()
+    );
+    options.not_configured = Some(reason.clone());
+    let runtime = Runtime::start(options, rt.handle(), sink);
+    match rx.recv_timeout(Duration::from_secs(5)) {
+        Ok(UiMessage::Engine(Event::Availability(Availability::OutOfService(why)))) => {
+            assert_eq!(why, reason)
+        }
+        other => panic!("expected out of service, got {other:?}"),
+    }
+    let mut state = runtime.store_state.clone();
+    let state = rt
+        .block_on(state.wait_for(|s| *s != onetrip::shell::StoreState::Opening))
+        .unwrap()
+        .clone();
+    assert!(
+        matches!(state, onetrip::shell::StoreState::Unusable(_)),
+        "{state:?}"
+    );
+    assert!(
+        !std::path::Path::new(&onetrip::config::Config::not_configured().data.dir).exists(),
+        "a store was created"
+    );
+    // Nothing else is said: no device comes up.
+    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
+}

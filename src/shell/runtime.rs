@@ -404,17 +404,43 @@ async fn main_loop(
             published = now.clone();
             sink(UiMessage::Engine(Event::Availability(now)));
         }
-        health_tx.send_if_modified(|h| {
+        let health_changed = health_tx.send_if_modified(|h| {
             let now = devices.snapshot();
             let changed = *h != now;
             *h = now;
             changed
         });
+        if health_changed {
+            keep_health_for_technician(&health_tx.borrow(), &published);
+        }
         let w = devices.warnings();
         if w != warning {
             warning = w.clone();
             sink(UiMessage::DeviceWarning(w));
         }
+    }
+}
+
+/// Under systemd (RuntimeDirectory=onetrip) the latest device health goes to a file in RAM that
+/// `onetrip logs` copies into the technician's bundle.
+fn keep_health_for_technician(
+    devices: &serde_json::Value,
+    availability: &crate::engine::Availability,
+) {
+    let Some(dir) = std::env::var_os("RUNTIME_DIRECTORY") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let body = serde_json::json!({
+        "at_ms": crate::store::now_ms(),
+        "availability": format!("{availability:?}"),
+        "devices": devices,
+    });
+    let tmp = dir.join("health.json.tmp");
+    let written = std::fs::write(&tmp, body.to_string())
+        .and_then(|()| std::fs::rename(&tmp, dir.join("health.json")));
+    if let Err(e) = written {
+        tracing::debug!(error = %e, "device health not kept for the technician");
     }
 }
 

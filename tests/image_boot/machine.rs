@@ -261,11 +261,11 @@ impl Machine {
     }
 
     /// Plugs a USB stick into the running terminal.
-    pub fn plug_stick(&mut self, image: &Path, id: &str) {
+    pub fn plug_stick(&mut self, image: &Path, id: &str, writable: bool) {
         self.qmp.execute(
             "blockdev-add",
-            json!({"driver": "raw", "node-name": id, "read-only": true,
-                   "file": {"driver": "file", "filename": image.to_str().unwrap(), "read-only": true}}),
+            json!({"driver": "raw", "node-name": id, "read-only": !writable,
+                   "file": {"driver": "file", "filename": image.to_str().unwrap(), "read-only": !writable}}),
         );
         self.qmp.execute(
             "device_add",

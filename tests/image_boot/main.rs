@@ -411,7 +411,54 @@ fn boots_locked_down_to_the_attract_screen_and_serves_a_citizen() {
     for personal in ["张晓明", "330106198503121231", "13812345678"] {
         assert!(!console.contains(personal), "{personal} logged");
     }
+
+    // A technician's log stick: the bundle lands on it, with this session's audit and without
+    // the citizen's data or the terminal's token.
+    let stick = dir.join("logs-stick.img");
+    run(Command::new("mkfs.vfat")
+        .args(["-n", "ONETRIP-LOGS", "-C"])
+        .arg(&stick)
+        .arg("65536"));
+    m.plug_stick(&stick, "logstick", true);
+    m.wait_console("ONETRIP-LOGS: bundle written", 1, Duration::from_secs(120));
+    let bundle = dir.join("logs-from-stick");
+    run(Command::new("mcopy")
+        .args(["-s", "-i"])
+        .arg(&stick)
+        .arg("::")
+        .arg(&bundle));
+    let mut texts = String::new();
+    for entry in walk(&bundle) {
+        texts.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
+    }
+    assert!(texts.contains("submitted\t"), "no audit in the bundle");
+    assert!(texts.contains("queue pending"), "no queue in the bundle");
+    assert!(texts.contains("kiosk ready"), "no journal in the bundle");
+    for secret_or_personal in [
+        "张晓明",
+        "330106198503121231",
+        "13812345678",
+        onetrip::demo::DEMO_TOKEN,
+    ] {
+        assert!(
+            !texts.contains(secret_or_personal),
+            "{secret_or_personal} in the log bundle"
+        );
+    }
     m.save_console("serial.log.txt");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
 }
 
 /// A technician's update stick: FAT, labelled ONETRIP-UPD, one signed bundle on it.
@@ -502,7 +549,7 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
 
     // A firmware whose kiosk never becomes READY: installed into slot A, booted once, and the
     // terminal goes back to slot B by itself.
-    m.plug_stick(&update_stick(&dir, &bad, "stick-bad"), "stickbad");
+    m.plug_stick(&update_stick(&dir, &bad, "stick-bad"), "stickbad", false);
     m.wait_console(
         &format!("rauc install rc=0: version {v3} installed"),
         1,
@@ -519,6 +566,10 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
         &format!("ONETRIP: slot marked good, version {v2}"),
         2,
         Duration::from_secs(600),
+    );
+    println!(
+        "fall-back: back on slot B at {:.0} s (TCG)",
+        powered_on.elapsed().as_secs_f64()
     );
     let console = m.console();
     assert!(
