@@ -178,11 +178,6 @@ impl Machine {
         out
     }
 
-    /// How often `needle` appears on the console.
-    pub fn count(&self, needle: &str) -> usize {
-        self.console().matches(needle).count()
-    }
-
     /// Waits until the console shows `needle` `times` times; fails at once on a boot failure.
     pub fn wait_console(&mut self, needle: &str, times: usize, within: Duration) {
         const FATAL: [&str; 6] = [
@@ -275,18 +270,6 @@ impl Machine {
 
     pub fn save_console(&self, name: &str) {
         let _ = std::fs::write(self.dir.join(name), self.console());
-    }
-
-    /// Waits for QEMU to end by itself (a guest that powers off).
-    pub fn wait_exit(&mut self, within: Duration) {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        panic!("QEMU still running after {within:?}");
     }
 }
 
