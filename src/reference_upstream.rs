@@ -21,8 +21,10 @@ use serde_json::json;
 pub struct Faults {
     /// Share of submissions answered 503 before anything is stored.
     pub error_rate: f64,
-    /// Share answered 429 with `Retry-After: 1`.
+    /// Share answered 429 with `Retry-After: retry_after` (1 when empty).
     pub throttle_rate: f64,
+    /// The `Retry-After` value of a throttled answer (seconds or an HTTP-date).
+    pub retry_after: &'static str,
     /// Share stored and then answered 500, as if the response were lost on the way back.
     pub lose_response_rate: f64,
     /// Share stored, then the connection is cut in the middle of the response.
@@ -203,8 +205,13 @@ async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
     }
     if roll(app.faults.throttle_rate) {
         let mut r = error(StatusCode::TOO_MANY_REQUESTS, "slow down");
+        let value = if app.faults.retry_after.is_empty() {
+            "1"
+        } else {
+            app.faults.retry_after
+        };
         r.headers_mut()
-            .insert("retry-after", HeaderValue::from_static("1"));
+            .insert("retry-after", HeaderValue::from_static(value));
         return r;
     }
     let text = String::from_utf8_lossy(&body).into_owned();

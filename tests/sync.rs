@@ -31,6 +31,7 @@ fn fast() -> Backoff {
         base: Duration::from_millis(5),
         cap: Duration::from_millis(50),
         floor: Duration::from_millis(1),
+        max_retry_after: Duration::from_secs(2),
     }
 }
 
@@ -85,6 +86,7 @@ async fn every_submission_arrives_exactly_once_through_errors_and_lost_responses
         lose_response_rate: 0.3,
         drop_after_commit_rate: 0.2,
         latency: Duration::ZERO,
+        ..Faults::default()
     };
     let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, faults)
         .await
@@ -503,4 +505,57 @@ async fn heartbeat_catalog_etag_and_case_query() {
             .status(),
         404
     );
+}
+
+/// A platform that asks for a 30-day pause (or an absurd number, or a date in 2100) does not hold
+/// the queue back beyond the worker's own bound, and no value makes the worker spin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_retry_after_holds_the_queue_beyond_the_cap() {
+    common::capture_logs();
+    for asked in [
+        "2592000",
+        "18446744073709551615",
+        "Fri, 31 Dec 2100 23:59:59 GMT",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let throttled = Faults {
+            throttle_rate: 1.0,
+            retry_after: asked,
+            ..Faults::default()
+        };
+        let (addr, server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, throttled)
+            .await
+            .unwrap();
+        let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
+        let s = store
+            .lock()
+            .unwrap()
+            .insert_submission("T1", "application", "X", &payload(0))
+            .unwrap();
+        let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
+        let row = || -> (i64, i64, i64) {
+            store
+                .lock()
+                .unwrap()
+                .connection()
+                .query_row(
+                    "SELECT attempts, next_attempt_at, updated_at FROM submissions WHERE id = ?1",
+                    [&s.id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap()
+        };
+        wait_until("a throttled attempt", || row().0 >= 1).await;
+        let (_, next, updated) = row();
+        let waits = next - updated;
+        assert!(
+            (0..=2_000 + 500).contains(&waits),
+            "Retry-After {asked:?}: waits {waits} ms; the bound is 2 s"
+        );
+        // Within the bound it is honoured: no second attempt before it.
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        assert_eq!(row().0, 1, "Retry-After {asked:?}: retried before the wait");
+        worker.abort();
+        server.abort();
+    }
 }

@@ -48,6 +48,7 @@ async fn main() -> std::process::ExitCode {
         lose_response_rate: args.lose_response_rate,
         drop_after_commit_rate: args.drop_after_commit_rate,
         latency: Duration::from_millis(args.latency_ms),
+        ..Faults::default()
     };
     let db = match open_db(&args.db) {
         Ok(db) => db,

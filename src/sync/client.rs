@@ -88,11 +88,23 @@ impl UpstreamClient {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
         classify(status, retry_after, &body)
     }
+}
+
+/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); a date in the past is no
+/// wait. The caller bounds it.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = std::time::UNIX_EPOCH
+        .checked_add(Duration::from_secs(u64::try_from(at.timestamp()).ok()?))?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 impl UpstreamClient {
@@ -228,6 +240,30 @@ fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_764_547_200); // 2025-12-01
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            parse_retry_after("Mon, 01 Dec 2025 00:02:00 GMT", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 30 Nov 2025 00:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date in the past is no wait"
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+    }
     use serde_json::json;
 
     #[test]

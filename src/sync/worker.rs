@@ -16,6 +16,9 @@ pub struct Backoff {
     pub base: Duration,
     pub cap: Duration,
     pub floor: Duration,
+    /// The longest wait upstream's `Retry-After` can impose: a platform that asks for days must
+    /// not hold a citizen's application back beyond our own cap (the queue is strictly in order).
+    pub max_retry_after: Duration,
 }
 
 impl Default for Backoff {
@@ -24,6 +27,7 @@ impl Default for Backoff {
             base: Duration::from_secs(2),
             cap: Duration::from_secs(15 * 60),
             floor: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -108,11 +112,16 @@ impl SyncWorker {
                         reason,
                         retry_after,
                     }) => {
-                        let delay = retry_after.unwrap_or_else(|| self.backoff.delay(row.attempts));
+                        let delay = match retry_after {
+                            Some(asked) => asked.min(self.backoff.max_retry_after),
+                            None => self.backoff.delay(row.attempts),
+                        };
                         tracing::warn!(submission = %row.id, attempts = row.attempts + 1, %reason, retry_in_ms = delay.as_millis() as u64, "delivery failed, will retry");
                         Delivery::Retry {
                             error: reason,
-                            next_attempt_at: (self.clock)() + delay.as_millis() as i64,
+                            next_attempt_at: (self.clock)().saturating_add(
+                                i64::try_from(delay.as_millis()).unwrap_or(i64::MAX),
+                            ),
                         }
                     }
                     Err(SendError::Permanent { status, reason }) => {
@@ -158,6 +167,7 @@ mod tests {
             base: Duration::from_secs(1),
             cap: Duration::from_secs(4),
             floor: Duration::ZERO,
+            max_retry_after: Duration::from_secs(4),
         };
         assert!((0..200).all(|_| small.delay(1) <= Duration::from_secs(2)));
         assert!((0..200).all(|_| small.delay(10) <= Duration::from_secs(4)));
