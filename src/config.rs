@@ -23,6 +23,29 @@ pub struct Config {
     pub staff: Staff,
     #[serde(default)]
     pub ui: Ui,
+    /// A hawkBit DDI-compatible update server (Eclipse hawkBit, goosebit…); without it the
+    /// terminal is updated from a USB stick or `rauc install`.
+    #[serde(default)]
+    pub fleet: Option<Fleet>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fleet {
+    /// The server's DDI root including the tenant, e.g. `https://fleet.example.invalid/DEFAULT`.
+    pub server: String,
+    /// This terminal's controller id on the server (default: `terminal.id`).
+    #[serde(default)]
+    pub controller_id: Option<String>,
+    /// The target security token the server issued for this terminal (`TargetToken`).
+    pub token: String,
+    /// Seconds between polls when the server does not say (`config.polling.sleep` does).
+    #[serde(default = "default_fleet_poll")]
+    pub poll_secs: u64,
+}
+
+fn default_fleet_poll() -> u64 {
+    300
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -316,6 +339,17 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// The controller id the fleet server knows this terminal by.
+    pub fn fleet_controller_id(&self) -> Option<String> {
+        let fleet = self.fleet.as_ref()?;
+        Some(
+            fleet
+                .controller_id
+                .clone()
+                .unwrap_or_else(|| self.terminal.id.clone()),
+        )
+    }
+
     /// What an unprovisioned terminal runs with: fullscreen, nothing to reach, no data kept.
     pub fn not_configured() -> Config {
         const TEXT: &str = r#"
@@ -511,6 +545,29 @@ voice = false
                         );
                     }
                 }
+            }
+        }
+        if let Some(fleet) = &self.fleet {
+            if !(fleet.server.starts_with("https://") || fleet.server.starts_with("http://")) {
+                return bad(
+                    "fleet.server",
+                    format!("{:?}", fleet.server),
+                    "the DDI root with its tenant, https://…/TENANT",
+                );
+            }
+            if fleet.token.trim().is_empty() {
+                return bad(
+                    "fleet.token",
+                    "(hidden)".into(),
+                    "the target token the server issued",
+                );
+            }
+            if !(10..=86_400).contains(&fleet.poll_secs) {
+                return bad(
+                    "fleet.poll_secs",
+                    fleet.poll_secs.to_string(),
+                    "10 to 86400 seconds",
+                );
             }
         }
         if let Some(pin) = &self.staff.pin {

@@ -254,6 +254,20 @@ async fn main_loop(
             tracing::warn!("no catalog.public_key configured: catalog updates are off");
         }
     }
+    if let (Some(fleet), Some(controller_id)) = (&cfg.fleet, cfg.fleet_controller_id()) {
+        let installer = crate::sync::fleet::Installer::default();
+        match crate::sync::fleet::FleetClient::new(
+            fleet,
+            &controller_id,
+            &cfg.data.dir.join("fleet"),
+            installer,
+        ) {
+            Ok(f) => {
+                tokio::spawn(f.run());
+            }
+            Err(e) => tracing::error!(error = %e, "fleet updates are off"),
+        }
+    }
     if let Some(store) = &store {
         if let Some(client) = client.clone() {
             tokio::spawn(

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod client;
+pub mod fleet;
 pub mod worker;
 
 pub use client::{SendError, UpstreamClient};
