@@ -76,6 +76,15 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     );
     prepare(&mut e);
     shots.push(("out_of_service".into(), e.view()));
+    // A terminal booted before a technician provisioned it.
+    e.handle(
+        Event::Availability(Availability::OutOfService(
+            "本机未配置，请联系技术人员（硬件编号 52:54:00:12:34:56）".into(),
+        )),
+        t0,
+    );
+    prepare(&mut e);
+    shots.push(("not_configured".into(), e.view()));
     e.handle(Event::Availability(Availability::Available), t0);
     e.handle(
         Event::UsageCounts(HashMap::from([
@@ -357,7 +366,7 @@ mod tests {
                 let shots = catalogue(english, elderly);
                 for (name, view) in &shots {
                     let expected = match name.as_str() {
-                        "out_of_service" => Screen::OutOfService,
+                        "out_of_service" | "not_configured" => Screen::OutOfService,
                         "attract" | "attract_read_failed" => Screen::Attract,
                         "reading_card" => Screen::ReadingCard,
                         "home" => Screen::Home,
