@@ -559,3 +559,104 @@ async fn no_retry_after_holds_the_queue_beyond_the_cap() {
         server.abort();
     }
 }
+
+/// A server of our own for answers the reference upstream never gives: it counts the requests it
+/// gets and answers each with `answer`.
+async fn odd_upstream(
+    answer: fn(&str) -> axum::response::Response,
+) -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move || {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            answer("")
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, hits)
+}
+
+fn submission_row(store: &Arc<Mutex<Store>>, id: &str) -> (i64, String, Option<String>) {
+    store
+        .lock()
+        .unwrap()
+        .connection()
+        .query_row(
+            "SELECT attempts, state, last_error FROM submissions WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+}
+
+/// A 308 to another host: the terminal does not follow it, so neither the application nor the
+/// token goes there; the submission stays pending for a retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_not_followed_and_the_application_not_resent() {
+    use axum::response::IntoResponse;
+    use std::sync::atomic::Ordering;
+    common::capture_logs();
+    let (elsewhere, elsewhere_hits) = odd_upstream(|_| "thanks".into_response()).await;
+    static TARGET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TARGET.get_or_init(|| format!("http://{elsewhere}/v1/submissions"));
+    let (redirecting, hits) = odd_upstream(|_| {
+        (
+            axum::http::StatusCode::PERMANENT_REDIRECT,
+            [("location", TARGET.get().unwrap().as_str())],
+        )
+            .into_response()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
+    let s = store
+        .lock()
+        .unwrap()
+        .insert_submission("T1", "application", "X", &payload(0))
+        .unwrap();
+    let (_wake, worker) = spawn_worker(&store, &upstream_cfg(redirecting, TOKEN));
+    wait_until("two attempts", || submission_row(&store, &s.id).0 >= 2).await;
+    worker.abort();
+    let (_, state, error) = submission_row(&store, &s.id);
+    assert_eq!(state, "pending");
+    assert!(error.unwrap_or_default().contains("308"));
+    assert!(hits.load(Ordering::SeqCst) >= 2);
+    assert_eq!(
+        elsewhere_hits.load(Ordering::SeqCst),
+        0,
+        "followed the redirect"
+    );
+}
+
+/// A 50 MiB answer (a proxy's error page gone wrong, or worse) is refused once the cap is reached,
+/// as a retry: the submission stays pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_answer_is_refused_as_a_retry() {
+    use axum::response::IntoResponse;
+    common::capture_logs();
+    let (addr, _hits) = odd_upstream(|_| {
+        let chunk = axum::body::Bytes::from(vec![b' '; 1 << 20]);
+        let chunks = (0..50).map(move |_| Ok::<_, std::io::Error>(chunk.clone()));
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
+    let s = store
+        .lock()
+        .unwrap()
+        .insert_submission("T1", "application", "X", &payload(0))
+        .unwrap();
+    let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
+    wait_until("an attempt", || submission_row(&store, &s.id).0 >= 1).await;
+    worker.abort();
+    let (_, state, error) = submission_row(&store, &s.id);
+    assert_eq!(state, "pending");
+    let error = error.unwrap_or_default();
+    assert!(error.contains("answer larger than"), "{error}");
+}

@@ -60,11 +60,7 @@ impl UpstreamClient {
         };
         let signature = header(SIGNATURE_HEADER);
         let etag = header("etag");
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| retryable(e.to_string()))?
-            .to_vec();
+        let bytes = super::client::read_capped(resp, super::client::CATALOG_CAP).await?;
         Ok(Some(Fetched {
             bytes,
             signature,

@@ -39,6 +39,9 @@ pub struct UpstreamClient {
 impl UpstreamClient {
     pub fn new(cfg: &Upstream) -> Result<UpstreamClient, ClientError> {
         let mut builder = reqwest::Client::builder()
+            // A redirect is never followed: a 307/308 would send a citizen's application (and
+            // the token) to wherever the answer points. It is a fault of the link, retried.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
             .timeout(Duration::from_secs(cfg.request_timeout_secs))
             .user_agent(concat!("onetrip/", env!("CARGO_PKG_VERSION")));
@@ -89,9 +92,46 @@ impl UpstreamClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
-        let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+        let body = read_capped(resp, JSON_CAP).await?;
+        let body: serde_json::Value =
+            serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
         classify(status, retry_after, &body)
     }
+}
+
+/// The largest JSON answer read from upstream; the catalog has its own, larger cap.
+pub const JSON_CAP: usize = 1 << 20;
+/// The largest catalog document read from upstream.
+pub const CATALOG_CAP: usize = 8 << 20;
+
+/// Reads a response body chunk by chunk, refusing (as retryable) one larger than `cap` before
+/// more than `cap` bytes are held.
+pub(super) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, SendError> {
+    let too_large = || SendError::Retryable {
+        reason: format!("answer larger than {cap} bytes"),
+        retry_after: None,
+    };
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(unreachable)? {
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn json_capped(bytes: &[u8]) -> Result<serde_json::Value, SendError> {
+    serde_json::from_slice(bytes).map_err(|e| SendError::Retryable {
+        reason: format!("not JSON: {e}"),
+        retry_after: None,
+    })
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); a date in the past is no
@@ -147,14 +187,7 @@ impl UpstreamClient {
             .await
             .map_err(unreachable)?;
         match resp.status().as_u16() {
-            200 => resp
-                .json()
-                .await
-                .map(Some)
-                .map_err(|e| SendError::Retryable {
-                    reason: e.to_string(),
-                    retry_after: None,
-                }),
+            200 => json_capped(&read_capped(resp, JSON_CAP).await?).map(Some),
             404 => Ok(None),
             code => Err(SendError::Permanent {
                 status: code,
@@ -182,10 +215,7 @@ impl UpstreamClient {
                 reason: format!("HTTP {status}"),
             });
         }
-        resp.json().await.map_err(|e| SendError::Retryable {
-            reason: e.to_string(),
-            retry_after: None,
-        })
+        json_capped(&read_capped(resp, JSON_CAP).await?)
     }
 }
 
@@ -224,6 +254,12 @@ fn classify(
             });
     }
     let code = status.as_u16();
+    if status.is_redirection() {
+        return Err(SendError::Retryable {
+            reason: format!("HTTP {code}: upstream redirected the terminal; not followed"),
+            retry_after: None,
+        });
+    }
     if code == 408 || code == 429 || status.is_server_error() {
         Err(SendError::Retryable {
             reason: format!("HTTP {code}: {reason}"),
