@@ -281,6 +281,24 @@ async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
             "injected: response lost after commit",
         );
     }
+    if roll(app.faults.drop_after_commit_rate) {
+        // Stored, then the connection breaks half-way through the answer: the terminal sees a
+        // broken response and must retry with the same key (and get the first answer replayed).
+        let half = response.as_bytes()[..response.len() / 2].to_vec();
+        let parts: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+            Ok(half),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "injected: connection dropped after commit",
+            )),
+        ];
+        return (
+            StatusCode::CREATED,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            axum::body::Body::from_stream(futures_util::stream::iter(parts)),
+        )
+            .into_response();
+    }
     (
         StatusCode::CREATED,
         [(axum::http::header::CONTENT_TYPE, "application/json")],

@@ -660,3 +660,33 @@ async fn an_oversized_answer_is_refused_as_a_retry() {
     let error = error.unwrap_or_default();
     assert!(error.contains("answer larger than"), "{error}");
 }
+
+/// Every first answer breaks off half-way after upstream has stored the submission: the terminal
+/// retries with the same key, gets the first answer replayed, and the platform holds it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_after_commit_is_retried_and_replayed_once() {
+    common::capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Faults {
+        drop_after_commit_rate: 1.0,
+        ..Faults::default()
+    };
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, faults)
+        .await
+        .unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
+    let s = store
+        .lock()
+        .unwrap()
+        .insert_submission("T1", "application", "X", &payload(0))
+        .unwrap();
+    let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
+    wait_until("accepted", || submission_row(&store, &s.id).1 == "accepted").await;
+    worker.abort();
+    let (attempts, _, _) = submission_row(&store, &s.id);
+    assert!(attempts >= 2, "the broken answer was taken for an answer");
+    let db = rusqlite::Connection::open(dir.path().join("up.sqlite3")).unwrap();
+    let got = received(&db).unwrap();
+    assert_eq!(got.len(), 1, "exactly once");
+    assert!(got[0].replays >= 1, "the retry was not a replay");
+}
