@@ -424,11 +424,11 @@ fn boots_locked_down_to_the_attract_screen_and_serves_a_citizen() {
     // the citizen's data or the terminal's token.
     let stick = dir.join("logs-stick.img");
     run(Command::new("mkfs.vfat")
-        .args(["-n", "ONETRIP-LOGS", "-C"])
+        .args(["-n", "ONETRIP-LOG", "-C"])
         .arg(&stick)
         .arg("65536"));
     m.plug_stick(&stick, "logstick", true);
-    m.wait_console("ONETRIP-LOGS: bundle written", 1, Duration::from_secs(120));
+    m.wait_console("ONETRIP-LOG: bundle written", 1, Duration::from_secs(120));
     let bundle = dir.join("logs-from-stick");
     run(Command::new("mcopy")
         .args(["-s", "-i"])
