@@ -572,7 +572,15 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
         "fall-back: back on slot B at {:.0} s (TCG)",
         powered_on.elapsed().as_secs_f64()
     );
+    // The bad stick is still in: back on the good firmware, it is not installed again.
+    let not_again = format!("version {v3} failed on this terminal before");
+    m.wait_console(&not_again, 1, Duration::from_secs(300));
     let console = m.console();
+    assert_eq!(
+        console.matches(&format!("installing {v2} from")).count(),
+        1,
+        "the firmware that never became READY installed over the good slot"
+    );
     assert!(
         !console.contains(&format!("slot marked good, version {v3}")),
         "the bad firmware was marked good"
