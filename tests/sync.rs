@@ -526,12 +526,7 @@ async fn no_retry_after_holds_the_queue_beyond_the_cap() {
         let (addr, server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, throttled)
             .await
             .unwrap();
-        let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
-        let s = store
-            .lock()
-            .unwrap()
-            .insert_submission("T1", "application", "X", &payload(0))
-            .unwrap();
+        let (store, s) = one_pending(dir.path());
         let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
         let row = || -> (i64, i64, i64) {
             store
@@ -581,6 +576,17 @@ async fn odd_upstream(
     (addr, hits)
 }
 
+/// A store in `dir` holding one pending submission.
+fn one_pending(dir: &std::path::Path) -> (Arc<Mutex<Store>>, onetrip::engine::StoredSubmission) {
+    let store = Arc::new(Mutex::new(Store::open(&dir.join("data")).unwrap()));
+    let s = store
+        .lock()
+        .unwrap()
+        .insert_submission("T1", "application", "X", &payload(0))
+        .unwrap();
+    (store, s)
+}
+
 fn submission_row(store: &Arc<Mutex<Store>>, id: &str) -> (i64, String, Option<String>) {
     store
         .lock()
@@ -613,12 +619,7 @@ async fn a_redirect_is_not_followed_and_the_application_not_resent() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
-    let s = store
-        .lock()
-        .unwrap()
-        .insert_submission("T1", "application", "X", &payload(0))
-        .unwrap();
+    let (store, s) = one_pending(dir.path());
     let (_wake, worker) = spawn_worker(&store, &upstream_cfg(redirecting, TOKEN));
     wait_until("two attempts", || submission_row(&store, &s.id).0 >= 2).await;
     worker.abort();
@@ -646,12 +647,7 @@ async fn an_oversized_answer_is_refused_as_a_retry() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
-    let s = store
-        .lock()
-        .unwrap()
-        .insert_submission("T1", "application", "X", &payload(0))
-        .unwrap();
+    let (store, s) = one_pending(dir.path());
     let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
     wait_until("an attempt", || submission_row(&store, &s.id).0 >= 1).await;
     worker.abort();
@@ -674,12 +670,7 @@ async fn a_connection_dropped_after_commit_is_retried_and_replayed_once() {
     let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, faults)
         .await
         .unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
-    let s = store
-        .lock()
-        .unwrap()
-        .insert_submission("T1", "application", "X", &payload(0))
-        .unwrap();
+    let (store, s) = one_pending(dir.path());
     let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
     wait_until("accepted", || submission_row(&store, &s.id).1 == "accepted").await;
     worker.abort();
