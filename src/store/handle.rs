@@ -71,8 +71,10 @@ impl StoreHandle {
         }
     }
 
-    /// Runs `f` on the store thread and blocks the calling (non-async) thread until it is done.
-    pub fn call_blocking<R, F>(&self, f: F) -> Result<R, StoreGone>
+    /// Runs `f` on the store thread and blocks the calling (non-async) thread until it is done
+    /// (the unit tests read back through it; the kiosk only uses `call` and `post`).
+    #[cfg(test)]
+    fn call_blocking<R, F>(&self, f: F) -> Result<R, StoreGone>
     where
         R: Send + 'static,
         F: FnOnce(&Store) -> R + Send + 'static,
