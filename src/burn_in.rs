@@ -18,6 +18,7 @@ use crate::engine::{Action, Engine, EngineConfig, Event, Screen};
 use crate::shell::runtime::carry_out_effects;
 use crate::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
 use crate::store::Store;
+use crate::sync::worker::Backoff;
 
 /// Answers every question of the form the way a citizen might: the first choice, a well-formed
 /// number of the right length.
@@ -59,6 +60,10 @@ pub struct Options {
     pub upstream: Option<(String, String)>,
     /// How long to wait for the outbox to drain at the end.
     pub drain_timeout: Duration,
+    /// Longest wait between delivery attempts (default: the terminal's backoff). Exponential
+    /// backoff can otherwise outlast the drain wait: a head submission that failed five times
+    /// waits up to 64 s, and the queue is strictly in order.
+    pub retry_cap: Option<Duration>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -178,6 +183,9 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
     let mut runtime_options = RuntimeOptions::new(config.clone());
     runtime_options.reader_poll = Duration::from_millis(100);
     runtime_options.printer_status_interval = Duration::from_millis(500);
+    if let Some(cap) = options.retry_cap {
+        runtime_options.backoff = Backoff::capped(cap);
+    }
     let runtime = Runtime::start(runtime_options, rt.handle(), sink);
     let commands = runtime.commands.clone();
     let mut engine = Engine::new(

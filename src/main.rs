@@ -62,6 +62,10 @@ enum Cmd {
         /// Seconds to wait for the outbox to drain.
         #[arg(long, default_value_t = 120)]
         drain_timeout: u64,
+        /// Longest wait between delivery attempts, in seconds (default: the terminal's own, 15
+        /// minutes). A crash test that must drain within --drain-timeout sets it short.
+        #[arg(long)]
+        retry_cap: Option<u64>,
     },
     /// Technician diagnostics for one device (exit 0 ok, 3 timeout, 4 device error).
     Device {
@@ -366,6 +370,7 @@ fn main() -> ExitCode {
             upstream,
             token,
             drain_timeout,
+            retry_cap,
         } => {
             let config = match &cli.config {
                 Some(path) => match load_config(path) {
@@ -380,6 +385,7 @@ fn main() -> ExitCode {
                 data_dir,
                 upstream: upstream.map(|u| (u, token)),
                 drain_timeout: Duration::from_secs(drain_timeout),
+                retry_cap: retry_cap.map(Duration::from_secs),
             };
             return match onetrip::burn_in::run(options) {
                 Ok(summary) => {

@@ -30,7 +30,17 @@ fn burn_in(data: &Path, url: &str, sessions: u32) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_onetrip"));
     c.args(["burn-in", "--sessions", &sessions.to_string(), "--data-dir"])
         .arg(data)
-        .args(["--upstream", url, "--token", TOKEN, "--drain-timeout", "60"])
+        .args([
+            "--upstream",
+            url,
+            "--token",
+            TOKEN,
+            "--drain-timeout",
+            "600",
+        ])
+        // With the terminal's own backoff (up to 15 min) one unlucky head of the queue outlasts any
+        // drain wait; 1 s keeps every stored next attempt, killed runs' included, close.
+        .args(["--retry-cap", "1"])
         .env("RUST_LOG", "info")
         // Killed runs leave their simulator directories behind: keep them in the test's own.
         .env("TMPDIR", data.parent().unwrap())

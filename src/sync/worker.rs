@@ -33,6 +33,17 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// The default curve with every wait, `Retry-After` included, at most `cap`.
+    pub fn capped(cap: Duration) -> Backoff {
+        let d = Backoff::default();
+        Backoff {
+            base: d.base.min(cap),
+            cap,
+            floor: d.floor.min(cap),
+            max_retry_after: cap,
+        }
+    }
+
     pub fn delay(&self, attempts: i64) -> Duration {
         let exp = self
             .base
