@@ -72,6 +72,7 @@ fn main() {
                 wake: Default::default(),
                 backoff: Backoff::default(),
                 batch: 64,
+                link: Default::default(),
             }
             .run(),
         );

@@ -43,6 +43,9 @@ enum Cmd {
     Screenshots {
         #[arg(long)]
         out: PathBuf,
+        /// Only the views whose name starts with this (e.g. `staff`).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Check the configuration file and exit (0 valid, 2 invalid).
     CheckConfig,
@@ -82,6 +85,11 @@ enum Cmd {
     Journal {
         #[arg(long, default_value_t = 5)]
         sessions: usize,
+    },
+    /// Technician: the outbox (submissions waiting for or refused by upstream).
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCmd,
     },
     /// The service catalog: check, make a signing key, sign for publishing.
     Catalog {
@@ -138,6 +146,53 @@ fn journal(cfg: &Config, last: usize) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+enum OutboxCmd {
+    /// Counts, and the submissions upstream rejected (number, item, reason; no personal data).
+    Status,
+    /// Send a rejected submission again (after checking with the platform why it was refused).
+    /// Exit 0 queued, 1 not possible (unknown, not rejected, or purged).
+    Requeue { number: String },
+}
+
+fn outbox(cfg: &Config, cmd: OutboxCmd) -> anyhow::Result<ExitCode> {
+    let store = onetrip::store::Store::open(&cfg.data.dir)?;
+    match cmd {
+        OutboxCmd::Status => {
+            let c = store.queue_counts()?;
+            println!(
+                "pending {} · rejected {} · accepted {}",
+                c.pending, c.rejected, c.accepted
+            );
+            for r in store.rejected_submissions(100)? {
+                println!("rejected  {}  {}  {}", r.number, r.item_code, r.reason);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxCmd::Requeue { number } => {
+            use onetrip::store::Requeued;
+            let (text, code) = match store.requeue(&number, "technician")? {
+                Requeued::Queued => (
+                    format!("{number}: back in the queue; the kiosk sends it within 30 s"),
+                    0,
+                ),
+                Requeued::Unknown => (format!("{number}: no such submission"), 1),
+                Requeued::NotRejected => (format!("{number}: not rejected, nothing to do"), 1),
+                Requeued::Purged => (
+                    format!("{number}: its personal data was purged at the retention limit; nothing to send"),
+                    1,
+                ),
+            };
+            if code == 0 {
+                println!("{text}");
+            } else {
+                eprintln!("onetrip: outbox requeue: {text}");
+            }
+            Ok(ExitCode::from(code))
+        }
+    }
 }
 
 fn catalog(cmd: CatalogCmd) -> ExitCode {
@@ -360,6 +415,15 @@ fn main() -> ExitCode {
         Cmd::Logs { out } => onetrip::log_bundle::write_bundle(&config_path, &out).map(|files| {
             println!("wrote {} files to {}", files.len(), out.display());
         }),
+        Cmd::Outbox { command } => {
+            return match load_config(&config_path) {
+                Ok(cfg) => outbox(&cfg, command).unwrap_or_else(|e| {
+                    eprintln!("onetrip: outbox: {e:#}");
+                    ExitCode::FAILURE
+                }),
+                Err(code) => code,
+            }
+        }
         Cmd::Journal { sessions } => match load_config(&config_path) {
             Ok(cfg) => journal(&cfg, sessions),
             Err(code) => return code,
@@ -403,13 +467,14 @@ fn main() -> ExitCode {
             };
         }
         Cmd::Demo { fullscreen } => onetrip::demo::run(fullscreen),
-        Cmd::Screenshots { out } => {
-            onetrip::screenshots::render_all(&out, "西湖区公安分局 文新派出所 服务大厅").map(
-                |files| {
-                    println!("wrote {} screenshots to {}", files.len(), out.display());
-                },
-            )
-        }
+        Cmd::Screenshots { out, only } => onetrip::screenshots::render_all(
+            &out,
+            "西湖区公安分局 文新派出所 服务大厅",
+            only.as_deref(),
+        )
+        .map(|files| {
+            println!("wrote {} screenshots to {}", files.len(), out.display());
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -272,6 +272,20 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     }
     e.handle(Event::StaffReport(Box::new(sample_staff_report())), t0);
     shots.push(("staff".into(), e.view()));
+    // Upstream refuses the terminal's token: the queue is paused, staff are told in words.
+    let mut paused = sample_staff_report();
+    paused.pending = 104;
+    paused.delivery_problem = Some(
+        crate::sync::link::Refused {
+            kind: crate::sync::Refusal::Credentials,
+            words: crate::sync::Refusal::Credentials.words(),
+            detail: "HTTP 401: unknown terminal token".into(),
+            since_ms: 0,
+        }
+        .for_staff(),
+    );
+    e.handle(Event::StaffReport(Box::new(paused)), t0);
+    shots.push(("staff_delivery_paused".into(), e.view()));
     shots
 }
 
@@ -297,11 +311,16 @@ fn sample_staff_report() -> StaffReport {
         paper_mm: 41_250,
         catalog: "2026.11.29-1（出厂目录）".into(),
         catalog_problem: None,
+        delivery_problem: None,
     }
 }
 
-/// Renders every view to `out`; returns the files written.
-pub fn render_all(out: &Path, hall: &str) -> anyhow::Result<Vec<std::path::PathBuf>> {
+/// Renders every view (or those whose name starts with `only`) to `out`; returns the files written.
+pub fn render_all(
+    out: &Path,
+    hall: &str,
+    only: Option<&str>,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(out)?;
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Headless {
@@ -322,6 +341,9 @@ pub fn render_all(out: &Path, hall: &str) -> anyhow::Result<Vec<std::path::PathB
         for english in [false, true] {
             for elderly in [false, true] {
                 for (name, view) in catalogue(english, elderly) {
+                    if only.is_some_and(|prefix| !name.starts_with(prefix)) {
+                        continue;
+                    }
                     ui::apply_view(&ui, &view);
                     let lang = if english { "en" } else { "zh" };
                     let mode = if elderly { "elderly" } else { "normal" };
@@ -382,7 +404,7 @@ mod tests {
                         n if n.starts_with("form") || n.starts_with("rating") => Screen::Form,
                         n if n.starts_with("query") => Screen::QueryResult,
                         "staff_pin" => Screen::StaffPin,
-                        "staff" => Screen::Staff,
+                        "staff" | "staff_delivery_paused" => Screen::Staff,
                         other => panic!("no expectation for {other}"),
                     };
                     assert_eq!(

@@ -52,6 +52,7 @@ fn staff_report(r: &crate::engine::staff::StaffReport) -> StaffReport {
         paper_m: format!("{:.1}", r.paper_mm as f64 / 1000.0).into(),
         catalog: r.catalog.as_str().into(),
         catalog_problem: r.catalog_problem.clone().unwrap_or_default().into(),
+        delivery_problem: r.delivery_problem.clone().unwrap_or_default().into(),
     }
 }
 

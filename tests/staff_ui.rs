@@ -125,16 +125,60 @@ fn staff_see_devices_queue_rejections_and_reprint() {
         assert!(Instant::now() < deadline, "paper counter not reset");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let audited: i64 = Store::open(&db)
+
+    // The rejection was checked with the platform: staff send it again, and it is delivered.
+    tap(&ui, &format!("requeue {rejected_number}"));
+    wait_for(&kiosk, "the requeue", |ui| {
+        ui.global::<Api>().get_staff_message()
+            == format!("{rejected_number} 已重新排队发送").as_str()
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let state: String = Store::open(&db)
+            .unwrap()
+            .connection()
+            .query_row(
+                "SELECT state FROM submissions WHERE number = ?1",
+                [&rejected_number],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if state == "accepted" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "requeued, still {state}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_for(&kiosk, "the requeued one leaves the rejected list", |ui| {
+        ui.global::<Api>().get_staff().rejected == 0
+    });
+
+    let audited: Vec<(String, String)> = Store::open(&db)
         .unwrap()
         .connection()
-        .query_row(
-            "SELECT COUNT(*) FROM audit WHERE event IN ('staff_login', 'staff_login_failed', 'staff_reprint', 'staff_paper_replaced')",
-            [],
-            |r| r.get(0),
+        .prepare(
+            "SELECT actor, event FROM audit WHERE event LIKE 'staff%' OR event = 'submission_requeued' ORDER BY seq",
         )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(audited, 4);
+    let audited: Vec<(&str, &str)> = audited
+        .iter()
+        .map(|(a, e)| (a.as_str(), e.as_str()))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            ("staff", "staff_login_failed"),
+            ("staff", "staff_login"),
+            ("staff", "staff_reprint"),
+            ("staff", "staff_paper_replaced"),
+            ("staff", "staff_requeue"),
+            ("staff", "submission_requeued"),
+        ]
+    );
 
     tap(&ui, "退出");
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));

@@ -32,6 +32,7 @@ fn fast() -> Backoff {
         cap: Duration::from_millis(50),
         floor: Duration::from_millis(1),
         max_retry_after: Duration::from_secs(2),
+        refused_pause: Duration::from_millis(100),
     }
 }
 
@@ -62,6 +63,7 @@ fn spawn_worker(
             wake: wake.clone(),
             backoff: fast(),
             batch: 16,
+            link: Default::default(),
         }
         .run(),
     );
@@ -151,37 +153,234 @@ async fn every_submission_arrives_exactly_once_through_errors_and_lost_responses
     assert_eq!(integrity, "ok");
 }
 
+/// The platform's own answer about a submission (422, JSON) rejects it for staff, without a retry;
+/// staff send it again and it is delivered once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_4xx_is_a_rejection_for_staff_not_a_retry() {
+async fn a_422_rejects_the_submission_and_staff_can_send_it_again() {
+    use axum::response::IntoResponse;
+    let (refusing, hits) = odd_upstream(|_| {
+        (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(serde_json::json!({"error": "item not offered at this hall"})),
+        )
+            .into_response()
+    })
+    .await;
     let dir = tempfile::tempdir().unwrap();
-    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
-        .await
-        .unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
-    let s = store
-        .lock()
-        .unwrap()
-        .insert_submission("T1", "application", "X", &payload(0))
-        .unwrap();
-    let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, "wrong-token"));
+    let (store, s) = one_pending(dir.path());
+    let (_wake, worker) = spawn_worker(&store, &upstream_cfg(refusing, TOKEN));
     wait_until("rejected", || {
         store.lock().unwrap().queue_counts().unwrap().rejected == 1
     })
     .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     worker.abort();
-    let (attempts, error): (i64, String) = store
+    let (attempts, state, error) = submission_row(&store, &s.id);
+    assert_eq!(
+        (attempts, state.as_str()),
+        (1, "rejected"),
+        "never retried blindly"
+    );
+    assert!(error.unwrap().contains("422"));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Staff send it again: back in the queue, audited with who asked.
+    {
+        let db = store.lock().unwrap();
+        use onetrip::store::Requeued;
+        assert_eq!(db.requeue(&s.number, "staff").unwrap(), Requeued::Queued);
+        assert_eq!(
+            db.requeue(&s.number, "staff").unwrap(),
+            Requeued::NotRejected
+        );
+        assert_eq!(db.requeue("T1-999999", "staff").unwrap(), Requeued::Unknown);
+        let (actor, detail): (String, String) = db
+            .connection()
+            .query_row(
+                "SELECT actor, detail FROM audit WHERE event = 'submission_requeued'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(actor, "staff");
+        assert!(detail.contains(&s.number));
+    }
+    let (attempts, state, _) = submission_row(&store, &s.id);
+    assert_eq!((attempts, state.as_str()), (0, "pending"));
+
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let (_wake, worker) = spawn_worker(&store, &upstream_cfg(addr, TOKEN));
+    wait_until("accepted", || {
+        store.lock().unwrap().queue_counts().unwrap().accepted == 1
+    })
+    .await;
+    worker.abort();
+    let up = rusqlite::Connection::open(dir.path().join("up.sqlite3")).unwrap();
+    let got = received(&up).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].key, s.id);
+}
+
+/// A proxy's HTML "404" is the link's fault, not the submission's: nothing is rejected, the
+/// queue waits, staff are told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_page_pauses_the_queue_and_rejects_nothing() {
+    use axum::response::IntoResponse;
+    let (proxy, hits) = odd_upstream(|_| {
+        (
+            axum::http::StatusCode::NOT_FOUND,
+            [("content-type", "text/html")],
+            "<html><body><h1>404 Not Found</h1>nginx</body></html>",
+        )
+            .into_response()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, s) = one_pending(dir.path());
+    let link = onetrip::sync::LinkStatus::default();
+    let worker = tokio::spawn(
+        SyncWorker {
+            store: onetrip::store::StoreHandle::spawn(
+                Store::open(&dir.path().join("data")).unwrap(),
+            ),
+            clock: onetrip::sync::worker::system_clock(),
+            client: UpstreamClient::new(&upstream_cfg(proxy, TOKEN)).unwrap(),
+            wake: Arc::new(Notify::new()),
+            backoff: fast(),
+            batch: 16,
+            link: link.clone(),
+        }
+        .run(),
+    );
+    wait_until("three refusals", || {
+        hits.load(std::sync::atomic::Ordering::SeqCst) >= 3
+    })
+    .await;
+    worker.abort();
+    let refused = link.refused().expect("staff are told");
+    assert_eq!(refused.kind, onetrip::sync::Refusal::Address);
+    assert!(
+        refused.for_staff().contains("上游地址不对"),
+        "{}",
+        refused.for_staff()
+    );
+    assert!(refused.detail.contains("404"));
+    let (attempts, state, error) = submission_row(&store, &s.id);
+    assert_eq!(state, "pending");
+    assert_eq!(
+        attempts, 0,
+        "a refusal of the terminal is not an attempt of the submission"
+    );
+    assert!(error.unwrap().contains("404"));
+}
+
+/// Review H2: a wrong token with 100 submissions queued rejected all 100 for good. Now the queue
+/// pauses (one request per pause, not one per submission), and once upstream accepts the token
+/// all 100 arrive, each exactly once, by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_pauses_the_queue_and_the_right_one_delivers_all_100_once() {
+    common::capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
+    let mut ids: Vec<String> = (0..100)
+        .map(|i| {
+            store
+                .lock()
+                .unwrap()
+                .insert_submission("T1", "application", "X", &payload(i))
+                .unwrap()
+                .id
+        })
+        .collect();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let up_db = dir.path().join("up.sqlite3");
+    // A separate process, so that restarting it with the terminal's token also closes every
+    // connection the terminal holds to it.
+    let upstream = |token: &str| {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_onetrip-upstream"))
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--token",
+                token,
+                "--db",
+            ])
+            .arg(&up_db)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "upstream did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child
+    };
+    let mut wrong = upstream("the-platform-expects-another-token");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let link = onetrip::sync::LinkStatus::default();
+    let mut backoff = fast();
+    backoff.refused_pause = Duration::from_millis(300);
+    let worker = tokio::spawn(
+        SyncWorker {
+            store: onetrip::store::StoreHandle::spawn(
+                Store::open(&dir.path().join("data")).unwrap(),
+            ),
+            clock: onetrip::sync::worker::system_clock(),
+            client: UpstreamClient::new(&upstream_cfg(addr, TOKEN)).unwrap(),
+            wake: Arc::new(Notify::new()),
+            backoff,
+            batch: 64,
+            link: link.clone(),
+        }
+        .run(),
+    );
+    wait_until("refused", || link.refused().is_some()).await;
+    // A few pauses later: nothing rejected, nothing attempted, nothing received.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let refused = link.refused().unwrap();
+    assert_eq!(refused.words, "上游拒绝本机凭证");
+    assert!(refused.detail.contains("401"));
+    let counts = store.lock().unwrap().queue_counts().unwrap();
+    assert_eq!(
+        (counts.pending, counts.rejected, counts.accepted),
+        (100, 0, 0)
+    );
+    let attempts: i64 = store
         .lock()
         .unwrap()
         .connection()
-        .query_row(
-            "SELECT attempts, last_error FROM submissions WHERE id = ?1",
-            [&s.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT MAX(attempts) FROM submissions", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(attempts, 1, "never retried blindly");
-    assert!(error.contains("401"), "{error}");
+    assert_eq!(attempts, 0);
+    wrong.kill().unwrap();
+    wrong.wait().unwrap();
+
+    // The platform now takes the terminal's token.
+    let mut right = upstream(TOKEN);
+    wait_until("all 100 accepted", || {
+        store.lock().unwrap().queue_counts().unwrap().accepted == 100
+    })
+    .await;
+    assert!(link.refused().is_none(), "the refusal clears by itself");
+    worker.abort();
+    right.kill().unwrap();
+    right.wait().unwrap();
+    let up = rusqlite::Connection::open(&up_db).unwrap();
+    let mut keys: Vec<String> = received(&up).unwrap().into_iter().map(|r| r.key).collect();
+    keys.sort();
+    ids.sort();
+    assert_eq!(keys, ids, "each of the 100 exactly once");
+    assert!(common::logged().contains("upstream refuses this terminal; the queue is paused"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,6 +530,7 @@ async fn a_week_long_outage_only_delays_delivery() {
                 wake,
                 backoff: Backoff::default(), // the real one: 2 s base, 15 min cap
                 batch: 16,
+                link: Default::default(),
             }
             .run(),
         )

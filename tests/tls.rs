@@ -13,7 +13,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use onetrip::config::{Upstream, UpstreamTls};
 use onetrip::reference_upstream::{open_db, received, router, Faults};
 use onetrip::store::Store;
-use onetrip::sync::{SendError, UpstreamClient};
+use onetrip::sync::{Refusal, SendError, UpstreamClient};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,
@@ -142,7 +142,7 @@ async fn mutual_tls_with_a_private_ca() {
     let row = store.due(i64::MAX, 1).unwrap().remove(0);
 
     // Without a client certificate: the server ends the handshake; nothing arrives, and the
-    // error is one to retry (the submission stays in the outbox).
+    // link refuses the terminal (the submission stays in the outbox, the queue pauses).
     let no_cert = UpstreamClient::new(&cfg(
         addr,
         Some(UpstreamTls {
@@ -152,10 +152,17 @@ async fn mutual_tls_with_a_private_ca() {
         }),
     ))
     .unwrap();
-    assert!(matches!(
-        no_cert.send_submission(&row).await,
-        Err(SendError::Retryable { .. })
-    ));
+    let refused = no_cert.send_submission(&row).await;
+    assert!(
+        matches!(
+            refused,
+            Err(SendError::Refused {
+                kind: Refusal::Certificate,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
     // Not trusting the private CA: the server certificate is refused by the terminal.
     let untrusted = UpstreamClient::new(&cfg(
         addr,
@@ -166,10 +173,17 @@ async fn mutual_tls_with_a_private_ca() {
         }),
     ))
     .unwrap();
-    assert!(matches!(
-        untrusted.send_submission(&row).await,
-        Err(SendError::Retryable { .. })
-    ));
+    let refused = untrusted.send_submission(&row).await;
+    assert!(
+        matches!(
+            refused,
+            Err(SendError::Refused {
+                kind: Refusal::Certificate,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
     assert!(received(&open_db(&up_db).unwrap()).unwrap().is_empty());
 
     // The provisioned terminal: CA, certificate and token.

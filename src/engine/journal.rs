@@ -44,7 +44,9 @@ pub(super) fn describe(event: &Event) -> Option<String> {
             Action::FormKey(c) if c.is_ascii_digit() => "key digit".into(),
             Action::FormKey(_) => "key letter".into(),
             Action::PinDigit(_) | Action::PinBackspace | Action::StaffEntry => return None,
-            Action::StaffReprint(_) | Action::StaffPaperReplaced => return None,
+            Action::StaffReprint(_) | Action::StaffRequeue(_) | Action::StaffPaperReplaced => {
+                return None
+            }
             Action::SearchKey(c) => format!("search_key {c}"),
             Action::FormChoose(code) => format!("choose {code}"),
             Action::SelectItem(code) => format!("select_item {code}"),

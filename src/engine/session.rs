@@ -116,6 +116,8 @@ pub enum Action {
     PinDigit(char),
     PinBackspace,
     StaffReprint(String),
+    /// Send a rejected submission again (by its number).
+    StaffRequeue(String),
     StaffPaperReplaced,
 }
 
@@ -211,6 +213,9 @@ pub enum AuditEvent {
         ok: bool,
     },
     StaffReprint {
+        number: String,
+    },
+    StaffRequeue {
         number: String,
     },
     StaffPaperReplaced,

@@ -19,6 +19,8 @@ pub const STAFF_IDLE: Duration = Duration::from_secs(120);
 pub enum StaffRequest {
     Report,
     Reprint(String),
+    /// Put a rejected submission back in the queue (by its number).
+    Requeue(String),
     /// A new roll is in: the paper-used counter starts again.
     PaperReplaced,
 }
@@ -49,6 +51,8 @@ pub struct StaffReport {
     pub paper_mm: i64,
     pub catalog: String,
     pub catalog_problem: Option<String>,
+    /// Upstream refuses the terminal and the queue is paused, in words.
+    pub delivery_problem: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -154,6 +158,16 @@ impl Engine {
                     st.message = format!("正在补打 {number}…");
                 }
                 self.staff_request(StaffRequest::Reprint(number));
+            }
+            (Screen::Staff, Action::StaffRequeue(number)) => {
+                self.effects
+                    .push_back(Effect::Audit(AuditEvent::StaffRequeue {
+                        number: number.clone(),
+                    }));
+                if let Some(st) = self.staff.as_mut() {
+                    st.message = format!("正在重新发送 {number}…");
+                }
+                self.staff_request(StaffRequest::Requeue(number));
             }
             (Screen::Staff, Action::StaffPaperReplaced) => {
                 self.effects

@@ -74,6 +74,7 @@ impl Kiosk {
         api.on_form_choose(touch(|c| Action::FormChoose(c.to_string())));
         api.on_pin_digit(touch(|d| Action::PinDigit(d.chars().next().unwrap_or(' '))));
         api.on_staff_reprint(touch(|n| Action::StaffReprint(n.to_string())));
+        api.on_staff_requeue(touch(|n| Action::StaffRequeue(n.to_string())));
         api.on_search_key(touch(|key| {
             Action::SearchKey(key.chars().next().unwrap_or(' '))
         }));

@@ -66,6 +66,8 @@ pub struct RuntimeOptions {
     pub catalog_check: Duration,
     /// The catalog in force (set by `launch`), for the heartbeat; the updater keeps it current.
     pub catalog_status: Arc<Mutex<CatalogStatus>>,
+    /// Whether upstream refuses the terminal (set by the sync worker; staff and heartbeat read it).
+    pub link: crate::sync::LinkStatus,
     /// Set when the terminal has no usable configuration: nothing is opened, the screen says
     /// this (with the hardware id) until a technician provisions the terminal.
     pub not_configured: Option<String>,
@@ -85,6 +87,7 @@ impl RuntimeOptions {
                 last_rejection: None,
             })),
             config,
+            link: Default::default(),
             not_configured: None,
         }
     }
@@ -278,6 +281,7 @@ async fn main_loop(
                     wake: wake.clone(),
                     backoff: options.backoff,
                     batch: 64,
+                    link: options.link.clone(),
                 }
                 .run(),
             );
@@ -344,14 +348,18 @@ async fn main_loop(
     let (health_tx, health_rx) = tokio::sync::watch::channel(devices.snapshot());
     if let Some(store) = &store {
         if let Some(client) = client.clone() {
-            tokio::spawn(heartbeat(
-                client,
-                store.clone(),
-                options.catalog_status.clone(),
-                health_rx,
-                cfg.terminal.id.clone(),
-                options.heartbeat,
-            ));
+            tokio::spawn(
+                crate::sync::heartbeat::Heartbeat {
+                    client,
+                    store: store.clone(),
+                    catalog: options.catalog_status.clone(),
+                    link: options.link.clone(),
+                    devices: health_rx,
+                    terminal_id: cfg.terminal.id.clone(),
+                    every: options.heartbeat,
+                }
+                .run(),
+            );
         }
     }
 
@@ -390,7 +398,7 @@ async fn main_loop(
                 None => break,
                 Some(Command::Staff(StaffRequest::Report)) => {
                     let lines = devices.staff_lines();
-                    let report = staff_report(lines, store_error.clone(), store.clone(), options.catalog_status.clone());
+                    let report = staff_report(lines, store_error.clone(), store.clone(), options.catalog_status.clone(), options.link.refused());
                     let sink = sink.clone();
                     tokio::spawn(async move {
                         let report = report.await;
@@ -399,6 +407,14 @@ async fn main_loop(
                 }
                 Some(Command::Staff(StaffRequest::Reprint(number))) => {
                     execute(Command::Reprint(number), &cfg, store.clone(), &printer, client.clone(), &wake, sink.clone())
+                }
+                Some(Command::Staff(StaffRequest::Requeue(number))) => {
+                    let (store, sink, wake) = (store.clone(), sink.clone(), wake.clone());
+                    tokio::spawn(async move {
+                        let notice = requeue(store, number).await;
+                        wake.notify_one();
+                        sink(UiMessage::Engine(Event::StaffNotice(notice)));
+                    });
                 }
                 Some(Command::Staff(StaffRequest::PaperReplaced)) => {
                     if let Some(store) = &store {
@@ -490,6 +506,7 @@ async fn staff_report(
     store_error: Option<String>,
     store: Option<StoreHandle>,
     catalog: Arc<Mutex<CatalogStatus>>,
+    refused: Option<crate::sync::link::Refused>,
 ) -> StaffReport {
     let catalog = catalog.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut report = StaffReport {
@@ -504,6 +521,7 @@ async fn staff_report(
             }
         ),
         catalog_problem: catalog.last_rejection,
+        delivery_problem: refused.map(|r| r.for_staff()),
         ..StaffReport::default()
     };
     let Some(store) = store else {
@@ -551,50 +569,6 @@ async fn staff_report(
     report
 }
 
-/// Reports the terminal's health upstream: versions, devices, paper, the unsent queue, counters.
-async fn heartbeat(
-    client: UpstreamClient,
-    store: StoreHandle,
-    catalog: Arc<Mutex<CatalogStatus>>,
-    devices: tokio::sync::watch::Receiver<serde_json::Value>,
-    terminal_id: String,
-    every: Duration,
-) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Let the devices report first, so the first heartbeat says something.
-    tokio::time::sleep(every.min(Duration::from_secs(3))).await;
-    loop {
-        ticker.tick().await;
-        let local = store
-            .call(|s| {
-                (
-                    s.queue_counts().ok(),
-                    s.counter("receipts_printed").unwrap_or(0),
-                    s.counter("paper_mm").unwrap_or(0),
-                )
-            })
-            .await;
-        let Ok((queue, receipts, paper_mm)) = local else {
-            continue;
-        };
-        let catalog = catalog.lock().unwrap_or_else(|e| e.into_inner()).to_json();
-        let body = serde_json::json!({
-            "terminal_id": terminal_id,
-            "firmware_version": env!("CARGO_PKG_VERSION"),
-            "firmware": crate::firmware::heartbeat_json(),
-            "at_ms": crate::store::now_ms(),
-            "devices": *devices.borrow(),
-            "queue": queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted})),
-            "counters": {"receipts_printed": receipts, "paper_mm": paper_mm},
-            "catalog": catalog,
-        });
-        if let Err(e) = client.send_heartbeat(&body).await {
-            tracing::warn!(error = %e, "heartbeat not delivered");
-        }
-    }
-}
-
 /// The submission number in a scanned receipt QR code (the tracking URL), or a bare number.
 pub fn receipt_number(tracking_url: &str, scanned: &str) -> Option<String> {
     let scanned = scanned.trim();
@@ -612,6 +586,27 @@ pub fn receipt_number(tracking_url: &str, scanned: &str) -> Option<String> {
         && seq.len() == 6
         && seq.chars().all(|c| c.is_ascii_digit());
     well_formed.then(|| number.to_string())
+}
+
+/// Staff asked to send a rejected submission again: the outcome in words.
+async fn requeue(store: Option<StoreHandle>, number: String) -> String {
+    let Some(store) = store else {
+        return "本地存储不可用，无法重新发送".into();
+    };
+    let n = number.clone();
+    match store.call(move |s| s.requeue(&n, "staff")).await {
+        Ok(Ok(crate::store::Requeued::Queued)) => {
+            tracing::info!(%number, "rejected submission requeued by staff");
+            format!("{number} 已重新排队发送")
+        }
+        Ok(Ok(crate::store::Requeued::Purged)) => {
+            format!("{number} 的申请内容已按保存期限清除，无法重新发送")
+        }
+        Ok(Ok(crate::store::Requeued::NotRejected)) => format!("{number} 不在被拒收之列"),
+        Ok(Ok(crate::store::Requeued::Unknown)) => format!("没有编号为 {number} 的申请"),
+        Ok(Err(e)) => format!("{number} 重新发送失败：{e}"),
+        Err(e) => format!("{number} 重新发送失败：{e}"),
+    }
 }
 
 /// Carries out one effect without blocking the loop (a print job takes seconds).
@@ -737,7 +732,7 @@ fn execute(
             if let Some(store) = store {
                 store.post(move |store| {
                     let (name, detail) = audit_record(&event);
-                    if let Err(e) = store.audit("citizen", name, &detail) {
+                    if let Err(e) = store.audit(audit_actor(&event), name, &detail) {
                         tracing::error!(error = %e, "audit write failed");
                     }
                     if let AuditEvent::ItemStarted { item_code } = &event {
@@ -837,6 +832,18 @@ impl PrintJob {
     }
 }
 
+/// Who did it: station staff at their screen, the terminal itself, or the citizen.
+fn audit_actor(e: &AuditEvent) -> &'static str {
+    match e {
+        AuditEvent::StaffLogin { .. }
+        | AuditEvent::StaffReprint { .. }
+        | AuditEvent::StaffRequeue { .. }
+        | AuditEvent::StaffPaperReplaced => "staff",
+        AuditEvent::CatalogSwapped { .. } => "terminal",
+        _ => "citizen",
+    }
+}
+
 /// (event name, detail): ids and codes only.
 fn audit_record(e: &AuditEvent) -> (&'static str, String) {
     match e {
@@ -853,6 +860,7 @@ fn audit_record(e: &AuditEvent) -> (&'static str, String) {
             String::new(),
         ),
         AuditEvent::StaffReprint { number } => ("staff_reprint", number.clone()),
+        AuditEvent::StaffRequeue { number } => ("staff_requeue", number.clone()),
         AuditEvent::StaffPaperReplaced => ("staff_paper_replaced", String::new()),
         AuditEvent::Journal(step) => ("journal", step.to_detail()),
         AuditEvent::Submitted { submission_id } => ("submitted", submission_id.clone()),

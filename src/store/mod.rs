@@ -12,7 +12,7 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use handle::{StoreGone, StoreHandle};
-pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected};
+pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected, Requeued};
 
 pub const DB_FILE: &str = "onetrip.sqlite3";
 

@@ -39,10 +39,28 @@ pub enum Delivery {
         error: String,
         next_attempt_at: i64,
     },
-    /// Upstream refused it for good (4xx): shown to staff, never retried blindly.
+    /// Upstream refused it for good (400, 409, 422): shown to staff, who may send it again.
     Rejected {
         error: String,
     },
+    /// Upstream refused the terminal, not this submission: it keeps its place and attempts; only
+    /// the last error is noted.
+    Paused {
+        error: String,
+    },
+}
+
+/// What asking to send a rejected submission again did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeued {
+    /// Back in the queue, as due now.
+    Queued,
+    /// No submission has this number.
+    Unknown,
+    /// It is not rejected (pending or accepted): nothing to do.
+    NotRejected,
+    /// Rejected and its personal data already purged at the retention limit: nothing to send.
+    Purged,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -173,6 +191,13 @@ impl Store {
                         params![id, error, next_attempt_at, now],
                     )?;
                 }
+                Delivery::Paused { error } => {
+                    tx.execute(
+                        "UPDATE submissions SET last_error = ?2, updated_at = ?3
+                         WHERE id = ?1 AND state = 'pending'",
+                        params![id, error, now],
+                    )?;
+                }
                 Delivery::Rejected { error } => {
                     tx.execute(
                         "UPDATE submissions SET state = 'rejected', attempts = attempts + 1,
@@ -189,6 +214,41 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Puts a rejected submission back in the queue, due now, with its attempts reset; audited
+    /// with who asked (`staff` at the screen, `technician` from the command line).
+    pub fn requeue(&self, number: &str, actor: &str) -> Result<Requeued, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let found: Option<(String, String, bool)> = tx
+            .query_row(
+                "SELECT id, state, payload IS NOT NULL FROM submissions WHERE number = ?1",
+                [number],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let outcome = match found {
+            None => Requeued::Unknown,
+            Some((_, state, _)) if state != "rejected" => Requeued::NotRejected,
+            Some((_, _, false)) => Requeued::Purged,
+            Some((id, _, true)) => {
+                let now = now_ms();
+                tx.execute(
+                    "UPDATE submissions SET state = 'pending', attempts = 0, next_attempt_at = ?2,
+                            updated_at = ?2,
+                            last_error = 'requeued after: ' || COALESCE(last_error, '')
+                     WHERE id = ?1",
+                    params![id, now],
+                )?;
+                tx.execute(
+                    "INSERT INTO audit (at, actor, event, detail) VALUES (?1, ?2, 'submission_requeued', ?3)",
+                    params![now, actor, format!("{number} {id}")],
+                )?;
+                Requeued::Queued
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
     }
 
     /// Keeps the (masked) receipt of a submission, and whether it printed, for staff reprints.

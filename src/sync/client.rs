@@ -16,9 +16,40 @@ pub enum SendError {
         reason: String,
         retry_after: Option<Duration>,
     },
-    /// Any other 4xx: upstream will never take it as it is.
+    /// 400, 409, 422 from the platform itself: it will never take this submission as it is.
     #[error("rejected with {status}: {reason}")]
     Permanent { status: u16, reason: String },
+    /// The link refuses the terminal, whatever it sends (a wrong token, a wrong address, a proxy,
+    /// a certificate that does not verify): no submission is at fault, so none is rejected.
+    #[error("refused ({kind:?}): {reason}")]
+    Refused { kind: Refusal, reason: String },
+}
+
+/// Why upstream refuses this terminal: each is something staff or a technician fixes, not the
+/// citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// 401, 403: the token or client certificate is not accepted.
+    Credentials,
+    /// 404, 405, 410 and other 4xx: the base URL does not lead to the platform's interface.
+    Address,
+    /// An answer that is not the platform's JSON (a proxy's or gateway's HTML page).
+    NotThePlatform,
+    /// TLS: the server's certificate does not verify against the configured CA.
+    Certificate,
+}
+
+impl Refusal {
+    /// For the staff screen and the heartbeat.
+    pub fn words(self) -> &'static str {
+        match self {
+            Refusal::Credentials => "上游拒绝本机凭证",
+            Refusal::Address => "上游地址不对（找不到接收接口）",
+            Refusal::NotThePlatform => "上游应答不是平台的应答（可能是代理或网关）",
+            Refusal::Certificate => "上游证书校验失败",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,9 +124,8 @@ impl UpstreamClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let body = read_capped(resp, JSON_CAP).await?;
-        let body: serde_json::Value =
-            serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-        classify(status, retry_after, &body)
+        let body: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+        classify(status, retry_after, body.as_ref())
     }
 }
 
@@ -219,8 +249,20 @@ impl UpstreamClient {
     }
 }
 
-/// Upstream could not be reached (or stopped answering): always worth another try.
+/// Upstream could not be reached (or stopped answering): always worth another try — unless TLS
+/// refused the server's certificate, which no retry mends.
 pub(super) fn unreachable(e: reqwest::Error) -> SendError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = source {
+        let text = err.to_string();
+        if text.contains("certificate") || text.contains("Certificate") {
+            return SendError::Refused {
+                kind: Refusal::Certificate,
+                reason: text,
+            };
+        }
+        source = err.source();
+    }
     SendError::Retryable {
         reason: if e.is_timeout() {
             "timeout".into()
@@ -233,19 +275,20 @@ pub(super) fn unreachable(e: reqwest::Error) -> SendError {
     }
 }
 
+/// What an answer to a submission means. `body` is `None` when it was not JSON.
 fn classify(
     status: StatusCode,
     retry_after: Option<Duration>,
-    body: &serde_json::Value,
+    body: Option<&serde_json::Value>,
 ) -> Result<String, SendError> {
     let reason = body
-        .get("error")
+        .and_then(|b| b.get("error"))
         .and_then(|e| e.as_str())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("unknown"))
         .to_string();
     if status.is_success() {
         return body
-            .get("reference")
+            .and_then(|b| b.get("reference"))
             .and_then(|r| r.as_str())
             .map(str::to_string)
             .ok_or(SendError::Retryable {
@@ -261,15 +304,24 @@ fn classify(
         });
     }
     if code == 408 || code == 429 || status.is_server_error() {
-        Err(SendError::Retryable {
+        return Err(SendError::Retryable {
             reason: format!("HTTP {code}: {reason}"),
             retry_after,
-        })
-    } else {
-        Err(SendError::Permanent {
+        });
+    }
+    let refused = |kind| SendError::Refused {
+        kind,
+        reason: format!("HTTP {code}: {reason}"),
+    };
+    match code {
+        // Only the platform's own word about this submission rejects it.
+        400 | 409 | 422 if body.is_some() => Err(SendError::Permanent {
             status: code,
             reason,
-        })
+        }),
+        400 | 409 | 422 => Err(refused(Refusal::NotThePlatform)),
+        401 | 403 => Err(refused(Refusal::Credentials)),
+        _ => Err(refused(Refusal::Address)),
     }
 }
 
@@ -304,27 +356,44 @@ mod tests {
 
     #[test]
     fn error_classes() {
-        let ok = classify(StatusCode::CREATED, None, &json!({"reference": "R1"}));
+        let ok = classify(StatusCode::CREATED, None, Some(&json!({"reference": "R1"})));
         assert_eq!(ok, Ok("R1".into()));
         for code in [408u16, 429, 500, 502, 503, 504] {
-            let r = classify(StatusCode::from_u16(code).unwrap(), None, &json!({}));
+            let r = classify(StatusCode::from_u16(code).unwrap(), None, Some(&json!({})));
             assert!(matches!(r, Err(SendError::Retryable { .. })), "{code}");
         }
-        for code in [400u16, 401, 403, 404, 409, 422] {
+        // Only the platform's answer about the submission itself rejects it.
+        for code in [400u16, 409, 422] {
             let r = classify(
                 StatusCode::from_u16(code).unwrap(),
                 None,
-                &json!({"error": "x"}),
+                Some(&json!({"error": "x"})),
             );
             assert!(
                 matches!(r, Err(SendError::Permanent { status, .. }) if status == code),
                 "{code}"
             );
         }
+        // Anything else is the link refusing the terminal: no submission is at fault.
+        for (code, body, kind) in [
+            (401u16, Some(json!({"error": "x"})), Refusal::Credentials),
+            (403, None, Refusal::Credentials),
+            (404, Some(json!({})), Refusal::Address),
+            (405, None, Refusal::Address),
+            (410, None, Refusal::Address),
+            (400, None, Refusal::NotThePlatform),
+            (422, None, Refusal::NotThePlatform),
+        ] {
+            let r = classify(StatusCode::from_u16(code).unwrap(), None, body.as_ref());
+            assert!(
+                matches!(&r, Err(SendError::Refused { kind: k, reason }) if *k == kind && reason.contains(&code.to_string())),
+                "{code}: {r:?}"
+            );
+        }
         let r = classify(
             StatusCode::TOO_MANY_REQUESTS,
             Some(Duration::from_secs(7)),
-            &json!({}),
+            Some(&json!({})),
         );
         assert!(
             matches!(r, Err(SendError::Retryable { retry_after: Some(d), .. }) if d == Duration::from_secs(7))

@@ -3,7 +3,10 @@
 pub mod catalog;
 pub mod client;
 pub mod fleet;
+pub mod heartbeat;
+pub mod link;
 pub mod worker;
 
-pub use client::{SendError, UpstreamClient};
+pub use client::{Refusal, SendError, UpstreamClient};
+pub use link::LinkStatus;
 pub use worker::SyncWorker;

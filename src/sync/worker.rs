@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::client::{SendError, UpstreamClient};
+use super::client::{Refusal, SendError, UpstreamClient};
+use super::link::LinkStatus;
 use crate::store::{now_ms, Delivery, StoreHandle};
 
 /// Backoff bounds: sleep = random(0, min(cap, base·2^attempt)), at least `floor`.
@@ -19,6 +20,10 @@ pub struct Backoff {
     /// The longest wait upstream's `Retry-After` can impose: a platform that asks for days must
     /// not hold a citizen's application back beyond our own cap (the queue is strictly in order).
     pub max_retry_after: Duration,
+    /// How long the whole queue waits after upstream refused the terminal (wrong token, wrong
+    /// address): long enough not to hammer it, short enough that delivery resumes soon after the
+    /// fault is mended.
+    pub refused_pause: Duration,
 }
 
 impl Default for Backoff {
@@ -28,6 +33,7 @@ impl Default for Backoff {
             cap: Duration::from_secs(15 * 60),
             floor: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(15 * 60),
+            refused_pause: Duration::from_secs(60),
         }
     }
 }
@@ -41,6 +47,7 @@ impl Backoff {
             cap,
             floor: d.floor.min(cap),
             max_retry_after: cap,
+            refused_pause: d.refused_pause.min(cap),
         }
     }
 
@@ -69,6 +76,8 @@ pub struct SyncWorker {
     pub wake: Arc<Notify>,
     pub backoff: Backoff,
     pub batch: usize,
+    /// Set while upstream refuses the terminal (the queue is paused then).
+    pub link: LinkStatus,
 }
 
 impl SyncWorker {
@@ -113,6 +122,7 @@ impl SyncWorker {
                 continue;
             }
             let mut outcomes = Vec::with_capacity(due.len());
+            let mut refused: Option<(Refusal, String)> = None;
             for row in &due {
                 let outcome = match self.client.send_submission(row).await {
                     Ok(reference) => {
@@ -141,11 +151,21 @@ impl SyncWorker {
                             error: format!("HTTP {status}: {reason}"),
                         }
                     }
+                    Err(SendError::Refused { kind, reason }) => {
+                        // Not this submission's fault: it keeps its place and its attempts.
+                        refused = Some((kind, reason.clone()));
+                        Delivery::Paused { error: reason }
+                    }
                 };
-                let retry = matches!(outcome, Delivery::Retry { .. });
+                if refused.is_none() {
+                    if let Some(was) = self.link.clear() {
+                        tracing::warn!(refusal = ?was.kind, "upstream takes the terminal again; delivery resumes");
+                    }
+                }
+                let stop = matches!(outcome, Delivery::Retry { .. } | Delivery::Paused { .. });
                 outcomes.push((row.id.clone(), outcome));
-                // Upstream is struggling: stop this round, leave the rest for later.
-                if retry {
+                // Upstream is struggling or refusing: stop this round, leave the rest for later.
+                if stop {
                     break;
                 }
             }
@@ -158,6 +178,13 @@ impl SyncWorker {
                     "could not record delivery outcomes; they will be retried (idempotent)"
                 );
                 tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            if let Some((kind, reason)) = refused {
+                let pause = self.backoff.refused_pause;
+                tracing::error!(refusal = ?kind, %reason, pause_s = pause.as_secs(), "upstream refuses this terminal; the queue is paused");
+                self.link.set_refused(kind, reason, (self.clock)());
+                // The whole queue waits, new submissions included: every one would be refused alike.
+                tokio::time::sleep(pause).await;
             }
         }
     }
@@ -179,6 +206,7 @@ mod tests {
             cap: Duration::from_secs(4),
             floor: Duration::ZERO,
             max_retry_after: Duration::from_secs(4),
+            refused_pause: Duration::from_secs(4),
         };
         assert!((0..200).all(|_| small.delay(1) <= Duration::from_secs(2)));
         assert!((0..200).all(|_| small.delay(10) <= Duration::from_secs(4)));

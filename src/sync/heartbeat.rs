@@ -1,0 +1,156 @@
+//! The heartbeat: every few minutes the terminal tells upstream its versions, devices, paper, the
+//! unsent queue, counters, the catalog in force and whether upstream refuses its deliveries.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::link::{LinkStatus, Refused};
+use super::UpstreamClient;
+use crate::catalog::active::CatalogStatus;
+use crate::store::{QueueCounts, StoreHandle};
+
+pub struct Heartbeat {
+    pub client: UpstreamClient,
+    pub store: StoreHandle,
+    pub catalog: Arc<Mutex<CatalogStatus>>,
+    pub link: LinkStatus,
+    pub devices: tokio::sync::watch::Receiver<serde_json::Value>,
+    pub terminal_id: String,
+    pub every: Duration,
+}
+
+/// What one heartbeat carries. No personal data: counts, versions, device states.
+pub struct Body<'a> {
+    pub terminal_id: &'a str,
+    pub devices: &'a serde_json::Value,
+    pub queue: Option<QueueCounts>,
+    pub receipts_printed: i64,
+    pub paper_mm: i64,
+    pub catalog: serde_json::Value,
+    pub refused: Option<Refused>,
+    pub at_ms: i64,
+}
+
+impl Body<'_> {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "terminal_id": self.terminal_id,
+            "firmware_version": env!("CARGO_PKG_VERSION"),
+            "firmware": crate::firmware::heartbeat_json(),
+            "at_ms": self.at_ms,
+            "devices": self.devices,
+            "queue": self.queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted})),
+            "delivery": match &self.refused {
+                None => serde_json::json!({"paused": false}),
+                Some(r) => serde_json::json!({
+                    "paused": true,
+                    "refusal": r.kind,
+                    "words": r.words,
+                    "detail": r.detail,
+                    "since_ms": r.since_ms,
+                }),
+            },
+            "counters": {"receipts_printed": self.receipts_printed, "paper_mm": self.paper_mm},
+            "catalog": self.catalog,
+        })
+    }
+}
+
+impl Heartbeat {
+    pub async fn run(self) {
+        let mut ticker = tokio::time::interval(self.every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Let the devices report first, so the first heartbeat says something.
+        tokio::time::sleep(self.every.min(Duration::from_secs(3))).await;
+        loop {
+            ticker.tick().await;
+            let local = self
+                .store
+                .call(|s| {
+                    (
+                        s.queue_counts().ok(),
+                        s.counter("receipts_printed").unwrap_or(0),
+                        s.counter("paper_mm").unwrap_or(0),
+                    )
+                })
+                .await;
+            let Ok((queue, receipts_printed, paper_mm)) = local else {
+                continue;
+            };
+            let catalog = self
+                .catalog
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .to_json();
+            let devices = self.devices.borrow().clone();
+            let body = Body {
+                terminal_id: &self.terminal_id,
+                devices: &devices,
+                queue,
+                receipts_printed,
+                paper_mm,
+                catalog,
+                refused: self.link.refused(),
+                at_ms: crate::store::now_ms(),
+            }
+            .to_json();
+            if let Err(e) = self.client.send_heartbeat(&body).await {
+                tracing::warn!(error = %e, "heartbeat not delivered");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::Refusal;
+
+    #[test]
+    fn a_paused_queue_is_reported_in_words() {
+        let link = LinkStatus::default();
+        let devices = serde_json::json!({});
+        let body = |link: &LinkStatus| {
+            Body {
+                terminal_id: "T1",
+                devices: &devices,
+                queue: Some(QueueCounts {
+                    pending: 100,
+                    accepted: 0,
+                    rejected: 0,
+                }),
+                receipts_printed: 0,
+                paper_mm: 0,
+                catalog: serde_json::json!({}),
+                refused: link.refused(),
+                at_ms: 1,
+            }
+            .to_json()
+        };
+        assert_eq!(
+            body(&link)["delivery"],
+            serde_json::json!({"paused": false})
+        );
+        link.set_refused(
+            Refusal::Credentials,
+            "HTTP 401: unknown terminal token".into(),
+            7,
+        );
+        link.set_refused(
+            Refusal::Credentials,
+            "HTTP 401: unknown terminal token".into(),
+            9,
+        );
+        let b = body(&link);
+        assert_eq!(b["delivery"]["paused"], true);
+        assert_eq!(b["delivery"]["refusal"], "credentials");
+        assert_eq!(b["delivery"]["words"], "上游拒绝本机凭证");
+        assert_eq!(
+            b["delivery"]["since_ms"], 7,
+            "the spell started at the first refusal"
+        );
+        assert_eq!(b["queue"]["pending"], 100);
+        link.clear();
+        assert_eq!(body(&link)["delivery"]["paused"], false);
+    }
+}

@@ -1,0 +1,56 @@
+//! Whether upstream currently refuses this terminal (credentials, address, a proxy, a certificate).
+//! The sync worker sets it and pauses the queue; staff see it on their screen and the heartbeat
+//! reports it; it clears by itself once a delivery gets the platform's answer again.
+
+use std::sync::{Arc, Mutex};
+
+use super::client::Refusal;
+
+/// The refusal in force, if any.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refused {
+    pub kind: Refusal,
+    /// For staff, in words ("上游拒绝本机凭证").
+    pub words: &'static str,
+    /// What upstream answered ("HTTP 401: unknown terminal token"): no personal data.
+    pub detail: String,
+    /// Wall-clock ms of the first refusal of this spell.
+    pub since_ms: i64,
+}
+
+impl Refused {
+    /// One line for the staff screen.
+    pub fn for_staff(&self) -> String {
+        format!(
+            "{}（{}）：待上传的申请暂停发送，本机凭证或地址修复后自动继续",
+            self.words, self.detail
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LinkStatus(Arc<Mutex<Option<Refused>>>);
+
+impl LinkStatus {
+    pub fn refused(&self) -> Option<Refused> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(super) fn set_refused(&self, kind: Refusal, detail: String, now_ms: i64) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let since_ms = match held.as_ref() {
+            Some(r) if r.kind == kind => r.since_ms,
+            _ => now_ms,
+        };
+        *held = Some(Refused {
+            kind,
+            words: kind.words(),
+            detail,
+            since_ms,
+        });
+    }
+
+    pub(super) fn clear(&self) -> Option<Refused> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
