@@ -275,6 +275,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     // Upstream refuses the terminal's token: the queue is paused, staff are told in words.
     let mut paused = sample_staff_report();
     paused.pending = 104;
+    paused.expiring = 3;
     paused.delivery_problem = Some(
         crate::sync::link::Refused {
             kind: crate::sync::Refusal::Credentials,
@@ -300,6 +301,7 @@ fn sample_staff_report() -> StaffReport {
         pending: 3,
         rejected: 1,
         accepted: 128,
+        expiring: 0,
         rejected_list: vec![RejectedSubmission {
             number: "HZXH-0001-000042".into(),
             item_code: "HZ-HJZM-03".into(),

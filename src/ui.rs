@@ -46,6 +46,7 @@ fn staff_report(r: &crate::engine::staff::StaffReport) -> StaffReport {
         pending: r.pending as i32,
         rejected: r.rejected as i32,
         accepted: r.accepted as i32,
+        expiring: r.expiring as i32,
         rejected_list: ModelRc::new(VecModel::from(rejected)),
         unprinted: strings(&r.unprinted),
         receipts_printed: r.receipts_printed as i32,

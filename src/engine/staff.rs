@@ -44,6 +44,8 @@ pub struct StaffReport {
     pub pending: i64,
     pub rejected: i64,
     pub accepted: i64,
+    /// Undelivered submissions that reach the retention limit within three days.
+    pub expiring: i64,
     pub rejected_list: Vec<RejectedSubmission>,
     /// Submission numbers whose receipt did not print.
     pub unprinted: Vec<String>,

@@ -37,6 +37,15 @@ pub enum UiMessage {
     },
 }
 
+fn retention_ms(cfg: &Config) -> i64 {
+    i64::from(cfg.data.retention_days) * 24 * 3600 * 1000
+}
+
+/// Audit rows are kept this long (a year of who did what at the terminal).
+pub const AUDIT_RETENTION_MS: i64 = 365 * 24 * 3600 * 1000;
+/// Staff and upstream are told this long before an undelivered submission is purged.
+pub const EXPIRY_WARNING_MS: i64 = 3 * 24 * 3600 * 1000;
+
 /// Counter name prefix of how often each item was started here ("most used here").
 pub const ITEM_COUNTER: &str = "item:";
 
@@ -288,20 +297,29 @@ async fn main_loop(
         }
         // Retention: personal data of undeliverable submissions does not stay for ever.
         let store = store.clone();
-        let retention_ms = cfg.data.retention_days as i64 * 24 * 3600 * 1000;
+        let retention_ms = retention_ms(&cfg);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 every.tick().await;
                 let purged = store
-                    .call(move |s| s.purge_expired(crate::store::now_ms(), retention_ms))
+                    .call(move |s| {
+                        let now = crate::store::now_ms();
+                        let old = s.purge_old_records(now, retention_ms, AUDIT_RETENTION_MS);
+                        (s.purge_expired(now, retention_ms), old)
+                    })
                     .await;
-                if let Ok(Ok(n)) = purged {
+                if let Ok((Ok(n), old)) = purged {
                     if n > 0 {
                         tracing::warn!(
                             purged = n,
                             "undelivered submissions purged at the retention limit"
                         );
+                    }
+                    if let Ok((receipts, audit)) = old {
+                        if receipts + audit > 0 {
+                            tracing::info!(receipts, audit, "old receipts and audit rows removed");
+                        }
                     }
                 }
             }
@@ -357,6 +375,7 @@ async fn main_loop(
                     devices: health_rx,
                     terminal_id: cfg.terminal.id.clone(),
                     every: options.heartbeat,
+                    retention_ms: retention_ms(&cfg),
                 }
                 .run(),
             );
@@ -398,7 +417,7 @@ async fn main_loop(
                 None => break,
                 Some(Command::Staff(StaffRequest::Report)) => {
                     let lines = devices.staff_lines();
-                    let report = staff_report(lines, store_error.clone(), store.clone(), options.catalog_status.clone(), options.link.refused());
+                    let report = staff_report(lines, store_error.clone(), store.clone(), options.catalog_status.clone(), options.link.refused(), retention_ms(&cfg));
                     let sink = sink.clone();
                     tokio::spawn(async move {
                         let report = report.await;
@@ -507,6 +526,7 @@ async fn staff_report(
     store: Option<StoreHandle>,
     catalog: Arc<Mutex<CatalogStatus>>,
     refused: Option<crate::sync::link::Refused>,
+    retention_ms: i64,
 ) -> StaffReport {
     let catalog = catalog.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut report = StaffReport {
@@ -530,8 +550,10 @@ async fn staff_report(
     let gathered = store
         .call(move |s| {
             let q = s.queue_counts()?;
+            let expiring = s.expiring(crate::store::now_ms(), retention_ms, EXPIRY_WARNING_MS)?;
             Ok::<_, crate::store::StoreError>((
                 q,
+                expiring,
                 s.rejected_submissions(20)?,
                 s.unprinted_receipts()?,
                 s.counter("receipts_printed")?,
@@ -540,8 +562,9 @@ async fn staff_report(
         })
         .await;
     match gathered {
-        Ok(Ok((q, rejected, unprinted, receipts, paper))) => {
+        Ok(Ok((q, expiring, rejected, unprinted, receipts, paper))) => {
             report.pending = q.pending;
+            report.expiring = expiring;
             report.rejected = q.rejected;
             report.accepted = q.accepted;
             report.rejected_list = rejected

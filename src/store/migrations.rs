@@ -45,6 +45,12 @@ const MIGRATIONS: &[&str] = &[
         prints INTEGER NOT NULL DEFAULT 0,
         updated_at INTEGER NOT NULL
     );",
+    // 3: the audit log gets a retention: rows older than 30 days may be deleted (by the hourly
+    // retention, which keeps a year), younger ones stay untouchable.
+    "DROP TRIGGER audit_append_only_delete;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        WHEN old.at > (CAST(strftime('%s', 'now') AS INTEGER) - 30 * 86400) * 1000
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only for 30 days'); END;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -33,6 +33,35 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{path} is readable by others (mode {mode:o}) and cannot be made private: {source}")]
+    NotPrivate {
+        path: String,
+        mode: u32,
+        source: std::io::Error,
+    },
+}
+
+/// Citizens' data is for this terminal's own user only: the data directory 0700, the database
+/// and its WAL and shared-memory files 0600. Looser modes (a directory made by hand, a copied
+/// file) are tightened and logged; one that cannot be tightened is refused.
+fn make_private(path: &Path, mode: u32) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(()); // not there (yet): created private below or by SQLite from the db's mode
+    };
+    let found = meta.permissions().mode() & 0o777;
+    if found & !mode == 0 {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|source| {
+        StoreError::NotPrivate {
+            path: path.display().to_string(),
+            mode: found,
+            source,
+        }
+    })?;
+    tracing::warn!(path = %path.display(), was = format!("{found:o}"), now = format!("{mode:o}"), "store file was readable by others; made private");
+    Ok(())
 }
 
 pub struct Store {
@@ -50,11 +79,35 @@ pub fn now_ms() -> i64 {
 impl Store {
     /// Opens (creating if needed) the store in `dir` and brings its schema up to date.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| StoreError::Dir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+        }
+        make_private(dir, 0o700)?;
         let path = dir.join(DB_FILE);
+        // SQLite gives the -wal and -shm files the database file's mode: create it 0600 first.
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|source| StoreError::Dir {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+        }
+        for file in [DB_FILE, "onetrip.sqlite3-wal", "onetrip.sqlite3-shm"] {
+            make_private(&dir.join(file), 0o600)?;
+        }
         let display = path.display().to_string();
         let corrupt = |e: rusqlite::Error| StoreError::Corrupt {
             path: display.clone(),
@@ -68,6 +121,13 @@ impl Store {
             .map_err(corrupt)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(corrupt)?;
+        // Deleted content (a purged payload) is overwritten with zeros in its page, not left in
+        // the free space of the file.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(corrupt)?;
+        // After a checkpoint the WAL shrinks to this, so it does not keep old frames at length.
+        conn.pragma_update(None, "journal_size_limit", 4 * 1024 * 1024)
+            .map_err(corrupt)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let check: String = conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
@@ -80,6 +140,23 @@ impl Store {
         }
         migrations::apply(&conn, &display)?;
         Ok(Store { conn })
+    }
+
+    /// Copies the WAL into the database and empties it: with `secure_delete` the purged cells are
+    /// already zeroed in their pages, and the older frames that still held them go with the WAL.
+    /// Best effort: a reader holding an old snapshot makes it partial; the next one completes it.
+    pub(crate) fn scrub_wal(&self) {
+        let done = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            });
+        if !matches!(done, Ok(0)) {
+            tracing::debug!(
+                ?done,
+                "WAL not fully checkpointed after a purge; retried next time"
+            );
+        }
     }
 
     pub fn connection(&self) -> &Connection {
@@ -161,6 +238,124 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_data_is_private_to_the_terminal_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let s = Store::open(&data).unwrap();
+        s.audit("citizen", "x", "").unwrap();
+        assert_eq!(mode(&data), 0o700);
+        for f in [DB_FILE, "onetrip.sqlite3-wal", "onetrip.sqlite3-shm"] {
+            assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+        }
+        drop(s);
+
+        // Made by hand or copied in with open modes: tightened at the next start.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for f in [DB_FILE, "onetrip.sqlite3-wal", "onetrip.sqlite3-shm"] {
+            let p = data.join(f);
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let s = Store::open(&data).unwrap();
+        s.audit("citizen", "y", "").unwrap();
+        assert_eq!(mode(&data), 0o700);
+        for f in [DB_FILE, "onetrip.sqlite3-wal", "onetrip.sqlite3-shm"] {
+            assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+        }
+    }
+
+    /// A purged payload is overwritten: not in the database file's free space, not in the WAL.
+    #[test]
+    fn purged_personal_data_is_gone_from_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let marker = "阿依古丽-PURGE-MARKER-650102194807050023";
+        let big = marker.repeat(200); // overflow pages too
+        let ids: Vec<String> = (0..3)
+            .map(|_| {
+                s.insert_submission(
+                    "T1",
+                    "application",
+                    "X",
+                    &serde_json::json!({"applicant": {"name": marker, "notes": big}}),
+                )
+                .unwrap()
+                .id
+            })
+            .collect();
+        // On disk in the database itself, as after a busy day.
+        s.connection()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+        let found = |s: &Store| {
+            let _ = s; // the files, not the connection's view
+            [DB_FILE, "onetrip.sqlite3-wal"].iter().any(|f| {
+                std::fs::read(dir.path().join(f))
+                    .map(|b| b.windows(marker.len()).any(|w| w == marker.as_bytes()))
+                    .unwrap_or(false)
+            })
+        };
+        assert!(found(&s), "the marker is written before the purge");
+        s.record_deliveries(&[
+            (
+                ids[0].clone(),
+                Delivery::Accepted {
+                    reference: "R1".into(),
+                },
+            ),
+            (
+                ids[1].clone(),
+                Delivery::Accepted {
+                    reference: "R2".into(),
+                },
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.purge_expired(now_ms() + 10, 0).unwrap(), 1);
+        assert!(!found(&s), "a purged payload is still in the store's files");
+    }
+
+    #[test]
+    fn receipts_and_audit_rows_have_a_retention_and_recent_audit_rows_cannot_be_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let day = 24 * 3600 * 1000i64;
+        let now = now_ms();
+        for (at, event) in [(now - 400 * day, "old"), (now - day, "recent")] {
+            s.connection()
+                .execute(
+                    "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'citizen', ?2, '')",
+                    params![at, event],
+                )
+                .unwrap();
+        }
+        let deleted = s
+            .connection()
+            .execute("DELETE FROM audit WHERE event = 'recent'", []);
+        assert!(deleted.is_err(), "a recent audit row was deleted");
+        let (receipts, audit) = s.purge_old_records(now, 30 * day, 365 * day).unwrap();
+        assert_eq!((receipts, audit), (0, 1));
+        let left: Vec<String> = s
+            .connection()
+            .prepare("SELECT event FROM audit")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(left, ["recent"]);
+    }
 
     #[test]
     fn opens_in_wal_with_full_sync() {

@@ -213,6 +213,12 @@ impl Store {
             }
         }
         tx.commit()?;
+        if outcomes
+            .iter()
+            .any(|(_, o)| matches!(o, Delivery::Accepted { .. }))
+        {
+            self.scrub_wal();
+        }
         Ok(())
     }
 
@@ -353,7 +359,42 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        if !ids.is_empty() {
+            self.scrub_wal();
+        }
         Ok(ids.len())
+    }
+
+    /// How many undelivered submissions reach the retention limit within `warn_ms` (reported to
+    /// staff and upstream before anything is erased).
+    pub fn expiring(&self, now: i64, retention_ms: i64, warn_ms: i64) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM submissions WHERE payload IS NOT NULL AND state != 'accepted'
+             AND created_at < ?1",
+            [now.saturating_sub(retention_ms).saturating_add(warn_ms)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Masked receipts older than `receipts_ms` and audit rows older than `audit_ms` go; returns
+    /// (receipts, audit rows) deleted.
+    pub fn purge_old_records(
+        &self,
+        now: i64,
+        receipts_ms: i64,
+        audit_ms: i64,
+    ) -> Result<(usize, usize), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let receipts = tx.execute(
+            "DELETE FROM receipts WHERE updated_at < ?1",
+            [now.saturating_sub(receipts_ms)],
+        )?;
+        let audit = tx.execute(
+            "DELETE FROM audit WHERE at < ?1",
+            [now.saturating_sub(audit_ms)],
+        )?;
+        tx.commit()?;
+        Ok((receipts, audit))
     }
 }
 
@@ -369,6 +410,27 @@ mod tests {
 
     fn payload() -> serde_json::Value {
         serde_json::json!({"applicant": {"name": "张晓明", "id_number": "330106198503121231"}})
+    }
+
+    #[test]
+    fn undelivered_submissions_near_the_retention_limit_are_counted_before_any_purge() {
+        let (_d, s) = store();
+        let day = 24 * 3600 * 1000i64;
+        let a = s
+            .insert_submission("T1", "application", "X", &payload())
+            .unwrap();
+        s.insert_submission("T1", "application", "X", &payload())
+            .unwrap();
+        s.connection()
+            .execute(
+                "UPDATE submissions SET created_at = ?2 WHERE id = ?1",
+                params![a.id, now_ms() - 28 * day],
+            )
+            .unwrap();
+        // 30 days kept, 3 days' warning: the 28-day-old one is reported, nothing purged yet.
+        assert_eq!(s.expiring(now_ms(), 30 * day, 3 * day).unwrap(), 1);
+        assert_eq!(s.purge_expired(now_ms(), 30 * day).unwrap(), 0);
+        assert_eq!(s.expiring(now_ms(), 30 * day, 0).unwrap(), 0);
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct Heartbeat {
     pub devices: tokio::sync::watch::Receiver<serde_json::Value>,
     pub terminal_id: String,
     pub every: Duration,
+    /// The store's retention, to count what is about to be purged undelivered.
+    pub retention_ms: i64,
 }
 
 /// What one heartbeat carries. No personal data: counts, versions, device states.
@@ -24,6 +26,8 @@ pub struct Body<'a> {
     pub terminal_id: &'a str,
     pub devices: &'a serde_json::Value,
     pub queue: Option<QueueCounts>,
+    /// Undelivered submissions that reach the retention limit within three days.
+    pub expiring: Option<i64>,
     pub receipts_printed: i64,
     pub paper_mm: i64,
     pub catalog: serde_json::Value,
@@ -39,7 +43,7 @@ impl Body<'_> {
             "firmware": crate::firmware::heartbeat_json(),
             "at_ms": self.at_ms,
             "devices": self.devices,
-            "queue": self.queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted})),
+            "queue": self.queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted, "expiring_within_3_days": self.expiring})),
             "delivery": match &self.refused {
                 None => serde_json::json!({"paused": false}),
                 Some(r) => serde_json::json!({
@@ -64,17 +68,24 @@ impl Heartbeat {
         tokio::time::sleep(self.every.min(Duration::from_secs(3))).await;
         loop {
             ticker.tick().await;
+            let retention_ms = self.retention_ms;
             let local = self
                 .store
-                .call(|s| {
+                .call(move |s| {
                     (
                         s.queue_counts().ok(),
+                        s.expiring(
+                            crate::store::now_ms(),
+                            retention_ms,
+                            crate::shell::runtime::EXPIRY_WARNING_MS,
+                        )
+                        .ok(),
                         s.counter("receipts_printed").unwrap_or(0),
                         s.counter("paper_mm").unwrap_or(0),
                     )
                 })
                 .await;
-            let Ok((queue, receipts_printed, paper_mm)) = local else {
+            let Ok((queue, expiring, receipts_printed, paper_mm)) = local else {
                 continue;
             };
             let catalog = self
@@ -87,6 +98,7 @@ impl Heartbeat {
                 terminal_id: &self.terminal_id,
                 devices: &devices,
                 queue,
+                expiring,
                 receipts_printed,
                 paper_mm,
                 catalog,
@@ -119,6 +131,7 @@ mod tests {
                     accepted: 0,
                     rejected: 0,
                 }),
+                expiring: Some(2),
                 receipts_printed: 0,
                 paper_mm: 0,
                 catalog: serde_json::json!({}),
@@ -150,6 +163,7 @@ mod tests {
             "the spell started at the first refusal"
         );
         assert_eq!(b["queue"]["pending"], 100);
+        assert_eq!(b["queue"]["expiring_within_3_days"], 2);
         link.clear();
         assert_eq!(body(&link)["delivery"]["paused"], false);
     }
