@@ -387,7 +387,7 @@ voice = false
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let value: toml::Value = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
-            message: e.to_string().trim().replace('\n', " "),
+            message: syntax_message(text, &e),
         })?;
         let config: Config = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
             let key = e.path().to_string();
@@ -615,8 +615,47 @@ voice = false
     }
 }
 
+/// Keys whose values never appear in a message (the journal and a technician's screen are not
+/// places for a token or a PIN).
+const SECRET_KEYS: &[&str] = &["token", "pin", "pin_hash"];
+
+fn is_secret(key: &str) -> bool {
+    key.rsplit('.')
+        .next()
+        .is_some_and(|last| SECRET_KEYS.contains(&last))
+}
+
+/// A TOML syntax error as "line N, column C: what is wrong", without the quoted source line that
+/// the parser's own message carries — that line may hold a secret.
+fn syntax_message(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim().replace('\n', " ");
+    let Some(span) = e.span() else {
+        return what;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or_default();
+    let key = line_text.split('=').next().unwrap_or_default().trim();
+    if is_secret(key) {
+        // Even the parser's description may quote what it found.
+        return format!("line {line}, column {column} (`{key}`, value hidden): not a valid value");
+    }
+    format!("line {line}, column {column}: {what}")
+}
+
 /// Turns a serde error at `key` into (key, value found, what is expected).
 fn describe(root: &toml::Value, key: &str, message: &str) -> (String, String, String) {
+    let (key, value, expected) = describe_any(root, key, message);
+    if is_secret(&key) {
+        // "invalid type: integer `123`, expected a string": keep only what is expected.
+        let expected = expected.split('`').next().unwrap_or_default().to_string();
+        return (key, "(hidden)".into(), expected);
+    }
+    (key, value, expected)
+}
+
+fn describe_any(root: &toml::Value, key: &str, message: &str) -> (String, String, String) {
     // "missing field `x`": the key is the parent path plus x.
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);

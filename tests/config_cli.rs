@@ -52,3 +52,41 @@ fn the_example_config_checks_ok() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A secret never reaches the terminal's output or journal through a configuration error: not
+/// with the wrong type, not on a line the TOML parser cannot read.
+#[test]
+fn configuration_errors_never_echo_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/onetrip.example.toml"
+    ))
+    .unwrap();
+    let token_line = "token = \"replace-with-the-provisioned-token\"";
+    assert!(example.contains(token_line));
+    for (name, line, secret) in [
+        ("wrong type", "token = 98765432109876", "98765432109876"),
+        ("syntax", "token = \"s3cr3t-T0KEN-value", "s3cr3t-T0KEN"),
+        ("syntax, bare", "token = s3cr3t-T0KEN-bare", "s3cr3t-T0KEN"),
+    ] {
+        let broken = dir.path().join("broken.toml");
+        std::fs::write(&broken, example.replace(token_line, line)).unwrap();
+        let out = onetrip(&["--config", broken.to_str().unwrap(), "check-config"]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains(secret), "{name}: the secret is echoed: {err}");
+        assert!(err.contains("token"), "{name}: the key is named: {err}");
+    }
+    // The PIN too.
+    let broken = dir.path().join("pin.toml");
+    std::fs::write(
+        &broken,
+        example.replace("[staff]", "[staff]\npin = 24681357"),
+    )
+    .unwrap();
+    let out = onetrip(&["--config", broken.to_str().unwrap(), "check-config"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("24681357"), "the PIN is echoed: {err}");
+}
