@@ -101,6 +101,10 @@ pub struct Terminal {
     /// English name of the hall (for English sessions); the Chinese name is used when absent.
     #[serde(default)]
     pub hall_en: Option<String>,
+    /// A demonstration bench (`onetrip demo`, tests): the only place the demo catalog authority's
+    /// key is accepted, since its private half is public.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -576,6 +580,16 @@ voice = false
             }
         }
         if let Some(k) = &self.catalog.public_key {
+            let demo_key = crate::catalog::signature::public_of(
+                &crate::catalog::signature::demo_signing_key(),
+            );
+            if k.trim() == demo_key && !self.terminal.demo {
+                return bad(
+                    "catalog.public_key",
+                    "(the demo authority's key)".into(),
+                    "the city's own catalog key: anyone can sign with the demo key, whose private half is published",
+                );
+            }
             if crate::catalog::signature::public_key(k).is_err() {
                 return bad(
                     "catalog.public_key",
@@ -697,6 +711,28 @@ fn describe_any(root: &toml::Value, key: &str, message: &str) -> (String, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_catalog_key_is_refused_outside_a_demo() {
+        let demo_key =
+            crate::catalog::signature::public_of(&crate::catalog::signature::demo_signing_key());
+        let example = include_str!("../assets/onetrip.example.toml");
+        let text = example.replace(
+            "# public_key = \"…44 characters of base64…\"",
+            &format!("public_key = \"{demo_key}\""),
+        );
+        assert_ne!(text, example);
+        let e = Config::parse(&text, Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("catalog.public_key") && e.contains("demo"),
+            "{e}"
+        );
+        let demo = text.replace("[terminal]\n", "[terminal]\ndemo = true\n");
+        assert_ne!(demo, text);
+        assert!(Config::parse(&demo, Path::new("t.toml")).is_ok());
+    }
 
     #[test]
     fn the_unprovisioned_terminal_has_a_valid_configuration() {

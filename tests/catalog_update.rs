@@ -40,6 +40,12 @@ async fn publish(addr: std::net::SocketAddr, doc: &str, sig: &str) {
     assert!(r.status().is_success());
 }
 
+fn crate_version(doc: &str) -> String {
+    onetrip::catalog::parse(&[("t".into(), doc.to_string())])
+        .unwrap()
+        .version
+}
+
 fn version(doc: &str, v: &str) -> String {
     doc.replacen(
         "version = \"2026.11.29-1\"",
@@ -123,6 +129,22 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
         matches!(&out, CheckOutcome::Refused(why) if why.contains("ZA-GONE")),
         "{out:?}"
     );
+
+    // Replayed: the authority's own older catalog (perhaps withdrawn since), properly signed.
+    let older = version(&bundle(&shipped_files()), "2026.11.30-1");
+    publish(addr, &older, &signature::sign(older.as_bytes(), &key)).await;
+    let out = updater.check().await;
+    assert!(
+        matches!(&out, CheckOutcome::Refused(why) if why.contains("not newer")),
+        "{out:?}"
+    );
+    // The catalog in force offered again under a new ETag: nothing to do, nothing to report.
+    let again = format!("{good}\n");
+    assert_eq!(crate_version(&again), "2026.12.01-1");
+    publish(addr, &again, &signature::sign(again.as_bytes(), &key)).await;
+    status.lock().unwrap().last_rejection = None;
+    assert_eq!(updater.check().await, CheckOutcome::NotModified);
+    assert_eq!(status.lock().unwrap().last_rejection, None);
 
     // Not a catalog at all.
     let garbage = "\u{0}\u{1}not toml";

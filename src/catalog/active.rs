@@ -24,6 +24,22 @@ pub enum UpdateError {
     Invalid(Vec<Problem>),
     #[error("cannot keep the catalog: {0}")]
     Io(#[from] std::io::Error),
+    /// Signed by the authority, but not newer than the catalog in force: a replay of an old
+    /// (perhaps withdrawn) catalog, or the same one again.
+    #[error("version {offered} is not newer than {in_force}, the catalog in force")]
+    NotNewer { offered: String, in_force: String },
+}
+
+/// Whether `offered` is strictly newer than `in_force` (a version without numbers never is).
+pub fn is_newer(offered: &str, in_force: &str) -> bool {
+    match (
+        super::version_order(offered),
+        super::version_order(in_force),
+    ) {
+        (Some(o), Some(i)) => o > i,
+        (Some(_), None) => true,
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,15 +84,23 @@ pub fn verify(
     parse(&[("upstream catalog".to_string(), text.to_string())]).map_err(UpdateError::Invalid)
 }
 
-/// Verifies, validates and keeps an update; the old file stays until the new one is safe on disk.
+/// Verifies, validates and keeps an update newer than `in_force` (the version running now); the
+/// old file stays until the new one is safe on disk.
 pub fn install(
     data_dir: &Path,
     bytes: &[u8],
     signature_b64: &str,
     etag: &str,
     key: Option<&VerifyingKey>,
+    in_force: &str,
 ) -> Result<Catalog, UpdateError> {
     let catalog = verify(bytes, signature_b64, key)?;
+    if !is_newer(&catalog.version, in_force) {
+        return Err(UpdateError::NotNewer {
+            offered: catalog.version,
+            in_force: in_force.to_string(),
+        });
+    }
     let target = path(data_dir);
     let dir = target.parent().unwrap_or(data_dir);
     std::fs::create_dir_all(dir)?;
@@ -123,7 +147,15 @@ pub fn load(data_dir: &Path, key: Option<&VerifyingKey>) -> (Catalog, CatalogSta
         (Some(etag), Some(sig), Some(body)) => verify(body, &sig, key).map(|c| (c, etag)),
         _ => Err(UpdateError::NotText),
     };
+    let shipped_version = shipped().version;
     match result {
+        Ok((catalog, _)) if !is_newer(&catalog.version, &shipped_version) => {
+            // This firmware brought a catalog at least as new as the kept update.
+            tracing::info!(kept = %catalog.version, shipped = %shipped_version, "the shipped catalog is newer than the kept update");
+            let c = shipped();
+            let s = shipped_status(&c, None);
+            (c, s)
+        }
         Ok((catalog, etag)) => {
             let status = CatalogStatus {
                 version: catalog.version.clone(),
@@ -161,8 +193,68 @@ mod tests {
         )
     }
 
+    fn with_version(v: &str) -> String {
+        let doc = bundle(&shipped_files());
+        let current = format!("version = \"{}\"", shipped().version);
+        assert!(doc.contains(&current));
+        doc.replacen(&current, &format!("version = \"{v}\""), 1)
+    }
+
     fn updated_bundle() -> String {
-        bundle(&shipped_files()).replacen("version = \"", "version = \"9-", 1)
+        with_version("2099.01.01-1")
+    }
+
+    fn in_force() -> String {
+        shipped().version
+    }
+
+    /// Review M7: any catalog the authority ever signed could be installed again, a withdrawn one
+    /// included. Now only a newer version is taken; the shipped catalog of a newer firmware wins
+    /// over an older kept update.
+    #[test]
+    fn an_older_or_equal_signed_catalog_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = keys();
+        let newer = with_version("2099.01.01-2");
+        let sig = signature::sign(newer.as_bytes(), &sk);
+        install(
+            dir.path(),
+            newer.as_bytes(),
+            &sig,
+            "\"n\"",
+            Some(&pk),
+            &in_force(),
+        )
+        .unwrap();
+        for old in ["2099.01.01-1", "2099.01.01-2", "2026.01.01-9"] {
+            let doc = with_version(old);
+            let e = install(
+                dir.path(),
+                doc.as_bytes(),
+                &signature::sign(doc.as_bytes(), &sk),
+                "\"o\"",
+                Some(&pk),
+                "2099.01.01-2",
+            )
+            .unwrap_err();
+            assert!(matches!(e, UpdateError::NotNewer { .. }), "{old}: {e}");
+        }
+        assert_eq!(load(dir.path(), Some(&pk)).0.version, "2099.01.01-2");
+        // The same order for the versions as a bureau writes them.
+        assert!(is_newer("2026.12.01-1", "2026.11.29-1"));
+        assert!(is_newer("2026.11.29-10", "2026.11.29-9"));
+        assert!(!is_newer("2026.11.29-1", "2026.11.29-1"));
+        assert!(!is_newer("draft", "2026.11.29-1"));
+
+        // A kept update older than this firmware's shipped catalog: the shipped one runs.
+        let dir = tempfile::tempdir().unwrap();
+        let old = with_version("2020.01.01-1");
+        let raw = format!("\"k\"\n{}\n{old}", signature::sign(old.as_bytes(), &sk));
+        std::fs::create_dir_all(path(dir.path()).parent().unwrap()).unwrap();
+        std::fs::write(path(dir.path()), raw).unwrap();
+        let (c, status) = load(dir.path(), Some(&pk));
+        assert_eq!(c.version, in_force());
+        assert_eq!(status.origin, Origin::Shipped);
     }
 
     #[test]
@@ -171,8 +263,16 @@ mod tests {
         let (sk, pk) = keys();
         let doc = updated_bundle();
         let sig = signature::sign(doc.as_bytes(), &sk);
-        let c = install(dir.path(), doc.as_bytes(), &sig, "\"e1\"", Some(&pk)).unwrap();
-        assert!(c.version.starts_with("9-"));
+        let c = install(
+            dir.path(),
+            doc.as_bytes(),
+            &sig,
+            "\"e1\"",
+            Some(&pk),
+            &in_force(),
+        )
+        .unwrap();
+        assert_eq!(c.version, "2099.01.01-1");
         let (loaded, status) = load(dir.path(), Some(&pk));
         assert_eq!(loaded.version, c.version);
         assert_eq!(
@@ -190,12 +290,28 @@ mod tests {
         let (sk, pk) = keys();
         let doc = updated_bundle();
         let sig = signature::sign(doc.as_bytes(), &sk);
-        install(dir.path(), doc.as_bytes(), &sig, "\"good\"", Some(&pk)).unwrap();
+        install(
+            dir.path(),
+            doc.as_bytes(),
+            &sig,
+            "\"good\"",
+            Some(&pk),
+            &in_force(),
+        )
+        .unwrap();
         let before = std::fs::read(path(dir.path())).unwrap();
 
         // One byte changed after signing.
         let tampered = doc.replacen("无犯罪记录证明", "无犯罪记录证朋", 1);
-        let e = install(dir.path(), tampered.as_bytes(), &sig, "\"bad\"", Some(&pk)).unwrap_err();
+        let e = install(
+            dir.path(),
+            tampered.as_bytes(),
+            &sig,
+            "\"bad\"",
+            Some(&pk),
+            &in_force(),
+        )
+        .unwrap_err();
         assert!(
             matches!(e, UpdateError::Signature(SignatureError::Mismatch)),
             "{e}"
@@ -208,6 +324,7 @@ mod tests {
             &signature::sign(doc.as_bytes(), &other),
             "\"x\"",
             Some(&pk),
+            &in_force(),
         )
         .unwrap_err();
         assert!(matches!(e, UpdateError::Signature(_)));
@@ -219,12 +336,13 @@ mod tests {
             &signature::sign(broken.as_bytes(), &sk),
             "\"y\"",
             Some(&pk),
+            &in_force(),
         )
         .unwrap_err();
         assert!(e.to_string().contains("ZA-NONE"), "{e}");
         // No key configured: nothing is trusted.
         assert!(matches!(
-            install(dir.path(), doc.as_bytes(), &sig, "\"z\"", None),
+            install(dir.path(), doc.as_bytes(), &sig, "\"z\"", None, &in_force()),
             Err(UpdateError::NoKey)
         ));
         assert_eq!(std::fs::read(path(dir.path())).unwrap(), before);
@@ -242,7 +360,15 @@ mod tests {
         let (sk, pk) = keys();
         let doc = updated_bundle();
         let sig = signature::sign(doc.as_bytes(), &sk);
-        install(dir.path(), doc.as_bytes(), &sig, "\"e\"", Some(&pk)).unwrap();
+        install(
+            dir.path(),
+            doc.as_bytes(),
+            &sig,
+            "\"e\"",
+            Some(&pk),
+            &in_force(),
+        )
+        .unwrap();
         let mut raw = std::fs::read(path(dir.path())).unwrap();
         let n = raw.len();
         raw[n - 2] ^= 0x01;

@@ -81,6 +81,12 @@ pub fn check(c: &Catalog) -> Vec<Problem> {
             None,
             "`version` is missing; set e.g. version = \"2026.11.1\"",
         );
+    } else if super::version_order(&c.version).is_none() {
+        k.add(
+            &first_file,
+            None,
+            "`version` has no number; terminals only take a newer one, e.g. \"2026.12.01-1\"",
+        );
     }
     if c.issuer.trim().is_empty() {
         k.add(

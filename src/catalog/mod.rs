@@ -600,6 +600,17 @@ pub fn bundle(files: &[(String, String)]) -> String {
 }
 
 /// The shipped catalog. It is checked by a test and by CI, so a failure here is a build defect.
+/// A catalog version as numbers in order ("2026.11.29-1" → [2026, 11, 29, 1]), compared
+/// component by component: updates only ever move forward. `None` when it holds no number.
+pub fn version_order(version: &str) -> Option<Vec<u64>> {
+    let parts: Vec<u64> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().unwrap_or(u64::MAX))
+        .collect();
+    (!parts.is_empty()).then_some(parts)
+}
+
 pub fn shipped() -> Catalog {
     parse(&shipped_files()).unwrap_or_else(|problems| {
         let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();

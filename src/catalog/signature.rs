@@ -61,7 +61,8 @@ pub fn verify(bytes: &[u8], signature_b64: &str, key: &VerifyingKey) -> Result<(
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(SignatureError::Malformed)?;
-    key.verify(bytes, &Signature::from_bytes(&raw))
+    // Strict: rejects small-order keys and non-canonical signatures (no malleability).
+    key.verify_strict(bytes, &Signature::from_bytes(&raw))
         .map_err(|_| SignatureError::Mismatch)
 }
 

@@ -38,6 +38,8 @@ pub fn bench_config(dir: &Path, upstream: std::net::SocketAddr) -> anyhow::Resul
 id = "DEMO-0001"
 hall = "西湖区公安分局 文新派出所 服务大厅（演示）"
 hall_en = "Wenxin Police Station Service Hall (demo)"
+# A demonstration bench: the demo catalog authority's key is accepted only here.
+demo = true
 
 [data]
 dir = "{data}"

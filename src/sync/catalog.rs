@@ -104,6 +104,12 @@ impl CatalogUpdater {
         let dir = self.data_dir.clone();
         let key = self.key;
         let etag = fetched.etag.clone();
+        let in_force = self
+            .status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .version
+            .clone();
         let installed = tokio::task::spawn_blocking(move || {
             active::install(
                 &dir,
@@ -111,6 +117,7 @@ impl CatalogUpdater {
                 &fetched.signature,
                 &fetched.etag,
                 key.as_ref(),
+                &in_force,
             )
         })
         .await;
@@ -124,6 +131,11 @@ impl CatalogUpdater {
                 let version = catalog.version.clone();
                 (self.deliver)(Arc::new(catalog));
                 CheckOutcome::Installed(version)
+            }
+            Ok(Err(active::UpdateError::NotNewer { offered, in_force })) if offered == in_force => {
+                // The catalog in force, offered again (a new ETag for the same document).
+                tracing::debug!(version = %offered, "catalog offered is the one in force");
+                CheckOutcome::NotModified
             }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "catalog update refused; the current catalog stays");
