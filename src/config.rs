@@ -51,10 +51,14 @@ fn default_fleet_poll() -> u64 {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Staff {
-    /// The station staff's PIN (4 to 8 digits) for the staff screen, opened by pressing and
-    /// holding the top-right corner of the idle screen. Without it the staff screen is off.
+    /// Never accepted: a PIN in clear. Read only to refuse it with the way to hash it.
     #[serde(default)]
     pub pin: Option<String>,
+    /// The argon2id hash of the station staff's PIN (4 to 8 digits), written by `onetrip staff
+    /// set-pin`, for the staff screen (press and hold the top-right corner of the idle screen).
+    /// Without it the staff screen is off.
+    #[serde(default)]
+    pub pin_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -574,9 +578,20 @@ voice = false
                 );
             }
         }
-        if let Some(pin) = &self.staff.pin {
-            if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
-                return bad("staff.pin", "(hidden)".into(), "4 to 8 digits");
+        if self.staff.pin.is_some() {
+            return bad(
+                "staff.pin",
+                "(hidden)".into(),
+                "no PIN in clear: run `onetrip --config FILE staff set-pin` (it asks for the PIN and writes its argon2 hash as staff.pin_hash)",
+            );
+        }
+        if let Some(h) = &self.staff.pin_hash {
+            if !crate::staff_pin::is_hash(h) {
+                return bad(
+                    "staff.pin_hash",
+                    "(hidden)".into(),
+                    "an argon2 hash written by `onetrip staff set-pin` ($argon2id$…)",
+                );
             }
         }
         if let Some(k) = &self.catalog.public_key {
@@ -807,16 +822,23 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("catalog.public_key"), "{e}");
-        let e = parse(&EXAMPLE.replace("# pin = \"…\"", "pin = \"12ab\""))
+        // A PIN in clear is refused, with the way to hash it, and never echoed.
+        let e = parse(&EXAMPLE.replace("# pin_hash = \"$argon2id$…\"", "pin = \"2580\""))
             .unwrap_err()
             .to_string();
-        assert!(
-            e.contains("staff.pin") && e.contains("4 to 8 digits"),
-            "{e}"
-        );
-        assert!(!e.contains("12ab"), "the PIN is never echoed: {e}");
-        let c = parse(&EXAMPLE.replace("# pin = \"…\"", "pin = \"2580\"")).unwrap();
-        assert_eq!(c.staff.pin.as_deref(), Some("2580"));
+        assert!(e.contains("staff.pin") && e.contains("set-pin"), "{e}");
+        assert!(!e.contains("2580"), "the PIN is never echoed: {e}");
+        let e = parse(&EXAMPLE.replace("# pin_hash = \"$argon2id$…\"", "pin_hash = \"2580\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("staff.pin_hash") && !e.contains("2580"), "{e}");
+        let h = crate::staff_pin::hash("2580").unwrap();
+        let c = parse(&EXAMPLE.replace(
+            "# pin_hash = \"$argon2id$…\"",
+            &format!("pin_hash = \"{h}\""),
+        ))
+        .unwrap();
+        assert_eq!(c.staff.pin_hash.as_deref(), Some(h.as_str()));
         let with_tls = |tls: &str| {
             EXAMPLE.replace(
                 "heartbeat_secs = 60\n",

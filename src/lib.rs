@@ -17,6 +17,7 @@ pub mod receipt;
 pub mod reference_upstream;
 pub mod screenshots;
 pub mod shell;
+pub mod staff_pin;
 pub mod store;
 pub mod sync;
 pub mod ui;

@@ -86,6 +86,11 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         sessions: usize,
     },
+    /// Technician: the staff screen's PIN.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCmd,
+    },
     /// Technician: the outbox (submissions waiting for or refused by upstream).
     Outbox {
         #[command(subcommand)]
@@ -146,6 +151,67 @@ fn journal(cfg: &Config, last: usize) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Asks for the new PIN (4 to 8 digits) twice on standard input and writes its argon2 hash
+    /// into the configuration file as staff.pin_hash (the PIN itself is never stored). Restart
+    /// the kiosk to use it.
+    SetPin,
+}
+
+/// Reads one line from standard input, without echo when it is a terminal.
+fn read_secret(prompt: &str) -> std::io::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    let stdin = std::io::stdin();
+    let tty = stdin.is_terminal();
+    // SAFETY: termios of our own standard input, restored below.
+    let saved = tty.then(|| unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        libc::tcgetattr(0, &mut t);
+        let mut quiet = t;
+        quiet.c_lflag &= !libc::ECHO;
+        libc::tcsetattr(0, libc::TCSANOW, &quiet);
+        t
+    });
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if let Some(t) = saved {
+        // SAFETY: as above.
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &t) };
+        eprintln!();
+    }
+    read?;
+    Ok(line.trim().to_string())
+}
+
+fn set_pin(config_path: &std::path::Path) -> ExitCode {
+    let first = read_secret("new staff PIN (4 to 8 digits): ");
+    let again = read_secret("the same PIN again: ");
+    let (Ok(first), Ok(again)) = (first, again) else {
+        eprintln!("onetrip: staff set-pin: cannot read the PIN from standard input");
+        return ExitCode::from(2);
+    };
+    if first != again {
+        eprintln!("onetrip: staff set-pin: the two PINs differ; nothing changed");
+        return ExitCode::from(2);
+    }
+    match onetrip::staff_pin::set_in_file(config_path, &first) {
+        Ok(()) => {
+            println!(
+                "staff PIN set in {} (as an argon2 hash); restart the kiosk: systemctl restart onetrip",
+                config_path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("onetrip: staff set-pin: {e:#}; nothing changed");
+            ExitCode::from(2)
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -415,6 +481,9 @@ fn main() -> ExitCode {
         Cmd::Logs { out } => onetrip::log_bundle::write_bundle(&config_path, &out).map(|files| {
             println!("wrote {} files to {}", files.len(), out.display());
         }),
+        Cmd::Staff {
+            command: StaffCmd::SetPin,
+        } => return set_pin(&config_path),
         Cmd::Outbox { command } => {
             return match load_config(&config_path) {
                 Ok(cfg) => outbox(&cfg, command).unwrap_or_else(|e| {

@@ -40,7 +40,7 @@ impl Platform for Headless {
 pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     let t0 = Instant::now();
     let mut config = EngineConfig::new(Duration::from_secs(60));
-    config.staff_pin = Some("2580".into());
+    config.staff_pin = Some(crate::staff_pin::hash("2580").expect("a valid PIN"));
     let mut e = Engine::new(
         config,
         Arc::new(crate::catalog::shipped()),
@@ -266,10 +266,12 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     for d in "1111".chars() {
         touch(&mut e, Action::PinDigit(d));
     }
+    touch(&mut e, Action::PinEnter);
     shots.push(("staff_pin".into(), e.view()));
     for d in "2580".chars() {
         touch(&mut e, Action::PinDigit(d));
     }
+    touch(&mut e, Action::PinEnter);
     e.handle(Event::StaffReport(Box::new(sample_staff_report())), t0);
     shots.push(("staff".into(), e.view()));
     // Upstream refuses the terminal's token: the queue is paused, staff are told in words.

@@ -78,15 +78,90 @@ fn configuration_errors_never_echo_a_secret() {
         assert!(!err.contains(secret), "{name}: the secret is echoed: {err}");
         assert!(err.contains("token"), "{name}: the key is named: {err}");
     }
-    // The PIN too.
+    // The PIN too, of the wrong type and in clear.
     let broken = dir.path().join("pin.toml");
     std::fs::write(
         &broken,
-        example.replace("[staff]", "[staff]\npin = 24681357"),
+        example.replace("[staff]", "[staff]\npin_hash = 24681357"),
     )
     .unwrap();
     let out = onetrip(&["--config", broken.to_str().unwrap(), "check-config"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(!err.contains("24681357"), "the PIN is echoed: {err}");
+    std::fs::write(
+        &broken,
+        example.replace("[staff]", "[staff]\npin = \"24681357\""),
+    )
+    .unwrap();
+    let out = onetrip(&["--config", broken.to_str().unwrap(), "check-config"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("24681357"), "the PIN is echoed: {err}");
+}
+
+/// `onetrip staff set-pin`: a plain PIN is refused with the way out; set-pin writes only a hash,
+/// keeps the file private and valid, and changes nothing when the two entries differ.
+#[test]
+fn set_pin_replaces_a_plain_pin_with_its_hash() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/onetrip.example.toml"
+    ))
+    .unwrap();
+    let path = dir.path().join("onetrip.toml");
+    std::fs::write(
+        &path,
+        example.replace("# pin_hash = \"$argon2id$…\"", "pin = \"2580\""),
+    )
+    .unwrap();
+    let out = onetrip(&["--config", path.to_str().unwrap(), "check-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("staff set-pin"), "{err}");
+
+    let set_pin = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onetrip"))
+            .args(["--config", path.to_str().unwrap(), "staff", "set-pin"])
+            .env("RUST_LOG", "off")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let before = std::fs::read_to_string(&path).unwrap();
+    for wrong in ["24681357\n24681358\n", "12\n12\n"] {
+        let out = set_pin(wrong);
+        assert_eq!(out.status.code(), Some(2), "{wrong:?}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "{wrong:?}");
+    }
+    let out = set_pin("24681357\n24681357\n");
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains("24681357") && !text.contains("pin = "),
+        "{text}"
+    );
+    let hash = text
+        .lines()
+        .find_map(|l| l.strip_prefix("pin_hash = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("a pin_hash line");
+    assert!(onetrip::staff_pin::verify(hash, "24681357"));
+    assert!(text.contains("[ui]"), "the rest of the file is kept");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let out = onetrip(&["--config", path.to_str().unwrap(), "check-config"]);
+    assert!(out.status.success(), "{out:?}");
 }

@@ -323,7 +323,13 @@ async fn log_bundle_has_no_personal_data_and_no_secret() {
             &format!("dir = \"{}\"", data.display()),
         )
         .replace("replace-with-the-provisioned-token", token)
-        .replace("# pin = \"…\"", "pin = \"480917\"");
+        .replace(
+            "# pin_hash = \"$argon2id$…\"",
+            &format!(
+                "pin_hash = \"{}\"",
+                onetrip::staff_pin::hash("480917").unwrap()
+            ),
+        );
     let config_path = dir.path().join("onetrip.toml");
     std::fs::write(&config_path, &config).unwrap();
     {

@@ -28,10 +28,17 @@ fn log_in(ui: &AppWindow, kiosk: &common::kiosk::KioskRef) {
     for d in "999999".chars() {
         tap(ui, &d.to_string());
     }
+    assert_eq!(
+        text_value(ui, "staff message"),
+        "",
+        "nothing is checked before 确认"
+    );
+    tap(ui, "确认");
     assert_eq!(text_value(ui, "staff message"), "密码错误，还可尝试 4 次");
     for d in DEMO_STAFF_PIN.chars() {
         tap(ui, &d.to_string());
     }
+    tap(ui, "确认");
     wait_for(kiosk, "the staff screen", screen_is(ScreenKind::Staff));
 }
 
@@ -218,4 +225,74 @@ fn a_corrupt_store_is_shown_to_staff() {
         "still out of service",
         screen_is(ScreenKind::OutOfService),
     );
+}
+
+/// Review M5: a power cycle gave five more guesses. The lockout is kept in the store by the
+/// running kiosk, and a kiosk that starts with it kept stays locked.
+#[test]
+fn a_pin_lockout_is_kept_in_the_store_and_holds_after_a_restart() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let open_pad = |ui: &AppWindow, kiosk: &common::kiosk::KioskRef| {
+        let corner: Vec<_> = ElementHandle::find_by_accessible_label(ui, "staff").collect();
+        corner[0].invoke_accessible_default_action();
+        wait_for(kiosk, "the PIN pad", screen_is(ScreenKind::StaffPin));
+    };
+
+    // Five wrong PINs: the pad locks, and the running kiosk keeps that in the store.
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let (ui, kiosk) = launch(&bench, &rt);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    open_pad(&ui, &kiosk);
+    for _ in 0..5 {
+        for d in "1111".chars() {
+            tap(&ui, &d.to_string());
+        }
+        tap(&ui, "确认");
+    }
+    assert_eq!(
+        text_value(&ui, "staff message"),
+        "密码错误次数过多，请5分钟后再试"
+    );
+    let data = bench.config.data.dir.clone();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let kept = loop {
+        let kept = Store::open(&data)
+            .unwrap()
+            .setting("staff_pin_guard")
+            .unwrap();
+        match kept {
+            Some(k) if k.contains("\"lockouts\":1") => break k,
+            _ => assert!(Instant::now() < deadline, "lockout not kept: {kept:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let until: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    let left = until["locked_until_ms"].as_i64().unwrap() - onetrip::store::now_ms();
+    assert!((200_000..=300_000).contains(&left), "{left} ms left");
+    drop(kiosk);
+    drop(ui);
+
+    // Another terminal start on a store holding that lockout: still locked, even to the right PIN.
+    let bench = rt.block_on(Bench::start()).unwrap();
+    Store::open(&bench.config.data.dir)
+        .unwrap()
+        .set_setting("staff_pin_guard", &kept)
+        .unwrap();
+    let (ui, kiosk) = launch(&bench, &rt);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    open_pad(&ui, &kiosk);
+    wait_for(&kiosk, "the pad to say it is locked", |ui| {
+        ui.global::<Api>()
+            .get_staff_message()
+            .starts_with("密码错误次数过多，请")
+    });
+    for d in DEMO_STAFF_PIN.chars() {
+        tap(&ui, &d.to_string());
+    }
+    tap(&ui, "确认");
+    kiosk.borrow_mut().pump();
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::StaffPin);
 }

@@ -68,8 +68,9 @@ public_key = "{key}"
 check_secs = 60
 
 [staff]
-# Press and hold the top-right corner of the idle screen for two seconds, then this PIN.
-pin = "{DEMO_STAFF_PIN}"
+# Press and hold the top-right corner of the idle screen for two seconds, then the demo PIN
+# (DEMO_STAFF_PIN, 123456) and 确认.
+pin_hash = "{pin_hash}"
 
 [ui]
 fullscreen = false
@@ -77,6 +78,7 @@ fullscreen = false
         data = dir.join("data").display(),
         dev = dir.join("dev").display(),
         key = crate::catalog::signature::public_of(&crate::catalog::signature::demo_signing_key()),
+        pin_hash = crate::staff_pin::hash(DEMO_STAFF_PIN)?,
     );
     let path = dir.join("onetrip.toml");
     std::fs::write(&path, &text)?;

@@ -43,7 +43,9 @@ pub(super) fn describe(event: &Event) -> Option<String> {
         Event::Touch(a) => match a {
             Action::FormKey(c) if c.is_ascii_digit() => "key digit".into(),
             Action::FormKey(_) => "key letter".into(),
-            Action::PinDigit(_) | Action::PinBackspace | Action::StaffEntry => return None,
+            Action::PinDigit(_) | Action::PinBackspace | Action::PinEnter | Action::StaffEntry => {
+                return None
+            }
             Action::StaffReprint(_) | Action::StaffRequeue(_) | Action::StaffPaperReplaced => {
                 return None
             }

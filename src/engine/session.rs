@@ -115,6 +115,8 @@ pub enum Action {
     StaffEntry,
     PinDigit(char),
     PinBackspace,
+    /// The pad's 确认: the PIN is checked only now, so its length is never given away.
+    PinEnter,
     StaffReprint(String),
     /// Send a rejected submission again (by its number).
     StaffRequeue(String),
@@ -145,6 +147,8 @@ pub enum Event {
     StaffReport(Box<StaffReport>),
     /// How a staff action ended, in words.
     StaffNotice(String),
+    /// The PIN pad's lockout as kept in the store (at start: a restart does not reset it).
+    PinGuardRestored(super::staff::PinGuardState),
     /// Upstream's answer to `Effect::Query`.
     QueryResult(QueryOutcome),
     /// Upstream's answer to `Effect::FetchSlots`.
@@ -212,6 +216,14 @@ pub enum AuditEvent {
     StaffLogin {
         ok: bool,
     },
+    /// Too many wrong PINs: the pad is locked for this many minutes.
+    StaffLockedOut {
+        minutes: u64,
+    },
+    /// Staff left their screen (`idle`: logged out for walking away).
+    StaffLogout {
+        idle: bool,
+    },
     StaffReprint {
         number: String,
     },
@@ -275,7 +287,7 @@ pub struct EngineConfig {
     /// A receipt that has not printed by then is given up (the submission is safe either way).
     pub print_timeout: Duration,
     pub english_default: bool,
-    /// The staff PIN; `None` disables the staff screen.
+    /// The staff PIN's argon2 hash; `None` disables the staff screen.
     pub staff_pin: Option<String>,
     /// Voice guidance at the start of each session (a citizen can switch it).
     pub voice_default: bool,
@@ -584,6 +596,7 @@ impl Engine {
             Event::UsageCounts(counts) => self.usage = counts,
             Event::StaffReport(report) => self.staff_report(*report),
             Event::StaffNotice(notice) => self.staff_notice(notice),
+            Event::PinGuardRestored(state) => self.restore_pin_guard(state),
             Event::QueryResult(outcome) => self.query_result(outcome),
             Event::Slots(outcome) => self.slots_offered(outcome),
             Event::Today(date) => self.today = date,

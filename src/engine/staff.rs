@@ -1,7 +1,10 @@
 //! Station staff: a hidden press-and-hold on the idle screen opens a PIN pad; the right PIN opens the
 //! staff screen — every device's state, the store's health, the unsent and rejected submissions,
 //! receipts that did not print (with reprint), counters and the catalog in force.
-//! Wrong PINs are counted; after `MAX_PIN_TRIES` the pad locks for `PIN_LOCKOUT`.
+//! The PIN is checked against its argon2 hash only when staff press 确认, so the pad never tells
+//! how long it is. Wrong PINs are counted; after `MAX_PIN_TRIES` the pad locks for `PIN_LOCKOUT`,
+//! each further lockout twice as long; the count and the lockout are kept in the store (through
+//! the runtime), so a restart does not reset them.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +12,8 @@ use super::session::{Action, AuditEvent, Effect, Engine, Screen, View};
 
 pub const MAX_PIN_TRIES: u32 = 5;
 pub const PIN_LOCKOUT: Duration = Duration::from_secs(5 * 60);
+/// The longest lockout, however many there were.
+pub const MAX_PIN_LOCKOUT: Duration = Duration::from_secs(24 * 3600);
 /// The staff screen's figures are asked for again this often while it is open.
 pub const REFRESH: Duration = Duration::from_secs(2);
 /// Staff who walk away are logged out after this.
@@ -23,6 +28,16 @@ pub enum StaffRequest {
     Requeue(String),
     /// A new roll is in: the paper-used counter starts again.
     PaperReplaced,
+    /// Keep the PIN pad's failures and lockout across restarts.
+    SavePinGuard(PinGuardState),
+}
+
+/// The PIN pad's lockout as it is kept: `remaining` is how long the pad stays locked from now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PinGuardState {
+    pub failures: u32,
+    pub lockouts: u32,
+    pub remaining_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -68,7 +83,37 @@ pub(super) struct StaffState {
 #[derive(Debug, Default)]
 pub(super) struct PinGuard {
     failures: u32,
+    /// Lockouts since the last good PIN: each doubles the next.
+    lockouts: u32,
     locked_until: Option<Instant>,
+}
+
+impl PinGuard {
+    fn locked(&self, now: Instant) -> bool {
+        self.locked_until.is_some_and(|t| now < t)
+    }
+
+    fn state(&self, now: Instant) -> PinGuardState {
+        PinGuardState {
+            failures: self.failures,
+            lockouts: self.lockouts,
+            remaining_ms: self
+                .locked_until
+                .map(|t| t.saturating_duration_since(now).as_millis() as u64)
+                .unwrap_or(0),
+        }
+    }
+}
+
+/// 5 min, 10, 20, … up to a day.
+fn lockout_after(lockouts: u32) -> Duration {
+    PIN_LOCKOUT
+        .saturating_mul(1u32 << lockouts.saturating_sub(1).min(16))
+        .min(MAX_PIN_LOCKOUT)
+}
+
+fn minutes(d: Duration) -> u64 {
+    d.as_secs().div_ceil(60)
 }
 
 impl Engine {
@@ -89,12 +134,15 @@ impl Engine {
             return;
         }
         self.staff_since = self.now;
-        let locked = self.pin_guard.locked_until.is_some_and(|t| self.now < t);
+        let left = self
+            .pin_guard
+            .locked_until
+            .map(|t| t.saturating_duration_since(self.now))
+            .filter(|d| !d.is_zero());
         self.staff = Some(StaffState {
-            message: if locked {
-                "密码错误次数过多，请稍后再试".into()
-            } else {
-                String::new()
+            message: match left {
+                Some(d) => format!("密码错误次数过多，请{}分钟后再试", minutes(d)),
+                None => String::new(),
             },
             ..StaffState::default()
         });
@@ -104,48 +152,27 @@ impl Engine {
     pub(super) fn staff_touch(&mut self, action: Action) {
         self.staff_since = self.now;
         match (self.screen, action) {
-            (_, Action::Back | Action::Home | Action::Finish) => self.leave_staff(),
+            (_, Action::Back | Action::Home | Action::Finish) => {
+                if self.screen == Screen::Staff {
+                    self.effects
+                        .push_back(Effect::Audit(AuditEvent::StaffLogout { idle: false }));
+                }
+                self.leave_staff()
+            }
             (Screen::StaffPin, Action::PinDigit(d)) => {
-                if self.pin_guard.locked_until.is_some_and(|t| self.now < t) {
+                if self.pin_guard.locked(self.now) {
                     return;
                 }
-                let Some(expected) = self.config.staff_pin.clone() else {
-                    return;
-                };
                 let Some(st) = self.staff.as_mut() else {
                     return;
                 };
-                if !d.is_ascii_digit() || st.pin.len() >= expected.len() {
+                if !d.is_ascii_digit() || st.pin.len() >= crate::staff_pin::MAX_DIGITS {
                     return;
                 }
                 st.pin.push(d);
                 st.message.clear();
-                if st.pin.len() < expected.len() {
-                    return;
-                }
-                let ok = st.pin == expected;
-                st.pin.clear();
-                self.effects
-                    .push_back(Effect::Audit(AuditEvent::StaffLogin { ok }));
-                if ok {
-                    self.pin_guard = PinGuard::default();
-                    self.go(Screen::Staff);
-                    self.refresh_staff();
-                } else {
-                    self.pin_guard.failures += 1;
-                    let st = self.staff.as_mut().expect("staff state while on the pad");
-                    if self.pin_guard.failures >= MAX_PIN_TRIES {
-                        self.pin_guard.failures = 0;
-                        self.pin_guard.locked_until = Some(self.now + PIN_LOCKOUT);
-                        st.message = "密码错误次数过多，请5分钟后再试".into();
-                    } else {
-                        st.message = format!(
-                            "密码错误，还可尝试 {} 次",
-                            MAX_PIN_TRIES - self.pin_guard.failures
-                        );
-                    }
-                }
             }
+            (Screen::StaffPin, Action::PinEnter) => self.check_pin(),
             (Screen::StaffPin, Action::PinBackspace) => {
                 if let Some(st) = self.staff.as_mut() {
                     st.pin.pop();
@@ -184,6 +211,79 @@ impl Engine {
         }
     }
 
+    /// 确认 on the pad: the typed PIN against the configured hash.
+    fn check_pin(&mut self) {
+        let Some(hash) = self.config.staff_pin.clone() else {
+            return;
+        };
+        if self.pin_guard.locked(self.now) {
+            return;
+        }
+        let Some(st) = self.staff.as_mut() else {
+            return;
+        };
+        if st.pin.is_empty() {
+            return;
+        }
+        let typed = std::mem::take(&mut st.pin);
+        let ok = crate::staff_pin::verify(&hash, &typed);
+        self.effects
+            .push_back(Effect::Audit(AuditEvent::StaffLogin { ok }));
+        if ok {
+            self.pin_guard = PinGuard::default();
+            self.save_pin_guard();
+            self.go(Screen::Staff);
+            self.refresh_staff();
+            return;
+        }
+        self.pin_guard.failures += 1;
+        let message = if self.pin_guard.failures >= MAX_PIN_TRIES {
+            self.pin_guard.failures = 0;
+            self.pin_guard.lockouts += 1;
+            let lockout = lockout_after(self.pin_guard.lockouts);
+            self.pin_guard.locked_until = Some(self.now + lockout);
+            self.effects
+                .push_back(Effect::Audit(AuditEvent::StaffLockedOut {
+                    minutes: minutes(lockout),
+                }));
+            format!("密码错误次数过多，请{}分钟后再试", minutes(lockout))
+        } else {
+            format!(
+                "密码错误，还可尝试 {} 次",
+                MAX_PIN_TRIES - self.pin_guard.failures
+            )
+        };
+        self.save_pin_guard();
+        if let Some(st) = self.staff.as_mut() {
+            st.message = message;
+        }
+    }
+
+    fn save_pin_guard(&mut self) {
+        let state = self.pin_guard.state(self.now);
+        self.staff_request(StaffRequest::SavePinGuard(state));
+    }
+
+    /// The kept lockout, at start.
+    pub(super) fn restore_pin_guard(&mut self, state: PinGuardState) {
+        self.pin_guard = PinGuard {
+            failures: state.failures.min(MAX_PIN_TRIES - 1),
+            lockouts: state.lockouts,
+            locked_until: (state.remaining_ms > 0)
+                .then(|| self.now + Duration::from_millis(state.remaining_ms).min(MAX_PIN_LOCKOUT)),
+        };
+        // The pad may already be open (staff were quicker than the store).
+        let left = self
+            .pin_guard
+            .locked_until
+            .map(|t| t.saturating_duration_since(self.now))
+            .filter(|d| !d.is_zero());
+        if let (Some(st), Some(left)) = (self.staff.as_mut(), left) {
+            st.pin.clear();
+            st.message = format!("密码错误次数过多，请{}分钟后再试", minutes(left));
+        }
+    }
+
     pub(super) fn refresh_staff(&mut self) {
         if let Some(st) = self.staff.as_mut() {
             st.last_refresh = Some(self.now);
@@ -211,6 +311,10 @@ impl Engine {
 
     pub(super) fn staff_tick(&mut self) {
         if self.now >= self.staff_since + STAFF_IDLE {
+            if self.screen == Screen::Staff {
+                self.effects
+                    .push_back(Effect::Audit(AuditEvent::StaffLogout { idle: true }));
+            }
             self.leave_staff();
             return;
         }
@@ -267,7 +371,7 @@ mod tests {
 
     fn engine(t: Instant, pin: Option<&str>) -> Engine {
         let mut cfg = EngineConfig::new(Duration::from_secs(60));
-        cfg.staff_pin = pin.map(str::to_string);
+        cfg.staff_pin = pin.map(|p| crate::staff_pin::hash(p).unwrap());
         let mut e = Engine::new(
             cfg,
             Arc::new(shipped()),
@@ -288,6 +392,12 @@ mod tests {
         }
     }
 
+    /// Types a PIN and presses 确认.
+    fn enter(e: &mut Engine, pin: &str, t: Instant) {
+        digits(e, pin, t);
+        e.handle(Event::Touch(Action::PinEnter), t);
+    }
+
     fn effects(e: &mut Engine) -> Vec<Effect> {
         std::iter::from_fn(|| e.poll_effect()).collect()
     }
@@ -303,6 +413,12 @@ mod tests {
         e.handle(Event::Touch(Action::PinBackspace), t);
         assert_eq!(e.view().pin_length, 1);
         digits(&mut e, "580", t);
+        assert_eq!(
+            e.screen(),
+            Screen::StaffPin,
+            "nothing is checked before 确认"
+        );
+        e.handle(Event::Touch(Action::PinEnter), t);
         assert_eq!(e.screen(), Screen::Staff);
         let fx = effects(&mut e);
         assert!(fx
@@ -347,25 +463,80 @@ mod tests {
         let t = Instant::now();
         let mut e = engine(t, Some("2580"));
         e.handle(Event::Touch(Action::StaffEntry), t);
-        digits(&mut e, "1111", t);
+        // The pad takes up to eight digits whatever the PIN's length: typing "2580" and more
+        // does not log in by itself.
+        digits(&mut e, "258012345", t);
+        assert_eq!(e.view().pin_length, 8);
         assert_eq!(e.screen(), Screen::StaffPin);
+        e.handle(Event::Touch(Action::PinEnter), t);
         assert_eq!(e.view().staff_message, "密码错误，还可尝试 4 次");
         for _ in 0..4 {
-            digits(&mut e, "1111", t);
+            enter(&mut e, "1111", t);
         }
         assert_eq!(e.view().staff_message, "密码错误次数过多，请5分钟后再试");
-        // Even the right PIN is ignored during the lockout...
-        digits(&mut e, "2580", t);
-        assert_eq!(e.screen(), Screen::StaffPin);
-        // ...and works after it.
-        let later = t + PIN_LOCKOUT + Duration::from_secs(1);
-        digits(&mut e, "2580", later);
-        assert_eq!(e.screen(), Screen::Staff);
-        let failed = effects(&mut e)
+        let fx = effects(&mut e);
+        assert!(fx
             .iter()
-            .filter(|x| matches!(x, Effect::Audit(AuditEvent::StaffLogin { ok: false })))
-            .count();
-        assert_eq!(failed, 5);
+            .any(|x| matches!(x, Effect::Audit(AuditEvent::StaffLockedOut { minutes: 5 }))));
+        // Kept for a restart: five failures make one lockout of (nearly) five minutes.
+        let kept = fx
+            .iter()
+            .rev()
+            .find_map(|x| match x {
+                Effect::Staff(StaffRequest::SavePinGuard(s)) => Some(*s),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!((kept.failures, kept.lockouts), (0, 1));
+        assert_eq!(kept.remaining_ms, PIN_LOCKOUT.as_millis() as u64);
+        // Even the right PIN is ignored during the lockout...
+        enter(&mut e, "2580", t);
+        assert_eq!(e.screen(), Screen::StaffPin);
+        // ...five more wrong ones after it lock the pad twice as long...
+        let later = t + PIN_LOCKOUT + Duration::from_secs(1);
+        for _ in 0..5 {
+            enter(&mut e, "1111", later);
+        }
+        assert_eq!(e.view().staff_message, "密码错误次数过多，请10分钟后再试");
+        // ...and a restart (a new engine given what was kept) does not give five more tries.
+        let kept = effects(&mut e)
+            .iter()
+            .rev()
+            .find_map(|x| match x {
+                Effect::Staff(StaffRequest::SavePinGuard(s)) => Some(*s),
+                _ => None,
+            })
+            .unwrap();
+        let restarted = later + Duration::from_secs(60);
+        let mut e = engine(restarted, Some("2580"));
+        e.handle(
+            Event::PinGuardRestored(PinGuardState {
+                remaining_ms: kept.remaining_ms - 60_000,
+                ..kept
+            }),
+            restarted,
+        );
+        e.handle(Event::Touch(Action::StaffEntry), restarted);
+        assert_eq!(e.view().staff_message, "密码错误次数过多，请9分钟后再试");
+        enter(&mut e, "2580", restarted);
+        assert_eq!(e.screen(), Screen::StaffPin);
+        let after = restarted + Duration::from_secs(9 * 60);
+        enter(&mut e, "2580", after);
+        assert_eq!(e.screen(), Screen::Staff);
+        // A good PIN clears it all, and that is kept too.
+        assert!(effects(&mut e).iter().any(|x| matches!(
+            x,
+            Effect::Staff(StaffRequest::SavePinGuard(PinGuardState {
+                failures: 0,
+                lockouts: 0,
+                remaining_ms: 0
+            }))
+        )));
+        // Leaving is audited.
+        e.handle(Event::Touch(Action::Back), after);
+        assert!(effects(&mut e)
+            .iter()
+            .any(|x| matches!(x, Effect::Audit(AuditEvent::StaffLogout { idle: false }))));
     }
 
     #[test]
@@ -395,11 +566,15 @@ mod tests {
             t,
         );
         e.handle(Event::Touch(Action::StaffEntry), t);
-        digits(&mut e, "2580", t);
+        enter(&mut e, "2580", t);
         assert_eq!(e.screen(), Screen::Staff);
-        // Staff who walk away are logged out; the terminal is still out of service.
+        effects(&mut e);
+        // Staff who walk away are logged out (audited); the terminal is still out of service.
         e.handle(Event::Tick, t + STAFF_IDLE);
         assert_eq!(e.screen(), Screen::OutOfService);
+        assert!(effects(&mut e)
+            .iter()
+            .any(|x| matches!(x, Effect::Audit(AuditEvent::StaffLogout { idle: true }))));
         // A card tapped on the staff screen does not start a session.
         e.handle(Event::Touch(Action::StaffEntry), t + STAFF_IDLE);
         e.handle(

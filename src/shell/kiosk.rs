@@ -97,6 +97,7 @@ impl Kiosk {
         api.on_rate_case(simple(Action::RateCase));
         api.on_guide_instead(simple(Action::GuideInstead));
         api.on_pin_backspace(simple(Action::PinBackspace));
+        api.on_pin_enter(simple(Action::PinEnter));
         api.on_staff_paper_replaced(simple(Action::StaffPaperReplaced));
         api.on_back(simple(Action::Back));
         api.on_home(simple(Action::Home));

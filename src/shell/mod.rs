@@ -53,7 +53,7 @@ pub fn launch(
     let mut engine_cfg =
         EngineConfig::new(Duration::from_secs(cfg.ui.inactivity_timeout_secs as u64));
     engine_cfg.english_default = cfg.ui.language == Language::En;
-    engine_cfg.staff_pin = cfg.staff.pin.clone();
+    engine_cfg.staff_pin = cfg.staff.pin_hash.clone();
     engine_cfg.voice_default = cfg.ui.voice;
     crate::ui::select_language(engine_cfg.english_default);
     let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());

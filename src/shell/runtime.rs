@@ -37,6 +37,41 @@ pub enum UiMessage {
     },
 }
 
+/// The store setting that keeps the PIN pad's failures and lockout.
+const PIN_GUARD_SETTING: &str = "staff_pin_guard";
+
+/// The PIN lockout as stored: until a wall-clock time, so that it runs on while powered off.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PinGuardKept {
+    failures: u32,
+    lockouts: u32,
+    locked_until_ms: i64,
+}
+
+impl From<crate::engine::staff::PinGuardState> for PinGuardKept {
+    fn from(s: crate::engine::staff::PinGuardState) -> PinGuardKept {
+        PinGuardKept {
+            failures: s.failures,
+            lockouts: s.lockouts,
+            locked_until_ms: crate::store::now_ms()
+                .saturating_add(i64::try_from(s.remaining_ms).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+impl PinGuardKept {
+    fn now(&self) -> crate::engine::staff::PinGuardState {
+        crate::engine::staff::PinGuardState {
+            failures: self.failures,
+            lockouts: self.lockouts,
+            remaining_ms: u64::try_from(
+                self.locked_until_ms.saturating_sub(crate::store::now_ms()),
+            )
+            .unwrap_or(0),
+        }
+    }
+}
+
 fn retention_ms(cfg: &Config) -> i64 {
     i64::from(cfg.data.retention_days) * 24 * 3600 * 1000
 }
@@ -233,6 +268,13 @@ async fn main_loop(
     });
     let wake = Arc::new(Notify::new());
     if let Some(store) = &store {
+        // The PIN pad's lockout survives a restart (a power cycle is not five more guesses).
+        if let Ok(Ok(Some(kept))) = store.call(|s| s.setting(PIN_GUARD_SETTING)).await {
+            match serde_json::from_str::<PinGuardKept>(&kept) {
+                Ok(k) => sink(UiMessage::Engine(Event::PinGuardRestored(k.now()))),
+                Err(e) => tracing::warn!(error = %e, "kept PIN lockout unreadable; ignored"),
+            }
+        }
         // "Most used here" starts from what this terminal has counted so far.
         let s = store.clone();
         if let Ok(Ok(counts)) = s.call(|s| s.counters_with_prefix(ITEM_COUNTER)).await {
@@ -434,6 +476,16 @@ async fn main_loop(
                         wake.notify_one();
                         sink(UiMessage::Engine(Event::StaffNotice(notice)));
                     });
+                }
+                Some(Command::Staff(StaffRequest::SavePinGuard(state))) => {
+                    if let Some(store) = &store {
+                        let kept = serde_json::to_string(&PinGuardKept::from(state)).unwrap_or_default();
+                        store.post(move |s| {
+                            if let Err(e) = s.set_setting(PIN_GUARD_SETTING, &kept) {
+                                tracing::error!(error = %e, "PIN lockout not kept");
+                            }
+                        });
+                    }
                 }
                 Some(Command::Staff(StaffRequest::PaperReplaced)) => {
                     if let Some(store) = &store {
@@ -859,6 +911,8 @@ impl PrintJob {
 fn audit_actor(e: &AuditEvent) -> &'static str {
     match e {
         AuditEvent::StaffLogin { .. }
+        | AuditEvent::StaffLockedOut { .. }
+        | AuditEvent::StaffLogout { .. }
         | AuditEvent::StaffReprint { .. }
         | AuditEvent::StaffRequeue { .. }
         | AuditEvent::StaffPaperReplaced => "staff",
@@ -879,6 +933,15 @@ fn audit_record(e: &AuditEvent) -> (&'static str, String) {
                 "staff_login"
             } else {
                 "staff_login_failed"
+            },
+            String::new(),
+        ),
+        AuditEvent::StaffLockedOut { minutes } => ("staff_locked_out", format!("{minutes} min")),
+        AuditEvent::StaffLogout { idle } => (
+            if *idle {
+                "staff_idle_logout"
+            } else {
+                "staff_logout"
             },
             String::new(),
         ),
