@@ -5,6 +5,7 @@
 pub mod availability;
 pub mod kiosk;
 pub mod runtime;
+pub mod supervision;
 pub mod voice;
 
 pub use kiosk::Kiosk;

@@ -13,6 +13,7 @@ use onetrip_drivers::scanner::task::{self as scanner, ScannerConfig, ScannerEven
 use tokio::sync::{mpsc, Notify};
 
 use super::availability::Devices;
+use super::supervision::supervise;
 use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
 use crate::engine::staff::{RejectedSubmission, StaffReport, StaffRequest};
@@ -35,6 +36,35 @@ pub enum UiMessage {
         number: String,
         result: Result<(), String>,
     },
+}
+
+/// Every hour: personal data of undeliverable submissions at the retention limit, old masked
+/// receipts and old audit rows go.
+async fn retention(store: StoreHandle, retention_ms: i64) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let purged = store
+            .call(move |s| {
+                let now = crate::store::now_ms();
+                let old = s.purge_old_records(now, retention_ms, AUDIT_RETENTION_MS);
+                (s.purge_expired(now, retention_ms), old)
+            })
+            .await;
+        if let Ok((Ok(n), old)) = purged {
+            if n > 0 {
+                tracing::warn!(
+                    purged = n,
+                    "undelivered submissions purged at the retention limit"
+                );
+            }
+            if let Ok((receipts, audit)) = old {
+                if receipts + audit > 0 {
+                    tracing::info!(receipts, audit, "old receipts and audit rows removed");
+                }
+            }
+        }
+    }
 }
 
 /// The store setting that keeps the PIN pad's failures and lockout.
@@ -112,6 +142,8 @@ pub struct RuntimeOptions {
     pub catalog_status: Arc<Mutex<CatalogStatus>>,
     /// Whether upstream refuses the terminal (set by the sync worker; staff and heartbeat read it).
     pub link: crate::sync::LinkStatus,
+    /// Restarts of the supervised background tasks (staff and heartbeat read them).
+    pub restarts: super::supervision::Restarts,
     /// Set when the terminal has no usable configuration: nothing is opened, the screen says
     /// this (with the hardware id) until a technician provisions the terminal.
     pub not_configured: Option<String>,
@@ -132,6 +164,7 @@ impl RuntimeOptions {
             })),
             config,
             link: Default::default(),
+            restarts: Default::default(),
             not_configured: None,
         }
     }
@@ -303,7 +336,10 @@ async fn main_loop(
             deliver: Arc::new(move |c| deliver_to(UiMessage::Engine(Event::CatalogUpdated(c)))),
         };
         if updater.key.is_some() {
-            tokio::spawn(updater.run(options.catalog_check));
+            let every = options.catalog_check;
+            supervise("catalog", options.restarts.clone(), move || {
+                updater.clone().run(every)
+            });
         } else {
             tracing::warn!("no catalog.public_key configured: catalog updates are off");
         }
@@ -317,54 +353,31 @@ async fn main_loop(
             installer,
         ) {
             Ok(f) => {
-                tokio::spawn(f.run());
+                supervise("fleet", options.restarts.clone(), move || f.clone().run());
             }
             Err(e) => tracing::error!(error = %e, "fleet updates are off"),
         }
     }
     if let Some(store) = &store {
         if let Some(client) = client.clone() {
-            tokio::spawn(
-                SyncWorker {
-                    store: store.clone(),
-                    clock: crate::sync::worker::system_clock(),
-                    client,
-                    wake: wake.clone(),
-                    backoff: options.backoff,
-                    batch: 64,
-                    link: options.link.clone(),
-                }
-                .run(),
-            );
+            let worker = SyncWorker {
+                store: store.clone(),
+                clock: crate::sync::worker::system_clock(),
+                client,
+                wake: wake.clone(),
+                backoff: options.backoff,
+                batch: 64,
+                link: options.link.clone(),
+            };
+            supervise("sync", options.restarts.clone(), move || {
+                worker.clone().run()
+            });
         }
         // Retention: personal data of undeliverable submissions does not stay for ever.
         let store = store.clone();
         let retention_ms = retention_ms(&cfg);
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(3600));
-            loop {
-                every.tick().await;
-                let purged = store
-                    .call(move |s| {
-                        let now = crate::store::now_ms();
-                        let old = s.purge_old_records(now, retention_ms, AUDIT_RETENTION_MS);
-                        (s.purge_expired(now, retention_ms), old)
-                    })
-                    .await;
-                if let Ok((Ok(n), old)) = purged {
-                    if n > 0 {
-                        tracing::warn!(
-                            purged = n,
-                            "undelivered submissions purged at the retention limit"
-                        );
-                    }
-                    if let Ok((receipts, audit)) = old {
-                        if receipts + audit > 0 {
-                            tracing::info!(receipts, audit, "old receipts and audit rows removed");
-                        }
-                    }
-                }
-            }
+        supervise("retention", options.restarts.clone(), move || {
+            retention(store.clone(), retention_ms)
         });
     }
 
@@ -408,19 +421,20 @@ async fn main_loop(
     let (health_tx, health_rx) = tokio::sync::watch::channel(devices.snapshot());
     if let Some(store) = &store {
         if let Some(client) = client.clone() {
-            tokio::spawn(
-                crate::sync::heartbeat::Heartbeat {
-                    client,
-                    store: store.clone(),
-                    catalog: options.catalog_status.clone(),
-                    link: options.link.clone(),
-                    devices: health_rx,
-                    terminal_id: cfg.terminal.id.clone(),
-                    every: options.heartbeat,
-                    retention_ms: retention_ms(&cfg),
-                }
-                .run(),
-            );
+            let heartbeat = crate::sync::heartbeat::Heartbeat {
+                client,
+                store: store.clone(),
+                catalog: options.catalog_status.clone(),
+                link: options.link.clone(),
+                restarts: options.restarts.clone(),
+                devices: health_rx,
+                terminal_id: cfg.terminal.id.clone(),
+                every: options.heartbeat,
+                retention_ms: retention_ms(&cfg),
+            };
+            supervise("heartbeat", options.restarts.clone(), move || {
+                heartbeat.clone().run()
+            });
         }
     }
 
@@ -459,6 +473,10 @@ async fn main_loop(
                 None => break,
                 Some(Command::Staff(StaffRequest::Report)) => {
                     let lines = devices.staff_lines();
+                    let mut lines = lines;
+                    if let Some(r) = options.restarts.for_staff() {
+                        lines.push(("后台任务".into(), r));
+                    }
                     let report = staff_report(lines, store_error.clone(), store.clone(), options.catalog_status.clone(), options.link.refused(), retention_ms(&cfg));
                     let sink = sink.clone();
                     tokio::spawn(async move {

@@ -80,6 +80,7 @@ pub enum CheckOutcome {
     Failed(String),
 }
 
+#[derive(Clone)]
 pub struct CatalogUpdater {
     pub client: UpstreamClient,
     pub data_dir: PathBuf,

@@ -9,11 +9,13 @@ use super::UpstreamClient;
 use crate::catalog::active::CatalogStatus;
 use crate::store::{QueueCounts, StoreHandle};
 
+#[derive(Clone)]
 pub struct Heartbeat {
     pub client: UpstreamClient,
     pub store: StoreHandle,
     pub catalog: Arc<Mutex<CatalogStatus>>,
     pub link: LinkStatus,
+    pub restarts: crate::shell::supervision::Restarts,
     pub devices: tokio::sync::watch::Receiver<serde_json::Value>,
     pub terminal_id: String,
     pub every: Duration,
@@ -32,6 +34,8 @@ pub struct Body<'a> {
     pub paper_mm: i64,
     pub catalog: serde_json::Value,
     pub refused: Option<Refused>,
+    /// Background tasks restarted after a crash, by name.
+    pub task_restarts: std::collections::BTreeMap<&'static str, u32>,
     pub at_ms: i64,
 }
 
@@ -55,6 +59,7 @@ impl Body<'_> {
                 }),
             },
             "counters": {"receipts_printed": self.receipts_printed, "paper_mm": self.paper_mm},
+            "task_restarts": self.task_restarts,
             "catalog": self.catalog,
         })
     }
@@ -103,6 +108,7 @@ impl Heartbeat {
                 paper_mm,
                 catalog,
                 refused: self.link.refused(),
+                task_restarts: self.restarts.counts(),
                 at_ms: crate::store::now_ms(),
             }
             .to_json();
@@ -136,6 +142,7 @@ mod tests {
                 paper_mm: 0,
                 catalog: serde_json::json!({}),
                 refused: link.refused(),
+                task_restarts: [("sync", 1)].into(),
                 at_ms: 1,
             }
             .to_json()
@@ -164,6 +171,7 @@ mod tests {
         );
         assert_eq!(b["queue"]["pending"], 100);
         assert_eq!(b["queue"]["expiring_within_3_days"], 2);
+        assert_eq!(b["task_restarts"]["sync"], 1);
         link.clear();
         assert_eq!(body(&link)["delivery"]["paused"], false);
     }

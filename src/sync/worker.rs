@@ -68,6 +68,7 @@ pub fn system_clock() -> WallClock {
     Arc::new(now_ms)
 }
 
+#[derive(Clone)]
 pub struct SyncWorker {
     pub store: StoreHandle,
     pub clock: WallClock,

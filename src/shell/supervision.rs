@@ -1,0 +1,116 @@
+//! The terminal's own background tasks — delivery, catalog updates, the heartbeat, retention — are
+//! supervised like the device tasks: a panic (a bug) restarts the task with backoff instead of
+//! silently ending deliveries until the next reboot, and every restart is counted for staff and
+//! the heartbeat.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How often each supervised task was restarted since the kiosk started.
+#[derive(Debug, Clone, Default)]
+pub struct Restarts(Arc<Mutex<BTreeMap<&'static str, u32>>>);
+
+impl Restarts {
+    pub fn counts(&self) -> BTreeMap<&'static str, u32> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn count(&self, task: &'static str) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(task)
+            .or_default() += 1;
+    }
+
+    /// For the staff screen: "同步 2 次" per task that was restarted, or nothing.
+    pub fn for_staff(&self) -> Option<String> {
+        let counts = self.counts();
+        if counts.is_empty() {
+            return None;
+        }
+        let words: Vec<String> = counts
+            .iter()
+            .map(|(task, n)| format!("{} {n} 次", task_words(task)))
+            .collect();
+        Some(format!(
+            "后台任务异常后已自动重启：{}（请导出日志交技术人员）",
+            words.join("，")
+        ))
+    }
+}
+
+fn task_words(task: &str) -> &str {
+    match task {
+        "sync" => "申请上传",
+        "catalog" => "目录更新",
+        "heartbeat" => "状态上报",
+        "retention" => "到期清理",
+        "fleet" => "固件更新",
+        other => other,
+    }
+}
+
+/// Runs `make()` as a task, again after every panic (waiting 1 s, doubling up to 5 min), counting
+/// each restart in `restarts`. A task that returns (or is cancelled) is not restarted.
+pub fn supervise<F, Fut>(
+    task: &'static str,
+    restarts: Restarts,
+    mut make: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            match tokio::spawn(make()).await {
+                Ok(()) => return,
+                Err(e) if e.is_cancelled() => return,
+                Err(_) => {
+                    restarts.count(task);
+                    tracing::error!(
+                        task,
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "background task crashed; restarting"
+                    );
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(300));
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test]
+    async fn a_crashing_task_is_restarted_counted_and_reported() {
+        let runs = Arc::new(AtomicU32::new(0));
+        let restarts = Restarts::default();
+        let counter = runs.clone();
+        let handle = supervise("sync", restarts.clone(), move || {
+            let counter = counter.clone();
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+                    panic!("simulated bug in the sync worker");
+                }
+            }
+        });
+        handle.await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+        assert_eq!(restarts.counts().get("sync"), Some(&2));
+        assert_eq!(
+            restarts.for_staff().as_deref(),
+            Some("后台任务异常后已自动重启：申请上传 2 次（请导出日志交技术人员）")
+        );
+        assert_eq!(Restarts::default().for_staff(), None);
+    }
+}
