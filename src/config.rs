@@ -119,10 +119,18 @@ pub struct Data {
     /// Undeliverable submissions keep their personal data at most this long.
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
+    /// The store never grows beyond this (MiB), so it cannot fill the data partition: at the
+    /// limit the terminal goes out of service with the reason, like a full disk.
+    #[serde(default = "default_max_store_mb")]
+    pub max_store_mb: u32,
 }
 
 fn default_retention_days() -> u32 {
     30
+}
+
+fn default_max_store_mb() -> u32 {
+    1024
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -619,6 +627,9 @@ voice = false
                 self.catalog.check_secs.to_string(),
                 "60 to 86400 seconds",
             );
+        }
+        if self.data.max_store_mb == 0 {
+            return bad("data.max_store_mb", "0".into(), "at least 1 (MiB)");
         }
         if self.data.retention_days == 0 {
             return bad("data.retention_days", "0".into(), "at least 1 day");

@@ -94,3 +94,64 @@ fn a_terminal_without_configuration_says_so_and_opens_nothing() {
     // Nothing else is said: no device comes up.
     assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
 }
+
+/// Review M9: a store that fills up after start-up (or goes read-only) used to let every citizen
+/// fill in a form and then say "not saved". Now the probe's small write fails, the terminal goes
+/// out of service with the reason, and comes back by itself once there is room again.
+#[test]
+fn a_full_store_after_start_up_means_out_of_service_until_mended() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut config = bench.config.clone();
+    // The store may not grow past 1 MiB: filling that stands in for a full data partition.
+    config.data.max_store_mb = 1;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink: UiSink = Arc::new(move |m| {
+        let _ = tx.send(m);
+    });
+    let mut options = RuntimeOptions::new(config);
+    options.store_probe = Duration::from_millis(100);
+    options.reader_poll = Duration::from_millis(100);
+    options.printer_status_interval = Duration::from_millis(200);
+    let _runtime = Runtime::start(options, rt.handle(), sink);
+    let wait = |what: &str, pick: &dyn Fn(&Availability) -> bool| -> Availability {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if let Ok(UiMessage::Engine(Event::Availability(a))) =
+                rx.recv_timeout(Duration::from_millis(100))
+            {
+                if pick(&a) {
+                    return a;
+                }
+            }
+        }
+    };
+    wait("in service", &|a| *a == Availability::Available);
+
+    // Something else fills the store's room (here: another connection writing 2 MiB).
+    let db = rusqlite::Connection::open(bench.config.data.dir.join("onetrip.sqlite3")).unwrap();
+    db.execute_batch("CREATE TABLE filler (b BLOB)").unwrap();
+    for _ in 0..32 {
+        db.execute("INSERT INTO filler VALUES (zeroblob(65536))", [])
+            .unwrap();
+    }
+    let out = wait("out of service", &|a| {
+        matches!(a, Availability::OutOfService(_))
+    });
+    match out {
+        Availability::OutOfService(why) => {
+            assert!(why.contains("本地存储空间已满"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Room again: back in service without a restart.
+    db.execute_batch("DROP TABLE filler; VACUUM;").unwrap();
+    wait("back in service", &|a| *a == Availability::Available);
+}

@@ -38,6 +38,43 @@ pub enum UiMessage {
     },
 }
 
+/// What the store said to a write: fine, or why not in words.
+type StoreVerdict = Result<(), &'static str>;
+
+/// What effects need besides the store and devices: the delivery worker's wake-up, and where
+/// failed store writes are reported.
+struct Links {
+    wake: Arc<Notify>,
+    store_faults: mpsc::UnboundedSender<StoreVerdict>,
+}
+
+/// Writes a little to the store now and then (more often while it fails), so that a full disk or
+/// a read-only remount takes the terminal out of service before a citizen fills in a form, and
+/// back in service once it is mended.
+async fn probe_store(
+    store: StoreHandle,
+    every: Duration,
+    verdicts: mpsc::UnboundedSender<StoreVerdict>,
+) {
+    loop {
+        let verdict = match store.call(|s| s.probe_write()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.in_words()),
+            Err(_) => Err("本地存储无法写入"),
+        };
+        let failing = verdict.is_err();
+        if verdicts.send(verdict).is_err() {
+            return;
+        }
+        tokio::time::sleep(if failing {
+            every.min(Duration::from_secs(10))
+        } else {
+            every
+        })
+        .await;
+    }
+}
+
 /// Every hour: personal data of undeliverable submissions at the retention limit, old masked
 /// receipts and old audit rows go.
 async fn retention(store: StoreHandle, retention_ms: i64) {
@@ -144,6 +181,8 @@ pub struct RuntimeOptions {
     pub link: crate::sync::LinkStatus,
     /// Restarts of the supervised background tasks (staff and heartbeat read them).
     pub restarts: super::supervision::Restarts,
+    /// How often the store is probed with a small write (see `probe_store`).
+    pub store_probe: Duration,
     /// Set when the terminal has no usable configuration: nothing is opened, the screen says
     /// this (with the hardware id) until a technician provisions the terminal.
     pub not_configured: Option<String>,
@@ -165,6 +204,7 @@ impl RuntimeOptions {
             config,
             link: Default::default(),
             restarts: Default::default(),
+            store_probe: Duration::from_secs(60),
             not_configured: None,
         }
     }
@@ -280,7 +320,13 @@ async fn main_loop(
     // Why the store cannot be used, for the staff screen (the citizen sees the plain sentence).
     let mut store_error: Option<String> = None;
     let store = match tokio::task::spawn_blocking(move || Store::open(&data_dir)).await {
-        Ok(Ok(store)) => Some(StoreHandle::spawn(store)),
+        Ok(Ok(store)) => {
+            let cap = u64::from(cfg.data.max_store_mb) * 1024 * 1024;
+            if let Err(e) = store.limit_size(cap) {
+                tracing::warn!(error = %e, "store size limit not set");
+            }
+            Some(StoreHandle::spawn(store))
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "store unusable: terminal out of service");
             devices.set_store_problem(Some("本地存储无法使用，请联系工作人员".into()));
@@ -300,6 +346,20 @@ async fn main_loop(
         Some(e) => StoreState::Unusable(e.clone()),
     });
     let wake = Arc::new(Notify::new());
+    // Store writes that fail after start-up (disk full, read-only, I/O errors), and the probe's
+    // verdicts: the loop below takes the terminal out of service and back.
+    let (store_faults, mut store_fault_rx) = mpsc::unbounded_channel::<StoreVerdict>();
+    let mut store_fault: Option<&'static str> = None;
+    if let Some(store) = &store {
+        let (store, every, faults) = (store.clone(), options.store_probe, store_faults.clone());
+        supervise("store_probe", options.restarts.clone(), move || {
+            probe_store(store.clone(), every, faults.clone())
+        });
+    }
+    let links = Links {
+        wake: wake.clone(),
+        store_faults: store_faults.clone(),
+    };
     if let Some(store) = &store {
         // The PIN pad's lockout survives a restart (a power cycle is not five more guesses).
         if let Ok(Ok(Some(kept))) = store.call(|s| s.setting(PIN_GUARD_SETTING)).await {
@@ -477,7 +537,8 @@ async fn main_loop(
                     if let Some(r) = options.restarts.for_staff() {
                         lines.push(("后台任务".into(), r));
                     }
-                    let report = staff_report(lines, store_error.clone(), store.clone(), options.catalog_status.clone(), options.link.refused(), retention_ms(&cfg));
+                    let problem = store_error.clone().or(store_fault.map(str::to_string));
+                    let report = staff_report(lines, problem, store.clone(), options.catalog_status.clone(), options.link.refused(), retention_ms(&cfg));
                     let sink = sink.clone();
                     tokio::spawn(async move {
                         let report = report.await;
@@ -485,7 +546,7 @@ async fn main_loop(
                     });
                 }
                 Some(Command::Staff(StaffRequest::Reprint(number))) => {
-                    execute(Command::Reprint(number), &cfg, store.clone(), &printer, client.clone(), &wake, sink.clone())
+                    execute(Command::Reprint(number), &cfg, store.clone(), &printer, client.clone(), &links, sink.clone())
                 }
                 Some(Command::Staff(StaffRequest::Requeue(number))) => {
                     let (store, sink, wake) = (store.clone(), sink.clone(), wake.clone());
@@ -514,7 +575,20 @@ async fn main_loop(
                         });
                     }
                 }
-                Some(cmd) => execute(cmd, &cfg, store.clone(), &printer, client.clone(), &wake, sink.clone()),
+                Some(cmd) => execute(cmd, &cfg, store.clone(), &printer, client.clone(), &links, sink.clone()),
+            },
+            Some(verdict) = store_fault_rx.recv() => match verdict {
+                Err(words) if store_fault != Some(words) => {
+                    tracing::error!(problem = words, "the store cannot take writes: out of service");
+                    store_fault = Some(words);
+                    devices.set_store_problem(Some(format!("{words}，请联系工作人员")));
+                }
+                Ok(()) if store_fault.is_some() => {
+                    tracing::warn!("the store takes writes again: back in service");
+                    store_fault = None;
+                    devices.set_store_problem(None);
+                }
+                _ => {}
             },
         }
         let now = devices.availability();
@@ -709,13 +783,14 @@ fn execute(
     store: Option<StoreHandle>,
     printer: &PrinterHandle,
     client: Option<UpstreamClient>,
-    wake: &Arc<Notify>,
+    links: &Links,
     sink: UiSink,
 ) {
     match cmd {
         Command::Submit(submission) => {
             let terminal = cfg.terminal.id.clone();
-            let wake = wake.clone();
+            let wake = links.wake.clone();
+            let faults = links.store_faults.clone();
             tokio::spawn(async move {
                 let result: Result<StoredSubmission, String> = match store {
                     None => Err("store unavailable".into()),
@@ -723,11 +798,17 @@ fn execute(
                         let payload = applicant_payload(&submission);
                         let item = submission.item_code.clone();
                         let kind = submission.kind;
-                        store
+                        match store
                             .call(move |s| s.insert_submission(&terminal, kind, &item, &payload))
                             .await
-                            .map_err(|e| e.to_string())
-                            .and_then(|r| r.map_err(|e| e.to_string()))
+                        {
+                            Ok(Ok(s)) => Ok(s),
+                            Ok(Err(e)) => {
+                                let _ = faults.send(Err(e.in_words()));
+                                Err(e.to_string())
+                            }
+                            Err(e) => Err(e.to_string()),
+                        }
                     }
                 };
                 match &result {
@@ -823,10 +904,12 @@ fn execute(
         Command::Audit(event) => {
             // Posted at once, on this thread: rows commit in the order the engine emitted them.
             if let Some(store) = store {
+                let faults = links.store_faults.clone();
                 store.post(move |store| {
                     let (name, detail) = audit_record(&event);
                     if let Err(e) = store.audit(audit_actor(&event), name, &detail) {
                         tracing::error!(error = %e, "audit write failed");
+                        let _ = faults.send(Err(e.in_words()));
                     }
                     if let AuditEvent::ItemStarted { item_code } = &event {
                         if let Err(e) = store.bump_counter(&format!("{ITEM_COUNTER}{item_code}"), 1)

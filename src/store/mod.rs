@@ -16,6 +16,28 @@ pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected, Requeued};
 
 pub const DB_FILE: &str = "onetrip.sqlite3";
 
+/// Below this much free space on the data partition the terminal takes no new submissions.
+pub const MIN_FREE_BYTES: u64 = 16 * 1024 * 1024;
+
+impl StoreError {
+    /// Why the store cannot take writes, in words for the out-of-service screen and staff.
+    pub fn in_words(&self) -> &'static str {
+        use rusqlite::ErrorCode;
+        match self {
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
+                ErrorCode::DiskFull => "本地存储空间已满",
+                ErrorCode::ReadOnly => "本地存储变为只读",
+                ErrorCode::SystemIoFailure => "本地存储读写出错",
+                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => "本地存储已损坏",
+                _ => "本地存储无法写入",
+            },
+            StoreError::Corrupt { .. } => "本地存储已损坏",
+            StoreError::Full { .. } => "本地存储空间已满",
+            _ => "本地存储无法写入",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path} was written by a newer firmware (schema {found}, this firmware knows {known}); refusing to touch it")]
@@ -33,6 +55,8 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error("no room for the store: {detail}")]
+    Full { detail: String },
     #[error("{path} is readable by others (mode {mode:o}) and cannot be made private: {source}")]
     NotPrivate {
         path: String,
@@ -157,6 +181,58 @@ impl Store {
                 "WAL not fully checkpointed after a purge; retried next time"
             );
         }
+    }
+
+    /// Caps the database file at `bytes` (SQLite's `max_page_count`): a write beyond it fails as
+    /// a full disk would, and the terminal says so instead of filling the partition.
+    pub fn limit_size(&self, bytes: u64) -> Result<(), StoreError> {
+        let page: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let pages = (bytes / page.max(512) as u64).max(1);
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        Ok(())
+    }
+
+    /// Whether the store can still take a citizen's submission: room in the file system (at least
+    /// `MIN_FREE_BYTES`) and under its own size cap, and a small committed write goes through
+    /// (a read-only remount or I/O errors fail it). Called a minute apart and after a failed write.
+    pub fn probe_write(&self) -> Result<(), StoreError> {
+        if let Some(free) = self.free_bytes() {
+            if free < MIN_FREE_BYTES {
+                return Err(StoreError::Full {
+                    detail: format!("{free} bytes free on the data partition"),
+                });
+            }
+        }
+        let (pages, free_pages, max): (i64, i64, i64) = self.conn.query_row(
+            "SELECT (SELECT page_count FROM pragma_page_count),
+                    (SELECT freelist_count FROM pragma_freelist_count),
+                    (SELECT max_page_count FROM pragma_max_page_count)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        // A few pages of headroom: one submission with its receipt and audit rows.
+        if pages - free_pages + 16 > max {
+            return Err(StoreError::Full {
+                detail: format!("{pages} pages of at most {max}"),
+            });
+        }
+        self.set_setting("store_probe_at", &now_ms().to_string())
+    }
+
+    /// Free bytes in the file system that holds the database.
+    fn free_bytes(&self) -> Option<u64> {
+        use std::os::unix::ffi::OsStrExt;
+        let path =
+            std::ffi::CString::new(Path::new(self.conn.path()?).as_os_str().as_bytes()).ok()?;
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid C string and a zeroed struct for statvfs to fill.
+        if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+            return None;
+        }
+        Some(st.f_bavail as u64 * st.f_frsize as u64)
     }
 
     pub fn connection(&self) -> &Connection {
