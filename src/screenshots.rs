@@ -137,7 +137,15 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
         Event::Touch(Action::StillHere),
         warn_at + Duration::from_secs(3),
     );
+    // The card was taken away: Confirm asks for the same card back.
+    e.handle(Event::CardRemoved, warn_at + Duration::from_secs(3));
     touch(&mut e, Action::Confirm);
+    shots.push(("confirm_card_again".into(), e.view()));
+    // The same card back on the reader submits.
+    e.handle(
+        card(SimCard::resident_sample()),
+        warn_at + Duration::from_secs(3),
+    );
     shots.push(("submitting".into(), e.view()));
     e.handle(stored(7), t0);
     shots.push(("printing".into(), e.view()));
@@ -400,7 +408,10 @@ mod tests {
                         "items" => Screen::Items,
                         "search" | "search_empty" => Screen::Search,
                         "item_detail" | "item_not_eligible" => Screen::ItemDetail,
-                        "confirm" | "timeout_warning" | "confirm_appointment" => Screen::Confirm,
+                        "confirm"
+                        | "timeout_warning"
+                        | "confirm_appointment"
+                        | "confirm_card_again" => Screen::Confirm,
                         "slots" | "slots_offline" => Screen::Slots,
                         "submitting" => Screen::Submitting,
                         "printing" | "guide_printing" => Screen::Printing,

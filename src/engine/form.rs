@@ -501,6 +501,16 @@ impl Engine {
             view.summary = item
                 .fields
                 .iter()
+                // The card's name and number are already the applicant's rows: each fact once.
+                .filter(|f| {
+                    !matches!(
+                        (f.kind, f.from),
+                        (
+                            FieldKind::Prefill,
+                            Some(CardField::Name | CardField::IdNumber)
+                        )
+                    )
+                })
                 .filter_map(|f| {
                     let (_, v) = s.answers.iter().find(|(k, _)| *k == f.key)?;
                     Some((f.label.get(en).to_string(), shown(f, v, en)))
@@ -604,8 +614,6 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("姓名".to_string(), "张*明".to_string()),
-                ("证件号码".to_string(), "330106********1231".to_string()),
                 ("证明用途".to_string(), "出国（境）".to_string()),
                 ("联系电话（手机）".to_string(), "138****5678".to_string()),
             ]

@@ -58,6 +58,7 @@ pub(super) fn describe(event: &Event) -> Option<String> {
             other => format!("touch {other:?}").to_lowercase(),
         },
         Event::CardPresented(id) => format!("card {:?}", id.card_type).to_lowercase(),
+        Event::CardRemoved => "card_removed".into(),
         Event::Stored(Ok(s)) => format!("stored {}", s.id),
         Event::Stored(Err(_)) => "stored failed".into(),
         Event::Printed(Ok(())) => "printed ok".into(),
@@ -146,6 +147,7 @@ pub fn replay(engine: &mut Engine, steps: &[Step], t0: Instant) -> Vec<String> {
         let words: Vec<&str> = step.what.split(' ').collect();
         let event = match words.as_slice() {
             ["card", _] => Some(Event::CardPresented(Box::new(stand_in(&step.what)))),
+            ["card_removed"] => Some(Event::CardRemoved),
             ["key", _] => None,
             ["touch", "formnext", "rejected"] => {
                 // The citizen's answer was refused; an empty one is refused the same way.

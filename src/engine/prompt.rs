@@ -79,6 +79,8 @@ impl Engine {
                     "Booking is not possible now. Print the guide and go to the counter",
                 ),
             },
+            // Waiting for the applicant's card: say what to do (the same words as on screen).
+            Screen::Confirm if !view.notice.is_empty() => view.notice.clone(),
             Screen::Confirm => pick(
                 "请核对信息，无误后请按确认提交",
                 "Check the details, then press Submit",

@@ -286,6 +286,8 @@ pub struct EngineConfig {
     pub max_session: Duration,
     /// A receipt that has not printed by then is given up (the submission is safe either way).
     pub print_timeout: Duration,
+    /// A submission the store has not committed by then is reported as not saved.
+    pub submit_timeout: Duration,
     pub english_default: bool,
     /// The staff PIN's argon2 hash; `None` disables the staff screen.
     pub staff_pin: Option<String>,
@@ -302,6 +304,7 @@ impl EngineConfig {
             read_timeout: Duration::from_secs(10),
             max_session: Duration::from_secs(15 * 60),
             print_timeout: Duration::from_secs(60),
+            submit_timeout: Duration::from_secs(30),
             english_default: false,
             staff_pin: None,
             voice_default: true,
@@ -373,6 +376,18 @@ pub(super) struct Session {
     pub(super) slots: Option<SlotsOutcome>,
     submission: Option<StoredSubmission>,
     outcome: Option<DoneOutcome>,
+    /// The card left the reader since it was read (or put back: the same card clears it).
+    card_away: bool,
+    /// At Confirm with the card away: waiting for the same card before submitting.
+    confirm_notice: Option<ConfirmNotice>,
+}
+
+/// Why Confirm waits: the applicant's card is not on the reader (whoever stands at the screen
+/// now may not be the applicant), or another person's card was put there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConfirmNotice {
+    PlaceCardAgain,
+    NotTheApplicant,
 }
 
 pub struct Engine {
@@ -499,6 +514,7 @@ impl Engine {
                 }
             },
             Screen::ReadingCard => deadlines.push(self.since + self.config.read_timeout),
+            Screen::Submitting => deadlines.push(self.since + self.config.submit_timeout),
             Screen::Printing => deadlines.push(self.since + self.config.print_timeout),
             Screen::Done => deadlines.push(self.since + self.scaled(self.config.done_linger)),
             _ => {}
@@ -548,9 +564,15 @@ impl Engine {
             Event::CardPresented(identity) => {
                 if matches!(self.screen, Screen::Attract | Screen::ReadingCard) {
                     self.start_session(*identity);
+                } else {
+                    self.card_back(&identity);
                 }
             }
-            Event::CardRemoved => {}
+            Event::CardRemoved => {
+                if let Some(s) = self.session.as_mut() {
+                    s.card_away = true;
+                }
+            }
             Event::CardReadFailed(reason) => {
                 if matches!(self.screen, Screen::Attract | Screen::ReadingCard) {
                     tracing::debug!(%reason, "card read failed");
@@ -606,6 +628,9 @@ impl Engine {
     }
 
     pub(super) fn go(&mut self, screen: Screen) {
+        if let Some(s) = self.session.as_mut() {
+            s.confirm_notice = None;
+        }
         self.screen = screen;
         self.since = self.now;
         self.countdown_from = None;
@@ -642,6 +667,8 @@ impl Engine {
             slots: None,
             submission: None,
             outcome: None,
+            card_away: false,
+            confirm_notice: None,
         });
         self.go(Screen::Home);
     }
@@ -688,6 +715,10 @@ impl Engine {
             }
             Screen::ReadingCard if self.now >= self.since + self.config.read_timeout => {
                 self.show_idle()
+            }
+            Screen::Submitting if self.now >= self.since + self.config.submit_timeout => {
+                // A store that hangs (failing flash) must not hold the citizen for ever.
+                self.stored(Err("the store did not answer in time".into()))
             }
             Screen::Printing if self.now >= self.since + self.config.print_timeout => {
                 // A hung printer must not hold the citizen: the number is on screen for staff.
@@ -737,28 +768,59 @@ impl Engine {
                 Action::Home,
             ) => self.home(),
             (Screen::Confirm, Action::Confirm) => {
-                let Some(s) = self.session.as_ref() else {
+                // Whoever is at the screen now must be the applicant: with the card taken away, the
+                // same card (same ID number) confirms the submission.
+                if let Some(s) = self.session.as_mut().filter(|s| s.card_away) {
+                    s.confirm_notice = Some(ConfirmNotice::PlaceCardAgain);
                     return;
-                };
-                let Some(item) = s.item.as_deref().and_then(|c| self.catalog.item(c)) else {
-                    return;
-                };
-                self.effects.push_back(Effect::Submit(NewSubmission {
-                    item_code: item.code.clone(),
-                    kind: if item.mode == crate::catalog::Mode::Appointment {
-                        "appointment"
-                    } else {
-                        item.kind.name()
-                    },
-                    identity: s.identity.clone(),
-                    answers: s.answers.clone(),
-                    english: self.english,
-                }));
-                self.go(Screen::Submitting);
+                }
+                self.submit();
             }
             (Screen::Done, Action::Finish | Action::Home) => self.end_session("done"),
             _ => {}
         }
+    }
+
+    /// A card during a session: the applicant's own puts it back on the reader (and confirms a
+    /// waiting submission); anyone else's is not taken.
+    fn card_back(&mut self, identity: &Identity) {
+        let on_confirm = self.screen == Screen::Confirm;
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        if identity.id_number != s.identity.id_number {
+            if on_confirm && s.confirm_notice.is_some() {
+                s.confirm_notice = Some(ConfirmNotice::NotTheApplicant);
+            }
+            return;
+        }
+        s.card_away = false;
+        if on_confirm && s.confirm_notice.is_some() {
+            s.confirm_notice = None;
+            self.submit();
+        }
+    }
+
+    /// The confirmed application goes to the store.
+    fn submit(&mut self) {
+        let Some(s) = self.session.as_ref() else {
+            return;
+        };
+        let Some(item) = s.item.as_deref().and_then(|c| self.catalog.item(c)) else {
+            return;
+        };
+        self.effects.push_back(Effect::Submit(NewSubmission {
+            item_code: item.code.clone(),
+            kind: if item.mode == crate::catalog::Mode::Appointment {
+                "appointment"
+            } else {
+                item.kind.name()
+            },
+            identity: s.identity.clone(),
+            answers: s.answers.clone(),
+            english: self.english,
+        }));
+        self.go(Screen::Submitting);
     }
 
     fn stored(&mut self, result: Result<StoredSubmission, String>) {
@@ -864,6 +926,21 @@ impl Engine {
             notice: match (&self.screen, &self.availability) {
                 (Screen::OutOfService, Availability::OutOfService(why)) => why.clone(),
                 (Screen::Attract, _) => self.notice.clone(),
+                (Screen::Confirm, _) => match s.and_then(|s| s.confirm_notice) {
+                    Some(ConfirmNotice::PlaceCardAgain) => if self.english {
+                        "Please place your ID card on the reader again to confirm it is you."
+                    } else {
+                        "请把本人身份证再放到读卡区，确认由本人提交"
+                    }
+                    .to_string(),
+                    Some(ConfirmNotice::NotTheApplicant) => if self.english {
+                        "This is not the applicant's card. Please place the applicant's own card."
+                    } else {
+                        "这不是本次办理人的证件，请放置办理人本人的身份证"
+                    }
+                    .to_string(),
+                    None => String::new(),
+                },
                 _ => String::new(),
             },
             countdown,
@@ -1086,6 +1163,65 @@ mod tests {
         // A late answer from the printer changes nothing.
         e.handle(Event::Printed(Ok(())), t + Duration::from_secs(61));
         assert_eq!(e.view().outcome, Some(DoneOutcome::PrintFailed));
+    }
+
+    /// Review M8: a citizen who walked away left their session to the next person, who could
+    /// submit in their name. With the card taken away, only the same card confirms.
+    #[test]
+    fn with_the_card_taken_away_only_the_same_card_confirms() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::CardRemoved, t);
+        drain(&mut e);
+        e.handle(Event::Touch(Action::Confirm), t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        assert_eq!(
+            e.view().notice,
+            "请把本人身份证再放到读卡区，确认由本人提交"
+        );
+        assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Submit(_))));
+        // Somebody else's card is not taken.
+        e.handle(card(SimCard::elderly_long_term_sample()), t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        assert!(e.view().notice.starts_with("这不是本次办理人的证件"));
+        assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Submit(_))));
+        // The applicant's own card submits at once.
+        e.handle(card(SimCard::resident_sample()), t);
+        assert_eq!(e.screen(), Screen::Submitting);
+        let fx = drain(&mut e);
+        assert!(fx.iter().any(|x| matches!(
+            x,
+            Effect::Submit(s) if s.identity.id_number == "330106198503121231"
+        )));
+
+        // With the card left on the reader (or put back earlier), Confirm submits directly.
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::CardRemoved, t);
+        e.handle(card(SimCard::resident_sample()), t);
+        e.handle(Event::Touch(Action::Confirm), t);
+        assert_eq!(e.screen(), Screen::Submitting);
+    }
+
+    /// Review L1: a store that never answers held the citizen on "Submitting" for ever.
+    #[test]
+    fn a_store_that_does_not_answer_is_a_failure_after_the_deadline() {
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        e.handle(Event::Touch(Action::Confirm), t);
+        assert_eq!(e.next_deadline(), Some(t + e.config.submit_timeout));
+        e.handle(Event::Tick, t + e.config.submit_timeout);
+        assert_eq!(e.view().outcome, Some(DoneOutcome::NotSaved));
+        // A late answer changes nothing.
+        drain(&mut e);
+        e.handle(
+            Event::Stored(Ok(StoredSubmission {
+                id: "late".into(),
+                number: "T-000001".into(),
+            })),
+            t + e.config.submit_timeout,
+        );
+        assert_eq!(e.view().outcome, Some(DoneOutcome::NotSaved));
     }
 
     #[test]
