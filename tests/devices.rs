@@ -602,3 +602,93 @@ async fn a_flooding_scanner_does_not_stall_the_card_reader() {
     })
     .await;
 }
+
+/// Review M1: a printer line that never goes quiet hung the status query (and every job) for ever
+/// while the printer still showed as fine. Now the query and a job return within their deadlines,
+/// the printer is reported offline with the reason (so a required printer takes the terminal out
+/// of service), and it comes back once the line is quiet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_printer_line_is_reported_and_never_hangs_a_job() {
+    use onetrip_drivers::noise::Noise;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("printer");
+    let sim = PrinterSim::start(&link).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let printer = printer_task::spawn(printer_config(&link), tx);
+    let ready = |e: &PrinterEvent| matches!(e, PrinterEvent::Status(s) if s.is_ready());
+    next(&mut rx, "ready", ready).await;
+
+    sim.set_noise(Some(Noise::FLOOD));
+    next(&mut rx, "offline for noise", |e| {
+        matches!(e, PrinterEvent::Status(s) if s.state == DeviceState::Offline
+            && s.detail.as_deref() == Some(printer_task::NOISE))
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let job = tokio::time::timeout(Duration::from_secs(5), printer.print(doc(&["编号 2"])))
+        .await
+        .expect("a print job on a flooded line returns");
+    assert!(job.is_err(), "{job:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        !sim.printed()
+            .iter()
+            .any(|p| matches!(p, Printed::Line { text, .. } if text == "编号 2")),
+        "nothing printed on a flooded line"
+    );
+
+    sim.set_noise(None);
+    next(&mut rx, "ready again", ready).await;
+    printer.print(doc(&["编号 3"])).await.unwrap();
+
+    // A byte every 10 ms leaves the line quiet between bytes: the status replies are still
+    // found among the junk, so the printer keeps printing, within the job's deadline.
+    sim.set_noise(Some(Noise::CHATTER));
+    let job = tokio::time::timeout(Duration::from_secs(5), printer.print(doc(&["编号 4"])))
+        .await
+        .expect("a print job on a chattering line returns");
+    assert_eq!(job, Ok(()));
+    assert!(sim
+        .printed()
+        .iter()
+        .any(|p| matches!(p, Printed::Line { text, .. } if text == "编号 4")));
+    sim.set_noise(None);
+}
+
+/// The card reader: a line that chatters while the reader says nothing used to hold the driver in
+/// its wait for late bytes for ever; now it is reported offline and reopened, and recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chattering_reader_line_is_reported_and_recovers() {
+    use onetrip_drivers::noise::Noise;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("id-card");
+    let sim = IdCardSim::start(&link, SimCard::sample_deck()).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let _task = tokio::spawn(reader::run(reader_config(&link), tx));
+    next(&mut rx, "online", |e| is_status(e, DeviceState::Online)).await;
+
+    sim.set_fault(Some(Fault::NoReply));
+    sim.set_noise(Some(Noise::CHATTER));
+    let IdCardEvent::Status(s) =
+        next(&mut rx, "offline", |e| is_status(e, DeviceState::Offline)).await
+    else {
+        unreachable!()
+    };
+    assert!(
+        s.detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("keeps sending"),
+        "{s:?}"
+    );
+    sim.set_noise(None);
+    sim.set_fault(None);
+    next(&mut rx, "online again", |e| {
+        is_status(e, DeviceState::Online)
+    })
+    .await;
+}

@@ -6,6 +6,7 @@
 
 pub mod device;
 pub mod id_card;
+pub mod noise;
 pub mod port;
 pub mod printer;
 pub mod pty;

@@ -85,6 +85,12 @@ impl PtyMaster {
     }
 
     /// The path a driver opens (the symlink when there is one).
+    /// A second handle on the master end, for a thread that writes at a pace tokio's
+    /// millisecond timer cannot keep (the simulators' line noise).
+    pub fn clone_fd(&self) -> io::Result<OwnedFd> {
+        self.fd.get_ref().try_clone()
+    }
+
     pub fn path(&self) -> &Path {
         self.link.as_deref().unwrap_or(&self.slave_path)
     }

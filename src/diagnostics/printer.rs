@@ -79,6 +79,11 @@ pub async fn run(o: Options<'_>) -> Result<String, Failure> {
                     format!("{}: printer does not answer DLE EOT", o.port.display())
                 }
                 QueryError::Io(e) => format!("{}: {e}", o.port.display()),
+                QueryError::Noise => format!(
+                    "{}: {}",
+                    o.port.display(),
+                    onetrip_drivers::printer::task::NOISE
+                ),
             })
         })?
         .to_device_status();

@@ -53,14 +53,22 @@ pub enum ReadError {
     ShortRead(usize),
     #[error("port error: {0}")]
     Io(String),
+    /// The line never goes quiet (noise, a floating RX line, a wrong device on the port).
+    #[error("the reader's line keeps sending bytes that are no reply")]
+    Noise,
 }
 
 impl ReadError {
-    /// The cable or port is gone: reopen rather than retry.
+    /// The cable or port is gone, or the line is flooded: reopen rather than retry.
     pub fn is_link_lost(&self) -> bool {
-        matches!(self, ReadError::Io(_))
+        matches!(self, ReadError::Io(_) | ReadError::Noise)
     }
 }
+
+/// The longest a late reply is waited out, and the most bytes taken for one, before the line
+/// counts as flooded: a device that never stops sending cannot hold the driver.
+const DRAIN_LIMIT: Duration = Duration::from_millis(300);
+const DRAIN_MAX_BYTES: usize = 8 * 1024;
 
 #[derive(Debug, Clone)]
 pub enum IdCardEvent {
@@ -110,7 +118,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
             match tokio::time::timeout_at(deadline, self.io.read(&mut buf)).await {
                 Err(_) => {
                     self.decoder.clear();
-                    self.drain_late_bytes().await;
+                    self.drain_late_bytes().await?;
                     return Err(ReadError::Timeout(cmd));
                 }
                 Ok(Ok(0)) => return Err(ReadError::Io("port closed".into())),
@@ -121,15 +129,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
     }
 
     /// A reply that arrives after its timeout must not be taken for the next command's reply.
-    async fn drain_late_bytes(&mut self) {
+    /// Bounded: a line that is still sending after `DRAIN_LIMIT` or `DRAIN_MAX_BYTES` is noise.
+    async fn drain_late_bytes(&mut self) -> Result<(), ReadError> {
         let mut buf = [0u8; 1024];
+        let until = tokio::time::Instant::now() + DRAIN_LIMIT;
+        let mut taken = 0usize;
         while let Ok(Ok(n)) =
             tokio::time::timeout(Duration::from_millis(30), self.io.read(&mut buf)).await
         {
             if n == 0 {
                 break;
             }
+            taken += n;
+            if taken > DRAIN_MAX_BYTES || tokio::time::Instant::now() >= until {
+                return Err(ReadError::Noise);
+            }
         }
+        Ok(())
     }
 
     async fn expect_ok(&mut self, cmd: Command) -> Result<Response, ReadError> {

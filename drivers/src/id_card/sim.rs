@@ -233,6 +233,7 @@ struct SimState {
     on_reader: Option<usize>,
     fault: Option<Fault>,
     commands: Vec<Command>,
+    noise: Option<crate::noise::Noise>,
 }
 
 /// Handle to a running reader simulator.
@@ -286,6 +287,11 @@ impl IdCardSim {
 
     pub fn set_fault(&self, fault: Option<Fault>) {
         self.state().fault = fault;
+    }
+
+    /// The line sends junk by itself (`None`: quiet again).
+    pub fn set_noise(&self, noise: Option<crate::noise::Noise>) {
+        self.state().noise = noise;
     }
 
     /// Every command received so far, in order.
@@ -415,8 +421,13 @@ fn corrupt(mut frame: Vec<u8>, fault: Option<Fault>) -> Vec<u8> {
 async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
     let mut decoder = Decoder::new();
     let mut buf = [0u8; 512];
+    let noise_state = state.clone();
+    let _noise = crate::noise::start(&pty, move || {
+        noise_state.lock().unwrap_or_else(|e| e.into_inner()).noise
+    });
     loop {
-        let n = match pty.read(&mut buf).await {
+        let read = pty.read(&mut buf).await;
+        let n = match read {
             Ok(0) | Err(_) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;

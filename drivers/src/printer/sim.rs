@@ -301,6 +301,8 @@ struct SimState {
     asb: bool,
     /// Wakes the serving task when the paper state changes (to push an ASB block).
     changed: Arc<tokio::sync::Notify>,
+    /// The line sends junk by itself.
+    noise: Option<crate::noise::Noise>,
 }
 
 /// Handle to a running printer simulator.
@@ -320,6 +322,7 @@ impl PrinterSim {
             stall_after: None,
             asb: false,
             changed: Arc::new(tokio::sync::Notify::new()),
+            noise: None,
         }));
         let serve_state = state.clone();
         let plug = Plug::new(link, move |pty| {
@@ -339,6 +342,11 @@ impl PrinterSim {
         let mut s = self.state();
         s.paper = paper;
         s.changed.notify_one();
+    }
+
+    /// The line sends junk by itself (`None`: quiet again).
+    pub fn set_noise(&self, noise: Option<crate::noise::Noise>) {
+        self.state().noise = noise;
     }
 
     /// Whether the host turned Automatic Status Back on.
@@ -419,6 +427,10 @@ fn status_byte(paper: SimPaper, n: u8) -> Option<u8> {
 }
 
 async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
+    let noise_state = state.clone();
+    let _noise = crate::noise::start(&pty, move || {
+        noise_state.lock().unwrap_or_else(|e| e.into_inner()).noise
+    });
     let mut decoder = EscPosDecoder::new();
     let mut buf = [0u8; 1024];
     loop {

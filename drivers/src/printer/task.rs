@@ -103,14 +103,24 @@ pub fn spawn(config: PrinterConfig, events: mpsc::Sender<PrinterEvent>) -> Print
 pub enum QueryError {
     NoAnswer,
     Io(String),
+    /// The line never goes quiet (noise, a wrong device): the port is reopened.
+    Noise,
 }
+
+/// Words for a flooded line, for the staff screen and the log.
+pub const NOISE: &str = "the printer's line keeps sending data (noise or a wrong device)";
+
+/// The longest stale bytes are drained before a query or a job, and the most taken, before the
+/// line counts as flooded.
+const DRAIN_LIMIT: Duration = Duration::from_millis(100);
+const DRAIN_MAX_BYTES: usize = 4 * 1024;
 
 /// Asks DLE EOT 1, 2 and 4.
 pub async fn query_status<S: AsyncRead + AsyncWrite + Unpin>(
     io: &mut S,
     timeout: Duration,
 ) -> Result<RealTimeStatus, QueryError> {
-    drain(io).await;
+    drain(io).await?;
     let mut answers = [0u8; 3];
     for (slot, n) in answers.iter_mut().zip([1u8, 2, 4]) {
         io.write_all(&request(n))
@@ -142,13 +152,21 @@ async fn read_status_byte<S: AsyncRead + Unpin>(
     }
 }
 
-async fn drain<S: AsyncRead + Unpin>(io: &mut S) {
+/// Drops stale bytes before a query, within `DRAIN_LIMIT` and `DRAIN_MAX_BYTES`.
+async fn drain<S: AsyncRead + Unpin>(io: &mut S) -> Result<(), QueryError> {
     let mut buf = [0u8; 64];
+    let until = tokio::time::Instant::now() + DRAIN_LIMIT;
+    let mut taken = 0usize;
     while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(1), io.read(&mut buf)).await {
         if n == 0 {
             break;
         }
+        taken += n;
+        if taken > DRAIN_MAX_BYTES || tokio::time::Instant::now() >= until {
+            return Err(QueryError::Noise);
+        }
     }
+    Ok(())
 }
 
 struct Reporter {
@@ -237,6 +255,7 @@ async fn run(
                     Ok(st) => rep.status(st.to_device_status()).await,
                     Err(QueryError::NoAnswer) => rep.status(offline("printer does not answer")).await,
                     Err(QueryError::Io(e)) => break e,
+                    Err(QueryError::Noise) => break NOISE.to_string(),
                 },
                 job = jobs.recv() => {
                     let Some(job) = job else { return };
@@ -250,6 +269,8 @@ async fn run(
             }
         };
         rep.status(offline(why)).await;
+        // A flooded line would otherwise be reopened and refused in a tight loop.
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
@@ -271,6 +292,10 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
             );
         }
         Err(QueryError::Io(e)) => return (Err(PrintError::Offline(e.clone())), None, Some(e)),
+        Err(QueryError::Noise) => {
+            let e = NOISE.to_string();
+            return (Err(PrintError::Offline(e.clone())), None, Some(e));
+        }
     };
     if !before.is_ready() {
         let why = before.detail.clone().unwrap_or_else(|| "not ready".into());
@@ -310,5 +335,9 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
             None,
         ),
         Err(QueryError::Io(e)) => (Err(PrintError::FailedMidJob(e.clone())), None, Some(e)),
+        Err(QueryError::Noise) => {
+            let e = NOISE.to_string();
+            (Err(PrintError::FailedMidJob(e.clone())), None, Some(e))
+        }
     }
 }
