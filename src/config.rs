@@ -140,10 +140,25 @@ pub struct Devices {
     pub printer: PrinterDevice,
     #[serde(default)]
     pub scanner: Option<ScannerDevice>,
-    /// Record every byte exchanged with each device to `<dir>/<device>.jsonl` (for technicians,
-    /// on test cards only). `ONETRIP_RECORD_DIR` does the same from the environment.
+    /// Record every byte exchanged with each device to `<dir>/<device>.jsonl` (for technicians
+    /// chasing a field problem), until `record_until`; the card reader's data is withheld.
     #[serde(default)]
     pub record_dir: Option<PathBuf>,
+    /// When recording stops by itself (RFC 3339, e.g. "2026-12-02T18:00:00+08:00"); required
+    /// with `record_dir`, so a recording is never left on.
+    #[serde(default)]
+    pub record_until: Option<String>,
+}
+
+impl Devices {
+    /// Until when device I/O is recorded, if it is configured and not yet over.
+    pub fn recording_until(
+        &self,
+    ) -> Option<(std::path::PathBuf, chrono::DateTime<chrono::FixedOffset>)> {
+        let dir = self.record_dir.clone()?;
+        let until = chrono::DateTime::parse_from_rfc3339(self.record_until.as_deref()?).ok()?;
+        (until > chrono::Utc::now()).then_some((dir, until))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -482,6 +497,23 @@ voice = false
                 }
             }
         }
+        match (&self.devices.record_dir, &self.devices.record_until) {
+            (Some(_), None) => {
+                return bad(
+                    "devices.record_until",
+                    "(missing)".into(),
+                    "when recording stops (RFC 3339, e.g. \"2026-12-02T18:00:00+08:00\"): a recording of device I/O is never left on",
+                )
+            }
+            (_, Some(t)) if chrono::DateTime::parse_from_rfc3339(t).is_err() => {
+                return bad(
+                    "devices.record_until",
+                    format!("{t:?}"),
+                    "a time with its offset, e.g. \"2026-12-02T18:00:00+08:00\"",
+                )
+            }
+            _ => {}
+        }
         if !matches!(self.devices.printer.paper_width_mm, 58 | 80) {
             return bad(
                 "devices.printer.paper_width_mm",
@@ -737,6 +769,44 @@ fn describe_any(root: &toml::Value, key: &str, message: &str) -> (String, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recording_needs_an_end() {
+        let example = include_str!("../assets/onetrip.example.toml");
+        let with = |extra: &str| {
+            example.replace("[devices.id_card]", &format!("{extra}\n[devices.id_card]"))
+        };
+        assert!(with("").contains("[devices.id_card]"));
+        let e = Config::parse(
+            &with("[devices]\nrecord_dir = \"/tmp/rec\""),
+            Path::new("t.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("devices.record_until"), "{e}");
+        let e = Config::parse(
+            &with("[devices]\nrecord_dir = \"/tmp/rec\"\nrecord_until = \"tomorrow\""),
+            Path::new("t.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("devices.record_until"), "{e}");
+        let past = Config::parse(
+            &with("[devices]\nrecord_dir = \"/tmp/rec\"\nrecord_until = \"2020-01-01T00:00:00+08:00\""),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert!(
+            past.devices.recording_until().is_none(),
+            "an end in the past records nothing"
+        );
+        let future = Config::parse(
+            &with("[devices]\nrecord_dir = \"/tmp/rec\"\nrecord_until = \"2099-01-01T00:00:00+08:00\""),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert!(future.devices.recording_until().is_some());
+    }
 
     #[test]
     fn the_demo_catalog_key_is_refused_outside_a_demo() {

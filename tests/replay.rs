@@ -41,6 +41,11 @@ fn reader_cfg(path: &Path, rec: Option<Recorder>) -> ReaderConfig {
     c
 }
 
+/// Recordings of test cards and simulators here: no expiry to speak of.
+fn forever() -> std::time::SystemTime {
+    std::time::SystemTime::now() + Duration::from_secs(24 * 3600)
+}
+
 async fn next_card_event(rx: &mut mpsc::Receiver<IdCardEvent>, pick: fn(&IdCardEvent) -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -59,7 +64,14 @@ async fn record_reader(dir: &Path, name: &str, fault: Option<Fault>) -> PathBuf 
     let sim = IdCardSim::start(&link, SimCard::sample_deck()).unwrap();
     let (tx, mut rx) = mpsc::channel(64);
     let task = tokio::spawn(reader::run(
-        reader_cfg(&link, Some(Recorder::create(&out).unwrap())),
+        reader_cfg(
+            &link,
+            Some(
+                Recorder::create(&out, "id_card", forever())
+                    .unwrap()
+                    .unredacted(),
+            ),
+        ),
         tx,
     ));
     next_card_event(
@@ -195,7 +207,10 @@ async fn printer_recordings_replay() {
         let sim = PrinterSim::start(&link).unwrap();
         let cfg = PrinterConfig::new(&link, 115_200);
         let port = onetrip_drivers::port::open(&link, 115_200).unwrap();
-        let mut io = Recorded::new(port, Some(Recorder::create(&fresh).unwrap()));
+        let mut io = Recorded::new(
+            port,
+            Some(Recorder::create(&fresh, "device", forever()).unwrap()),
+        );
         let (ok, _, _) = print_job(&mut io, &cfg, job()).await;
         ok.unwrap();
         sim.set_paper(SimPaper::Out);
@@ -257,7 +272,10 @@ async fn scanner_recordings_replay() {
         let link = dir.path().join("scanner.tty");
         let sim = ScannerSim::start(&link, false).unwrap();
         let port = onetrip_drivers::port::open(&link, 9600).unwrap();
-        let mut io = Recorded::new(port, Some(Recorder::create(&fresh).unwrap()));
+        let mut io = Recorded::new(
+            port,
+            Some(Recorder::create(&fresh, "device", forever()).unwrap()),
+        );
         let codes: Vec<Vec<u8>> = vec![
             frame("公安".as_bytes(), Some("]Q1"), b"\r\n"),
             frame(&[0xB9, 0xAB, 0xB0, 0xB2], Some("]Q1"), b"\r"),

@@ -1,9 +1,10 @@
 //! Recorded I/O: every byte exchanged with a device, with a timestamp and a direction, as JSON
 //! Lines, so a field problem can be replayed against the driver in a test (tests/replay.rs).
 //!
-//! Switched on with `ONETRIP_RECORD_DIR=/some/dir` (or `devices.record_dir` in the configuration):
-//! each device appends to `<dir>/<device>.jsonl`. Recordings hold raw card data (names, ID
-//! numbers): they are for technicians on test cards, never left on in service.
+//! Only ever on by the configuration (`devices.record_dir` with `devices.record_until`): each
+//! device appends to `<dir>/<device>.jsonl`, a file only the terminal's user can read, up to
+//! `MAX_BYTES`, and nothing after the expiry time. The card reader's replies are redacted as they
+//! are recorded: frame headers and status words stay, the data (text, photo) is only counted.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -11,10 +12,13 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The most one device's recording may hold.
+pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,6 +35,13 @@ pub struct Exchange {
     pub t_ms: u64,
     pub dir: Direction,
     pub hex: String,
+    /// Bytes that passed here but were not recorded (the card reader's data: text and photo).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub withheld: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Exchange {
@@ -41,11 +52,63 @@ impl Exchange {
     }
 }
 
+/// Keeps the card reader's frame headers (preamble, length, SW1–SW3) and withholds the data
+/// after them, across reads that cut frames anywhere.
+#[derive(Debug, Default)]
+pub struct ReaderRedaction {
+    /// Bytes that may be the start of a frame header.
+    header: Vec<u8>,
+    /// Data bytes of the current frame still to withhold.
+    withholding: usize,
+}
+
+impl ReaderRedaction {
+    const HEADER: usize = 10;
+
+    /// (bytes to record, bytes withheld) for what just arrived.
+    pub fn filter(&mut self, bytes: &[u8]) -> (Vec<u8>, usize) {
+        use crate::id_card::codec::PREAMBLE;
+        let mut shown = Vec::new();
+        let mut withheld = 0;
+        for &b in bytes {
+            if self.withholding > 0 {
+                self.withholding -= 1;
+                withheld += 1;
+                continue;
+            }
+            self.header.push(b);
+            // Not (or no longer) a preamble: what was held is noise, shown as it came.
+            while !self.header.is_empty()
+                && !PREAMBLE.starts_with(&self.header[..self.header.len().min(PREAMBLE.len())])
+            {
+                shown.push(self.header.remove(0));
+            }
+            if self.header.len() == Self::HEADER {
+                let len = u16::from_be_bytes([self.header[5], self.header[6]]) as usize;
+                shown.append(&mut self.header);
+                // LEN counts SW1–SW3, the data and the checksum.
+                self.withholding = len.saturating_sub(3);
+            }
+        }
+        (shown, withheld)
+    }
+}
+
+struct Sink {
+    file: File,
+    written: u64,
+    /// Set once the recording stopped (expired or full), so it is said once.
+    stopped: bool,
+}
+
 /// Appends exchanges to a JSONL file; cheap to clone, shared by one device's reconnects.
 #[derive(Clone)]
 pub struct Recorder {
-    file: Arc<Mutex<File>>,
+    sink: Arc<Mutex<Sink>>,
     start: Instant,
+    until: SystemTime,
+    device: &'static str,
+    redaction: Option<Arc<Mutex<ReaderRedaction>>>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -55,25 +118,43 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    pub fn create(path: &Path) -> io::Result<Recorder> {
+    /// A recording into `path` (created 0600) until `until`.
+    pub fn create(path: &Path, device: &'static str, until: SystemTime) -> io::Result<Recorder> {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        // An older file made with other modes is made private too.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        let written = file.metadata()?.len();
         Ok(Recorder {
-            file: Arc::new(Mutex::new(file)),
+            sink: Arc::new(Mutex::new(Sink {
+                file,
+                written,
+                stopped: false,
+            })),
             start: Instant::now(),
+            until,
+            device,
+            redaction: (device == "id_card").then(Default::default),
         })
     }
 
-    /// The recorder for `device` when `ONETRIP_RECORD_DIR` is set.
-    pub fn from_env(device: &str) -> Option<Recorder> {
-        let dir = std::env::var_os("ONETRIP_RECORD_DIR")?;
-        Recorder::in_dir(Path::new(&dir), device)
+    /// Keeps the card reader's data too: only for recordings of test cards in the driver's own
+    /// replay tests. The kiosk records through [`Recorder::in_dir`], which always redacts.
+    pub fn unredacted(mut self) -> Recorder {
+        self.redaction = None;
+        self
     }
 
-    pub fn in_dir(dir: &Path, device: &str) -> Option<Recorder> {
-        match Recorder::create(&dir.join(format!("{device}.jsonl"))) {
+    /// The recorder for `device` in `dir` until `until`; `None` (logged) when it cannot be made.
+    pub fn in_dir(dir: &Path, device: &'static str, until: SystemTime) -> Option<Recorder> {
+        match Recorder::create(&dir.join(format!("{device}.jsonl")), device, until) {
             Ok(r) => Some(r),
             Err(e) => {
                 tracing::warn!(device, error = %e, "cannot record device I/O");
@@ -86,14 +167,37 @@ impl Recorder {
         if bytes.is_empty() {
             return;
         }
+        let (shown, withheld) = match (&self.redaction, dir) {
+            (Some(r), Direction::Rx) => r.lock().unwrap_or_else(|e| e.into_inner()).filter(bytes),
+            _ => (bytes.to_vec(), 0),
+        };
         let line = Exchange {
             t_ms: self.start.elapsed().as_millis() as u64,
             dir,
-            hex: bytes.iter().map(|b| format!("{b:02X}")).collect(),
+            hex: shown.iter().map(|b| format!("{b:02X}")).collect(),
+            withheld,
         };
-        if let Ok(json) = serde_json::to_string(&line) {
-            let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = writeln!(f, "{json}");
+        let Ok(json) = serde_json::to_string(&line) else {
+            return;
+        };
+        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        if sink.stopped {
+            return;
+        }
+        let why = if SystemTime::now() >= self.until {
+            Some("its time is up")
+        } else if sink.written + json.len() as u64 + 1 > MAX_BYTES {
+            Some("it is full")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            sink.stopped = true;
+            tracing::warn!(device = self.device, "device I/O recording stopped: {why}");
+            return;
+        }
+        if writeln!(sink.file, "{json}").is_ok() {
+            sink.written += json.len() as u64 + 1;
         }
     }
 }
@@ -253,5 +357,73 @@ impl AsyncWrite for Replay {
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id_card::codec::PREAMBLE;
+
+    /// A reply frame as the reader sends it: header, `data`, checksum.
+    fn reply(data: &[u8]) -> Vec<u8> {
+        let mut f = PREAMBLE.to_vec();
+        f.extend(((data.len() + 4) as u16).to_be_bytes());
+        f.extend([0x00, 0x00, 0x90]);
+        f.extend(data);
+        f.push(0x5A);
+        f
+    }
+
+    #[test]
+    fn the_readers_data_is_withheld_across_any_cut() {
+        let name: Vec<u8> = "张晓明"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let mut data = name.clone();
+        data.extend(vec![0x41; 1200]); // the rest of the text and the photo
+        let mut stream = vec![0x00, 0x13]; // noise before
+        stream.extend(reply(&data));
+        stream.extend(reply(&[0x01, 0x02])); // a short reply: its data is withheld as well
+        for cut in [1, 7, 10, 64, 1024, stream.len()] {
+            let mut r = ReaderRedaction::default();
+            let (mut shown, mut withheld) = (Vec::new(), 0);
+            for chunk in stream.chunks(cut) {
+                let (s, w) = r.filter(chunk);
+                shown.extend(s);
+                withheld += w;
+            }
+            assert_eq!(withheld, data.len() + 1 + 2 + 1, "cut {cut}");
+            let mut expected = vec![0x00, 0x13];
+            expected.extend(&reply(&data)[..10]);
+            expected.extend(&reply(&[0x01, 0x02])[..10]);
+            assert_eq!(shown, expected, "cut {cut}");
+            assert!(!shown.windows(name.len()).any(|w| w == name.as_slice()));
+        }
+    }
+
+    #[test]
+    fn recordings_are_private_redacted_and_stop_at_their_time() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_secs(3600);
+        let rec = Recorder::in_dir(dir.path(), "id_card", later).unwrap();
+        rec.record(Direction::Tx, &[0xAA, 0x01]);
+        rec.record(Direction::Rx, &reply(&[0x41; 300]));
+        let path = dir.path().join("id_card.jsonl");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let lines = load(&path).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].bytes(), vec![0xAA, 0x01], "commands are kept");
+        assert_eq!(lines[1].bytes().len(), 10);
+        assert_eq!(lines[1].withheld, 301);
+
+        // Over: nothing more is written.
+        let past = SystemTime::now() - std::time::Duration::from_secs(1);
+        let rec = Recorder::in_dir(dir.path(), "printer", past).unwrap();
+        rec.record(Direction::Tx, &[0x10, 0x04, 0x01]);
+        assert!(load(&dir.path().join("printer.jsonl")).unwrap().is_empty());
     }
 }

@@ -11,6 +11,7 @@ use crate::engine::Availability;
 pub struct Devices {
     statuses: BTreeMap<&'static str, (DeviceKind, bool, Option<DeviceStatus>)>,
     store_problem: Option<String>,
+    recording: Option<String>,
 }
 
 fn key(kind: DeviceKind) -> &'static str {
@@ -30,6 +31,11 @@ impl Devices {
         if let Some(entry) = self.statuses.get_mut(key(kind)) {
             entry.2 = Some(status);
         }
+    }
+
+    /// Device I/O is being recorded until this time (for the staff screen).
+    pub fn set_recording(&mut self, until: Option<String>) {
+        self.recording = until;
     }
 
     pub fn set_store_problem(&mut self, problem: Option<String>) {
@@ -73,6 +79,12 @@ impl Devices {
                 };
                 (name, state)
             })
+            .chain(self.recording.as_ref().map(|until| {
+                (
+                    "设备通信记录".to_string(),
+                    format!("正在记录（身份证内容不记录），至 {until} 自动停止"),
+                )
+            }))
             .collect()
     }
 

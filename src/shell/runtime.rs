@@ -444,11 +444,25 @@ async fn main_loop(
     let (id_tx, mut id_rx) = mpsc::channel(16);
     let mut reader_cfg = ReaderConfig::new(&cfg.devices.id_card.path, cfg.devices.id_card.baud);
     reader_cfg.poll_interval = options.reader_poll;
-    let recorder = |device: &str| {
-        cfg.devices
-            .record_dir
-            .as_ref()
-            .and_then(|dir| onetrip_drivers::record::Recorder::in_dir(dir, device))
+    // Recording device I/O: only with an expiry in the configuration, said in the log and on the
+    // staff screen while it runs.
+    let recording = cfg.devices.recording_until();
+    match (&recording, &cfg.devices.record_dir) {
+        (Some((dir, until)), _) => {
+            tracing::warn!(dir = %dir.display(), until = %until, "device I/O is being recorded (card data withheld)");
+            devices.set_recording(Some(until.format("%Y-%m-%d %H:%M").to_string()));
+        }
+        (None, Some(_)) => {
+            tracing::warn!("devices.record_until has passed: device I/O is not recorded")
+        }
+        (None, None) => {}
+    }
+    let recorder = |device: &'static str| {
+        recording.as_ref().and_then(|(dir, until)| {
+            let until = std::time::UNIX_EPOCH
+                + Duration::from_secs(u64::try_from(until.timestamp()).unwrap_or(0));
+            onetrip_drivers::record::Recorder::in_dir(dir, device, until)
+        })
     };
     if let Some(r) = recorder("id_card") {
         reader_cfg.record = Some(r);

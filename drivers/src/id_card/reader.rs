@@ -36,7 +36,7 @@ impl ReaderConfig {
             poll_interval: Duration::from_millis(300),
             command_timeout: Duration::from_millis(800),
             read_timeout: Duration::from_millis(3000),
-            record: crate::record::Recorder::from_env("id_card"),
+            record: None,
         }
     }
 }

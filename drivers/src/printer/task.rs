@@ -39,7 +39,7 @@ impl PrinterConfig {
             reply_timeout: Duration::from_millis(500),
             automatic_status_back: false,
             job_timeout: Duration::from_secs(30),
-            record: crate::record::Recorder::from_env("printer"),
+            record: None,
         }
     }
 }

@@ -56,7 +56,7 @@ impl ScannerConfig {
             baud,
             gap: Duration::from_millis(80),
             trigger: TriggerMode::Continuous,
-            record: crate::record::Recorder::from_env("scanner"),
+            record: None,
         }
     }
 }
