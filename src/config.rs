@@ -522,11 +522,11 @@ voice = false
             );
         }
         let u = &self.upstream;
-        if !(u.base_url.starts_with("https://") || u.base_url.starts_with("http://")) {
+        if !secure_or_loopback(&u.base_url) {
             return bad(
                 "upstream.base_url",
                 format!("{:?}", u.base_url),
-                "a URL starting with https://",
+                "a URL starting with https:// (plain http:// only to this machine's own loopback): the token, citizens' applications and ID numbers go there",
             );
         }
         if u.token.trim().is_empty() {
@@ -596,11 +596,11 @@ voice = false
             }
         }
         if let Some(fleet) = &self.fleet {
-            if !(fleet.server.starts_with("https://") || fleet.server.starts_with("http://")) {
+            if !secure_or_loopback(&fleet.server) {
                 return bad(
                     "fleet.server",
                     format!("{:?}", fleet.server),
-                    "the DDI root with its tenant, https://…/TENANT",
+                    "the DDI root with its tenant, https://…/TENANT (plain http:// only to loopback)",
                 );
             }
             if fleet.token.trim().is_empty() {
@@ -687,6 +687,25 @@ voice = false
     }
 }
 
+/// `https://…`, or `http://` to this machine's own loopback (the local reference upstream).
+pub fn secure_or_loopback(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Keys whose values never appear in a message (the journal and a technician's screen are not
 /// places for a token or a PIN).
 const SECRET_KEYS: &[&str] = &["token", "pin", "pin_hash"];
@@ -769,6 +788,44 @@ fn describe_any(root: &toml::Value, key: &str, message: &str) -> (String, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "https://api.example.invalid",
+            "http://127.0.0.1:8700",
+            "http://127.1.2.3",
+            "http://localhost:8700/v1",
+            "http://[::1]:8700",
+        ] {
+            assert!(secure_or_loopback(ok), "{ok}");
+        }
+        for refused in [
+            "http://10.0.2.100:8700",
+            "http://api.example.invalid",
+            "http://127.0.0.1.example.invalid",
+            "http://localhost.evil.invalid",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8700",
+        ] {
+            assert!(!secure_or_loopback(refused), "{refused}");
+        }
+        let example = include_str!("../assets/onetrip.example.toml");
+        let line = example
+            .lines()
+            .find(|l| l.starts_with("base_url = "))
+            .unwrap();
+        let e = Config::parse(
+            &example.replace(line, "base_url = \"http://api.example.invalid\""),
+            Path::new("t.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("upstream.base_url") && e.contains("https://"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn a_recording_needs_an_end() {

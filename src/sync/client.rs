@@ -75,7 +75,9 @@ impl UpstreamClient {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
             .timeout(Duration::from_secs(cfg.request_timeout_secs))
-            .user_agent(concat!("onetrip/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!("onetrip/", env!("CARGO_PKG_VERSION")))
+            // Once on https, never anything else (the configuration allows http only to loopback).
+            .https_only(cfg.base_url.starts_with("https://"));
         if let Some(tls) = &cfg.tls {
             let read = |p: &std::path::Path| {
                 std::fs::read(p).map_err(|e| ClientError::Tls(format!("{}: {e}", p.display())))

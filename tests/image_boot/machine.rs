@@ -13,12 +13,14 @@ use serde_json::{json, Value};
 
 /// Where the guest reaches the reference upstream (QEMU's guestfwd, inside the guest only).
 pub const GUEST_UPSTREAM: &str = "10.0.2.100:8700";
+/// The upstream's address alone (its certificate names it).
+pub const GUEST_HOST: &str = "10.0.2.100";
 
 pub struct Wiring {
     /// Host tty paths (the simulators' pty slaves) for the USB-serial adapters, by their USB
     /// serial string (IDCARD, PRINTER, SCANNER), which the image's udev rules name.
     pub usb_serial: Vec<(&'static str, PathBuf)>,
-    /// The reference upstream on the host's loopback.
+    /// The reference upstream (its TLS front) on the host's loopback.
     pub upstream: std::net::SocketAddr,
     /// USB sticks plugged in from power-on (e.g. a technician's update stick), read-only.
     pub sticks: Vec<PathBuf>,

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod machine;
+mod tls_front;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,7 +18,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use common::kiosk::{button, screen_is, wait_for, KioskRef};
-use machine::{Machine, Screen, Wiring, GUEST_UPSTREAM};
+use machine::{Machine, Screen, Wiring, GUEST_HOST, GUEST_UPSTREAM};
 use onetrip::demo::Bench;
 use onetrip::ui::{AppWindow, ScreenKind};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
@@ -62,7 +63,8 @@ fn run(cmd: &mut Command) {
 }
 
 /// The guest's configuration: the bench's, pointed at the terminal's own device names and at
-/// the upstream forward, as a technician would provision it.
+/// the upstream forward over HTTPS (its CA provisioned beside it), as a technician would
+/// provision it.
 fn guest_config(bench: &Bench, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(bench.dir.path().join("onetrip.toml")).unwrap();
     let dev = bench.dir.path().join("dev");
@@ -85,13 +87,16 @@ fn guest_config(bench: &Bench, dir: &Path) -> PathBuf {
         )
         .replace(
             &format!("http://{}", bench.upstream),
-            &format!("http://{GUEST_UPSTREAM}"),
+            &format!("https://{GUEST_UPSTREAM}"),
         )
         .replace("fullscreen = false", "fullscreen = true\nvoice = false");
-    // The demo authority's catalog key is for the demo only.
+    // The demo authority's catalog key is for the demo only; the platform's CA is provisioned.
     if let Some(start) = text.find("[catalog]") {
         let end = text[start..].find("[staff]").map(|e| start + e).unwrap();
-        text.replace_range(start..end, "");
+        text.replace_range(
+            start..end,
+            "[upstream.tls]\nca_file = \"/var/lib/onetrip/config/ca.pem\"\n\n",
+        );
     }
     assert!(
         !text.contains(&bench.dir.path().display().to_string()),
@@ -104,7 +109,7 @@ fn guest_config(bench: &Bench, dir: &Path) -> PathBuf {
 
 /// A provisioned copy of the image with the journal on the serial console (through grubenv's
 /// EXTRA_CMDLINE, so the image itself is the one that ships), grown to a 4 GiB disk.
-fn prepare_disk(dir: &Path, config: &Path) -> PathBuf {
+fn prepare_disk(dir: &Path, config: &Path, ca_file: &Path) -> PathBuf {
     let raw = dir.join("disk.img");
     run(Command::new("cp")
         .arg("--sparse=always")
@@ -114,7 +119,9 @@ fn prepare_disk(dir: &Path, config: &Path) -> PathBuf {
         .arg("--image")
         .arg(&raw)
         .arg("--config")
-        .arg(config));
+        .arg(config)
+        .arg("--file")
+        .arg(format!("{}=ca.pem", ca_file.display())));
     let esp = format!("{}@@1M", raw.display());
     let env = dir.join("grubenv");
     run(Command::new("mcopy")
@@ -244,7 +251,8 @@ fn boots_locked_down_to_the_attract_screen_and_serves_a_citizen() {
         screen_is(ScreenKind::Attract),
     );
 
-    let disk = prepare_disk(&dir, &guest_config(&guest_bench, &dir));
+    let front = rt.block_on(tls_front::start(&dir, GUEST_HOST, guest_bench.upstream));
+    let disk = prepare_disk(&dir, &guest_config(&guest_bench, &dir), &front.ca_file);
     let dev = guest_bench.dir.path().join("dev");
     let mut m = Machine::boot(
         &dir,
@@ -255,7 +263,7 @@ fn boots_locked_down_to_the_attract_screen_and_serves_a_citizen() {
                 ("PRINTER", dev.join("printer")),
                 ("SCANNER", dev.join("scanner")),
             ],
-            upstream: guest_bench.upstream,
+            upstream: front.addr,
             sticks: vec![],
         },
     );
@@ -511,7 +519,8 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
     let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    let disk = prepare_disk(&dir, &guest_config(&bench, &dir));
+    let front = rt.block_on(tls_front::start(&dir, GUEST_HOST, bench.upstream));
+    let disk = prepare_disk(&dir, &guest_config(&bench, &dir), &front.ca_file);
     let dev = bench.dir.path().join("dev");
     let stick = update_stick(&dir, &good, "stick-good");
     let mut m = Machine::boot(
@@ -522,7 +531,7 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
                 ("IDCARD", dev.join("id-card")),
                 ("PRINTER", dev.join("printer")),
             ],
-            upstream: bench.upstream,
+            upstream: front.addr,
             sticks: vec![stick],
         },
     );
