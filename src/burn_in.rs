@@ -183,6 +183,9 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
     let mut runtime_options = RuntimeOptions::new(config.clone());
     runtime_options.reader_poll = Duration::from_millis(100);
     runtime_options.printer_status_interval = Duration::from_millis(500);
+    // A burn-in's sessions are a technician's, never citizens' applications: the platform is
+    // told so in every submission.
+    runtime_options.test_submissions = true;
     if let Some(cap) = options.retry_cap {
         runtime_options.backoff = Backoff::capped(cap);
     }

@@ -60,8 +60,14 @@ enum Cmd {
         /// Upstream base URL for simulated runs (default: a local reference server).
         #[arg(long)]
         upstream: Option<String>,
-        #[arg(long, default_value = "demo-token")]
-        token: String,
+        /// The upstream's token for --upstream (default: ONETRIP_UPSTREAM_TOKEN, else the local
+        /// reference server's demo token). Prefer --token-file: a command line is visible to
+        /// every user of the machine.
+        #[arg(long)]
+        token: Option<String>,
+        /// Read the token from this file (first line).
+        #[arg(long)]
+        token_file: Option<PathBuf>,
         /// Seconds to wait for the outbox to drain.
         #[arg(long, default_value_t = 120)]
         drain_timeout: u64,
@@ -502,9 +508,22 @@ fn main() -> ExitCode {
             data_dir,
             upstream,
             token,
+            token_file,
             drain_timeout,
             retry_cap,
         } => {
+            let token = match (token, token_file) {
+                (Some(t), _) => t,
+                (None, Some(file)) => match std::fs::read_to_string(&file) {
+                    Ok(t) => t.lines().next().unwrap_or_default().trim().to_string(),
+                    Err(e) => {
+                        eprintln!("onetrip: burn-in: cannot read {}: {e}", file.display());
+                        return ExitCode::from(2);
+                    }
+                },
+                (None, None) => std::env::var("ONETRIP_UPSTREAM_TOKEN")
+                    .unwrap_or_else(|_| onetrip::demo::DEMO_TOKEN.to_string()),
+            };
             let config = match &cli.config {
                 Some(path) => match load_config(path) {
                     Ok(c) => Some(c),

@@ -618,7 +618,7 @@ async fn a_week_long_outage_only_delays_delivery() {
         .unwrap();
     assert_eq!(purged, 1);
     let audited: i64 = store.lock().unwrap().connection()
-        .query_row("SELECT COUNT(*) FROM audit WHERE event = 'submission_purged_undelivered' AND detail = ?1", [&late.id], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM audit WHERE event = 'submission_purged_undelivered' AND detail = ?1", [format!("{} {}", late.number, late.id)], |r| r.get(0))
         .unwrap();
     assert_eq!(audited, 1);
 }

@@ -27,17 +27,15 @@ impl Drop for KillOnDrop {
 }
 
 fn burn_in(data: &Path, url: &str, sessions: u32) -> Command {
+    // The token from a file, not the command line (which every user of the machine can read).
+    let token_file = data.parent().unwrap().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_onetrip"));
     c.args(["burn-in", "--sessions", &sessions.to_string(), "--data-dir"])
         .arg(data)
-        .args([
-            "--upstream",
-            url,
-            "--token",
-            TOKEN,
-            "--drain-timeout",
-            "600",
-        ])
+        .args(["--upstream", url, "--token-file"])
+        .arg(&token_file)
+        .args(["--drain-timeout", "600"])
         // With the terminal's own backoff (up to 15 min) one unlucky head of the queue outlasts any
         // drain wait; 1 s keeps every stored next attempt, killed runs' included, close.
         .args(["--retry-cap", "1"])
@@ -140,6 +138,19 @@ fn sigkill_at_random_points_loses_nothing_and_duplicates_nothing() {
     committed.sort();
     keys.dedup();
     assert_eq!(keys, committed, "ids match, each exactly once");
+
+    // A burn-in's submissions say they are tests, never citizens' applications.
+    let bodies: Vec<String> = up
+        .prepare("SELECT body FROM received")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for body in &bodies {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["test"], true, "{}", v["number"]);
+    }
 
     for db in [&store, &up] {
         let ok: String = db

@@ -46,6 +46,8 @@ type StoreVerdict = Result<(), &'static str>;
 struct Links {
     wake: Arc<Notify>,
     store_faults: mpsc::UnboundedSender<StoreVerdict>,
+    /// Submissions carry `"test": true` (a technician's burn-in, never a citizen's application).
+    test_submissions: bool,
 }
 
 /// Writes a little to the store now and then (more often while it fails), so that a full disk or
@@ -186,6 +188,8 @@ pub struct RuntimeOptions {
     /// Set when the terminal has no usable configuration: nothing is opened, the screen says
     /// this (with the hardware id) until a technician provisions the terminal.
     pub not_configured: Option<String>,
+    /// Every submission is marked as a test (`onetrip burn-in`).
+    pub test_submissions: bool,
 }
 
 impl RuntimeOptions {
@@ -206,6 +210,7 @@ impl RuntimeOptions {
             restarts: Default::default(),
             store_probe: Duration::from_secs(60),
             not_configured: None,
+            test_submissions: false,
         }
     }
 }
@@ -359,6 +364,7 @@ async fn main_loop(
     let links = Links {
         wake: wake.clone(),
         store_faults: store_faults.clone(),
+        test_submissions: options.test_submissions,
     };
     if let Some(store) = &store {
         // The PIN pad's lockout survives a restart (a power cycle is not five more guesses).
@@ -805,11 +811,15 @@ fn execute(
             let terminal = cfg.terminal.id.clone();
             let wake = links.wake.clone();
             let faults = links.store_faults.clone();
+            let test = links.test_submissions;
             tokio::spawn(async move {
                 let result: Result<StoredSubmission, String> = match store {
                     None => Err("store unavailable".into()),
                     Some(store) => {
-                        let payload = applicant_payload(&submission);
+                        let mut payload = applicant_payload(&submission);
+                        if test {
+                            payload["test"] = serde_json::Value::Bool(true);
+                        }
                         let item = submission.item_code.clone();
                         let kind = submission.kind;
                         match store

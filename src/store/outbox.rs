@@ -338,15 +338,15 @@ impl Store {
     /// Returns how many were purged; each one is audited.
     pub fn purge_expired(&self, now: i64, retention_ms: i64) -> Result<usize, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
-        let ids: Vec<String> = {
+        let ids: Vec<(String, String)> = {
             let mut stmt = tx.prepare(
-                "SELECT id FROM submissions WHERE payload IS NOT NULL AND state != 'accepted'
+                "SELECT id, number FROM submissions WHERE payload IS NOT NULL AND state != 'accepted'
                  AND created_at < ?1",
             )?;
-            let rows = stmt.query_map([now - retention_ms], |r| r.get(0))?;
+            let rows = stmt.query_map([now - retention_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<Result<_, _>>()?
         };
-        for id in &ids {
+        for (id, number) in &ids {
             tx.execute(
                 "UPDATE submissions SET payload = NULL, purged_at = ?2, updated_at = ?2,
                         last_error = COALESCE(last_error, '') || ' [purged: retention limit]'
@@ -355,7 +355,7 @@ impl Store {
             )?;
             tx.execute(
                 "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'retention', 'submission_purged_undelivered', ?2)",
-                params![now, id],
+                params![now, format!("{number} {id}")],
             )?;
         }
         tx.commit()?;

@@ -244,8 +244,8 @@ async fn run(
                     Ok(0) => break "port closed".to_string(),
                     Ok(n) => {
                         for item in incoming.push(&buf[..n]) {
-                            if let Incoming::Asb(block) = item {
-                                rep.status(asb_to_device_status(block)).await;
+                            if let Some(s) = pushed_status(config.automatic_status_back, item) {
+                                rep.status(s).await;
                             }
                         }
                     }
@@ -271,6 +271,15 @@ async fn run(
         rep.status(offline(why)).await;
         // A flooded line would otherwise be reopened and refused in a tight loop.
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// A status the printer pushed by itself, believed only when Automatic Status Back was asked
+/// for: otherwise four bytes of line noise could declare the paper out (or back).
+fn pushed_status(asb_enabled: bool, item: Incoming) -> Option<DeviceStatus> {
+    match item {
+        Incoming::Asb(block) if asb_enabled => Some(asb_to_device_status(block)),
+        _ => None,
     }
 }
 
@@ -339,5 +348,27 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
             let e = NOISE.to_string();
             (Err(PrintError::FailedMidJob(e.clone())), None, Some(e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushed_status_is_believed_only_with_automatic_status_back() {
+        let mut decoder = IncomingDecoder::default();
+        // An ASB block that says "paper out", as noise could spell it.
+        let items = decoder.push(&[0x18, 0x00, 0x0F, 0x00]);
+        assert!(!items.is_empty(), "the decoder sees a block");
+        for item in items.clone() {
+            assert_eq!(pushed_status(false, item), None);
+        }
+        let believed: Vec<DeviceStatus> = items
+            .into_iter()
+            .filter_map(|i| pushed_status(true, i))
+            .collect();
+        assert_eq!(believed.len(), 1);
+        assert_eq!(believed[0].paper, Some(PaperLevel::Out));
     }
 }
