@@ -115,6 +115,42 @@ pub struct Identity {
     pub raw_text: Vec<u8>,
 }
 
+/// Wiped when dropped: every copy of a citizen's card data (the session's, a form's prefill, a
+/// submission's) is overwritten with zeros when it goes, not just given back to the allocator.
+impl Drop for Identity {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl Identity {
+    /// Overwrites every personal field with zeros and empties it.
+    pub fn wipe(&mut self) {
+        use zeroize::Zeroize;
+        for s in [
+            &mut self.name,
+            &mut self.address,
+            &mut self.id_number,
+            &mut self.issuer,
+        ] {
+            s.zeroize();
+        }
+        for s in [
+            &mut self.english_name,
+            &mut self.nation,
+            &mut self.nationality,
+            &mut self.permit_number,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            s.zeroize();
+        }
+        self.photo.zeroize();
+        self.raw_text.zeroize();
+    }
+}
+
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Identity")
@@ -288,6 +324,16 @@ pub fn parse(text: &[u8], photo: Vec<u8>) -> Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wiping_leaves_no_personal_field() {
+        let card = crate::id_card::sim::SimCard::resident_sample();
+        let mut id = parse(&card.text, card.photo.clone());
+        assert!(!id.name.is_empty() && !id.photo.is_empty());
+        id.wipe();
+        assert!(id.name.is_empty() && id.address.is_empty() && id.id_number.is_empty());
+        assert!(id.photo.is_empty() && id.raw_text.is_empty() && id.issuer.is_empty());
+    }
     use crate::id_card::sim::SimCard;
 
     #[test]
