@@ -13,7 +13,7 @@ use onetrip_drivers::scanner::task::{self as scanner, ScannerConfig, ScannerEven
 use tokio::sync::{mpsc, Notify};
 
 use super::availability::Devices;
-use super::supervision::supervise;
+use super::supervision::{supervise, supervise_watched};
 use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
 use crate::engine::staff::{RejectedSubmission, StaffReport, StaffRequest};
@@ -435,9 +435,14 @@ async fn main_loop(
                 batch: 64,
                 link: options.link.clone(),
             };
-            supervise("sync", options.restarts.clone(), move || {
-                worker.clone().run()
-            });
+            // One send lasts at most request_timeout_secs (≤ 10 min) and no wait is longer than
+            // a minute: a worker without a step for 15 min is stuck, not slow.
+            supervise_watched(
+                "sync",
+                options.restarts.clone(),
+                Duration::from_secs(15 * 60),
+                move |pulse| worker.clone().run_with(pulse),
+            );
         }
         // Retention: personal data of undeliverable submissions does not stay for ever.
         let store = store.clone();

@@ -86,6 +86,76 @@ where
     })
 }
 
+/// A task's sign of life: it beats whenever it makes progress; the supervisor watches the age.
+#[derive(Debug, Clone)]
+pub struct Pulse(Arc<Mutex<tokio::time::Instant>>);
+
+impl Default for Pulse {
+    fn default() -> Self {
+        Pulse(Arc::new(Mutex::new(tokio::time::Instant::now())))
+    }
+}
+
+impl Pulse {
+    pub fn beat(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
+    }
+
+    fn age(&self) -> Duration {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).elapsed()
+    }
+}
+
+/// As [`supervise`], and also restarts the task (counted, logged) when it has not beaten its
+/// [`Pulse`] for `stall_after`: alive but stuck is as bad as crashed for a delivery queue.
+pub fn supervise_watched<F, Fut>(
+    task: &'static str,
+    restarts: Restarts,
+    stall_after: Duration,
+    mut make: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut(Pulse) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            let pulse = Pulse::default();
+            let mut running = tokio::spawn(make(pulse.clone()));
+            let mut check = tokio::time::interval(stall_after / 4);
+            let stalled = loop {
+                tokio::select! {
+                    ended = &mut running => match ended {
+                        Ok(()) => return,
+                        Err(e) if e.is_cancelled() => return,
+                        Err(_) => break false,
+                    },
+                    _ = check.tick() => {
+                        if pulse.age() >= stall_after {
+                            running.abort();
+                            let _ = (&mut running).await;
+                            break true;
+                        }
+                    }
+                }
+            };
+            restarts.count(task);
+            if stalled {
+                tracing::error!(
+                    task,
+                    stalled_s = stall_after.as_secs(),
+                    "background task stopped making progress; restarting"
+                );
+            } else {
+                tracing::error!(task, "background task crashed; restarting");
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(300));
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +182,36 @@ mod tests {
             Some("后台任务异常后已自动重启：申请上传 2 次（请导出日志交技术人员）")
         );
         assert_eq!(Restarts::default().for_staff(), None);
+    }
+
+    #[tokio::test]
+    async fn a_task_that_stops_making_progress_is_restarted() {
+        let runs = Arc::new(AtomicU32::new(0));
+        let restarts = Restarts::default();
+        let counter = runs.clone();
+        let handle = supervise_watched(
+            "sync",
+            restarts.clone(),
+            Duration::from_millis(200),
+            move |pulse| {
+                let counter = counter.clone();
+                async move {
+                    if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                        // Beats for a while, then hangs (a store that never answers).
+                        for _ in 0..5 {
+                            pulse.beat();
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        std::future::pending::<()>().await;
+                    }
+                }
+            },
+        );
+        tokio::time::timeout(Duration::from_secs(10), handle)
+            .await
+            .expect("restarted, then ended normally")
+            .unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_eq!(restarts.counts().get("sync"), Some(&1));
     }
 }

@@ -83,7 +83,14 @@ pub struct SyncWorker {
 
 impl SyncWorker {
     pub async fn run(self) {
+        self.run_with(crate::shell::supervision::Pulse::default())
+            .await
+    }
+
+    /// As `run`, beating `pulse` on every step (its supervisor restarts it when that stops).
+    pub async fn run_with(self, pulse: crate::shell::supervision::Pulse) {
         loop {
+            pulse.beat();
             let batch = self.batch;
             let now = (self.clock)();
             let due = self
@@ -125,6 +132,7 @@ impl SyncWorker {
             let mut outcomes = Vec::with_capacity(due.len());
             let mut refused: Option<(Refusal, String)> = None;
             for row in &due {
+                pulse.beat();
                 let outcome = match self.client.send_submission(row).await {
                     Ok(reference) => {
                         tracing::info!(submission = %row.id, "submission accepted upstream");
