@@ -1,6 +1,8 @@
 //! A store that cannot be used takes the terminal out of service instead of losing submissions,
 //! and the damaged file is left for a technician, untouched.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,11 +12,7 @@ use onetrip::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
 
 #[test]
 fn a_corrupt_database_means_out_of_service() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
     let data = &bench.config.data.dir;
@@ -55,11 +53,7 @@ fn a_corrupt_database_means_out_of_service() {
 /// marked good on this boot).
 #[test]
 fn a_terminal_without_configuration_says_so_and_opens_nothing() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let (tx, rx) = std::sync::mpsc::channel();
     let sink: UiSink = Arc::new(move |m| {
@@ -100,11 +94,7 @@ fn a_terminal_without_configuration_says_so_and_opens_nothing() {
 /// out of service with the reason, and comes back by itself once there is room again.
 #[test]
 fn a_full_store_after_start_up_means_out_of_service_until_mended() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
     let mut config = bench.config.clone();

@@ -44,6 +44,16 @@ fn spawn_worker(
     store: &Arc<Mutex<Store>>,
     cfg: &Upstream,
 ) -> (Arc<Notify>, tokio::task::JoinHandle<()>) {
+    spawn_worker_with(store, cfg, fast(), Default::default())
+}
+
+/// As `spawn_worker`, with its backoff and the link status staff would read.
+fn spawn_worker_with(
+    store: &Arc<Mutex<Store>>,
+    cfg: &Upstream,
+    backoff: Backoff,
+    link: onetrip::sync::LinkStatus,
+) -> (Arc<Notify>, tokio::task::JoinHandle<()>) {
     let wake = Arc::new(Notify::new());
     // The worker gets its own connection to the same database, as in the kiosk (the store thread).
     let db = store
@@ -61,13 +71,29 @@ fn spawn_worker(
             clock: onetrip::sync::worker::system_clock(),
             client: UpstreamClient::new(cfg).unwrap(),
             wake: wake.clone(),
-            backoff: fast(),
+            backoff,
             batch: 16,
-            link: Default::default(),
+            link,
         }
         .run(),
     );
     (wake, task)
+}
+
+/// A store in `dir` holding `n` pending submissions; their ids in order.
+fn pending(dir: &std::path::Path, n: usize) -> (Arc<Mutex<Store>>, Vec<String>) {
+    let store = Arc::new(Mutex::new(Store::open(&dir.join("data")).unwrap()));
+    let ids = (0..n)
+        .map(|i| {
+            store
+                .lock()
+                .unwrap()
+                .insert_submission("T1", "application", "X", &payload(i))
+                .unwrap()
+                .id
+        })
+        .collect();
+    (store, ids)
 }
 
 async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
@@ -240,20 +266,8 @@ async fn a_proxy_page_pauses_the_queue_and_rejects_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (store, s) = one_pending(dir.path());
     let link = onetrip::sync::LinkStatus::default();
-    let worker = tokio::spawn(
-        SyncWorker {
-            store: onetrip::store::StoreHandle::spawn(
-                Store::open(&dir.path().join("data")).unwrap(),
-            ),
-            clock: onetrip::sync::worker::system_clock(),
-            client: UpstreamClient::new(&upstream_cfg(proxy, TOKEN)).unwrap(),
-            wake: Arc::new(Notify::new()),
-            backoff: fast(),
-            batch: 16,
-            link: link.clone(),
-        }
-        .run(),
-    );
+    let (_wake, worker) =
+        spawn_worker_with(&store, &upstream_cfg(proxy, TOKEN), fast(), link.clone());
     wait_until("three refusals", || {
         hits.load(std::sync::atomic::Ordering::SeqCst) >= 3
     })
@@ -283,17 +297,7 @@ async fn a_proxy_page_pauses_the_queue_and_rejects_nothing() {
 async fn a_wrong_token_pauses_the_queue_and_the_right_one_delivers_all_100_once() {
     common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
-    let mut ids: Vec<String> = (0..100)
-        .map(|i| {
-            store
-                .lock()
-                .unwrap()
-                .insert_submission("T1", "application", "X", &payload(i))
-                .unwrap()
-                .id
-        })
-        .collect();
+    let (store, mut ids) = pending(dir.path(), 100);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -330,20 +334,8 @@ async fn a_wrong_token_pauses_the_queue_and_the_right_one_delivers_all_100_once(
     let link = onetrip::sync::LinkStatus::default();
     let mut backoff = fast();
     backoff.refused_pause = Duration::from_millis(300);
-    let worker = tokio::spawn(
-        SyncWorker {
-            store: onetrip::store::StoreHandle::spawn(
-                Store::open(&dir.path().join("data")).unwrap(),
-            ),
-            clock: onetrip::sync::worker::system_clock(),
-            client: UpstreamClient::new(&upstream_cfg(addr, TOKEN)).unwrap(),
-            wake: Arc::new(Notify::new()),
-            backoff,
-            batch: 64,
-            link: link.clone(),
-        }
-        .run(),
-    );
+    let (_wake, worker) =
+        spawn_worker_with(&store, &upstream_cfg(addr, TOKEN), backoff, link.clone());
     wait_until("refused", || link.refused().is_some()).await;
     // A few pauses later: nothing rejected, nothing attempted, nothing received.
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -501,17 +493,7 @@ async fn a_week_long_outage_only_delays_delivery() {
     common::capture_logs();
     use std::sync::atomic::{AtomicI64, Ordering};
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("data")).unwrap()));
-    let ids: Vec<String> = (0..3)
-        .map(|i| {
-            store
-                .lock()
-                .unwrap()
-                .insert_submission("T1", "application", "X", &payload(i))
-                .unwrap()
-                .id
-        })
-        .collect();
+    let (store, ids) = pending(dir.path(), 3);
 
     // A wall clock the test moves forward; the worker's sleeps are woken by `wake`.
     let offset = Arc::new(AtomicI64::new(0));

@@ -89,20 +89,25 @@ pub(super) struct PinGuard {
 }
 
 impl PinGuard {
-    fn locked(&self, now: Instant) -> bool {
-        self.locked_until.is_some_and(|t| now < t)
+    /// How long the pad stays locked from `now` (`None`: not locked).
+    fn left(&self, now: Instant) -> Option<Duration> {
+        self.locked_until
+            .map(|t| t.saturating_duration_since(now))
+            .filter(|d| !d.is_zero())
     }
 
     fn state(&self, now: Instant) -> PinGuardState {
         PinGuardState {
             failures: self.failures,
             lockouts: self.lockouts,
-            remaining_ms: self
-                .locked_until
-                .map(|t| t.saturating_duration_since(now).as_millis() as u64)
-                .unwrap_or(0),
+            remaining_ms: self.left(now).map_or(0, |d| d.as_millis() as u64),
         }
     }
+}
+
+/// What the pad says while it is locked.
+fn locked_message(left: Duration) -> String {
+    format!("密码错误次数过多，请{}分钟后再试", minutes(left))
 }
 
 /// 5 min, 10, 20, … up to a day.
@@ -134,16 +139,12 @@ impl Engine {
             return;
         }
         self.staff_since = self.now;
-        let left = self
-            .pin_guard
-            .locked_until
-            .map(|t| t.saturating_duration_since(self.now))
-            .filter(|d| !d.is_zero());
         self.staff = Some(StaffState {
-            message: match left {
-                Some(d) => format!("密码错误次数过多，请{}分钟后再试", minutes(d)),
-                None => String::new(),
-            },
+            message: self
+                .pin_guard
+                .left(self.now)
+                .map(locked_message)
+                .unwrap_or_default(),
             ..StaffState::default()
         });
         self.go(Screen::StaffPin);
@@ -160,7 +161,7 @@ impl Engine {
                 self.leave_staff()
             }
             (Screen::StaffPin, Action::PinDigit(d)) => {
-                if self.pin_guard.locked(self.now) {
+                if self.pin_guard.left(self.now).is_some() {
                     return;
                 }
                 let Some(st) = self.staff.as_mut() else {
@@ -216,7 +217,7 @@ impl Engine {
         let Some(hash) = self.config.staff_pin.clone() else {
             return;
         };
-        if self.pin_guard.locked(self.now) {
+        if self.pin_guard.left(self.now).is_some() {
             return;
         }
         let Some(st) = self.staff.as_mut() else {
@@ -246,7 +247,7 @@ impl Engine {
                 .push_back(Effect::Audit(AuditEvent::StaffLockedOut {
                     minutes: minutes(lockout),
                 }));
-            format!("密码错误次数过多，请{}分钟后再试", minutes(lockout))
+            locked_message(lockout)
         } else {
             format!(
                 "密码错误，还可尝试 {} 次",
@@ -273,14 +274,10 @@ impl Engine {
                 .then(|| self.now + Duration::from_millis(state.remaining_ms).min(MAX_PIN_LOCKOUT)),
         };
         // The pad may already be open (staff were quicker than the store).
-        let left = self
-            .pin_guard
-            .locked_until
-            .map(|t| t.saturating_duration_since(self.now))
-            .filter(|d| !d.is_zero());
+        let left = self.pin_guard.left(self.now);
         if let (Some(st), Some(left)) = (self.staff.as_mut(), left) {
             st.pin.clear();
-            st.message = format!("密码错误次数过多，请{}分钟后再试", minutes(left));
+            st.message = locked_message(left);
         }
     }
 

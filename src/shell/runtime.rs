@@ -470,9 +470,7 @@ async fn main_loop(
     }
     let recorder = |device: &'static str| {
         recording.as_ref().and_then(|(dir, until)| {
-            let until = std::time::UNIX_EPOCH
-                + Duration::from_secs(u64::try_from(until.timestamp()).unwrap_or(0));
-            onetrip_drivers::record::Recorder::in_dir(dir, device, until)
+            onetrip_drivers::record::Recorder::in_dir(dir, device, (*until).into())
         })
     };
     if let Some(r) = recorder("id_card") {
@@ -557,8 +555,7 @@ async fn main_loop(
             cmd = commands.recv() => match cmd {
                 None => break,
                 Some(Command::Staff(StaffRequest::Report)) => {
-                    let lines = devices.staff_lines();
-                    let mut lines = lines;
+                    let mut lines = devices.staff_lines();
                     if let Some(r) = options.restarts.for_staff() {
                         lines.push(("后台任务".into(), r));
                     }
