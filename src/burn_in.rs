@@ -10,7 +10,9 @@ use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "dev-tools")]
 use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
+#[cfg(feature = "dev-tools")]
 use onetrip_drivers::printer::sim::PrinterSim;
 
 use crate::config::Config;
@@ -85,10 +87,94 @@ impl std::fmt::Display for Summary {
     }
 }
 
+/// The simulated bench: a card reader with a deck of sample cards, a printer, and (unless
+/// `--upstream` names one) the local reference upstream.
+#[cfg(feature = "dev-tools")]
 struct Sims {
     reader: IdCardSim,
     _printer: PrinterSim,
     _dir: tempfile::TempDir,
+}
+
+#[cfg(feature = "dev-tools")]
+impl Sims {
+    fn start(rt: &tokio::runtime::Runtime, options: &Options) -> anyhow::Result<(Config, Sims)> {
+        let dir = tempfile::Builder::new()
+            .prefix("onetrip-burn-in-")
+            .tempdir()?;
+        std::fs::create_dir_all(dir.path().join("dev"))?;
+        let reader = IdCardSim::start(&dir.path().join("dev/id-card"), SimCard::sample_deck())?;
+        let printer = PrinterSim::start(&dir.path().join("dev/printer"))?;
+        let upstream = match &options.upstream {
+            Some((url, token)) => (url.clone(), token.clone()),
+            None => {
+                let (addr, _task) = rt.block_on(crate::reference_upstream::spawn_local(
+                    &dir.path().join("upstream.sqlite3"),
+                    crate::demo::DEMO_TOKEN,
+                    Default::default(),
+                ))?;
+                (
+                    format!("http://{addr}"),
+                    crate::demo::DEMO_TOKEN.to_string(),
+                )
+            }
+        };
+        let data = options
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| dir.path().join("data"));
+        let text = format!(
+            "[terminal]\nid = \"BURNIN\"\nhall = \"老化测试\"\n[data]\ndir = \"{}\"\n\
+             [devices.id_card]\npath = \"{}\"\n[devices.printer]\npath = \"{}\"\n\
+             [upstream]\nbase_url = \"{}\"\ntoken = \"{}\"\nconnect_timeout_secs = 2\n\
+             request_timeout_secs = 5\ntracking_url = \"https://t.invalid/{{number}}\"\n",
+            data.display(),
+            dir.path().join("dev/id-card").display(),
+            dir.path().join("dev/printer").display(),
+            upstream.0,
+            upstream.1
+        );
+        let config = Config::parse(&text, &dir.path().join("burn-in.toml"))?;
+        Ok((
+            config,
+            Sims {
+                reader,
+                _printer: printer,
+                _dir: dir,
+            },
+        ))
+    }
+
+    /// Session `i`'s card (the deck in turn).
+    fn tap(&self, i: usize) {
+        self.reader.tap(i % self.reader.deck_labels().len());
+    }
+
+    fn remove(&self) {
+        self.reader.remove();
+    }
+}
+
+/// The terminal's build has no simulators: a burn-in there uses the terminal's own devices.
+#[cfg(not(feature = "dev-tools"))]
+enum Sims {}
+
+#[cfg(not(feature = "dev-tools"))]
+impl Sims {
+    fn start(_: &tokio::runtime::Runtime, _: &Options) -> anyhow::Result<(Config, Sims)> {
+        anyhow::bail!(
+            "this is the terminal's build, without simulators: give --config to burn in the \
+             terminal's own devices (the simulated burn-in is in the developer's build)"
+        )
+    }
+
+    fn tap(&self, _: usize) {
+        match *self {}
+    }
+
+    fn remove(&self) {
+        match *self {}
+    }
 }
 
 /// Waits for the next runtime message that `pick` accepts, feeding every message to the engine.
@@ -126,53 +212,11 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
         .build()?;
     let _guard = rt.enter();
 
-    let (config, sims) = match options.config {
+    let (config, sims) = match options.config.clone() {
         Some(c) => (c, None),
         None => {
-            let dir = tempfile::Builder::new()
-                .prefix("onetrip-burn-in-")
-                .tempdir()?;
-            std::fs::create_dir_all(dir.path().join("dev"))?;
-            let reader = IdCardSim::start(&dir.path().join("dev/id-card"), SimCard::sample_deck())?;
-            let printer = PrinterSim::start(&dir.path().join("dev/printer"))?;
-            let upstream = match &options.upstream {
-                Some((url, token)) => (url.clone(), token.clone()),
-                None => {
-                    let (addr, _task) = rt.block_on(crate::reference_upstream::spawn_local(
-                        &dir.path().join("upstream.sqlite3"),
-                        crate::demo::DEMO_TOKEN,
-                        Default::default(),
-                    ))?;
-                    (
-                        format!("http://{addr}"),
-                        crate::demo::DEMO_TOKEN.to_string(),
-                    )
-                }
-            };
-            let data = options
-                .data_dir
-                .clone()
-                .unwrap_or_else(|| dir.path().join("data"));
-            let text = format!(
-                "[terminal]\nid = \"BURNIN\"\nhall = \"老化测试\"\n[data]\ndir = \"{}\"\n\
-                 [devices.id_card]\npath = \"{}\"\n[devices.printer]\npath = \"{}\"\n\
-                 [upstream]\nbase_url = \"{}\"\ntoken = \"{}\"\nconnect_timeout_secs = 2\n\
-                 request_timeout_secs = 5\ntracking_url = \"https://t.invalid/{{number}}\"\n",
-                data.display(),
-                dir.path().join("dev/id-card").display(),
-                dir.path().join("dev/printer").display(),
-                upstream.0,
-                upstream.1
-            );
-            let config = Config::parse(&text, &dir.path().join("burn-in.toml"))?;
-            (
-                config,
-                Some(Sims {
-                    reader,
-                    _printer: printer,
-                    _dir: dir,
-                }),
-            )
+            let (config, sims) = Sims::start(&rt, &options)?;
+            (config, Some(sims))
         }
     };
 
@@ -212,7 +256,7 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
             |e| e.screen() == Screen::Attract,
         )?;
         match &sims {
-            Some(s) => s.reader.tap(i as usize % s.reader.deck_labels().len()),
+            Some(s) => s.tap(i as usize),
             None => println!("session {}: tap a test card on the reader", i + 1),
         }
         wait(&mut engine, &rx, &commands, step, "a card", |e| {
@@ -249,7 +293,7 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
             engine.handle(Event::Touch(Action::Finish), Instant::now());
             carry_out_effects(&mut engine, &commands);
             if let Some(s) = &sims {
-                s.reader.remove();
+                s.remove();
                 // Two missed polls make a removal: the next card is then a new one.
                 std::thread::sleep(Duration::from_millis(400));
             }
@@ -289,7 +333,7 @@ pub fn run(options: Options) -> anyhow::Result<Summary> {
         engine.handle(Event::Touch(Action::Finish), Instant::now());
         carry_out_effects(&mut engine, &commands);
         if let Some(s) = &sims {
-            s.reader.remove();
+            s.remove();
             std::thread::sleep(Duration::from_millis(400));
         } else {
             println!("session {}: done, take the card away", i + 1);

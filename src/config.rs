@@ -342,16 +342,29 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::NotFound(p) => write!(
-                f,
-                "no configuration at {}.\n  Copy assets/onetrip.example.toml there (or pass --config PATH),\n  or try the terminal with simulated devices: onetrip demo",
-                p.display()
-            ),
+            ConfigError::NotFound(p) => {
+                write!(
+                    f,
+                    "no configuration at {}.\n  Copy assets/onetrip.example.toml there (or pass --config PATH)",
+                    p.display()
+                )?;
+                if cfg!(feature = "dev-tools") {
+                    write!(
+                        f,
+                        ",\n  or try the terminal with simulated devices: onetrip demo"
+                    )?;
+                }
+                Ok(())
+            }
             ConfigError::Unreadable(p, e) => {
                 write!(f, "cannot read configuration {}: {e}", p.display())
             }
             ConfigError::Syntax { path, message } => {
-                write!(f, "configuration {} is not valid TOML: {message}", path.display())
+                write!(
+                    f,
+                    "configuration {} is not valid TOML: {message}",
+                    path.display()
+                )
             }
             ConfigError::Invalid {
                 path,
@@ -635,10 +648,9 @@ voice = false
             }
         }
         if let Some(k) = &self.catalog.public_key {
-            let demo_key = crate::catalog::signature::public_of(
-                &crate::catalog::signature::demo_signing_key(),
-            );
-            if k.trim() == demo_key && !self.terminal.demo {
+            // The terminal's build has no demo: there the demo key is refused whatever the file says.
+            let demo_allowed = self.terminal.demo && cfg!(feature = "dev-tools");
+            if k.trim() == crate::catalog::signature::DEMO_PUBLIC_KEY && !demo_allowed {
                 return bad(
                     "catalog.public_key",
                     "(the demo authority's key)".into(),

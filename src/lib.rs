@@ -6,6 +6,7 @@
 pub mod burn_in;
 pub mod catalog;
 pub mod config;
+#[cfg(feature = "dev-tools")]
 pub mod demo;
 pub mod diagnostics;
 pub mod engine;
@@ -14,7 +15,9 @@ pub mod hardware_id;
 pub mod log_bundle;
 pub mod mask;
 pub mod receipt;
+#[cfg(feature = "dev-tools")]
 pub mod reference_upstream;
+#[cfg(feature = "dev-tools")]
 pub mod screenshots;
 pub mod shell;
 pub mod staff_pin;

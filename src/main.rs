@@ -35,11 +35,13 @@ enum Cmd {
         setup_screen: bool,
     },
     /// Run the kiosk with simulated devices, a temporary store and a local upstream.
+    #[cfg(feature = "dev-tools")]
     Demo {
         #[arg(long)]
         fullscreen: bool,
     },
     /// Render every screen to PNG (landscape and portrait, Chinese and English, normal and elderly).
+    #[cfg(feature = "dev-tools")]
     Screenshots {
         #[arg(long)]
         out: PathBuf,
@@ -513,17 +515,19 @@ fn main() -> ExitCode {
             retry_cap,
         } => {
             let token = match (token, token_file) {
-                (Some(t), _) => t,
+                (Some(t), _) => Some(t),
                 (None, Some(file)) => match std::fs::read_to_string(&file) {
-                    Ok(t) => t.lines().next().unwrap_or_default().trim().to_string(),
+                    Ok(t) => Some(t.lines().next().unwrap_or_default().trim().to_string()),
                     Err(e) => {
                         eprintln!("onetrip: burn-in: cannot read {}: {e}", file.display());
                         return ExitCode::from(2);
                     }
                 },
-                (None, None) => std::env::var("ONETRIP_UPSTREAM_TOKEN")
-                    .unwrap_or_else(|_| onetrip::demo::DEMO_TOKEN.to_string()),
+                (None, None) => std::env::var("ONETRIP_UPSTREAM_TOKEN").ok(),
             };
+            // Without one, a simulated run's upstream is the demo's (developer's build only).
+            #[cfg(feature = "dev-tools")]
+            let token = token.or_else(|| Some(onetrip::demo::DEMO_TOKEN.to_string()));
             let config = match &cli.config {
                 Some(path) => match load_config(path) {
                     Ok(c) => Some(c),
@@ -535,7 +539,7 @@ fn main() -> ExitCode {
                 sessions,
                 config,
                 data_dir,
-                upstream: upstream.map(|u| (u, token)),
+                upstream: upstream.map(|u| (u, token.unwrap_or_default())),
                 drain_timeout: Duration::from_secs(drain_timeout),
                 retry_cap: retry_cap.map(Duration::from_secs),
             };
@@ -554,7 +558,9 @@ fn main() -> ExitCode {
                 }
             };
         }
+        #[cfg(feature = "dev-tools")]
         Cmd::Demo { fullscreen } => onetrip::demo::run(fullscreen),
+        #[cfg(feature = "dev-tools")]
         Cmd::Screenshots { out, only } => onetrip::screenshots::render_all(
             &out,
             "西湖区公安分局 文新派出所 服务大厅",

@@ -281,7 +281,8 @@ fn appointment_with_a_time_from_upstream() {
         onetrip::engine::Event::Availability(onetrip::engine::Availability::Available),
         t0,
     );
-    let replayed = onetrip::engine::journal::replay(&mut fresh, &steps, t0);
+    let replayed =
+        onetrip::engine::journal::replay(&mut fresh, &steps, t0, onetrip::demo::stand_in_card);
     let recorded: Vec<String> = steps.iter().map(|s| s.screen.clone()).collect();
     assert_eq!(replayed, recorded, "journal:\n{all}");
 

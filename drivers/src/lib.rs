@@ -6,9 +6,11 @@
 
 pub mod device;
 pub mod id_card;
+#[cfg(feature = "sim")]
 pub mod noise;
 pub mod port;
 pub mod printer;
+#[cfg(feature = "sim")]
 pub mod pty;
 pub mod record;
 pub mod scanner;

@@ -66,10 +66,17 @@ pub fn verify(bytes: &[u8], signature_b64: &str, key: &VerifyingKey) -> Result<(
         .map_err(|_| SignatureError::Mismatch)
 }
 
+/// The public half of the demo authority's key. Every build knows it, so a terminal configured
+/// with it can refuse to start (its private half is published with the developer's tools).
+pub const DEMO_PUBLIC_KEY: &str = "xNZ/2/Zdbef7eu259eUjTbWwkYJbPi/J5s/5klN/rJA=";
+
 /// The demo authority's key: public on purpose, so the demo and tests can sign catalogs. A real
-/// terminal's configuration names the city's own public key; this one must never be trusted there.
+/// terminal's configuration names the city's own public key; this one must never be trusted there,
+/// and the terminal's build does not contain it.
+#[cfg(feature = "dev-tools")]
 pub const DEMO_SIGNING_KEY: &str = "T25lVHJpcCBkZW1vIGNhdGFsb2cga2V5LCBub3Qgc2U=";
 
+#[cfg(feature = "dev-tools")]
 pub fn demo_signing_key() -> SigningKey {
     signing_key(DEMO_SIGNING_KEY).expect("the demo key is 32 bytes")
 }
@@ -97,6 +104,6 @@ mod tests {
             public_key("short").unwrap_err(),
             SignatureError::BadPublicKey
         );
-        assert_eq!(public_of(&demo_signing_key()).len(), 44);
+        assert_eq!(public_of(&demo_signing_key()), DEMO_PUBLIC_KEY);
     }
 }

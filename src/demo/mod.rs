@@ -125,6 +125,18 @@ impl Bench {
 }
 
 /// The lines of the last receipt on the simulated paper.
+/// A sample card of the kind a session journal names (`card resident`, `card hmtresidence`, …),
+/// for replaying a journal, which keeps no personal data.
+pub fn stand_in_card(kind: &str) -> onetrip_drivers::id_card::Identity {
+    let c = match kind {
+        "foreignpermanent" => SimCard::foreign_old_sample(),
+        "foreignpermanent2023" => SimCard::foreign_2023_sample(),
+        "hmtresidence" => SimCard::hmt_sample(),
+        _ => SimCard::resident_sample(),
+    };
+    onetrip_drivers::id_card::identity::parse(&c.text, c.photo)
+}
+
 pub fn last_receipt(printed: &[Printed]) -> Vec<String> {
     let end = printed
         .iter()

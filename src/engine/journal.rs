@@ -6,8 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use onetrip_drivers::id_card::sim::SimCard;
-use onetrip_drivers::id_card::{identity, Identity};
+use onetrip_drivers::id_card::Identity;
 
 use super::form::{QueryOutcome, SlotsOutcome};
 use super::session::{Action, AuditEvent, Effect, Engine, Event, Screen, StoredSubmission};
@@ -122,20 +121,16 @@ pub fn sessions(rows: &[(i64, String)]) -> Vec<Vec<(i64, Step)>> {
     out
 }
 
-/// A stand-in card of the journaled type (the journal has no personal data to rebuild one from).
-fn stand_in(card: &str) -> Identity {
-    let c = match card {
-        "card foreignpermanent" => SimCard::foreign_old_sample(),
-        "card foreignpermanent2023" => SimCard::foreign_2023_sample(),
-        "card hmtresidence" => SimCard::hmt_sample(),
-        _ => SimCard::resident_sample(),
-    };
-    identity::parse(&c.text, c.photo)
-}
-
 /// Replays a session's journal through `engine` (which must be at the attract screen): the
-/// screens it passes through, one per step, to compare with the journal's own.
-pub fn replay(engine: &mut Engine, steps: &[Step], t0: Instant) -> Vec<String> {
+/// screens it passes through, one per step, to compare with the journal's own. The journal has no
+/// personal data to rebuild a card from: `stand_in` gives a card of the journaled kind (the word
+/// after `card`, e.g. `resident`).
+pub fn replay(
+    engine: &mut Engine,
+    steps: &[Step],
+    t0: Instant,
+    stand_in: impl Fn(&str) -> Identity,
+) -> Vec<String> {
     let mut screens = Vec::new();
     // The times chosen later in the session, so the replayed offer contains them.
     let chosen: Vec<String> = steps
@@ -146,7 +141,7 @@ pub fn replay(engine: &mut Engine, steps: &[Step], t0: Instant) -> Vec<String> {
         let now = t0 + Duration::from_millis(step.at_ms);
         let words: Vec<&str> = step.what.split(' ').collect();
         let event = match words.as_slice() {
-            ["card", _] => Some(Event::CardPresented(Box::new(stand_in(&step.what)))),
+            ["card", kind] => Some(Event::CardPresented(Box::new(stand_in(kind)))),
             ["card_removed"] => Some(Event::CardRemoved),
             ["key", _] => None,
             ["touch", "formnext", "rejected"] => {
@@ -273,10 +268,9 @@ mod tests {
     fn a_session_journals_without_personal_data_and_replays_to_the_same_screens() {
         let t = Instant::now();
         let mut e = engine(t);
-        let c = SimCard::resident_sample();
         let s = |ms: u64| t + Duration::from_millis(ms);
         e.handle(
-            Event::CardPresented(Box::new(identity::parse(&c.text, c.photo))),
+            Event::CardPresented(Box::new(crate::demo::stand_in_card("resident"))),
             s(0),
         );
         e.handle(Event::Touch(Action::OpenSearch), s(900));
@@ -319,7 +313,7 @@ mod tests {
         let parsed: Vec<Step> = text.iter().map(|d| Step::from_detail(d).unwrap()).collect();
         assert_eq!(parsed, journal);
         let mut fresh = engine(t);
-        let screens = replay(&mut fresh, &parsed, t);
+        let screens = replay(&mut fresh, &parsed, t, crate::demo::stand_in_card);
         let recorded: Vec<String> = parsed.iter().map(|s| s.screen.clone()).collect();
         assert_eq!(screens, recorded);
     }

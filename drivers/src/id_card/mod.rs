@@ -4,6 +4,7 @@ pub mod codec;
 pub mod codes;
 pub mod identity;
 pub mod reader;
+#[cfg(feature = "sim")]
 pub mod sim;
 
 pub use codec::{Command, Decoder, Response, Sw3};

@@ -2,6 +2,7 @@
 //! printer task, and a simulator that decodes ESC/POS back into lines, QR payloads and cuts.
 
 pub mod commands;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod status;
 pub mod task;

@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod framing;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod task;
 
