@@ -692,3 +692,110 @@ async fn a_chattering_reader_line_is_reported_and_recovers() {
     })
     .await;
 }
+
+/// The device tasks' watchdog: idle devices whose loops turn are left alone however long they
+/// idle; a task that cannot move (here the scanner, blocked handing scans to a consumer that
+/// stopped taking them) is restarted after the stall time, reported as stalled, and serves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_devices_are_left_alone_and_a_stuck_one_is_restarted_and_reported() {
+    use onetrip_drivers::scanner::sim::{frame, ScannerSim};
+    use onetrip_drivers::scanner::task::{self as scanner_task, ScannerConfig, ScannerEvent};
+    use onetrip_drivers::supervisor::{Policy, Restart, Supervision};
+    use std::sync::{Arc, Mutex};
+
+    let restarts = Arc::new(Mutex::new(Vec::<(&str, Restart)>::new()));
+    let log = restarts.clone();
+    let supervision = Supervision {
+        policy: Policy {
+            stall_after: Some(Duration::from_millis(1500)),
+            first_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(50),
+        },
+        on_restart: Arc::new(move |name, why| log.lock().unwrap().push((name, why))),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let _reader_sim =
+        IdCardSim::start(&dir.path().join("id-card"), SimCard::sample_deck()).unwrap();
+    let _printer_sim = PrinterSim::start(&dir.path().join("printer")).unwrap();
+    let scanner_sim = ScannerSim::start(&dir.path().join("scanner"), false).unwrap();
+
+    let mut rc = reader_config(&dir.path().join("id-card"));
+    rc.poll_interval = Duration::from_millis(200);
+    rc.supervision = supervision.clone();
+    let (rtx, mut rrx) = mpsc::channel(64);
+    let _reader = reader::spawn(rc, rtx);
+    let mut pc = PrinterConfig::new(dir.path().join("printer"), 115_200);
+    pc.status_interval = Duration::from_millis(200);
+    pc.supervision = supervision.clone();
+    let (ptx, mut prx) = mpsc::channel(64);
+    let _printer = printer_task::spawn(pc, ptx);
+    let mut sc = ScannerConfig::new(dir.path().join("scanner"), 9600);
+    sc.gap = Duration::from_millis(60);
+    sc.supervision = supervision;
+    // Room for one event: a consumer that stops taking them blocks the scanner's task.
+    let (stx, mut srx) = mpsc::channel(1);
+    let _scanner = scanner_task::spawn(sc, stx);
+
+    next(&mut rrx, "reader online", |e| {
+        is_status(e, DeviceState::Online)
+    })
+    .await;
+    next(
+        &mut prx,
+        "printer online",
+        |e| matches!(e, PrinterEvent::Status(s) if s.state == DeviceState::Online),
+    )
+    .await;
+    next(
+        &mut srx,
+        "scanner online",
+        |e| matches!(e, ScannerEvent::Status(s) if s.state == DeviceState::Online),
+    )
+    .await;
+    // Idle for three stall times (the scanner sees nothing at all): nobody is restarted.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert_eq!(*restarts.lock().unwrap(), []);
+
+    // Three scans nobody takes: the first fills the channel, the second blocks the task.
+    for n in 0..3 {
+        scanner_sim.present(frame(format!("SCAN-{n}").as_bytes(), None, b"\r\n"));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !restarts
+        .lock()
+        .unwrap()
+        .contains(&("scanner", Restart::Stalled))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stuck scanner was not restarted: {:?}",
+            restarts.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The consumer is back: the restarted task serves again (what was still on the line first).
+    while srx.try_recv().is_ok() {}
+    scanner_sim.present(frame(b"AFTER", None, b"\r\n"));
+    let mut seen = Vec::new();
+    while !seen.iter().any(|t| t == "AFTER") {
+        match next(&mut srx, "the scan after the restart", |e| {
+            matches!(e, ScannerEvent::Scanned(_))
+        })
+        .await
+        {
+            ScannerEvent::Scanned(s) => seen.push(s.text.unwrap_or_default()),
+            _ => unreachable!(),
+        }
+    }
+    assert!(
+        seen.iter().all(|t| t.starts_with("SCAN-") || t == "AFTER"),
+        "{seen:?}"
+    );
+    let only_the_scanner = restarts
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|(n, _)| *n == "scanner");
+    assert!(only_the_scanner, "{:?}", restarts.lock().unwrap());
+}

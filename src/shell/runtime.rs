@@ -185,6 +185,10 @@ pub struct RuntimeOptions {
     pub restarts: super::supervision::Restarts,
     /// How often the store is probed with a small write (see `probe_store`).
     pub store_probe: Duration,
+    /// A device task whose loop has not turned for this long is stuck (a write the line never
+    /// takes): it is aborted, its port closed and reopened, and the restart counted. Longer than
+    /// any step a driver takes (a print job is cut at 30 s, a status query at 2 s).
+    pub device_stall: Duration,
     /// Set when the terminal has no usable configuration: nothing is opened, the screen says
     /// this (with the hardware id) until a technician provisions the terminal.
     pub not_configured: Option<String>,
@@ -209,6 +213,7 @@ impl RuntimeOptions {
             link: Default::default(),
             restarts: Default::default(),
             store_probe: Duration::from_secs(60),
+            device_stall: Duration::from_secs(120),
             not_configured: None,
             test_submissions: false,
         }
@@ -453,8 +458,15 @@ async fn main_loop(
     }
 
     let (id_tx, mut id_rx) = mpsc::channel(16);
+    // Every device task is watched: restarted after a panic or a stall, each restart counted
+    // for staff and the heartbeat beside the background tasks'.
+    let supervision = onetrip_drivers::supervisor::Supervision {
+        policy: onetrip_drivers::supervisor::Policy::device(Some(options.device_stall)),
+        on_restart: options.restarts.counter(),
+    };
     let mut reader_cfg = ReaderConfig::new(&cfg.devices.id_card.path, cfg.devices.id_card.baud);
     reader_cfg.poll_interval = options.reader_poll;
+    reader_cfg.supervision = supervision.clone();
     // Recording device I/O: only with an expiry in the configuration, said in the log and on the
     // staff screen while it runs.
     let recording = cfg.devices.recording_until();
@@ -476,14 +488,13 @@ async fn main_loop(
     if let Some(r) = recorder("id_card") {
         reader_cfg.record = Some(r);
     }
-    onetrip_drivers::supervisor::supervise("id_card", move || {
-        reader::run(reader_cfg.clone(), id_tx.clone())
-    });
+    reader::spawn(reader_cfg, id_tx);
 
     let (pr_tx, mut pr_rx) = mpsc::channel(16);
     let mut printer_cfg = PrinterConfig::new(&cfg.devices.printer.path, cfg.devices.printer.baud);
     printer_cfg.status_interval = options.printer_status_interval;
     printer_cfg.automatic_status_back = cfg.devices.printer.automatic_status_back;
+    printer_cfg.supervision = supervision.clone();
     if let Some(r) = recorder("printer") {
         printer_cfg.record = Some(r);
     }
@@ -494,6 +505,7 @@ async fn main_loop(
         devices.register(DeviceKind::Scanner, sc.required);
         let mut scanner_cfg = ScannerConfig::new(&sc.path, sc.baud);
         scanner_cfg.trigger = cfg.scanner_trigger();
+        scanner_cfg.supervision = supervision.clone();
         if let Some(r) = recorder("scanner") {
             scanner_cfg.record = Some(r);
         }

@@ -1,12 +1,15 @@
 //! The terminal's own background tasks — delivery, catalog updates, the heartbeat, retention — are
-//! supervised like the device tasks: a panic (a bug) restarts the task with backoff instead of
-//! silently ending deliveries until the next reboot, and every restart is counted for staff and
-//! the heartbeat.
+//! supervised like the device tasks (the drivers' supervisor, with a slower backoff): a panic (a
+//! bug) restarts the task instead of silently ending deliveries until the next reboot, and every
+//! restart, of a background or a device task, is counted for staff and the heartbeat.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use onetrip_drivers::supervisor::{supervise_with, OnRestart, Policy};
+pub use onetrip_drivers::supervisor::{Pulse, Restart};
 
 /// How often each supervised task was restarted since the kiosk started.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +53,27 @@ fn task_words(task: &str) -> &str {
         "heartbeat" => "状态上报",
         "retention" => "到期清理",
         "fleet" => "固件更新",
+        "id_card" => "身份证阅读器",
+        "printer" => "打印机",
+        "scanner" => "扫码器",
         other => other,
+    }
+}
+
+/// The terminal's background tasks: back after 1 s, then waiting longer up to 5 minutes.
+fn background(stall_after: Option<Duration>) -> Policy {
+    Policy {
+        stall_after,
+        first_backoff: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(300),
+    }
+}
+
+impl Restarts {
+    /// Counts every restart the supervisor tells of.
+    pub fn counter(&self) -> OnRestart {
+        let restarts = self.clone();
+        Arc::new(move |task, _| restarts.count(task))
     }
 }
 
@@ -65,45 +88,7 @@ where
     F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    tokio::spawn(async move {
-        let mut backoff = Duration::from_secs(1);
-        loop {
-            match tokio::spawn(make()).await {
-                Ok(()) => return,
-                Err(e) if e.is_cancelled() => return,
-                Err(_) => {
-                    restarts.count(task);
-                    tracing::error!(
-                        task,
-                        retry_in_ms = backoff.as_millis() as u64,
-                        "background task crashed; restarting"
-                    );
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(300));
-                }
-            }
-        }
-    })
-}
-
-/// A task's sign of life: it beats whenever it makes progress; the supervisor watches the age.
-#[derive(Debug, Clone)]
-pub struct Pulse(Arc<Mutex<tokio::time::Instant>>);
-
-impl Default for Pulse {
-    fn default() -> Self {
-        Pulse(Arc::new(Mutex::new(tokio::time::Instant::now())))
-    }
-}
-
-impl Pulse {
-    pub fn beat(&self) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
-    }
-
-    fn age(&self) -> Duration {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).elapsed()
-    }
+    supervise_with(task, background(None), restarts.counter(), move |_| make())
 }
 
 /// As [`supervise`], and also restarts the task (counted, logged) when it has not beaten its
@@ -112,48 +97,18 @@ pub fn supervise_watched<F, Fut>(
     task: &'static str,
     restarts: Restarts,
     stall_after: Duration,
-    mut make: F,
+    make: F,
 ) -> tokio::task::JoinHandle<()>
 where
     F: FnMut(Pulse) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    tokio::spawn(async move {
-        let mut backoff = Duration::from_secs(1);
-        loop {
-            let pulse = Pulse::default();
-            let mut running = tokio::spawn(make(pulse.clone()));
-            let mut check = tokio::time::interval(stall_after / 4);
-            let stalled = loop {
-                tokio::select! {
-                    ended = &mut running => match ended {
-                        Ok(()) => return,
-                        Err(e) if e.is_cancelled() => return,
-                        Err(_) => break false,
-                    },
-                    _ = check.tick() => {
-                        if pulse.age() >= stall_after {
-                            running.abort();
-                            let _ = (&mut running).await;
-                            break true;
-                        }
-                    }
-                }
-            };
-            restarts.count(task);
-            if stalled {
-                tracing::error!(
-                    task,
-                    stalled_s = stall_after.as_secs(),
-                    "background task stopped making progress; restarting"
-                );
-            } else {
-                tracing::error!(task, "background task crashed; restarting");
-            }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(300));
-        }
-    })
+    supervise_with(
+        task,
+        background(Some(stall_after)),
+        restarts.counter(),
+        make,
+    )
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use super::codec::{Command, Decoder, FrameError, Response, Sw3};
 use super::identity::{self, Identity, TEXT_LEN};
 use crate::device::{DeviceState, DeviceStatus};
 use crate::port;
+use crate::supervisor::Pulse;
 
 #[derive(Debug, Clone)]
 pub struct ReaderConfig {
@@ -26,6 +27,8 @@ pub struct ReaderConfig {
     pub read_timeout: Duration,
     /// Record every byte exchanged (see [`crate::record`]).
     pub record: Option<crate::record::Recorder>,
+    /// Restarted after a panic, or when no poll happened for the stall time ([`spawn`]).
+    pub supervision: crate::supervisor::Supervision,
 }
 
 impl ReaderConfig {
@@ -37,6 +40,7 @@ impl ReaderConfig {
             command_timeout: Duration::from_millis(800),
             read_timeout: Duration::from_millis(3000),
             record: None,
+            supervision: Default::default(),
         }
     }
 }
@@ -101,10 +105,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
     /// Sends one command and waits for its reply.
     pub async fn transact(&mut self, cmd: Command) -> Result<Response, ReadError> {
         self.decoder.clear();
-        self.io
-            .write_all(&cmd.encode())
-            .await
-            .map_err(|e| ReadError::Io(e.to_string()))?;
+        // A line that does not take a command within its timeout is stuck: the port is reopened.
+        match tokio::time::timeout(self.command_timeout, self.io.write_all(&cmd.encode())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(ReadError::Io(e.to_string())),
+            Err(_) => {
+                return Err(ReadError::Io(
+                    "the reader's line does not take commands".into(),
+                ))
+            }
+        }
         let limit = match cmd {
             Command::ReadText | Command::ReadTextWithFingerprint => self.read_timeout,
             _ => self.command_timeout,
@@ -255,11 +265,24 @@ impl Reporter {
     }
 }
 
+/// Starts the reader as a supervised task (see [`ReaderConfig::supervision`]).
+pub fn spawn(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>) -> tokio::task::JoinHandle<()> {
+    config.supervision.clone().spawn("id_card", move |pulse| {
+        run_beating(config.clone(), tx.clone(), pulse)
+    })
+}
+
 /// Runs the reader until the receiver is dropped (or the task is aborted).
 pub async fn run(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>) {
+    run_beating(config, tx, Pulse::default()).await
+}
+
+/// As [`run`], beating `pulse` at every poll and every attempt to open the port.
+pub async fn run_beating(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>, pulse: Pulse) {
     let mut rep = Reporter { tx, last: None };
     let mut backoff = Duration::from_millis(200);
     loop {
+        pulse.beat();
         match port::open(&config.path, config.baud) {
             Err(e) => {
                 if !rep
@@ -275,7 +298,7 @@ pub async fn run(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>) {
                 backoff = Duration::from_millis(200);
                 let stream = crate::record::Recorded::new(stream, config.record.clone());
                 let link = Link::new(stream, config.command_timeout, config.read_timeout);
-                let why = match session(&config, link, &mut rep).await {
+                let why = match session(&config, link, &mut rep, &pulse).await {
                     Some(why) => why,
                     None => return,
                 };
@@ -300,7 +323,7 @@ pub async fn run_on<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Option<String> {
     let mut rep = Reporter { tx, last: None };
     let link = Link::new(stream, config.command_timeout, config.read_timeout);
-    session(config, link, &mut rep).await
+    session(config, link, &mut rep, &Pulse::default()).await
 }
 
 /// One open port's life. Returns why it ended, or `None` when nobody listens any more.
@@ -308,6 +331,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     config: &ReaderConfig,
     mut link: Link<S>,
     rep: &mut Reporter,
+    pulse: &Pulse,
 ) -> Option<String> {
     match link.sam_status().await {
         Ok(()) => {}
@@ -335,6 +359,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        pulse.beat();
         if rep.tx.is_closed() {
             return None;
         }

@@ -28,6 +28,8 @@ pub struct PrinterConfig {
     pub job_timeout: Duration,
     /// Record every byte exchanged (see [`crate::record`]).
     pub record: Option<crate::record::Recorder>,
+    /// Restarted after a panic, or when no status poll or job happened for the stall time.
+    pub supervision: crate::supervisor::Supervision,
 }
 
 impl PrinterConfig {
@@ -40,6 +42,7 @@ impl PrinterConfig {
             automatic_status_back: false,
             job_timeout: Duration::from_secs(30),
             record: None,
+            supervision: Default::default(),
         }
     }
 }
@@ -93,8 +96,8 @@ pub fn spawn(config: PrinterConfig, events: mpsc::Sender<PrinterEvent>) -> Print
     let (tx, rx) = mpsc::channel(4);
     // The job queue outlives a crashed task, so the supervisor's restart serves the same handles.
     let jobs = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
-    crate::supervisor::supervise("printer", move || {
-        run(config.clone(), jobs.clone(), events.clone())
+    config.supervision.clone().spawn("printer", move |pulse| {
+        run(config.clone(), jobs.clone(), events.clone(), pulse)
     });
     PrinterHandle { tx }
 }
@@ -106,6 +109,9 @@ pub enum QueryError {
     /// The line never goes quiet (noise, a wrong device): the port is reopened.
     Noise,
 }
+
+/// Words for a line that does not take what is written to it.
+pub const STUCK: &str = "the printer's line does not take data (stuck or flow control)";
 
 /// Words for a flooded line, for the staff screen and the log.
 pub const NOISE: &str = "the printer's line keeps sending data (noise or a wrong device)";
@@ -123,9 +129,12 @@ pub async fn query_status<S: AsyncRead + AsyncWrite + Unpin>(
     drain(io).await?;
     let mut answers = [0u8; 3];
     for (slot, n) in answers.iter_mut().zip([1u8, 2, 4]) {
-        io.write_all(&request(n))
-            .await
-            .map_err(|e| QueryError::Io(e.to_string()))?;
+        // A line that does not take three bytes in the reply time is stuck, not slow.
+        match tokio::time::timeout(timeout, io.write_all(&request(n))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(QueryError::Io(e.to_string())),
+            Err(_) => return Err(QueryError::Io(STUCK.into())),
+        }
         *slot = read_status_byte(io, timeout).await?;
     }
     Ok(RealTimeStatus {
@@ -195,6 +204,7 @@ async fn run(
     config: PrinterConfig,
     jobs: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
     events: mpsc::Sender<PrinterEvent>,
+    pulse: crate::supervisor::Pulse,
 ) {
     let mut jobs = jobs.lock().await;
     let mut rep = Reporter {
@@ -203,6 +213,7 @@ async fn run(
     };
     let mut backoff = Duration::from_millis(200);
     loop {
+        pulse.beat();
         let mut io = match port::open(&config.path, config.baud) {
             Ok(io) => crate::record::Recorded::new(io, config.record.clone()),
             Err(e) => {
@@ -237,6 +248,7 @@ async fn run(
         let mut incoming = IncomingDecoder::default();
         let mut buf = [0u8; 64];
         let why = loop {
+            pulse.beat();
             tokio::select! {
                 // Between jobs: status the printer pushes by itself (ASB), and the hang-up of a
                 // pulled cable, noticed at once rather than at the next poll.

@@ -47,7 +47,13 @@ pub struct ScannerConfig {
     pub trigger: TriggerMode,
     /// Record every byte exchanged (see [`crate::record`]).
     pub record: Option<crate::record::Recorder>,
+    /// Restarted after a panic, or when its loop has not turned for the stall time (it turns at
+    /// least every [`IDLE_BEAT`], scans or not).
+    pub supervision: crate::supervisor::Supervision,
 }
+
+/// An idle scanner's loop still turns this often, so the watchdog can tell idle from stuck.
+pub const IDLE_BEAT: Duration = Duration::from_secs(5);
 
 impl ScannerConfig {
     pub fn new(path: impl Into<PathBuf>, baud: u32) -> ScannerConfig {
@@ -57,6 +63,7 @@ impl ScannerConfig {
             gap: Duration::from_millis(80),
             trigger: TriggerMode::Continuous,
             record: None,
+            supervision: Default::default(),
         }
     }
 }
@@ -82,8 +89,8 @@ impl ScannerHandle {
 pub fn spawn(config: ScannerConfig, events: mpsc::Sender<ScannerEvent>) -> ScannerHandle {
     let (tx, rx) = mpsc::channel(4);
     let triggers = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
-    crate::supervisor::supervise("scanner", move || {
-        run(config.clone(), triggers.clone(), events.clone())
+    config.supervision.clone().spawn("scanner", move |pulse| {
+        run(config.clone(), triggers.clone(), events.clone(), pulse)
     });
     ScannerHandle { tx }
 }
@@ -92,8 +99,15 @@ async fn run(
     config: ScannerConfig,
     triggers: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<bool>>>,
     events: mpsc::Sender<ScannerEvent>,
+    pulse: crate::supervisor::Pulse,
 ) {
     let mut triggers = triggers.lock().await;
+    // A quarter of the stall time at most, so an idle scanner is never taken for a stuck one.
+    let idle_beat = config
+        .supervision
+        .policy
+        .stall_after
+        .map_or(IDLE_BEAT, |s| (s / 4).min(IDLE_BEAT));
     let mut last: Option<DeviceStatus> = None;
     let mut backoff = Duration::from_millis(200);
     macro_rules! report {
@@ -109,6 +123,7 @@ async fn run(
         }};
     }
     loop {
+        pulse.beat();
         let mut io = match port::open(&config.path, config.baud) {
             Ok(io) => crate::record::Recorded::new(io, config.record.clone()),
             Err(e) => {
@@ -123,6 +138,7 @@ async fn run(
         let mut framer = Framer::new();
         let mut buf = [0u8; 512];
         let why = loop {
+            pulse.beat();
             let gap = async {
                 if framer.pending() > 0 {
                     tokio::time::sleep(config.gap).await
@@ -149,12 +165,17 @@ async fn run(
                         }
                     }
                 }
+                // Idle: the loop turns (and beats) anyway.
+                _ = tokio::time::sleep(idle_beat) => {}
                 on = triggers.recv() => match on {
                     None => return,
                     Some(on) => {
                         if let Some(bytes) = config.trigger.bytes(on) {
-                            if let Err(e) = io.write_all(&bytes).await {
-                                break e.to_string();
+                            // Three bytes that do not leave in a second: the line is stuck.
+                            match tokio::time::timeout(Duration::from_secs(1), io.write_all(&bytes)).await {
+                                Ok(Ok(())) => {}
+                                Ok(Err(e)) => break e.to_string(),
+                                Err(_) => break "the scanner's line does not take the trigger".to_string(),
                             }
                         }
                     }
