@@ -45,9 +45,14 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl Exchange {
+    /// The bytes of `hex`, pair by pair; a pair that is not two hex digits is skipped (a
+    /// hand-edited file must not stop a replay, nor panic on a character that is not ASCII).
     pub fn bytes(&self) -> Vec<u8> {
-        (0..self.hex.len() / 2)
-            .filter_map(|i| u8::from_str_radix(&self.hex[2 * i..2 * i + 2], 16).ok())
+        let digit = |c: u8| (c as char).to_digit(16);
+        self.hex
+            .as_bytes()
+            .chunks_exact(2)
+            .filter_map(|p| Some((digit(p[0])? * 16 + digit(p[1])?) as u8))
             .collect()
     }
 }
@@ -204,7 +209,11 @@ impl Recorder {
 
 /// Reads a recording back.
 pub fn load(path: &Path) -> io::Result<Vec<Exchange>> {
-    let text = std::fs::read_to_string(path)?;
+    parse(&std::fs::read_to_string(path)?)
+}
+
+/// A recording's text (JSON Lines) as exchanges; the first line that is not one is the error.
+pub fn parse(text: &str) -> io::Result<Vec<Exchange>> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).map_err(io::Error::other))
@@ -373,6 +382,19 @@ mod tests {
         f.extend(data);
         f.push(0x5A);
         f
+    }
+
+    #[test]
+    fn a_hand_edited_line_neither_panics_nor_stops_the_replay() {
+        let lines = parse(
+            "{\"t_ms\":0,\"dir\":\"rx\",\"hex\":\"aé0102\"}\n\n{\"t_ms\":5,\"dir\":\"tx\",\"hex\":\"+f0A\"}\n",
+        )
+        .unwrap();
+        // Pairs of bytes as they come: "a" + half of "é", the other half + "0", then "10"; the
+        // odd "2" at the end is left.
+        assert_eq!(lines[0].bytes(), vec![0x10]);
+        assert_eq!(lines[1].bytes(), vec![0x0A], "a sign is not a digit");
+        assert!(parse("{\"t_ms\":0}").is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
 use crate::engine::staff::{RejectedSubmission, StaffReport, StaffRequest};
 use crate::engine::{AuditEvent, Event, NewSubmission, ReceiptRequest, StoredSubmission};
-use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+use crate::engine::{QueryOutcome, SlotsOutcome};
 use crate::receipt::Receipt;
 use crate::store::{Store, StoreHandle};
 use crate::sync::catalog::CatalogUpdater;
@@ -672,30 +672,6 @@ fn keep_health_for_technician(
 }
 
 /// Upstream's timeline as lines for the screen: when, and what happened in both languages.
-fn progress_steps(body: &serde_json::Value) -> Vec<ProgressStep> {
-    body["steps"]
-        .as_array()
-        .map(|steps| {
-            steps
-                .iter()
-                .map(|s| ProgressStep {
-                    when: s["at_ms"]
-                        .as_i64()
-                        .and_then(chrono::DateTime::from_timestamp_millis)
-                        .map(|t| {
-                            t.with_timezone(&chrono::Local)
-                                .format("%Y-%m-%d %H:%M")
-                                .to_string()
-                        })
-                        .unwrap_or_default(),
-                    zh: s["text_zh"].as_str().unwrap_or_default().to_string(),
-                    en: s["text_en"].as_str().unwrap_or_default().to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Gathers the staff screen's figures: devices (already in words), the store, the queue, the
 /// receipts that did not print, counters and the catalog.
 async fn staff_report(
@@ -893,27 +869,7 @@ fn execute(
                 let outcome = match client {
                     None => SlotsOutcome::Offline,
                     Some(client) => match client.appointment_slots(&item_code).await {
-                        Ok(body) => SlotsOutcome::Offered(
-                            body["slots"]
-                                .as_array()
-                                .map(|a| {
-                                    a.iter()
-                                        .map(|x| Slot {
-                                            id: x["id"].as_str().unwrap_or_default().to_string(),
-                                            zh: x["label_zh"]
-                                                .as_str()
-                                                .unwrap_or_default()
-                                                .to_string(),
-                                            en: x["label_en"]
-                                                .as_str()
-                                                .unwrap_or_default()
-                                                .to_string(),
-                                        })
-                                        .filter(|x| !x.id.is_empty())
-                                        .collect()
-                                })
-                                .unwrap_or_default(),
-                        ),
+                        Ok(offered) => offered,
                         Err(e) => {
                             tracing::warn!(item = %item_code, error = %e, "appointment slots unavailable");
                             SlotsOutcome::Offline
@@ -928,8 +884,7 @@ fn execute(
                 let outcome = match client {
                     None => QueryOutcome::Offline,
                     Some(client) => match client.query_case(&q.case_number, &q.id_number).await {
-                        Ok(Some(body)) => QueryOutcome::Found(progress_steps(&body)),
-                        Ok(None) => QueryOutcome::NotFound,
+                        Ok(outcome) => outcome,
                         Err(e) => {
                             tracing::warn!(item = %q.item_code, error = %e, "case query failed");
                             QueryOutcome::Offline

@@ -3,54 +3,12 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
-
 use crate::config::Upstream;
 use crate::store::OutboxRow;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// 408, 429, 5xx, timeouts, connection errors: try again later.
-    #[error("retryable: {reason}")]
-    Retryable {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-    /// 400, 409, 422 from the platform itself: it will never take this submission as it is.
-    #[error("rejected with {status}: {reason}")]
-    Permanent { status: u16, reason: String },
-    /// The link refuses the terminal, whatever it sends (a wrong token, a wrong address, a proxy,
-    /// a certificate that does not verify): no submission is at fault, so none is rejected.
-    #[error("refused ({kind:?}): {reason}")]
-    Refused { kind: Refusal, reason: String },
-}
-
-/// Why upstream refuses this terminal: each is something staff or a technician fixes, not the
-/// citizen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Refusal {
-    /// 401, 403: the token or client certificate is not accepted.
-    Credentials,
-    /// 404, 405, 410 and other 4xx: the base URL does not lead to the platform's interface.
-    Address,
-    /// An answer that is not the platform's JSON (a proxy's or gateway's HTML page).
-    NotThePlatform,
-    /// TLS: the server's certificate does not verify against the configured CA.
-    Certificate,
-}
-
-impl Refusal {
-    /// For the staff screen and the heartbeat.
-    pub fn words(self) -> &'static str {
-        match self {
-            Refusal::Credentials => "上游拒绝本机凭证",
-            Refusal::Address => "上游地址不对（找不到接收接口）",
-            Refusal::NotThePlatform => "上游应答不是平台的应答（可能是代理或网关）",
-            Refusal::Certificate => "上游证书校验失败",
-        }
-    }
-}
+use super::answers::{self, CaseStep};
+pub use super::answers::{Refusal, SendError};
+use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -126,8 +84,7 @@ impl UpstreamClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let body = read_capped(resp, JSON_CAP).await?;
-        let body: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-        classify(status, retry_after, body.as_ref())
+        answers::submission(status.as_u16(), retry_after, &body)
     }
 }
 
@@ -157,13 +114,6 @@ pub(super) async fn read_capped(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-fn json_capped(bytes: &[u8]) -> Result<serde_json::Value, SendError> {
-    serde_json::from_slice(bytes).map_err(|e| SendError::Retryable {
-        reason: format!("not JSON: {e}"),
-        retry_after: None,
-    })
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); a date in the past is no
@@ -203,13 +153,13 @@ impl UpstreamClient {
 }
 
 impl UpstreamClient {
-    /// A party's case progress: `Ok(Some(steps))`, `Ok(None)` when there is no such case for this
-    /// party, an error when upstream cannot be reached.
+    /// A party's case progress (found, or no such case for this party); an error when upstream
+    /// cannot be reached or does not answer as the platform.
     pub async fn query_case(
         &self,
         case_number: &str,
         id_number: &str,
-    ) -> Result<Option<serde_json::Value>, SendError> {
+    ) -> Result<QueryOutcome, SendError> {
         let resp = self
             .http
             .post(format!("{}/v1/cases/query", self.base))
@@ -218,20 +168,38 @@ impl UpstreamClient {
             .send()
             .await
             .map_err(unreachable)?;
-        match resp.status().as_u16() {
-            200 => json_capped(&read_capped(resp, JSON_CAP).await?).map(Some),
-            404 => Ok(None),
-            code => Err(SendError::Permanent {
-                status: code,
-                reason: format!("HTTP {code}"),
-            }),
-        }
+        let status = resp.status().as_u16();
+        let body = match status {
+            200 => read_capped(resp, JSON_CAP).await?,
+            _ => Vec::new(),
+        };
+        Ok(match answers::case_progress(status, &body)? {
+            Some(steps) => QueryOutcome::Found(steps.into_iter().map(progress_step).collect()),
+            None => QueryOutcome::NotFound,
+        })
+    }
+}
+
+/// A step for the screen: upstream's time in the terminal's local time.
+fn progress_step(s: CaseStep) -> ProgressStep {
+    ProgressStep {
+        when: s
+            .at_ms
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        zh: s.zh,
+        en: s.en,
     }
 }
 
 impl UpstreamClient {
     /// Free appointment times for an item.
-    pub async fn appointment_slots(&self, item_code: &str) -> Result<serde_json::Value, SendError> {
+    pub async fn appointment_slots(&self, item_code: &str) -> Result<SlotsOutcome, SendError> {
         let resp = self
             .http
             .get(format!("{}/v1/appointments/slots", self.base))
@@ -241,13 +209,21 @@ impl UpstreamClient {
             .await
             .map_err(unreachable)?;
         let status = resp.status().as_u16();
-        if status != 200 {
-            return Err(SendError::Permanent {
-                status,
-                reason: format!("HTTP {status}"),
-            });
-        }
-        json_capped(&read_capped(resp, JSON_CAP).await?)
+        let body = match status {
+            200 => read_capped(resp, JSON_CAP).await?,
+            _ => Vec::new(),
+        };
+        let offered = answers::slots(status, &body)?;
+        Ok(SlotsOutcome::Offered(
+            offered
+                .into_iter()
+                .map(|s| Slot {
+                    id: s.id,
+                    zh: s.zh,
+                    en: s.en,
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -277,56 +253,6 @@ pub(super) fn unreachable(e: reqwest::Error) -> SendError {
     }
 }
 
-/// What an answer to a submission means. `body` is `None` when it was not JSON.
-fn classify(
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    body: Option<&serde_json::Value>,
-) -> Result<String, SendError> {
-    let reason = body
-        .and_then(|b| b.get("error"))
-        .and_then(|e| e.as_str())
-        .unwrap_or_else(|| status.canonical_reason().unwrap_or("unknown"))
-        .to_string();
-    if status.is_success() {
-        return body
-            .and_then(|b| b.get("reference"))
-            .and_then(|r| r.as_str())
-            .map(str::to_string)
-            .ok_or(SendError::Retryable {
-                reason: "success without a reference".into(),
-                retry_after: None,
-            });
-    }
-    let code = status.as_u16();
-    if status.is_redirection() {
-        return Err(SendError::Retryable {
-            reason: format!("HTTP {code}: upstream redirected the terminal; not followed"),
-            retry_after: None,
-        });
-    }
-    if code == 408 || code == 429 || status.is_server_error() {
-        return Err(SendError::Retryable {
-            reason: format!("HTTP {code}: {reason}"),
-            retry_after,
-        });
-    }
-    let refused = |kind| SendError::Refused {
-        kind,
-        reason: format!("HTTP {code}: {reason}"),
-    };
-    match code {
-        // Only the platform's own word about this submission rejects it.
-        400 | 409 | 422 if body.is_some() => Err(SendError::Permanent {
-            status: code,
-            reason,
-        }),
-        400 | 409 | 422 => Err(refused(Refusal::NotThePlatform)),
-        401 | 403 => Err(refused(Refusal::Credentials)),
-        _ => Err(refused(Refusal::Address)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,52 +279,5 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
-    }
-    use serde_json::json;
-
-    #[test]
-    fn error_classes() {
-        let ok = classify(StatusCode::CREATED, None, Some(&json!({"reference": "R1"})));
-        assert_eq!(ok, Ok("R1".into()));
-        for code in [408u16, 429, 500, 502, 503, 504] {
-            let r = classify(StatusCode::from_u16(code).unwrap(), None, Some(&json!({})));
-            assert!(matches!(r, Err(SendError::Retryable { .. })), "{code}");
-        }
-        // Only the platform's answer about the submission itself rejects it.
-        for code in [400u16, 409, 422] {
-            let r = classify(
-                StatusCode::from_u16(code).unwrap(),
-                None,
-                Some(&json!({"error": "x"})),
-            );
-            assert!(
-                matches!(r, Err(SendError::Permanent { status, .. }) if status == code),
-                "{code}"
-            );
-        }
-        // Anything else is the link refusing the terminal: no submission is at fault.
-        for (code, body, kind) in [
-            (401u16, Some(json!({"error": "x"})), Refusal::Credentials),
-            (403, None, Refusal::Credentials),
-            (404, Some(json!({})), Refusal::Address),
-            (405, None, Refusal::Address),
-            (410, None, Refusal::Address),
-            (400, None, Refusal::NotThePlatform),
-            (422, None, Refusal::NotThePlatform),
-        ] {
-            let r = classify(StatusCode::from_u16(code).unwrap(), None, body.as_ref());
-            assert!(
-                matches!(&r, Err(SendError::Refused { kind: k, reason }) if *k == kind && reason.contains(&code.to_string())),
-                "{code}: {r:?}"
-            );
-        }
-        let r = classify(
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(Duration::from_secs(7)),
-            Some(&json!({})),
-        );
-        assert!(
-            matches!(r, Err(SendError::Retryable { retry_after: Some(d), .. }) if d == Duration::from_secs(7))
-        );
     }
 }

@@ -1,0 +1,55 @@
+//! Upstream's answers into typed outcomes (a submission's, a case query's, the appointment
+//! times), from any status and any body: never panics, nothing grows past the bounds. The module
+//! is the terminal's own file, compiled here as it is.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../../../src/sync/answers.rs"]
+#[allow(dead_code)]
+mod answers;
+
+use answers::{SendError, MAX_ITEMS, MAX_TEXT_CHARS};
+
+fn bounded(e: &SendError) {
+    let reason = match e {
+        SendError::Retryable { reason, .. }
+        | SendError::Permanent { reason, .. }
+        | SendError::Refused { reason, .. } => reason,
+    };
+    // "HTTP nnn: " and the platform's reason, itself bounded.
+    assert!(reason.chars().count() <= MAX_TEXT_CHARS + 80);
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (status, body) = match data {
+        [a, b, rest @ ..] => (u16::from_le_bytes([*a, *b]) % 600, rest),
+        _ => (200, data),
+    };
+    match answers::submission(status, None, body) {
+        Ok(reference) => {
+            assert!((200..300).contains(&status));
+            assert!(!reference.is_empty() && reference.chars().count() <= MAX_TEXT_CHARS);
+        }
+        Err(e) => bounded(&e),
+    }
+    match answers::case_progress(status, body) {
+        Ok(Some(steps)) => {
+            assert_eq!(status, 200);
+            assert!(steps.len() <= MAX_ITEMS);
+            for s in steps {
+                assert!(s.zh.chars().count() <= MAX_TEXT_CHARS);
+                assert!(s.en.chars().count() <= MAX_TEXT_CHARS);
+            }
+        }
+        Ok(None) => assert_eq!(status, 404),
+        Err(e) => bounded(&e),
+    }
+    match answers::slots(status, body) {
+        Ok(slots) => {
+            assert!(slots.len() <= MAX_ITEMS);
+            assert!(slots.iter().all(|s| !s.id.is_empty()));
+        }
+        Err(e) => bounded(&e),
+    }
+});

@@ -1,0 +1,301 @@
+//! Upstream's answers, from the bytes on the wire to typed outcomes: a submission's (accepted with
+//! a reference, or why not), a case's progress, the appointment times offered. Total: any bytes
+//! give an outcome, never a panic; and bounded: no text longer than [`MAX_TEXT_CHARS`], no list
+//! longer than [`MAX_ITEMS`], so a broken or hostile platform cannot fill the staff screen, the
+//! store or a citizen's screen. Only std, serde and serde_json: the fuzz crate
+//! (`drivers/fuzz`, target `upstream_answers`) compiles this file as it is.
+
+use std::time::Duration;
+
+/// The longest text taken from an answer (a reason, a reference, a label), in characters.
+pub const MAX_TEXT_CHARS: usize = 200;
+/// The most progress steps or appointment times taken from one answer.
+pub const MAX_ITEMS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// 408, 429, 5xx, timeouts, connection errors: try again later.
+    #[error("retryable: {reason}")]
+    Retryable {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// 400, 409, 422 from the platform itself: it will never take this submission as it is.
+    #[error("rejected with {status}: {reason}")]
+    Permanent { status: u16, reason: String },
+    /// The link refuses the terminal, whatever it sends (a wrong token, a wrong address, a proxy,
+    /// a certificate that does not verify): no submission is at fault, so none is rejected.
+    #[error("refused ({kind:?}): {reason}")]
+    Refused { kind: Refusal, reason: String },
+}
+
+/// Why upstream refuses this terminal: each is something staff or a technician fixes, not the
+/// citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// 401, 403: the token or client certificate is not accepted.
+    Credentials,
+    /// 404, 405, 410 and other 4xx: the base URL does not lead to the platform's interface.
+    Address,
+    /// An answer that is not the platform's JSON (a proxy's or gateway's HTML page).
+    NotThePlatform,
+    /// TLS: the server's certificate does not verify against the configured CA.
+    Certificate,
+}
+
+impl Refusal {
+    /// For the staff screen and the heartbeat.
+    pub fn words(self) -> &'static str {
+        match self {
+            Refusal::Credentials => "上游拒绝本机凭证",
+            Refusal::Address => "上游地址不对（找不到接收接口）",
+            Refusal::NotThePlatform => "上游应答不是平台的应答（可能是代理或网关）",
+            Refusal::Certificate => "上游证书校验失败",
+        }
+    }
+}
+
+/// One step of a case's progress as upstream gave it (the time is formatted for the screen by
+/// the caller, in local time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStep {
+    pub at_ms: Option<i64>,
+    pub zh: String,
+    pub en: String,
+}
+
+/// An appointment time upstream offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedSlot {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// At most [`MAX_TEXT_CHARS`] characters of a JSON string field; empty when absent or not text.
+fn text(v: &serde_json::Value, key: &str) -> String {
+    v.get(key)
+        .and_then(|x| x.as_str())
+        .map(|s| s.chars().take(MAX_TEXT_CHARS).collect())
+        .unwrap_or_default()
+}
+
+fn json(body: &[u8]) -> Option<serde_json::Value> {
+    serde_json::from_slice(body).ok()
+}
+
+fn not_json() -> SendError {
+    SendError::Retryable {
+        reason: "answer is not JSON".into(),
+        retry_after: None,
+    }
+}
+
+/// What an answer to a submission means: upstream's reference when accepted.
+pub fn submission(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<String, SendError> {
+    let body = json(body);
+    let reason = body
+        .as_ref()
+        .map(|b| text(b, "error"))
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "no reason given".into());
+    if (200..300).contains(&status) {
+        return body
+            .as_ref()
+            .map(|b| text(b, "reference"))
+            .filter(|r| !r.is_empty())
+            .ok_or(SendError::Retryable {
+                reason: "success without a reference".into(),
+                retry_after: None,
+            });
+    }
+    if (300..400).contains(&status) {
+        return Err(SendError::Retryable {
+            reason: format!("HTTP {status}: upstream redirected the terminal; not followed"),
+            retry_after: None,
+        });
+    }
+    if status == 408 || status == 429 || !(200..500).contains(&status) {
+        return Err(SendError::Retryable {
+            reason: format!("HTTP {status}: {reason}"),
+            retry_after,
+        });
+    }
+    let refused = |kind| SendError::Refused {
+        kind,
+        reason: format!("HTTP {status}: {reason}"),
+    };
+    match status {
+        // Only the platform's own word about this submission rejects it.
+        400 | 409 | 422 if body.is_some() => Err(SendError::Permanent { status, reason }),
+        400 | 409 | 422 => Err(refused(Refusal::NotThePlatform)),
+        401 | 403 => Err(refused(Refusal::Credentials)),
+        _ => Err(refused(Refusal::Address)),
+    }
+}
+
+/// A case query's answer: its steps, `None` when there is no such case for this party (404).
+pub fn case_progress(status: u16, body: &[u8]) -> Result<Option<Vec<CaseStep>>, SendError> {
+    match status {
+        200 => {
+            let body = json(body).ok_or_else(not_json)?;
+            let steps = body
+                .get("steps")
+                .and_then(|s| s.as_array())
+                .map(|steps| {
+                    steps
+                        .iter()
+                        .take(MAX_ITEMS)
+                        .map(|s| CaseStep {
+                            at_ms: s.get("at_ms").and_then(|t| t.as_i64()),
+                            zh: text(s, "text_zh"),
+                            en: text(s, "text_en"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Some(steps))
+        }
+        404 => Ok(None),
+        code => Err(SendError::Permanent {
+            status: code,
+            reason: format!("HTTP {code}"),
+        }),
+    }
+}
+
+/// The appointment times offered; a time without an id cannot be chosen and is left out.
+pub fn slots(status: u16, body: &[u8]) -> Result<Vec<OfferedSlot>, SendError> {
+    if status != 200 {
+        return Err(SendError::Permanent {
+            status,
+            reason: format!("HTTP {status}"),
+        });
+    }
+    let body = json(body).ok_or_else(not_json)?;
+    Ok(body
+        .get("slots")
+        .and_then(|s| s.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|x| OfferedSlot {
+                    id: text(x, "id"),
+                    zh: text(x, "label_zh"),
+                    en: text(x, "label_en"),
+                })
+                .filter(|x| !x.id.is_empty())
+                .take(MAX_ITEMS)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j(v: serde_json::Value) -> Vec<u8> {
+        v.to_string().into_bytes()
+    }
+
+    #[test]
+    fn submission_answers() {
+        use serde_json::json;
+        let ok = submission(201, None, &j(json!({"reference": "R1"})));
+        assert_eq!(ok, Ok("R1".into()));
+        for code in [408u16, 429, 500, 502, 503, 504] {
+            let r = submission(code, None, &j(json!({})));
+            assert!(matches!(r, Err(SendError::Retryable { .. })), "{code}");
+        }
+        // Only the platform's answer about the submission itself rejects it.
+        for code in [400u16, 409, 422] {
+            let r = submission(code, None, &j(json!({"error": "x"})));
+            assert!(
+                matches!(r, Err(SendError::Permanent { status, .. }) if status == code),
+                "{code}"
+            );
+        }
+        // Anything else is the link refusing the terminal: no submission is at fault.
+        for (code, body, kind) in [
+            (401u16, j(json!({"error": "x"})), Refusal::Credentials),
+            (403, vec![], Refusal::Credentials),
+            (404, j(json!({})), Refusal::Address),
+            (405, vec![], Refusal::Address),
+            (410, vec![], Refusal::Address),
+            (400, b"<html>".to_vec(), Refusal::NotThePlatform),
+            (422, vec![], Refusal::NotThePlatform),
+        ] {
+            let r = submission(code, None, &body);
+            assert!(
+                matches!(&r, Err(SendError::Refused { kind: k, reason }) if *k == kind && reason.contains(&code.to_string())),
+                "{code}: {r:?}"
+            );
+        }
+        let r = submission(429, Some(Duration::from_secs(7)), &j(json!({})));
+        assert!(
+            matches!(r, Err(SendError::Retryable { retry_after: Some(d), .. }) if d == Duration::from_secs(7))
+        );
+        // A success without a usable reference is not taken as delivered.
+        for body in [
+            j(json!({"reference": 5})),
+            j(json!({"reference": ""})),
+            b"ok".to_vec(),
+        ] {
+            assert!(matches!(
+                submission(200, None, &body),
+                Err(SendError::Retryable { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn nothing_grows_past_the_bounds() {
+        use serde_json::json;
+        let long = "长".repeat(10_000);
+        let r = submission(422, None, &j(json!({"error": long})));
+        let Err(SendError::Permanent { reason, .. }) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(reason.chars().count(), MAX_TEXT_CHARS);
+        let steps: Vec<_> = (0..1000)
+            .map(|i| json!({"at_ms": i, "text_zh": long, "text_en": 7}))
+            .collect();
+        let got = case_progress(200, &j(json!({ "steps": steps })))
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.len(), MAX_ITEMS);
+        assert_eq!(got[3].at_ms, Some(3));
+        assert_eq!(got[3].zh.chars().count(), MAX_TEXT_CHARS);
+        assert_eq!(got[3].en, "");
+        let offered: Vec<_> = (0..1000)
+            .map(|i| json!({"id": if i % 2 == 0 { json!(format!("s{i}")) } else { json!(null) }, "label_zh": "上午"}))
+            .collect();
+        let got = slots(200, &j(json!({ "slots": offered }))).unwrap();
+        assert_eq!(got.len(), MAX_ITEMS);
+        assert!(got.iter().all(|s| s.id.starts_with('s') && s.zh == "上午"));
+    }
+
+    #[test]
+    fn queries_and_slots_by_status() {
+        assert_eq!(case_progress(404, b""), Ok(None));
+        assert!(matches!(
+            case_progress(200, b"<html>"),
+            Err(SendError::Retryable { .. })
+        ));
+        assert!(matches!(
+            case_progress(500, b"{}"),
+            Err(SendError::Permanent { status: 500, .. })
+        ));
+        assert_eq!(case_progress(200, b"{}"), Ok(Some(vec![])));
+        assert_eq!(slots(200, b"{\"slots\": 3}"), Ok(vec![]));
+        assert!(matches!(
+            slots(503, b"{}"),
+            Err(SendError::Permanent { status: 503, .. })
+        ));
+    }
+}
