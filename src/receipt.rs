@@ -60,10 +60,14 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The link a submission's QR code holds: the configured template with its number.
+pub fn tracking_link(template: &str, number: &str) -> String {
+    template.replace("{number}", number)
+}
+
 impl Receipt<'_> {
     pub fn tracking_link(&self) -> String {
-        self.tracking_url
-            .replace("{number}", &self.request.submission.number)
+        tracking_link(self.tracking_url, &self.request.submission.number)
     }
 
     pub fn layout(&self) -> Document {

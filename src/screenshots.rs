@@ -34,6 +34,9 @@ impl Platform for Headless {
     }
 }
 
+/// The tracking link of the screenshots' submissions (as a terminal's configuration gives it).
+pub const TRACKING_URL: &str = "https://track.example.invalid/s/{number}";
+
 /// The views worth a picture: every screen, each outcome of Done, a card that cannot apply, and the
 /// countdown. They are taken from the real engine driven through a session, so a screenshot shows
 /// exactly what a citizen would see at that step.
@@ -41,6 +44,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     let t0 = Instant::now();
     let mut config = EngineConfig::new(Duration::from_secs(60));
     config.staff_pin = Some(crate::staff_pin::hash("2580").expect("a valid PIN"));
+    config.tracking_url = TRACKING_URL.into();
     let mut e = Engine::new(
         config,
         Arc::new(crate::catalog::shipped()),

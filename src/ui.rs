@@ -105,6 +105,35 @@ pub fn select_language(english: bool) {
     }
 }
 
+/// A QR code of `text` (black on white, four modules of quiet zone, one pixel per module: the
+/// screen scales it up without smoothing); an empty image for no text.
+fn qr_image(text: &str) -> slint::Image {
+    if text.is_empty() {
+        return slint::Image::default();
+    }
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        tracing::warn!("tracking link too long for a QR code");
+        return slint::Image::default();
+    };
+    const QUIET: usize = 4;
+    let width = code.width();
+    let side = width + 2 * QUIET;
+    let mut pixels = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(side as u32, side as u32);
+    let dark = code.to_colors();
+    for (i, px) in pixels.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = (i % side, i / side);
+        let module = (x >= QUIET && y >= QUIET && x < QUIET + width && y < QUIET + width)
+            .then(|| dark[(y - QUIET) * width + (x - QUIET)]);
+        let v = if module == Some(qrcode::Color::Dark) {
+            0
+        } else {
+            255
+        };
+        *px = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    slint::Image::from_rgb8(pixels)
+}
+
 /// Puts a view on the window. Only masked data ever reaches the UI.
 pub fn apply_view(ui: &AppWindow, view: &View) {
     let api = ui.global::<Api>();
@@ -129,6 +158,10 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_detail(view.detail.as_ref().map(item_page).unwrap_or_default());
     api.set_selected_item(view.selected_item.as_str().into());
     api.set_submission_number(view.submission_number.as_str().into());
+    if api.get_tracking_link().as_str() != view.tracking_link {
+        api.set_tracking_qr(qr_image(&view.tracking_link));
+        api.set_tracking_link(view.tracking_link.as_str().into());
+    }
     api.set_outcome(match view.outcome {
         None => Outcome::None,
         Some(DoneOutcome::Printed) => Outcome::Printed,
@@ -225,4 +258,6 @@ pub fn wipe(ui: &AppWindow) {
     api.set_progress(ModelRc::default());
     api.set_selected_item(SharedString::new());
     api.set_submission_number(SharedString::new());
+    api.set_tracking_link(SharedString::new());
+    api.set_tracking_qr(slint::Image::default());
 }

@@ -105,4 +105,46 @@ fn every_screen_in_both_orientations_with_chinese_ink() {
         0.6,
     );
     assert!(en > 1000, "the English prompt has no ink ({en})");
+
+    // Done shows the receipt's tracking code large enough for a phone, in every variant and
+    // whether or not the receipt printed: read back from the pixels as a phone would.
+    for screen in ["done", "done_print_failed"] {
+        for orientation in ["landscape", "portrait"] {
+            for variant in ["zh-normal", "zh-elderly", "en-normal", "en-elderly"] {
+                let p = dir
+                    .path()
+                    .join(format!("{screen}-{orientation}-{variant}.png"));
+                let codes = qr_codes(&p);
+                assert_eq!(codes.len(), 1, "{}: {codes:?}", p.display());
+                assert!(
+                    codes[0].starts_with("https://track.example.invalid/s/HZXH-0001-"),
+                    "{}: {codes:?}",
+                    p.display()
+                );
+            }
+        }
+    }
+    for p in [
+        "done_not_saved-landscape-zh-normal.png",
+        "guide_done-portrait-en-elderly.png",
+    ] {
+        assert_eq!(
+            qr_codes(&dir.path().join(p)),
+            Vec::<String>::new(),
+            "{p}: nothing to track"
+        );
+    }
+}
+
+/// The QR codes a phone's camera would read in a screenshot.
+fn qr_codes(path: &Path) -> Vec<String> {
+    let (w, h, px) = decode(path);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
+        let i = (y * w as usize + x) * 3;
+        ((px[i] as u32 + px[i + 1] as u32 + px[i + 2] as u32) / 3) as u8
+    });
+    img.detect_grids()
+        .iter()
+        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+        .collect()
 }

@@ -86,12 +86,20 @@ fn staff_see_devices_queue_rejections_and_reprint() {
     };
     let (ui, kiosk) = launch(&bench, &rt);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    // The optional scanner's cable pulled: the terminal stays in service, and staff, not
+    // citizens, are told.
+    bench.scanner.unplug();
     log_in(&ui, &kiosk);
     wait_for(&kiosk, "the report", |ui| {
         slint::Model::row_count(&ui.global::<Api>().get_staff().devices) > 0
     });
     assert_eq!(text_value(&ui, "device 身份证阅读器"), "正常");
     assert_eq!(text_value(&ui, "device 回执打印机"), "正常");
+    // (The report is refreshed while the screen is open: the pull may land in a later one.)
+    wait_for(&kiosk, "the scanner's state for staff", |ui| {
+        text_value(ui, "device 扫码器（可选）") == "未连接或无响应"
+    });
+    bench.scanner.replug().unwrap();
     assert_eq!(text_value(&ui, "store"), "正常");
     let rejected = text_value(&ui, &format!("rejected {rejected_number}"));
     assert!(rejected.contains("ZA-FZJL-01"), "{rejected}");

@@ -293,6 +293,9 @@ pub struct EngineConfig {
     pub staff_pin: Option<String>,
     /// Voice guidance at the start of each session (a citizen can switch it).
     pub voice_default: bool,
+    /// The tracking link template (`{number}` is replaced), as printed on the receipt; the Done
+    /// screen shows it as a QR code too, for a phone. Empty: no code on screen.
+    pub tracking_url: String,
 }
 
 impl EngineConfig {
@@ -308,6 +311,7 @@ impl EngineConfig {
             english_default: false,
             staff_pin: None,
             voice_default: true,
+            tracking_url: String::new(),
         }
     }
 }
@@ -337,6 +341,8 @@ pub struct View {
     pub selected_item: String,
     pub submission_number: String,
     pub outcome: Option<DoneOutcome>,
+    /// Done, after a submission was saved: the link its receipt's QR code holds ("" otherwise).
+    pub tracking_link: String,
     /// A notice on the attract screen (a failed read) or the out-of-service reason.
     pub notice: String,
     /// Seconds left on the inactivity countdown, when it is showing.
@@ -923,6 +929,14 @@ impl Engine {
                 .map(|x| x.number.clone())
                 .unwrap_or_default(),
             outcome: s.and_then(|s| s.outcome.clone()),
+            tracking_link: match s.and_then(|s| s.submission.as_ref()) {
+                Some(saved)
+                    if self.screen == Screen::Done && !self.config.tracking_url.is_empty() =>
+                {
+                    crate::receipt::tracking_link(&self.config.tracking_url, &saved.number)
+                }
+                _ => String::new(),
+            },
             notice: match (&self.screen, &self.availability) {
                 (Screen::OutOfService, Availability::OutOfService(why)) => why.clone(),
                 (Screen::Attract, _) => self.notice.clone(),

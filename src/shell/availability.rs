@@ -120,20 +120,6 @@ impl Devices {
             Availability::OutOfService(problems.join("；"))
         }
     }
-
-    /// Optional devices that are not ready, and supplies running low (shown small on the attract
-    /// screen, for staff).
-    pub fn warnings(&self) -> String {
-        let mut w = self.problems(false);
-        for (kind, _, status) in self.statuses.values() {
-            if let Some(s) = status {
-                if s.paper == Some(onetrip_drivers::device::PaperLevel::Low) {
-                    w.push(format!("{}纸将用完，请工作人员换纸", kind.name_zh()));
-                }
-            }
-        }
-        w.join("；")
-    }
 }
 
 #[cfg(test)]
@@ -155,11 +141,15 @@ mod tests {
         };
         d.update(DeviceKind::Printer, ok_printer.clone());
         assert_eq!(d.availability(), Availability::Available);
-        assert!(d.warnings().contains("扫码器"));
+        // The optional scanner and the low paper are for staff, not an outage.
+        let staff = d.staff_lines();
         assert!(
-            d.warnings().contains("回执打印机纸将用完"),
-            "{}",
-            d.warnings()
+            staff.contains(&("扫码器（可选）".into(), "正在启动".into())),
+            "{staff:?}"
+        );
+        assert!(
+            staff.contains(&("回执打印机".into(), "正常，纸将用完".into())),
+            "{staff:?}"
         );
         d.update(
             DeviceKind::Printer,

@@ -155,9 +155,6 @@ impl Kiosk {
         while let Ok(msg) = self.inbox.try_recv() {
             match msg {
                 UiMessage::Engine(e) => self.handle(e),
-                UiMessage::DeviceWarning(w) => {
-                    self.ui.global::<Api>().set_device_warning(w.into());
-                }
                 UiMessage::Reprinted { number, result } => {
                     let notice = match result {
                         Ok(()) => format!("{number} 已补打"),

@@ -56,6 +56,7 @@ pub fn launch(
     engine_cfg.english_default = cfg.ui.language == Language::En;
     engine_cfg.staff_pin = cfg.staff.pin_hash.clone();
     engine_cfg.voice_default = cfg.ui.voice;
+    engine_cfg.tracking_url = cfg.upstream.tracking_url.clone();
     crate::ui::select_language(engine_cfg.english_default);
     let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
     let kiosk = Kiosk::new(

@@ -29,8 +29,6 @@ use crate::sync::{SyncWorker, UpstreamClient};
 #[derive(Debug, Clone)]
 pub enum UiMessage {
     Engine(Event),
-    /// Optional devices that are not ready, in plain words ("" when all are fine).
-    DeviceWarning(String),
     /// A staff reprint finished.
     Reprinted {
         number: String,
@@ -535,7 +533,6 @@ async fn main_loop(
 
     let mut published = devices.availability();
     sink(UiMessage::Engine(Event::Availability(published.clone())));
-    let mut warning = String::new();
 
     loop {
         tokio::select! {
@@ -639,11 +636,6 @@ async fn main_loop(
         });
         if health_changed {
             keep_health_for_technician(&health_tx.borrow(), &published);
-        }
-        let w = devices.warnings();
-        if w != warning {
-            warning = w.clone();
-            sink(UiMessage::DeviceWarning(w));
         }
     }
 }
