@@ -59,6 +59,27 @@ impl Engine {
         self.go(screen);
     }
 
+    /// A category's items; a category of one item opens that item (a list of one asks nothing).
+    fn open_category(&mut self, catalog: &crate::catalog::Catalog, code: String) {
+        let only = single(catalog.items_in(&code)).map(|i| i.code.clone());
+        if let Some(s) = self.session.as_mut() {
+            s.category = Some(code);
+        }
+        match only {
+            Some(item) => self.open_item(item),
+            None => self.forward(Screen::Items),
+        }
+    }
+
+    fn open_item(&mut self, code: String) {
+        if let Some(s) = self.session.as_mut() {
+            s.item = Some(code.clone());
+        }
+        self.effects
+            .push_back(Effect::Audit(AuditEvent::ItemChosen { item_code: code }));
+        self.forward(Screen::ItemDetail);
+    }
+
     /// One step back; from the first screen of a session, the session ends.
     pub(super) fn back(&mut self) {
         match self.session.as_mut().and_then(|s| s.history.pop()) {
@@ -85,10 +106,15 @@ impl Engine {
             (Screen::Home, Action::ChoosePoliceType(code))
                 if catalog.police_type(&code).is_some() =>
             {
+                // A police type with one category has nothing to choose: its items at once.
+                let only = single(catalog.categories_of(&code)).map(|c| c.code.clone());
                 if let Some(s) = self.session.as_mut() {
                     s.police_type = Some(code);
                 }
-                self.forward(Screen::Categories);
+                match only {
+                    Some(category) => self.open_category(&catalog, category),
+                    None => self.forward(Screen::Categories),
+                }
             }
             (Screen::Home, Action::OpenSearch) => {
                 if let Some(s) = self.session.as_mut() {
@@ -99,10 +125,7 @@ impl Engine {
             (Screen::Categories, Action::ChooseCategory(code))
                 if catalog.category(&code).is_some() =>
             {
-                if let Some(s) = self.session.as_mut() {
-                    s.category = Some(code);
-                }
-                self.forward(Screen::Items);
+                self.open_category(&catalog, code);
             }
             (Screen::Search, Action::SearchKey(c)) => {
                 let c = c.to_ascii_lowercase();
@@ -129,12 +152,7 @@ impl Engine {
             (Screen::Home | Screen::Items | Screen::Search, Action::SelectItem(code))
                 if catalog.item(&code).is_some() =>
             {
-                if let Some(s) = self.session.as_mut() {
-                    s.item = Some(code.clone());
-                }
-                self.effects
-                    .push_back(Effect::Audit(AuditEvent::ItemChosen { item_code: code }));
-                self.forward(Screen::ItemDetail);
+                self.open_item(code);
             }
             (Screen::ItemDetail, Action::Start) => {
                 let Some(item) = self.item() else { return };
@@ -285,6 +303,12 @@ impl Engine {
     }
 }
 
+/// The one element of `it`, if it has exactly one.
+fn single<T>(mut it: impl Iterator<Item = T>) -> Option<T> {
+    let first = it.next()?;
+    it.next().is_none().then_some(first)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -323,6 +347,32 @@ mod tests {
 
     fn touch(e: &mut Engine, a: Action, t: Instant) {
         e.handle(Event::Touch(a), t);
+    }
+
+    #[test]
+    fn a_choice_of_one_is_not_asked() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        tap(&mut e, SimCard::resident_sample(), t);
+        // 网安 has one category: its items at once, and back leads home.
+        touch(&mut e, Action::ChoosePoliceType("WA".into()), t);
+        assert_eq!(e.screen(), Screen::Items);
+        assert!(!e.view().items.is_empty());
+        touch(&mut e, Action::Back, t);
+        assert_eq!(e.screen(), Screen::Home);
+        // 居住证 holds one item: its page at once, and back leads to the categories.
+        touch(&mut e, Action::ChoosePoliceType("HZ".into()), t);
+        assert_eq!(e.screen(), Screen::Categories);
+        touch(&mut e, Action::ChooseCategory("HZ-JZZ".into()), t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        let code = e.view().detail.unwrap().code;
+        assert!(code.starts_with("HZ-JZZ"), "{code}");
+        assert!(std::iter::from_fn(|| e.poll_effect()).any(|x| matches!(
+            x,
+            Effect::Audit(AuditEvent::ItemChosen { item_code }) if item_code == code
+        )));
+        touch(&mut e, Action::Back, t);
+        assert_eq!(e.screen(), Screen::Categories);
     }
 
     #[test]
