@@ -599,10 +599,10 @@ fn run(cfg: Config, not_configured: Option<String>) -> anyhow::Result<()> {
     options.not_configured = not_configured;
     let launched = shell::launch(options, rt.handle(), clock, true)?;
     let _timer = shell::Kiosk::start_timer(&launched.kiosk);
-    if fullscreen {
-        launched.ui.window().set_fullscreen(true);
-    }
     launched.ui.show()?;
+    if fullscreen {
+        onetrip::ui::fill_screen(&launched.ui);
+    }
 
     let asked_to_stop = Arc::new(AtomicBool::new(false));
     {

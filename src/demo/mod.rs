@@ -179,9 +179,6 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
         true,
     )?;
     let _timer = shell::Kiosk::start_timer(&launched.kiosk);
-    if fullscreen {
-        launched.ui.window().set_fullscreen(true);
-    }
 
     let panel = DevicePanel::new()?;
     let labels: Vec<SharedString> = bench
@@ -295,6 +292,9 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
         .window()
         .set_position(slint::PhysicalPosition::new(1930, 0));
     launched.ui.show()?;
+    if fullscreen {
+        crate::ui::fill_screen(&launched.ui);
+    }
     panel.show()?;
     slint::run_event_loop()?;
     drop(refresh);
