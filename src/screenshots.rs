@@ -45,15 +45,16 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     let mut config = EngineConfig::new(Duration::from_secs(60));
     config.staff_pin = Some(crate::staff_pin::hash("2580").expect("a valid PIN"));
     config.tracking_url = TRACKING_URL.into();
+    let today = Date {
+        year: 2026,
+        month: 11,
+        day: 29,
+    };
     let mut e = Engine::new(
-        config,
+        config.clone(),
         Arc::new(crate::catalog::shipped()),
         t0,
-        Date {
-            year: 2026,
-            month: 11,
-            day: 29,
-        },
+        today,
     );
     let mut shots: Vec<(String, View)> = Vec::new();
     let touch = |e: &mut Engine, a: Action| e.handle(Event::Touch(a), t0);
@@ -301,6 +302,12 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     );
     e.handle(Event::StaffReport(Box::new(paused)), t0);
     shots.push(("staff_delivery_paused".into(), e.view()));
+    // A terminal with no usage of its own yet (new or reset): the catalog's featured items.
+    let mut fresh = Engine::new(config, Arc::new(crate::catalog::shipped()), t0, today);
+    fresh.handle(Event::Availability(Availability::Available), t0);
+    prepare(&mut fresh);
+    fresh.handle(card(SimCard::resident_sample()), t0);
+    shots.push(("home_featured".into(), fresh.view()));
     shots
 }
 
@@ -407,7 +414,7 @@ mod tests {
                         "out_of_service" | "not_configured" => Screen::OutOfService,
                         "attract" | "attract_read_failed" => Screen::Attract,
                         "reading_card" => Screen::ReadingCard,
-                        "home" => Screen::Home,
+                        "home" | "home_featured" => Screen::Home,
                         "categories" => Screen::Categories,
                         "items" => Screen::Items,
                         "search" | "search_empty" => Screen::Search,

@@ -181,6 +181,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_id_masked(view.id_masked.as_str().into());
     api.set_police_types(tiles(&view.police_types));
     api.set_most_used(tiles(&view.most_used));
+    api.set_most_used_featured(view.most_used_featured);
     api.set_heading(view.heading.as_str().into());
     api.set_categories(tiles(&view.categories));
     api.set_items(tiles(&view.items));

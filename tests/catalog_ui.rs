@@ -23,13 +23,15 @@ fn most_used_pinyin_search_and_eligibility() {
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
 
-    // A fresh terminal has used nothing: no "most used" row.
+    // A fresh terminal has used nothing: the row offers the catalog's featured items, titled
+    // 常办事项, not 本机常办.
     bench.reader.tap(0);
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
     assert_eq!(
         slint::Model::row_count(&ui.global::<Api>().get_most_used()),
-        0
+        4
     );
+    assert!(ui.global::<Api>().get_most_used_featured());
 
     // Search by pinyin initials: W F Z finds 无犯罪记录证明.
     tap(&ui, "按拼音首字母查找");
@@ -78,6 +80,7 @@ fn most_used_pinyin_search_and_eligibility() {
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
     let most_used = ui.global::<Api>().get_most_used();
     assert_eq!(slint::Model::row_count(&most_used), 1);
+    assert!(!ui.global::<Api>().get_most_used_featured());
     tap(&ui, "无犯罪记录证明（个人）");
     wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
     tap(&ui, "首页");

@@ -49,6 +49,7 @@ fn every_screen_in_both_orientations_with_chinese_ink() {
         "reading_card",
         "attract_read_failed",
         "home",
+        "home_featured",
         "categories",
         "items",
         "search_empty",

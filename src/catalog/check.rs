@@ -99,6 +99,16 @@ pub fn check(c: &Catalog) -> Vec<Problem> {
         k.add(&first_file, None, "the catalog has no items");
     }
 
+    for code in &c.featured {
+        if !c.items.iter().any(|i| &i.code == code) {
+            k.add(
+                &first_file,
+                Some(code),
+                "`featured` names an item the catalog does not have",
+            );
+        }
+    }
+
     let sources: HashSet<&str> = c.sources.iter().map(|s| s.id.as_str()).collect();
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for t in &c.police_types {
@@ -613,6 +623,24 @@ verified = false
         );
         assert!(
             p.iter().any(|m| m.contains("category has no items")),
+            "{p:?}"
+        );
+        // A featured item that is not in the catalog.
+        let files = vec![(
+            "catalog.toml".to_string(),
+            HEAD.replace(
+                "issuer = \"测试\"",
+                "issuer = \"测试\"\nfeatured = [\"ZA-GONE-01\"]",
+            ),
+        )];
+        let p: Vec<String> = parse(&files)
+            .unwrap_err()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert!(
+            p.iter().any(|m| m.contains("ZA-GONE-01")
+                && m.contains("`featured` names an item the catalog does not have")),
             "{p:?}"
         );
     }

@@ -431,6 +431,9 @@ pub struct Catalog {
     pub police_types: Vec<PoliceType>,
     pub categories: Vec<Category>,
     pub items: Vec<Item>,
+    /// Items the home screen offers while a terminal has no usage of its own yet (a new or reset
+    /// terminal), in this order.
+    pub featured: Vec<String>,
 }
 
 /// One file as written: every section optional, so a catalog can be split however a city likes.
@@ -447,6 +450,8 @@ struct CatalogFile {
     categories: Vec<Category>,
     #[serde(default)]
     items: Vec<Item>,
+    #[serde(default)]
+    featured: Vec<String>,
 }
 
 /// A problem with a catalog: where it is and what to do about it.
@@ -507,6 +512,7 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Vec<Problem>> {
             }
         }
         catalog.sources.extend(file.sources);
+        catalog.featured.extend(file.featured);
         catalog
             .police_types
             .extend(file.police_types.into_iter().map(|mut t| {
@@ -645,6 +651,15 @@ impl Catalog {
     pub fn police_type_of(&self, item: &Item) -> Option<&PoliceType> {
         self.category(&item.category)
             .and_then(|c| self.police_type(&c.police_type))
+    }
+
+    /// The featured items that exist, at most `n`.
+    pub fn featured_items(&self, n: usize) -> Vec<&Item> {
+        self.featured
+            .iter()
+            .filter_map(|code| self.item(code))
+            .take(n)
+            .collect()
     }
 
     /// Items by use, most used first, at most `n`, only items that still exist.

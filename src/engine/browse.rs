@@ -245,11 +245,13 @@ impl Engine {
                         hint: t.hint.get(en).to_string(),
                     })
                     .collect();
-                view.most_used = c
-                    .most_used(&self.usage, MOST_USED)
-                    .into_iter()
-                    .map(|i| self.tile(i))
-                    .collect();
+                // A terminal with no usage of its own yet offers the catalog's featured items.
+                let mut row = c.most_used(&self.usage, MOST_USED);
+                if row.is_empty() {
+                    row = c.featured_items(MOST_USED);
+                    view.most_used_featured = !row.is_empty();
+                }
+                view.most_used = row.into_iter().map(|i| self.tile(i)).collect();
             }
             Screen::Categories => {
                 let code = s.police_type.as_deref().unwrap_or_default();
@@ -382,7 +384,13 @@ mod tests {
         tap(&mut e, SimCard::resident_sample(), t);
         let v = e.view();
         assert_eq!(v.police_types.len(), 8);
-        assert!(v.most_used.is_empty());
+        // No usage here yet: the catalog's featured items, said to be so.
+        let featured: Vec<String> = v.most_used.iter().map(|m| m.code.clone()).collect();
+        assert_eq!(
+            featured,
+            ["ZA-FZJL-01", "CRJ-QZ-01", "FZ-ZFGK-02", "JG-JSZ-01"]
+        );
+        assert!(v.most_used_featured);
         // Type → category → item.
         touch(&mut e, Action::ChoosePoliceType("CRJ".into()), t);
         assert_eq!(e.view().heading, "出入境");
@@ -463,6 +471,7 @@ mod tests {
             vec!["HZ-SFZ-02"],
             "items no longer in the catalog are skipped"
         );
+        assert!(!e.view().most_used_featured, "this terminal's own usage");
         for _ in 0..3 {
             touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()), t);
             touch(&mut e, Action::Start, t);

@@ -328,6 +328,8 @@ pub struct View {
     pub police_types: Vec<Tile>,
     /// Home: "most used here".
     pub most_used: Vec<Tile>,
+    /// The row holds the catalog's featured items, not this terminal's most used.
+    pub most_used_featured: bool,
     /// Categories/Items: what the list is of (police type or category name).
     pub heading: String,
     pub categories: Vec<Tile>,
@@ -914,6 +916,7 @@ impl Engine {
                 .unwrap_or_default(),
             police_types: Vec::new(),
             most_used: Vec::new(),
+            most_used_featured: false,
             heading: String::new(),
             categories: Vec::new(),
             items: Vec::new(),
