@@ -117,9 +117,12 @@ pub const STUCK: &str = "the printer's line does not take data (stuck or flow co
 pub const NOISE: &str = "the printer's line keeps sending data (noise or a wrong device)";
 
 /// The longest stale bytes are drained before a query or a job, and the most taken, before the
-/// line counts as flooded.
+/// line counts as flooded. The most is half a tty's input buffer (4 KiB): a line that filled the
+/// buffer while the driver was not reading counts as flooded on its first reads, however the
+/// reads are scheduled (a 1 ms pause in the reads would otherwise end the drain as "quiet"). A
+/// real flood at 115200 baud sends about 1.2 KiB in the 100 ms, so the time limit catches it.
 const DRAIN_LIMIT: Duration = Duration::from_millis(100);
-const DRAIN_MAX_BYTES: usize = 4 * 1024;
+const DRAIN_MAX_BYTES: usize = 2 * 1024;
 
 /// Asks DLE EOT 1, 2 and 4.
 pub async fn query_status<S: AsyncRead + AsyncWrite + Unpin>(
