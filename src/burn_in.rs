@@ -205,14 +205,14 @@ fn wait(
     }
 }
 
-pub fn run(options: Options) -> anyhow::Result<Summary> {
+pub fn run(mut options: Options) -> anyhow::Result<Summary> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let _guard = rt.enter();
 
-    let (config, sims) = match options.config.clone() {
+    let (config, sims) = match options.config.take() {
         Some(c) => (c, None),
         None => {
             let (config, sims) = Sims::start(&rt, &options)?;

@@ -154,20 +154,6 @@ impl Supervision {
     }
 }
 
-/// A device task restarted after panics only, with restarts logged (diagnostics, tests).
-pub fn supervise<F, Fut>(device: &'static str, mut make: F) -> tokio::task::JoinHandle<()>
-where
-    F: FnMut() -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    supervise_with(
-        device,
-        Policy::device(None),
-        Arc::new(|_, _| {}),
-        move |_| make(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +163,7 @@ mod tests {
     async fn a_crashing_task_is_restarted_until_it_ends_normally() {
         let runs = Arc::new(AtomicU32::new(0));
         let counter = runs.clone();
-        let handle = supervise("test", move || {
+        let handle = Supervision::default().spawn("test", move |_| {
             let counter = counter.clone();
             async move {
                 if counter.fetch_add(1, Ordering::SeqCst) < 2 {

@@ -100,7 +100,7 @@ pub fn check(c: &Catalog) -> Vec<Problem> {
     }
 
     for code in &c.featured {
-        if !c.items.iter().any(|i| &i.code == code) {
+        if c.item(code).is_none() {
             k.add(
                 &first_file,
                 Some(code),
@@ -603,15 +603,14 @@ verified = false
 
     #[test]
     fn structure_errors_are_caught() {
-        let files = vec![(
-            "catalog.toml".to_string(),
-            HEAD.replace("police_type = \"ZA\"", "police_type = \"XX\""),
-        )];
-        let p: Vec<String> = parse(&files)
-            .unwrap_err()
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
+        let problems = |text: String| -> Vec<String> {
+            parse(&[("catalog.toml".to_string(), text)])
+                .unwrap_err()
+                .iter()
+                .map(|p| p.to_string())
+                .collect()
+        };
+        let p = problems(HEAD.replace("police_type = \"ZA\"", "police_type = \"XX\""));
         assert!(
             p.iter()
                 .any(|m| m.contains("police_type `XX` does not exist")),
@@ -626,18 +625,10 @@ verified = false
             "{p:?}"
         );
         // A featured item that is not in the catalog.
-        let files = vec![(
-            "catalog.toml".to_string(),
-            HEAD.replace(
-                "issuer = \"测试\"",
-                "issuer = \"测试\"\nfeatured = [\"ZA-GONE-01\"]",
-            ),
-        )];
-        let p: Vec<String> = parse(&files)
-            .unwrap_err()
-            .iter()
-            .map(|p| p.to_string())
-            .collect();
+        let p = problems(HEAD.replace(
+            "issuer = \"测试\"",
+            "issuer = \"测试\"\nfeatured = [\"ZA-GONE-01\"]",
+        ));
         assert!(
             p.iter().any(|m| m.contains("ZA-GONE-01")
                 && m.contains("`featured` names an item the catalog does not have")),

@@ -663,7 +663,6 @@ fn keep_health_for_technician(
     }
 }
 
-/// Upstream's timeline as lines for the screen: when, and what happened in both languages.
 /// Gathers the staff screen's figures: devices (already in words), the store, the queue, the
 /// receipts that did not print, counters and the catalog.
 async fn staff_report(

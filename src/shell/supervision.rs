@@ -8,8 +8,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use onetrip_drivers::supervisor::Pulse;
 use onetrip_drivers::supervisor::{supervise_with, OnRestart, Policy};
-pub use onetrip_drivers::supervisor::{Pulse, Restart};
 
 /// How often each supervised task was restarted since the kiosk started.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,12 @@ pub struct Restarts(Arc<Mutex<BTreeMap<&'static str, u32>>>);
 impl Restarts {
     pub fn counts(&self) -> BTreeMap<&'static str, u32> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Counts every restart the supervisor tells of.
+    pub fn counter(&self) -> OnRestart {
+        let restarts = self.clone();
+        Arc::new(move |task, _| restarts.count(task))
     }
 
     fn count(&self, task: &'static str) {
@@ -66,14 +72,6 @@ fn background(stall_after: Option<Duration>) -> Policy {
         stall_after,
         first_backoff: Duration::from_secs(1),
         max_backoff: Duration::from_secs(300),
-    }
-}
-
-impl Restarts {
-    /// Counts every restart the supervisor tells of.
-    pub fn counter(&self) -> OnRestart {
-        let restarts = self.clone();
-        Arc::new(move |task, _| restarts.count(task))
     }
 }
 
