@@ -18,6 +18,8 @@ pub mod receipt;
 #[cfg(feature = "dev-tools")]
 pub mod reference_upstream;
 #[cfg(feature = "dev-tools")]
+pub mod screen_fit;
+#[cfg(feature = "dev-tools")]
 pub mod screenshots;
 pub mod shell;
 pub mod staff_pin;

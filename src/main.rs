@@ -10,6 +10,10 @@ use onetrip::config::{self, Config};
 use onetrip::shell::{self, RuntimeOptions};
 use slint::ComponentHandle;
 
+/// The hall name on the screenshots: a long one, as real halls have.
+#[cfg(feature = "dev-tools")]
+const SCREENSHOT_HALL: &str = "西湖区公安分局 文新派出所 服务大厅";
+
 #[derive(Parser)]
 #[command(
     name = "onetrip",
@@ -43,11 +47,18 @@ enum Cmd {
     /// Render every screen to PNG (landscape and portrait, Chinese and English, normal and elderly).
     #[cfg(feature = "dev-tools")]
     Screenshots {
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "check")]
+        out: Option<PathBuf>,
         /// Only the views whose name starts with this (e.g. `staff`).
         #[arg(long)]
         only: Option<String>,
+        /// Write no pictures: list every text that is elided, broken inside a word, overflowing
+        /// or cut off, and exit 1 if there is any.
+        #[arg(long, conflicts_with = "out")]
+        check: bool,
+        /// The hall name in the top bar (a long one by default, as real halls have).
+        #[arg(long, default_value = SCREENSHOT_HALL)]
+        hall: String,
     },
     /// Check the configuration file and exit (0 valid, 2 invalid).
     CheckConfig,
@@ -561,14 +572,30 @@ fn main() -> ExitCode {
         #[cfg(feature = "dev-tools")]
         Cmd::Demo { fullscreen } => onetrip::demo::run(fullscreen),
         #[cfg(feature = "dev-tools")]
-        Cmd::Screenshots { out, only } => onetrip::screenshots::render_all(
-            &out,
-            "西湖区公安分局 文新派出所 服务大厅",
-            only.as_deref(),
-        )
-        .map(|files| {
-            println!("wrote {} screenshots to {}", files.len(), out.display());
-        }),
+        Cmd::Screenshots {
+            check: true,
+            only,
+            hall,
+            ..
+        } => onetrip::screenshots::misfits_all(&hall, only.as_deref()).and_then(
+            |(views, misfits)| {
+                for (view, misfit) in &misfits {
+                    println!("{view}: {misfit}");
+                }
+                println!("{views} views, {} texts that do not fit", misfits.len());
+                anyhow::ensure!(misfits.is_empty(), "some texts do not fit");
+                Ok(())
+            },
+        ),
+        #[cfg(feature = "dev-tools")]
+        Cmd::Screenshots {
+            out, only, hall, ..
+        } => {
+            let out = out.expect("clap requires --out without --check");
+            onetrip::screenshots::render_all(&out, &hall, only.as_deref()).map(|files| {
+                println!("wrote {} screenshots to {}", files.len(), out.display());
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

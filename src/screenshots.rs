@@ -338,13 +338,14 @@ fn sample_staff_report() -> StaffReport {
     }
 }
 
-/// Renders every view (or those whose name starts with `only`) to `out`; returns the files written.
-pub fn render_all(
-    out: &Path,
+/// Shows every view of the catalogue (or those whose name starts with `only`) in all eight
+/// variants on a headless window and hands each to `visit` with its file stem
+/// (`name-orientation-lang-mode`).
+fn each_view(
     hall: &str,
     only: Option<&str>,
-) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    std::fs::create_dir_all(out)?;
+    mut visit: impl FnMut(&MinimalSoftwareWindow, &AppWindow, (u32, u32), &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Headless {
         window: window.clone(),
@@ -354,7 +355,6 @@ pub fn render_all(
     ui.global::<Api>().set_hall(hall.into());
     ui.global::<Api>().set_clock("09:41".into());
     ui.show()?;
-    let mut written = Vec::new();
     for (orientation, (w, h)) in [
         ("landscape", (1920u32, 1080u32)),
         ("portrait", (1080, 1920)),
@@ -370,23 +370,68 @@ pub fn render_all(
                     ui::apply_view(&ui, &view);
                     let lang = if english { "en" } else { "zh" };
                     let mode = if elderly { "elderly" } else { "normal" };
-                    let path = out.join(format!("{name}-{orientation}-{lang}-{mode}.png"));
-                    render_png(&window, w, h, &path)?;
-                    written.push(path);
+                    visit(
+                        &window,
+                        &ui,
+                        (w, h),
+                        &format!("{name}-{orientation}-{lang}-{mode}"),
+                    )?;
                 }
             }
         }
     }
+    Ok(())
+}
+
+/// Renders every view (or those whose name starts with `only`) to `out`; returns the files written.
+pub fn render_all(
+    out: &Path,
+    hall: &str,
+    only: Option<&str>,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(out)?;
+    let mut written = Vec::new();
+    each_view(hall, only, |window, _, (w, h), stem| {
+        let path = out.join(format!("{stem}.png"));
+        render_png(window, w, h, &path)?;
+        written.push(path);
+        Ok(())
+    })?;
     Ok(written)
 }
 
-fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
+/// Every text that does not fit, in every view and variant (or those whose name starts with
+/// `only`), as `(file stem, misfit)`; also the number of views looked at.
+pub fn misfits_all(
+    hall: &str,
+    only: Option<&str>,
+) -> anyhow::Result<(usize, Vec<(String, crate::screen_fit::Misfit)>)> {
+    let mut found = Vec::new();
+    let mut views = 0;
+    each_view(hall, only, |window, ui, (w, h), stem| {
+        // Drawn as for a picture, so layout and timers are exactly those of the PNG.
+        draw(window, w, h);
+        views += 1;
+        for misfit in crate::screen_fit::misfits(ui.window()) {
+            found.push((stem.to_string(), misfit));
+        }
+        Ok(())
+    })?;
+    Ok((views, found))
+}
+
+fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> Vec<Rgb8Pixel> {
     slint::platform::update_timers_and_animations();
     window.request_redraw();
     let mut buffer = vec![Rgb8Pixel::new(0, 0, 0); (w * h) as usize];
     window.draw_if_needed(|renderer| {
         renderer.render(&mut buffer, w as usize);
     });
+    buffer
+}
+
+fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
+    let buffer = draw(window, w, h);
     let file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut enc = png::Encoder::new(file, w, h);
     enc.set_color(png::ColorType::Rgb);

@@ -100,7 +100,8 @@ fn most_used_pinyin_search_and_eligibility() {
     assert_eq!(text_value(&ui, "heading"), "Exit & entry");
     tap(&ui, "Endorsements");
     wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
-    tap(&ui, "Repeat Hong Kong/Macao endorsement");
+    // The tile carries the short name; the page the full one.
+    tap(&ui, "HK/Macao repeat endorsement");
     wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
     assert_eq!(
         text_value(&ui, "eligibility"),

@@ -317,7 +317,8 @@ fn complete_item_with_the_paper_running_out_mid_receipt() {
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
     tap(&ui, "出入境");
     tap(&ui, "签注");
-    tap(&ui, "往来港澳再次签注（个人旅游、探亲）");
+    // The tile carries the short name; the page the full one.
+    tap(&ui, "港澳再次签注");
     wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
     assert_eq!(text_value(&ui, "eligibility"), "您可以办理此事项");
     tap(&ui, "开始办理");

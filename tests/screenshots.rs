@@ -149,3 +149,54 @@ fn qr_codes(path: &Path) -> Vec<String> {
         .filter_map(|g| g.decode().ok().map(|(_, text)| text))
         .collect()
 }
+
+/// Nothing clipped, ever: every view of the catalogue in all eight variants (orientation ×
+/// language × normal/elderly), each text measured with the renderer's own layout — none elided,
+/// broken inside a word, overflowing its box, cut by a container or outside the window.
+#[test]
+fn no_text_is_cut_elided_or_broken_in_any_view() {
+    let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
+        .args(["screenshots", "--check"])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    let views: usize = report
+        .lines()
+        .last()
+        .and_then(|l| l.strip_suffix(" views, 0 texts that do not fit"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line in {report}"));
+    assert!(views >= 264, "only {views} views were checked");
+}
+
+/// The check finds what it is for: a hall name with a word wider than the screen (which Slint's
+/// layout will not break: it widens the banner past the window instead) is reported.
+#[test]
+fn the_fit_check_reports_a_word_wider_than_the_screen() {
+    let word = "Pneumonoultramicroscopicsilicovolcanoconiosis".repeat(3);
+    let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
+        .args(["screenshots", "--check", "--only", "attract", "--hall"])
+        .arg(format!("文新派出所 {word}"))
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{report}");
+    for variant in [
+        "landscape-zh-normal",
+        "landscape-en-elderly",
+        "portrait-zh-elderly",
+        "portrait-en-normal",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with(&format!("attract-{variant}: "))
+                    && l.contains(&format!("{word}\" at "))
+                    && l.ends_with("outside the window")),
+            "{variant} not reported in {report}"
+        );
+    }
+}

@@ -201,6 +201,32 @@ fn check_item(k: &mut Checker, c: &Catalog, item: &Item, sources: &HashSet<&str>
         );
     }
     k.text(f, code, "name", &item.name);
+    match &item.short_name {
+        Some(short) => {
+            k.text(f, code, "short_name", short);
+            if !super::fits_tile(short) {
+                k.add(
+                    f,
+                    Some(code),
+                    format!(
+                        "short_name is too long for a tile: at most {} Chinese or {} English characters",
+                        super::TILE_NAME_MAX.0,
+                        super::TILE_NAME_MAX.1
+                    ),
+                );
+            }
+        }
+        None if !super::fits_tile(&item.name) => k.add(
+            f,
+            Some(code),
+            format!(
+                "name is too long for a tile (over {} Chinese or {} English characters); add a short_name",
+                super::TILE_NAME_MAX.0,
+                super::TILE_NAME_MAX.1
+            ),
+        ),
+        None => {}
+    }
     k.text(f, code, "summary", &item.summary);
     k.texts(f, code, "conditions", &item.conditions);
     k.texts(f, code, "materials", &item.materials);
@@ -456,9 +482,13 @@ verified = false
 "#;
 
     fn problems(extra: &str) -> Vec<String> {
+        problems_in(HEAD, &format!("{ITEM}{extra}"))
+    }
+
+    fn problems_in(head: &str, items: &str) -> Vec<String> {
         let files = vec![
-            ("catalog.toml".to_string(), HEAD.to_string()),
-            ("items/za.toml".to_string(), format!("{ITEM}{extra}")),
+            ("catalog.toml".to_string(), head.to_string()),
+            ("items/za.toml".to_string(), items.to_string()),
         ];
         match parse(&files) {
             Ok(_) => Vec::new(),
@@ -632,6 +662,37 @@ verified = false
         assert!(
             p.iter().any(|m| m.contains("ZA-GONE-01")
                 && m.contains("`featured` names an item the catalog does not have")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_too_long_for_a_tile_needs_a_short_one() {
+        let long = ITEM.replace(
+            "en = \"No criminal record\"",
+            "en = \"Certificate of no criminal record for an individual\"",
+        );
+        let p = problems_in(HEAD, &long);
+        assert!(
+            p.iter()
+                .any(|m| m.contains("name is too long for a tile") && m.contains("ZA-A-01")),
+            "{p:?}"
+        );
+        let shortened = long.replace(
+            "summary =",
+            "short_name = { zh = \"无犯罪记录证明\", en = \"No-criminal-record certificate\" }\nsummary =",
+        );
+        assert_eq!(problems_in(HEAD, &shortened), Vec::<String>::new());
+        let p = problems_in(
+            HEAD,
+            &long.replace(
+                "summary =",
+                "short_name = { zh = \"无犯罪记录证明\", en = \"Certificate of no criminal record\" }\nsummary =",
+            ),
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.contains("short_name is too long for a tile")),
             "{p:?}"
         );
     }

@@ -95,6 +95,22 @@ impl Mode {
         }
     }
 
+    /// How it completes, in the few words of a tile's second line.
+    pub fn tile_hint(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Mode::Complete, false) => "本机当场办结",
+            (Mode::Complete, true) => "Done here and now",
+            (Mode::Submit, false) => "本机申请，稍后领取",
+            (Mode::Submit, true) => "Apply here, collect later",
+            (Mode::Appointment, false) => "本机预约窗口时间",
+            (Mode::Appointment, true) => "Book a counter time",
+            (Mode::Query, false) => "本机查询",
+            (Mode::Query, true) => "Look it up here",
+            (Mode::Guide, false) => "到窗口办理，打印指南",
+            (Mode::Guide, true) => "At the counter; guide printed",
+        }
+    }
+
     /// How it completes, in the words of the item page.
     pub fn describe(self, english: bool) -> &'static str {
         match (self, english) {
@@ -349,6 +365,10 @@ pub struct Item {
     pub code: String,
     pub category: String,
     pub name: Text,
+    /// The name on a tile, where the full one would not fit two lines (see `TILE_NAME_MAX`);
+    /// the item's own page shows the full name.
+    #[serde(default)]
+    pub short_name: Option<Text>,
     /// What it is, in one or two plain sentences.
     pub summary: Text,
     pub mode: Mode,
@@ -391,9 +411,23 @@ fn id_card_only() -> Vec<Identify> {
     vec![Identify::IdCard]
 }
 
+/// The longest name a tile shows in two lines at its narrowest (portrait, elderly, two columns):
+/// Chinese characters, and Latin characters for English.
+pub const TILE_NAME_MAX: (usize, usize) = (14, 30);
+
+/// Whether `text` fits a tile in two lines (see `TILE_NAME_MAX`).
+pub fn fits_tile(text: &Text) -> bool {
+    text.zh.chars().count() <= TILE_NAME_MAX.0 && text.en.chars().count() <= TILE_NAME_MAX.1
+}
+
 impl Item {
     pub fn name(&self, english: bool) -> &str {
         self.name.get(english)
+    }
+
+    /// The name for a tile: the short form where there is one.
+    pub fn tile_name(&self, english: bool) -> &str {
+        self.short_name.as_ref().unwrap_or(&self.name).get(english)
     }
 
     pub fn next_steps(&self, english: bool) -> Vec<String> {

@@ -177,8 +177,8 @@ impl Engine {
     fn tile(&self, item: &Item) -> Tile {
         Tile {
             code: item.code.clone(),
-            name: item.name(self.english).to_string(),
-            hint: item.mode.describe(self.english).to_string(),
+            name: item.tile_name(self.english).to_string(),
+            hint: item.mode.tile_hint(self.english).to_string(),
         }
     }
 
@@ -397,7 +397,13 @@ mod tests {
         assert_eq!(e.view().categories.len(), 3);
         touch(&mut e, Action::ChooseCategory("CRJ-QZ".into()), t);
         assert_eq!(e.view().heading, "签注");
-        assert!(e.view().items.iter().any(|i| i.code == "CRJ-QZ-01"));
+        // The tile has the short name and the mode in a few words; the page has them in full.
+        let tile = e.view().items.into_iter().find(|i| i.code == "CRJ-QZ-01");
+        let tile = tile.expect("the endorsement is listed");
+        assert_eq!(
+            (tile.name.as_str(), tile.hint.as_str()),
+            ("港澳再次签注", "本机当场办结")
+        );
         touch(&mut e, Action::SelectItem("CRJ-QZ-01".into()), t);
         let page = e.view().detail.unwrap();
         assert_eq!(page.name, "往来港澳再次签注（个人旅游、探亲）");

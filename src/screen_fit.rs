@@ -1,0 +1,325 @@
+//! Does every text fit? Walks the live Slint item tree of a laid-out window and finds text a
+//! citizen could not read whole: elided with "…", wrapped inside a word ("Househol / d"), drawn
+//! past its own box, cut by a clipping container, or outside the window.
+//!
+//! It measures with the very text layout the software renderer draws with (Slint's shared parley
+//! layout, no cache), so a misfit here is a misfit on the screen. It reaches into Slint's internal
+//! item tree (`i-slint-core`, pinned to slint's exact version): the public testing API gives an
+//! element's box but not its font or the size its text needs. Developer's tool only.
+
+use std::ops::ControlFlow;
+use std::pin::Pin;
+
+use i_slint_core::graphics::FontRequest;
+use i_slint_core::item_rendering::{HasFont, PlainOrStyledText, RenderString};
+use i_slint_core::item_tree::{ItemRc, ParentItemTraversalMode};
+use i_slint_core::items::{
+    ComplexText, Flickable, Opacity, SimpleText, TextHorizontalAlignment, TextOverflow,
+    TextVerticalAlignment, TextWrap,
+};
+use i_slint_core::lengths::{LogicalLength, LogicalPoint, LogicalRect, LogicalSize};
+use i_slint_core::renderer::Renderer;
+use i_slint_core::textlayout::sharedparley;
+use i_slint_core::window::WindowInner;
+
+/// Half a pixel of rounding either way is not a misfit.
+const SLACK: f32 = 0.5;
+
+/// One text that does not fit, with where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Misfit {
+    pub text: String,
+    pub problem: Problem,
+    /// The text's box in window coordinates (x, y, width, height).
+    pub at: (f32, f32, f32, f32),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// Shortened with "…": the text needed this much more width (or height, when wrapped).
+    Elided { needs: (f32, f32) },
+    /// A word too wide for the box, broken across lines.
+    BrokenWord(String),
+    /// Drawn past its own box (a clip-overflow text, or more lines than the box is tall).
+    Overflows { needs: (f32, f32) },
+    /// Its box is cut by a container that clips its children.
+    Clipped,
+    /// Its box reaches outside the window.
+    OutsideWindow,
+}
+
+impl std::fmt::Display for Misfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (x, y, w, h) = self.at;
+        let what = match &self.problem {
+            Problem::Elided { needs } => format!("elided (needs {:.0}×{:.0})", needs.0, needs.1),
+            Problem::BrokenWord(word) => format!("word \"{word}\" broken across lines"),
+            Problem::Overflows { needs } => {
+                format!("overflows its box (needs {:.0}×{:.0})", needs.0, needs.1)
+            }
+            Problem::Clipped => "cut by a clipping container".into(),
+            Problem::OutsideWindow => "outside the window".into(),
+        };
+        write!(
+            f,
+            "\"{}\" at {x:.0},{y:.0} {w:.0}×{h:.0}: {what}",
+            self.text.replace('\n', "⏎")
+        )
+    }
+}
+
+/// The properties of a text element that decide how it is laid out.
+struct TextItem {
+    text: String,
+    size: LogicalSize,
+    wrap: TextWrap,
+    overflow: TextOverflow,
+    align: (TextHorizontalAlignment, TextVerticalAlignment),
+    font: FontRequest,
+}
+
+fn text_item(item: &ItemRc) -> Option<TextItem> {
+    if let Some(t) = item.downcast::<ComplexText>() {
+        let t = t.as_pin_ref();
+        return Some(TextItem {
+            text: t.text().to_string(),
+            size: LogicalSize::new(t.width().get(), t.height().get()),
+            wrap: t.wrap(),
+            overflow: t.overflow(),
+            align: (t.horizontal_alignment(), t.vertical_alignment()),
+            font: t.font_request(item),
+        });
+    }
+    if let Some(t) = item.downcast::<SimpleText>() {
+        let t = t.as_pin_ref();
+        return Some(TextItem {
+            text: t.text().to_string(),
+            size: LogicalSize::new(t.width().get(), t.height().get()),
+            wrap: TextWrap::NoWrap,
+            overflow: TextOverflow::Clip,
+            align: (t.horizontal_alignment(), t.vertical_alignment()),
+            font: t.font_request(item),
+        });
+    }
+    None
+}
+
+/// A string measured in a text element's font, outside any element (so no layout cache).
+struct Probe {
+    text: i_slint_core::SharedString,
+    font: FontRequest,
+}
+
+impl HasFont for Probe {
+    fn font_request(self: Pin<&Self>, _: &ItemRc) -> FontRequest {
+        self.font.clone()
+    }
+}
+
+impl RenderString for Probe {
+    fn text(self: Pin<&Self>) -> PlainOrStyledText {
+        PlainOrStyledText::Plain(self.text.clone())
+    }
+}
+
+fn measure(
+    renderer: &dyn Renderer,
+    item: &ItemRc,
+    text: &str,
+    font: &FontRequest,
+    max_width: Option<f32>,
+    wrap: TextWrap,
+) -> LogicalSize {
+    let probe = Probe {
+        text: text.into(),
+        font: font.clone(),
+    };
+    let probe: Pin<&Probe> = Pin::new(&probe);
+    sharedparley::text_size(
+        renderer,
+        probe,
+        item,
+        max_width.map(LogicalLength::new),
+        wrap,
+        None,
+    )
+    .unwrap_or_default()
+}
+
+/// The words a line may not be broken inside: runs of Latin letters, digits and their joiners.
+/// Han characters, spaces and punctuation are break opportunities, so they split words.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '\'' | '.' | ',' | '(' | ')')))
+        .filter(|w| w.chars().filter(|c| c.is_ascii_alphabetic()).count() > 1)
+}
+
+/// A button's or heading's few Chinese characters ("结束办理") read as one word: wrapping them
+/// ("结束办 / 理") breaks it, though Chinese may otherwise break between any two characters.
+fn is_short_label(text: &str) -> bool {
+    let chars = text.chars().count();
+    chars <= 6 && !text.chars().any(char::is_whitespace) && text.chars().any(is_han)
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// The box of `item` in window coordinates, and the part of the window its ancestors let it
+/// draw in (None when an ancestor hides it: invisible, fully clipped or transparent). Inside a
+/// Flickable only the width is bounded: what it hides above or below scrolls into view.
+fn placement(item: &ItemRc, window: LogicalSize) -> Option<(LogicalRect, LogicalRect)> {
+    let geometry = item.geometry();
+    let origin = item.map_to_window(geometry.origin);
+    let rect = LogicalRect::new(origin, geometry.size);
+    let mut visible = LogicalRect::new(LogicalPoint::new(-1e6, -1e6), LogicalSize::new(2e6, 2e6));
+    let mut scrolls = false;
+    let bound = |visible: &mut LogicalRect, clip: LogicalRect, scrolls: bool| {
+        let clip = if scrolls {
+            LogicalRect::new(
+                LogicalPoint::new(clip.min_x(), -1e6),
+                LogicalSize::new(clip.width(), 2e6),
+            )
+        } else {
+            clip
+        };
+        *visible = visible.intersection(&clip).unwrap_or_default();
+    };
+    let mut ancestor = item.parent_item(ParentItemTraversalMode::StopAtPopups);
+    while let Some(a) = ancestor {
+        if let Some(o) = a.downcast::<Opacity>() {
+            if o.as_pin_ref().opacity() <= 0.01 {
+                return None;
+            }
+        }
+        if a.borrow().as_ref().clips_children() {
+            let g = a.geometry();
+            let clip = LogicalRect::new(a.map_to_window(g.origin), g.size);
+            if a.downcast::<Flickable>().is_some() {
+                scrolls = true;
+            }
+            bound(&mut visible, clip, scrolls);
+            if visible.is_empty() {
+                return None;
+            }
+        }
+        ancestor = a.parent_item(ParentItemTraversalMode::StopAtPopups);
+    }
+    bound(
+        &mut visible,
+        LogicalRect::new(LogicalPoint::default(), window),
+        scrolls,
+    );
+    Some((rect, visible))
+}
+
+fn contains(outer: &LogicalRect, inner: &LogicalRect) -> bool {
+    inner.min_x() >= outer.min_x() - SLACK
+        && inner.min_y() >= outer.min_y() - SLACK
+        && inner.max_x() <= outer.max_x() + SLACK
+        && inner.max_y() <= outer.max_y() + SLACK
+}
+
+/// Every text in `window` that a citizen could not read whole. The window must have been laid
+/// out at its final size (as rendering it does).
+pub fn misfits(window: &slint::Window) -> Vec<Misfit> {
+    let inner = WindowInner::from_pub(window);
+    let adapter = inner.window_adapter();
+    let renderer = adapter.renderer();
+    let size = window.size().to_logical(window.scale_factor());
+    let window_size = LogicalSize::new(size.width, size.height);
+    let root = ItemRc::new_root(inner.component());
+    let mut found = Vec::new();
+    root.visit_descendants(|item| {
+        if let Some(misfit) = check(renderer, item, window_size) {
+            found.push(misfit);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+fn check(renderer: &dyn Renderer, item: &ItemRc, window: LogicalSize) -> Option<Misfit> {
+    let t = text_item(item)?;
+    if t.text.trim().is_empty() {
+        return None;
+    }
+    let (rect, visible) = placement(item, window)?;
+    let misfit = |problem| {
+        Some(Misfit {
+            text: t.text.clone(),
+            problem,
+            at: (rect.min_x(), rect.min_y(), rect.width(), rect.height()),
+        })
+    };
+    let (w, h) = (t.size.width, t.size.height);
+    let wrapped = !matches!(t.wrap, TextWrap::NoWrap);
+    let needs = if wrapped {
+        measure(renderer, item, &t.text, &t.font, Some(w), t.wrap)
+    } else {
+        measure(renderer, item, &t.text, &t.font, None, TextWrap::NoWrap)
+    };
+    if wrapped && is_short_label(&t.text) {
+        let one_line = measure(renderer, item, &t.text, &t.font, None, TextWrap::NoWrap);
+        if needs.height > one_line.height + SLACK {
+            return misfit(Problem::BrokenWord(t.text.clone()));
+        }
+    }
+    if wrapped {
+        if let Some(word) = words(&t.text).find(|word| {
+            measure(renderer, item, word, &t.font, None, TextWrap::NoWrap).width > w + SLACK
+        }) {
+            return misfit(Problem::BrokenWord(word.to_string()));
+        }
+    }
+    // A wrapped line's measured width counts the space it broke at: only its height can
+    // overflow (a word too wide for the line is caught above).
+    let needs = if wrapped {
+        LogicalSize::new(needs.width.min(w), needs.height)
+    } else {
+        needs
+    };
+    let too_big = needs.width > w + SLACK || needs.height > h + SLACK;
+    if too_big {
+        let needs = (needs.width, needs.height);
+        return match t.overflow {
+            TextOverflow::Elide => misfit(Problem::Elided { needs }),
+            _ => misfit(Problem::Overflows { needs }),
+        };
+    }
+    // Where the glyphs are drawn inside the box, by the alignment.
+    let dx = match t.align.0 {
+        TextHorizontalAlignment::Center => (w - needs.width) / 2.0,
+        TextHorizontalAlignment::Right => w - needs.width,
+        _ => 0.0,
+    };
+    let dy = match t.align.1 {
+        TextVerticalAlignment::Center => (h - needs.height) / 2.0,
+        TextVerticalAlignment::Bottom => h - needs.height,
+        _ => 0.0,
+    };
+    let ink = LogicalRect::new(
+        LogicalPoint::new(rect.min_x() + dx, rect.min_y() + dy),
+        needs,
+    );
+    if !contains(&visible, &ink) {
+        let screen = LogicalRect::new(LogicalPoint::default(), window);
+        return misfit(if contains(&screen, &ink) {
+            Problem::Clipped
+        } else {
+            Problem::OutsideWindow
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_latin_runs_and_han_breaks_between_them() {
+        let w: Vec<_> =
+            words("Household registration（户口）迁入 No-criminal-record 3 a").collect();
+        assert_eq!(w, ["Household", "registration", "No", "criminal", "record"]);
+    }
+}
