@@ -1,6 +1,7 @@
 //! Does every text fit? Walks the live Slint item tree of a laid-out window and finds text a
 //! citizen could not read whole: elided with "…", wrapped inside a word ("Househol / d"), drawn
-//! past its own box, cut by a clipping container, or outside the window.
+//! past its own box, cut by a clipping container, or outside the window — and pictures and
+//! buttons not wholly on screen.
 //!
 //! It measures with the very text layout the software renderer draws with (Slint's shared parley
 //! layout, no cache), so a misfit here is a misfit on the screen. It reaches into Slint's internal
@@ -10,12 +11,13 @@
 use std::ops::ControlFlow;
 use std::pin::Pin;
 
+use i_slint_core::accessibility::AccessibleStringProperty;
 use i_slint_core::graphics::FontRequest;
 use i_slint_core::item_rendering::{HasFont, PlainOrStyledText, RenderString};
 use i_slint_core::item_tree::{ItemRc, ParentItemTraversalMode};
 use i_slint_core::items::{
-    ComplexText, Flickable, Opacity, SimpleText, TextHorizontalAlignment, TextOverflow,
-    TextVerticalAlignment, TextWrap,
+    AccessibleRole, ClippedImage, ComplexText, Flickable, ImageItem, Opacity, SimpleText,
+    TextHorizontalAlignment, TextOverflow, TextVerticalAlignment, TextWrap,
 };
 use i_slint_core::lengths::{LogicalLength, LogicalPoint, LogicalRect, LogicalSize};
 use i_slint_core::renderer::Renderer;
@@ -239,7 +241,9 @@ pub fn misfits(window: &slint::Window) -> Vec<Misfit> {
 }
 
 fn check(renderer: &dyn Renderer, item: &ItemRc, window: LogicalSize) -> Option<Misfit> {
-    let t = text_item(item)?;
+    let Some(t) = text_item(item) else {
+        return check_picture(item, window);
+    };
     if t.text.trim().is_empty() {
         return None;
     }
@@ -310,6 +314,36 @@ fn check(renderer: &dyn Renderer, item: &ItemRc, window: LogicalSize) -> Option<
         });
     }
     None
+}
+
+/// A picture (pictogram, QR code, illustration) or a button: its whole box must be on screen.
+fn check_picture(item: &ItemRc, window: LogicalSize) -> Option<Misfit> {
+    let picture =
+        item.downcast::<ImageItem>().is_some() || item.downcast::<ClippedImage>().is_some();
+    let role = item.accessible_role();
+    let named = matches!(role, AccessibleRole::Button | AccessibleRole::Image);
+    if !picture && !named {
+        return None;
+    }
+    let (rect, visible) = placement(item, window)?;
+    if rect.is_empty() || contains(&visible, &rect) {
+        return None;
+    }
+    let label = item
+        .accessible_string_property(AccessibleStringProperty::Label)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("[{l}]"))
+        .unwrap_or_else(|| "[picture]".into());
+    let screen = LogicalRect::new(LogicalPoint::default(), window);
+    Some(Misfit {
+        text: label,
+        problem: if contains(&screen, &rect) {
+            Problem::Clipped
+        } else {
+            Problem::OutsideWindow
+        },
+        at: (rect.min_x(), rect.min_y(), rect.width(), rect.height()),
+    })
 }
 
 #[cfg(test)]
