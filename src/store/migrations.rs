@@ -76,7 +76,9 @@ pub fn apply_up_to(conn: &Connection, path: &str, target: i64) -> Result<(), Sto
         .skip(found as usize)
     {
         let version = i as i64 + 1;
-        let tx = conn.unchecked_transaction()?;
+        // IMMEDIATE: two processes opening an old store migrate one after the other.
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;

@@ -1,7 +1,7 @@
 //! The submission outbox: written in one transaction with the submission itself, delivered by the
 //! sync worker, acknowledged in batches, purged of personal data once upstream has it.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::{now_ms, Store, StoreError};
 use crate::engine::{ReceiptRequest, StoredSubmission};
@@ -81,6 +81,15 @@ pub struct Rejected {
 
 impl Store {
     /// Commits a new submission and its outbox entry. Returns once it is on disk.
+    /// A transaction that takes the write lock at BEGIN (IMMEDIATE), waiting for it under the busy
+    /// timeout. A deferred one reads first and upgrades at its first write; if another connection
+    /// (a technician's `onetrip outbox`, the store thread) committed in between, SQLite fails the
+    /// upgrade at once with "database is locked", without waiting — a citizen's submission must
+    /// not be lost to that.
+    pub(crate) fn write_transaction(&self) -> rusqlite::Result<Transaction<'_>> {
+        Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+    }
+
     pub fn insert_submission(
         &self,
         terminal_id: &str,
@@ -88,7 +97,7 @@ impl Store {
         item_code: &str,
         payload: &serde_json::Value,
     ) -> Result<StoredSubmission, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_transaction()?;
         let seq: i64 = tx.query_row(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM submissions",
             [],
@@ -168,7 +177,7 @@ impl Store {
 
     /// Records a batch of delivery outcomes in one transaction. Accepted ones lose their personal data.
     pub fn record_deliveries(&self, outcomes: &[(String, Delivery)]) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_transaction()?;
         let now = now_ms();
         for (id, outcome) in outcomes {
             match outcome {
@@ -225,7 +234,7 @@ impl Store {
     /// Puts a rejected submission back in the queue, due now, with its attempts reset; audited
     /// with who asked (`staff` at the screen, `technician` from the command line).
     pub fn requeue(&self, number: &str, actor: &str) -> Result<Requeued, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_transaction()?;
         let found: Option<(String, String, bool)> = tx
             .query_row(
                 "SELECT id, state, payload IS NOT NULL FROM submissions WHERE number = ?1",
@@ -337,7 +346,7 @@ impl Store {
     /// Purges personal data of submissions older than `retention_ms` that never got through.
     /// Returns how many were purged; each one is audited.
     pub fn purge_expired(&self, now: i64, retention_ms: i64) -> Result<usize, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_transaction()?;
         let ids: Vec<(String, String)> = {
             let mut stmt = tx.prepare(
                 "SELECT id, number FROM submissions WHERE payload IS NOT NULL AND state != 'accepted'
@@ -384,7 +393,7 @@ impl Store {
         receipts_ms: i64,
         audit_ms: i64,
     ) -> Result<(usize, usize), StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_transaction()?;
         let receipts = tx.execute(
             "DELETE FROM receipts WHERE updated_at < ?1",
             [now.saturating_sub(receipts_ms)],
@@ -410,6 +419,34 @@ mod tests {
 
     fn payload() -> serde_json::Value {
         serde_json::json!({"applicant": {"name": "张晓明", "id_number": "330106198503121231"}})
+    }
+
+    /// Another connection writing (a technician's `onetrip outbox requeue`, the audit) while a
+    /// citizen's submission is stored: the submission waits for the lock and is stored after it,
+    /// instead of failing with "database is locked" (a deferred transaction's read-then-write
+    /// cannot wait: its snapshot is stale once the other commits). Seen once in tests/sync.rs.
+    #[test]
+    fn a_submission_waits_for_another_writer_instead_of_failing() {
+        let (_d, s) = store();
+        let path = s.connection().path().unwrap().to_string();
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other
+            .execute_batch(
+                "BEGIN IMMEDIATE;
+                 INSERT INTO audit (at, actor, event, detail)
+                 VALUES (0, 'technician', 'test', 'holding the write lock');",
+            )
+            .unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            other.execute_batch("COMMIT").unwrap();
+        });
+        let stored = s
+            .insert_submission("T1", "application", "X", &payload())
+            .unwrap();
+        writer.join().unwrap();
+        assert_eq!(stored.number, "T1-000001");
+        assert_eq!(s.queue_counts().unwrap().pending, 1);
     }
 
     #[test]
