@@ -68,13 +68,23 @@ pub struct Options {
     pub retry_cap: Option<Duration>,
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Summary {
     pub sessions: u32,
     pub receipts: u32,
     pub accepted: i64,
     pub rejected: i64,
     pub pending: i64,
+    /// From the journal: the median taps and seconds from card to receipt, per completion mode.
+    pub by_mode: Vec<ModeFigures>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModeFigures {
+    pub mode: &'static str,
+    pub sessions: usize,
+    pub median_taps: f64,
+    pub median_seconds: f64,
 }
 
 impl std::fmt::Display for Summary {
@@ -83,8 +93,53 @@ impl std::fmt::Display for Summary {
             f,
             "sessions {} · receipts {} · submissions accepted {} · rejected {} · pending {}",
             self.sessions, self.receipts, self.accepted, self.rejected, self.pending
-        )
+        )?;
+        for m in &self.by_mode {
+            write!(
+                f,
+                "\n  {:<12} {} sessions · median {} taps · {:.2} s from card to receipt",
+                m.mode, m.sessions, m.median_taps, m.median_seconds
+            )?;
+        }
+        Ok(())
     }
+}
+
+/// The median taps and seconds per completion mode of the last `n` sessions in the journal.
+fn figures_by_mode(
+    store: &Store,
+    catalog: &crate::catalog::Catalog,
+    n: usize,
+) -> anyhow::Result<Vec<ModeFigures>> {
+    use crate::engine::journal::{figures, median, sessions};
+    let sessions = sessions(&store.journal_rows()?);
+    let recent = &sessions[sessions.len().saturating_sub(n)..];
+    let mut out = Vec::new();
+    for mode in crate::catalog::Mode::ALL {
+        let (mut taps, mut seconds) = (Vec::new(), Vec::new());
+        for session in recent {
+            let steps: Vec<_> = session.iter().map(|(_, s)| s.clone()).collect();
+            let f = figures(&steps);
+            let of_mode = f
+                .item
+                .as_deref()
+                .and_then(|code| catalog.item(code))
+                .is_some_and(|item| item.mode == mode);
+            if f.completed && of_mode {
+                taps.push(f64::from(f.taps));
+                seconds.push(f.seconds);
+            }
+        }
+        if !taps.is_empty() {
+            out.push(ModeFigures {
+                mode: mode.name(),
+                sessions: taps.len(),
+                median_taps: median(&mut taps),
+                median_seconds: median(&mut seconds),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The simulated bench: a card reader with a deck of sample cards, a printer, and (unless
@@ -268,14 +323,36 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
             Instant::now(),
         );
         if !engine.view().detail.is_some_and(|d| d.eligible) {
-            // This card cannot apply for it (e.g. a foreigner and a mainland permit): a guide item
-            // has no rules.
+            // This card cannot apply for it (e.g. a foreigner and a mainland permit): another
+            // item of the same mode this card can apply for, so every mode is measured, else a
+            // guide item (no rules).
+            let mode = engine.catalog().item(code).map(|i| i.mode);
+            let same_mode: Vec<String> = engine
+                .catalog()
+                .items
+                .iter()
+                .filter(|i| Some(i.mode) == mode && i.code != code)
+                .map(|i| i.code.clone())
+                .collect();
             code = FALLBACK_ITEM;
-            engine.handle(Event::Touch(Action::Back), Instant::now());
-            engine.handle(
-                Event::Touch(Action::SelectItem(code.into())),
-                Instant::now(),
-            );
+            for other in &same_mode {
+                engine.handle(Event::Touch(Action::Back), Instant::now());
+                engine.handle(
+                    Event::Touch(Action::SelectItem(other.clone())),
+                    Instant::now(),
+                );
+                if engine.view().detail.is_some_and(|d| d.eligible) {
+                    code = other;
+                    break;
+                }
+            }
+            if code == FALLBACK_ITEM {
+                engine.handle(Event::Touch(Action::Back), Instant::now());
+                engine.handle(
+                    Event::Touch(Action::SelectItem(code.into())),
+                    Instant::now(),
+                );
+            }
         }
         engine.handle(Event::Touch(Action::Start), Instant::now());
         answer_form(&mut engine);
@@ -355,5 +432,6 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(runtime);
+    summary.by_mode = figures_by_mode(&store, engine.catalog(), options.sessions as usize)?;
     Ok(summary)
 }

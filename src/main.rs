@@ -159,7 +159,15 @@ fn journal(cfg: &Config, last: usize) -> anyhow::Result<()> {
                     .to_string()
             })
             .unwrap_or_default();
-        println!("session at {started}");
+        let steps: Vec<_> = session.iter().map(|(_, s)| s.clone()).collect();
+        let f = onetrip::engine::journal::figures(&steps);
+        println!(
+            "session at {started} · {} · {} taps · {:.0} s{}",
+            f.item.as_deref().unwrap_or("no item"),
+            f.taps,
+            f.seconds,
+            if f.completed { "" } else { " (not completed)" }
+        );
         for (_, step) in session {
             println!(
                 "  +{:>6.1}s  {:<14} {}",

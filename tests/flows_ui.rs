@@ -300,6 +300,9 @@ fn appointment_with_a_time_from_upstream() {
     );
     assert!(text.contains("select_item CRJ-JF-03"), "{text}");
     assert!(!text.contains("13912345678"), "{text}");
+    // What the session cost, from card to receipt: three taps to the item, start, eleven
+    // digits, next, a time, confirm (完成 after the receipt is not counted).
+    assert!(text.contains("· CRJ-JF-03 · 18 taps · "), "{text}");
 }
 
 /// `complete`: the repeat HK/Macao endorsement, done here; the roll runs out in the middle of

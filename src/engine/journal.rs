@@ -121,6 +121,65 @@ pub fn sessions(rows: &[(i64, String)]) -> Vec<Vec<(i64, Step)>> {
     out
 }
 
+/// What a session cost the citizen, from its journal: the item chosen, the taps from the card to
+/// the end (every key of a keypad counts), and the seconds from the card to the receipt (or to
+/// the answer of a query; to the last step when it never got there).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub item: Option<String>,
+    pub taps: u32,
+    pub seconds: f64,
+    /// It reached a receipt or an answer.
+    pub completed: bool,
+}
+
+/// Steps that are a citizen's tap on the screen.
+const TAPS: [&str; 8] = [
+    "touch ",
+    "key ",
+    "search_key ",
+    "choose ",
+    "select_item ",
+    "police_type ",
+    "category ",
+    "slot ",
+];
+
+pub fn figures(steps: &[Step]) -> Figures {
+    let end = steps
+        .iter()
+        .position(|s| s.what.starts_with("printed ") || s.what.starts_with("query "));
+    let counted = &steps[..end.map_or(steps.len(), |i| i + 1)];
+    let start = counted.first().map_or(0, |s| s.at_ms);
+    let last = counted.last().map_or(0, |s| s.at_ms);
+    Figures {
+        item: steps
+            .iter()
+            .rev()
+            .find_map(|s| s.what.strip_prefix("select_item ").map(str::to_string)),
+        taps: counted
+            .iter()
+            .filter(|s| TAPS.iter().any(|t| s.what.starts_with(t)))
+            .count() as u32,
+        seconds: last.saturating_sub(start) as f64 / 1000.0,
+        completed: end.is_some(),
+    }
+}
+
+/// The median of `values` (0 for none).
+pub fn median(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
 /// Replays a session's journal through `engine` (which must be at the attract screen): the
 /// screens it passes through, one per step, to compare with the journal's own. The journal has no
 /// personal data to rebuild a card from: `stand_in` gives a card of the journaled kind (the word
@@ -316,5 +375,47 @@ mod tests {
         let screens = replay(&mut fresh, &parsed, t, crate::demo::stand_in_card);
         let recorded: Vec<String> = parsed.iter().map(|s| s.screen.clone()).collect();
         assert_eq!(screens, recorded);
+        // Search, 3 letters, the item, start, a choice, 7 + 4 digits and two nexts — and it
+        // never reached a receipt: 12 s is the last tap.
+        assert_eq!(
+            figures(&parsed),
+            Figures {
+                item: Some("ZA-FZJL-01".into()),
+                taps: 1 + 3 + 1 + 1 + 1 + 7 + 1 + 4 + 1,
+                seconds: 87.0,
+                completed: false,
+            }
+        );
+    }
+
+    #[test]
+    fn figures_count_taps_and_seconds_from_the_card_to_the_receipt() {
+        let journal = [
+            "0 home card resident",
+            "1200 items police_type CRJ",
+            "2500 item_detail select_item CRJ-QZ-01",
+            "4000 confirm touch start",
+            "4100 confirm tick",
+            "6000 submitting touch confirm",
+            "6300 printing stored 41",
+            "9800 done printed ok",
+            "15000 attract touch finish",
+        ];
+        let steps: Vec<Step> = journal
+            .iter()
+            .map(|d| Step::from_detail(d).unwrap())
+            .collect();
+        assert_eq!(
+            figures(&steps),
+            Figures {
+                item: Some("CRJ-QZ-01".into()),
+                taps: 4,
+                seconds: 9.8,
+                completed: true,
+            }
+        );
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&mut []), 0.0);
     }
 }
