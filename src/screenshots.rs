@@ -342,15 +342,11 @@ fn sample_staff_report() -> StaffReport {
 /// variants on a headless window and hands each to `visit` with its file stem
 /// (`name-orientation-lang-mode`).
 fn each_view(
+    window: &Rc<MinimalSoftwareWindow>,
     hall: &str,
     only: Option<&str>,
     mut visit: impl FnMut(&MinimalSoftwareWindow, &AppWindow, (u32, u32), &str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    slint::platform::set_platform(Box::new(Headless {
-        window: window.clone(),
-    }))
-    .map_err(|e| anyhow::anyhow!("cannot set the headless platform: {e}"))?;
     let ui = AppWindow::new()?;
     ui.global::<Api>().set_hall(hall.into());
     ui.global::<Api>().set_clock("09:41".into());
@@ -371,7 +367,7 @@ fn each_view(
                     let lang = if english { "en" } else { "zh" };
                     let mode = if elderly { "elderly" } else { "normal" };
                     visit(
-                        &window,
+                        window,
                         &ui,
                         (w, h),
                         &format!("{name}-{orientation}-{lang}-{mode}"),
@@ -383,6 +379,66 @@ fn each_view(
     Ok(())
 }
 
+/// The one headless window every component is shown in (the platform can be set once).
+fn headless() -> anyhow::Result<Rc<MinimalSoftwareWindow>> {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Headless {
+        window: window.clone(),
+    }))
+    .map_err(|e| anyhow::anyhow!("cannot set the headless platform: {e}"))?;
+    Ok(window)
+}
+
+/// The demo's device panel with a receipt on its simulated paper: the receipt's real ESC/POS
+/// bytes, decoded by the printer simulator, shown as printed (lines, QR code, cut).
+fn render_device_panel(window: &MinimalSoftwareWindow, path: &Path) -> anyhow::Result<()> {
+    use onetrip_drivers::printer::commands::{encode, PaperWidth};
+    use onetrip_drivers::printer::sim::{Decoded, EscPosDecoder};
+    let catalog = crate::catalog::shipped();
+    let item = catalog
+        .item("ZA-FZJL-01")
+        .ok_or_else(|| anyhow::anyhow!("the sample item is not in the catalog"))?;
+    let request = crate::engine::ReceiptRequest {
+        submission: crate::engine::StoredSubmission {
+            id: "6f1c2b9e-0000-4000-8000-000000000007".into(),
+            number: "HZXH-0001-000007".into(),
+        },
+        item_code: item.code.clone(),
+        item_name: item.name(false).into(),
+        next_steps: item.next_steps(false),
+        name_masked: "张*明".into(),
+        id_masked: "330106********1231".into(),
+        english: false,
+    };
+    let doc = crate::receipt::Receipt {
+        hall: "西湖区公安分局 文新派出所 服务大厅",
+        request: &request,
+        when: "2026-11-29 09:41",
+        tracking_url: TRACKING_URL,
+        width: PaperWidth::Mm58,
+    }
+    .layout();
+    let printed: Vec<_> = EscPosDecoder::new()
+        .push(&encode(&doc)?)
+        .into_iter()
+        .filter_map(|d| match d {
+            Decoded::Printed(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let panel = crate::ui::DevicePanel::new()?;
+    panel.set_receipt(slint::ModelRc::new(slint::VecModel::from(
+        crate::demo::last_receipt_paper(&printed),
+    )));
+    panel.set_status_line("回执已打印".into());
+    panel.show()?;
+    let (w, h) = (520, 1400);
+    window.set_size(PhysicalSize::new(w, h));
+    render_png(window, w, h, path)?;
+    panel.hide()?;
+    Ok(())
+}
+
 /// Renders every view (or those whose name starts with `only`) to `out`; returns the files written.
 pub fn render_all(
     out: &Path,
@@ -390,13 +446,19 @@ pub fn render_all(
     only: Option<&str>,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(out)?;
+    let window = headless()?;
     let mut written = Vec::new();
-    each_view(hall, only, |window, _, (w, h), stem| {
+    each_view(&window, hall, only, |window, _, (w, h), stem| {
         let path = out.join(format!("{stem}.png"));
         render_png(window, w, h, &path)?;
         written.push(path);
         Ok(())
     })?;
+    if only.is_none_or(|prefix| "device_panel".starts_with(prefix)) {
+        let path = out.join("device_panel.png");
+        render_device_panel(&window, &path)?;
+        written.push(path);
+    }
     Ok(written)
 }
 
@@ -408,7 +470,7 @@ pub fn misfits_all(
 ) -> anyhow::Result<(usize, Vec<(String, crate::screen_fit::Misfit)>)> {
     let mut found = Vec::new();
     let mut views = 0;
-    each_view(hall, only, |window, ui, (w, h), stem| {
+    each_view(&headless()?, hall, only, |window, ui, (w, h), stem| {
         // Drawn as for a picture, so layout and timers are exactly those of the PNG.
         draw(window, w, h);
         views += 1;

@@ -139,7 +139,7 @@ pub fn select_language(english: bool) {
 
 /// A QR code of `text` (black on white, four modules of quiet zone, one pixel per module: the
 /// screen scales it up without smoothing); an empty image for no text.
-fn qr_image(text: &str) -> slint::Image {
+pub fn qr_image(text: &str) -> slint::Image {
     if text.is_empty() {
         return slint::Image::default();
     }

@@ -135,6 +135,18 @@ fn every_screen_in_both_orientations_with_chinese_ink() {
             "{p}: nothing to track"
         );
     }
+
+    // The demo panel shows the receipt as the printer simulator decoded it from the receipt's
+    // ESC/POS bytes: its QR code is on the picture of the paper, readable by a phone, and the
+    // lines have ink (not a text dump of the QR's data).
+    let panel = dir.path().join("device_panel.png");
+    assert_eq!(
+        qr_codes(&panel),
+        ["https://track.example.invalid/s/HZXH-0001-000007"],
+        "{}",
+        panel.display()
+    );
+    assert!(ink(&panel, 0.3, 0.5) > 3000, "the receipt's lines have ink");
 }
 
 /// The QR codes a phone's camera would read in a screenshot.

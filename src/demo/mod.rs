@@ -137,6 +137,50 @@ pub fn stand_in_card(kind: &str) -> onetrip_drivers::id_card::Identity {
     onetrip_drivers::id_card::identity::parse(&c.text, c.photo)
 }
 
+/// The last receipt on the simulated paper as it was printed, for the device panel: its lines
+/// with their bold and double size, the QR code as an image, the cut.
+pub fn last_receipt_paper(printed: &[Printed]) -> Vec<crate::ui::PaperPart> {
+    last_receipt_parts(printed)
+        .iter()
+        .map(|p| match p {
+            Printed::Line { text, bold, large } => crate::ui::PaperPart {
+                kind: "line".into(),
+                text: text.as_str().into(),
+                bold: *bold,
+                large: *large,
+                qr: Default::default(),
+            },
+            Printed::Qr(data) => crate::ui::PaperPart {
+                kind: "qr".into(),
+                text: data.as_str().into(),
+                bold: false,
+                large: false,
+                qr: crate::ui::qr_image(data),
+            },
+            Printed::Cut { .. } => crate::ui::PaperPart {
+                kind: "cut".into(),
+                text: Default::default(),
+                bold: false,
+                large: false,
+                qr: Default::default(),
+            },
+        })
+        .collect()
+}
+
+/// The last receipt's printed parts: from after the cut before it through its own cut.
+fn last_receipt_parts(printed: &[Printed]) -> &[Printed] {
+    let end = printed
+        .iter()
+        .rposition(|p| matches!(p, Printed::Cut { .. }))
+        .map_or(printed.len(), |i| i + 1);
+    let start = printed[..end.saturating_sub(1)]
+        .iter()
+        .rposition(|p| matches!(p, Printed::Cut { .. }))
+        .map_or(0, |i| i + 1);
+    &printed[start..end]
+}
+
 pub fn last_receipt(printed: &[Printed]) -> Vec<String> {
     let end = printed
         .iter()
@@ -270,8 +314,7 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
                 }
                 .into(),
             );
-            let lines: Vec<SharedString> = last_receipt(&printer.printed()).into_iter().map(Into::into).collect();
-            p.set_receipt_lines(ModelRc::new(VecModel::from(lines)));
+            p.set_receipt(ModelRc::new(VecModel::from(last_receipt_paper(&printer.printed()))));
             let pending = rusqlite::Connection::open(&store_path)
                 .and_then(|c| c.query_row("SELECT COUNT(*) FROM submissions WHERE state = 'pending'", [], |r| r.get::<_, i64>(0)))
                 .unwrap_or(0);
