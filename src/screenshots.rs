@@ -332,7 +332,7 @@ fn sample_staff_report() -> StaffReport {
         unprinted: vec!["HZXH-0001-000051".into()],
         receipts_printed: 131,
         paper_mm: 41_250,
-        catalog: "2026.11.29-1（出厂目录）".into(),
+        catalog: "2026.12.02-1（出厂目录）".into(),
         catalog_problem: None,
         delivery_problem: None,
     }

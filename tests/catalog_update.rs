@@ -48,7 +48,7 @@ fn crate_version(doc: &str) -> String {
 
 fn version(doc: &str, v: &str) -> String {
     doc.replacen(
-        "version = \"2026.11.29-1\"",
+        "version = \"2026.12.02-1\"",
         &format!("version = \"{v}\""),
         1,
     )
@@ -65,7 +65,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     let key = signature::signing_key(&private).unwrap();
     let delivered: Arc<Mutex<Vec<Arc<Catalog>>>> = Arc::default();
     let status = Arc::new(Mutex::new(CatalogStatus {
-        version: "2026.11.29-1".into(),
+        version: "2026.12.02-1".into(),
         origin: Origin::Shipped,
         last_rejection: None,
     }));
@@ -92,13 +92,13 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     assert!(status.lock().unwrap().last_rejection.is_some());
 
     // Properly signed: installed, kept, delivered.
-    let good = version(&bundle(&shipped_files()), "2026.12.01-1");
+    let good = version(&bundle(&shipped_files()), "2026.12.09-1");
     publish(addr, &good, &signature::sign(good.as_bytes(), &key)).await;
     assert_eq!(
         updater.check().await,
-        CheckOutcome::Installed("2026.12.01-1".into())
+        CheckOutcome::Installed("2026.12.09-1".into())
     );
-    assert_eq!(delivered.lock().unwrap()[0].version, "2026.12.01-1");
+    assert_eq!(delivered.lock().unwrap()[0].version, "2026.12.09-1");
     assert_eq!(status.lock().unwrap().last_rejection, None);
     assert!(matches!(
         status.lock().unwrap().origin,
@@ -118,7 +118,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     );
 
     // Signed, but broken: an item points at a category that does not exist.
-    let broken = version(&good, "2026.12.02-1").replacen(
+    let broken = version(&good, "2026.12.10-1").replacen(
         "category = \"ZA-FZJL\"",
         "category = \"ZA-GONE\"",
         1,
@@ -131,7 +131,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     );
 
     // Replayed: the authority's own older catalog (perhaps withdrawn since), properly signed.
-    let older = version(&bundle(&shipped_files()), "2026.11.30-1");
+    let older = version(&bundle(&shipped_files()), "2026.12.05-1");
     publish(addr, &older, &signature::sign(older.as_bytes(), &key)).await;
     let out = updater.check().await;
     assert!(
@@ -140,7 +140,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     );
     // The catalog in force offered again under a new ETag: nothing to do, nothing to report.
     let again = format!("{good}\n");
-    assert_eq!(crate_version(&again), "2026.12.01-1");
+    assert_eq!(crate_version(&again), "2026.12.09-1");
     publish(addr, &again, &signature::sign(again.as_bytes(), &key)).await;
     status.lock().unwrap().last_rejection = None;
     assert_eq!(updater.check().await, CheckOutcome::NotModified);
@@ -154,7 +154,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     // Through all of it, the good update stayed in force, on disk and after a restart.
     assert_eq!(delivered.lock().unwrap().len(), 1);
     let (loaded, st) = active::load(&data, updater.key.as_ref());
-    assert_eq!(loaded.version, "2026.12.01-1");
+    assert_eq!(loaded.version, "2026.12.09-1");
     assert!(matches!(st.origin, Origin::Update { .. }));
     assert!(status.lock().unwrap().last_rejection.is_some());
 

@@ -507,7 +507,7 @@ mod tests {
         next.items.retain(|i| i.code != "ZA-FZJL-01");
         e.handle(Event::CatalogUpdated(Arc::new(next)), t);
         // The citizen's page does not change under their finger.
-        assert_eq!(e.catalog().version, "2026.11.29-1");
+        assert_eq!(e.catalog().version, "2026.12.02-1");
         assert_eq!(e.view().detail.unwrap().code, "ZA-FZJL-01");
         touch(&mut e, Action::Home, t);
         touch(&mut e, Action::Finish, t);
