@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use onetrip::catalog::{Catalog, Item};
+use onetrip::engine::journal::median;
 use onetrip::engine::{
     Action, Availability, Engine, EngineConfig, Event, Screen, Slot, SlotsOutcome,
 };
@@ -184,24 +185,12 @@ fn walk(catalog: &Arc<Catalog>, item: &Item, card: &str, route: Route) -> Option
     })
 }
 
-fn median(v: &mut [u32]) -> f64 {
-    v.sort_unstable();
-    let n = v.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        f64::from(v[n / 2])
-    } else {
-        f64::from(v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 fn main() {
     let catalog = Arc::new(onetrip::catalog::shipped());
     let list = std::env::var_os("ONETRIP_TAPS_ITEMS").is_some();
     let started = Instant::now();
     // police type → (before, after) taps of each item
-    let mut by_type: BTreeMap<String, (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+    let mut by_type: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     let mut by_route: BTreeMap<Route, usize> = BTreeMap::new();
     let mut unreachable = Vec::new();
     for item in &catalog.items {
@@ -237,8 +226,8 @@ fn main() {
             .map(|c| c.police_type.clone())
             .unwrap_or_default();
         let entry = by_type.entry(police_type).or_default();
-        entry.0.push(before);
-        entry.1.push(best.taps);
+        entry.0.push(f64::from(before));
+        entry.1.push(f64::from(best.taps));
     }
     println!("taps from the card to the receipt, every item by its shortest path");
     println!(
@@ -257,8 +246,8 @@ fn main() {
             median(now)
         );
     }
-    let total_before: u32 = all_before.iter().sum();
-    let total_now: u32 = all_now.iter().sum();
+    let total_before: f64 = all_before.iter().sum();
+    let total_now: f64 = all_now.iter().sum();
     println!(
         "{:<6} {:>5} {:>14} {:>13}",
         "all",

@@ -114,22 +114,23 @@ fn figures_by_mode(
     use crate::engine::journal::{figures, median, sessions};
     let sessions = sessions(&store.journal_rows()?);
     let recent = &sessions[sessions.len().saturating_sub(n)..];
+    // Each completed session's mode and figures.
+    let measured: Vec<_> = recent
+        .iter()
+        .map(|session| figures(&session.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>()))
+        .filter(|f| f.completed)
+        .filter_map(|f| {
+            let item = catalog.item(f.item.as_deref()?)?;
+            Some((item.mode, f))
+        })
+        .collect();
     let mut out = Vec::new();
     for mode in crate::catalog::Mode::ALL {
-        let (mut taps, mut seconds) = (Vec::new(), Vec::new());
-        for session in recent {
-            let steps: Vec<_> = session.iter().map(|(_, s)| s.clone()).collect();
-            let f = figures(&steps);
-            let of_mode = f
-                .item
-                .as_deref()
-                .and_then(|code| catalog.item(code))
-                .is_some_and(|item| item.mode == mode);
-            if f.completed && of_mode {
-                taps.push(f64::from(f.taps));
-                seconds.push(f.seconds);
-            }
-        }
+        let (mut taps, mut seconds): (Vec<f64>, Vec<f64>) = measured
+            .iter()
+            .filter(|(m, _)| *m == mode)
+            .map(|(_, f)| (f64::from(f.taps), f.seconds))
+            .unzip();
         if !taps.is_empty() {
             out.push(ModeFigures {
                 mode: mode.name(),

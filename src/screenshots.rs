@@ -391,7 +391,11 @@ fn headless() -> anyhow::Result<Rc<MinimalSoftwareWindow>> {
 
 /// The demo's device panel with a receipt on its simulated paper: the receipt's real ESC/POS
 /// bytes, decoded by the printer simulator, shown as printed (lines, QR code, cut).
-fn render_device_panel(window: &MinimalSoftwareWindow, path: &Path) -> anyhow::Result<()> {
+fn render_device_panel(
+    window: &MinimalSoftwareWindow,
+    hall: &str,
+    path: &Path,
+) -> anyhow::Result<()> {
     use onetrip_drivers::printer::commands::{encode, PaperWidth};
     use onetrip_drivers::printer::sim::{Decoded, EscPosDecoder};
     let catalog = crate::catalog::shipped();
@@ -411,7 +415,7 @@ fn render_device_panel(window: &MinimalSoftwareWindow, path: &Path) -> anyhow::R
         english: false,
     };
     let doc = crate::receipt::Receipt {
-        hall: "西湖区公安分局 文新派出所 服务大厅",
+        hall,
         request: &request,
         when: "2026-11-29 09:41",
         tracking_url: TRACKING_URL,
@@ -456,7 +460,7 @@ pub fn render_all(
     })?;
     if only.is_none_or(|prefix| "device_panel".starts_with(prefix)) {
         let path = out.join("device_panel.png");
-        render_device_panel(&window, &path)?;
+        render_device_panel(&window, hall, &path)?;
         written.push(path);
     }
     Ok(written)

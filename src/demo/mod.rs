@@ -182,21 +182,12 @@ fn last_receipt_parts(printed: &[Printed]) -> &[Printed] {
 }
 
 pub fn last_receipt(printed: &[Printed]) -> Vec<String> {
-    let end = printed
+    last_receipt_parts(printed)
         .iter()
-        .rposition(|p| matches!(p, Printed::Cut { .. }))
-        .unwrap_or(printed.len());
-    let start = printed[..end]
-        .iter()
-        .rposition(|p| matches!(p, Printed::Cut { .. }))
-        .map(|i| i + 1)
-        .unwrap_or(0);
-    printed[start..end]
-        .iter()
-        .map(|p| match p {
-            Printed::Line { text, .. } => text.clone(),
-            Printed::Qr(data) => format!("[二维码 QR] {data}"),
-            Printed::Cut { .. } => "✂".into(),
+        .filter_map(|p| match p {
+            Printed::Line { text, .. } => Some(text.clone()),
+            Printed::Qr(data) => Some(format!("[二维码 QR] {data}")),
+            Printed::Cut { .. } => None,
         })
         .collect()
 }
@@ -343,4 +334,49 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
     drop(refresh);
     drop(launched);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> Printed {
+        Printed::Line {
+            text: text.into(),
+            bold: false,
+            large: false,
+        }
+    }
+
+    /// The last receipt is the one between the last two cuts: an earlier receipt and one still
+    /// printing (no cut yet) are not part of it.
+    #[test]
+    fn the_last_receipt_is_the_last_one_cut() {
+        let cut = Printed::Cut { partial: true };
+        let printed = [
+            line("first"),
+            cut.clone(),
+            line("second"),
+            Printed::Qr("https://t/1".into()),
+            cut.clone(),
+            line("still printing"),
+        ];
+        assert_eq!(
+            last_receipt_parts(&printed),
+            &[
+                line("second"),
+                Printed::Qr("https://t/1".into()),
+                cut.clone()
+            ]
+        );
+        assert_eq!(
+            last_receipt(&printed),
+            ["second", "[二维码 QR] https://t/1"]
+        );
+        assert_eq!(last_receipt(&[line("only")]), ["only"]);
+        let paper = last_receipt_paper(&printed);
+        let kinds: Vec<&str> = paper.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["line", "qr", "cut"]);
+        assert!(paper[1].qr.size().width > 0, "the QR code is an image");
+    }
 }
