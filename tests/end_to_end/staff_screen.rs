@@ -2,11 +2,11 @@
 //! devices, the queue with rejected submissions, a receipt reprinted from the screen, the paper
 //! counter reset, and a corrupt store shown to staff while the terminal is out of service.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::demo::{Bench, DEMO_STAFF_PIN};
 use onetrip::engine::ReceiptRequest;

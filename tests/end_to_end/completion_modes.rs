@@ -2,11 +2,11 @@
 //! reference upstream: a guide printed at once, a case-progress query online and offline, and a
 //! conduct rating delivered through the outbox as an `evaluation`.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
 use onetrip::demo::{Bench, DEMO_TOKEN};
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use onetrip_drivers::printer::sim::Printed;

@@ -2,7 +2,7 @@
 //! disk, handed to the engine; a tampered, foreign-signed or invalid catalog is refused, reported in
 //! the heartbeat, and the catalog in force stays.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! A store that cannot be used takes the terminal out of service instead of losing submissions,
 //! and the damaged file is left for a technician, untouched.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

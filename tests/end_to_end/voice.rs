@@ -2,11 +2,11 @@
 //! foreigner's card, and not at all once the citizen switches it off; espeak-ng really renders
 //! the Mandarin prompt.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
-use common::kiosk::{screen_is, tap, wait_for};
+use crate::common::kiosk::{screen_is, tap, wait_for};
 use onetrip::demo::Bench;
 use onetrip::shell::voice::{synthesize_to_file, Speaker};
 use onetrip::ui::ScreenKind;

@@ -1,5 +1,5 @@
 //! Recorded I/O, replayed: recordings of the simulators' interesting cases (checked in under
-//! tests/fixtures/recordings, regenerated with `UPDATE_RECORDINGS=1`) are fed back to the drivers,
+//! drivers/tests/fixtures/recordings, regenerated with `UPDATE_RECORDINGS=1`) are fed back to the drivers,
 //! which must send the same bytes and report the same events. Recordings from real hardware go in
 //! the same folder and replay the same way.
 

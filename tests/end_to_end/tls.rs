@@ -3,7 +3,7 @@
 //! without its certificate, or one that does not trust the CA, delivers nothing — and keeps the
 //! submission for later.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

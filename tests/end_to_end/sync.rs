@@ -1,6 +1,6 @@
 //! The outbox against the reference upstream over real HTTP on loopback, with faults injected.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

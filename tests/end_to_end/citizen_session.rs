@@ -2,12 +2,12 @@
 //! accessible labels; the ID card and the printer are simulators speaking their byte protocols on
 //! pseudo-terminals; the upstream is the reference server over HTTP on loopback.
 
-mod common;
+use crate::common;
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use common::kiosk::{screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::demo::Bench;
 use onetrip::shell;

@@ -2,11 +2,11 @@
 //! "most used here" row (from the store's counters), by pinyin initials on the letter keyboard, and
 //! the item page's eligibility for a card that qualifies and one that does not.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::kiosk::{button, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{button, screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::demo::Bench;
 use onetrip::store::Store;

@@ -1,6 +1,6 @@
 //! The receipt as the citizen takes it home: laid out from data, encoded to ESC/POS, decoded back by
 //! the printer simulator's decoder. The golden files pin the exact bytes, so a layout change is
-//! always deliberate (regenerate with `UPDATE_GOLDEN=1 cargo test --test receipt`, then review).
+//! always deliberate (regenerate with `UPDATE_GOLDEN=1 cargo test --test end_to_end receipt`, then review).
 
 use onetrip::engine::{ReceiptRequest, StoredSubmission};
 use onetrip::receipt::Receipt;
