@@ -45,7 +45,7 @@ fn answer_form(engine: &mut Engine) {
 
 /// complete, submit, appointment, query, guide.
 const BURN_IN_ITEMS: [&str; 5] = [
-    "CRJ-QZ-01",
+    "JG-WF-01",
     "ZA-FZJL-01",
     "CRJ-JF-03",
     "FZ-ZFGK-02",

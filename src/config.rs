@@ -109,6 +109,15 @@ pub struct Terminal {
     /// key is accepted, since its private half is public.
     #[serde(default)]
     pub demo: bool,
+    /// What the terminal has to handle items with; a catalog item needing more is refused
+    /// (`onetrip catalog check --capabilities`). OneTrip drives the card reader, the printer and
+    /// the scanner; anything else is a vendor's device.
+    #[serde(default = "default_capabilities")]
+    pub capabilities: Vec<crate::catalog::Capability>,
+}
+
+fn default_capabilities() -> Vec<crate::catalog::Capability> {
+    crate::catalog::Capability::DEFAULT.to_vec()
 }
 
 #[derive(Debug, Clone, Deserialize)]

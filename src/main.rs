@@ -125,8 +125,23 @@ enum Cmd {
 #[derive(Subcommand)]
 enum CatalogCmd {
     /// Validate a catalog directory or file (exit 0 valid, 2 invalid), each problem with its file,
-    /// item code and what to fix.
-    Check { path: PathBuf },
+    /// item code and what to fix, for a terminal with --capabilities.
+    Check {
+        path: PathBuf,
+        /// The terminal's devices (its `[terminal] capabilities`): no item may need or claim
+        /// more, e.g. a receipt that proves payment on a terminal that takes none.
+        #[arg(long, value_delimiter = ',', value_parser = capability,
+              default_value = "card_reader,printer,scanner")]
+        capabilities: Vec<onetrip::catalog::Capability>,
+    },
+    /// Write the review sheet the issuing authority checks and signs: one printable page per
+    /// item (every field, its sources as links, a box for the reviewer), an index, and one CSV
+    /// row per item.
+    Review {
+        path: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Make an ed25519 key pair: the private key to --key (never overwritten), the public key (for
     /// `catalog.public_key`) to standard output.
     Keygen {
@@ -288,11 +303,35 @@ fn outbox(cfg: &Config, cmd: OutboxCmd) -> anyhow::Result<ExitCode> {
     }
 }
 
+fn capability(name: &str) -> Result<onetrip::catalog::Capability, String> {
+    use onetrip::catalog::Capability;
+    let all = [
+        Capability::CardReader,
+        Capability::Printer,
+        Capability::Scanner,
+        Capability::Payment,
+        Capability::Camera,
+        Capability::Fingerprint,
+        Capability::ChipWriter,
+    ];
+    all.into_iter().find(|c| c.name() == name).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|c| c.name()).collect();
+        format!("not a capability; one of {}", names.join(", "))
+    })
+}
+
 fn catalog(cmd: CatalogCmd) -> ExitCode {
     use onetrip::catalog::tool;
     match cmd {
-        CatalogCmd::Check { path } => ExitCode::from(tool::check(
+        CatalogCmd::Check { path, capabilities } => ExitCode::from(tool::check(
             &path,
+            &capabilities,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )),
+        CatalogCmd::Review { path, out } => ExitCode::from(tool::review(
+            &path,
+            &out,
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         )),

@@ -468,8 +468,10 @@ async fn catalog_get(State(app): State<App>, headers: HeaderMap) -> Response {
     r
 }
 
-/// A party's case progress: the case number and the party's ID number must both match; any
-/// mismatch is the same 404, so the endpoint is no oracle for case numbers.
+/// A lookup for a party. A case's progress: the case number and the party's ID number must both
+/// match; any mismatch is the same 404, so the endpoint is no oracle for case numbers. A plate's
+/// violations (JG-WF-03): this reference platform has none on record, and says so for the plate
+/// it was sent. Anything else: nothing on record.
 async fn case_query(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     if !authorised(&app, &headers) {
         return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
@@ -477,6 +479,24 @@ async fn case_query(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
     let Ok(q) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "body is not JSON");
     };
+    if q.get("case_number").is_none() {
+        let answer = |key: &str| q["answers"][key].as_str().unwrap_or_default().to_string();
+        let plate = format!("{}{}", answer("province"), answer("plate"));
+        return match q["item_code"].as_str() {
+            Some("JG-WF-03") if !answer("plate").is_empty() => Json(json!({
+                "case_number": plate,
+                "item_code": "JG-WF-03",
+                "steps": [{
+                    "at_ms": null,
+                    "status": "none",
+                    "text_zh": format!("{plate}：无未处理的交通违法记录"),
+                    "text_en": format!("{plate}: no unprocessed violations"),
+                }],
+            }))
+            .into_response(),
+            _ => error(StatusCode::NOT_FOUND, "nothing on record for this party"),
+        };
+    }
     let (Some(number), Some(id_number)) = (
         q.get("case_number").and_then(|v| v.as_str()),
         q.get("id_number").and_then(|v| v.as_str()),

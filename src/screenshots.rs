@@ -263,6 +263,26 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     shots.push(("guide_done".into(), e.view()));
     touch(&mut e, Action::Finish);
 
+    // No card with them: the catalog to browse, an application asking for the card, and the
+    // province of a plate on a lookup.
+    prepare(&mut e);
+    touch(&mut e, Action::BrowseWithoutCard);
+    if e.view().english != english {
+        touch(&mut e, Action::ToggleLanguage);
+    }
+    shots.push(("home_without_card".into(), e.view()));
+    touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()));
+    shots.push(("item_card_needed".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+    prepare(&mut e);
+    e.handle(card(SimCard::resident_sample()), t0);
+    touch(&mut e, Action::SelectItem("JG-WF-03".into()));
+    touch(&mut e, Action::Start);
+    shots.push(("form_province".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+
     // A foreigner's card and an item only mainland residents can apply for.
     prepare(&mut e);
     e.handle(card(SimCard::foreign_2023_sample()), t0);
@@ -332,7 +352,7 @@ fn sample_staff_report() -> StaffReport {
         unprinted: vec!["HZXH-0001-000051".into()],
         receipts_printed: 131,
         paper_mm: 41_250,
-        catalog: "2026.12.02-1（出厂目录）".into(),
+        catalog: "2026.12.03-1（出厂目录）".into(),
         catalog_problem: None,
         delivery_problem: None,
     }
@@ -525,11 +545,13 @@ mod tests {
                         "out_of_service" | "not_configured" => Screen::OutOfService,
                         "attract" | "attract_read_failed" => Screen::Attract,
                         "reading_card" => Screen::ReadingCard,
-                        "home" | "home_featured" => Screen::Home,
+                        "home" | "home_featured" | "home_without_card" => Screen::Home,
                         "categories" => Screen::Categories,
                         "items" => Screen::Items,
                         "search" | "search_empty" => Screen::Search,
-                        "item_detail" | "item_not_eligible" => Screen::ItemDetail,
+                        "item_detail" | "item_not_eligible" | "item_card_needed" => {
+                            Screen::ItemDetail
+                        }
                         "confirm"
                         | "timeout_warning"
                         | "confirm_appointment"

@@ -64,6 +64,7 @@ fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
         summary: p.summary.as_str().into(),
         mode: p.mode.as_str().into(),
         eligible: p.eligible,
+        card_needed: p.card_needed,
         reasons: strings(&p.reasons),
         conditions: strings(&p.conditions),
         materials: strings(&p.materials),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::VerifyingKey;
 
 use super::signature::{self, SignatureError};
-use super::{parse, shipped, Catalog, Problem};
+use super::{parse_for, shipped, Capability, Catalog, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
@@ -72,16 +72,22 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("catalog").join("current.signed")
 }
 
-/// Verifies and validates a downloaded catalog: the catalog, or why not.
+/// Verifies and validates a downloaded catalog, for a terminal with `capabilities`: the catalog,
+/// or why not.
 pub fn verify(
     bytes: &[u8],
     signature_b64: &str,
     key: Option<&VerifyingKey>,
+    capabilities: &[Capability],
 ) -> Result<Catalog, UpdateError> {
     let key = key.ok_or(UpdateError::NoKey)?;
     signature::verify(bytes, signature_b64, key)?;
     let text = std::str::from_utf8(bytes).map_err(|_| UpdateError::NotText)?;
-    parse(&[("upstream catalog".to_string(), text.to_string())]).map_err(UpdateError::Invalid)
+    parse_for(
+        &[("upstream catalog".to_string(), text.to_string())],
+        capabilities,
+    )
+    .map_err(UpdateError::Invalid)
 }
 
 /// Verifies, validates and keeps an update newer than `in_force` (the version running now); the
@@ -92,9 +98,10 @@ pub fn install(
     signature_b64: &str,
     etag: &str,
     key: Option<&VerifyingKey>,
+    capabilities: &[Capability],
     in_force: &str,
 ) -> Result<Catalog, UpdateError> {
-    let catalog = verify(bytes, signature_b64, key)?;
+    let catalog = verify(bytes, signature_b64, key, capabilities)?;
     if !is_newer(&catalog.version, in_force) {
         return Err(UpdateError::NotNewer {
             offered: catalog.version,
@@ -117,7 +124,11 @@ pub fn install(
 }
 
 /// The catalog to run at start: the kept update if it still verifies, else the shipped one.
-pub fn load(data_dir: &Path, key: Option<&VerifyingKey>) -> (Catalog, CatalogStatus) {
+pub fn load(
+    data_dir: &Path,
+    key: Option<&VerifyingKey>,
+    capabilities: &[Capability],
+) -> (Catalog, CatalogStatus) {
     let shipped_status = |catalog: &Catalog, why: Option<String>| CatalogStatus {
         version: catalog.version.clone(),
         origin: Origin::Shipped,
@@ -144,7 +155,9 @@ pub fn load(data_dir: &Path, key: Option<&VerifyingKey>) -> (Catalog, CatalogSta
     let sig = parts.next().map(|b| String::from_utf8_lossy(b).to_string());
     let body = parts.next();
     let result = match (etag, sig, body) {
-        (Some(etag), Some(sig), Some(body)) => verify(body, &sig, key).map(|c| (c, etag)),
+        (Some(etag), Some(sig), Some(body)) => {
+            verify(body, &sig, key, capabilities).map(|c| (c, etag))
+        }
         _ => Err(UpdateError::NotText),
     };
     let shipped_version = shipped().version;
@@ -223,6 +236,7 @@ mod tests {
             &sig,
             "\"n\"",
             Some(&pk),
+            &Capability::DEFAULT,
             &in_force(),
         )
         .unwrap();
@@ -234,12 +248,16 @@ mod tests {
                 &signature::sign(doc.as_bytes(), &sk),
                 "\"o\"",
                 Some(&pk),
+                &Capability::DEFAULT,
                 "2099.01.01-2",
             )
             .unwrap_err();
             assert!(matches!(e, UpdateError::NotNewer { .. }), "{old}: {e}");
         }
-        assert_eq!(load(dir.path(), Some(&pk)).0.version, "2099.01.01-2");
+        assert_eq!(
+            load(dir.path(), Some(&pk), &Capability::DEFAULT).0.version,
+            "2099.01.01-2"
+        );
         // The same order for the versions as a bureau writes them.
         assert!(is_newer("2026.12.01-1", "2026.11.29-1"));
         assert!(is_newer("2026.11.29-10", "2026.11.29-9"));
@@ -252,7 +270,7 @@ mod tests {
         let raw = format!("\"k\"\n{}\n{old}", signature::sign(old.as_bytes(), &sk));
         std::fs::create_dir_all(path(dir.path()).parent().unwrap()).unwrap();
         std::fs::write(path(dir.path()), raw).unwrap();
-        let (c, status) = load(dir.path(), Some(&pk));
+        let (c, status) = load(dir.path(), Some(&pk), &Capability::DEFAULT);
         assert_eq!(c.version, in_force());
         assert_eq!(status.origin, Origin::Shipped);
     }
@@ -269,11 +287,12 @@ mod tests {
             &sig,
             "\"e1\"",
             Some(&pk),
+            &Capability::DEFAULT,
             &in_force(),
         )
         .unwrap();
         assert_eq!(c.version, "2099.01.01-1");
-        let (loaded, status) = load(dir.path(), Some(&pk));
+        let (loaded, status) = load(dir.path(), Some(&pk), &Capability::DEFAULT);
         assert_eq!(loaded.version, c.version);
         assert_eq!(
             status.origin,
@@ -296,6 +315,7 @@ mod tests {
             &sig,
             "\"good\"",
             Some(&pk),
+            &Capability::DEFAULT,
             &in_force(),
         )
         .unwrap();
@@ -309,6 +329,7 @@ mod tests {
             &sig,
             "\"bad\"",
             Some(&pk),
+            &Capability::DEFAULT,
             &in_force(),
         )
         .unwrap_err();
@@ -324,6 +345,7 @@ mod tests {
             &signature::sign(doc.as_bytes(), &other),
             "\"x\"",
             Some(&pk),
+            &Capability::DEFAULT,
             &in_force(),
         )
         .unwrap_err();
@@ -336,18 +358,27 @@ mod tests {
             &signature::sign(broken.as_bytes(), &sk),
             "\"y\"",
             Some(&pk),
+            &Capability::DEFAULT,
             &in_force(),
         )
         .unwrap_err();
         assert!(e.to_string().contains("ZA-NONE"), "{e}");
         // No key configured: nothing is trusted.
         assert!(matches!(
-            install(dir.path(), doc.as_bytes(), &sig, "\"z\"", None, &in_force()),
+            install(
+                dir.path(),
+                doc.as_bytes(),
+                &sig,
+                "\"z\"",
+                None,
+                &Capability::DEFAULT,
+                &in_force()
+            ),
             Err(UpdateError::NoKey)
         ));
         assert_eq!(std::fs::read(path(dir.path())).unwrap(), before);
         assert_eq!(
-            load(dir.path(), Some(&pk)).1.origin,
+            load(dir.path(), Some(&pk), &Capability::DEFAULT).1.origin,
             Origin::Update {
                 etag: "\"good\"".into()
             }
@@ -366,6 +397,7 @@ mod tests {
             &sig,
             "\"e\"",
             Some(&pk),
+            &Capability::DEFAULT,
             &in_force(),
         )
         .unwrap();
@@ -373,7 +405,7 @@ mod tests {
         let n = raw.len();
         raw[n - 2] ^= 0x01;
         std::fs::write(path(dir.path()), raw).unwrap();
-        let (c, status) = load(dir.path(), Some(&pk));
+        let (c, status) = load(dir.path(), Some(&pk), &Capability::DEFAULT);
         assert_eq!(c, shipped());
         assert_eq!(status.origin, Origin::Shipped);
         assert!(status.last_rejection.unwrap().contains("signature"));

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Catalog, FieldKind, Item, Mode, Problem, Rule, Text};
+use super::{Capability, Catalog, FieldKind, Identify, Item, Mode, Problem, Rule, Text};
 
 /// The most a fee on this terminal can sensibly be (the dearest item in the research is 120 yuan).
 pub const MAX_FEE_YUAN: u32 = 2_000;
@@ -109,6 +109,17 @@ pub fn check(c: &Catalog) -> Vec<Problem> {
         }
     }
 
+    for s in &c.sources {
+        if let Some(url) = &s.url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                k.add(
+                    &first_file,
+                    Some(&s.id),
+                    format!("source url `{url}` is not a web address (http:// or https://)"),
+                );
+            }
+        }
+    }
     let sources: HashSet<&str> = c.sources.iter().map(|s| s.id.as_str()).collect();
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for t in &c.police_types {
@@ -272,6 +283,67 @@ fn check_item(k: &mut Checker, c: &Catalog, item: &Item, sources: &HashSet<&str>
             k.add(f, Some(code), "a verified item needs its `materials`");
         }
     }
+    match (item.verified, &item.verified_by, &item.verified_on) {
+        (true, Some(by), Some(on)) => {
+            if by.trim().is_empty() {
+                k.add(
+                    f,
+                    Some(code),
+                    "`verified_by` is empty; name who confirmed it",
+                );
+            }
+            if !is_date(on) {
+                k.add(
+                    f,
+                    Some(code),
+                    format!("`verified_on` = \"{on}\" is not a date; write YYYY-MM-DD"),
+                );
+            }
+        }
+        (true, _, _) => k.add(
+            f,
+            Some(code),
+            "a verified item says who confirmed it and when: `verified_by` and `verified_on`",
+        ),
+        (false, None, None) => {}
+        (false, _, _) => k.add(
+            f,
+            Some(code),
+            "`verified_by`/`verified_on` go with `verified = true`",
+        ),
+    }
+    if item.identify.contains(&Identify::Scan) && !item.fields.iter().any(takes_a_scan) {
+        k.add(
+            f,
+            Some(code),
+            "`identify` lists scan, but no question takes a scanned number (a letters or digits field); add one or drop scan",
+        );
+    }
+    for (what, t) in citizen_texts(item) {
+        if let Some(remark) = EDITORS_REMARKS
+            .iter()
+            .find(|r| t.zh.contains(**r) || t.en.to_lowercase().contains(**r))
+        {
+            k.add(
+                f,
+                Some(code),
+                format!("{what} holds an editor's remark (\"{remark}\"); citizens read it: move it to `editors_note`"),
+            );
+        }
+    }
+    if item.materials.is_empty() {
+        if let Some(i) = item
+            .next_steps
+            .iter()
+            .position(|t| t.zh.contains("上列材料") || t.en.contains("listed materials"))
+        {
+            k.add(
+                f,
+                Some(code),
+                format!("next_steps[{i}] speaks of the listed materials, but the item lists none; list them or say to ask at the counter"),
+            );
+        }
+    }
     if item.mode != Mode::Query && item.next_steps.is_empty() {
         k.add(
             f,
@@ -304,23 +376,17 @@ fn check_item(k: &mut Checker, c: &Catalog, item: &Item, sources: &HashSet<&str>
                     format!("age {years} is not a sane age limit"),
                 );
             }
+            Rule::ExpiresWithin { months } if *months == 0 || *months > 24 => {
+                k.add(
+                    f,
+                    Some(code),
+                    format!(
+                        "expires_within {months} months is not a sane renewal window (1 to 24)"
+                    ),
+                );
+            }
             Rule::CardTypes { types } if types.is_empty() => {
                 k.add(f, Some(code), "card_types rule lists no card types");
-            }
-            Rule::RegionPrefix { prefixes, region } => {
-                if prefixes.is_empty() {
-                    k.add(f, Some(code), "region_prefix rule lists no prefixes");
-                }
-                for p in prefixes {
-                    if p.is_empty() || p.len() > 6 || !p.bytes().all(|b| b.is_ascii_digit()) {
-                        k.add(
-                            f,
-                            Some(code),
-                            format!("region prefix `{p}` must be 1 to 6 digits of an ID number"),
-                        );
-                    }
-                }
-                k.text(f, code, "region_prefix.region", region);
             }
             _ => {}
         }
@@ -447,6 +513,122 @@ fn check_item(k: &mut Checker, c: &Catalog, item: &Item, sources: &HashSet<&str>
             );
         }
     }
+}
+
+/// Words of an editor, not of a guide: they belong in `editors_note`.
+const EDITORS_REMARKS: [&str; 6] = [
+    "可信度",
+    "待核实",
+    "年目录",
+    "low-quality source",
+    "unreliable source",
+    "to be verified",
+];
+
+/// What an item's text may claim only where the terminal can do it.
+const CLAIMS: [(Capability, &[&str]); 2] = [
+    (
+        Capability::Payment,
+        &[
+            "缴费凭证",
+            "缴款凭证",
+            "已缴费",
+            "已缴款",
+            "缴费成功",
+            "proves payment",
+            "proof of payment",
+            "payment receipt",
+        ],
+    ),
+    (
+        Capability::ChipWriter,
+        &["写入证件芯片", "写入芯片", "to the chip", "onto the chip"],
+    ),
+];
+
+/// Every text of an item a citizen reads on the screen or the receipt, with its name.
+fn citizen_texts(item: &Item) -> Vec<(String, &Text)> {
+    let mut all = vec![
+        ("name".to_string(), &item.name),
+        ("summary".to_string(), &item.summary),
+    ];
+    for (what, list) in [
+        ("conditions", &item.conditions),
+        ("materials", &item.materials),
+        ("steps", &item.steps),
+        ("next_steps", &item.next_steps),
+    ] {
+        all.extend(
+            list.iter()
+                .enumerate()
+                .map(|(i, t)| (format!("{what}[{i}]"), t)),
+        );
+    }
+    for (what, t) in [
+        ("time_limit", &item.time_limit),
+        ("fee_note", &item.fee_note),
+        ("collect", &item.collect),
+    ] {
+        all.extend(t.iter().map(|t| (what.to_string(), t)));
+    }
+    all
+}
+
+/// A question a scanned notice or receipt number can answer.
+pub fn takes_a_scan(field: &super::Field) -> bool {
+    matches!(field.kind, FieldKind::Letters | FieldKind::Digits)
+}
+
+fn is_date(s: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
+/// The catalog against one terminal: no item needs, or claims in its text, a device the
+/// terminal does not have (`capabilities`) — a receipt must not prove a payment no one took.
+pub fn for_terminal(c: &Catalog, capabilities: &[Capability]) -> Vec<Problem> {
+    let mut k = Checker {
+        problems: Vec::new(),
+    };
+    let has = |cap: &Capability| capabilities.contains(cap);
+    let names = capabilities
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    for item in &c.items {
+        let (f, code) = (item.file.as_str(), item.code.as_str());
+        for need in item.needs.iter().filter(|n| !has(n)) {
+            k.add(
+                f,
+                Some(code),
+                format!(
+                    "needs `{}`, which the terminal does not have (capabilities: {names}); make it a guide or declare the device",
+                    need.name()
+                ),
+            );
+        }
+        for (cap, phrases) in CLAIMS {
+            if has(&cap) && item.needs.contains(&cap) {
+                continue;
+            }
+            for (what, t) in citizen_texts(item) {
+                if let Some(p) = phrases
+                    .iter()
+                    .find(|p| t.zh.contains(**p) || t.en.to_lowercase().contains(**p))
+                {
+                    k.add(
+                        f,
+                        Some(code),
+                        format!(
+                            "{what} claims \"{p}\", which needs `{}` in the item's `needs` and on the terminal",
+                            cap.name()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    k.problems
 }
 
 #[cfg(test)]
@@ -578,6 +760,135 @@ verified = false
     }
 
     #[test]
+    fn verification_scan_and_editors_remarks_are_checked() {
+        let with = |code: &str, extra: &str| {
+            ITEM.replace("ZA-A-01", code)
+                .replace("verified = false", extra)
+        };
+        one(
+            &with("ZA-A-40", "verified = true\nfee_yuan = 0\ntime_limit = { zh = \"当场\", en = \"At once\" }\nmaterials = [{ zh = \"身份证\", en = \"ID card\" }]"),
+            "ZA-A-40: a verified item says who confirmed it and when",
+        );
+        one(
+            &with("ZA-A-41", "verified = false\nverified_by = \"市局户政处\""),
+            "ZA-A-41: `verified_by`/`verified_on` go with `verified = true`",
+        );
+        one(
+            &with(
+                "ZA-A-42",
+                "verified = true\nverified_by = \"市局户政处\"\nverified_on = \"2026-13-01\"",
+            ),
+            "ZA-A-42: `verified_on` = \"2026-13-01\" is not a date",
+        );
+        let confirmed = with(
+            "ZA-A-43",
+            "verified = true\nverified_by = \"市局户政处\"\nverified_on = \"2026-12-01\"\nfee_yuan = 0\ntime_limit = { zh = \"当场\", en = \"At once\" }\nmaterials = [{ zh = \"身份证\", en = \"ID card\" }]",
+        );
+        assert_eq!(problems_in(HEAD, &confirmed), Vec::<String>::new());
+        one(
+            &with(
+                "ZA-A-44",
+                "verified = false\nidentify = [\"id_card\", \"scan\"]",
+            ),
+            "ZA-A-44: `identify` lists scan, but no question takes a scanned number",
+        );
+        one(
+            &with("ZA-A-45", "verified = false\nfee_note = { zh = \"约45元（来源可信度低）\", en = \"about 45 yuan\" }"),
+            "ZA-A-45: fee_note holds an editor's remark (\"可信度\")",
+        );
+        // The same doubt where it belongs: in the editors' note, which no citizen reads.
+        let noted = with(
+            "ZA-A-46",
+            "verified = false\nfee_note = { zh = \"约45元\", en = \"about 45 yuan\" }\neditors_note = \"45元出自深圳转载，来源可信度低\"",
+        );
+        assert_eq!(problems_in(HEAD, &noted), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_guide_never_speaks_of_materials_it_does_not_list() {
+        let listed = "{ zh = \"请携带上列材料到公安窗口办理\", en = \"Bring the listed materials to the police counter\" }";
+        let item = ITEM
+            .replace("ZA-A-01", "ZA-A-50")
+            .replace("next_steps = [", &format!("next_steps = [{listed}, "));
+        one(
+            &item,
+            "ZA-A-50: next_steps[0] speaks of the listed materials, but the item lists none",
+        );
+        let with_materials = item.replace(
+            "verified = false",
+            "verified = false\nmaterials = [{ zh = \"身份证\", en = \"ID card\" }]",
+        );
+        assert_eq!(problems_in(HEAD, &with_materials), Vec::<String>::new());
+        one(
+            &ITEM.replace("ZA-A-01", "ZA-A-51").replace(
+                "verified = false",
+                "verified = false\neligibility = [{ rule = \"expires_within\", months = 0 }]",
+            ),
+            "ZA-A-51: expires_within 0 months is not a sane renewal window",
+        );
+    }
+
+    #[test]
+    fn no_item_needs_or_claims_a_device_the_terminal_lacks() {
+        use super::super::{parse_for, Capability};
+        let files = |extra: &str| {
+            vec![
+                ("catalog.toml".to_string(), HEAD.to_string()),
+                (
+                    "items/za.toml".to_string(),
+                    ITEM.replace("verified = false", &format!("verified = false\n{extra}")),
+                ),
+            ]
+        };
+        let problems = |extra: &str, caps: &[Capability]| -> Vec<String> {
+            match parse_for(&files(extra), caps) {
+                Ok(_) => Vec::new(),
+                Err(p) => p.iter().map(|p| p.to_string()).collect(),
+            }
+        };
+        let default = &Capability::DEFAULT;
+        let with_payment = &[
+            Capability::CardReader,
+            Capability::Printer,
+            Capability::Payment,
+        ];
+        assert_eq!(problems("", default), Vec::<String>::new());
+        let needs = "needs = [\"payment\"]";
+        assert!(problems(needs, default)[0].contains(
+            "ZA-A-01: needs `payment`, which the terminal does not have (capabilities: card_reader, printer, scanner)"
+        ));
+        assert_eq!(problems(needs, with_payment), Vec::<String>::new());
+        let claims = "collect = { zh = \"本回执是缴费凭证\", en = \"Keep this receipt\" }";
+        assert!(problems(claims, default)[0]
+            .contains("ZA-A-01: collect claims \"缴费凭证\", which needs `payment`"));
+        // Claimed in English only, still refused; and on a payment terminal, the item must say
+        // it needs payment for its receipt to say so.
+        let claims_en =
+            "collect = { zh = \"请保管回执\", en = \"This receipt is proof of payment\" }";
+        assert!(problems(claims_en, with_payment)[0].contains("claims \"proof of payment\""));
+        assert_eq!(
+            problems(&format!("{claims_en}\n{needs}"), with_payment),
+            Vec::<String>::new()
+        );
+        let chip = vec![
+            ("catalog.toml".to_string(), HEAD.to_string()),
+            (
+                "items/za.toml".to_string(),
+                ITEM.replace("A certificate", "Endorsed and written to the chip at once"),
+            ),
+        ];
+        let p: Vec<String> = parse_for(&chip, default)
+            .unwrap_err()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert!(
+            p[0].contains("ZA-A-01: summary claims \"to the chip\", which needs `chip_writer`"),
+            "{p:#?}"
+        );
+    }
+
+    #[test]
     fn rules_and_fields_are_checked() {
         let rules = |r: &str| {
             ITEM.replace("ZA-A-01", "ZA-A-20")
@@ -587,9 +898,10 @@ verified = false
             &rules("eligibility = [{ rule = \"min_age\", years = 60 }, { rule = \"max_age\", years = 18 }]"),
             "min_age 60 is above max_age 18",
         );
+        // The ID number's prefix is not where a household is registered: no such rule.
         one(
-            &rules("eligibility = [{ rule = \"region_prefix\", prefixes = [\"41A\"], region = { zh = \"郑州\", en = \"Zhengzhou\" } }]"),
-            "region prefix `41A` must be 1 to 6 digits",
+            &rules("eligibility = [{ rule = \"region_prefix\", prefixes = [\"4101\"], region = { zh = \"郑州\", en = \"Zhengzhou\" } }]"),
+            "unknown variant `region_prefix`",
         );
         one(
             &rules("eligibility = [{ rule = \"card_types\", types = [] }]"),

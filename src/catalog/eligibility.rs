@@ -44,6 +44,23 @@ pub fn age(birth: Date, today: Date) -> u32 {
     years
 }
 
+/// `months` after `d`, on the same day of the month (or the month's last day).
+fn add_months(d: Date, months: u32) -> Date {
+    let m = d.month as u32 - 1 + months;
+    let (year, month) = (d.year + (m / 12) as u16, (m % 12 + 1) as u8);
+    let last = match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    Date {
+        year,
+        month,
+        day: d.day.min(last),
+    }
+}
+
 pub fn check(item: &Item, who: &Identity, today: Date) -> Eligibility {
     let mut reasons = Vec::new();
     for rule in &item.eligibility {
@@ -75,16 +92,13 @@ pub fn check(item: &Item, who: &Identity, today: Date) -> Eligibility {
                     })
                 }
             }
-            Rule::RegionPrefix { prefixes, region } => {
-                let ok = who.card_type == CardType::Resident
-                    && prefixes
-                        .iter()
-                        .any(|p| who.id_number.starts_with(p.as_str()));
-                (!ok).then(|| Text {
-                    zh: format!("本事项仅限户籍在{}的居民", region.zh),
-                    en: format!("this item is for residents registered in {}", region.en),
-                })
-            }
+            Rule::ExpiresWithin { months } => match who.valid_until {
+                Some(Validity::Until(d)) if d <= add_months(today, *months) => None,
+                _ => Some(Text {
+                    zh: format!("证件有效期满前 {months} 个月内方可换领"),
+                    en: format!("a card can be renewed from {months} months before it expires"),
+                }),
+            },
             Rule::CardNotExpired => match who.valid_until {
                 Some(Validity::LongTerm) => None,
                 Some(Validity::Until(d)) if d >= today => None,
@@ -184,5 +198,37 @@ mod tests {
             check(wfz, &expired, TODAY),
             Eligibility::NotEligible(_)
         ));
+    }
+
+    /// An ID card is renewed from 3 months before it expires (or once it has): not years early,
+    /// and never a card valid for life.
+    #[test]
+    fn a_card_is_renewed_only_in_its_window() {
+        let renew = shipped().item("HZ-SFZ-02").unwrap().clone();
+        let until = |year, month, day| {
+            let mut who = card(SimCard::resident_sample());
+            who.valid_until = Some(Validity::Until(Date { year, month, day }));
+            check(&renew, &who, TODAY)
+        };
+        assert_eq!(until(2027, 2, 28), Eligibility::Eligible);
+        assert_eq!(until(2026, 1, 1), Eligibility::Eligible, "expired");
+        let Eligibility::NotEligible(why) = until(2027, 3, 1) else {
+            panic!("three months and a day before expiry is too early")
+        };
+        assert_eq!(why[0].zh, "证件有效期满前 3 个月内方可换领");
+        // The sample card runs to 2035.
+        assert!(matches!(
+            check(&renew, &card(SimCard::resident_sample()), TODAY),
+            Eligibility::NotEligible(_)
+        ));
+        assert!(matches!(
+            check(&renew, &card(SimCard::elderly_long_term_sample()), TODAY),
+            Eligibility::NotEligible(_)
+        ));
+        // Month ends and leap years.
+        let d = |year, month, day| Date { year, month, day };
+        assert_eq!(add_months(d(2026, 11, 30), 3), d(2027, 2, 28));
+        assert_eq!(add_months(d(2027, 11, 30), 3), d(2028, 2, 29));
+        assert_eq!(add_months(d(2026, 1, 31), 12), d(2027, 1, 31));
     }
 }

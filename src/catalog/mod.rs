@@ -5,6 +5,7 @@
 pub mod active;
 pub mod check;
 pub mod eligibility;
+pub mod review;
 pub mod search;
 pub mod signature;
 pub mod tool;
@@ -37,6 +38,9 @@ impl Text {
 pub struct Source {
     pub id: String,
     pub title: String,
+    /// Where it can be read, if it is on the web (the review sheet links it).
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,7 +120,7 @@ impl Mode {
         match (self, english) {
             (Mode::Complete, false) => "在本机当场办结",
             (Mode::Complete, true) => "Completed here and now",
-            (Mode::Submit, false) => "在本机提交申请，结果稍后领取或通知",
+            (Mode::Submit, false) => "在本机提交申请，结果稍后领取",
             (Mode::Submit, true) => "Apply here; the result comes later",
             (Mode::Appointment, false) => "在本机预约窗口办理时间",
             (Mode::Appointment, true) => "Book a time at the counter here",
@@ -124,6 +128,45 @@ impl Mode {
             (Mode::Query, true) => "Look it up here",
             (Mode::Guide, false) => "须到窗口办理，本机打印办事指南",
             (Mode::Guide, true) => "Handled at the counter; a guide is printed here",
+        }
+    }
+}
+
+/// What a terminal has to handle items with. A terminal declares its own (`[terminal]
+/// capabilities`); OneTrip drives the first three. An item that needs more (`needs`) is refused
+/// by `catalog check` and by the terminal, so no screen or receipt promises what it cannot do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    CardReader,
+    Printer,
+    Scanner,
+    /// Takes money (card, QR payment): a receipt may then prove payment.
+    Payment,
+    /// Takes the applicant's photo.
+    Camera,
+    Fingerprint,
+    /// Writes an endorsement to a permit's chip.
+    ChipWriter,
+}
+
+impl Capability {
+    /// What a OneTrip terminal has: the devices it drives.
+    pub const DEFAULT: [Capability; 3] = [
+        Capability::CardReader,
+        Capability::Printer,
+        Capability::Scanner,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::CardReader => "card_reader",
+            Capability::Printer => "printer",
+            Capability::Scanner => "scanner",
+            Capability::Payment => "payment",
+            Capability::Camera => "camera",
+            Capability::Fingerprint => "fingerprint",
+            Capability::ChipWriter => "chip_writer",
         }
     }
 }
@@ -159,13 +202,13 @@ pub enum Rule {
     CardTypes {
         types: Vec<CardKind>,
     },
-    /// The ID number starts with one of these administrative-division prefixes (e.g. local
-    /// household registration).
-    RegionPrefix {
-        prefixes: Vec<String>,
-        region: Text,
-    },
+    // No rule on the ID number's first digits: they are the address code of the first issue and
+    // do not change when a household registration moves, so they cannot say where one is.
     CardNotExpired,
+    /// The card expires within this many months (or has expired): a renewal window.
+    ExpiresWithin {
+        months: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -400,6 +443,20 @@ pub struct Item {
     pub sources: Vec<String>,
     /// Whether the details were checked against the issuing authority's own guide.
     pub verified: bool,
+    /// Who at the issuing authority confirmed the item, and on which day (YYYY-MM-DD): both
+    /// with `verified = true`, neither without.
+    #[serde(default)]
+    pub verified_by: Option<String>,
+    #[serde(default)]
+    pub verified_on: Option<String>,
+    /// What the terminal needs to handle the item in its mode, beyond reading the card and
+    /// printing (e.g. `payment`); checked against the terminal's capabilities.
+    #[serde(default)]
+    pub needs: Vec<Capability>,
+    /// For the catalog's editors: where a doubtful fact came from, why a finding was answered
+    /// the way it was. Shown on no screen, printed on no receipt.
+    #[serde(default)]
+    pub editors_note: Option<String>,
     /// What the submission is upstream (an application, or a conduct rating).
     #[serde(default)]
     pub kind: SubmissionKind,
@@ -565,6 +622,20 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Vec<Problem>> {
         }));
     }
     problems.extend(check::check(&catalog));
+    if problems.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(problems)
+    }
+}
+
+/// [`parse`], then the catalog against a terminal's capabilities ([`check::for_terminal`]).
+pub fn parse_for(
+    files: &[(String, String)],
+    capabilities: &[Capability],
+) -> Result<Catalog, Vec<Problem>> {
+    let catalog = parse(files)?;
+    let problems = check::for_terminal(&catalog, capabilities);
     if problems.is_empty() {
         Ok(catalog)
     } else {

@@ -4,14 +4,19 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{bundle, parse, read_path, signature};
+use super::{bundle, parse, parse_for, read_path, signature, Capability};
 
 /// Exit status for an invalid catalog or bad input (as for an invalid configuration).
 pub const INVALID: u8 = 2;
 
 /// Checks the catalog at `path` (a directory of TOML files or one bundle). Writes a summary to
 /// `out` and every problem to `err`; returns the exit status.
-pub fn check(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub fn check(
+    path: &Path,
+    capabilities: &[Capability],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let files = match read_path(path) {
         Ok(f) => f,
         Err(e) => {
@@ -19,11 +24,11 @@ pub fn check(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return INVALID;
         }
     };
-    match parse(&files) {
+    match parse_for(&files, capabilities) {
         Ok(c) => {
             let _ = writeln!(
                 out,
-                "catalog {} is valid: {} police types, {} categories, {} items ({} verified)",
+                "catalog {} is valid: {} police types, {} categories, {} items ({} verified by the issuing authority)",
                 c.version,
                 c.police_types.len(),
                 c.categories.len(),
@@ -42,6 +47,41 @@ pub fn check(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 problems.len()
             );
             INVALID
+        }
+    }
+}
+
+/// Writes the review sheet of the catalog at `path` into `out_dir` (see `review`).
+pub fn review(path: &Path, out_dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let catalog = match read_path(path)
+        .map_err(|e| e.to_string())
+        .and_then(|files| {
+            parse(&files).map_err(|p| {
+                let list: Vec<String> = p.iter().map(|p| p.to_string()).collect();
+                format!("the catalog is not valid:\n{}", list.join("\n"))
+            })
+        }) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "{}: {e}", path.display());
+            return INVALID;
+        }
+    };
+    match super::review::write(&catalog, out_dir) {
+        Ok(w) => {
+            let _ = writeln!(
+                out,
+                "review sheet of catalog {} in {}: {} items ({} verified), index.html, catalog.csv",
+                catalog.version,
+                out_dir.display(),
+                w.items,
+                w.verified
+            );
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{}: cannot write: {e}", out_dir.display());
+            1
         }
     }
 }

@@ -4,7 +4,8 @@
 
 use super::session::{Action, AuditEvent, Effect, Engine, Screen, View};
 use crate::catalog::eligibility::{self, Eligibility};
-use crate::catalog::Item;
+use crate::catalog::{Item, Mode};
+use onetrip_drivers::id_card::Identity;
 
 /// Longest search the keyboard takes (the longest item name has fewer initials).
 const MAX_QUERY: usize = 12;
@@ -31,6 +32,9 @@ pub struct ItemPage {
     /// How it completes here.
     pub mode: String,
     pub eligible: bool,
+    /// Browsing without a card, on an item that needs one: the page asks for it, and the item
+    /// starts when it is read.
+    pub card_needed: bool,
     /// "You cannot apply here because …", one line per reason.
     pub reasons: Vec<String>,
     /// Conditions the terminal cannot check from the card.
@@ -156,21 +160,53 @@ impl Engine {
             }
             (Screen::ItemDetail, Action::Start) => {
                 let Some(item) = self.item() else { return };
-                let code = item.code.clone();
-                let eligible = match self.session.as_ref() {
-                    Some(s) => {
-                        eligibility::check(item, &s.identity, self.today) == Eligibility::Eligible
+                let ready = match self.session.as_ref().map(|s| s.identity.as_ref()) {
+                    Some(Some(who)) => {
+                        eligibility::check(item, who, self.today) == Eligibility::Eligible
                     }
+                    // Without a card: a guide prints; anything else waits for the card.
+                    Some(None) => item.mode == Mode::Guide,
                     None => false,
                 };
-                if eligible {
-                    *self.usage.entry(code.clone()).or_default() += 1;
-                    self.effects
-                        .push_back(Effect::Audit(AuditEvent::ItemStarted { item_code: code }));
-                    self.start_item();
+                if ready {
+                    self.begin_item();
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Counted, audited and started: the form, the guide, the query.
+    fn begin_item(&mut self) {
+        let Some(code) = self.item().map(|i| i.code.clone()) else {
+            return;
+        };
+        *self.usage.entry(code.clone()).or_default() += 1;
+        self.effects
+            .push_back(Effect::Audit(AuditEvent::ItemStarted { item_code: code }));
+        self.start_item();
+    }
+
+    /// A card tapped by a citizen who was browsing without one: from now on the session is
+    /// theirs. On an item that was waiting for it, the item starts (if the card may apply).
+    pub(super) fn card_for_browsing(&mut self, who: Identity) {
+        if who.card_type.is_foreign() {
+            self.english = true;
+        }
+        if let Some(s) = self.session.as_mut() {
+            s.identity = Some(who.clone());
+        }
+        self.effects
+            .push_back(Effect::Audit(AuditEvent::CardForBrowsing {
+                card_type: format!("{:?}", who.card_type),
+            }));
+        let waiting = self.screen == Screen::ItemDetail
+            && self.item().is_some_and(|item| {
+                item.mode != Mode::Guide
+                    && eligibility::check(item, &who, self.today) == Eligibility::Eligible
+            });
+        if waiting {
+            self.begin_item();
         }
     }
 
@@ -184,8 +220,9 @@ impl Engine {
 
     fn page(&self, item: &Item) -> ItemPage {
         let en = self.english;
-        let reasons = match self.session.as_ref() {
-            Some(s) => match eligibility::check(item, &s.identity, self.today) {
+        let who = self.session.as_ref().and_then(|s| s.identity.as_ref());
+        let reasons = match who {
+            Some(who) => match eligibility::check(item, who, self.today) {
                 Eligibility::Eligible => Vec::new(),
                 Eligibility::NotEligible(r) => r.iter().map(|t| t.get(en).to_string()).collect(),
             },
@@ -202,6 +239,7 @@ impl Engine {
             summary: item.summary.get(en).to_string(),
             mode: item.mode.describe(en).to_string(),
             eligible: reasons.is_empty(),
+            card_needed: who.is_none() && item.mode != Mode::Guide,
             reasons,
             conditions: item
                 .conditions
@@ -377,6 +415,76 @@ mod tests {
         assert_eq!(e.screen(), Screen::Categories);
     }
 
+    /// A citizen without their card (lost, left at home) browses and prints any guide; an item
+    /// that is someone's asks for the card, and starts when it is read.
+    #[test]
+    fn without_a_card_guides_print_and_other_items_wait_for_the_card() {
+        use crate::engine::ReceiptRequest;
+        let t = Instant::now();
+        let mut e = engine(t);
+        touch(&mut e, Action::BrowseWithoutCard, t);
+        assert_eq!(e.screen(), Screen::Home);
+        let view = e.view();
+        assert_eq!(
+            (view.name_masked.as_str(), view.id_masked.as_str()),
+            ("", "")
+        );
+        assert!(std::iter::from_fn(|| e.poll_effect()).any(|x| matches!(
+            x,
+            Effect::Audit(AuditEvent::SessionStarted { card_type }) if card_type == "none"
+        )));
+
+        // The lost-card guide: printed without a card, and it says what to bring is asked.
+        touch(&mut e, Action::SelectItem("HZ-SFZ-03".into()), t);
+        let page = e.view().detail.unwrap();
+        assert!(page.eligible && !page.card_needed);
+        touch(&mut e, Action::Start, t);
+        assert_eq!(e.screen(), Screen::Printing);
+        let printed: Vec<ReceiptRequest> = std::iter::from_fn(|| e.poll_effect())
+            .filter_map(|x| match x {
+                Effect::Print(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(printed.len(), 1);
+        assert_eq!(printed[0].item_code, "HZ-SFZ-03");
+        assert_eq!(printed[0].name_masked, "");
+        assert!(printed[0]
+            .next_steps
+            .contains(&"所需材料：请向窗口咨询".to_string()));
+        assert!(printed[0].next_steps.contains(&"收费：40 元".to_string()));
+
+        // An application is someone's: the page asks for the card and 开始办理 does nothing.
+        let mut e = engine(t);
+        touch(&mut e, Action::BrowseWithoutCard, t);
+        touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()), t);
+        assert!(e.view().detail.unwrap().card_needed);
+        touch(&mut e, Action::Start, t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        // A card a foreigner holds cannot apply: the reasons show, nothing starts.
+        tap(&mut e, SimCard::foreign_old_sample(), t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        let page = e.view().detail.unwrap();
+        assert!(!page.eligible && !page.card_needed, "{page:?}");
+        // On another page, a resident's card opens that page's form at once.
+        let mut e = engine(t);
+        touch(&mut e, Action::BrowseWithoutCard, t);
+        touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()), t);
+        let _ = std::iter::from_fn(|| e.poll_effect()).count();
+        tap(&mut e, SimCard::resident_sample(), t);
+        assert_eq!(e.screen(), Screen::Form);
+        assert_eq!(e.view().name_masked, crate::mask::name("张晓明"));
+        let fx: Vec<Effect> = std::iter::from_fn(|| e.poll_effect()).collect();
+        assert!(fx.iter().any(|x| matches!(
+            x,
+            Effect::Audit(AuditEvent::CardForBrowsing { card_type }) if card_type == "Resident"
+        )));
+        assert!(fx.iter().any(|x| matches!(
+            x,
+            Effect::Audit(AuditEvent::ItemStarted { item_code }) if item_code == "ZA-FZJL-01"
+        )));
+    }
+
     #[test]
     fn every_route_reaches_the_item_page() {
         let t = Instant::now();
@@ -402,13 +510,13 @@ mod tests {
         let tile = tile.expect("the endorsement is listed");
         assert_eq!(
             (tile.name.as_str(), tile.hint.as_str()),
-            ("港澳再次签注", "本机当场办结")
+            ("港澳再次签注", "本机申请，稍后领取")
         );
         touch(&mut e, Action::SelectItem("CRJ-QZ-01".into()), t);
         let page = e.view().detail.unwrap();
         assert_eq!(page.name, "往来港澳再次签注（个人旅游、探亲）");
         assert!(page.eligible);
-        assert_eq!(page.mode, "在本机当场办结");
+        assert_eq!(page.mode, "在本机提交申请，结果稍后领取");
         assert_eq!(page.fee, "一次15元，二次30元，一年多次80元");
         assert!(!page.verified);
         // Unknown codes change nothing.
@@ -507,7 +615,7 @@ mod tests {
         next.items.retain(|i| i.code != "ZA-FZJL-01");
         e.handle(Event::CatalogUpdated(Arc::new(next)), t);
         // The citizen's page does not change under their finger.
-        assert_eq!(e.catalog().version, "2026.12.02-1");
+        assert_eq!(e.catalog().version, shipped().version);
         assert_eq!(e.view().detail.unwrap().code, "ZA-FZJL-01");
         touch(&mut e, Action::Home, t);
         touch(&mut e, Action::Finish, t);

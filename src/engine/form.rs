@@ -24,12 +24,25 @@ pub struct FormView {
     pub step: String,
 }
 
-/// A case-progress query: carries the party's ID number, so it has no `Debug` that prints it.
+/// A lookup upstream (a case's progress, a plate's violations, …): everything the citizen
+/// answered, and the party's ID number — so it has no `Debug` that prints them.
 #[derive(Clone)]
 pub struct CaseQuery {
     pub item_code: String,
-    pub case_number: String,
+    /// The item's questions and the citizen's answers, in order; an unanswered one is left out.
+    pub answers: Vec<(String, String)>,
     pub id_number: String,
+}
+
+impl CaseQuery {
+    /// A case notice's or a receipt's number, where the item asks for one (its key ends in
+    /// `number`): the key of a case-progress lookup.
+    pub fn case_number(&self) -> Option<&str> {
+        self.answers
+            .iter()
+            .find(|(k, _)| k.ends_with("number"))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl std::fmt::Debug for CaseQuery {
@@ -152,12 +165,16 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
+        // Anything but a guide is someone's: the card comes first (`Action::Start` waits for it).
+        let Some(who) = s.identity.clone() else {
+            return;
+        };
         // Prefill from the card; keep what a query already established (the case number).
         s.answers
             .retain(|(k, _)| item.fields.iter().any(|f| &f.key == k));
         for f in &item.fields {
             if let (FieldKind::Prefill, Some(from)) = (f.kind, f.from) {
-                let v = card_value(&s.identity, from);
+                let v = card_value(&who, from);
                 s.answers.retain(|(k, _)| *k != f.key);
                 s.answers.push((f.key.clone(), v));
             }
@@ -194,17 +211,20 @@ impl Engine {
                 let Some(s) = self.session.as_mut() else {
                     return;
                 };
-                let number = s
-                    .answers
-                    .iter()
-                    .find(|(k, _)| k.ends_with("number"))
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
                 s.query_outcome = None;
                 let q = CaseQuery {
                     item_code: item.code.clone(),
-                    case_number: number,
-                    id_number: s.identity.id_number.clone(),
+                    answers: s
+                        .answers
+                        .iter()
+                        .filter(|(_, v)| !v.is_empty())
+                        .cloned()
+                        .collect(),
+                    id_number: s
+                        .identity
+                        .as_ref()
+                        .map(|i| i.id_number.clone())
+                        .unwrap_or_default(),
                 };
                 self.effects.push_back(Effect::Query(q));
                 self.forward_to(Screen::QueryResult);
@@ -362,10 +382,11 @@ impl Engine {
         let allowed = self
             .item()
             .is_some_and(|i| i.identify.contains(&crate::catalog::Identify::Scan));
-        if !allowed || field.kind != FieldKind::Letters || !field.key.ends_with("number") {
+        if !allowed || !crate::catalog::check::takes_a_scan(&field) {
             return;
         }
         if let Some(s) = self.session.as_mut() {
+            // Checked as if typed: a digits question refuses a scanned code with letters.
             s.input = number.to_ascii_uppercase();
         }
         self.form_answer(None);
@@ -396,7 +417,28 @@ impl Engine {
     fn print_guide(&mut self, item: &Item) {
         let en = self.english;
         let mut lines: Vec<String> = Vec::new();
-        if !item.materials.is_empty() {
+        if !item.conditions.is_empty() {
+            lines.push(
+                if en {
+                    "Who can apply:"
+                } else {
+                    "办理条件："
+                }
+                .to_string(),
+            );
+            lines.extend(item.conditions.iter().map(|c| format!("· {}", c.get(en))));
+        }
+        if item.materials.is_empty() {
+            // Nothing sourced to list: say so rather than leave the citizen to guess.
+            lines.push(
+                if en {
+                    "What to bring: ask at the counter"
+                } else {
+                    "所需材料：请向窗口咨询"
+                }
+                .to_string(),
+            );
+        } else {
             lines.push(if en { "Please bring:" } else { "请准备：" }.to_string());
             lines.extend(item.materials.iter().map(|m| format!("· {}", m.get(en))));
         }
@@ -666,7 +708,7 @@ mod tests {
         let Some(Effect::Query(q)) = fx.iter().find(|x| matches!(x, Effect::Query(_))) else {
             panic!("{fx:?}")
         };
-        assert_eq!(q.case_number, "DEMO-0001-000001");
+        assert_eq!(q.case_number(), Some("DEMO-0001-000001"));
         assert_eq!(q.id_number, "330106198503121231");
         assert!(
             !format!("{q:?}").contains("330106"),
@@ -807,7 +849,7 @@ mod tests {
         let fx = drain(&mut e);
         assert!(fx
             .iter()
-            .any(|x| matches!(x, Effect::Query(q) if q.case_number == "DEMO-0001-000001")));
+            .any(|x| matches!(x, Effect::Query(q) if q.case_number() == Some("DEMO-0001-000001"))));
     }
 
     #[test]

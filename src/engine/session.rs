@@ -111,6 +111,8 @@ pub enum Action {
     ToggleElderly,
     /// Voice guidance on or off (on the attract screen and in the top bar).
     ToggleVoice,
+    /// "No ID card with you?" on the attract screen: browse and print guides without one.
+    BrowseWithoutCard,
     /// The hidden press-and-hold on the idle screen.
     StaffEntry,
     PinDigit(char),
@@ -200,7 +202,12 @@ pub struct ReceiptRequest {
 /// Session events for the audit log: never personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditEvent {
+    /// `card_type` "none": browsing without a card.
     SessionStarted {
+        card_type: String,
+    },
+    /// A citizen browsing without a card tapped one (to start an item that needs it).
+    CardForBrowsing {
         card_type: String,
     },
     ItemChosen {
@@ -367,7 +374,9 @@ pub struct View {
 }
 
 pub(super) struct Session {
-    pub(super) identity: Identity,
+    /// The card read at the start; `None` for a citizen browsing without one (no card with
+    /// them): guides print, and an item that needs identity asks for the card when started.
+    pub(super) identity: Option<Identity>,
     started: Instant,
     pub(super) item: Option<String>,
     pub(super) police_type: Option<String>,
@@ -571,7 +580,9 @@ impl Engine {
             }
             Event::CardPresented(identity) => {
                 if matches!(self.screen, Screen::Attract | Screen::ReadingCard) {
-                    self.start_session(*identity);
+                    self.start_session(Some(*identity));
+                } else if self.session.as_ref().is_some_and(|s| s.identity.is_none()) {
+                    self.card_for_browsing(*identity);
                 } else {
                     self.card_back(&identity);
                 }
@@ -651,13 +662,16 @@ impl Engine {
         }
     }
 
-    fn start_session(&mut self, identity: Identity) {
-        if identity.card_type.is_foreign() {
+    pub(super) fn start_session(&mut self, identity: Option<Identity>) {
+        if identity.as_ref().is_some_and(|i| i.card_type.is_foreign()) {
             self.english = true;
         }
         self.effects
             .push_back(Effect::Audit(AuditEvent::SessionStarted {
-                card_type: format!("{:?}", identity.card_type),
+                card_type: match &identity {
+                    Some(i) => format!("{:?}", i.card_type),
+                    None => "none".into(),
+                },
             }));
         self.session = Some(Session {
             identity,
@@ -758,6 +772,7 @@ impl Engine {
             (_, Action::ToggleElderly) => self.elderly = !self.elderly,
             (_, Action::ToggleVoice) => self.voice = !self.voice,
             (_, Action::StillHere) => {}
+            (Screen::Attract, Action::BrowseWithoutCard) => self.start_session(None),
             (screen, action) if self.browsing(screen) => self.browse(action),
             (Screen::Form, Action::FormKey(c)) => self.form_key(c),
             (Screen::Form, Action::FormBackspace) => self.form_backspace(),
@@ -796,7 +811,10 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        if identity.id_number != s.identity.id_number {
+        let Some(own) = s.identity.as_ref() else {
+            return;
+        };
+        if identity.id_number != own.id_number {
             if on_confirm && s.confirm_notice.is_some() {
                 s.confirm_notice = Some(ConfirmNotice::NotTheApplicant);
             }
@@ -817,6 +835,10 @@ impl Engine {
         let Some(item) = s.item.as_deref().and_then(|c| self.catalog.item(c)) else {
             return;
         };
+        // A submission is always someone's: items that submit ask for the card first.
+        let Some(identity) = s.identity.clone() else {
+            return;
+        };
         self.effects.push_back(Effect::Submit(NewSubmission {
             item_code: item.code.clone(),
             kind: if item.mode == crate::catalog::Mode::Appointment {
@@ -824,7 +846,7 @@ impl Engine {
             } else {
                 item.kind.name()
             },
-            identity: s.identity.clone(),
+            identity,
             answers: s.answers.clone(),
             english: self.english,
         }));
@@ -852,8 +874,16 @@ impl Engine {
                     item_code: item.code.to_string(),
                     item_name: item.name(english).to_string(),
                     next_steps: item.next_steps(english),
-                    name_masked: mask::name(&s.identity.name),
-                    id_masked: mask::id_number(&s.identity.id_number),
+                    name_masked: s
+                        .identity
+                        .as_ref()
+                        .map(|i| mask::name(&i.name))
+                        .unwrap_or_default(),
+                    id_masked: s
+                        .identity
+                        .as_ref()
+                        .map(|i| mask::id_number(&i.id_number))
+                        .unwrap_or_default(),
                     english,
                 }));
                 s.submission = Some(stored);
@@ -910,9 +940,13 @@ impl Engine {
             screen: self.screen,
             english: self.english,
             elderly: self.elderly,
-            name_masked: s.map(|s| mask::name(&s.identity.name)).unwrap_or_default(),
+            name_masked: s
+                .and_then(|s| s.identity.as_ref())
+                .map(|i| mask::name(&i.name))
+                .unwrap_or_default(),
             id_masked: s
-                .map(|s| mask::id_number(&s.identity.id_number))
+                .and_then(|s| s.identity.as_ref())
+                .map(|i| mask::id_number(&i.id_number))
                 .unwrap_or_default(),
             police_types: Vec::new(),
             most_used: Vec::new(),

@@ -91,6 +91,7 @@ impl Kiosk {
         api.on_search_backspace(simple(Action::SearchBackspace));
         api.on_search_clear(simple(Action::SearchClear));
         api.on_start(simple(Action::Start));
+        api.on_browse_without_card(simple(Action::BrowseWithoutCard));
         api.on_staff_entry(simple(Action::StaffEntry));
         api.on_form_backspace(simple(Action::FormBackspace));
         api.on_form_next(simple(Action::FormNext));

@@ -36,7 +36,11 @@ pub fn launch(
     wake_event_loop: bool,
 ) -> Result<Launched, slint::PlatformError> {
     let cfg = options.config.clone();
-    let (catalog, status) = crate::catalog::active::load(&cfg.data.dir, cfg.catalog.key().as_ref());
+    let (catalog, status) = crate::catalog::active::load(
+        &cfg.data.dir,
+        cfg.catalog.key().as_ref(),
+        &cfg.terminal.capabilities,
+    );
     tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog loaded");
     *options
         .catalog_status

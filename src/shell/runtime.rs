@@ -401,6 +401,7 @@ async fn main_loop(
             client,
             data_dir: cfg.data.dir.clone(),
             key: cfg.catalog.key(),
+            capabilities: cfg.terminal.capabilities.clone(),
             status: options.catalog_status.clone(),
             deliver: Arc::new(move |c| deliver_to(UiMessage::Engine(Event::CatalogUpdated(c)))),
         };
@@ -874,7 +875,7 @@ fn execute(
             tokio::spawn(async move {
                 let outcome = match client {
                     None => QueryOutcome::Offline,
-                    Some(client) => match client.query_case(&q.case_number, &q.id_number).await {
+                    Some(client) => match client.query_case(&q).await {
                         Ok(outcome) => outcome,
                         Err(e) => {
                             tracing::warn!(item = %q.item_code, error = %e, "case query failed");
@@ -1010,6 +1011,7 @@ fn audit_actor(e: &AuditEvent) -> &'static str {
 fn audit_record(e: &AuditEvent) -> (&'static str, String) {
     match e {
         AuditEvent::SessionStarted { card_type } => ("session_started", card_type.clone()),
+        AuditEvent::CardForBrowsing { card_type } => ("card_for_browsing", card_type.clone()),
         AuditEvent::ItemChosen { item_code } => ("item_chosen", item_code.clone()),
         AuditEvent::ItemStarted { item_code } => ("item_started", item_code.clone()),
         AuditEvent::CatalogSwapped { version } => ("catalog_swapped", version.clone()),

@@ -85,6 +85,8 @@ pub struct CatalogUpdater {
     pub client: UpstreamClient,
     pub data_dir: PathBuf,
     pub key: Option<VerifyingKey>,
+    /// The terminal's devices: an update needing more is refused.
+    pub capabilities: Vec<crate::catalog::Capability>,
     pub status: Arc<Mutex<CatalogStatus>>,
     /// Where an installed catalog goes (the engine, via the UI thread).
     pub deliver: Arc<dyn Fn(Arc<Catalog>) + Send + Sync>,
@@ -104,6 +106,7 @@ impl CatalogUpdater {
         };
         let dir = self.data_dir.clone();
         let key = self.key;
+        let capabilities = self.capabilities.clone();
         let etag = fetched.etag.clone();
         let in_force = self
             .status
@@ -118,6 +121,7 @@ impl CatalogUpdater {
                 &fetched.signature,
                 &fetched.etag,
                 key.as_ref(),
+                &capabilities,
                 &in_force,
             )
         })

@@ -153,18 +153,31 @@ impl UpstreamClient {
 }
 
 impl UpstreamClient {
-    /// A party's case progress (found, or no such case for this party); an error when upstream
-    /// cannot be reached or does not answer as the platform.
+    /// A lookup for a party: a case's progress, a plate's violations… (found, or nothing for
+    /// this party); an error when upstream cannot be reached or does not answer as the platform.
+    /// Everything the citizen answered goes, as `answers`; a case number also as `case_number`.
     pub async fn query_case(
         &self,
-        case_number: &str,
-        id_number: &str,
+        q: &crate::engine::CaseQuery,
     ) -> Result<QueryOutcome, SendError> {
+        let answers: serde_json::Map<String, serde_json::Value> = q
+            .answers
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+            .collect();
+        let mut body = serde_json::json!({
+            "item_code": q.item_code,
+            "id_number": q.id_number,
+            "answers": answers,
+        });
+        if let Some(n) = q.case_number() {
+            body["case_number"] = n.into();
+        }
         let resp = self
             .http
             .post(format!("{}/v1/cases/query", self.base))
             .bearer_auth(&self.token)
-            .json(&serde_json::json!({"case_number": case_number, "id_number": id_number}))
+            .json(&body)
             .send()
             .await
             .map_err(unreachable)?;

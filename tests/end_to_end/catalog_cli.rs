@@ -67,6 +67,126 @@ fn the_shipped_catalog_passes_and_a_broken_one_says_where() {
     assert!(err.contains("cannot read"), "{err}");
 }
 
+/// A receipt that proves a payment the terminal never took is refused, for the terminal's own
+/// devices; where a vendor's terminal declares a payment device, the item may say so.
+#[test]
+fn no_item_promises_a_device_the_terminal_does_not_have() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog");
+    let (code, out, _) = onetrip(&["catalog", "check", shipped.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("(0 verified by the issuing authority)"),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("catalog");
+    copy_dir(&shipped, &copy);
+    let items = copy.join("items/jiao_guan.toml");
+    let text = std::fs::read_to_string(&items).unwrap();
+    let claim =
+        "{ zh = \"本回执是缴款凭证，请妥善保管\", en = \"This receipt proves payment; keep it\" }";
+    let claims = |needs: &str| {
+        text.replacen(
+            "next_steps = [\n",
+            &format!("{needs}next_steps = [\n  {claim},\n"),
+            1,
+        )
+    };
+    std::fs::write(&items, claims("")).unwrap();
+    let (code, _, err) = onetrip(&["catalog", "check", copy.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("items/jiao_guan.toml: JG-WF-01: next_steps[0] claims \"缴款凭证\", which needs `payment`"),
+        "{err}"
+    );
+
+    std::fs::write(&items, claims("needs = [\"payment\"]\n")).unwrap();
+    let (code, _, err) = onetrip(&["catalog", "check", copy.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("JG-WF-01: needs `payment`, which the terminal does not have (capabilities: card_reader, printer, scanner)"),
+        "{err}"
+    );
+    let with_payment = [
+        "catalog",
+        "check",
+        copy.to_str().unwrap(),
+        "--capabilities",
+        "card_reader,printer,scanner,payment",
+    ];
+    let (code, out, err) = onetrip(&with_payment);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("84 items"), "{out}");
+}
+
+/// The bureau's review sheet: a page per item with every field, its sources as links and the
+/// reviewer's box; the CSV opens in Python's csv module as a spreadsheet would read it.
+#[test]
+fn the_review_sheet_has_a_page_per_item_and_a_csv_a_spreadsheet_reads() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("review");
+    let (code, stdout, err) = onetrip(&[
+        "catalog",
+        "review",
+        shipped.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("84 items (0 verified)"), "{stdout}");
+    let pages = std::fs::read_dir(out.join("items")).unwrap().count();
+    assert_eq!(pages, 84);
+    let page = std::fs::read_to_string(out.join("items/HZ-SFZ-01.html")).unwrap();
+    for expected in [
+        "<h1>HZ-SFZ-01 居民身份证首次申领</h1>",
+        "<th>收费</th><td>20 元（享受最低生活保障的和特殊困难人员可减免）</td>",
+        "<a href=\"http://www.sgjweuf.cn/new/63/74/2003/12/ad24786501110321300215568.htm\">",
+        "<th>编辑说明</th><td>原“免费”出自汝州",
+        "审核人：",
+        "未核定（来自公开资料）",
+    ] {
+        assert!(
+            page.contains(expected),
+            "{expected} not in the page:\n{page}"
+        );
+    }
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("<a href=\"items/JG-WF-03.html\">JG-WF-03</a>"));
+
+    let python = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import csv, sys\n\
+             rows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig', newline='')))\n\
+             by = {r['编号']: r for r in rows}\n\
+             print(len(rows))\n\
+             print(by['JG-WF-03']['本机询问'])\n\
+             print(by['CRJ-JF-01']['办理方式'])\n\
+             print(by['HZ-HJZM-03']['来源'])\n",
+        )
+        .arg(out.join("catalog.csv"))
+        .output()
+        .expect("python3 (apt-get install python3)");
+    let printed = String::from_utf8_lossy(&python.stdout);
+    assert!(
+        python.status.success(),
+        "{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines[0], "84");
+    assert!(
+        lines[1].starts_with("号牌的省份简称（选择：豫 / 京"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains("号牌号码（省份简称后的字母和数字）（字母和数字 6–7 位）"));
+    assert_eq!(lines[2], "打印办事指南");
+    assert_eq!(lines[3], "S2 GTZ-2016-21");
+}
+
 #[test]
 fn keygen_sign_and_the_signature_verifies() {
     let dir = tempfile::tempdir().unwrap();

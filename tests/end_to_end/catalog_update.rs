@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use onetrip::catalog::active::{self, CatalogStatus, Origin};
-use onetrip::catalog::{bundle, shipped_files, signature, Catalog};
+use onetrip::catalog::{bundle, shipped_files, signature, Capability, Catalog};
 use onetrip::config::Upstream;
 use onetrip::reference_upstream::{spawn_local, Faults};
 use onetrip::sync::catalog::{CatalogUpdater, CheckOutcome, SIGNATURE_HEADER};
@@ -48,7 +48,7 @@ fn crate_version(doc: &str) -> String {
 
 fn version(doc: &str, v: &str) -> String {
     doc.replacen(
-        "version = \"2026.12.02-1\"",
+        &format!("version = \"{}\"", onetrip::catalog::shipped().version),
         &format!("version = \"{v}\""),
         1,
     )
@@ -65,7 +65,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     let key = signature::signing_key(&private).unwrap();
     let delivered: Arc<Mutex<Vec<Arc<Catalog>>>> = Arc::default();
     let status = Arc::new(Mutex::new(CatalogStatus {
-        version: "2026.12.02-1".into(),
+        version: onetrip::catalog::shipped().version,
         origin: Origin::Shipped,
         last_rejection: None,
     }));
@@ -74,6 +74,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
         client: UpstreamClient::new(&upstream_cfg(addr)).unwrap(),
         data_dir: data.clone(),
         key: Some(signature::public_key(&public).unwrap()),
+        capabilities: Capability::DEFAULT.to_vec(),
         status: status.clone(),
         deliver: {
             let d = delivered.clone();
@@ -130,6 +131,19 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
         "{out:?}"
     );
 
+    // Signed and well formed, but an item takes payment, which this terminal cannot: refused.
+    let pays = version(&good, "2026.12.11-1").replacen(
+        "\nverified = false\n",
+        "\nverified = false\nneeds = [\"payment\"]\n",
+        1,
+    );
+    publish(addr, &pays, &signature::sign(pays.as_bytes(), &key)).await;
+    let out = updater.check().await;
+    assert!(
+        matches!(&out, CheckOutcome::Refused(why) if why.contains("needs `payment`")),
+        "{out:?}"
+    );
+
     // Replayed: the authority's own older catalog (perhaps withdrawn since), properly signed.
     let older = version(&bundle(&shipped_files()), "2026.12.05-1");
     publish(addr, &older, &signature::sign(older.as_bytes(), &key)).await;
@@ -153,7 +167,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
 
     // Through all of it, the good update stayed in force, on disk and after a restart.
     assert_eq!(delivered.lock().unwrap().len(), 1);
-    let (loaded, st) = active::load(&data, updater.key.as_ref());
+    let (loaded, st) = active::load(&data, updater.key.as_ref(), &updater.capabilities);
     assert_eq!(loaded.version, "2026.12.09-1");
     assert!(matches!(st.origin, Origin::Update { .. }));
     assert!(status.lock().unwrap().last_rejection.is_some());
@@ -163,6 +177,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
         client: UpstreamClient::new(&upstream_cfg("127.0.0.1:9".parse().unwrap())).unwrap(),
         data_dir: data.clone(),
         key: updater.key,
+        capabilities: updater.capabilities.clone(),
         status: status.clone(),
         deliver: Arc::new(|_| {}),
     };

@@ -305,10 +305,10 @@ fn appointment_with_a_time_from_upstream() {
     assert!(text.contains("· CRJ-JF-03 · 18 taps · "), "{text}");
 }
 
-/// `complete`: the repeat HK/Macao endorsement, done here; the roll runs out in the middle of
-/// the receipt, and the citizen sees the number in large type for staff to reprint.
+/// An application (the repeat HK/Macao endorsement, pre-applied here); the roll runs out in the
+/// middle of the receipt, and the citizen sees the number in large type for staff to reprint.
 #[test]
-fn complete_item_with_the_paper_running_out_mid_receipt() {
+fn an_application_with_the_paper_running_out_mid_receipt() {
     common::capture_logs();
     i_slint_backend_testing::init_no_event_loop();
     let rt = runtime();

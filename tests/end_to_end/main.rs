@@ -18,6 +18,7 @@ mod fullscreen;
 mod screenshots;
 mod translations;
 mod voice;
+mod without_a_card;
 
 // The kiosk in front of station staff.
 mod reprint;

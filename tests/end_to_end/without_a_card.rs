@@ -1,0 +1,138 @@
+//! A citizen without their ID card (lost, left at home) on the real kiosk, headless, with
+//! simulated devices: every guide browses and prints without a card; an application asks for the
+//! card and starts when it is read. And a lookup sends what it asks: the plate of a vehicle goes
+//! to upstream and comes back in its answer.
+
+use crate::common;
+
+use std::time::Duration;
+
+use crate::common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
+use onetrip::demo::Bench;
+use onetrip::ui::{Api, ScreenKind};
+use onetrip_drivers::printer::sim::Printed;
+use slint::ComponentHandle;
+
+fn printed_lines(bench: &Bench, from: usize) -> Vec<String> {
+    bench.printer.printed()[from..]
+        .iter()
+        .filter_map(|p| match p {
+            Printed::Line { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_guide_prints_without_a_card_and_an_application_waits_for_one() {
+    let logs = common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+
+    // Lost the card: the guide to replacing it, printed with no card at all.
+    tap(&ui, "没带身份证？查看办事指南");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "户政");
+    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
+    tap(&ui, "居民身份证");
+    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
+    tap(&ui, "居民身份证丢失补领");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    let before = bench.printer.printed().len();
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    let lines = printed_lines(&bench, before);
+    for expected in [
+        "办事指南",
+        "居民身份证丢失补领",
+        "所需材料：请向窗口咨询",
+        "收费：40 元",
+        "请本人到户政窗口申请补领",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(expected)),
+            "{expected:?} not on the guide: {lines:?}"
+        );
+    }
+    assert!(
+        !lines.iter().any(|l| l.contains("上列材料")),
+        "a guide without materials speaks of none: {lines:?}"
+    );
+    tap(&ui, "完成");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+
+    // An application is someone's: its page asks for the card, and reading it starts the form.
+    tap(&ui, "没带身份证？查看办事指南");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "治安");
+    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
+    tap(&ui, "犯罪记录查询");
+    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
+    tap(&ui, "无犯罪记录证明（个人）");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    assert!(ui.global::<Api>().get_detail().card_needed);
+    assert!(
+        text_value(&ui, "card needed").contains("请将身份证放在读卡区"),
+        "{}",
+        text_value(&ui, "card needed")
+    );
+    bench.reader.tap(0);
+    wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
+    assert_eq!(text_value(&ui, "question"), "证明用途");
+    tap(&ui, "首页");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(400));
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    for personal in ["张晓明", "330106198503121231"] {
+        assert!(!text.contains(personal), "{personal} was logged");
+    }
+}
+
+#[test]
+fn a_traffic_lookup_sends_the_plate() {
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1080, 1920));
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "交管");
+    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
+    tap(&ui, "交通违法");
+    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
+    tap(&ui, "交通违法查询");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "the province", screen_is(ScreenKind::Form));
+    assert_eq!(text_value(&ui, "question"), "号牌的省份简称");
+    tap(&ui, "豫");
+    assert_eq!(
+        text_value(&ui, "question"),
+        "号牌号码（省份简称后的字母和数字）"
+    );
+    // A new-energy plate: the office letter and six more.
+    for c in "AD12345".chars() {
+        tap(&ui, &c.to_string());
+    }
+    tap(&ui, "下一步");
+    wait_for(&kiosk, "the answer", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Found
+    });
+    // The reference upstream answers for the plate it was sent.
+    assert_eq!(
+        text_value(&ui, "progress step"),
+        "豫AD12345：无未处理的交通违法记录"
+    );
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+}
