@@ -171,8 +171,8 @@ fn facts(c: &Catalog, item: &Item) -> Vec<(&'static str, String)> {
     ]
 }
 
-const STYLE: &str =
-    "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;margin:2em;color:#111}\
+/// The pages' style: the CJK fonts of the desks that print them (Windows, then Linux).
+const STYLE: &str = "body{font-family:'Microsoft YaHei','SimSun','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;margin:2em;color:#111}\
 h1{font-size:1.5em;margin:0 0 .2em}table{border-collapse:collapse;width:100%}\
 th,td{border:1px solid #888;padding:.35em .5em;text-align:left;vertical-align:top}\
 th{background:#eef2f7;width:9em;white-space:nowrap}.note td{background:#fff8e1}\
@@ -184,12 +184,13 @@ fn item_page(c: &Catalog, item: &Item) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{code} {name}</title><style>{STYLE}</style></head><body>\
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{code} {name}</title><style>{style}</style></head><body>\
          <p><a href=\"../index.html\">目录 {version}</a></p><h1>{code} {name}</h1><p>{issuer} · 目录版本 {version}</p><table>",
         code = esc(&item.code),
         name = esc(&item.name.zh),
         issuer = esc(&c.issuer),
         version = esc(&c.version),
+        style = STYLE,
     );
     for (label, value) in facts(c, item) {
         let class = if label == "编辑说明" {
@@ -238,12 +239,13 @@ fn index(c: &Catalog) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>服务事项目录审核 {version}</title><style>{STYLE}</style></head><body>\
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>服务事项目录审核 {version}</title><style>{style}</style></head><body>\
          <h1>服务事项目录审核表</h1><p>{issuer} · 目录版本 {version} · 共 {n} 项，已核定 {verified} 项 · 表格：<a href=\"catalog.csv\">catalog.csv</a></p>\
          <table><tr><th>编号</th><th>名称</th><th>警种 / 类别</th><th>办理方式</th><th>核定</th></tr>",
         version = esc(&c.version),
         issuer = esc(&c.issuer),
         n = c.items.len(),
+        style = STYLE,
     );
     for item in &c.items {
         let state = if item.verified {

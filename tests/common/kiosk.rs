@@ -5,8 +5,10 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
+use onetrip::demo::Bench;
 use onetrip::shell;
 use onetrip::ui::{Api, AppWindow, ScreenKind};
+use onetrip_drivers::printer::sim::Printed;
 use slint::platform::PointerEventButton;
 use slint::ComponentHandle;
 
@@ -102,4 +104,15 @@ pub fn launch(
     size: (u32, u32),
 ) -> (AppWindow, KioskRef) {
     launch_with(config, rt, size, Rc::new(Instant::now), |_| {})
+}
+
+/// The text lines the printer simulator printed since `from` (an index into its log).
+pub fn printed_lines(bench: &Bench, from: usize) -> Vec<String> {
+    bench.printer.printed()[from..]
+        .iter()
+        .filter_map(|p| match p {
+            Printed::Line { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
 }

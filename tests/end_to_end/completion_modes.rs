@@ -6,26 +6,15 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{printed_lines, runtime, screen_is, tap, text_value, wait_for};
 use onetrip::demo::{Bench, DEMO_TOKEN};
 use onetrip::ui::{Api, AppWindow, ScreenKind};
-use onetrip_drivers::printer::sim::Printed;
 use slint::ComponentHandle;
 
 type Kiosk = common::kiosk::KioskRef;
 
 fn launch(config: onetrip::config::Config, rt: &tokio::runtime::Runtime) -> (AppWindow, Kiosk) {
     common::kiosk::launch(config, rt, (1080, 1920))
-}
-
-fn printed_lines(bench: &Bench, from: usize) -> Vec<String> {
-    bench.printer.printed()[from..]
-        .iter()
-        .filter_map(|p| match p {
-            Printed::Line { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn to_case_query(ui: &AppWindow, kiosk: &Kiosk, number: &str) {

@@ -7,21 +7,10 @@ use crate::common;
 
 use std::time::Duration;
 
-use crate::common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{printed_lines, runtime, screen_is, tap, text_value, wait_for};
 use onetrip::demo::Bench;
 use onetrip::ui::{Api, ScreenKind};
-use onetrip_drivers::printer::sim::Printed;
 use slint::ComponentHandle;
-
-fn printed_lines(bench: &Bench, from: usize) -> Vec<String> {
-    bench.printer.printed()[from..]
-        .iter()
-        .filter_map(|p| match p {
-            Printed::Line { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
-}
 
 #[test]
 fn a_guide_prints_without_a_card_and_an_application_waits_for_one() {
