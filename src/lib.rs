@@ -24,5 +24,6 @@ pub mod screenshots;
 pub mod shell;
 pub mod staff_pin;
 pub mod store;
+pub mod submission;
 pub mod sync;
 pub mod ui;

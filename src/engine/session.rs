@@ -161,11 +161,7 @@ pub enum Event {
     Printed(Result<(), String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct StoredSubmission {
-    pub id: String,
-    pub number: String,
-}
+pub use crate::submission::{ReceiptRequest, StoredSubmission};
 
 /// A submission to commit: carries personal data, so it has no `Debug` that prints it.
 #[derive(Clone)]
@@ -185,18 +181,6 @@ impl std::fmt::Debug for NewSubmission {
             .field("item_code", &self.item_code)
             .finish_non_exhaustive()
     }
-}
-
-/// What the receipt needs; masked already, so it may be kept for staff reprints.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ReceiptRequest {
-    pub submission: StoredSubmission,
-    pub item_code: String,
-    pub item_name: String,
-    pub next_steps: Vec<String>,
-    pub name_masked: String,
-    pub id_masked: String,
-    pub english: bool,
 }
 
 /// Session events for the audit log: never personal data.

@@ -225,6 +225,39 @@ fn opt(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Where a foreign permanent-residence card keeps each field: byte ranges of its UCS-2 text.
+/// The two generations differ only in these offsets (validity sits at 188..220 in both).
+struct ForeignLayout {
+    chinese_name: (usize, usize),
+    english_name: (usize, usize),
+    sex: (usize, usize),
+    birth_date: (usize, usize),
+    id_number: (usize, usize),
+    nationality: (usize, usize),
+    /// The 2023 layout's issuer field is not settled by the sources: kept in `raw_text` only.
+    issuer: Option<(usize, usize)>,
+}
+
+const FOREIGN_OLD: ForeignLayout = ForeignLayout {
+    chinese_name: (158, 188),
+    english_name: (0, 120),
+    sex: (120, 122),
+    birth_date: (220, 236),
+    id_number: (122, 152),
+    nationality: (152, 158),
+    issuer: Some((240, 248)),
+};
+
+const FOREIGN_2023: ForeignLayout = ForeignLayout {
+    chinese_name: (0, 30),
+    english_name: (52, 122),
+    sex: (30, 32),
+    birth_date: (36, 52),
+    id_number: (122, 158),
+    nationality: (242, 248),
+    issuer: None,
+};
+
 /// The card type from the marker at byte 248.
 pub fn card_type(text: &[u8]) -> CardType {
     match text.get(248) {
@@ -263,9 +296,15 @@ pub fn parse(text: &[u8], photo: Vec<u8>) -> Identity {
             photo,
             raw_text: t.to_vec(),
         },
-        CardType::ForeignPermanent => {
-            let english = f(0, 120);
-            let chinese = f(158, 188);
+        CardType::ForeignPermanent | CardType::ForeignPermanent2023 => {
+            let l = if kind == CardType::ForeignPermanent {
+                &FOREIGN_OLD
+            } else {
+                &FOREIGN_2023
+            };
+            let field = |(a, b): (usize, usize)| f(a, b);
+            let english = field(l.english_name);
+            let chinese = field(l.chinese_name);
             Identity {
                 card_type: kind,
                 name: if chinese.is_empty() {
@@ -274,43 +313,16 @@ pub fn parse(text: &[u8], photo: Vec<u8>) -> Identity {
                     chinese
                 },
                 english_name: opt(english),
-                sex: sex(&f(120, 122)),
+                sex: sex(&field(l.sex)),
                 nation: None,
-                birth_date: Date::parse(&f(220, 236)),
+                birth_date: Date::parse(&field(l.birth_date)),
                 address: String::new(),
-                id_number: f(122, 152),
+                id_number: field(l.id_number),
                 id_number_valid: false,
-                issuer: f(240, 248),
+                issuer: l.issuer.map(field).unwrap_or_default(),
                 valid_from: Date::parse(&f(188, 204)),
                 valid_until: validity(&t[204..220]),
-                nationality: opt(f(152, 158)),
-                permit_number: None,
-                photo,
-                raw_text: t.to_vec(),
-            }
-        }
-        CardType::ForeignPermanent2023 => {
-            let english = f(52, 122);
-            let chinese = f(0, 30);
-            Identity {
-                card_type: kind,
-                name: if chinese.is_empty() {
-                    english.clone()
-                } else {
-                    chinese
-                },
-                english_name: opt(english),
-                sex: sex(&f(30, 32)),
-                nation: None,
-                birth_date: Date::parse(&f(36, 52)),
-                address: String::new(),
-                id_number: f(122, 158),
-                id_number_valid: false,
-                // The 2023 layout's issuer field is not settled by the sources: kept in raw_text.
-                issuer: String::new(),
-                valid_from: Date::parse(&f(188, 204)),
-                valid_until: validity(&t[204..220]),
-                nationality: opt(f(242, 248)),
+                nationality: opt(field(l.nationality)),
                 permit_number: None,
                 photo,
                 raw_text: t.to_vec(),

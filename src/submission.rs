@@ -1,0 +1,21 @@
+//! What the engine asks the store to keep and the printer to print, and what the store answers:
+//! the vocabulary both sides share, so the store needs nothing of the engine.
+
+/// A submission the store committed: its row id and the number printed for the citizen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredSubmission {
+    pub id: String,
+    pub number: String,
+}
+
+/// What the receipt needs; masked already, so it may be kept for staff reprints.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReceiptRequest {
+    pub submission: StoredSubmission,
+    pub item_code: String,
+    pub item_name: String,
+    pub next_steps: Vec<String>,
+    pub name_masked: String,
+    pub id_masked: String,
+    pub english: bool,
+}
