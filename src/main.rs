@@ -305,15 +305,7 @@ fn outbox(cfg: &Config, cmd: OutboxCmd) -> anyhow::Result<ExitCode> {
 
 fn capability(name: &str) -> Result<onetrip::catalog::Capability, String> {
     use onetrip::catalog::Capability;
-    let all = [
-        Capability::CardReader,
-        Capability::Printer,
-        Capability::Scanner,
-        Capability::Payment,
-        Capability::Camera,
-        Capability::Fingerprint,
-        Capability::ChipWriter,
-    ];
+    let all = Capability::ALL;
     all.into_iter().find(|c| c.name() == name).ok_or_else(|| {
         let names: Vec<&str> = all.iter().map(|c| c.name()).collect();
         format!("not a capability; one of {}", names.join(", "))

@@ -312,7 +312,7 @@ fn check_item(k: &mut Checker, c: &Catalog, item: &Item, sources: &HashSet<&str>
             "`verified_by`/`verified_on` go with `verified = true`",
         ),
     }
-    if item.identify.contains(&Identify::Scan) && !item.fields.iter().any(takes_a_scan) {
+    if item.identify.contains(&Identify::Scan) && !item.fields.iter().any(|f| f.takes_a_scan()) {
         k.add(
             f,
             Some(code),
@@ -572,11 +572,6 @@ fn citizen_texts(item: &Item) -> Vec<(String, &Text)> {
         all.extend(t.iter().map(|t| (what.to_string(), t)));
     }
     all
-}
-
-/// A question a scanned notice or receipt number can answer.
-pub fn takes_a_scan(field: &super::Field) -> bool {
-    matches!(field.kind, FieldKind::Letters | FieldKind::Digits)
 }
 
 fn is_date(s: &str) -> bool {

@@ -151,6 +151,16 @@ pub enum Capability {
 }
 
 impl Capability {
+    pub const ALL: [Capability; 7] = [
+        Capability::CardReader,
+        Capability::Printer,
+        Capability::Scanner,
+        Capability::Payment,
+        Capability::Camera,
+        Capability::Fingerprint,
+        Capability::ChipWriter,
+    ];
+
     /// What a OneTrip terminal has: the devices it drives.
     pub const DEFAULT: [Capability; 3] = [
         Capability::CardReader,
@@ -386,6 +396,11 @@ impl Field {
             }
             FieldKind::Prefill => Ok(v.to_string()),
         }
+    }
+
+    /// A question a scanned notice or receipt number can answer (checked as if typed).
+    pub fn takes_a_scan(&self) -> bool {
+        matches!(self.kind, FieldKind::Letters | FieldKind::Digits)
     }
 
     /// Whether to ask this field, given the answers so far.

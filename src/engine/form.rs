@@ -382,7 +382,7 @@ impl Engine {
         let allowed = self
             .item()
             .is_some_and(|i| i.identify.contains(&crate::catalog::Identify::Scan));
-        if !allowed || !crate::catalog::check::takes_a_scan(&field) {
+        if !allowed || !field.takes_a_scan() {
             return;
         }
         if let Some(s) = self.session.as_mut() {
