@@ -17,8 +17,8 @@ use onetrip_drivers::printer::sim::PrinterSim;
 
 use crate::config::Config;
 use crate::engine::{Action, Engine, EngineConfig, Event, Screen};
-use crate::shell::runtime::carry_out_effects;
-use crate::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
+use crate::shell::kiosk::carry_out_effects;
+use crate::shell::{Runtime, RuntimeOptions, UiSink};
 use crate::store::Store;
 use crate::sync::worker::Backoff;
 
@@ -236,8 +236,8 @@ impl Sims {
 /// Waits for the next runtime message that `pick` accepts, feeding every message to the engine.
 fn wait(
     engine: &mut Engine,
-    rx: &std_mpsc::Receiver<UiMessage>,
-    commands: &tokio::sync::mpsc::UnboundedSender<crate::shell::runtime::Command>,
+    rx: &std_mpsc::Receiver<Event>,
+    commands: &tokio::sync::mpsc::UnboundedSender<crate::engine::Effect>,
     timeout: Duration,
     what: &str,
     mut pick: impl FnMut(&Engine) -> bool,
@@ -254,7 +254,7 @@ fn wait(
                 engine.screen()
             );
         }
-        if let Ok(UiMessage::Engine(e)) = rx.recv_timeout(left.min(Duration::from_millis(200))) {
+        if let Ok(e) = rx.recv_timeout(left.min(Duration::from_millis(200))) {
             engine.handle(e, Instant::now());
             carry_out_effects(engine, commands);
         }
@@ -290,7 +290,7 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
         runtime_options.backoff = Backoff::capped(cap);
     }
     let runtime = Runtime::start(runtime_options, rt.handle(), sink);
-    let commands = runtime.commands.clone();
+    let commands = runtime.effects.clone();
     let mut engine = Engine::new(
         EngineConfig::new(Duration::from_secs(600)),
         Arc::new(crate::catalog::shipped()),

@@ -3,6 +3,7 @@
 //! See `../shared/DESIGN.md` (mirrored in the README) for the architecture: drivers → runtime →
 //! pure session engine → UI, with the store as the single source of truth.
 
+pub mod audit;
 pub mod burn_in;
 pub mod catalog;
 pub mod config;

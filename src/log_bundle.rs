@@ -88,8 +88,13 @@ pub fn write_bundle(config_path: &Path, out: &Path) -> anyhow::Result<Vec<PathBu
                 q.rejected,
                 q.accepted
             );
-            for name in ["receipts_printed", "paper_mm", "paper_lines"] {
-                text.push_str(&format!("counter {name} {}\n", store.counter(name)?));
+            use crate::store::Counter;
+            for (name, counter) in [
+                ("receipts_printed", Counter::ReceiptsPrinted),
+                ("paper_mm", Counter::PaperMm),
+                ("paper_lines", Counter::PaperLines),
+            ] {
+                text.push_str(&format!("counter {name} {}\n", store.count(&counter)?));
             }
             put("store.txt", text)?;
             let mut audit = String::from("seq\tat\tactor\tevent\tdetail\n");

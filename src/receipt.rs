@@ -3,7 +3,7 @@
 use onetrip_drivers::printer::commands::printable;
 use onetrip_drivers::printer::{Align, Block, Document, PaperWidth};
 
-use crate::engine::ReceiptRequest;
+use crate::submission::ReceiptRequest;
 
 /// Everything printed on a receipt. Personal fields arrive masked.
 #[derive(Debug, Clone)]
@@ -63,6 +63,26 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// The link a submission's QR code holds: the configured template with its number.
 pub fn tracking_link(template: &str, number: &str) -> String {
     template.replace("{number}", number)
+}
+
+/// The inverse, for the scanner: the submission number in a scanned receipt QR code (the
+/// tracking link), or a bare number; `None` for any other code.
+pub fn number_in_scan(tracking_url: &str, scanned: &str) -> Option<String> {
+    let scanned = scanned.trim();
+    let (prefix, suffix) = tracking_url.split_once("{number}")?;
+    let number = scanned
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .unwrap_or(scanned);
+    let (terminal, seq) = number.rsplit_once('-')?;
+    let well_formed = !terminal.is_empty()
+        && terminal.len() <= 32
+        && terminal
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && seq.len() == 6
+        && seq.chars().all(|c| c.is_ascii_digit());
+    well_formed.then(|| number.to_string())
 }
 
 impl Receipt<'_> {
@@ -235,6 +255,25 @@ impl Receipt<'_> {
 mod tests {
     use super::*;
     use crate::engine::StoredSubmission;
+
+    #[test]
+    fn receipt_numbers_from_scans() {
+        let url = "https://t.example.invalid/s/{number}";
+        assert_eq!(
+            number_in_scan(url, "https://t.example.invalid/s/HZXH-0001-000007").as_deref(),
+            Some("HZXH-0001-000007")
+        );
+        assert_eq!(
+            number_in_scan(url, "HZXH-0001-000007\r").as_deref(),
+            Some("HZXH-0001-000007")
+        );
+        assert_eq!(
+            number_in_scan(url, "https://other.example/s/HZXH-0001-000007").as_deref(),
+            None
+        );
+        assert_eq!(number_in_scan(url, "https://t.example.invalid/s/x"), None);
+        assert_eq!(number_in_scan(url, "6901234567892"), None);
+    }
 
     fn request(english: bool) -> ReceiptRequest {
         ReceiptRequest {

@@ -1,6 +1,8 @@
 //! What the engine asks the store to keep and the printer to print, and what the store answers:
 //! the vocabulary both sides share, so the store needs nothing of the engine.
 
+use onetrip_drivers::id_card::Identity;
+
 /// A submission the store committed: its row id and the number printed for the citizen.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredSubmission {
@@ -18,4 +20,24 @@ pub struct ReceiptRequest {
     pub name_masked: String,
     pub id_masked: String,
     pub english: bool,
+}
+
+/// A submission to commit: carries personal data, so it has no `Debug` that prints it.
+#[derive(Clone)]
+pub struct NewSubmission {
+    pub item_code: String,
+    /// "application" or "evaluation".
+    pub kind: &'static str,
+    pub identity: Identity,
+    /// The form's answers (key, value), card fields included.
+    pub answers: Vec<(String, String)>,
+    pub english: bool,
+}
+
+impl std::fmt::Debug for NewSubmission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSubmission")
+            .field("item_code", &self.item_code)
+            .finish_non_exhaustive()
+    }
 }

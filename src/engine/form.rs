@@ -5,6 +5,8 @@
 
 use onetrip_drivers::id_card::Identity;
 
+use super::answers::ChosenSlot;
+
 use super::browse::Tile;
 use super::session::{Effect, Engine, Screen, Session, View};
 use crate::catalog::{CardField, Field, FieldKind, Item, Mode};
@@ -150,7 +152,7 @@ impl Engine {
 
     /// The next question to ask at or after `from`, given the answers so far.
     fn next_asked(item: &Item, s: &Session, from: usize) -> Option<usize> {
-        (from..item.fields.len()).find(|&i| item.fields[i].asked(&s.answers))
+        (from..item.fields.len()).find(|&i| item.fields[i].asked(s.answers.given()))
     }
 
     /// 开始办理 on an item the card qualifies for.
@@ -170,20 +172,16 @@ impl Engine {
             return;
         };
         // Prefill from the card; keep what a query already established (the case number).
-        s.answers
-            .retain(|(k, _)| item.fields.iter().any(|f| &f.key == k));
+        s.answers.keep(|k| item.fields.iter().any(|f| f.key == k));
         for f in &item.fields {
             if let (FieldKind::Prefill, Some(from)) = (f.kind, f.from) {
-                let v = card_value(&who, from);
-                s.answers.retain(|(k, _)| *k != f.key);
-                s.answers.push((f.key.clone(), v));
+                s.answers.set(&f.key, card_value(&who, from));
             }
         }
         s.input.clear();
         s.form_error.clear();
         let first = (0..item.fields.len()).find(|&i| {
-            item.fields[i].asked(&s.answers)
-                && !s.answers.iter().any(|(k, _)| *k == item.fields[i].key)
+            item.fields[i].asked(s.answers.given()) && !s.answers.has(&item.fields[i].key)
         });
         match first {
             Some(i) => {
@@ -216,6 +214,7 @@ impl Engine {
                     item_code: item.code.clone(),
                     answers: s
                         .answers
+                        .given()
                         .iter()
                         .filter(|(_, v)| !v.is_empty())
                         .cloned()
@@ -262,10 +261,10 @@ impl Engine {
         let Some(slot) = slots.iter().find(|x| x.id == id).cloned() else {
             return;
         };
-        s.answers.retain(|(k, _)| k != "slot" && k != "slot_time");
-        s.answers.push(("slot".into(), slot.id));
-        s.answers
-            .push(("slot_time".into(), if en { slot.en } else { slot.zh }));
+        s.answers.choose_slot(ChosenSlot {
+            id: slot.id,
+            shown: if en { slot.en } else { slot.zh },
+        });
         self.forward_to(Screen::Confirm);
     }
 
@@ -321,14 +320,13 @@ impl Engine {
         match field.check(&value, today) {
             Err(why) => s.form_error = why.get(english).to_string(),
             Ok(v) => {
-                s.answers.retain(|(k, _)| *k != field.key);
-                s.answers.push((field.key.clone(), v));
+                s.answers.set(&field.key, v);
                 // A changed answer may make later questions moot: drop their answers.
                 let later: Vec<String> = item.fields[s.field + 1..]
                     .iter()
                     .map(|f| f.key.clone())
                     .collect();
-                s.answers.retain(|(k, _)| !later.contains(k));
+                s.answers.keep(|k| !later.iter().any(|l| l == k));
                 s.input.clear();
                 s.form_error.clear();
                 match Self::next_asked(&item, s, s.field + 1) {
@@ -353,18 +351,18 @@ impl Engine {
         };
         let prev = (0..s.field)
             .rev()
-            .find(|&i| item.fields[i].asked(&s.answers));
+            .find(|&i| item.fields[i].asked(s.answers.given()));
         match prev {
             Some(i) => {
                 s.field = i;
-                s.input = s
-                    .answers
-                    .iter()
-                    .find(|(k, _)| {
-                        *k == item.fields[i].key && item.fields[i].kind != FieldKind::Choice
-                    })
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
+                s.input = match item.fields[i].kind {
+                    FieldKind::Choice => String::new(),
+                    _ => s
+                        .answers
+                        .get(&item.fields[i].key)
+                        .unwrap_or_default()
+                        .to_string(),
+                };
                 s.form_error.clear();
                 s.history.pop();
                 self.go(Screen::Form);
@@ -403,12 +401,7 @@ impl Engine {
         };
         if let Some(s) = self.session.as_mut() {
             if field.kind != FieldKind::Choice {
-                s.input = s
-                    .answers
-                    .iter()
-                    .find(|(k, _)| *k == field.key)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
+                s.input = s.answers.get(&field.key).unwrap_or_default().to_string();
             }
         }
     }
@@ -492,15 +485,11 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let number = s
-            .answers
-            .iter()
-            .find(|(k, _)| k.ends_with("number"))
-            .map(|(_, v)| v.clone());
+        let number = s.answers.case_number().map(str::to_string);
         s.item = Some(code.clone());
         s.answers.clear();
         if let Some(n) = number {
-            s.answers.push(("case_number".into(), n));
+            s.answers.set("case_number", n);
         }
         self.effects
             .push_back(Effect::Audit(super::session::AuditEvent::ItemStarted {
@@ -518,7 +507,7 @@ impl Engine {
         if self.screen == Screen::Form {
             if let Some(f) = item.fields.get(s.field) {
                 let asked: Vec<usize> = (0..item.fields.len())
-                    .filter(|&i| item.fields[i].asked(&s.answers) || i == s.field)
+                    .filter(|&i| item.fields[i].asked(s.answers.given()) || i == s.field)
                     .collect();
                 let pos = asked.iter().position(|&i| i == s.field).unwrap_or(0) + 1;
                 view.form = Some(FormView {
@@ -554,7 +543,7 @@ impl Engine {
                     )
                 })
                 .filter_map(|f| {
-                    let (_, v) = s.answers.iter().find(|(k, _)| *k == f.key)?;
+                    let v = s.answers.get(&f.key)?;
                     Some((f.label.get(en).to_string(), shown(f, v, en)))
                 })
                 .collect();
@@ -566,10 +555,10 @@ impl Engine {
             view.slots = s.slots.clone();
         }
         if self.screen == Screen::Confirm {
-            if let Some((_, t)) = s.answers.iter().find(|(k, _)| k == "slot_time") {
+            if let Some(slot) = s.answers.slot() {
                 view.summary.push((
                     if en { "Appointment" } else { "预约时间" }.to_string(),
-                    t.clone(),
+                    slot.shown.clone(),
                 ));
             }
         }

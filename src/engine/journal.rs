@@ -11,30 +11,7 @@ use onetrip_drivers::id_card::Identity;
 use super::form::{QueryOutcome, SlotsOutcome};
 use super::session::{Action, AuditEvent, Effect, Engine, Event, Screen, StoredSubmission};
 
-/// One step: milliseconds since the session began, what happened (no personal data), and the
-/// screen it led to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub at_ms: u64,
-    pub what: String,
-    pub screen: String,
-}
-
-impl Step {
-    /// The audit log's `detail`: `"<ms> <screen> <what>"`.
-    pub fn to_detail(&self) -> String {
-        format!("{} {} {}", self.at_ms, self.screen, self.what)
-    }
-
-    pub fn from_detail(detail: &str) -> Option<Step> {
-        let mut parts = detail.splitn(3, ' ');
-        Some(Step {
-            at_ms: parts.next()?.parse().ok()?,
-            screen: parts.next()?.to_string(),
-            what: parts.next()?.to_string(),
-        })
-    }
-}
+pub use crate::audit::JournalStep as Step;
 
 /// What an event was, in words safe for the log; `None` for events not worth a step.
 pub(super) fn describe(event: &Event) -> Option<String> {

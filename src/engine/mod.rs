@@ -4,15 +4,18 @@
 //! (`poll_effect()`), renders `view()` and wakes it at `next_deadline()`. Everything a citizen can do
 //! is therefore testable in microseconds and replayable from the audit log.
 
+mod answers;
 mod browse;
 mod form;
 pub mod journal;
 mod prompt;
 mod session;
 pub mod staff;
+mod timers;
 
 pub use browse::{ItemPage, Tile};
 pub use form::{CaseQuery, FormView, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+pub use timers::Timer;
 
 pub use session::{
     Action, AuditEvent, Availability, DoneOutcome, Effect, Engine, EngineConfig, Event,

@@ -127,7 +127,7 @@ pub enum Action {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// Time passed (the shell calls this at `next_deadline()` and on a coarse timer).
+    /// Time passed (the shell calls this at `next_deadline()`).
     Tick,
     Touch(Action),
     CardDetected,
@@ -149,6 +149,11 @@ pub enum Event {
     StaffReport(Box<StaffReport>),
     /// How a staff action ended, in words.
     StaffNotice(String),
+    /// A staff reprint ended (the runtime's answer to `StaffRequest::Reprint`).
+    Reprinted {
+        number: String,
+        result: Result<(), String>,
+    },
     /// The PIN pad's lockout as kept in the store (at start: a restart does not reset it).
     PinGuardRestored(super::staff::PinGuardState),
     /// Upstream's answer to `Effect::Query`.
@@ -161,83 +166,8 @@ pub enum Event {
     Printed(Result<(), String>),
 }
 
-pub use crate::submission::{ReceiptRequest, StoredSubmission};
-
-/// A submission to commit: carries personal data, so it has no `Debug` that prints it.
-#[derive(Clone)]
-pub struct NewSubmission {
-    pub item_code: String,
-    /// "application" or "evaluation".
-    pub kind: &'static str,
-    pub identity: Identity,
-    /// The form's answers (key, value), card fields included.
-    pub answers: Vec<(String, String)>,
-    pub english: bool,
-}
-
-impl std::fmt::Debug for NewSubmission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewSubmission")
-            .field("item_code", &self.item_code)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Session events for the audit log: never personal data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuditEvent {
-    /// `card_type` "none": browsing without a card.
-    SessionStarted {
-        card_type: String,
-    },
-    /// A citizen browsing without a card tapped one (to start an item that needs it).
-    CardForBrowsing {
-        card_type: String,
-    },
-    ItemChosen {
-        item_code: String,
-    },
-    /// The citizen pressed the start button of an item (counts towards "most used here").
-    ItemStarted {
-        item_code: String,
-    },
-    CatalogSwapped {
-        version: String,
-    },
-    StaffLogin {
-        ok: bool,
-    },
-    /// Too many wrong PINs: the pad is locked for this many minutes.
-    StaffLockedOut {
-        minutes: u64,
-    },
-    /// Staff left their screen (`idle`: logged out for walking away).
-    StaffLogout {
-        idle: bool,
-    },
-    StaffReprint {
-        number: String,
-    },
-    StaffRequeue {
-        number: String,
-    },
-    StaffPaperReplaced,
-    Submitted {
-        submission_id: String,
-    },
-    ReceiptPrinted {
-        submission_id: String,
-    },
-    ReceiptFailed {
-        submission_id: String,
-        reason: String,
-    },
-    SessionEnded {
-        reason: &'static str,
-    },
-    /// One step of a citizen's session (no personal data).
-    Journal(super::journal::Step),
-}
+pub use crate::audit::AuditEvent;
+pub use crate::submission::{NewSubmission, ReceiptRequest, StoredSubmission};
 
 #[derive(Debug, Clone)]
 pub enum Effect {
@@ -369,7 +299,7 @@ pub(super) struct Session {
     /// Screens to go back to.
     pub(super) history: Vec<Screen>,
     /// The form: answers so far, the current field, what is typed, what is wrong with it.
-    pub(super) answers: Vec<(String, String)>,
+    pub(super) answers: super::answers::Answers,
     pub(super) field: usize,
     pub(super) input: String,
     pub(super) form_error: String,
@@ -407,8 +337,8 @@ pub struct Engine {
     pub(super) session: Option<Session>,
     notice: String,
     /// When the current screen last saw a touch or an event that restarts its clock.
-    since: Instant,
-    countdown_from: Option<Instant>,
+    pub(super) since: Instant,
+    pub(super) countdown_from: Option<Instant>,
     pub(super) now: Instant,
     pub(super) effects: VecDeque<Effect>,
     pub(super) staff: Option<StaffState>,
@@ -471,7 +401,7 @@ impl Engine {
     }
 
     /// Elderly mode doubles every timeout.
-    fn scaled(&self, d: Duration) -> Duration {
+    pub(super) fn scaled(&self, d: Duration) -> Duration {
         if self.elderly {
             d * 2
         } else {
@@ -480,7 +410,7 @@ impl Engine {
     }
 
     /// Screens a citizen can walk away from.
-    fn idle_screen(&self) -> bool {
+    pub(super) fn idle_screen(&self) -> bool {
         matches!(
             self.screen,
             Screen::Home
@@ -496,33 +426,6 @@ impl Engine {
     }
 
     /// When the engine next wants a `Tick`.
-    pub fn next_deadline(&self) -> Option<Instant> {
-        if self.staff_screen() {
-            return self.staff_deadline();
-        }
-        let mut deadlines = Vec::new();
-        if let Some(s) = &self.session {
-            deadlines.push(s.started + self.config.max_session);
-        }
-        match self.screen {
-            _ if self.idle_screen() => match self.countdown_from {
-                None => deadlines.push(self.since + self.scaled(self.config.inactivity)),
-                // Once a second, so the visible countdown moves.
-                Some(from) => {
-                    let elapsed = self.now.saturating_duration_since(from);
-                    let next = Duration::from_secs(elapsed.as_secs() + 1);
-                    deadlines.push(from + next.min(self.scaled(self.config.countdown)));
-                }
-            },
-            Screen::ReadingCard => deadlines.push(self.since + self.config.read_timeout),
-            Screen::Submitting => deadlines.push(self.since + self.config.submit_timeout),
-            Screen::Printing => deadlines.push(self.since + self.config.print_timeout),
-            Screen::Done => deadlines.push(self.since + self.scaled(self.config.done_linger)),
-            _ => {}
-        }
-        deadlines.into_iter().min()
-    }
-
     pub fn handle(&mut self, event: Event, now: Instant) {
         self.now = now;
         let what = super::journal::describe(&event);
@@ -535,6 +438,11 @@ impl Engine {
         let before = (self.screen, self.countdown_showing());
         self.handle_event(event);
         self.journal(what, had_session, at_ms, before);
+    }
+
+    /// When the open session began.
+    pub(super) fn session_started(&self) -> Option<Instant> {
+        self.session.as_ref().map(|s| s.started)
     }
 
     pub(super) fn countdown_showing(&self) -> bool {
@@ -621,6 +529,9 @@ impl Engine {
             Event::UsageCounts(counts) => self.usage = counts,
             Event::StaffReport(report) => self.staff_report(*report),
             Event::StaffNotice(notice) => self.staff_notice(notice),
+            Event::Reprinted { number, result } => {
+                self.staff_notice(super::staff::reprint_notice(&number, result))
+            }
             Event::PinGuardRestored(state) => self.restore_pin_guard(state),
             Event::QueryResult(outcome) => self.query_result(outcome),
             Event::Slots(outcome) => self.slots_offered(outcome),
@@ -665,7 +576,7 @@ impl Engine {
             category: None,
             query: String::new(),
             history: Vec::new(),
-            answers: Vec::new(),
+            answers: Default::default(),
             field: 0,
             input: String::new(),
             form_error: String::new(),
@@ -692,49 +603,6 @@ impl Engine {
         self.elderly = false;
         self.voice = self.config.voice_default;
         self.show_idle();
-    }
-
-    fn tick(&mut self) {
-        if self.staff_screen() {
-            self.staff_tick();
-            return;
-        }
-        if let Some(s) = &self.session {
-            let busy = matches!(self.screen, Screen::Submitting | Screen::Printing);
-            if !busy && self.now >= s.started + self.config.max_session {
-                self.end_session("max_session");
-                return;
-            }
-        }
-        match self.screen {
-            _ if self.idle_screen() => {
-                let idle_for = self.scaled(self.config.inactivity);
-                match self.countdown_from {
-                    None if self.now >= self.since + idle_for => {
-                        self.countdown_from = Some(self.now)
-                    }
-                    Some(from) if self.now >= from + self.scaled(self.config.countdown) => {
-                        self.end_session("timeout")
-                    }
-                    _ => {}
-                }
-            }
-            Screen::ReadingCard if self.now >= self.since + self.config.read_timeout => {
-                self.show_idle()
-            }
-            Screen::Submitting if self.now >= self.since + self.config.submit_timeout => {
-                // A store that hangs (failing flash) must not hold the citizen for ever.
-                self.stored(Err("the store did not answer in time".into()))
-            }
-            Screen::Printing if self.now >= self.since + self.config.print_timeout => {
-                // A hung printer must not hold the citizen: the number is on screen for staff.
-                self.printed(Err("the printer did not finish in time".into()))
-            }
-            Screen::Done if self.now >= self.since + self.scaled(self.config.done_linger) => {
-                self.end_session("done")
-            }
-            _ => {}
-        }
     }
 
     fn touch(&mut self, action: Action) {
@@ -831,13 +699,13 @@ impl Engine {
                 item.kind.name()
             },
             identity,
-            answers: s.answers.clone(),
+            answers: s.answers.to_pairs(),
             english: self.english,
         }));
         self.go(Screen::Submitting);
     }
 
-    fn stored(&mut self, result: Result<StoredSubmission, String>) {
+    pub(super) fn stored(&mut self, result: Result<StoredSubmission, String>) {
         if self.screen != Screen::Submitting {
             return;
         }
@@ -881,7 +749,7 @@ impl Engine {
         }
     }
 
-    fn printed(&mut self, result: Result<(), String>) {
+    pub(super) fn printed(&mut self, result: Result<(), String>) {
         if self.screen != Screen::Printing {
             return;
         }
@@ -1257,6 +1125,45 @@ mod tests {
             t + e.config.submit_timeout,
         );
         assert_eq!(e.view().outcome, Some(DoneOutcome::NotSaved));
+    }
+
+    /// The kiosk arms one UI timer at `next_deadline()`: a deadline that is already due after a
+    /// tick would spin it. Past the longest session, while the store is still committing (busy),
+    /// and through the countdown, every tick leaves the next deadline in the future.
+    #[test]
+    fn no_timer_is_left_due_after_a_tick() {
+        use crate::engine::Timer;
+        let (mut e, t) = engine();
+        walk_to_confirm(&mut e, t);
+        // Confirmed just before the longest session is up; the store is still at it after.
+        let confirmed = t + e.config.max_session - Duration::from_secs(10);
+        e.handle(Event::Touch(Action::Confirm), confirmed);
+        assert_eq!(e.screen(), Screen::Submitting);
+        let late = t + e.config.max_session + Duration::from_secs(1);
+        e.handle(Event::Tick, late);
+        assert_eq!(e.screen(), Screen::Submitting);
+        assert_eq!(
+            e.timers(),
+            [(Timer::SubmitTimeout, confirmed + e.config.submit_timeout)],
+            "the longest-session timer waits while the store works"
+        );
+        // Walking away from Home: the countdown steps once a second, then the session ends.
+        let (mut e, t) = engine();
+        e.handle(card(SimCard::resident_sample()), t);
+        assert_eq!(e.screen(), Screen::Home);
+        let mut now = t;
+        let mut ticks = 0;
+        while e.screen() == Screen::Home {
+            let due = e.next_deadline().expect("a deadline on Home");
+            assert!(due > now, "a due timer after a tick: {:?}", e.timers());
+            now = due;
+            e.handle(Event::Tick, now);
+            ticks += 1;
+            assert!(ticks < 100, "the countdown never ended");
+        }
+        assert_eq!(e.screen(), Screen::Attract);
+        // One tick for the countdown to appear, one per second of it, and the end.
+        assert_eq!(ticks, 1 + e.config.countdown.as_secs() as usize);
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub(super) struct StaffState {
     pin: String,
     pub(super) report: Option<StaffReport>,
     pub(super) message: String,
-    last_refresh: Option<Instant>,
+    pub(super) last_refresh: Option<Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -119,6 +119,14 @@ fn lockout_after(lockouts: u32) -> Duration {
 
 fn minutes(d: Duration) -> u64 {
     d.as_secs().div_ceil(60)
+}
+
+/// How a reprint ended, in words for the staff screen.
+pub(super) fn reprint_notice(number: &str, result: Result<(), String>) -> String {
+    match result {
+        Ok(()) => format!("{number} 已补打"),
+        Err(e) => format!("{number} 补打失败：{e}"),
+    }
 }
 
 impl Engine {
@@ -288,41 +296,11 @@ impl Engine {
         self.staff_request(StaffRequest::Report);
     }
 
-    fn leave_staff(&mut self) {
+    pub(super) fn leave_staff(&mut self) {
         self.staff = None;
         self.go(Screen::Attract);
         // Attract or out of service, whichever holds now.
         self.show_idle();
-    }
-
-    pub(super) fn staff_deadline(&self) -> Option<Instant> {
-        let idle = self.staff_since + STAFF_IDLE;
-        match (
-            self.screen,
-            self.staff.as_ref().and_then(|s| s.last_refresh),
-        ) {
-            (Screen::Staff, Some(at)) => Some(idle.min(at + REFRESH)),
-            _ => Some(idle),
-        }
-    }
-
-    pub(super) fn staff_tick(&mut self) {
-        if self.now >= self.staff_since + STAFF_IDLE {
-            if self.screen == Screen::Staff {
-                self.effects
-                    .push_back(Effect::Audit(AuditEvent::StaffLogout { idle: true }));
-            }
-            self.leave_staff();
-            return;
-        }
-        let due = self
-            .staff
-            .as_ref()
-            .and_then(|s| s.last_refresh)
-            .is_some_and(|at| self.now >= at + REFRESH);
-        if self.screen == Screen::Staff && due {
-            self.refresh_staff();
-        }
     }
 
     pub(super) fn staff_report(&mut self, report: StaffReport) {

@@ -3,9 +3,36 @@
 
 use std::collections::BTreeMap;
 
-use onetrip_drivers::device::{DeviceKind, DeviceStatus};
+use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus};
 
 use crate::engine::Availability;
+
+/// The device's plain Chinese name for staff and citizens (drivers report kinds, not words).
+fn device_name(kind: DeviceKind) -> &'static str {
+    match kind {
+        DeviceKind::IdCard => "身份证阅读器",
+        DeviceKind::Printer => "回执打印机",
+        DeviceKind::Scanner => "扫码器",
+    }
+}
+
+/// Why the device is not ready, in plain Chinese; `None` when it is.
+fn problem_in_words(status: &DeviceStatus) -> Option<String> {
+    if status.is_ready() {
+        return None;
+    }
+    Some(
+        match status.state {
+            DeviceState::Offline => "未连接或无响应",
+            DeviceState::PortBusy => "串口被其他程序占用",
+            DeviceState::HardwareError => "硬件故障",
+            DeviceState::NoDevice => "未配置",
+            DeviceState::Online | DeviceState::Busy if status.cover_open => "机盖打开",
+            DeviceState::Online | DeviceState::Busy => "缺纸",
+        }
+        .to_string(),
+    )
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct Devices {
@@ -51,8 +78,8 @@ impl Devices {
             .values()
             .filter(|(_, req, _)| *req == required)
             .filter_map(|(kind, _, status)| match status {
-                None => Some(format!("{}正在启动", kind.name_zh())),
-                Some(s) => s.problem_zh().map(|p| format!("{}{}", kind.name_zh(), p)),
+                None => Some(format!("{}正在启动", device_name(*kind))),
+                Some(s) => problem_in_words(s).map(|p| format!("{}{}", device_name(*kind), p)),
             })
             .collect()
     }
@@ -65,7 +92,7 @@ impl Devices {
                 let state = match status {
                     None => "正在启动".to_string(),
                     Some(s) => {
-                        let mut words = s.problem_zh().unwrap_or_else(|| "正常".into());
+                        let mut words = problem_in_words(s).unwrap_or_else(|| "正常".into());
                         if s.paper == Some(onetrip_drivers::device::PaperLevel::Low) {
                             words.push_str("，纸将用完");
                         }
@@ -73,9 +100,9 @@ impl Devices {
                     }
                 };
                 let name = if *required {
-                    kind.name_zh().to_string()
+                    device_name(*kind).to_string()
                 } else {
-                    format!("{}（可选）", kind.name_zh())
+                    format!("{}（可选）", device_name(*kind))
                 };
                 (name, state)
             })
@@ -119,6 +146,26 @@ impl Devices {
         } else {
             Availability::OutOfService(problems.join("；"))
         }
+    }
+}
+
+/// Under systemd (RuntimeDirectory=onetrip) the latest device health goes to a file in RAM that
+/// `onetrip logs` copies into the technician's bundle.
+pub fn keep_health_for_technician(devices: &serde_json::Value, availability: &Availability) {
+    let Some(dir) = std::env::var_os("RUNTIME_DIRECTORY") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let body = serde_json::json!({
+        "at_ms": crate::store::now_ms(),
+        "availability": format!("{availability:?}"),
+        "devices": devices,
+    });
+    let tmp = dir.join("health.json.tmp");
+    let written = std::fs::write(&tmp, body.to_string())
+        .and_then(|()| std::fs::rename(&tmp, dir.join("health.json")));
+    if let Err(e) = written {
+        tracing::debug!(error = %e, "device health not kept for the technician");
     }
 }
 

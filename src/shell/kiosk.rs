@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use slint::ComponentHandle;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::runtime::{Command, UiMessage};
-use crate::engine::{Action, Engine, Event};
+use crate::engine::{Action, Effect, Engine, Event};
 use crate::ui::{self, Api, AppWindow};
 
 pub type Clock = Rc<dyn Fn() -> Instant>;
@@ -18,8 +17,8 @@ pub type Clock = Rc<dyn Fn() -> Instant>;
 pub struct Kiosk {
     engine: Engine,
     ui: AppWindow,
-    commands: UnboundedSender<Command>,
-    inbox: Receiver<UiMessage>,
+    effects: UnboundedSender<Effect>,
+    inbox: Receiver<Event>,
     clock: Clock,
     hall_zh: String,
     hall_en: String,
@@ -31,6 +30,9 @@ pub struct Kiosk {
     speaker: super::voice::Speaker,
     /// The last prompt spoken (a screen is announced once, not on every refresh).
     spoken: String,
+    /// One single-shot UI timer, armed at the engine's next deadline (or the next minute, for the
+    /// clock in the top bar) after every event; off until `start_timer`.
+    timer: Option<(slint::Timer, std::rc::Weak<RefCell<Kiosk>>)>,
 }
 
 impl Kiosk {
@@ -38,8 +40,8 @@ impl Kiosk {
     pub fn new(
         ui: &AppWindow,
         engine: Engine,
-        commands: UnboundedSender<Command>,
-        inbox: Receiver<UiMessage>,
+        effects: UnboundedSender<Effect>,
+        inbox: Receiver<Event>,
         clock: Clock,
         hall_zh: String,
         hall_en: String,
@@ -47,7 +49,7 @@ impl Kiosk {
         let kiosk = Rc::new(RefCell::new(Kiosk {
             engine,
             ui: ui.clone_strong(),
-            commands,
+            effects,
             inbox,
             clock,
             hall_zh,
@@ -56,6 +58,7 @@ impl Kiosk {
             day: super::today(),
             speaker: super::voice::Speaker::Off,
             spoken: String::new(),
+            timer: None,
         }));
         let api = ui.global::<Api>();
         let touch = |action: fn(slint::SharedString) -> Action| {
@@ -144,26 +147,18 @@ impl Kiosk {
     pub fn handle(&mut self, event: Event) {
         let now = (self.clock)();
         self.engine.handle(event, now);
-        if super::runtime::carry_out_effects(&mut self.engine, &self.commands) {
+        if carry_out_effects(&mut self.engine, &self.effects) {
             ui::wipe(&self.ui);
             self.shown = None;
         }
         self.render();
+        self.arm_timer();
     }
 
     /// Takes in everything the runtime sent, and lets time pass.
     pub fn pump(&mut self) {
-        while let Ok(msg) = self.inbox.try_recv() {
-            match msg {
-                UiMessage::Engine(e) => self.handle(e),
-                UiMessage::Reprinted { number, result } => {
-                    let notice = match result {
-                        Ok(()) => format!("{number} 已补打"),
-                        Err(e) => format!("{number} 补打失败：{e}"),
-                    };
-                    self.handle(Event::StaffNotice(notice));
-                }
-            }
+        while let Ok(event) = self.inbox.try_recv() {
+            self.handle(event);
         }
         let today = super::today();
         if today != self.day {
@@ -178,6 +173,7 @@ impl Kiosk {
         self.ui
             .global::<Api>()
             .set_clock(chrono::Local::now().format("%H:%M").to_string().into());
+        self.arm_timer();
     }
 
     fn render(&mut self) {
@@ -196,21 +192,49 @@ impl Kiosk {
         self.shown = Some(view);
     }
 
-    /// A UI-thread timer that pumps four times a second (time, clock, anything missed by a wake-up).
+    /// Starts the kiosk's timer: from now on it wakes the kiosk at the engine's next deadline and
+    /// at each new minute (the clock), nothing in between. The returned handle is for the caller
+    /// to keep; the timer itself lives in the kiosk.
     pub fn start_timer(this: &Rc<RefCell<Kiosk>>) -> slint::Timer {
-        let timer = slint::Timer::default();
-        let weak = Rc::downgrade(this);
-        timer.start(
-            slint::TimerMode::Repeated,
-            Duration::from_millis(250),
-            move || {
-                if let Some(k) = weak.upgrade() {
-                    k.borrow_mut().pump();
-                }
-            },
-        );
-        timer
+        let mut kiosk = this.borrow_mut();
+        kiosk.timer = Some((slint::Timer::default(), Rc::downgrade(this)));
+        kiosk.arm_timer();
+        slint::Timer::default()
     }
+
+    /// Re-arms the single-shot timer at whichever comes first: the engine's next deadline or the
+    /// next minute on the wall clock.
+    fn arm_timer(&mut self) {
+        let Some((timer, weak)) = &self.timer else {
+            return;
+        };
+        let now = (self.clock)();
+        let seconds = u64::from(chrono::Timelike::second(&chrono::Local::now()));
+        let mut wait = Duration::from_secs(60 - seconds.min(59));
+        if let Some(deadline) = self.engine.next_deadline() {
+            wait = wait.min(deadline.saturating_duration_since(now));
+        }
+        let weak = weak.clone();
+        timer.start(slint::TimerMode::SingleShot, wait, move || {
+            if let Some(k) = weak.upgrade() {
+                k.borrow_mut().pump();
+            }
+        });
+    }
+}
+
+/// Hands the engine's I/O effects to the runtime; returns true when the session was wiped (the
+/// caller clears whatever it shows).
+pub fn carry_out_effects(engine: &mut Engine, effects: &UnboundedSender<Effect>) -> bool {
+    let mut wiped = false;
+    while let Some(effect) = engine.poll_effect() {
+        if matches!(effect, Effect::WipeSession) {
+            wiped = true;
+        } else if effects.send(effect).is_err() {
+            tracing::error!("runtime is gone; effect dropped");
+        }
+    }
+    wiped
 }
 
 thread_local! {
@@ -226,8 +250,10 @@ pub fn set_active(kiosk: &Rc<RefCell<Kiosk>>) {
 pub fn pump_active() {
     ACTIVE.with(|a| {
         if let Some(k) = a.borrow().as_ref().and_then(|w| w.upgrade()) {
-            if let Ok(mut k) = k.try_borrow_mut() {
-                k.pump();
+            match k.try_borrow_mut() {
+                Ok(mut k) => k.pump(),
+                // The kiosk is busy with a touch: take the runtime's events right after it.
+                Err(_) => slint::Timer::single_shot(Duration::from_millis(5), pump_active),
             }
         }
     });

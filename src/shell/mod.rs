@@ -3,13 +3,19 @@
 //! half (devices, store, sync).
 
 pub mod availability;
+mod background;
+mod device_tasks;
+mod effects;
 pub mod kiosk;
+mod options;
+mod printing;
 pub mod runtime;
+mod staff_desk;
 pub mod supervision;
 pub mod voice;
 
 pub use kiosk::Kiosk;
-pub use runtime::{Runtime, RuntimeOptions, StoreState, UiMessage, UiSink};
+pub use runtime::{Runtime, RuntimeOptions, StoreState, UiSink};
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -48,8 +54,8 @@ pub fn launch(
         .unwrap_or_else(|e| e.into_inner()) = status;
     let ui = AppWindow::new()?;
     let (tx, rx) = std::sync::mpsc::channel();
-    let sink: UiSink = Arc::new(move |msg| {
-        let _ = tx.send(msg);
+    let sink: UiSink = Arc::new(move |event| {
+        let _ = tx.send(event);
         if wake_event_loop {
             let _ = slint::invoke_from_event_loop(kiosk::pump_active);
         }
@@ -66,7 +72,7 @@ pub fn launch(
     let kiosk = Kiosk::new(
         &ui,
         engine,
-        runtime.commands.clone(),
+        runtime.effects.clone(),
         rx,
         clock,
         cfg.terminal.hall.clone(),

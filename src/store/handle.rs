@@ -16,6 +16,16 @@ type Job = Box<dyn FnOnce(&Store) + Send>;
 #[error("the store is no longer running")]
 pub struct StoreGone;
 
+/// Runs the queued jobs until every handle is gone.
+fn serve(store: &Store, queue: mpsc::Receiver<Job>) {
+    for job in queue {
+        // A panicking job (a bug) must not take every later write with it.
+        if std::panic::catch_unwind(AssertUnwindSafe(|| job(store))).is_err() {
+            tracing::error!("a store job panicked; the store keeps running");
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct StoreHandle {
     jobs: mpsc::Sender<Job>,
@@ -27,18 +37,43 @@ impl StoreHandle {
         let (jobs, queue) = mpsc::channel::<Job>();
         let started = std::thread::Builder::new()
             .name("onetrip-store".into())
-            .spawn(move || {
-                for job in queue {
-                    // A panicking job (a bug) must not take every later write with it.
-                    if std::panic::catch_unwind(AssertUnwindSafe(|| job(&store))).is_err() {
-                        tracing::error!("a store job panicked; the store keeps running");
-                    }
-                }
-            });
+            .spawn(move || serve(&store, queue));
         if let Err(e) = started {
             tracing::error!(error = %e, "cannot start the store thread");
         }
         StoreHandle { jobs }
+    }
+
+    /// Opens the store in `dir` on its own thread (opening checks and migrates: blocking work that
+    /// must not stall the async runtime) and resolves once it is open, or with why not.
+    pub async fn open(dir: std::path::PathBuf) -> Result<StoreHandle, super::StoreError> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let (opened, open) = tokio::sync::oneshot::channel();
+        let started = std::thread::Builder::new()
+            .name("onetrip-store".into())
+            .spawn(move || {
+                let store = match Store::open(&dir) {
+                    Ok(store) => {
+                        let _ = opened.send(Ok(()));
+                        store
+                    }
+                    Err(e) => {
+                        let _ = opened.send(Err(e));
+                        return;
+                    }
+                };
+                serve(&store, queue);
+            });
+        if let Err(source) = started {
+            return Err(super::StoreError::Thread(source));
+        }
+        match open.await {
+            Ok(Ok(())) => Ok(StoreHandle { jobs }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(super::StoreError::Thread(std::io::Error::other(
+                "the store thread ended while opening",
+            ))),
+        }
     }
 
     /// Queues `f` at once (so calls keep the caller's order even if the futures are polled in

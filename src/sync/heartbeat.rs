@@ -82,11 +82,12 @@ impl Heartbeat {
                         s.expiring(
                             crate::store::now_ms(),
                             retention_ms,
-                            crate::shell::runtime::EXPIRY_WARNING_MS,
+                            crate::store::EXPIRY_WARNING_MS,
                         )
                         .ok(),
-                        s.counter("receipts_printed").unwrap_or(0),
-                        s.counter("paper_mm").unwrap_or(0),
+                        s.count(&crate::store::Counter::ReceiptsPrinted)
+                            .unwrap_or(0),
+                        s.count(&crate::store::Counter::PaperMm).unwrap_or(0),
                     )
                 })
                 .await;

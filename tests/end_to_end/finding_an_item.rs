@@ -63,7 +63,7 @@ fn most_used_pinyin_search_and_eligibility() {
     let counted = || {
         Store::open(&db)
             .unwrap()
-            .counters_with_prefix("item:")
+            .item_starts()
             .unwrap()
             .get("ZA-FZJL-01")
             .copied()

@@ -4,17 +4,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use onetrip::demo::Bench;
+use onetrip::engine::staff::StaffRequest;
+use onetrip::engine::Effect;
 use onetrip::engine::{Availability, Event, ReceiptRequest};
-use onetrip::shell::runtime::Command;
-use onetrip::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
+use onetrip::shell::{Runtime, RuntimeOptions, UiSink};
 use onetrip::store::Store;
 use onetrip_drivers::printer::sim::{Printed, SimPaper};
 
 fn wait(
-    rx: &std::sync::mpsc::Receiver<UiMessage>,
+    rx: &std::sync::mpsc::Receiver<Event>,
     what: &str,
-    mut pick: impl FnMut(&UiMessage) -> bool,
-) -> UiMessage {
+    mut pick: impl FnMut(&Event) -> bool,
+) -> Event {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -65,21 +66,16 @@ fn staff_reprint_of_a_failed_receipt() {
     });
     let runtime = Runtime::start(RuntimeOptions::new(bench.config.clone()), rt.handle(), sink);
     wait(&rx, "available", |m| {
-        matches!(
-            m,
-            UiMessage::Engine(Event::Availability(Availability::Available))
-        )
+        matches!(m, Event::Availability(Availability::Available))
     });
 
     runtime
-        .commands
-        .send(Command::Reprint(number.clone()))
+        .effects
+        .send(Effect::Staff(StaffRequest::Reprint(number.clone())))
         .unwrap();
-    let done = wait(&rx, "the reprint", |m| {
-        matches!(m, UiMessage::Reprinted { .. })
-    });
+    let done = wait(&rx, "the reprint", |m| matches!(m, Event::Reprinted { .. }));
     assert!(
-        matches!(&done, UiMessage::Reprinted { number: n, result: Ok(()) } if *n == number),
+        matches!(&done, Event::Reprinted { number: n, result: Ok(()) } if *n == number),
         "{done:?}"
     );
     let printed = bench.printer.printed();
@@ -100,28 +96,30 @@ fn staff_reprint_of_a_failed_receipt() {
     assert!(store.unprinted_receipts().unwrap().is_empty());
 
     runtime
-        .commands
-        .send(Command::Reprint("DEMO-0001-999999".into()))
+        .effects
+        .send(Effect::Staff(StaffRequest::Reprint(
+            "DEMO-0001-999999".into(),
+        )))
         .unwrap();
     let unknown = wait(&rx, "an unknown number", |m| {
-        matches!(m, UiMessage::Reprinted { .. })
+        matches!(m, Event::Reprinted { .. })
     });
     assert!(
-        matches!(unknown, UiMessage::Reprinted { result: Err(e), .. } if e.contains("no receipt kept"))
+        matches!(unknown, Event::Reprinted { result: Err(e), .. } if e.contains("no receipt kept"))
     );
 
     // Out of paper: the reprint fails, and says so.
     bench.printer.set_paper(SimPaper::Out);
     std::thread::sleep(Duration::from_millis(2500));
     runtime
-        .commands
-        .send(Command::Reprint(number.clone()))
+        .effects
+        .send(Effect::Staff(StaffRequest::Reprint(number.clone())))
         .unwrap();
     let failed = wait(&rx, "a failed reprint", |m| {
-        matches!(m, UiMessage::Reprinted { .. })
+        matches!(m, Event::Reprinted { .. })
     });
     assert!(
-        matches!(failed, UiMessage::Reprinted { result: Err(_), .. }),
+        matches!(failed, Event::Reprinted { result: Err(_), .. }),
         "{failed:?}"
     );
     assert_eq!(store.unprinted_receipts().unwrap(), vec![number]);

@@ -81,7 +81,9 @@ fn staff_see_devices_queue_rejections_and_reprint() {
                 false,
             )
             .unwrap();
-        store.bump_counter("paper_mm", 12_345).unwrap();
+        store
+            .bump(&onetrip::store::Counter::PaperMm, 12_345)
+            .unwrap();
         (r.number, p.number)
     };
     let (ui, kiosk) = launch(&bench, &rt);
@@ -136,7 +138,12 @@ fn staff_see_devices_queue_rejections_and_reprint() {
     tap(&ui, "已换新纸卷");
     let db = bench.config.data.dir.clone();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while Store::open(&db).unwrap().counter("paper_mm").unwrap() != 0 {
+    while Store::open(&db)
+        .unwrap()
+        .count(&onetrip::store::Counter::PaperMm)
+        .unwrap()
+        != 0
+    {
         assert!(Instant::now() < deadline, "paper counter not reset");
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use onetrip::demo::Bench;
 use onetrip::engine::{Availability, Event};
-use onetrip::shell::{Runtime, RuntimeOptions, UiMessage, UiSink};
+use onetrip::shell::{Runtime, RuntimeOptions, UiSink};
 
 #[test]
 fn a_corrupt_database_means_out_of_service() {
@@ -29,9 +29,7 @@ fn a_corrupt_database_means_out_of_service() {
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut last = None;
     while Instant::now() < deadline {
-        if let Ok(UiMessage::Engine(Event::Availability(a))) =
-            rx.recv_timeout(Duration::from_millis(100))
-        {
+        if let Ok(Event::Availability(a)) = rx.recv_timeout(Duration::from_millis(100)) {
             last = Some(a);
         }
     }
@@ -67,7 +65,7 @@ fn a_terminal_without_configuration_says_so_and_opens_nothing() {
     options.not_configured = Some(reason.clone());
     let runtime = Runtime::start(options, rt.handle(), sink);
     match rx.recv_timeout(Duration::from_secs(5)) {
-        Ok(UiMessage::Engine(Event::Availability(Availability::OutOfService(why)))) => {
+        Ok(Event::Availability(Availability::OutOfService(why))) => {
             assert_eq!(why, reason)
         }
         other => panic!("expected out of service, got {other:?}"),
@@ -113,9 +111,7 @@ fn a_full_store_after_start_up_means_out_of_service_until_mended() {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            if let Ok(UiMessage::Engine(Event::Availability(a))) =
-                rx.recv_timeout(Duration::from_millis(100))
-            {
+            if let Ok(Event::Availability(a)) = rx.recv_timeout(Duration::from_millis(100)) {
                 if pick(&a) {
                     return a;
                 }

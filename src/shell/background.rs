@@ -1,0 +1,110 @@
+//! The supervised background tasks: the store probe and retention, catalog updates, fleet
+//! updates, the delivery worker and the heartbeat. Each is restarted after a panic and its
+//! restarts counted for staff and the heartbeat.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch, Notify};
+
+use super::runtime::{RuntimeOptions, UiSink};
+use super::supervision::{supervise, supervise_watched};
+use crate::engine::Event;
+use crate::store::{probe_store, retention, StoreHandle, StoreVerdict};
+use crate::sync::catalog::CatalogUpdater;
+use crate::sync::{SyncWorker, UpstreamClient};
+
+/// What the tasks share with the drive loop.
+pub struct Wiring {
+    pub store: Option<StoreHandle>,
+    pub client: Option<UpstreamClient>,
+    /// Wakes the delivery worker (a submission committed, one requeued).
+    pub wake: Arc<Notify>,
+    pub store_faults: mpsc::UnboundedSender<StoreVerdict>,
+    /// The devices' health, for the heartbeat.
+    pub health: watch::Receiver<serde_json::Value>,
+    pub sink: UiSink,
+}
+
+pub fn start(options: &RuntimeOptions, wiring: Wiring) {
+    let cfg = &options.config;
+    let restarts = &options.restarts;
+    let retention_ms = options.retention_ms();
+    if let Some(store) = &wiring.store {
+        let (store, every, faults) = (store.clone(), options.store_probe, wiring.store_faults);
+        supervise("store_probe", restarts.clone(), move || {
+            probe_store(store.clone(), every, faults.clone())
+        });
+    }
+    if let Some(client) = wiring.client.clone() {
+        let deliver_to = wiring.sink.clone();
+        let updater = CatalogUpdater {
+            client,
+            data_dir: cfg.data.dir.clone(),
+            key: cfg.catalog.key(),
+            capabilities: cfg.terminal.capabilities.clone(),
+            status: options.catalog_status.clone(),
+            deliver: Arc::new(move |c| deliver_to(Event::CatalogUpdated(c))),
+        };
+        if updater.key.is_some() {
+            let every = options.catalog_check;
+            supervise("catalog", restarts.clone(), move || {
+                updater.clone().run(every)
+            });
+        } else {
+            tracing::warn!("no catalog.public_key configured: catalog updates are off");
+        }
+    }
+    if let (Some(fleet), Some(controller_id)) = (&cfg.fleet, cfg.fleet_controller_id()) {
+        let installer = crate::sync::fleet::Installer::default();
+        match crate::sync::fleet::FleetClient::new(
+            fleet,
+            &controller_id,
+            &cfg.data.dir.join("fleet"),
+            installer,
+        ) {
+            Ok(f) => {
+                supervise("fleet", restarts.clone(), move || f.clone().run());
+            }
+            Err(e) => tracing::error!(error = %e, "fleet updates are off"),
+        }
+    }
+    let Some(store) = wiring.store else { return };
+    // Retention: personal data of undeliverable submissions does not stay for ever.
+    let kept = store.clone();
+    supervise("retention", restarts.clone(), move || {
+        retention(kept.clone(), retention_ms)
+    });
+    let Some(client) = wiring.client else { return };
+    let worker = SyncWorker {
+        store: store.clone(),
+        clock: crate::sync::worker::system_clock(),
+        client: client.clone(),
+        wake: wiring.wake,
+        backoff: options.backoff,
+        batch: 64,
+        link: options.link.clone(),
+    };
+    // One send lasts at most request_timeout_secs (≤ 10 min) and no wait is longer than a minute:
+    // a worker without a step for 15 min is stuck, not slow.
+    supervise_watched(
+        "sync",
+        restarts.clone(),
+        Duration::from_secs(15 * 60),
+        move |pulse| worker.clone().run_with(pulse),
+    );
+    let heartbeat = crate::sync::heartbeat::Heartbeat {
+        client,
+        store,
+        catalog: options.catalog_status.clone(),
+        link: options.link.clone(),
+        restarts: restarts.clone(),
+        devices: wiring.health,
+        terminal_id: cfg.terminal.id.clone(),
+        every: options.heartbeat,
+        retention_ms,
+    };
+    supervise("heartbeat", restarts.clone(), move || {
+        heartbeat.clone().run()
+    });
+}

@@ -1,0 +1,152 @@
+//! Carrying out the engine's I/O effects on the tokio half, each without blocking the drive loop
+//! (a print job takes seconds): commit a submission, print, ask upstream, write the audit log,
+//! and the staff screen's requests. Every answer goes back to the engine as an event.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, Notify};
+
+use super::printing::PrintJob;
+use super::runtime::UiSink;
+use super::staff_desk;
+use crate::engine::staff::StaffRequest;
+use crate::engine::{Effect, Event, QueryOutcome, SlotsOutcome};
+use crate::store::{applicant_payload, StoreHandle, StoreVerdict};
+use crate::submission::StoredSubmission;
+use crate::sync::UpstreamClient;
+
+/// What effects are carried out with.
+pub struct Effects {
+    pub terminal_id: String,
+    pub store: Option<StoreHandle>,
+    pub client: Option<UpstreamClient>,
+    pub print_job: PrintJob,
+    /// Wakes the delivery worker after a commit or a requeue.
+    pub wake: Arc<Notify>,
+    /// Failed store writes take the terminal out of service.
+    pub store_faults: mpsc::UnboundedSender<StoreVerdict>,
+    /// Submissions carry `"test": true` (a technician's burn-in, never a citizen's application).
+    pub test_submissions: bool,
+    pub sink: UiSink,
+}
+
+impl Effects {
+    /// Carries out one effect. The staff report is not among them: the drive loop holds the device
+    /// states it needs.
+    pub fn carry_out(&self, effect: Effect) {
+        let sink = self.sink.clone();
+        let store = self.store.clone();
+        match effect {
+            Effect::Submit(submission) => {
+                let terminal = self.terminal_id.clone();
+                let (wake, faults) = (self.wake.clone(), self.store_faults.clone());
+                let payload = applicant_payload(&submission, self.test_submissions);
+                tokio::spawn(async move {
+                    let result: Result<StoredSubmission, String> = match store {
+                        None => Err("store unavailable".into()),
+                        Some(store) => {
+                            let item = submission.item_code.clone();
+                            let kind = submission.kind;
+                            match store
+                                .call(move |s| {
+                                    s.insert_submission(&terminal, kind, &item, &payload)
+                                })
+                                .await
+                            {
+                                Ok(Ok(s)) => Ok(s),
+                                Ok(Err(e)) => {
+                                    let _ = faults.send(Err(e.in_words()));
+                                    Err(e.to_string())
+                                }
+                                Err(e) => Err(e.to_string()),
+                            }
+                        }
+                    };
+                    match &result {
+                        Ok(s) => tracing::info!(submission = %s.id, "submission committed"),
+                        Err(e) => tracing::error!(error = %e, "submission NOT committed"),
+                    }
+                    sink(Event::Stored(result));
+                    wake.notify_one();
+                });
+            }
+            Effect::Print(request) => {
+                let job = self.print_job.clone();
+                tokio::spawn(async move {
+                    let result = job.print(&request, store).await;
+                    sink(Event::Printed(result));
+                });
+            }
+            Effect::Staff(StaffRequest::Reprint(number)) => {
+                let job = self.print_job.clone();
+                tokio::spawn(async move {
+                    let result = job.reprint(&number, store).await;
+                    sink(Event::Reprinted { number, result });
+                });
+            }
+            Effect::Staff(StaffRequest::Requeue(number)) => {
+                let wake = self.wake.clone();
+                tokio::spawn(async move {
+                    let notice = staff_desk::requeue(store, number).await;
+                    wake.notify_one();
+                    sink(Event::StaffNotice(notice));
+                });
+            }
+            Effect::Staff(StaffRequest::SavePinGuard(state)) => {
+                if let Some(store) = &store {
+                    staff_desk::keep_pin_guard(store, state);
+                }
+            }
+            Effect::Staff(StaffRequest::PaperReplaced) => {
+                if let Some(store) = &store {
+                    staff_desk::paper_replaced(store);
+                }
+            }
+            Effect::Staff(StaffRequest::Report) | Effect::WipeSession => {}
+            Effect::FetchSlots { item_code } => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let outcome = match client {
+                        None => SlotsOutcome::Offline,
+                        Some(client) => match client.appointment_slots(&item_code).await {
+                            Ok(offered) => offered,
+                            Err(e) => {
+                                tracing::warn!(item = %item_code, error = %e, "appointment slots unavailable");
+                                SlotsOutcome::Offline
+                            }
+                        },
+                    };
+                    sink(Event::Slots(outcome));
+                });
+            }
+            Effect::Query(q) => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let outcome = match client {
+                        None => QueryOutcome::Offline,
+                        Some(client) => match client.query_case(&q).await {
+                            Ok(outcome) => outcome,
+                            Err(e) => {
+                                tracing::warn!(item = %q.item_code, error = %e, "case query failed");
+                                QueryOutcome::Offline
+                            }
+                        },
+                    };
+                    sink(Event::QueryResult(outcome));
+                });
+            }
+            Effect::Audit(event) => {
+                // Posted at once, on this thread: rows commit in the order the engine emitted them.
+                if let Some(store) = store {
+                    let faults = self.store_faults.clone();
+                    store.post(move |store| {
+                        if let Err(e) = store.record(&event) {
+                            tracing::error!(error = %e, "audit write failed");
+                            let _ = faults.send(Err(e.in_words()));
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
