@@ -11,17 +11,6 @@ pub enum DeviceKind {
     Scanner,
 }
 
-impl DeviceKind {
-    /// Plain Chinese name for staff and citizens.
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            DeviceKind::IdCard => "身份证阅读器",
-            DeviceKind::Printer => "回执打印机",
-            DeviceKind::Scanner => "扫码器",
-        }
-    }
-}
-
 /// The device state proper, apart from media and supplies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,23 +73,5 @@ impl DeviceStatus {
         matches!(self.state, DeviceState::Online | DeviceState::Busy)
             && self.paper != Some(PaperLevel::Out)
             && !self.cover_open
-    }
-
-    /// Why the device is not ready, in plain Chinese; `None` when it is.
-    pub fn problem_zh(&self) -> Option<String> {
-        if self.is_ready() {
-            return None;
-        }
-        Some(
-            match self.state {
-                DeviceState::Offline => "未连接或无响应",
-                DeviceState::PortBusy => "串口被其他程序占用",
-                DeviceState::HardwareError => "硬件故障",
-                DeviceState::NoDevice => "未配置",
-                DeviceState::Online | DeviceState::Busy if self.cover_open => "机盖打开",
-                DeviceState::Online | DeviceState::Busy => "缺纸",
-            }
-            .to_string(),
-        )
     }
 }

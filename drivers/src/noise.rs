@@ -1,7 +1,7 @@
 //! A faulty serial line that sends by itself — electrical noise, a floating RX line, the wrong
 //! device on the port — as the simulators play it, so the drivers can be shown never to hang on it.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,11 +55,9 @@ pub(crate) fn start(
                 match noise() {
                     Some(n) => {
                         let junk = vec![0u8; n.burst];
-                        // SAFETY: writing our own buffer to an fd this thread owns. The fd is
-                        // non-blocking: a full buffer (a host that does not read) drops the burst.
-                        unsafe {
-                            libc::write(fd.as_raw_fd(), junk.as_ptr().cast(), junk.len());
-                        }
+                        // The fd is non-blocking: a full buffer (a host that does not read) drops
+                        // the burst.
+                        let _ = rustix::io::write(&fd, &junk);
                         std::thread::sleep(n.every);
                     }
                     None => std::thread::sleep(Duration::from_millis(5)),

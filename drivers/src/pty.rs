@@ -3,11 +3,14 @@
 //! "replug" is a new pty behind the same path.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use rustix::fs::{Mode, OFlags};
+use rustix::pty::OpenptFlags;
+use rustix::termios::OptionalActions;
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -20,59 +23,37 @@ pub struct PtyMaster {
     link: Option<PathBuf>,
 }
 
-fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
-
 impl PtyMaster {
     /// Opens a new pty pair in raw mode (no echo, no CR/LF translation: bytes pass untouched).
     pub fn open() -> io::Result<PtyMaster> {
-        // SAFETY: plain libc calls on fds we own; every return value is checked.
-        unsafe {
-            let master = check(libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY))?;
-            let master = OwnedFd::from_raw_fd(master);
-            check(libc::grantpt(master.as_raw_fd()))?;
-            check(libc::unlockpt(master.as_raw_fd()))?;
-            let mut name = [0 as libc::c_char; 128];
-            if libc::ptsname_r(master.as_raw_fd(), name.as_mut_ptr(), name.len()) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let slave_path = PathBuf::from(
-                std::ffi::CStr::from_ptr(name.as_ptr())
-                    .to_string_lossy()
-                    .into_owned(),
-            );
-            let cpath = std::ffi::CString::new(slave_path.to_string_lossy().as_bytes())
-                .map_err(io::Error::other)?;
-            let slave = check(libc::open(
-                cpath.as_ptr(),
-                libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
-            ))?;
-            let slave = OwnedFd::from_raw_fd(slave);
-            make_raw(slave.as_raw_fd())?;
-            let flags = check(libc::fcntl(master.as_raw_fd(), libc::F_GETFL))?;
-            check(libc::fcntl(
-                master.as_raw_fd(),
-                libc::F_SETFL,
-                flags | libc::O_NONBLOCK,
-            ))?;
-            check(libc::fcntl(
-                master.as_raw_fd(),
-                libc::F_SETFD,
-                libc::FD_CLOEXEC,
-            ))?;
-            Ok(PtyMaster {
-                // SAFETY: `master` is an open fd owned by the AsyncFd for its whole life.
-                fd: AsyncFd::register(master).map_err(io::Error::from)?,
-                _slave: slave,
-                slave_path,
-                link: None,
-            })
-        }
+        let master =
+            rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+        rustix::pty::grantpt(&master)?;
+        rustix::pty::unlockpt(&master)?;
+        let slave_path = PathBuf::from(
+            rustix::pty::ptsname(&master, Vec::new())?
+                .to_string_lossy()
+                .into_owned(),
+        );
+        let slave = rustix::fs::open(
+            &slave_path,
+            OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let mut termios = rustix::termios::tcgetattr(&slave)?;
+        termios.make_raw();
+        rustix::termios::tcsetattr(&slave, OptionalActions::Now, &termios)?;
+        let flags = rustix::fs::fcntl_getfl(&master)?;
+        rustix::fs::fcntl_setfl(&master, flags | OFlags::NONBLOCK)?;
+        // SAFETY: `master` is an open fd the AsyncFd owns for its whole life; an OwnedFd always
+        // returns the same fd.
+        let fd = unsafe { AsyncFd::register(master) }.map_err(io::Error::from)?;
+        Ok(PtyMaster {
+            fd,
+            _slave: slave,
+            slave_path,
+            link: None,
+        })
     }
 
     /// Opens a pty and points the symlink `link` at its slave, replacing an older link.
@@ -84,13 +65,13 @@ impl PtyMaster {
         Ok(pty)
     }
 
-    /// The path a driver opens (the symlink when there is one).
     /// A second handle on the master end, for a thread that writes at a pace tokio's
     /// millisecond timer cannot keep (the simulators' line noise).
     pub fn clone_fd(&self) -> io::Result<OwnedFd> {
         self.fd.get_ref().try_clone()
     }
 
+    /// The path a driver opens (the symlink when there is one).
     pub fn path(&self) -> &Path {
         self.link.as_deref().unwrap_or(&self.slave_path)
     }
@@ -108,17 +89,6 @@ impl Drop for PtyMaster {
     }
 }
 
-fn make_raw(fd: RawFd) -> io::Result<()> {
-    // SAFETY: termios is plain data; tcgetattr fills it before use.
-    unsafe {
-        let mut t: libc::termios = std::mem::zeroed();
-        check(libc::tcgetattr(fd, &mut t))?;
-        libc::cfmakeraw(&mut t);
-        check(libc::tcsetattr(fd, libc::TCSANOW, &t))?;
-    }
-    Ok(())
-}
-
 impl AsyncRead for PtyMaster {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -128,21 +98,7 @@ impl AsyncRead for PtyMaster {
         loop {
             let mut guard = ready!(self.fd.poll_read_ready(cx))?;
             let unfilled = buf.initialize_unfilled();
-            let res = guard.try_io(|inner| {
-                // SAFETY: reading into an initialised buffer of the given length.
-                let n = unsafe {
-                    libc::read(
-                        inner.as_raw_fd(),
-                        unfilled.as_mut_ptr().cast(),
-                        unfilled.len(),
-                    )
-                };
-                if n < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
-                }
-            });
+            let res = guard.try_io(|inner| Ok(rustix::io::read(inner.get_ref(), &mut *unfilled)?));
             match res {
                 Ok(Ok(n)) => {
                     buf.advance(n);
@@ -163,15 +119,7 @@ impl AsyncWrite for PtyMaster {
     ) -> Poll<io::Result<usize>> {
         loop {
             let mut guard = ready!(self.fd.poll_write_ready(cx))?;
-            let res = guard.try_io(|inner| {
-                // SAFETY: writing from a valid slice.
-                let n = unsafe { libc::write(inner.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-                if n < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
-                }
-            });
+            let res = guard.try_io(|inner| Ok(rustix::io::write(inner.get_ref(), data)?));
             match res {
                 Ok(r) => return Poll::Ready(r),
                 Err(_would_block) => continue,
