@@ -189,6 +189,23 @@ impl Drop for Plug {
     }
 }
 
+/// What every simulator's handle can do with its cable: pull it, plug it back, tell which.
+pub trait Plugged {
+    fn cable(&self) -> &Cable;
+
+    fn unplug(&self) {
+        self.cable().unplug();
+    }
+
+    fn replug(&self) -> io::Result<()> {
+        self.cable().replug()
+    }
+
+    fn is_plugged(&self) -> bool {
+        self.cable().is_plugged()
+    }
+}
+
 /// A [`Plug`] shared between a simulator's handles (the demo panel and tests pull and replug it).
 #[derive(Clone)]
 pub struct Cable(std::sync::Arc<std::sync::Mutex<Plug>>);

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
 use onetrip_drivers::printer::sim::{Printed, PrinterSim, SimPaper};
+use onetrip_drivers::pty::Plugged;
 use onetrip_drivers::scanner::sim::{frame, ScannerSim};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 

@@ -2,6 +2,8 @@
 //! accessible labels; the ID card and the printer are simulators speaking their byte protocols on
 //! pseudo-terminals; the upstream is the reference server over HTTP on loopback.
 
+use onetrip_drivers::pty::Plugged;
+
 use crate::common;
 
 use std::rc::Rc;

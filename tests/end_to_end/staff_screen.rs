@@ -2,6 +2,8 @@
 //! devices, the queue with rejected submissions, a receipt reprinted from the screen, the paper
 //! counter reset, and a corrupt store shown to staff while the terminal is out of service.
 
+use onetrip_drivers::pty::Plugged;
+
 use crate::common;
 
 use std::time::{Duration, Instant};

@@ -298,17 +298,11 @@ impl IdCardSim {
     pub fn commands(&self) -> Vec<Command> {
         self.state().commands.clone()
     }
+}
 
-    pub fn unplug(&self) {
-        self.cable.unplug();
-    }
-
-    pub fn replug(&self) -> std::io::Result<()> {
-        self.cable.replug()
-    }
-
-    pub fn is_plugged(&self) -> bool {
-        self.cable.is_plugged()
+impl crate::pty::Plugged for IdCardSim {
+    fn cable(&self) -> &crate::pty::Cable {
+        &self.cable
     }
 }
 

@@ -387,17 +387,11 @@ impl PrinterSim {
     pub fn clear_raw(&self) {
         self.state().raw.clear();
     }
+}
 
-    pub fn unplug(&self) {
-        self.cable.unplug();
-    }
-
-    pub fn replug(&self) -> std::io::Result<()> {
-        self.cable.replug()
-    }
-
-    pub fn is_plugged(&self) -> bool {
-        self.cable.is_plugged()
+impl crate::pty::Plugged for PrinterSim {
+    fn cable(&self) -> &crate::pty::Cable {
+        &self.cable
     }
 }
 

@@ -83,17 +83,11 @@ impl ScannerSim {
     pub fn triggers(&self) -> Vec<bool> {
         self.state().triggers.clone()
     }
+}
 
-    pub fn unplug(&self) {
-        self.cable.unplug();
-    }
-
-    pub fn replug(&self) -> std::io::Result<()> {
-        self.cable.replug()
-    }
-
-    pub fn is_plugged(&self) -> bool {
-        self.cable.is_plugged()
+impl crate::pty::Plugged for ScannerSim {
+    fn cable(&self) -> &crate::pty::Cable {
+        &self.cable
     }
 }
 

@@ -11,6 +11,7 @@ use onetrip_drivers::printer::sim::{Printed, PrinterSim, SimPaper};
 use onetrip_drivers::printer::task::{
     self as printer_task, PrintError, PrinterConfig, PrinterEvent,
 };
+use onetrip_drivers::pty::Plugged;
 use tokio::sync::mpsc;
 
 async fn next<T>(rx: &mut mpsc::Receiver<T>, what: &str, mut pick: impl FnMut(&T) -> bool) -> T {
