@@ -188,7 +188,7 @@ fn journal(cfg: &Config, last: usize) -> anyhow::Result<()> {
                 "  +{:>6.1}s  {:<14} {}",
                 step.at_ms as f64 / 1000.0,
                 step.screen,
-                step.what
+                step.what.text()
             );
         }
     }

@@ -20,6 +20,29 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// The most one device's recording may hold.
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The recording format this firmware writes and reads. A recording starts with a header line
+/// that names it; files from before the header (the fixtures' older recordings) read as well.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The first line of a recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always `onetrip-device-io`: what the file is.
+    pub recording: String,
+    pub version: u32,
+    pub device: String,
+}
+
+impl Header {
+    fn new(device: &str) -> Header {
+        Header {
+            recording: "onetrip-device-io".into(),
+            version: FORMAT_VERSION,
+            device: device.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
@@ -136,7 +159,13 @@ impl Recorder {
             .open(path)?;
         // An older file made with other modes is made private too.
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        let written = file.metadata()?.len();
+        let mut written = file.metadata()?.len();
+        let mut file = file;
+        if written == 0 {
+            let header = serde_json::to_string(&Header::new(device)).map_err(io::Error::other)?;
+            writeln!(file, "{header}")?;
+            written = header.len() as u64 + 1;
+        }
         Ok(Recorder {
             sink: Arc::new(Mutex::new(Sink {
                 file,
@@ -212,12 +241,24 @@ pub fn load(path: &Path) -> io::Result<Vec<Exchange>> {
     parse(&std::fs::read_to_string(path)?)
 }
 
-/// A recording's text (JSON Lines) as exchanges; the first line that is not one is the error.
+/// A recording's text (JSON Lines) as exchanges: its header lines are checked (a newer format
+/// is refused, not guessed at) and left out; the first other line that is not an exchange is the
+/// error.
 pub fn parse(text: &str) -> io::Result<Vec<Exchange>> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).map_err(io::Error::other))
-        .collect()
+    let mut exchanges = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Ok(header) = serde_json::from_str::<Header>(line) {
+            if header.version > FORMAT_VERSION {
+                return Err(io::Error::other(format!(
+                    "recording format {} is newer than this firmware reads ({FORMAT_VERSION})",
+                    header.version
+                )));
+            }
+            continue;
+        }
+        exchanges.push(serde_json::from_str(line).map_err(io::Error::other)?);
+    }
+    Ok(exchanges)
 }
 
 /// A byte stream that records what passes through it.
@@ -382,6 +423,50 @@ mod tests {
         f.extend(data);
         f.push(0x5A);
         f
+    }
+
+    #[test]
+    fn a_recording_round_trips_with_its_format_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("printer.jsonl");
+        let far = SystemTime::now() + std::time::Duration::from_secs(3600);
+        let rec = Recorder::create(&path, "printer", far).unwrap();
+        rec.record(Direction::Tx, &[0x10, 0x04, 0x01]);
+        rec.record(Direction::Rx, &[0x12]);
+        // A restart appends to the same file: one header, at the top.
+        let again = Recorder::create(&path, "printer", far).unwrap();
+        again.record(Direction::Tx, &[0x1B, 0x40]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let header: Header = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(header, Header::new("printer"));
+        assert_eq!(text.matches("onetrip-device-io").count(), 1, "{text}");
+        let back = load(&path).unwrap();
+        let shown: Vec<(Direction, Vec<u8>)> = back.iter().map(|e| (e.dir, e.bytes())).collect();
+        assert_eq!(
+            shown,
+            [
+                (Direction::Tx, vec![0x10, 0x04, 0x01]),
+                (Direction::Rx, vec![0x12]),
+                (Direction::Tx, vec![0x1B, 0x40]),
+            ]
+        );
+        // Serialised and read back, an exchange is the same.
+        for e in &back {
+            let line = serde_json::to_string(e).unwrap();
+            assert_eq!(&serde_json::from_str::<Exchange>(&line).unwrap(), e);
+        }
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_and_a_recording_without_a_header_still_reads() {
+        let newer = format!(
+            "{{\"recording\":\"onetrip-device-io\",\"version\":{},\"device\":\"scanner\"}}\n{{\"t_ms\":0,\"dir\":\"rx\",\"hex\":\"41\"}}\n",
+            FORMAT_VERSION + 1
+        );
+        let e = parse(&newer).unwrap_err().to_string();
+        assert!(e.contains("newer than this firmware"), "{e}");
+        let old = parse("{\"t_ms\":0,\"dir\":\"rx\",\"hex\":\"41\"}\n").unwrap();
+        assert_eq!(old[0].bytes(), b"A");
     }
 
     #[test]

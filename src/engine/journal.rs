@@ -10,41 +10,100 @@ use onetrip_drivers::id_card::Identity;
 
 use super::form::{QueryOutcome, SlotsOutcome};
 use super::session::{Action, AuditEvent, Effect, Engine, Event, Screen, StoredSubmission};
+use crate::audit::{Button, Step as What};
 
 pub use crate::audit::JournalStep as Step;
 
-/// What an event was, in words safe for the log; `None` for events not worth a step.
-pub(super) fn describe(event: &Event) -> Option<String> {
+/// The button a simple touch is, for the journal; every action is named here, so a new one is a
+/// decision (a staff action is never journaled: it is not a citizen's step).
+fn step_of(action: &Action) -> Option<What> {
+    let button = match action {
+        Action::FormKey(c) => {
+            return Some(What::Key {
+                digit: c.is_ascii_digit(),
+            })
+        }
+        Action::SearchKey(key) => return Some(What::SearchKey { key: *key }),
+        Action::FormChoose(code) => return Some(What::Choose { code: code.clone() }),
+        Action::SelectItem(code) => return Some(What::SelectItem { code: code.clone() }),
+        Action::ChoosePoliceType(code) => return Some(What::PoliceType { code: code.clone() }),
+        Action::ChooseCategory(code) => return Some(What::Category { code: code.clone() }),
+        Action::ChooseSlot(id) => return Some(What::Slot { id: id.clone() }),
+        Action::FormNext => return Some(What::FormNext { rejected: false }),
+        Action::PinDigit(_)
+        | Action::PinBackspace
+        | Action::PinEnter
+        | Action::StaffEntry
+        | Action::StaffReprint(_)
+        | Action::StaffRequeue(_)
+        | Action::StaffPaperReplaced => return None,
+        Action::Start => Button::Start,
+        Action::Confirm => Button::Confirm,
+        Action::Back => Button::Back,
+        Action::Home => Button::Home,
+        Action::Finish => Button::Finish,
+        Action::StillHere => Button::StillHere,
+        Action::ToggleLanguage => Button::ToggleLanguage,
+        Action::ToggleElderly => Button::ToggleElderly,
+        Action::ToggleVoice => Button::ToggleVoice,
+        Action::OpenSearch => Button::OpenSearch,
+        Action::SearchBackspace => Button::SearchBackspace,
+        Action::SearchClear => Button::SearchClear,
+        Action::FormBackspace => Button::FormBackspace,
+        Action::RateCase => Button::RateCase,
+        Action::GuideInstead => Button::GuideInstead,
+        Action::BrowseWithoutCard => Button::BrowseWithoutCard,
+    };
+    Some(What::Touch { button })
+}
+
+/// The action a journaled button was.
+fn action_of(button: Button) -> Action {
+    match button {
+        Button::Start => Action::Start,
+        Button::Confirm => Action::Confirm,
+        Button::Back => Action::Back,
+        Button::Home => Action::Home,
+        Button::Finish => Action::Finish,
+        Button::StillHere => Action::StillHere,
+        Button::ToggleLanguage => Action::ToggleLanguage,
+        Button::ToggleElderly => Action::ToggleElderly,
+        Button::ToggleVoice => Action::ToggleVoice,
+        Button::OpenSearch => Action::OpenSearch,
+        Button::SearchBackspace => Action::SearchBackspace,
+        Button::SearchClear => Action::SearchClear,
+        Button::FormBackspace => Action::FormBackspace,
+        Button::RateCase => Action::RateCase,
+        Button::GuideInstead => Action::GuideInstead,
+        Button::BrowseWithoutCard => Action::BrowseWithoutCard,
+    }
+}
+
+/// What an event was, safe for the log; `None` for events not worth a step.
+pub(super) fn describe(event: &Event) -> Option<What> {
     Some(match event {
-        Event::Touch(a) => match a {
-            Action::FormKey(c) if c.is_ascii_digit() => "key digit".into(),
-            Action::FormKey(_) => "key letter".into(),
-            Action::PinDigit(_) | Action::PinBackspace | Action::PinEnter | Action::StaffEntry => {
-                return None
-            }
-            Action::StaffReprint(_) | Action::StaffRequeue(_) | Action::StaffPaperReplaced => {
-                return None
-            }
-            Action::SearchKey(c) => format!("search_key {c}"),
-            Action::FormChoose(code) => format!("choose {code}"),
-            Action::SelectItem(code) => format!("select_item {code}"),
-            Action::ChoosePoliceType(code) => format!("police_type {code}"),
-            Action::ChooseCategory(code) => format!("category {code}"),
-            Action::ChooseSlot(id) => format!("slot {id}"),
-            other => format!("touch {other:?}").to_lowercase(),
+        Event::Touch(action) => return step_of(action),
+        Event::CardPresented(id) => What::Card {
+            kind: format!("{:?}", id.card_type).to_lowercase(),
         },
-        Event::CardPresented(id) => format!("card {:?}", id.card_type).to_lowercase(),
-        Event::CardRemoved => "card_removed".into(),
-        Event::Stored(Ok(s)) => format!("stored {}", s.id),
-        Event::Stored(Err(_)) => "stored failed".into(),
-        Event::Printed(Ok(())) => "printed ok".into(),
-        Event::Printed(Err(_)) => "printed failed".into(),
-        Event::QueryResult(QueryOutcome::Found(steps)) => format!("query found {}", steps.len()),
-        Event::QueryResult(QueryOutcome::NotFound) => "query not_found".into(),
-        Event::QueryResult(QueryOutcome::Offline) => "query offline".into(),
-        Event::Slots(SlotsOutcome::Offered(s)) => format!("slots offered {}", s.len()),
-        Event::Slots(SlotsOutcome::Offline) => "slots offline".into(),
-        Event::Tick => "tick".into(),
+        Event::CardRemoved => What::CardRemoved,
+        Event::Stored(Ok(s)) => What::Stored {
+            id: Some(s.id.clone()),
+        },
+        Event::Stored(Err(_)) => What::Stored { id: None },
+        Event::Printed(result) => What::Printed { ok: result.is_ok() },
+        Event::QueryResult(outcome) => What::Query {
+            found: match outcome {
+                QueryOutcome::Found(steps) => Some(steps.len()),
+                _ => None,
+            },
+            offline: matches!(outcome, QueryOutcome::Offline),
+        },
+        Event::Slots(SlotsOutcome::Offered(s)) => What::Slots {
+            offered: Some(s.len()),
+        },
+        Event::Slots(SlotsOutcome::Offline) => What::Slots { offered: None },
+        Event::Tick => What::Tick,
         _ => return None,
     })
 }
@@ -54,7 +113,7 @@ impl Engine {
     /// time into that session, and the (screen, countdown) it started from.
     pub(super) fn journal(
         &mut self,
-        what: Option<String>,
+        what: Option<What>,
         had_session: bool,
         at_ms: u64,
         before: (Screen, bool),
@@ -65,11 +124,11 @@ impl Engine {
         }
         let after = (self.screen, self.countdown_showing());
         // A tick is a step only when it changed something (the countdown, a timeout).
-        if what == "tick" && before == after {
+        if what == What::Tick && before == after {
             return;
         }
-        if what == "touch formnext" && self.screen == Screen::Form && self.form_rejected() {
-            what.push_str(" rejected");
+        if let What::FormNext { rejected } = &mut what {
+            *rejected = self.screen == Screen::Form && self.form_rejected();
         }
         let step = Step {
             at_ms,
@@ -85,10 +144,10 @@ impl Engine {
 pub fn sessions(rows: &[(i64, String)]) -> Vec<Vec<(i64, Step)>> {
     let mut out: Vec<Vec<(i64, Step)>> = Vec::new();
     for (at, detail) in rows {
-        let Some(step) = Step::from_detail(detail) else {
+        let Some(step) = Step::from_record(detail) else {
             continue;
         };
-        if step.what.starts_with("card ") || out.is_empty() {
+        if matches!(step.what, What::Card { .. }) || out.is_empty() {
             out.push(Vec::new());
         }
         if let Some(last) = out.last_mut() {
@@ -110,34 +169,19 @@ pub struct Figures {
     pub completed: bool,
 }
 
-/// Steps that are a citizen's tap on the screen.
-const TAPS: [&str; 8] = [
-    "touch ",
-    "key ",
-    "search_key ",
-    "choose ",
-    "select_item ",
-    "police_type ",
-    "category ",
-    "slot ",
-];
-
 pub fn figures(steps: &[Step]) -> Figures {
     let end = steps
         .iter()
-        .position(|s| s.what.starts_with("printed ") || s.what.starts_with("query "));
+        .position(|s| matches!(s.what, What::Printed { .. } | What::Query { .. }));
     let counted = &steps[..end.map_or(steps.len(), |i| i + 1)];
     let start = counted.first().map_or(0, |s| s.at_ms);
     let last = counted.last().map_or(0, |s| s.at_ms);
     Figures {
-        item: steps
-            .iter()
-            .rev()
-            .find_map(|s| s.what.strip_prefix("select_item ").map(str::to_string)),
-        taps: counted
-            .iter()
-            .filter(|s| TAPS.iter().any(|t| s.what.starts_with(t)))
-            .count() as u32,
+        item: steps.iter().rev().find_map(|s| match &s.what {
+            What::SelectItem { code } => Some(code.clone()),
+            _ => None,
+        }),
+        taps: counted.iter().filter(|s| s.what.is_tap()).count() as u32,
         seconds: last.saturating_sub(start) as f64 / 1000.0,
         completed: end.is_some(),
     }
@@ -171,44 +215,48 @@ pub fn replay(
     // The times chosen later in the session, so the replayed offer contains them.
     let chosen: Vec<String> = steps
         .iter()
-        .filter_map(|s| s.what.strip_prefix("slot ").map(str::to_string))
+        .filter_map(|s| match &s.what {
+            What::Slot { id } => Some(id.clone()),
+            _ => None,
+        })
         .collect();
     for step in steps {
         let now = t0 + Duration::from_millis(step.at_ms);
-        let words: Vec<&str> = step.what.split(' ').collect();
-        let event = match words.as_slice() {
-            ["card", kind] => Some(Event::CardPresented(Box::new(stand_in(kind)))),
-            ["card_removed"] => Some(Event::CardRemoved),
-            ["key", _] => None,
-            ["touch", "formnext", "rejected"] => {
+        let touch = |action: Action| Some(Event::Touch(action));
+        let event = match &step.what {
+            What::Card { kind } => Some(Event::CardPresented(Box::new(stand_in(kind)))),
+            What::CardRemoved => Some(Event::CardRemoved),
+            // The value typed is not journaled: a sample answer is typed at 下一步.
+            What::Key { .. } => None,
+            What::FormNext { rejected: true } => {
                 // The citizen's answer was refused; an empty one is refused the same way.
                 while engine.view().form.is_some_and(|f| !f.value.is_empty()) {
                     engine.handle(Event::Touch(Action::FormBackspace), now);
                 }
-                Some(Event::Touch(Action::FormNext))
+                touch(Action::FormNext)
             }
-            ["touch", "formnext"] => {
+            What::FormNext { rejected: false } => {
                 for c in engine.sample_answer().unwrap_or_default().chars() {
                     engine.handle(Event::Touch(Action::FormKey(c)), now);
                 }
-                Some(Event::Touch(Action::FormNext))
+                touch(Action::FormNext)
             }
-            ["touch", name] => touch_named(name).map(Event::Touch),
-            ["search_key", c] => c.chars().next().map(|c| Event::Touch(Action::SearchKey(c))),
-            ["choose", code] => Some(Event::Touch(Action::FormChoose(code.to_string()))),
-            ["select_item", code] => Some(Event::Touch(Action::SelectItem(code.to_string()))),
-            ["police_type", code] => Some(Event::Touch(Action::ChoosePoliceType(code.to_string()))),
-            ["category", code] => Some(Event::Touch(Action::ChooseCategory(code.to_string()))),
-            ["slot", id] => Some(Event::Touch(Action::ChooseSlot(id.to_string()))),
-            ["stored", "failed"] => Some(Event::Stored(Err("replayed failure".into()))),
-            ["stored", id] => Some(Event::Stored(Ok(StoredSubmission {
-                id: id.to_string(),
+            What::Touch { button } => touch(action_of(*button)),
+            What::SearchKey { key } => touch(Action::SearchKey(*key)),
+            What::Choose { code } => touch(Action::FormChoose(code.clone())),
+            What::SelectItem { code } => touch(Action::SelectItem(code.clone())),
+            What::PoliceType { code } => touch(Action::ChoosePoliceType(code.clone())),
+            What::Category { code } => touch(Action::ChooseCategory(code.clone())),
+            What::Slot { id } => touch(Action::ChooseSlot(id.clone())),
+            What::Stored { id: None } => Some(Event::Stored(Err("replayed failure".into()))),
+            What::Stored { id: Some(id) } => Some(Event::Stored(Ok(StoredSubmission {
+                id: id.clone(),
                 number: "REPLAY".into(),
             }))),
-            ["printed", "ok"] => Some(Event::Printed(Ok(()))),
-            ["printed", _] => Some(Event::Printed(Err("replayed failure".into()))),
-            ["query", "found", n] => Some(Event::QueryResult(QueryOutcome::Found(
-                (0..n.parse::<usize>().unwrap_or(0))
+            What::Printed { ok: true } => Some(Event::Printed(Ok(()))),
+            What::Printed { ok: false } => Some(Event::Printed(Err("replayed failure".into()))),
+            What::Query { found: Some(n), .. } => Some(Event::QueryResult(QueryOutcome::Found(
+                (0..*n)
                     .map(|_| super::form::ProgressStep {
                         when: String::new(),
                         zh: String::new(),
@@ -216,16 +264,15 @@ pub fn replay(
                     })
                     .collect(),
             ))),
-            ["query", "not_found"] => Some(Event::QueryResult(QueryOutcome::NotFound)),
-            ["query", "offline"] => Some(Event::QueryResult(QueryOutcome::Offline)),
-            ["slots", "offline"] => Some(Event::Slots(SlotsOutcome::Offline)),
-            ["slots", "offered", n] => {
-                let n = n.parse::<usize>().unwrap_or(0);
+            What::Query { offline: true, .. } => Some(Event::QueryResult(QueryOutcome::Offline)),
+            What::Query { .. } => Some(Event::QueryResult(QueryOutcome::NotFound)),
+            What::Slots { offered: None } => Some(Event::Slots(SlotsOutcome::Offline)),
+            What::Slots { offered: Some(n) } => {
                 let mut ids = chosen.clone();
-                ids.extend((ids.len()..n).map(|i| format!("replay-{i}")));
+                ids.extend((ids.len()..*n).map(|i| format!("replay-{i}")));
                 Some(Event::Slots(SlotsOutcome::Offered(
                     ids.into_iter()
-                        .take(n.max(chosen.len()))
+                        .take((*n).max(chosen.len()))
                         .map(|id| super::form::Slot {
                             id,
                             zh: String::new(),
@@ -234,8 +281,7 @@ pub fn replay(
                         .collect(),
                 )))
             }
-            ["tick"] => Some(Event::Tick),
-            _ => None,
+            What::Tick => Some(Event::Tick),
         };
         if let Some(e) = event {
             engine.handle(e, now);
@@ -244,27 +290,6 @@ pub fn replay(
         screens.push(engine.screen().name().to_string());
     }
     screens
-}
-
-fn touch_named(name: &str) -> Option<Action> {
-    Some(match name {
-        "start" => Action::Start,
-        "confirm" => Action::Confirm,
-        "back" => Action::Back,
-        "home" => Action::Home,
-        "finish" => Action::Finish,
-        "stillhere" => Action::StillHere,
-        "togglelanguage" => Action::ToggleLanguage,
-        "toggleelderly" => Action::ToggleElderly,
-        "togglevoice" => Action::ToggleVoice,
-        "opensearch" => Action::OpenSearch,
-        "searchbackspace" => Action::SearchBackspace,
-        "searchclear" => Action::SearchClear,
-        "formbackspace" => Action::FormBackspace,
-        "ratecase" => Action::RateCase,
-        "guideinstead" => Action::GuideInstead,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
