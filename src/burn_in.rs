@@ -16,29 +16,31 @@ use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
 use onetrip_drivers::printer::sim::PrinterSim;
 
 use crate::config::Config;
-use crate::engine::{Action, Engine, EngineConfig, Event, Screen};
-use crate::shell::kiosk::carry_out_effects;
+use crate::engine::{Action, Engine, EngineConfig, Harness, Screen};
 use crate::shell::{Runtime, RuntimeOptions, UiSink};
 use crate::store::Store;
 use crate::sync::worker::Backoff;
 
 /// Answers every question of the form the way a citizen might: the first choice, a well-formed
 /// number of the right length.
-fn answer_form(engine: &mut Engine) {
+fn answer_form(h: &mut Harness) {
     // Bounded: a form that kept refusing its sample answers must not hang the burn-in.
     for _ in 0..20 {
-        let Some(answer) = engine.sample_answer() else {
+        let Some(answer) = h.engine().sample_answer() else {
             return;
         };
-        let now = Instant::now();
-        let choice = engine.view().form.is_some_and(|f| !f.choices.is_empty());
+        let choice = h
+            .engine()
+            .view()
+            .form
+            .is_some_and(|f| !f.choices.is_empty());
         if choice {
-            engine.handle(Event::Touch(Action::FormChoose(answer)), now);
+            h.touch(Action::FormChoose(answer));
         } else {
             for c in answer.chars() {
-                engine.handle(Event::Touch(Action::FormKey(c)), now);
+                h.touch(Action::FormKey(c));
             }
-            engine.handle(Event::Touch(Action::FormNext), now);
+            h.touch(Action::FormNext);
         }
     }
 }
@@ -233,34 +235,6 @@ impl Sims {
     }
 }
 
-/// Waits for the next runtime message that `pick` accepts, feeding every message to the engine.
-fn wait(
-    engine: &mut Engine,
-    rx: &std_mpsc::Receiver<Event>,
-    commands: &tokio::sync::mpsc::UnboundedSender<crate::engine::Effect>,
-    timeout: Duration,
-    what: &str,
-    mut pick: impl FnMut(&Engine) -> bool,
-) -> anyhow::Result<()> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if pick(engine) {
-            return Ok(());
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            anyhow::bail!(
-                "timed out waiting for {what} (screen {:?})",
-                engine.screen()
-            );
-        }
-        if let Ok(e) = rx.recv_timeout(left.min(Duration::from_millis(200))) {
-            engine.handle(e, Instant::now());
-            carry_out_effects(engine, commands);
-        }
-    }
-}
-
 pub fn run(mut options: Options) -> anyhow::Result<Summary> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -290,45 +264,38 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
         runtime_options.backoff = Backoff::capped(cap);
     }
     let runtime = Runtime::start(runtime_options, rt.handle(), sink);
-    let commands = runtime.effects.clone();
-    let mut engine = Engine::new(
+    let engine = Engine::new(
         EngineConfig::new(Duration::from_secs(600)),
         Arc::new(crate::catalog::shipped()),
         Instant::now(),
         crate::shell::today(),
     );
+    let mut h = Harness::on_runtime(engine, runtime.effects.clone(), rx);
     // One item of every completion mode, in turn.
     let items = BURN_IN_ITEMS;
     let mut summary = Summary::default();
     let step = Duration::from_secs(30);
 
     for i in 0..options.sessions {
-        wait(
-            &mut engine,
-            &rx,
-            &commands,
-            step,
-            "the terminal to be available",
-            |e| e.screen() == Screen::Attract,
-        )?;
+        h.wait_for(step, "the terminal to be available", |e| {
+            e.screen() == Screen::Attract
+        })
+        .map_err(anyhow::Error::msg)?;
         match &sims {
             Some(s) => s.tap(i as usize),
             None => println!("session {}: tap a test card on the reader", i + 1),
         }
-        wait(&mut engine, &rx, &commands, step, "a card", |e| {
-            e.screen() == Screen::Home
-        })?;
+        h.wait_for(step, "a card", |e| e.screen() == Screen::Home)
+            .map_err(anyhow::Error::msg)?;
         let mut code = items[i as usize % items.len()];
-        engine.handle(
-            Event::Touch(Action::SelectItem(code.into())),
-            Instant::now(),
-        );
-        if !engine.view().detail.is_some_and(|d| d.eligible) {
+        h.touch(Action::SelectItem(code.into()));
+        if !h.engine().view().detail.is_some_and(|d| d.eligible) {
             // This card cannot apply for it (e.g. a foreigner and a mainland permit): another
             // item of the same mode this card can apply for, so every mode is measured, else a
             // guide item (no rules).
-            let mode = engine.catalog().item(code).map(|i| i.mode);
-            let same_mode: Vec<String> = engine
+            let mode = h.engine().catalog().item(code).map(|i| i.mode);
+            let same_mode: Vec<String> = h
+                .engine()
                 .catalog()
                 .items
                 .iter()
@@ -337,39 +304,27 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
                 .collect();
             code = FALLBACK_ITEM;
             for other in &same_mode {
-                engine.handle(Event::Touch(Action::Back), Instant::now());
-                engine.handle(
-                    Event::Touch(Action::SelectItem(other.clone())),
-                    Instant::now(),
-                );
-                if engine.view().detail.is_some_and(|d| d.eligible) {
+                h.touch(Action::Back);
+                h.touch(Action::SelectItem(other.clone()));
+                if h.engine().view().detail.is_some_and(|d| d.eligible) {
                     code = other;
                     break;
                 }
             }
             if code == FALLBACK_ITEM {
-                engine.handle(Event::Touch(Action::Back), Instant::now());
-                engine.handle(
-                    Event::Touch(Action::SelectItem(code.into())),
-                    Instant::now(),
-                );
+                h.touch(Action::Back);
+                h.touch(Action::SelectItem(code.into()));
             }
         }
-        engine.handle(Event::Touch(Action::Start), Instant::now());
-        answer_form(&mut engine);
-        carry_out_effects(&mut engine, &commands);
-        if engine.screen() == Screen::QueryResult {
+        h.touch(Action::Start);
+        answer_form(&mut h);
+        if h.engine().screen() == Screen::QueryResult {
             // A query: wait for upstream's answer, then leave (nothing is submitted).
-            wait(
-                &mut engine,
-                &rx,
-                &commands,
-                step,
-                "the query's answer",
-                |e| e.view().query_outcome.is_some(),
-            )?;
-            engine.handle(Event::Touch(Action::Finish), Instant::now());
-            carry_out_effects(&mut engine, &commands);
+            h.wait_for(step, "the query's answer", |e| {
+                e.view().query_outcome.is_some()
+            })
+            .map_err(anyhow::Error::msg)?;
+            h.touch(Action::Finish);
             if let Some(s) = &sims {
                 s.remove();
                 // Two missed polls make a removal: the next card is then a new one.
@@ -378,38 +333,25 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
             summary.sessions += 1;
             continue;
         }
-        if engine.screen() == Screen::Slots {
-            wait(
-                &mut engine,
-                &rx,
-                &commands,
-                step,
-                "appointment times",
-                |e| e.view().slots.is_some(),
-            )?;
-            match engine.view().slots {
+        if h.engine().screen() == Screen::Slots {
+            h.wait_for(step, "appointment times", |e| e.view().slots.is_some())
+                .map_err(anyhow::Error::msg)?;
+            match h.engine().view().slots {
                 Some(crate::engine::SlotsOutcome::Offered(slots)) if !slots.is_empty() => {
-                    engine.handle(
-                        Event::Touch(Action::ChooseSlot(slots[0].id.clone())),
-                        Instant::now(),
-                    );
+                    h.touch(Action::ChooseSlot(slots[0].id.clone()));
                 }
-                _ => engine.handle(Event::Touch(Action::GuideInstead), Instant::now()),
+                _ => h.touch(Action::GuideInstead),
             }
-            carry_out_effects(&mut engine, &commands);
         }
-        if engine.screen() == Screen::Confirm {
-            engine.handle(Event::Touch(Action::Confirm), Instant::now());
-            carry_out_effects(&mut engine, &commands);
+        if h.engine().screen() == Screen::Confirm {
+            h.touch(Action::Confirm);
         }
-        wait(&mut engine, &rx, &commands, step, "the receipt", |e| {
-            e.screen() == Screen::Done
-        })?;
-        if engine.view().outcome == Some(crate::engine::DoneOutcome::Printed) {
+        h.wait_for(step, "the receipt", |e| e.screen() == Screen::Done)
+            .map_err(anyhow::Error::msg)?;
+        if h.engine().view().outcome == Some(crate::engine::DoneOutcome::Printed) {
             summary.receipts += 1;
         }
-        engine.handle(Event::Touch(Action::Finish), Instant::now());
-        carry_out_effects(&mut engine, &commands);
+        h.touch(Action::Finish);
         if let Some(s) = &sims {
             s.remove();
             std::thread::sleep(Duration::from_millis(400));
@@ -433,6 +375,6 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(runtime);
-    summary.by_mode = figures_by_mode(&store, engine.catalog(), options.sessions as usize)?;
+    summary.by_mode = figures_by_mode(&store, h.engine().catalog(), options.sessions as usize)?;
     Ok(summary)
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use onetrip_drivers::id_card::Identity;
 
 use super::form::{QueryOutcome, SlotsOutcome};
+use super::harness::Harness;
 use super::session::{Action, AuditEvent, Effect, Engine, Event, Screen, StoredSubmission};
 use crate::audit::{Button, Step as What};
 
@@ -212,6 +213,7 @@ pub fn replay(
     stand_in: impl Fn(&str) -> Identity,
 ) -> Vec<String> {
     let mut screens = Vec::new();
+    let mut h = Harness::simulated(engine, t0);
     // The times chosen later in the session, so the replayed offer contains them.
     let chosen: Vec<String> = steps
         .iter()
@@ -221,7 +223,7 @@ pub fn replay(
         })
         .collect();
     for step in steps {
-        let now = t0 + Duration::from_millis(step.at_ms);
+        h.at(t0 + Duration::from_millis(step.at_ms));
         let touch = |action: Action| Some(Event::Touch(action));
         let event = match &step.what {
             What::Card { kind } => Some(Event::CardPresented(Box::new(stand_in(kind)))),
@@ -230,14 +232,14 @@ pub fn replay(
             What::Key { .. } => None,
             What::FormNext { rejected: true } => {
                 // The citizen's answer was refused; an empty one is refused the same way.
-                while engine.view().form.is_some_and(|f| !f.value.is_empty()) {
-                    engine.handle(Event::Touch(Action::FormBackspace), now);
+                while h.engine().view().form.is_some_and(|f| !f.value.is_empty()) {
+                    h.touch(Action::FormBackspace);
                 }
                 touch(Action::FormNext)
             }
             What::FormNext { rejected: false } => {
-                for c in engine.sample_answer().unwrap_or_default().chars() {
-                    engine.handle(Event::Touch(Action::FormKey(c)), now);
+                for c in h.engine().sample_answer().unwrap_or_default().chars() {
+                    h.touch(Action::FormKey(c));
                 }
                 touch(Action::FormNext)
             }
@@ -284,10 +286,10 @@ pub fn replay(
             What::Tick => Some(Event::Tick),
         };
         if let Some(e) = event {
-            engine.handle(e, now);
+            h.handle(e);
         }
-        while engine.poll_effect().is_some() {}
-        screens.push(engine.screen().name().to_string());
+        h.take_effects();
+        screens.push(h.engine().screen().name().to_string());
     }
     screens
 }
@@ -316,8 +318,9 @@ mod tests {
         e
     }
 
-    fn steps(e: &mut Engine) -> Vec<Step> {
-        std::iter::from_fn(|| e.poll_effect())
+    fn steps(h: &mut Harness) -> Vec<Step> {
+        h.take_effects()
+            .into_iter()
             .filter_map(|x| match x {
                 Effect::Audit(AuditEvent::Journal(s)) => Some(s),
                 _ => None,
@@ -328,35 +331,41 @@ mod tests {
     #[test]
     fn a_session_journals_without_personal_data_and_replays_to_the_same_screens() {
         let t = Instant::now();
-        let mut e = engine(t);
+        let mut h = Harness::simulated(engine(t), t);
         let s = |ms: u64| t + Duration::from_millis(ms);
-        e.handle(
-            Event::CardPresented(Box::new(crate::demo::stand_in_card("resident"))),
-            s(0),
-        );
-        e.handle(Event::Touch(Action::OpenSearch), s(900));
+        h.card(crate::demo::stand_in_card("resident"));
+        h.at(s(900));
+        h.touch(Action::OpenSearch);
+        h.at(s(1500));
         for k in ['w', 'f', 'z'] {
-            e.handle(Event::Touch(Action::SearchKey(k)), s(1500));
+            h.touch(Action::SearchKey(k));
         }
-        e.handle(
-            Event::Touch(Action::SelectItem("ZA-FZJL-01".into())),
-            s(3000),
-        );
-        e.handle(Event::Touch(Action::Start), s(5000));
-        e.handle(Event::Touch(Action::FormChoose("study".into())), s(7000));
+        h.at(s(3000));
+        h.touch(Action::SelectItem("ZA-FZJL-01".into()));
+        h.at(s(5000));
+        h.touch(Action::Start);
+        h.at(s(7000));
+        h.touch(Action::FormChoose("study".into()));
+        h.at(s(9000));
         for d in "1391234".chars() {
-            e.handle(Event::Touch(Action::FormKey(d)), s(9000));
+            h.touch(Action::FormKey(d));
         }
-        e.handle(Event::Touch(Action::FormNext), s(9500));
+        h.at(s(9500));
+        h.touch(Action::FormNext);
+        h.at(s(11000));
         for d in "5678".chars() {
-            e.handle(Event::Touch(Action::FormKey(d)), s(11000));
+            h.touch(Action::FormKey(d));
         }
-        e.handle(Event::Touch(Action::FormNext), s(12000));
+        h.at(s(12000));
+        h.touch(Action::FormNext);
         // Walked away on the confirm screen: the countdown, then the wipe.
-        e.handle(Event::Tick, s(72_000));
-        e.handle(Event::Tick, s(72_500));
-        e.handle(Event::Tick, s(87_000));
-        let journal = steps(&mut e);
+        h.at(s(72_000));
+        h.handle(Event::Tick);
+        h.at(s(72_500));
+        h.handle(Event::Tick);
+        h.at(s(87_000));
+        h.handle(Event::Tick);
+        let journal = steps(&mut h);
         let text: Vec<String> = journal.iter().map(Step::to_detail).collect();
         let all = text.join("\n");
         for personal in ["张晓明", "330106198503121231", "1391234", "5678"] {

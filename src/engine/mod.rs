@@ -2,11 +2,14 @@
 //!
 //! The shell feeds it events with the current time (`handle(event, now)`), drains what it wants done
 //! (`poll_effect()`), renders `view()` and wakes it at `next_deadline()`. Everything a citizen can do
-//! is therefore testable in microseconds and replayable from the audit log.
+//! is therefore testable in microseconds and replayable from the audit log. `harness.rs` drives it
+//! outside the kiosk (its tests, journal replay, the burn-in): simulated or wall-clock time, and
+//! where the effects go.
 
 mod answers;
 mod browse;
 mod form;
+pub mod harness;
 pub mod journal;
 mod prompt;
 mod session;
@@ -15,6 +18,7 @@ mod timers;
 
 pub use browse::{ItemPage, Tile};
 pub use form::{CaseQuery, FormView, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+pub use harness::Harness;
 pub use timers::Timer;
 
 pub use session::{

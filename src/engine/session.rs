@@ -1148,21 +1148,21 @@ mod tests {
             "the longest-session timer waits while the store works"
         );
         // Walking away from Home: the countdown steps once a second, then the session ends.
-        let (mut e, t) = engine();
-        e.handle(card(SimCard::resident_sample()), t);
-        assert_eq!(e.screen(), Screen::Home);
-        let mut now = t;
+        let (e, t) = engine();
+        let mut h = crate::engine::Harness::simulated(e, t);
+        h.handle(card(SimCard::resident_sample()));
+        assert_eq!(h.engine().screen(), Screen::Home);
         let mut ticks = 0;
-        while e.screen() == Screen::Home {
-            let due = e.next_deadline().expect("a deadline on Home");
-            assert!(due > now, "a due timer after a tick: {:?}", e.timers());
-            now = due;
-            e.handle(Event::Tick, now);
+        while h.engine().screen() == Screen::Home {
+            let before = h.now();
+            let due = h.run_to_deadline().expect("a deadline on Home");
+            assert!(due > before, "a timer was due after a tick");
             ticks += 1;
             assert!(ticks < 100, "the countdown never ended");
         }
-        assert_eq!(e.screen(), Screen::Attract);
+        assert_eq!(h.engine().screen(), Screen::Attract);
         // One tick for the countdown to appear, one per second of it, and the end.
+        let e = h.engine();
         assert_eq!(ticks, 1 + e.config.countdown.as_secs() as usize);
     }
 
