@@ -507,6 +507,14 @@ fn bundle(env: &str) -> (PathBuf, String) {
     (path, version)
 }
 
+/// How long a reboot may take to reach GRUB. Normally seconds; but QEMU's reset under TCG
+/// sometimes hangs after "reboot: Restarting system" (seen twice, both after the fall-back's
+/// reboot, at 62 s and at ~100 s of uptime), and then what ends it is the terminal's own way out:
+/// the hardware watchdog systemd arms for every reboot (RebootWatchdogSec=2min), which the ICH9
+/// TCO fires after two expiries, about 4 minutes. The window covers that path, so the test
+/// asserts that the terminal gets there by itself either way.
+const AFTER_A_REBOOT: Duration = Duration::from_secs(480);
+
 #[test]
 fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() {
     let dir = work_dir("update");
@@ -542,7 +550,7 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
     let v2_installed = format!("rauc install rc=0: version {v2} installed");
     m.wait_console(&v2_installed, 1, Duration::from_secs(900));
     let installed = powered_on.elapsed();
-    m.wait_console("OneTrip: booting slot B", 1, Duration::from_secs(300));
+    m.wait_console("OneTrip: booting slot B", 1, AFTER_A_REBOOT);
     let v2_good = format!("ONETRIP: slot marked good, version {v2}");
     m.wait_console(&v2_good, 1, Duration::from_secs(600));
     println!(
@@ -565,13 +573,13 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
         1,
         Duration::from_secs(900),
     );
-    m.wait_console("OneTrip: booting slot A", 2, Duration::from_secs(300));
+    m.wait_console("OneTrip: booting slot A", 2, AFTER_A_REBOOT);
     m.wait_console(
         "kiosk not READY in time on new firmware",
         1,
         Duration::from_secs(600),
     );
-    m.wait_console("OneTrip: booting slot B", 2, Duration::from_secs(300));
+    m.wait_console("OneTrip: booting slot B", 2, AFTER_A_REBOOT);
     m.wait_console(
         &format!("ONETRIP: slot marked good, version {v2}"),
         2,
