@@ -305,6 +305,43 @@ fn card_tap_to_printed_receipt_to_upstream() {
     );
 }
 
+/// Nothing pumps the kiosk here but its own timer, which it arms at the engine's next deadline
+/// (there is no 250 ms poll any more): the countdown appears at 60 s idle and the session ends
+/// at zero, with Slint's timers run on a mocked clock that moves with the kiosk's.
+#[test]
+fn the_kiosk_wakes_itself_at_the_next_deadline() {
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = common::kiosk::runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let now = Rc::new(std::cell::Cell::new(Instant::now()));
+    let clock: shell::kiosk::Clock = {
+        let now = now.clone();
+        Rc::new(move || now.get())
+    };
+    let (ui, kiosk) =
+        common::kiosk::launch_with(bench.config.clone(), &rt, (1080, 1920), clock, |_| {});
+    let _timer = shell::Kiosk::start_timer(&kiosk);
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.tap(1);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    // From here on only time passes: the kiosk's clock and Slint's timers together.
+    let pass = |secs: u64| {
+        now.set(now.get() + Duration::from_secs(secs));
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(secs));
+    };
+    pass(30);
+    assert!(!ui.global::<Api>().get_countdown_visible(), "30 s idle");
+    pass(31);
+    assert!(
+        ui.global::<Api>().get_countdown_visible(),
+        "the kiosk woke at 60 s idle by itself"
+    );
+    pass(16);
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::Attract);
+    assert!(ui.global::<Api>().get_name_masked().is_empty());
+}
+
 /// Inactivity on the UI: the countdown shows, "continue" keeps the session, and at zero every model
 /// that held personal data is cleared.
 #[test]
