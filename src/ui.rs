@@ -101,34 +101,34 @@ fn screen_kind(s: Screen) -> ScreenKind {
 
 /// Fills the screen. A fullscreen request is honoured by a window manager (and by KMS, where the
 /// window is the screen); on X11 without one (a bare terminal, Xvfb) nobody honours it, so the
-/// window is also moved and sized to its monitor once winit has created it (it does so when the
-/// event loop runs). Call after the window is shown.
+/// window is also placed at 0,0 and sized to the X screen. Call after the window is shown.
 pub fn fill_screen(ui: &AppWindow) {
     ui.window().set_fullscreen(true);
     #[cfg(feature = "winit")]
-    size_to_monitor(ui.as_weak(), 50);
+    size_to_x_screen(ui);
 }
 
+/// The X screen's size, from the server's own description of its root window; nothing without
+/// an X server (KMS, Wayland: their fullscreen is honoured).
 #[cfg(feature = "winit")]
-fn size_to_monitor(ui: slint::Weak<AppWindow>, tries: u32) {
-    use slint::winit_030::WinitWindowAccessor;
-    let Some(strong) = ui.upgrade() else { return };
-    let sized = strong.window().with_winit_window(|w| {
-        if let Some(m) = w.current_monitor().or_else(|| w.primary_monitor()) {
-            w.set_outer_position(m.position());
-            let _ = w.request_inner_size(m.size());
-            tracing::info!(
-                width = m.size().width,
-                height = m.size().height,
-                "window sized to its monitor"
-            );
-        }
-    });
-    if sized.is_none() && tries > 0 {
-        slint::Timer::single_shot(std::time::Duration::from_millis(100), move || {
-            size_to_monitor(ui, tries - 1)
-        });
-    }
+fn size_to_x_screen(ui: &AppWindow) {
+    let Ok((conn, screen)) = x11rb::connect(None) else {
+        return;
+    };
+    let Some(root) = x11rb::connection::Connection::setup(&conn)
+        .roots
+        .get(screen)
+    else {
+        return;
+    };
+    let (width, height) = (
+        u32::from(root.width_in_pixels),
+        u32::from(root.height_in_pixels),
+    );
+    ui.window().set_position(slint::PhysicalPosition::new(0, 0));
+    ui.window()
+        .set_size(slint::PhysicalSize::new(width, height));
+    tracing::info!(width, height, "window sized to the X screen");
 }
 
 /// Selects the UI language for every `@tr` string ("" is the Chinese source text).
