@@ -1,14 +1,11 @@
 //! After 开始办理: the item's form, one question per screen (choices as buttons, numbers and
-//! letters on on-screen keypads, never Chinese typing, card fields prefilled), then by completion
-//! mode: a guide prints at once; a query asks upstream and shows a timeline; everything else goes
-//! to Confirm with a masked summary, then the outbox.
+//! letters on on-screen keypads, never Chinese typing, card fields prefilled), and Confirm's
+//! masked summary. What follows the last answer, by completion mode, is in completion.rs.
 
 use onetrip_drivers::id_card::Identity;
 
-use super::answers::ChosenSlot;
-
 use super::browse::Tile;
-use super::session::{Effect, Engine, Screen, Session, View};
+use super::session::{Engine, Screen, Session, View};
 use crate::catalog::{CardField, Field, FieldKind, Item, Mode};
 use crate::mask;
 
@@ -24,65 +21,6 @@ pub struct FormView {
     pub error: String,
     /// "2 / 3"
     pub step: String,
-}
-
-/// A lookup upstream (a case's progress, a plate's violations, …): everything the citizen
-/// answered, and the party's ID number — so it has no `Debug` that prints them.
-#[derive(Clone)]
-pub struct CaseQuery {
-    pub item_code: String,
-    /// The item's questions and the citizen's answers, in order; an unanswered one is left out.
-    pub answers: Vec<(String, String)>,
-    pub id_number: String,
-}
-
-impl CaseQuery {
-    /// A case notice's or a receipt's number, where the item asks for one (its key ends in
-    /// `number`): the key of a case-progress lookup.
-    pub fn case_number(&self) -> Option<&str> {
-        self.answers
-            .iter()
-            .find(|(k, _)| k.ends_with("number"))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-impl std::fmt::Debug for CaseQuery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaseQuery")
-            .field("item_code", &self.item_code)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgressStep {
-    pub when: String,
-    pub zh: String,
-    pub en: String,
-}
-
-/// A time at a counter that upstream offers for an appointment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slot {
-    pub id: String,
-    pub zh: String,
-    pub en: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SlotsOutcome {
-    Offered(Vec<Slot>),
-    /// Upstream could not be reached: say so, and offer the printed guide instead.
-    Offline,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueryOutcome {
-    Found(Vec<ProgressStep>),
-    NotFound,
-    /// Upstream could not be reached: the terminal says so plainly.
-    Offline,
 }
 
 fn kind_name(k: FieldKind) -> &'static str {
@@ -192,87 +130,12 @@ impl Engine {
         }
     }
 
-    fn forward_to(&mut self, screen: Screen) {
+    pub(super) fn forward_to(&mut self, screen: Screen) {
         let from = self.screen;
         if let Some(s) = self.session.as_mut() {
             s.history.push(from);
         }
         self.go(screen);
-    }
-
-    fn after_form(&mut self) {
-        let Some(item) = self.item().cloned() else {
-            return;
-        };
-        match item.mode {
-            Mode::Query => {
-                let Some(s) = self.session.as_mut() else {
-                    return;
-                };
-                s.query_outcome = None;
-                let q = CaseQuery {
-                    item_code: item.code.clone(),
-                    answers: s
-                        .answers
-                        .given()
-                        .iter()
-                        .filter(|(_, v)| !v.is_empty())
-                        .cloned()
-                        .collect(),
-                    id_number: s
-                        .identity
-                        .as_ref()
-                        .map(|i| i.id_number.clone())
-                        .unwrap_or_default(),
-                };
-                self.effects.push_back(Effect::Query(q));
-                self.forward_to(Screen::QueryResult);
-            }
-            Mode::Appointment => {
-                if let Some(s) = self.session.as_mut() {
-                    s.slots = None;
-                }
-                self.effects.push_back(Effect::FetchSlots {
-                    item_code: item.code.clone(),
-                });
-                self.forward_to(Screen::Slots);
-            }
-            _ => self.forward_to(Screen::Confirm),
-        }
-    }
-
-    pub(super) fn slots_offered(&mut self, outcome: SlotsOutcome) {
-        if self.screen != Screen::Slots {
-            return;
-        }
-        if let Some(s) = self.session.as_mut() {
-            s.slots = Some(outcome);
-        }
-    }
-
-    pub(super) fn choose_slot(&mut self, id: String) {
-        let en = self.english;
-        let Some(s) = self.session.as_mut() else {
-            return;
-        };
-        let Some(SlotsOutcome::Offered(slots)) = &s.slots else {
-            return;
-        };
-        let Some(slot) = slots.iter().find(|x| x.id == id).cloned() else {
-            return;
-        };
-        s.answers.choose_slot(ChosenSlot {
-            id: slot.id,
-            shown: if en { slot.en } else { slot.zh },
-        });
-        self.forward_to(Screen::Confirm);
-    }
-
-    /// Offline appointments: the guidance on paper instead.
-    pub(super) fn guide_instead(&mut self) {
-        if let Some(item) = self.item().cloned() {
-            self.print_guide(&item);
-        }
     }
 
     pub(super) fn form_key(&mut self, c: char) {
@@ -406,98 +269,6 @@ impl Engine {
         }
     }
 
-    /// A guide item: the guidance receipt prints at once; nothing personal, nothing submitted.
-    fn print_guide(&mut self, item: &Item) {
-        let en = self.english;
-        let mut lines: Vec<String> = Vec::new();
-        if !item.conditions.is_empty() {
-            lines.push(
-                if en {
-                    "Who can apply:"
-                } else {
-                    "办理条件："
-                }
-                .to_string(),
-            );
-            lines.extend(item.conditions.iter().map(|c| format!("· {}", c.get(en))));
-        }
-        if item.materials.is_empty() {
-            // Nothing sourced to list: say so rather than leave the citizen to guess.
-            lines.push(
-                if en {
-                    "What to bring: ask at the counter"
-                } else {
-                    "所需材料：请向窗口咨询"
-                }
-                .to_string(),
-            );
-        } else {
-            lines.push(if en { "Please bring:" } else { "请准备：" }.to_string());
-            lines.extend(item.materials.iter().map(|m| format!("· {}", m.get(en))));
-        }
-        lines.push(format!(
-            "{}{}",
-            if en { "Fee: " } else { "收费：" },
-            item.fee_text(en)
-        ));
-        if let Some(t) = &item.time_limit {
-            lines.push(format!(
-                "{}{}",
-                if en { "Time limit: " } else { "时限：" },
-                t.get(en)
-            ));
-        }
-        lines.extend(item.next_steps(en));
-        self.effects
-            .push_back(Effect::Print(super::session::ReceiptRequest {
-                submission: super::session::StoredSubmission {
-                    id: String::new(),
-                    number: String::new(),
-                },
-                item_code: item.code.clone(),
-                item_name: item.name(en).to_string(),
-                next_steps: lines,
-                name_masked: String::new(),
-                id_masked: String::new(),
-                english: en,
-            }));
-        self.forward_to(Screen::Printing);
-    }
-
-    pub(super) fn query_result(&mut self, outcome: QueryOutcome) {
-        if self.screen != Screen::QueryResult {
-            return;
-        }
-        if let Some(s) = self.session.as_mut() {
-            s.query_outcome = Some(outcome);
-        }
-    }
-
-    /// From a case's progress: rate its officer, with the case number already known.
-    pub(super) fn rate_case(&mut self) {
-        let rating = self
-            .catalog
-            .items
-            .iter()
-            .find(|i| i.kind == crate::catalog::SubmissionKind::Evaluation)
-            .map(|i| i.code.clone());
-        let Some(code) = rating else { return };
-        let Some(s) = self.session.as_mut() else {
-            return;
-        };
-        let number = s.answers.case_number().map(str::to_string);
-        s.item = Some(code.clone());
-        s.answers.clear();
-        if let Some(n) = number {
-            s.answers.set("case_number", n);
-        }
-        self.effects
-            .push_back(Effect::Audit(super::session::AuditEvent::ItemStarted {
-                item_code: code,
-            }));
-        self.start_item();
-    }
-
     pub(super) fn form_view(&self, view: &mut View) {
         let Some(s) = self.session.as_ref() else {
             return;
@@ -577,6 +348,7 @@ mod tests {
     use super::*;
     use crate::catalog::shipped;
     use crate::engine::{Action, Availability, EngineConfig, Event, StoredSubmission};
+    use crate::engine::{Effect, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
     fn engine(t: Instant) -> Engine {
         let mut e = Engine::new(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use onetrip_drivers::id_card::Identity;
 
-use super::form::{QueryOutcome, SlotsOutcome};
+use super::completion::{QueryOutcome, SlotsOutcome};
 use super::harness::Harness;
 use super::session::{Action, AuditEvent, Effect, Engine, Event, Screen, StoredSubmission};
 use crate::audit::{Button, Step as What};
@@ -259,7 +259,7 @@ pub fn replay(
             What::Printed { ok: false } => Some(Event::Printed(Err("replayed failure".into()))),
             What::Query { found: Some(n), .. } => Some(Event::QueryResult(QueryOutcome::Found(
                 (0..*n)
-                    .map(|_| super::form::ProgressStep {
+                    .map(|_| super::completion::ProgressStep {
                         when: String::new(),
                         zh: String::new(),
                         en: String::new(),
@@ -275,7 +275,7 @@ pub fn replay(
                 Some(Event::Slots(SlotsOutcome::Offered(
                     ids.into_iter()
                         .take((*n).max(chosen.len()))
-                        .map(|id| super::form::Slot {
+                        .map(|id| super::completion::Slot {
                             id,
                             zh: String::new(),
                             en: String::new(),

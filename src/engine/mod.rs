@@ -8,6 +8,9 @@
 
 mod answers;
 mod browse;
+mod completion;
+mod effect;
+mod event;
 mod form;
 pub mod harness;
 pub mod journal;
@@ -15,9 +18,11 @@ mod prompt;
 mod session;
 pub mod staff;
 mod timers;
+mod view;
 
 pub use browse::{ItemPage, Tile};
-pub use form::{CaseQuery, FormView, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+pub use completion::{CaseQuery, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+pub use form::FormView;
 pub use harness::Harness;
 pub use timers::Timer;
 

@@ -1,7 +1,7 @@
 //! What the terminal says aloud on each screen (and shows: the same words are on screen, for
 //! citizens who cannot hear). One sentence, the action first.
 
-use super::form::{QueryOutcome, SlotsOutcome};
+use super::completion::{QueryOutcome, SlotsOutcome};
 use super::session::{DoneOutcome, Engine, Screen, View};
 
 impl Engine {

@@ -1,0 +1,22 @@
+//! What the engine asks the shell to do: commit, print, audit, ask upstream, wipe the UI.
+
+use super::completion::CaseQuery;
+use super::staff::StaffRequest;
+use crate::audit::AuditEvent;
+use crate::submission::{NewSubmission, ReceiptRequest};
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Submit(NewSubmission),
+    Print(ReceiptRequest),
+    Audit(AuditEvent),
+    /// Drop every UI model that held personal data.
+    WipeSession,
+    Staff(StaffRequest),
+    /// Ask upstream (online only).
+    Query(CaseQuery),
+    /// Ask upstream which appointment times are free.
+    FetchSlots {
+        item_code: String,
+    },
+}

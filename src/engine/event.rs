@@ -1,0 +1,109 @@
+//! What the engine hears: the citizen's touches, the devices, the runtime's answers and time.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use onetrip_drivers::id_card::{Date, Identity};
+
+use super::completion::{QueryOutcome, SlotsOutcome};
+use super::staff::StaffReport;
+use crate::catalog::Catalog;
+use crate::submission::StoredSubmission;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    /// Plain words for the screen and for staff.
+    OutOfService(String),
+}
+
+/// What the citizen touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    ChoosePoliceType(String),
+    ChooseCategory(String),
+    OpenSearch,
+    /// A letter on the search keyboard.
+    SearchKey(char),
+    SearchBackspace,
+    SearchClear,
+    /// Opens the item page.
+    SelectItem(String),
+    /// The big button on the item page.
+    Start,
+    /// A key on the form's keypad (digits, letters, '-').
+    FormKey(char),
+    FormBackspace,
+    /// A choice button on the form.
+    FormChoose(String),
+    /// 下一步 after typing an answer.
+    FormNext,
+    /// From a case's progress: rate its officer.
+    RateCase,
+    ChooseSlot(String),
+    /// Offline appointment: print the guide instead.
+    GuideInstead,
+    Confirm,
+    Back,
+    Home,
+    /// "Continue" on the inactivity countdown.
+    StillHere,
+    Finish,
+    ToggleLanguage,
+    ToggleElderly,
+    /// Voice guidance on or off (on the attract screen and in the top bar).
+    ToggleVoice,
+    /// "No ID card with you?" on the attract screen: browse and print guides without one.
+    BrowseWithoutCard,
+    /// The hidden press-and-hold on the idle screen.
+    StaffEntry,
+    PinDigit(char),
+    PinBackspace,
+    /// The pad's 确认: the PIN is checked only now, so its length is never given away.
+    PinEnter,
+    StaffReprint(String),
+    /// Send a rejected submission again (by its number).
+    StaffRequeue(String),
+    StaffPaperReplaced,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Time passed (the shell calls this at `next_deadline()`).
+    Tick,
+    Touch(Action),
+    CardDetected,
+    CardPresented(Box<Identity>),
+    CardRemoved,
+    CardReadFailed(String),
+    Availability(Availability),
+    /// A receipt of this terminal was scanned: its submission number.
+    ReceiptScanned(String),
+    /// A code was scanned that is not one of ours.
+    UnknownCodeScanned,
+    /// A verified, validated catalog to use from the next session on.
+    CatalogUpdated(Arc<Catalog>),
+    /// How often each item was started here (from the store's counters).
+    UsageCounts(HashMap<String, u64>),
+    /// The calendar date (for age rules); sent at start and when the day changes.
+    Today(Date),
+    /// The runtime's answer to `StaffRequest::Report`.
+    StaffReport(Box<StaffReport>),
+    /// How a staff action ended, in words.
+    StaffNotice(String),
+    /// A staff reprint ended (the runtime's answer to `StaffRequest::Reprint`).
+    Reprinted {
+        number: String,
+        result: Result<(), String>,
+    },
+    /// The PIN pad's lockout as kept in the store (at start: a restart does not reset it).
+    PinGuardRestored(super::staff::PinGuardState),
+    /// Upstream's answer to `Effect::Query`.
+    QueryResult(QueryOutcome),
+    /// Upstream's answer to `Effect::FetchSlots`.
+    Slots(SlotsOutcome),
+    /// The store committed the submission (or could not).
+    Stored(Result<StoredSubmission, String>),
+    /// The printer took the receipt (or could not).
+    Printed(Result<(), String>),
+}

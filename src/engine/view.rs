@@ -1,0 +1,116 @@
+//! What the engine shows: the screen and everything on it, derived from its state (masked).
+
+use super::browse::{ItemPage, Tile};
+use super::completion::{QueryOutcome, SlotsOutcome};
+use super::form::FormView;
+use super::staff::StaffReport;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    OutOfService,
+    Attract,
+    ReadingCard,
+    /// Police types, the "most used here" row and the search button.
+    Home,
+    Categories,
+    Items,
+    Search,
+    ItemDetail,
+    /// One question of the item's form.
+    Form,
+    /// A case-progress (or other) query: waiting, then the timeline or why not.
+    QueryResult,
+    /// Appointment: the times upstream offers (or why there are none).
+    Slots,
+    Confirm,
+    Submitting,
+    Printing,
+    Done,
+    /// Staff: the PIN pad.
+    StaffPin,
+    /// Staff: devices, store, queue, reprints, counters.
+    Staff,
+}
+
+impl Screen {
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::OutOfService => "out_of_service",
+            Screen::Attract => "attract",
+            Screen::ReadingCard => "reading_card",
+            Screen::Home => "home",
+            Screen::Categories => "categories",
+            Screen::Items => "items",
+            Screen::Search => "search",
+            Screen::ItemDetail => "item_detail",
+            Screen::Form => "form",
+            Screen::QueryResult => "query_result",
+            Screen::Slots => "slots",
+            Screen::Confirm => "confirm",
+            Screen::Submitting => "submitting",
+            Screen::Printing => "printing",
+            Screen::Done => "done",
+            Screen::StaffPin => "staff_pin",
+            Screen::Staff => "staff",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DoneOutcome {
+    Printed,
+    /// The submission is safe; the receipt did not print.
+    PrintFailed,
+    /// Nothing was submitted.
+    NotSaved,
+}
+
+/// Everything the UI shows, derived from the engine state. Masked fields only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub screen: Screen,
+    pub english: bool,
+    pub elderly: bool,
+    pub name_masked: String,
+    pub id_masked: String,
+    /// Home: the police types.
+    pub police_types: Vec<Tile>,
+    /// Home: "most used here".
+    pub most_used: Vec<Tile>,
+    /// The row holds the catalog's featured items, not this terminal's most used.
+    pub most_used_featured: bool,
+    /// Categories/Items: what the list is of (police type or category name).
+    pub heading: String,
+    pub categories: Vec<Tile>,
+    /// Items: the category's items; Search: the results.
+    pub items: Vec<Tile>,
+    /// Search: the letters typed and the letters that still lead somewhere.
+    pub query: String,
+    pub keys: String,
+    /// ItemDetail and Confirm: the item page.
+    pub detail: Option<ItemPage>,
+    pub selected_item: String,
+    pub submission_number: String,
+    pub outcome: Option<DoneOutcome>,
+    /// Done, after a submission was saved: the link its receipt's QR code holds ("" otherwise).
+    pub tracking_link: String,
+    /// A notice on the attract screen (a failed read) or the out-of-service reason.
+    pub notice: String,
+    /// Seconds left on the inactivity countdown, when it is showing.
+    pub countdown: Option<u32>,
+    /// Staff: digits typed on the PIN pad (shown as dots), a message, the report.
+    pub pin_length: u32,
+    pub staff_message: String,
+    pub staff: Option<StaffReport>,
+    /// Form: the current question.
+    pub form: Option<FormView>,
+    /// Confirm: (question, answer masked).
+    pub summary: Vec<(String, String)>,
+    /// QueryResult: `None` while waiting.
+    pub query_outcome: Option<QueryOutcome>,
+    /// Slots: `None` while waiting.
+    pub slots: Option<SlotsOutcome>,
+    /// What to say aloud for this screen, and whether to.
+    pub prompt: String,
+    pub voice: bool,
+}
