@@ -361,7 +361,7 @@ mod tests {
 
     use crate::catalog::{shipped, Catalog};
     use crate::engine::{
-        Action, AuditEvent, Availability, Effect, Engine, EngineConfig, Event, Screen,
+        Action, AuditEvent, Availability, Effect, Engine, EngineConfig, Event, Harness, Screen,
     };
 
     const TODAY: Date = Date {
@@ -370,7 +370,7 @@ mod tests {
         day: 29,
     };
 
-    fn engine(t: Instant) -> Engine {
+    fn engine(t: Instant) -> Harness {
         let mut e = Engine::new(
             EngineConfig::new(Duration::from_secs(60)),
             Arc::new(shipped()),
@@ -378,15 +378,15 @@ mod tests {
             TODAY,
         );
         e.handle(Event::Availability(Availability::Available), t);
-        e
+        Harness::simulated(e, t)
     }
 
-    fn tap(e: &mut Engine, c: SimCard, t: Instant) {
-        e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+    fn tap(e: &mut Harness, c: SimCard, t: Instant) {
+        e.handle_at(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
     }
 
-    fn touch(e: &mut Engine, a: Action, t: Instant) {
-        e.handle(Event::Touch(a), t);
+    fn touch(e: &mut Harness, a: Action, t: Instant) {
+        e.handle_at(Event::Touch(a), t);
     }
 
     #[test]
@@ -407,7 +407,7 @@ mod tests {
         assert_eq!(e.screen(), Screen::ItemDetail);
         let code = e.view().detail.unwrap().code;
         assert!(code.starts_with("HZ-JZZ"), "{code}");
-        assert!(std::iter::from_fn(|| e.poll_effect()).any(|x| matches!(
+        assert!(e.take_effects().into_iter().any(|x| matches!(
             x,
             Effect::Audit(AuditEvent::ItemChosen { item_code }) if item_code == code
         )));
@@ -429,7 +429,7 @@ mod tests {
             (view.name_masked.as_str(), view.id_masked.as_str()),
             ("", "")
         );
-        assert!(std::iter::from_fn(|| e.poll_effect()).any(|x| matches!(
+        assert!(e.take_effects().into_iter().any(|x| matches!(
             x,
             Effect::Audit(AuditEvent::SessionStarted { card_type }) if card_type == "none"
         )));
@@ -440,7 +440,9 @@ mod tests {
         assert!(page.eligible && !page.card_needed);
         touch(&mut e, Action::Start, t);
         assert_eq!(e.screen(), Screen::Printing);
-        let printed: Vec<ReceiptRequest> = std::iter::from_fn(|| e.poll_effect())
+        let printed: Vec<ReceiptRequest> = e
+            .take_effects()
+            .into_iter()
             .filter_map(|x| match x {
                 Effect::Print(r) => Some(r),
                 _ => None,
@@ -470,11 +472,11 @@ mod tests {
         let mut e = engine(t);
         touch(&mut e, Action::BrowseWithoutCard, t);
         touch(&mut e, Action::SelectItem("ZA-FZJL-01".into()), t);
-        let _ = std::iter::from_fn(|| e.poll_effect()).count();
+        e.take_effects();
         tap(&mut e, SimCard::resident_sample(), t);
         assert_eq!(e.screen(), Screen::Form);
         assert_eq!(e.view().name_masked, crate::mask::name("张晓明"));
-        let fx: Vec<Effect> = std::iter::from_fn(|| e.poll_effect()).collect();
+        let fx: Vec<Effect> = e.take_effects().into_iter().collect();
         assert!(fx.iter().any(|x| matches!(
             x,
             Effect::Audit(AuditEvent::CardForBrowsing { card_type }) if card_type == "Resident"
@@ -571,7 +573,7 @@ mod tests {
     fn most_used_counts_starts_and_survives_sessions() {
         let t = Instant::now();
         let mut e = engine(t);
-        e.handle(
+        e.handle_at(
             Event::UsageCounts(HashMap::from([
                 ("HZ-SFZ-02".to_string(), 2),
                 ("GONE-01".to_string(), 50),
@@ -592,7 +594,7 @@ mod tests {
             assert_eq!(e.screen(), Screen::Form);
             touch(&mut e, Action::Home, t);
         }
-        let effects: Vec<Effect> = std::iter::from_fn(|| e.poll_effect()).collect();
+        let effects: Vec<Effect> = e.take_effects().into_iter().collect();
         let started = effects
             .iter()
             .filter(|x| matches!(x, Effect::Audit(AuditEvent::ItemStarted { item_code }) if item_code == "ZA-FZJL-01"))
@@ -613,7 +615,7 @@ mod tests {
         let mut next: Catalog = shipped();
         next.version = "next".into();
         next.items.retain(|i| i.code != "ZA-FZJL-01");
-        e.handle(Event::CatalogUpdated(Arc::new(next)), t);
+        e.handle_at(Event::CatalogUpdated(Arc::new(next)), t);
         // The citizen's page does not change under their finger.
         assert_eq!(e.catalog().version, shipped().version);
         assert_eq!(e.view().detail.unwrap().code, "ZA-FZJL-01");
@@ -621,14 +623,14 @@ mod tests {
         touch(&mut e, Action::Finish, t);
         assert_eq!(e.screen(), Screen::Attract);
         assert_eq!(e.catalog().version, "next");
-        let effects: Vec<Effect> = std::iter::from_fn(|| e.poll_effect()).collect();
+        let effects: Vec<Effect> = e.take_effects().into_iter().collect();
         assert!(effects.iter().any(
             |x| matches!(x, Effect::Audit(AuditEvent::CatalogSwapped { version }) if version == "next")
         ));
         // Between sessions it applies at once.
         let mut again = shipped();
         again.version = "again".into();
-        e.handle(Event::CatalogUpdated(Arc::new(again)), t);
+        e.handle_at(Event::CatalogUpdated(Arc::new(again)), t);
         assert_eq!(e.catalog().version, "again");
     }
 }

@@ -347,10 +347,10 @@ mod tests {
 
     use super::*;
     use crate::catalog::shipped;
-    use crate::engine::{Action, Availability, EngineConfig, Event, StoredSubmission};
+    use crate::engine::{Action, Availability, EngineConfig, Event, Harness, StoredSubmission};
     use crate::engine::{Effect, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
-    fn engine(t: Instant) -> Engine {
+    fn engine(t: Instant) -> Harness {
         let mut e = Engine::new(
             EngineConfig::new(Duration::from_secs(60)),
             Arc::new(shipped()),
@@ -364,26 +364,26 @@ mod tests {
         e.handle(Event::Availability(Availability::Available), t);
         let c = SimCard::resident_sample();
         e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
-        e
+        Harness::simulated(e, t)
     }
 
-    fn touch(e: &mut Engine, a: Action, t: Instant) {
-        e.handle(Event::Touch(a), t);
+    fn touch(e: &mut Harness, a: Action, t: Instant) {
+        e.handle_at(Event::Touch(a), t);
     }
 
-    fn typed(e: &mut Engine, s: &str, t: Instant) {
+    fn typed(e: &mut Harness, s: &str, t: Instant) {
         for c in s.chars() {
             touch(e, Action::FormKey(c), t);
         }
     }
 
-    fn start(e: &mut Engine, code: &str, t: Instant) {
+    fn start(e: &mut Harness, code: &str, t: Instant) {
         touch(e, Action::SelectItem(code.into()), t);
         touch(e, Action::Start, t);
     }
 
-    fn drain(e: &mut Engine) -> Vec<Effect> {
-        std::iter::from_fn(|| e.poll_effect()).collect()
+    fn drain(e: &mut Harness) -> Vec<Effect> {
+        e.take_effects().into_iter().collect()
     }
 
     #[test]
@@ -451,7 +451,7 @@ mod tests {
         assert_eq!(r.submission.number, "");
         assert!(r.name_masked.is_empty() && r.id_masked.is_empty());
         assert!(r.next_steps.iter().any(|l| l.contains("《出生医学证明》")));
-        e.handle(Event::Printed(Ok(())), t);
+        e.handle_at(Event::Printed(Ok(())), t);
         assert_eq!(e.screen(), Screen::Done);
     }
 
@@ -475,7 +475,7 @@ mod tests {
             !format!("{q:?}").contains("330106"),
             "no ID number in Debug"
         );
-        e.handle(Event::QueryResult(QueryOutcome::Offline), t);
+        e.handle_at(Event::QueryResult(QueryOutcome::Offline), t);
         assert_eq!(e.view().query_outcome, Some(QueryOutcome::Offline));
         // Back, and again, now online.
         touch(&mut e, Action::Back, t);
@@ -486,7 +486,7 @@ mod tests {
             zh: "已受理".into(),
             en: "Received".into(),
         }];
-        e.handle(Event::QueryResult(QueryOutcome::Found(steps.clone())), t);
+        e.handle_at(Event::QueryResult(QueryOutcome::Found(steps.clone())), t);
         assert_eq!(e.view().query_outcome, Some(QueryOutcome::Found(steps)));
         // Rate the officer: the case number is carried over, so the first question is the rating.
         touch(&mut e, Action::RateCase, t);
@@ -514,7 +514,7 @@ mod tests {
             .answers
             .contains(&("rating".to_string(), "satisfied".to_string())));
         assert!(!s.answers.iter().any(|(k, _)| k == "reason"));
-        e.handle(
+        e.handle_at(
             Event::Stored(Ok(StoredSubmission {
                 id: "e1".into(),
                 number: "DEMO-0001-000002".into(),
@@ -533,9 +533,9 @@ mod tests {
         touch(&mut e, Action::FormChoose("employment".into()), t);
         typed(&mut e, "138", t);
         let d = e.next_deadline().unwrap();
-        e.handle(Event::Tick, d);
+        e.handle_at(Event::Tick, d);
         assert!(e.view().countdown.is_some());
-        e.handle(Event::Tick, d + Duration::from_secs(15));
+        e.handle_at(Event::Tick, d + Duration::from_secs(15));
         assert_eq!(e.screen(), Screen::Attract);
         assert!(e.view().form.is_none() && e.view().summary.is_empty());
         assert!(drain(&mut e)
@@ -554,7 +554,7 @@ mod tests {
         assert!(drain(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::FetchSlots { item_code } if item_code == "CRJ-JF-03")));
-        e.handle(Event::Slots(SlotsOutcome::Offline), t);
+        e.handle_at(Event::Slots(SlotsOutcome::Offline), t);
         assert_eq!(e.view().slots, Some(SlotsOutcome::Offline));
         touch(&mut e, Action::GuideInstead, t);
         assert_eq!(e.screen(), Screen::Printing);
@@ -563,12 +563,12 @@ mod tests {
             .iter()
             .any(|x| matches!(x, Effect::Print(r) if r.submission.number.is_empty())));
         assert!(!fx.iter().any(|x| matches!(x, Effect::Submit(_))));
-        e.handle(Event::Printed(Ok(())), t);
+        e.handle_at(Event::Printed(Ok(())), t);
         touch(&mut e, Action::Finish, t);
 
         // Online: a time is chosen and goes upstream with the submission.
         let c = SimCard::resident_sample();
-        e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+        e.handle_at(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
         start(&mut e, "CRJ-JF-03", t);
         typed(&mut e, "13812345678", t);
         touch(&mut e, Action::FormNext, t);
@@ -577,7 +577,7 @@ mod tests {
             zh: "12月1日 周二 09:00".into(),
             en: "Tue 1 Dec 09:00".into(),
         };
-        e.handle(Event::Slots(SlotsOutcome::Offered(vec![slot.clone()])), t);
+        e.handle_at(Event::Slots(SlotsOutcome::Offered(vec![slot.clone()])), t);
         touch(&mut e, Action::ChooseSlot("nope".into()), t);
         assert_eq!(e.screen(), Screen::Slots);
         touch(&mut e, Action::ChooseSlot(slot.id.clone()), t);
@@ -602,10 +602,10 @@ mod tests {
         let mut e = engine(t);
         // Not on other screens (a receipt scanned on the item page changes nothing).
         touch(&mut e, Action::SelectItem("FZ-ZFGK-02".into()), t);
-        e.handle(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
+        e.handle_at(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
         assert_eq!(e.screen(), Screen::ItemDetail);
         touch(&mut e, Action::Start, t);
-        e.handle(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
+        e.handle_at(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
         assert_eq!(e.screen(), Screen::QueryResult);
         let fx = drain(&mut e);
         assert!(fx
@@ -666,7 +666,7 @@ mod tests {
                     touch(&mut e, Action::Finish, t);
                     touch(&mut e, Action::ToggleElderly, t);
                     let c = SimCard::resident_sample();
-                    e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+                    e.handle_at(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
                 }
                 for a in actions.clone() {
                     touch(&mut e, a, t);
@@ -675,9 +675,9 @@ mod tests {
                 let scale = if elderly { 2 } else { 1 };
                 let warn = t + Duration::from_secs(60 * scale);
                 assert_eq!(e.next_deadline(), Some(warn), "{screen:?}");
-                e.handle(Event::Tick, warn);
+                e.handle_at(Event::Tick, warn);
                 assert_eq!(e.view().countdown, Some(15 * scale as u32), "{screen:?}");
-                e.handle(Event::Tick, warn + Duration::from_secs(15 * scale));
+                e.handle_at(Event::Tick, warn + Duration::from_secs(15 * scale));
                 assert_eq!(e.screen(), Screen::Attract, "{screen:?}");
                 let v = e.view();
                 assert!(
@@ -706,8 +706,8 @@ mod tests {
             touch(&mut e, Action::FormNext, t);
             assert!(matches!(e.screen(), Screen::QueryResult | Screen::Slots));
             let d = e.next_deadline().unwrap();
-            e.handle(Event::Tick, d);
-            e.handle(Event::Tick, d + Duration::from_secs(15));
+            e.handle_at(Event::Tick, d);
+            e.handle_at(Event::Tick, d + Duration::from_secs(15));
             assert_eq!(e.screen(), Screen::Attract, "{code}");
         }
     }

@@ -31,10 +31,19 @@ enum Outbox {
 }
 
 /// An engine (owned, or borrowed: `Harness<&mut Engine>`) with its clock and its effects' way out.
+/// It reads as the engine (`Deref`): views and deadlines; every event goes through the harness.
 pub struct Harness<E: BorrowMut<Engine> = Engine> {
     pub engine: E,
     clock: Clock,
     outbox: Outbox,
+}
+
+impl<E: BorrowMut<Engine>> std::ops::Deref for Harness<E> {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        self.engine.borrow()
+    }
 }
 
 impl<E: BorrowMut<Engine>> Harness<E> {
@@ -85,6 +94,15 @@ impl<E: BorrowMut<Engine>> Harness<E> {
     /// A card read on the reader.
     pub fn card(&mut self, identity: Identity) {
         self.handle(Event::CardPresented(Box::new(identity)));
+    }
+
+    /// Simulated time: hands the engine an event at `t` (the clock is set there, as a test
+    /// sets it).
+    pub fn handle_at(&mut self, event: Event, t: Instant) {
+        if let Clock::Simulated(now) = &mut self.clock {
+            *now = t;
+        }
+        self.handle(event);
     }
 
     /// Simulated time: moves the clock to `t` (never back).

@@ -649,6 +649,7 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::catalog::shipped;
+    use crate::engine::Harness;
     use onetrip_drivers::id_card::identity::parse;
     use onetrip_drivers::id_card::sim::SimCard;
 
@@ -658,19 +659,20 @@ mod tests {
         day: 29,
     };
 
-    fn new_engine(t0: Instant) -> Engine {
-        Engine::new(
+    fn new_engine(t0: Instant) -> Harness {
+        let e = Engine::new(
             EngineConfig::new(Duration::from_secs(60)),
             Arc::new(shipped()),
             t0,
             TODAY,
-        )
+        );
+        Harness::simulated(e, t0)
     }
 
-    fn engine() -> (Engine, Instant) {
+    fn engine() -> (Harness, Instant) {
         let t0 = Instant::now();
         let mut e = new_engine(t0);
-        e.handle(Event::Availability(Availability::Available), t0);
+        e.handle_at(Event::Availability(Availability::Available), t0);
         (e, t0)
     }
 
@@ -678,29 +680,29 @@ mod tests {
         Event::CardPresented(Box::new(parse(&c.text, c.photo)))
     }
 
-    fn drain(e: &mut Engine) -> Vec<Effect> {
-        std::iter::from_fn(|| e.poll_effect()).collect()
+    fn drain(e: &mut Harness) -> Vec<Effect> {
+        e.take_effects().into_iter().collect()
     }
 
-    fn walk_to_confirm(e: &mut Engine, t: Instant) {
-        e.handle(Event::CardDetected, t);
+    fn walk_to_confirm(e: &mut Harness, t: Instant) {
+        e.handle_at(Event::CardDetected, t);
         assert_eq!(e.screen(), Screen::ReadingCard);
-        e.handle(card(SimCard::resident_sample()), t);
+        e.handle_at(card(SimCard::resident_sample()), t);
         assert_eq!(e.screen(), Screen::Home);
-        e.handle(Event::Touch(Action::ChoosePoliceType("ZA".into())), t);
+        e.handle_at(Event::Touch(Action::ChoosePoliceType("ZA".into())), t);
         assert_eq!(e.screen(), Screen::Categories);
-        e.handle(Event::Touch(Action::ChooseCategory("ZA-FZJL".into())), t);
+        e.handle_at(Event::Touch(Action::ChooseCategory("ZA-FZJL".into())), t);
         assert_eq!(e.screen(), Screen::Items);
-        e.handle(Event::Touch(Action::SelectItem("ZA-FZJL-01".into())), t);
+        e.handle_at(Event::Touch(Action::SelectItem("ZA-FZJL-01".into())), t);
         assert_eq!(e.screen(), Screen::ItemDetail);
-        e.handle(Event::Touch(Action::Start), t);
+        e.handle_at(Event::Touch(Action::Start), t);
         // The form: one question per screen.
         assert_eq!(e.screen(), Screen::Form);
-        e.handle(Event::Touch(Action::FormChoose("employment".into())), t);
+        e.handle_at(Event::Touch(Action::FormChoose("employment".into())), t);
         for c in "13812345678".chars() {
-            e.handle(Event::Touch(Action::FormKey(c)), t);
+            e.handle_at(Event::Touch(Action::FormKey(c)), t);
         }
-        e.handle(Event::Touch(Action::FormNext), t);
+        e.handle_at(Event::Touch(Action::FormNext), t);
         assert_eq!(e.screen(), Screen::Confirm);
     }
 
@@ -709,11 +711,11 @@ mod tests {
         let t0 = Instant::now();
         let mut e = new_engine(t0);
         assert_eq!(e.screen(), Screen::OutOfService);
-        e.handle(card(SimCard::resident_sample()), t0);
+        e.handle_at(card(SimCard::resident_sample()), t0);
         assert_eq!(e.screen(), Screen::OutOfService);
-        e.handle(Event::Availability(Availability::Available), t0);
+        e.handle_at(Event::Availability(Availability::Available), t0);
         assert_eq!(e.screen(), Screen::Attract);
-        e.handle(
+        e.handle_at(
             Event::Availability(Availability::OutOfService("回执打印机缺纸".into())),
             t0,
         );
@@ -729,13 +731,13 @@ mod tests {
         assert_eq!(v.id_masked, "330106********1231");
         assert_eq!(v.selected_item, "无犯罪记录证明（个人）");
         drain(&mut e);
-        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle_at(Event::Touch(Action::Confirm), t);
         assert_eq!(e.screen(), Screen::Submitting);
         let effects = drain(&mut e);
         assert!(
             matches!(&effects[..], [Effect::Submit(s), Effect::Audit(AuditEvent::Journal(_))] if s.item_code == "ZA-FZJL-01")
         );
-        e.handle(
+        e.handle_at(
             Event::Stored(Ok(StoredSubmission {
                 id: "id-1".into(),
                 number: "HZ-000001".into(),
@@ -753,10 +755,10 @@ mod tests {
             .unwrap();
         assert_eq!(receipt.name_masked, "张*明");
         assert_eq!(receipt.submission.number, "HZ-000001");
-        e.handle(Event::Printed(Ok(())), t);
+        e.handle_at(Event::Printed(Ok(())), t);
         assert_eq!(e.screen(), Screen::Done);
         assert_eq!(e.view().outcome, Some(DoneOutcome::Printed));
-        e.handle(Event::Touch(Action::Finish), t);
+        e.handle_at(Event::Touch(Action::Finish), t);
         assert_eq!(e.screen(), Screen::Attract);
         assert!(drain(&mut e)
             .iter()
@@ -773,19 +775,19 @@ mod tests {
         drain(&mut e);
         let deadline = e.next_deadline().unwrap();
         assert_eq!(deadline, t + Duration::from_secs(60));
-        e.handle(Event::Tick, deadline);
+        e.handle_at(Event::Tick, deadline);
         assert_eq!(e.view().countdown, Some(15));
-        e.handle(Event::Tick, deadline + Duration::from_secs(5));
+        e.handle_at(Event::Tick, deadline + Duration::from_secs(5));
         assert_eq!(e.view().countdown, Some(10));
         // "Continue" restarts the clock.
-        e.handle(
+        e.handle_at(
             Event::Touch(Action::StillHere),
             deadline + Duration::from_secs(6),
         );
         assert_eq!(e.view().countdown, None);
         let later = deadline + Duration::from_secs(6) + Duration::from_secs(60);
-        e.handle(Event::Tick, later);
-        e.handle(Event::Tick, later + Duration::from_secs(15));
+        e.handle_at(Event::Tick, later);
+        e.handle_at(Event::Tick, later + Duration::from_secs(15));
         assert_eq!(e.screen(), Screen::Attract);
         assert!(drain(&mut e)
             .iter()
@@ -796,7 +798,7 @@ mod tests {
     #[test]
     fn elderly_mode_doubles_the_timeout() {
         let (mut e, t) = engine();
-        e.handle(Event::Touch(Action::ToggleElderly), t);
+        e.handle_at(Event::Touch(Action::ToggleElderly), t);
         assert!(e.view().elderly);
         walk_to_confirm(&mut e, t);
         assert_eq!(e.next_deadline(), Some(t + Duration::from_secs(120)));
@@ -806,15 +808,15 @@ mod tests {
     fn print_failure_still_shows_the_number() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::Touch(Action::Confirm), t);
-        e.handle(
+        e.handle_at(Event::Touch(Action::Confirm), t);
+        e.handle_at(
             Event::Stored(Ok(StoredSubmission {
                 id: "id-2".into(),
                 number: "HZ-000002".into(),
             })),
             t,
         );
-        e.handle(Event::Printed(Err("paper out".into())), t);
+        e.handle_at(Event::Printed(Err("paper out".into())), t);
         let v = e.view();
         assert_eq!(v.screen, Screen::Done);
         assert_eq!(v.outcome, Some(DoneOutcome::PrintFailed));
@@ -825,8 +827,8 @@ mod tests {
     fn a_hung_printer_gives_up_and_shows_the_number() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::Touch(Action::Confirm), t);
-        e.handle(
+        e.handle_at(Event::Touch(Action::Confirm), t);
+        e.handle_at(
             Event::Stored(Ok(StoredSubmission {
                 id: "id-3".into(),
                 number: "HZ-000003".into(),
@@ -834,7 +836,7 @@ mod tests {
             t,
         );
         assert_eq!(e.next_deadline(), Some(t + Duration::from_secs(60)));
-        e.handle(Event::Tick, t + Duration::from_secs(60));
+        e.handle_at(Event::Tick, t + Duration::from_secs(60));
         let v = e.view();
         assert_eq!(
             (v.screen, v.outcome),
@@ -842,7 +844,7 @@ mod tests {
         );
         assert_eq!(v.submission_number, "HZ-000003");
         // A late answer from the printer changes nothing.
-        e.handle(Event::Printed(Ok(())), t + Duration::from_secs(61));
+        e.handle_at(Event::Printed(Ok(())), t + Duration::from_secs(61));
         assert_eq!(e.view().outcome, Some(DoneOutcome::PrintFailed));
     }
 
@@ -852,9 +854,9 @@ mod tests {
     fn with_the_card_taken_away_only_the_same_card_confirms() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::CardRemoved, t);
+        e.handle_at(Event::CardRemoved, t);
         drain(&mut e);
-        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle_at(Event::Touch(Action::Confirm), t);
         assert_eq!(e.screen(), Screen::Confirm);
         assert_eq!(
             e.view().notice,
@@ -862,12 +864,12 @@ mod tests {
         );
         assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Submit(_))));
         // Somebody else's card is not taken.
-        e.handle(card(SimCard::elderly_long_term_sample()), t);
+        e.handle_at(card(SimCard::elderly_long_term_sample()), t);
         assert_eq!(e.screen(), Screen::Confirm);
         assert!(e.view().notice.starts_with("这不是本次办理人的证件"));
         assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Submit(_))));
         // The applicant's own card submits at once.
-        e.handle(card(SimCard::resident_sample()), t);
+        e.handle_at(card(SimCard::resident_sample()), t);
         assert_eq!(e.screen(), Screen::Submitting);
         let fx = drain(&mut e);
         assert!(fx.iter().any(|x| matches!(
@@ -878,9 +880,9 @@ mod tests {
         // With the card left on the reader (or put back earlier), Confirm submits directly.
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::CardRemoved, t);
-        e.handle(card(SimCard::resident_sample()), t);
-        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle_at(Event::CardRemoved, t);
+        e.handle_at(card(SimCard::resident_sample()), t);
+        e.handle_at(Event::Touch(Action::Confirm), t);
         assert_eq!(e.screen(), Screen::Submitting);
     }
 
@@ -889,13 +891,13 @@ mod tests {
     fn a_store_that_does_not_answer_is_a_failure_after_the_deadline() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle_at(Event::Touch(Action::Confirm), t);
         assert_eq!(e.next_deadline(), Some(t + e.config.submit_timeout));
-        e.handle(Event::Tick, t + e.config.submit_timeout);
+        e.handle_at(Event::Tick, t + e.config.submit_timeout);
         assert_eq!(e.view().outcome, Some(DoneOutcome::NotSaved));
         // A late answer changes nothing.
         drain(&mut e);
-        e.handle(
+        e.handle_at(
             Event::Stored(Ok(StoredSubmission {
                 id: "late".into(),
                 number: "T-000001".into(),
@@ -915,10 +917,10 @@ mod tests {
         walk_to_confirm(&mut e, t);
         // Confirmed just before the longest session is up; the store is still at it after.
         let confirmed = t + e.config.max_session - Duration::from_secs(10);
-        e.handle(Event::Touch(Action::Confirm), confirmed);
+        e.handle_at(Event::Touch(Action::Confirm), confirmed);
         assert_eq!(e.screen(), Screen::Submitting);
         let late = t + e.config.max_session + Duration::from_secs(1);
-        e.handle(Event::Tick, late);
+        e.handle_at(Event::Tick, late);
         assert_eq!(e.screen(), Screen::Submitting);
         assert_eq!(
             e.timers(),
@@ -926,8 +928,7 @@ mod tests {
             "the longest-session timer waits while the store works"
         );
         // Walking away from Home: the countdown steps once a second, then the session ends.
-        let (e, t) = engine();
-        let mut h = crate::engine::Harness::simulated(e, t);
+        let (mut h, _) = engine();
         h.handle(card(SimCard::resident_sample()));
         assert_eq!(h.engine().screen(), Screen::Home);
         let mut ticks = 0;
@@ -948,9 +949,9 @@ mod tests {
     fn store_failure_says_nothing_was_submitted() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::Touch(Action::Confirm), t);
+        e.handle_at(Event::Touch(Action::Confirm), t);
         drain(&mut e);
-        e.handle(Event::Stored(Err("disk full".into())), t);
+        e.handle_at(Event::Stored(Err("disk full".into())), t);
         assert_eq!(e.view().outcome, Some(DoneOutcome::NotSaved));
         assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Print(_))));
     }
@@ -958,35 +959,35 @@ mod tests {
     #[test]
     fn foreign_card_switches_to_english_and_back_after() {
         let (mut e, t) = engine();
-        e.handle(card(SimCard::foreign_old_sample()), t);
+        e.handle_at(card(SimCard::foreign_old_sample()), t);
         assert!(e.view().english);
         assert_eq!(e.view().police_types[0].name, "Household");
-        e.handle(Event::Touch(Action::Home), t);
+        e.handle_at(Event::Touch(Action::Home), t);
         assert!(!e.view().english);
     }
 
     #[test]
     fn read_failure_returns_to_attract_with_a_notice() {
         let (mut e, t) = engine();
-        e.handle(Event::CardDetected, t);
-        e.handle(Event::CardReadFailed("SW3 41".into()), t);
+        e.handle_at(Event::CardDetected, t);
+        e.handle_at(Event::CardReadFailed("SW3 41".into()), t);
         assert_eq!(e.screen(), Screen::Attract);
         assert!(e.view().notice.contains("未能读取身份证"));
-        e.handle(Event::CardDetected, t);
-        e.handle(Event::Tick, t + Duration::from_secs(11));
+        e.handle_at(Event::CardDetected, t);
+        e.handle_at(Event::Tick, t + Duration::from_secs(11));
         assert_eq!(e.screen(), Screen::Attract);
     }
 
     #[test]
     fn scanning_a_receipt_on_attract_names_its_number() {
         let (mut e, t) = engine();
-        e.handle(Event::ReceiptScanned("HZ-000007".into()), t);
+        e.handle_at(Event::ReceiptScanned("HZ-000007".into()), t);
         assert_eq!(e.view().notice, "受理编号 HZ-000007：办理进度请到窗口查询");
-        e.handle(Event::UnknownCodeScanned, t);
+        e.handle_at(Event::UnknownCodeScanned, t);
         assert!(e.view().notice.contains("无法识别"));
         // Not during a session.
-        e.handle(card(SimCard::resident_sample()), t);
-        e.handle(Event::ReceiptScanned("HZ-000008".into()), t);
+        e.handle_at(card(SimCard::resident_sample()), t);
+        e.handle_at(Event::ReceiptScanned("HZ-000008".into()), t);
         assert_eq!(e.view().notice, "");
     }
 
@@ -994,30 +995,30 @@ mod tests {
     fn done_screen_returns_by_itself() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::Touch(Action::Confirm), t);
-        e.handle(
+        e.handle_at(Event::Touch(Action::Confirm), t);
+        e.handle_at(
             Event::Stored(Ok(StoredSubmission {
                 id: "i".into(),
                 number: "n".into(),
             })),
             t,
         );
-        e.handle(Event::Printed(Ok(())), t);
+        e.handle_at(Event::Printed(Ok(())), t);
         let d = e.next_deadline().unwrap();
-        e.handle(Event::Tick, d);
+        e.handle_at(Event::Tick, d);
         assert_eq!(e.screen(), Screen::Attract);
     }
 
     #[test]
     fn a_session_has_a_hard_cap() {
         let (mut e, t) = engine();
-        e.handle(card(SimCard::resident_sample()), t);
+        e.handle_at(card(SimCard::resident_sample()), t);
         // Keep touching so inactivity never fires.
         let mut now = t;
         for _ in 0..20 {
             now += Duration::from_secs(50);
-            e.handle(Event::Touch(Action::StillHere), now);
-            e.handle(Event::Tick, now);
+            e.handle_at(Event::Touch(Action::StillHere), now);
+            e.handle_at(Event::Tick, now);
         }
         assert_eq!(e.screen(), Screen::Attract);
     }
@@ -1026,17 +1027,17 @@ mod tests {
     fn back_and_home() {
         let (mut e, t) = engine();
         walk_to_confirm(&mut e, t);
-        e.handle(Event::Touch(Action::Back), t);
+        e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Form);
-        e.handle(Event::Touch(Action::Back), t);
+        e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Form);
-        e.handle(Event::Touch(Action::Back), t);
+        e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::ItemDetail);
-        e.handle(Event::Touch(Action::Back), t);
+        e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Items);
-        e.handle(Event::Touch(Action::Home), t);
+        e.handle_at(Event::Touch(Action::Home), t);
         assert_eq!(e.screen(), Screen::Home);
-        e.handle(Event::Touch(Action::Back), t);
+        e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Attract);
     }
 }

@@ -342,9 +342,9 @@ mod tests {
 
     use super::*;
     use crate::catalog::shipped;
-    use crate::engine::{Availability, EngineConfig, Event};
+    use crate::engine::{Availability, EngineConfig, Event, Harness};
 
-    fn engine(t: Instant, pin: Option<&str>) -> Engine {
+    fn engine(t: Instant, pin: Option<&str>) -> Harness {
         let mut cfg = EngineConfig::new(Duration::from_secs(60));
         cfg.staff_pin = pin.map(|p| crate::staff_pin::hash(p).unwrap());
         let mut e = Engine::new(
@@ -358,34 +358,34 @@ mod tests {
             },
         );
         e.handle(Event::Availability(Availability::Available), t);
-        e
+        Harness::simulated(e, t)
     }
 
-    fn digits(e: &mut Engine, pin: &str, t: Instant) {
+    fn digits(e: &mut Harness, pin: &str, t: Instant) {
         for d in pin.chars() {
-            e.handle(Event::Touch(Action::PinDigit(d)), t);
+            e.handle_at(Event::Touch(Action::PinDigit(d)), t);
         }
     }
 
     /// Types a PIN and presses 确认.
-    fn enter(e: &mut Engine, pin: &str, t: Instant) {
+    fn enter(e: &mut Harness, pin: &str, t: Instant) {
         digits(e, pin, t);
-        e.handle(Event::Touch(Action::PinEnter), t);
+        e.handle_at(Event::Touch(Action::PinEnter), t);
     }
 
-    fn effects(e: &mut Engine) -> Vec<Effect> {
-        std::iter::from_fn(|| e.poll_effect()).collect()
+    fn effects(e: &mut Harness) -> Vec<Effect> {
+        e.take_effects()
     }
 
     #[test]
     fn the_right_pin_opens_the_staff_screen_and_asks_for_figures() {
         let t = Instant::now();
         let mut e = engine(t, Some("2580"));
-        e.handle(Event::Touch(Action::StaffEntry), t);
+        e.handle_at(Event::Touch(Action::StaffEntry), t);
         assert_eq!(e.screen(), Screen::StaffPin);
         digits(&mut e, "25", t);
         assert_eq!(e.view().pin_length, 2);
-        e.handle(Event::Touch(Action::PinBackspace), t);
+        e.handle_at(Event::Touch(Action::PinBackspace), t);
         assert_eq!(e.view().pin_length, 1);
         digits(&mut e, "580", t);
         assert_eq!(
@@ -393,7 +393,7 @@ mod tests {
             Screen::StaffPin,
             "nothing is checked before 确认"
         );
-        e.handle(Event::Touch(Action::PinEnter), t);
+        e.handle_at(Event::Touch(Action::PinEnter), t);
         assert_eq!(e.screen(), Screen::Staff);
         let fx = effects(&mut e);
         assert!(fx
@@ -402,7 +402,7 @@ mod tests {
         assert!(fx
             .iter()
             .any(|x| matches!(x, Effect::Audit(AuditEvent::StaffLogin { ok: true }))));
-        e.handle(
+        e.handle_at(
             Event::StaffReport(Box::new(StaffReport {
                 pending: 3,
                 ..StaffReport::default()
@@ -412,23 +412,23 @@ mod tests {
         assert_eq!(e.view().staff.unwrap().pending, 3);
         // The figures refresh every two seconds while the screen is open.
         assert_eq!(e.next_deadline(), Some(t + REFRESH));
-        e.handle(Event::Tick, t + REFRESH);
+        e.handle_at(Event::Tick, t + REFRESH);
         assert!(effects(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::Staff(r) if *r == StaffRequest::Report)));
         // Reprint and paper.
-        e.handle(Event::Touch(Action::StaffReprint("N-1".into())), t);
+        e.handle_at(Event::Touch(Action::StaffReprint("N-1".into())), t);
         assert!(effects(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::Staff(r) if *r == StaffRequest::Reprint("N-1".into()))));
-        e.handle(Event::StaffNotice("N-1 已补打".into()), t);
+        e.handle_at(Event::StaffNotice("N-1 已补打".into()), t);
         assert_eq!(e.view().staff_message, "N-1 已补打");
-        e.handle(Event::Touch(Action::StaffPaperReplaced), t);
+        e.handle_at(Event::Touch(Action::StaffPaperReplaced), t);
         assert!(effects(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::Staff(r) if *r == StaffRequest::PaperReplaced)));
         // Out.
-        e.handle(Event::Touch(Action::Back), t);
+        e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Attract);
         assert!(e.view().staff.is_none());
     }
@@ -437,13 +437,13 @@ mod tests {
     fn wrong_pins_are_counted_then_locked_out() {
         let t = Instant::now();
         let mut e = engine(t, Some("2580"));
-        e.handle(Event::Touch(Action::StaffEntry), t);
+        e.handle_at(Event::Touch(Action::StaffEntry), t);
         // The pad takes up to eight digits whatever the PIN's length: typing "2580" and more
         // does not log in by itself.
         digits(&mut e, "258012345", t);
         assert_eq!(e.view().pin_length, 8);
         assert_eq!(e.screen(), Screen::StaffPin);
-        e.handle(Event::Touch(Action::PinEnter), t);
+        e.handle_at(Event::Touch(Action::PinEnter), t);
         assert_eq!(e.view().staff_message, "密码错误，还可尝试 4 次");
         for _ in 0..4 {
             enter(&mut e, "1111", t);
@@ -484,14 +484,14 @@ mod tests {
             .unwrap();
         let restarted = later + Duration::from_secs(60);
         let mut e = engine(restarted, Some("2580"));
-        e.handle(
+        e.handle_at(
             Event::PinGuardRestored(PinGuardState {
                 remaining_ms: kept.remaining_ms - 60_000,
                 ..kept
             }),
             restarted,
         );
-        e.handle(Event::Touch(Action::StaffEntry), restarted);
+        e.handle_at(Event::Touch(Action::StaffEntry), restarted);
         assert_eq!(e.view().staff_message, "密码错误次数过多，请9分钟后再试");
         enter(&mut e, "2580", restarted);
         assert_eq!(e.screen(), Screen::StaffPin);
@@ -508,7 +508,7 @@ mod tests {
             }))
         )));
         // Leaving is audited.
-        e.handle(Event::Touch(Action::Back), after);
+        e.handle_at(Event::Touch(Action::Back), after);
         assert!(effects(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::Audit(AuditEvent::StaffLogout { idle: false }))));
@@ -518,7 +518,7 @@ mod tests {
     fn never_during_a_session_never_without_a_pin_and_not_for_ever() {
         let t = Instant::now();
         let mut e = engine(t, None);
-        e.handle(Event::Touch(Action::StaffEntry), t);
+        e.handle_at(Event::Touch(Action::StaffEntry), t);
         assert_eq!(
             e.screen(),
             Screen::Attract,
@@ -527,32 +527,32 @@ mod tests {
 
         let mut e = engine(t, Some("2580"));
         let c = SimCard::resident_sample();
-        e.handle(
+        e.handle_at(
             Event::CardPresented(Box::new(parse(&c.text, c.photo.clone()))),
             t,
         );
-        e.handle(Event::Touch(Action::StaffEntry), t);
+        e.handle_at(Event::Touch(Action::StaffEntry), t);
         assert_eq!(e.screen(), Screen::Home);
-        e.handle(Event::Touch(Action::Finish), t);
+        e.handle_at(Event::Touch(Action::Finish), t);
 
         // From out of service too (that is when staff are needed most).
-        e.handle(
+        e.handle_at(
             Event::Availability(Availability::OutOfService("回执打印机缺纸".into())),
             t,
         );
-        e.handle(Event::Touch(Action::StaffEntry), t);
+        e.handle_at(Event::Touch(Action::StaffEntry), t);
         enter(&mut e, "2580", t);
         assert_eq!(e.screen(), Screen::Staff);
         effects(&mut e);
         // Staff who walk away are logged out (audited); the terminal is still out of service.
-        e.handle(Event::Tick, t + STAFF_IDLE);
+        e.handle_at(Event::Tick, t + STAFF_IDLE);
         assert_eq!(e.screen(), Screen::OutOfService);
         assert!(effects(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::Audit(AuditEvent::StaffLogout { idle: true }))));
         // A card tapped on the staff screen does not start a session.
-        e.handle(Event::Touch(Action::StaffEntry), t + STAFF_IDLE);
-        e.handle(
+        e.handle_at(Event::Touch(Action::StaffEntry), t + STAFF_IDLE);
+        e.handle_at(
             Event::CardPresented(Box::new(parse(&c.text, c.photo))),
             t + STAFF_IDLE,
         );
