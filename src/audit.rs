@@ -119,11 +119,14 @@ pub enum Step {
     Printed {
         ok: bool,
     },
-    /// Upstream's answer to a query: how many progress steps, none, or no answer.
-    Query {
-        found: Option<usize>,
-        offline: bool,
+    /// Upstream found the case: how many progress steps.
+    QueryFound {
+        steps: usize,
     },
+    /// Upstream has no such case.
+    QueryNotFound,
+    /// Upstream could not be asked.
+    QueryOffline,
     /// The appointment times offered (`None`: upstream could not be asked).
     Slots {
         offered: Option<usize>,
@@ -214,9 +217,9 @@ impl Step {
             Step::Stored { id: Some(id) } => format!("stored {id}"),
             Step::Stored { id: None } => "stored failed".into(),
             Step::Printed { ok } => format!("printed {}", if *ok { "ok" } else { "failed" }),
-            Step::Query { offline: true, .. } => "query offline".into(),
-            Step::Query { found: Some(n), .. } => format!("query found {n}"),
-            Step::Query { found: None, .. } => "query not_found".into(),
+            Step::QueryFound { steps } => format!("query found {steps}"),
+            Step::QueryNotFound => "query not_found".into(),
+            Step::QueryOffline => "query offline".into(),
             Step::Slots { offered: Some(n) } => format!("slots offered {n}"),
             Step::Slots { offered: None } => "slots offline".into(),
             Step::Tick => "tick".into(),
@@ -249,18 +252,11 @@ impl Step {
             ["stored", "failed"] => Step::Stored { id: None },
             ["stored", id] => Step::Stored { id: Some(code(id)) },
             ["printed", ok] => Step::Printed { ok: *ok == "ok" },
-            ["query", "found", n] => Step::Query {
-                found: Some(n.parse().ok()?),
-                offline: false,
+            ["query", "found", n] => Step::QueryFound {
+                steps: n.parse().ok()?,
             },
-            ["query", "not_found"] => Step::Query {
-                found: None,
-                offline: false,
-            },
-            ["query", "offline"] => Step::Query {
-                found: None,
-                offline: true,
-            },
+            ["query", "not_found"] => Step::QueryNotFound,
+            ["query", "offline"] => Step::QueryOffline,
             ["slots", "offered", n] => Step::Slots {
                 offered: Some(n.parse().ok()?),
             },
@@ -342,18 +338,9 @@ mod tests {
             Step::Stored { id: None },
             Step::Printed { ok: true },
             Step::Printed { ok: false },
-            Step::Query {
-                found: Some(3),
-                offline: false,
-            },
-            Step::Query {
-                found: None,
-                offline: false,
-            },
-            Step::Query {
-                found: None,
-                offline: true,
-            },
+            Step::QueryFound { steps: 3 },
+            Step::QueryNotFound,
+            Step::QueryOffline,
             Step::Slots { offered: Some(4) },
             Step::Slots { offered: None },
             Step::Tick,

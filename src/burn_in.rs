@@ -26,14 +26,10 @@ use crate::sync::worker::Backoff;
 fn answer_form(h: &mut Harness) {
     // Bounded: a form that kept refusing its sample answers must not hang the burn-in.
     for _ in 0..20 {
-        let Some(answer) = h.engine().sample_answer() else {
+        let Some(answer) = h.sample_answer() else {
             return;
         };
-        let choice = h
-            .engine()
-            .view()
-            .form
-            .is_some_and(|f| !f.choices.is_empty());
+        let choice = h.view().form.is_some_and(|f| !f.choices.is_empty());
         if choice {
             h.touch(Action::FormChoose(answer));
         } else {
@@ -289,13 +285,12 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
             .map_err(anyhow::Error::msg)?;
         let mut code = items[i as usize % items.len()];
         h.touch(Action::SelectItem(code.into()));
-        if !h.engine().view().detail.is_some_and(|d| d.eligible) {
+        if !h.view().detail.is_some_and(|d| d.eligible) {
             // This card cannot apply for it (e.g. a foreigner and a mainland permit): another
             // item of the same mode this card can apply for, so every mode is measured, else a
             // guide item (no rules).
-            let mode = h.engine().catalog().item(code).map(|i| i.mode);
+            let mode = h.catalog().item(code).map(|i| i.mode);
             let same_mode: Vec<String> = h
-                .engine()
                 .catalog()
                 .items
                 .iter()
@@ -306,7 +301,7 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
             for other in &same_mode {
                 h.touch(Action::Back);
                 h.touch(Action::SelectItem(other.clone()));
-                if h.engine().view().detail.is_some_and(|d| d.eligible) {
+                if h.view().detail.is_some_and(|d| d.eligible) {
                     code = other;
                     break;
                 }
@@ -318,7 +313,7 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
         }
         h.touch(Action::Start);
         answer_form(&mut h);
-        if h.engine().screen() == Screen::QueryResult {
+        if h.screen() == Screen::QueryResult {
             // A query: wait for upstream's answer, then leave (nothing is submitted).
             h.wait_for(step, "the query's answer", |e| {
                 e.view().query_outcome.is_some()
@@ -333,22 +328,22 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
             summary.sessions += 1;
             continue;
         }
-        if h.engine().screen() == Screen::Slots {
+        if h.screen() == Screen::Slots {
             h.wait_for(step, "appointment times", |e| e.view().slots.is_some())
                 .map_err(anyhow::Error::msg)?;
-            match h.engine().view().slots {
+            match h.view().slots {
                 Some(crate::engine::SlotsOutcome::Offered(slots)) if !slots.is_empty() => {
                     h.touch(Action::ChooseSlot(slots[0].id.clone()));
                 }
                 _ => h.touch(Action::GuideInstead),
             }
         }
-        if h.engine().screen() == Screen::Confirm {
+        if h.screen() == Screen::Confirm {
             h.touch(Action::Confirm);
         }
         h.wait_for(step, "the receipt", |e| e.screen() == Screen::Done)
             .map_err(anyhow::Error::msg)?;
-        if h.engine().view().outcome == Some(crate::engine::DoneOutcome::Printed) {
+        if h.view().outcome == Some(crate::engine::DoneOutcome::Printed) {
             summary.receipts += 1;
         }
         h.touch(Action::Finish);
@@ -375,6 +370,6 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(runtime);
-    summary.by_mode = figures_by_mode(&store, h.engine().catalog(), options.sessions as usize)?;
+    summary.by_mode = figures_by_mode(&store, h.catalog(), options.sessions as usize)?;
     Ok(summary)
 }

@@ -664,7 +664,7 @@ fn run(cfg: Config, not_configured: Option<String>) -> anyhow::Result<()> {
     let mut options = RuntimeOptions::new(cfg);
     options.not_configured = not_configured;
     let launched = shell::launch(options, rt.handle(), clock, true)?;
-    let _timer = shell::Kiosk::start_timer(&launched.kiosk);
+    shell::Kiosk::start_timer(&launched.kiosk);
     launched.ui.show()?;
     if fullscreen {
         onetrip::ui::fill_screen(&launched.ui);

@@ -214,7 +214,7 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
         clock,
         true,
     )?;
-    let _timer = shell::Kiosk::start_timer(&launched.kiosk);
+    shell::Kiosk::start_timer(&launched.kiosk);
 
     let panel = DevicePanel::new()?;
     let labels: Vec<SharedString> = bench

@@ -33,7 +33,7 @@ enum Outbox {
 /// An engine (owned, or borrowed: `Harness<&mut Engine>`) with its clock and its effects' way out.
 /// It reads as the engine (`Deref`): views and deadlines; every event goes through the harness.
 pub struct Harness<E: BorrowMut<Engine> = Engine> {
-    pub engine: E,
+    engine: E,
     clock: Clock,
     outbox: Outbox,
 }
@@ -67,10 +67,6 @@ impl<E: BorrowMut<Engine>> Harness<E> {
             clock: Clock::Wall,
             outbox: Outbox::Runtime { effects, events },
         }
-    }
-
-    pub fn engine(&mut self) -> &mut Engine {
-        self.engine.borrow_mut()
     }
 
     pub fn now(&self) -> Instant {

@@ -93,13 +93,9 @@ pub(super) fn describe(event: &Event) -> Option<What> {
         },
         Event::Stored(Err(_)) => What::Stored { id: None },
         Event::Printed(result) => What::Printed { ok: result.is_ok() },
-        Event::QueryResult(outcome) => What::Query {
-            found: match outcome {
-                QueryOutcome::Found(steps) => Some(steps.len()),
-                _ => None,
-            },
-            offline: matches!(outcome, QueryOutcome::Offline),
-        },
+        Event::QueryResult(QueryOutcome::Found(steps)) => What::QueryFound { steps: steps.len() },
+        Event::QueryResult(QueryOutcome::NotFound) => What::QueryNotFound,
+        Event::QueryResult(QueryOutcome::Offline) => What::QueryOffline,
         Event::Slots(SlotsOutcome::Offered(s)) => What::Slots {
             offered: Some(s.len()),
         },
@@ -171,9 +167,15 @@ pub struct Figures {
 }
 
 pub fn figures(steps: &[Step]) -> Figures {
-    let end = steps
-        .iter()
-        .position(|s| matches!(s.what, What::Printed { .. } | What::Query { .. }));
+    let end = steps.iter().position(|s| {
+        matches!(
+            s.what,
+            What::Printed { .. }
+                | What::QueryFound { .. }
+                | What::QueryNotFound
+                | What::QueryOffline
+        )
+    });
     let counted = &steps[..end.map_or(steps.len(), |i| i + 1)];
     let start = counted.first().map_or(0, |s| s.at_ms);
     let last = counted.last().map_or(0, |s| s.at_ms);
@@ -232,13 +234,13 @@ pub fn replay(
             What::Key { .. } => None,
             What::FormNext { rejected: true } => {
                 // The citizen's answer was refused; an empty one is refused the same way.
-                while h.engine().view().form.is_some_and(|f| !f.value.is_empty()) {
+                while h.view().form.is_some_and(|f| !f.value.is_empty()) {
                     h.touch(Action::FormBackspace);
                 }
                 touch(Action::FormNext)
             }
             What::FormNext { rejected: false } => {
-                for c in h.engine().sample_answer().unwrap_or_default().chars() {
+                for c in h.sample_answer().unwrap_or_default().chars() {
                     h.touch(Action::FormKey(c));
                 }
                 touch(Action::FormNext)
@@ -257,8 +259,8 @@ pub fn replay(
             }))),
             What::Printed { ok: true } => Some(Event::Printed(Ok(()))),
             What::Printed { ok: false } => Some(Event::Printed(Err("replayed failure".into()))),
-            What::Query { found: Some(n), .. } => Some(Event::QueryResult(QueryOutcome::Found(
-                (0..*n)
+            What::QueryFound { steps } => Some(Event::QueryResult(QueryOutcome::Found(
+                (0..*steps)
                     .map(|_| super::completion::ProgressStep {
                         when: String::new(),
                         zh: String::new(),
@@ -266,8 +268,8 @@ pub fn replay(
                     })
                     .collect(),
             ))),
-            What::Query { offline: true, .. } => Some(Event::QueryResult(QueryOutcome::Offline)),
-            What::Query { .. } => Some(Event::QueryResult(QueryOutcome::NotFound)),
+            What::QueryOffline => Some(Event::QueryResult(QueryOutcome::Offline)),
+            What::QueryNotFound => Some(Event::QueryResult(QueryOutcome::NotFound)),
             What::Slots { offered: None } => Some(Event::Slots(SlotsOutcome::Offline)),
             What::Slots { offered: Some(n) } => {
                 let mut ids = chosen.clone();
@@ -289,7 +291,7 @@ pub fn replay(
             h.handle(e);
         }
         h.take_effects();
-        screens.push(h.engine().screen().name().to_string());
+        screens.push(h.screen().name().to_string());
     }
     screens
 }

@@ -930,19 +930,18 @@ mod tests {
         // Walking away from Home: the countdown steps once a second, then the session ends.
         let (mut h, _) = engine();
         h.handle(card(SimCard::resident_sample()));
-        assert_eq!(h.engine().screen(), Screen::Home);
+        assert_eq!(h.screen(), Screen::Home);
         let mut ticks = 0;
-        while h.engine().screen() == Screen::Home {
+        while h.screen() == Screen::Home {
             let before = h.now();
             let due = h.run_to_deadline().expect("a deadline on Home");
             assert!(due > before, "a timer was due after a tick");
             ticks += 1;
             assert!(ticks < 100, "the countdown never ended");
         }
-        assert_eq!(h.engine().screen(), Screen::Attract);
+        assert_eq!(h.screen(), Screen::Attract);
         // One tick for the countdown to appear, one per second of it, and the end.
-        let e = h.engine();
-        assert_eq!(ticks, 1 + e.config.countdown.as_secs() as usize);
+        assert_eq!(ticks, 1 + h.config.countdown.as_secs() as usize);
     }
 
     #[test]

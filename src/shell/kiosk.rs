@@ -193,13 +193,11 @@ impl Kiosk {
     }
 
     /// Starts the kiosk's timer: from now on it wakes the kiosk at the engine's next deadline and
-    /// at each new minute (the clock), nothing in between. The returned handle is for the caller
-    /// to keep; the timer itself lives in the kiosk.
-    pub fn start_timer(this: &Rc<RefCell<Kiosk>>) -> slint::Timer {
+    /// at each new minute (the clock), nothing in between. The timer lives in the kiosk.
+    pub fn start_timer(this: &Rc<RefCell<Kiosk>>) {
         let mut kiosk = this.borrow_mut();
         kiosk.timer = Some((slint::Timer::default(), Rc::downgrade(this)));
         kiosk.arm_timer();
-        slint::Timer::default()
     }
 
     /// Re-arms the single-shot timer at whichever comes first: the engine's next deadline or the

@@ -305,6 +305,13 @@ fn card_tap_to_printed_receipt_to_upstream() {
     );
 }
 
+/// A clock the test moves (minutes pass in an instant), and the kiosk's view of it.
+fn moved_clock() -> (Rc<std::cell::Cell<Instant>>, shell::kiosk::Clock) {
+    let now = Rc::new(std::cell::Cell::new(Instant::now()));
+    let read = now.clone();
+    (now, Rc::new(move || read.get()))
+}
+
 /// Nothing pumps the kiosk here but its own timer, which it arms at the engine's next deadline
 /// (there is no 250 ms poll any more): the countdown appears at 60 s idle and the session ends
 /// at zero, with Slint's timers run on a mocked clock that moves with the kiosk's.
@@ -314,14 +321,10 @@ fn the_kiosk_wakes_itself_at_the_next_deadline() {
     let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    let now = Rc::new(std::cell::Cell::new(Instant::now()));
-    let clock: shell::kiosk::Clock = {
-        let now = now.clone();
-        Rc::new(move || now.get())
-    };
+    let (now, clock) = moved_clock();
     let (ui, kiosk) =
         common::kiosk::launch_with(bench.config.clone(), &rt, (1080, 1920), clock, |_| {});
-    let _timer = shell::Kiosk::start_timer(&kiosk);
+    shell::Kiosk::start_timer(&kiosk);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.tap(1);
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
@@ -350,12 +353,7 @@ fn inactivity_countdown_and_wipe() {
     let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    // A clock the test moves: minutes pass in an instant.
-    let now = Rc::new(std::cell::Cell::new(Instant::now()));
-    let clock: shell::kiosk::Clock = {
-        let now = now.clone();
-        Rc::new(move || now.get())
-    };
+    let (now, clock) = moved_clock();
     let (ui, kiosk) =
         common::kiosk::launch_with(bench.config.clone(), &rt, (1080, 1920), clock, |_| {});
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
@@ -400,12 +398,7 @@ fn a_timeout_at_every_step() {
     let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let bench = rt.block_on(Bench::start()).unwrap();
-    // A clock the test moves: minutes pass in an instant.
-    let now = Rc::new(std::cell::Cell::new(Instant::now()));
-    let clock: shell::kiosk::Clock = {
-        let now = now.clone();
-        Rc::new(move || now.get())
-    };
+    let (now, clock) = moved_clock();
     let (ui, kiosk) =
         common::kiosk::launch_with(bench.config.clone(), &rt, (1920, 1080), clock, |_| {});
     let advance = |secs: u64| {
