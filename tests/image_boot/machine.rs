@@ -29,6 +29,12 @@ pub struct Wiring {
 pub struct Machine {
     child: Child,
     dir: PathBuf,
+    disk: PathBuf,
+    wiring: Wiring,
+    /// Sticks plugged in while running (image, drive id, writable): still in after a reset.
+    plugged: Vec<(PathBuf, String, bool)>,
+    /// How many times QEMU has been started for this terminal (one per reset).
+    pub starts: usize,
     qmp: Qmp,
     pub width: u32,
     pub height: u32,
@@ -46,117 +52,45 @@ fn ovmf(name: &str) -> PathBuf {
 
 impl Machine {
     /// Boots `disk` (a qcow2 overlay or raw image the test owns) with its files in `dir`.
-    pub fn boot(dir: &Path, disk: &Path, wiring: &Wiring) -> Machine {
+    pub fn boot(dir: &Path, disk: &Path, wiring: Wiring) -> Machine {
         let (width, height) = (1920u32, 1080u32);
         let vars = dir.join("OVMF_VARS.fd");
         if !vars.exists() {
             std::fs::copy(ovmf("OVMF_VARS_4M.fd"), &vars).unwrap();
         }
-        let serial_log = dir.join("serial.log");
-        let qmp_path = dir.join("qmp.sock");
-        let _ = std::fs::remove_file(&qmp_path);
-        let accel = std::env::var("ACCEL").unwrap_or_else(|_| "tcg,thread=multi".into());
-        let mut cmd = Command::new("qemu-system-x86_64");
-        cmd.args([
-            "-accel", &accel, "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536",
-        ])
-        // The chipset's watchdog resets the machine when it expires, as a terminal's does (QEMU's
-        // ICH9 straps "no reboot" by default): a reset that hangs — seen once under TCG, after
-        // the fall-back's reboot — is then ended by the watchdog the image arms for every reboot
-        // (RebootWatchdogSec), the terminal's own way out, instead of hanging the test.
-        .args(["-global", "ICH9-LPC.noreboot=false"])
-        .args([
-            "-drive",
-            &format!(
-                "if=pflash,format=raw,unit=0,readonly=on,file={}",
-                ovmf("OVMF_CODE_4M.fd").display()
-            ),
-        ])
-        .args([
-            "-drive",
-            &format!("if=pflash,format=raw,unit=1,file={}", vars.display()),
-        ])
-        .args([
-            "-drive",
-            &format!(
-                "if=virtio,format={},file={}",
-                if disk.extension().is_some_and(|e| e == "qcow2") {
-                    "qcow2"
-                } else {
-                    "raw"
-                },
-                disk.display()
-            ),
-        ])
-        .args(["-display", "none", "-vga", "none"])
-        // A 1920×1080 panel, as on the terminal: bochs-drm offers the EDID's preferred mode.
-        .args([
-            "-device",
-            &format!("VGA,edid=on,xres={width},yres={height}"),
-        ])
-        .args(["-serial", &format!("file:{}", serial_log.display())])
-        .args([
-            "-qmp",
-            &format!("unix:{},server=on,wait=off", qmp_path.display()),
-        ])
-        .args(["-device", "qemu-xhci,id=xhci"])
-        // The touch panel: an absolute pointer libinput reads like a single-touch screen.
-        .args(["-device", "usb-tablet,bus=xhci.0"])
-        // A keyboard plugged in by a citizen (it must give no way out).
-        .args(["-device", "usb-kbd,bus=xhci.0"])
-        // The user-mode network, restricted: the guest reaches only the upstream forward.
-        .args([
-            "-netdev",
-            &format!(
-                "user,id=n0,restrict=on,guestfwd=tcp:{GUEST_UPSTREAM}-cmd:socat - TCP:{}",
-                wiring.upstream
-            ),
-        ])
-        .args(["-device", "virtio-net-pci,netdev=n0"]);
-        for (i, (serial, tty)) in wiring.usb_serial.iter().enumerate() {
-            cmd.args([
-                "-chardev",
-                &format!(
-                    "serial,id=dev{i},path={}",
-                    std::fs::canonicalize(tty).unwrap().display()
-                ),
-            ])
-            .args([
-                "-device",
-                &format!("usb-serial,bus=xhci.0,chardev=dev{i},serial={serial}"),
-            ]);
-        }
-        for (i, stick) in wiring.sticks.iter().enumerate() {
-            cmd.args([
-                "-drive",
-                &format!(
-                    "if=none,id=stick{i},format=raw,readonly=on,file={}",
-                    stick.display()
-                ),
-            ])
-            .args([
-                "-device",
-                &format!("usb-storage,bus=xhci.0,drive=stick{i},removable=on"),
-            ]);
-        }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(
-                std::fs::File::create(dir.join("qemu.out")).unwrap(),
-            ))
-            .stderr(Stdio::from(
-                std::fs::File::create(dir.join("qemu.err")).unwrap(),
-            ))
-            .spawn()
-            .expect("qemu-system-x86_64 (apt-get install qemu-system-x86)");
-        let qmp = Qmp::connect(&qmp_path);
+        let _ = std::fs::remove_file(dir.join("serial.log"));
+        let (child, qmp) = launch(dir, disk, &wiring, &[], width, height);
         Machine {
             child,
             dir: dir.to_path_buf(),
+            disk: disk.to_path_buf(),
+            wiring,
+            plugged: Vec::new(),
+            starts: 1,
             qmp,
             width,
             height,
         }
+    }
+
+    /// A reset of the guest (its own reboot, or the chipset watchdog's) ends QEMU
+    /// (`-no-reboot`); the machine is started again from power-on, with its disk, its UEFI
+    /// variables and whatever is plugged in. Why not QEMU's own reset: under TCG the warm reset
+    /// through OVMF sometimes hangs for good after "reboot: Restarting system" (seen three
+    /// times, after different reboots of the update test; once the chipset watchdog did not end
+    /// it in 8 minutes either). A cold start never hung; the terminal under test is the same.
+    fn start_again(&mut self) {
+        let (child, qmp) = launch(
+            &self.dir,
+            &self.disk,
+            &self.wiring,
+            &self.plugged,
+            self.width,
+            self.height,
+        );
+        self.child = child;
+        self.qmp = qmp;
+        self.starts += 1;
     }
 
     /// The serial console so far, without terminal escapes and carriage returns.
@@ -208,6 +142,10 @@ impl Machine {
                 );
             }
             if let Ok(Some(status)) = self.child.try_wait() {
+                if status.success() && !powered_off(&console) {
+                    self.start_again();
+                    continue;
+                }
                 panic!(
                     "QEMU exited ({status}) waiting for {needle:?}:\n{}\n{}",
                     std::fs::read_to_string(self.dir.join("qemu.err")).unwrap_or_default(),
@@ -262,8 +200,10 @@ impl Machine {
             .execute("send-key", json!({"keys": keys, "hold-time": 200}));
     }
 
-    /// Plugs a USB stick into the running terminal.
+    /// Plugs a USB stick into the running terminal (it stays in across resets).
     pub fn plug_stick(&mut self, image: &Path, id: &str, writable: bool) {
+        self.plugged
+            .push((image.to_path_buf(), id.to_string(), writable));
         self.qmp.execute(
             "blockdev-add",
             json!({"driver": "raw", "node-name": id, "read-only": !writable,
@@ -278,6 +218,143 @@ impl Machine {
     pub fn save_console(&self, name: &str) {
         let _ = std::fs::write(self.dir.join(name), self.console());
     }
+}
+
+/// Starts QEMU for the terminal: the same machine every time, with what is plugged in now.
+fn launch(
+    dir: &Path,
+    disk: &Path,
+    wiring: &Wiring,
+    plugged: &[(PathBuf, String, bool)],
+    width: u32,
+    height: u32,
+) -> (Child, Qmp) {
+    let serial_log = dir.join("serial.log");
+    let qmp_path = dir.join("qmp.sock");
+    let _ = std::fs::remove_file(&qmp_path);
+    let accel = std::env::var("ACCEL").unwrap_or_else(|_| "tcg,thread=multi".into());
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args([
+        "-accel", &accel, "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536",
+    ])
+    // A reset ends QEMU; `Machine::wait_console` starts it again (see `start_again`).
+    .arg("-no-reboot")
+    // The chipset's watchdog resets the machine when it expires, as a terminal's does (QEMU's
+    // ICH9 straps "no reboot" by default).
+    .args(["-global", "ICH9-LPC.noreboot=false"])
+    .args([
+        "-drive",
+        &format!(
+            "if=pflash,format=raw,unit=0,readonly=on,file={}",
+            ovmf("OVMF_CODE_4M.fd").display()
+        ),
+    ])
+    .args([
+        "-drive",
+        &format!(
+            "if=pflash,format=raw,unit=1,file={}",
+            dir.join("OVMF_VARS.fd").display()
+        ),
+    ])
+    .args([
+        "-drive",
+        &format!(
+            "if=virtio,format={},file={}",
+            if disk.extension().is_some_and(|e| e == "qcow2") {
+                "qcow2"
+            } else {
+                "raw"
+            },
+            disk.display()
+        ),
+    ])
+    .args(["-display", "none", "-vga", "none"])
+    // A 1920×1080 panel, as on the terminal: bochs-drm offers the EDID's preferred mode.
+    .args([
+        "-device",
+        &format!("VGA,edid=on,xres={width},yres={height}"),
+    ])
+    // One console log across starts, as one terminal's serial line.
+    .args([
+        "-chardev",
+        &format!("file,id=console,append=on,path={}", serial_log.display()),
+    ])
+    .args(["-serial", "chardev:console"])
+    .args([
+        "-qmp",
+        &format!("unix:{},server=on,wait=off", qmp_path.display()),
+    ])
+    .args(["-device", "qemu-xhci,id=xhci"])
+    // The touch panel: an absolute pointer libinput reads like a single-touch screen.
+    .args(["-device", "usb-tablet,bus=xhci.0"])
+    // A keyboard plugged in by a citizen (it must give no way out).
+    .args(["-device", "usb-kbd,bus=xhci.0"])
+    // The user-mode network, restricted: the guest reaches only the upstream forward.
+    .args([
+        "-netdev",
+        &format!(
+            "user,id=n0,restrict=on,guestfwd=tcp:{GUEST_UPSTREAM}-cmd:socat - TCP:{}",
+            wiring.upstream
+        ),
+    ])
+    .args(["-device", "virtio-net-pci,netdev=n0"]);
+    for (i, (serial, tty)) in wiring.usb_serial.iter().enumerate() {
+        cmd.args([
+            "-chardev",
+            &format!(
+                "serial,id=dev{i},path={}",
+                std::fs::canonicalize(tty).unwrap().display()
+            ),
+        ])
+        .args([
+            "-device",
+            &format!("usb-serial,bus=xhci.0,chardev=dev{i},serial={serial}"),
+        ]);
+    }
+    let sticks = wiring
+        .sticks
+        .iter()
+        .enumerate()
+        .map(|(i, image)| (image.clone(), format!("stick{i}"), false))
+        .chain(plugged.iter().cloned());
+    for (image, id, writable) in sticks {
+        cmd.args([
+            "-drive",
+            &format!(
+                "if=none,id={id},format=raw,readonly={},file={}",
+                if writable { "off" } else { "on" },
+                image.display()
+            ),
+        ])
+        .args([
+            "-device",
+            &format!("usb-storage,bus=xhci.0,drive={id},id={id}-dev,removable=on"),
+        ]);
+    }
+    let log = |name: &str| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(name))
+            .unwrap()
+    };
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log("qemu.out")))
+        .stderr(Stdio::from(log("qemu.err")))
+        .spawn()
+        .expect("qemu-system-x86_64 (apt-get install qemu-system-x86)");
+    let qmp = Qmp::connect(&qmp_path);
+    (child, qmp)
+}
+
+/// Whether the guest's last words were a power-off, not a reset.
+fn powered_off(console: &str) -> bool {
+    console
+        .lines()
+        .rev()
+        .find(|l| l.contains("reboot: "))
+        .is_some_and(|l| l.contains("Power down"))
 }
 
 impl Drop for Machine {

@@ -257,7 +257,7 @@ fn boots_locked_down_to_the_attract_screen_and_serves_a_citizen() {
     let mut m = Machine::boot(
         &dir,
         &disk,
-        &Wiring {
+        Wiring {
             usb_serial: vec![
                 ("IDCARD", dev.join("id-card")),
                 ("PRINTER", dev.join("printer")),
@@ -507,13 +507,11 @@ fn bundle(env: &str) -> (PathBuf, String) {
     (path, version)
 }
 
-/// How long a reboot may take to reach GRUB. Normally seconds; but QEMU's reset under TCG
-/// sometimes hangs after "reboot: Restarting system" (seen twice, both after the fall-back's
-/// reboot, at 62 s and at ~100 s of uptime), and then what ends it is the terminal's own way out:
-/// the hardware watchdog systemd arms for every reboot (RebootWatchdogSec=2min), which the ICH9
-/// TCO fires after two expiries, about 4 minutes. The window covers that path, so the test
-/// asserts that the terminal gets there by itself either way.
-const AFTER_A_REBOOT: Duration = Duration::from_secs(480);
+/// How long a reboot may take to reach GRUB: seconds when the reset comes (QEMU is started
+/// again, see `Machine::start_again`); the window also covers a reboot that never reaches the
+/// reset, which the hardware watchdog systemd arms for every reboot (RebootWatchdogSec=2min)
+/// ends after two expiries of the ICH9 TCO, about 4 minutes — the terminal's own way out.
+const AFTER_A_REBOOT: Duration = Duration::from_secs(300);
 
 #[test]
 fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() {
@@ -534,7 +532,7 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
     let mut m = Machine::boot(
         &dir,
         &disk,
-        &Wiring {
+        Wiring {
             usb_serial: vec![
                 ("IDCARD", dev.join("id-card")),
                 ("PRINTER", dev.join("printer")),
