@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::rc::Rc;
 
+use rgb::FromSlice;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
-use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
+use slint::{ComponentHandle, PhysicalSize};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -506,24 +507,26 @@ pub fn misfits_all(
     Ok((views, found))
 }
 
-fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> Vec<Rgb8Pixel> {
+/// The window drawn into RGB bytes. Zeroed bytes viewed as pixels, not a vector of pixels:
+/// this crate is built unoptimised in tests, where filling and converting 2 million pixels one
+/// by one took most of the screenshot test's two minutes.
+fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> Vec<u8> {
     slint::platform::update_timers_and_animations();
     window.request_redraw();
-    let mut buffer = vec![Rgb8Pixel::new(0, 0, 0); (w * h) as usize];
+    let mut bytes = vec![0u8; (w * h * 3) as usize];
     window.draw_if_needed(|renderer| {
-        renderer.render(&mut buffer, w as usize);
+        renderer.render(bytes.as_rgb_mut(), w as usize);
     });
-    buffer
+    bytes
 }
 
 fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
-    let buffer = draw(window, w, h);
+    let bytes = draw(window, w, h);
     let file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut enc = png::Encoder::new(file, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     let mut writer = enc.write_header()?;
-    let bytes: Vec<u8> = buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
     writer.write_image_data(&bytes)?;
     Ok(())
 }

@@ -75,7 +75,7 @@ fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
     }
 }
 
-slint::include_modules!();
+pub use onetrip_ui::*;
 
 fn screen_kind(s: Screen) -> ScreenKind {
     match s {

@@ -28,7 +28,8 @@ fn tr_strings(text: &str) -> Vec<String> {
 #[test]
 fn every_ui_string_has_an_english_translation() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let po = std::fs::read_to_string(root.join("assets/lang/en/LC_MESSAGES/onetrip.po")).unwrap();
+    let po =
+        std::fs::read_to_string(root.join("assets/lang/en/LC_MESSAGES/onetrip-ui.po")).unwrap();
     let mut translated = HashSet::new();
     let mut lines = po.lines().peekable();
     while let Some(line) = lines.next() {

@@ -4,16 +4,17 @@
 fn main() {
     let debug = std::env::var("PROFILE").as_deref() == Ok("debug");
     let config = slint_build::CompilerConfiguration::new()
-        .with_bundled_translations("assets/lang")
+        .with_bundled_translations("../assets/lang")
         .with_default_translation_context(slint_build::DefaultTranslationContext::None)
         .with_debug_info(debug);
     // The developer's tools (the demo's device panel) stay out of the terminal's build.
     let root = if std::env::var_os("CARGO_FEATURE_DEV_TOOLS").is_some() {
-        "ui/dev_tools.slint"
+        "dev_tools.slint"
     } else {
-        "ui/app.slint"
+        "app.slint"
     };
     slint_build::compile_with_config(root, config).expect("Slint UI failed to compile");
-    println!("cargo:rerun-if-changed=ui");
-    println!("cargo:rerun-if-changed=assets/lang");
+    println!("cargo:rerun-if-changed=.");
+    println!("cargo:rerun-if-changed=../assets/lang");
+    println!("cargo:rerun-if-changed=../assets/fonts");
 }
