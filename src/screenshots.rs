@@ -20,7 +20,7 @@ use onetrip_drivers::id_card::Date;
 use crate::engine::staff::{RejectedSubmission, StaffReport};
 use crate::engine::{Action, Availability, Engine, EngineConfig, Event, StoredSubmission, View};
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
-use crate::ui::{self, Api, AppWindow};
+use crate::ui::{self, AppWindow};
 
 struct Headless {
     window: Rc<MinimalSoftwareWindow>,
@@ -369,15 +369,21 @@ fn each_view(
     mut visit: impl FnMut(&MinimalSoftwareWindow, &AppWindow, (u32, u32), &str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let ui = AppWindow::new()?;
-    ui.global::<Api>().set_hall(hall.into());
-    ui.global::<Api>().set_clock("09:41".into());
+    ui::show_clock(&ui, "09:41");
     ui.show()?;
     for (orientation, (w, h)) in [
         ("landscape", (1920u32, 1080u32)),
         ("portrait", (1080, 1920)),
     ] {
         window.set_size(PhysicalSize::new(w, h));
-        ui.global::<Api>().set_portrait(h > w);
+        ui::show_terminal(
+            &ui,
+            &ui::Terminal {
+                hall_zh: hall,
+                hall_en: hall,
+                portrait: h > w,
+            },
+        );
         for english in [false, true] {
             for elderly in [false, true] {
                 for (name, view) in catalogue(english, elderly) {

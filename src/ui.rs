@@ -276,6 +276,25 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_countdown(view.countdown.unwrap_or(0) as i32);
 }
 
+/// What the window shows of the terminal itself, from its configuration: set once at launch.
+pub struct Terminal<'a> {
+    pub hall_zh: &'a str,
+    pub hall_en: &'a str,
+    pub portrait: bool,
+}
+
+pub fn show_terminal(ui: &AppWindow, terminal: &Terminal) {
+    let api = ui.global::<Api>();
+    api.set_hall_zh(terminal.hall_zh.into());
+    api.set_hall_en(terminal.hall_en.into());
+    api.set_portrait(terminal.portrait);
+}
+
+/// The wall clock in the top bar ("HH:MM"); not session state, so not in the [`View`].
+pub fn show_clock(ui: &AppWindow, hh_mm: &str) {
+    ui.global::<Api>().set_clock(hh_mm.into());
+}
+
 /// Clears every property that held personal data (the session is over).
 pub fn wipe(ui: &AppWindow) {
     let api = ui.global::<Api>();

@@ -20,8 +20,6 @@ pub struct Kiosk {
     effects: UnboundedSender<Effect>,
     inbox: Receiver<Event>,
     clock: Clock,
-    hall_zh: String,
-    hall_en: String,
     /// What is on the window now: an unchanged view is not pushed again (the item buttons would be
     /// rebuilt on every event).
     shown: Option<crate::engine::View>,
@@ -43,8 +41,6 @@ impl Kiosk {
         effects: UnboundedSender<Effect>,
         inbox: Receiver<Event>,
         clock: Clock,
-        hall_zh: String,
-        hall_en: String,
     ) -> Rc<RefCell<Kiosk>> {
         let kiosk = Rc::new(RefCell::new(Kiosk {
             engine,
@@ -52,8 +48,6 @@ impl Kiosk {
             effects,
             inbox,
             clock,
-            hall_zh,
-            hall_en,
             shown: None,
             day: super::today(),
             speaker: super::voice::Speaker::Off,
@@ -170,9 +164,7 @@ impl Kiosk {
                 self.handle(Event::Tick);
             }
         }
-        self.ui
-            .global::<Api>()
-            .set_clock(chrono::Local::now().format("%H:%M").to_string().into());
+        ui::show_clock(&self.ui, &chrono::Local::now().format("%H:%M").to_string());
         self.arm_timer();
     }
 
@@ -181,12 +173,6 @@ impl Kiosk {
         if self.shown.as_ref() == Some(&view) {
             return;
         }
-        let hall = if view.english {
-            &self.hall_en
-        } else {
-            &self.hall_zh
-        };
-        self.ui.global::<Api>().set_hall(hall.as_str().into());
         ui::apply_view(&self.ui, &view);
         self.render_voice(&view);
         self.shown = Some(view);

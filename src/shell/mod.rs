@@ -69,28 +69,25 @@ pub fn launch(
     engine_cfg.tracking_url = cfg.upstream.tracking_url.clone();
     crate::ui::select_language(engine_cfg.english_default);
     let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
-    let kiosk = Kiosk::new(
+    let kiosk = Kiosk::new(&ui, engine, runtime.effects.clone(), rx, clock);
+    crate::ui::show_terminal(
         &ui,
-        engine,
-        runtime.effects.clone(),
-        rx,
-        clock,
-        cfg.terminal.hall.clone(),
-        cfg.terminal
-            .hall_en
-            .clone()
-            .unwrap_or(cfg.terminal.hall.clone()),
+        &crate::ui::Terminal {
+            hall_zh: &cfg.terminal.hall,
+            hall_en: cfg
+                .terminal
+                .hall_en
+                .as_deref()
+                .unwrap_or(&cfg.terminal.hall),
+            portrait: cfg.ui.orientation == crate::config::Orientation::Portrait,
+        },
     );
     if cfg.ui.voice {
         kiosk.borrow_mut().set_speaker(voice::Speaker::espeak());
     }
     kiosk::set_active(&kiosk);
-    ui.global::<crate::ui::Api>()
-        .set_portrait(cfg.ui.orientation == crate::config::Orientation::Portrait);
     Ok(Launched { ui, kiosk, runtime })
 }
-
-use slint::ComponentHandle;
 
 /// The local calendar date, for the engine's age rules.
 pub fn today() -> onetrip_drivers::id_card::Date {

@@ -59,3 +59,34 @@ fn every_ui_string_has_an_english_translation() {
     }
     assert!(missing.is_empty(), "untranslated:\n{}", missing.join("\n"));
 }
+
+/// The hall is named in the citizen's language: the configuration gives both names, and the
+/// language button switches the one on the attract screen with the rest of the words.
+#[test]
+fn the_hall_is_named_in_the_citizens_language() {
+    use crate::common::kiosk::{screen_is, tap, wait_for};
+    use i_slint_backend_testing::ElementHandle;
+    use onetrip::ui::ScreenKind;
+
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = crate::common::kiosk::runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(onetrip::demo::Bench::start()).unwrap();
+    let (ui, kiosk) = crate::common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
+    wait_for(&kiosk, "the attract screen", screen_is(ScreenKind::Attract));
+    let shown = |label: &str| {
+        ElementHandle::find_by_accessible_label(&ui, label)
+            .next()
+            .is_some()
+    };
+    let (zh, en) = (
+        "西湖区公安分局 文新派出所 服务大厅（演示）",
+        "Wenxin Police Station Service Hall (demo)",
+    );
+    assert!(shown(zh) && !shown(en), "the Chinese hall name first");
+    tap(&ui, "English");
+    wait_for(&kiosk, "the English hall name", |_| shown(en));
+    assert!(!shown(zh), "the Chinese hall name still shown in English");
+    tap(&ui, "中文");
+    wait_for(&kiosk, "the Chinese hall name again", |_| shown(zh));
+}
