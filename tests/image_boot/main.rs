@@ -590,6 +590,11 @@ fn updates_from_a_stick_and_falls_back_from_firmware_that_never_becomes_ready() 
     // The bad stick is still in: back on the good firmware, it is not installed again.
     let not_again = format!("version {v3} failed on this terminal before");
     m.wait_console(&not_again, 1, Duration::from_secs(300));
+    // Power-on, then exactly three reboots: into v2, into the never-ready v3, back to v2.
+    assert_eq!(
+        m.starts, 4,
+        "QEMU starts: the terminal rebooted more or less often than the update needs"
+    );
     let console = m.console();
     assert_eq!(
         // The script's own console line (its journal copy is forwarded to the console too).
