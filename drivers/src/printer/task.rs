@@ -252,7 +252,27 @@ async fn run(
         let mut buf = [0u8; 64];
         let why = loop {
             pulse.beat();
+            // In this order, not at random: a citizen's job waiting is served first, and the
+            // status poll comes before the line's bytes (a flooded line always has bytes to
+            // read; only the poll tells it is noise). Chosen at random, a job on a flooded line
+            // could lose the draw to the poll cycle after cycle, each a reopen of the port.
             tokio::select! {
+                biased;
+                job = jobs.recv() => {
+                    let Some(job) = job else { return };
+                    let len = job.bytes.len();
+                    let (result, status, lost) = print_job(&mut io, &config, job.bytes).await;
+                    if let Some(s) = status { rep.status(s).await; }
+                    if result.is_ok() { let _ = rep.tx.send(PrinterEvent::Printed { bytes: len }).await; }
+                    let _ = job.reply.send(result);
+                    if let Some(e) = lost { break e; }
+                }
+                _ = ticker.tick() => match query_status(&mut io, config.reply_timeout).await {
+                    Ok(st) => rep.status(st.to_device_status()).await,
+                    Err(QueryError::NoAnswer) => rep.status(offline("printer does not answer")).await,
+                    Err(QueryError::Io(e)) => break e,
+                    Err(QueryError::Noise) => break NOISE.to_string(),
+                },
                 // Between jobs: status the printer pushes by itself (ASB), and the hang-up of a
                 // pulled cable, noticed at once rather than at the next poll.
                 read = io.read(&mut buf) => match read {
@@ -266,21 +286,6 @@ async fn run(
                     }
                     Err(e) => break e.to_string(),
                 },
-                _ = ticker.tick() => match query_status(&mut io, config.reply_timeout).await {
-                    Ok(st) => rep.status(st.to_device_status()).await,
-                    Err(QueryError::NoAnswer) => rep.status(offline("printer does not answer")).await,
-                    Err(QueryError::Io(e)) => break e,
-                    Err(QueryError::Noise) => break NOISE.to_string(),
-                },
-                job = jobs.recv() => {
-                    let Some(job) = job else { return };
-                    let len = job.bytes.len();
-                    let (result, status, lost) = print_job(&mut io, &config, job.bytes).await;
-                    if let Some(s) = status { rep.status(s).await; }
-                    if result.is_ok() { let _ = rep.tx.send(PrinterEvent::Printed { bytes: len }).await; }
-                    let _ = job.reply.send(result);
-                    if let Some(e) = lost { break e; }
-                }
             }
         };
         rep.status(offline(why)).await;
