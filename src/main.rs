@@ -52,6 +52,9 @@ enum Cmd {
         /// Only the views whose name starts with this (e.g. `staff`).
         #[arg(long)]
         only: Option<String>,
+        /// Only this orientation; both by default.
+        #[arg(long, value_enum)]
+        orientation: Option<onetrip::screenshots::Orientation>,
         /// Write no pictures: list every text that is elided, broken inside a word, overflowing
         /// or cut off, and exit 1 if there is any.
         #[arg(long, conflicts_with = "out")]
@@ -614,9 +617,10 @@ fn main() -> ExitCode {
         Cmd::Screenshots {
             check: true,
             only,
+            orientation,
             hall,
             ..
-        } => onetrip::screenshots::misfits_all(&hall, only.as_deref()).and_then(
+        } => onetrip::screenshots::misfits_all(&hall, only.as_deref(), orientation).and_then(
             |(views, misfits)| {
                 for (view, misfit) in &misfits {
                     println!("{view}: {misfit}");
@@ -628,12 +632,18 @@ fn main() -> ExitCode {
         ),
         #[cfg(feature = "dev-tools")]
         Cmd::Screenshots {
-            out, only, hall, ..
+            out,
+            only,
+            orientation,
+            hall,
+            ..
         } => {
             let out = out.expect("clap requires --out without --check");
-            onetrip::screenshots::render_all(&out, &hall, only.as_deref()).map(|files| {
-                println!("wrote {} screenshots to {}", files.len(), out.display());
-            })
+            onetrip::screenshots::render_all(&out, &hall, only.as_deref(), orientation).map(
+                |files| {
+                    println!("wrote {} screenshots to {}", files.len(), out.display());
+                },
+            )
         }
     };
     match result {

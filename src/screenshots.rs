@@ -22,6 +22,38 @@ use crate::engine::{Action, Availability, Engine, EngineConfig, Event, StoredSub
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::ui::{self, AppWindow};
 
+/// The terminal's two screen orientations; the screenshots can be limited to one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Orientation {
+    /// 1920×1080.
+    Landscape,
+    /// 1080×1920.
+    Portrait,
+}
+
+impl Orientation {
+    /// The one asked for, or both.
+    fn chosen(only: Option<Orientation>) -> Vec<Orientation> {
+        only.map_or(vec![Orientation::Landscape, Orientation::Portrait], |o| {
+            vec![o]
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Orientation::Landscape => "landscape",
+            Orientation::Portrait => "portrait",
+        }
+    }
+
+    fn size(self) -> (u32, u32) {
+        match self {
+            Orientation::Landscape => (1920, 1080),
+            Orientation::Portrait => (1080, 1920),
+        }
+    }
+}
+
 struct Headless {
     window: Rc<MinimalSoftwareWindow>,
 }
@@ -359,22 +391,22 @@ fn sample_staff_report() -> StaffReport {
     }
 }
 
-/// Shows every view of the catalogue (or those whose name starts with `only`) in all eight
-/// variants on a headless window and hands each to `visit` with its file stem
-/// (`name-orientation-lang-mode`).
+/// Shows every view of the catalogue (or those whose name starts with `only`) in the four
+/// variants of each orientation asked for, on a headless window, and hands each to `visit` with
+/// its file stem (`name-orientation-lang-mode`).
 fn each_view(
     window: &Rc<MinimalSoftwareWindow>,
     hall: &str,
     only: Option<&str>,
+    orientations: &[Orientation],
     mut visit: impl FnMut(&MinimalSoftwareWindow, &AppWindow, (u32, u32), &str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let ui = AppWindow::new()?;
     ui::show_clock(&ui, "09:41");
     ui.show()?;
-    for (orientation, (w, h)) in [
-        ("landscape", (1920u32, 1080u32)),
-        ("portrait", (1080, 1920)),
-    ] {
+    for orientation in orientations {
+        let (w, h) = orientation.size();
+        let orientation = orientation.name();
         window.set_size(PhysicalSize::new(w, h));
         ui::show_terminal(
             &ui,
@@ -470,22 +502,33 @@ fn render_device_panel(
     Ok(())
 }
 
-/// Renders every view (or those whose name starts with `only`) to `out`; returns the files written.
+/// Renders every view (or those whose name starts with `only`) in the orientation asked for (or
+/// both) to `out`, and the device panel with the landscape ones; returns the files written.
 pub fn render_all(
     out: &Path,
     hall: &str,
     only: Option<&str>,
+    orientation: Option<Orientation>,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let orientations = Orientation::chosen(orientation);
     std::fs::create_dir_all(out)?;
     let window = headless()?;
     let mut written = Vec::new();
-    each_view(&window, hall, only, |window, _, (w, h), stem| {
-        let path = out.join(format!("{stem}.png"));
-        render_png(window, w, h, &path)?;
-        written.push(path);
-        Ok(())
-    })?;
-    if only.is_none_or(|prefix| "device_panel".starts_with(prefix)) {
+    each_view(
+        &window,
+        hall,
+        only,
+        &orientations,
+        |window, _, (w, h), stem| {
+            let path = out.join(format!("{stem}.png"));
+            render_png(window, w, h, &path)?;
+            written.push(path);
+            Ok(())
+        },
+    )?;
+    if orientations.contains(&Orientation::Landscape)
+        && only.is_none_or(|prefix| "device_panel".starts_with(prefix))
+    {
         let path = out.join("device_panel.png");
         render_device_panel(&window, hall, &path)?;
         written.push(path);
@@ -493,23 +536,31 @@ pub fn render_all(
     Ok(written)
 }
 
-/// Every text that does not fit, in every view and variant (or those whose name starts with
-/// `only`), as `(file stem, misfit)`; also the number of views looked at.
+/// Every text that does not fit, in every view and variant of the orientation asked for (or
+/// both; or the views whose name starts with `only`), as `(file stem, misfit)`; also the number of views
+/// looked at.
 pub fn misfits_all(
     hall: &str,
     only: Option<&str>,
+    orientation: Option<Orientation>,
 ) -> anyhow::Result<(usize, Vec<(String, crate::screen_fit::Misfit)>)> {
     let mut found = Vec::new();
     let mut views = 0;
-    each_view(&headless()?, hall, only, |window, ui, (w, h), stem| {
-        // Drawn as for a picture, so layout and timers are exactly those of the PNG.
-        draw(window, w, h);
-        views += 1;
-        for misfit in crate::screen_fit::misfits(ui.window()) {
-            found.push((stem.to_string(), misfit));
-        }
-        Ok(())
-    })?;
+    each_view(
+        &headless()?,
+        hall,
+        only,
+        &Orientation::chosen(orientation),
+        |window, ui, (w, h), stem| {
+            // Drawn as for a picture, so layout and timers are exactly those of the PNG.
+            draw(window, w, h);
+            views += 1;
+            for misfit in crate::screen_fit::misfits(ui.window()) {
+                found.push((stem.to_string(), misfit));
+            }
+            Ok(())
+        },
+    )?;
     Ok((views, found))
 }
 

@@ -29,11 +29,53 @@ fn ink(path: &Path, from: f32, to: f32) -> usize {
     n
 }
 
-#[test]
-fn every_screen_in_both_orientations_with_chinese_ink() {
+/// Every screen's name, as `onetrip screenshots` writes it in each orientation and variant.
+const SCREENS: [&str; 37] = [
+    "out_of_service",
+    "attract",
+    "reading_card",
+    "attract_read_failed",
+    "home",
+    "home_featured",
+    "categories",
+    "items",
+    "search_empty",
+    "search",
+    "item_detail",
+    "item_not_eligible",
+    "home_without_card",
+    "item_card_needed",
+    "form_province",
+    "form_choice",
+    "form_phone_error",
+    "form_letters",
+    "query_waiting",
+    "query_offline",
+    "query_found",
+    "rating",
+    "rating_reason",
+    "slots",
+    "slots_offline",
+    "confirm_appointment",
+    "guide_printing",
+    "guide_done",
+    "staff_pin",
+    "staff",
+    "confirm",
+    "timeout_warning",
+    "submitting",
+    "printing",
+    "done",
+    "done_print_failed",
+    "done_not_saved",
+];
+
+/// `onetrip screenshots` for one orientation (the two are separate tests, so that they run side
+/// by side: each is most of a minute of software rendering on one core).
+fn screenshots(orientation: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
-        .args(["screenshots", "--out"])
+        .args(["screenshots", "--orientation", orientation, "--out"])
         .arg(dir.path())
         .env("RUST_LOG", "off")
         .output()
@@ -43,56 +85,37 @@ fn every_screen_in_both_orientations_with_chinese_ink() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for screen in [
-        "out_of_service",
-        "attract",
-        "reading_card",
-        "attract_read_failed",
-        "home",
-        "home_featured",
-        "categories",
-        "items",
-        "search_empty",
-        "search",
-        "item_detail",
-        "item_not_eligible",
-        "home_without_card",
-        "item_card_needed",
-        "form_province",
-        "form_choice",
-        "form_phone_error",
-        "form_letters",
-        "query_waiting",
-        "query_offline",
-        "query_found",
-        "rating",
-        "rating_reason",
-        "slots",
-        "slots_offline",
-        "confirm_appointment",
-        "guide_printing",
-        "guide_done",
-        "staff_pin",
-        "staff",
-        "confirm",
-        "timeout_warning",
-        "submitting",
-        "printing",
-        "done",
-        "done_print_failed",
-        "done_not_saved",
-    ] {
-        for orientation in ["landscape", "portrait"] {
-            for variant in ["zh-normal", "zh-elderly", "en-normal", "en-elderly"] {
-                let p = dir
-                    .path()
-                    .join(format!("{screen}-{orientation}-{variant}.png"));
-                assert!(p.exists(), "{} missing", p.display());
-            }
+    for screen in SCREENS {
+        for variant in ["zh-normal", "zh-elderly", "en-normal", "en-elderly"] {
+            let p = dir
+                .path()
+                .join(format!("{screen}-{orientation}-{variant}.png"));
+            assert!(p.exists(), "{} missing", p.display());
         }
     }
-    let (w, h, _) = decode(&dir.path().join("attract-portrait-zh-normal.png"));
-    assert_eq!((w, h), (1080, 1920));
+    dir
+}
+
+/// Done shows the receipt's tracking code large enough for a phone, in every variant and
+/// whether or not the receipt printed: read back from the pixels as a phone would.
+fn assert_done_screens_show_the_tracking_code(dir: &Path, orientation: &str) {
+    for screen in ["done", "done_print_failed"] {
+        for variant in ["zh-normal", "zh-elderly", "en-normal", "en-elderly"] {
+            let p = dir.join(format!("{screen}-{orientation}-{variant}.png"));
+            let codes = qr_codes(&p);
+            assert_eq!(codes.len(), 1, "{}: {codes:?}", p.display());
+            assert!(
+                codes[0].starts_with("https://track.example.invalid/s/HZXH-0001-"),
+                "{}: {codes:?}",
+                p.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_screen_in_landscape_with_chinese_ink() {
+    let dir = screenshots("landscape");
     // The attract prompt "请将身份证放在读卡区" is dark text in the middle of the screen.
     let zh = ink(
         &dir.path().join("attract-landscape-zh-normal.png"),
@@ -110,34 +133,13 @@ fn every_screen_in_both_orientations_with_chinese_ink() {
     );
     assert!(en > 1000, "the English prompt has no ink ({en})");
 
-    // Done shows the receipt's tracking code large enough for a phone, in every variant and
-    // whether or not the receipt printed: read back from the pixels as a phone would.
-    for screen in ["done", "done_print_failed"] {
-        for orientation in ["landscape", "portrait"] {
-            for variant in ["zh-normal", "zh-elderly", "en-normal", "en-elderly"] {
-                let p = dir
-                    .path()
-                    .join(format!("{screen}-{orientation}-{variant}.png"));
-                let codes = qr_codes(&p);
-                assert_eq!(codes.len(), 1, "{}: {codes:?}", p.display());
-                assert!(
-                    codes[0].starts_with("https://track.example.invalid/s/HZXH-0001-"),
-                    "{}: {codes:?}",
-                    p.display()
-                );
-            }
-        }
-    }
-    for p in [
-        "done_not_saved-landscape-zh-normal.png",
-        "guide_done-portrait-en-elderly.png",
-    ] {
-        assert_eq!(
-            qr_codes(&dir.path().join(p)),
-            Vec::<String>::new(),
-            "{p}: nothing to track"
-        );
-    }
+    assert_done_screens_show_the_tracking_code(dir.path(), "landscape");
+    let p = "done_not_saved-landscape-zh-normal.png";
+    assert_eq!(
+        qr_codes(&dir.path().join(p)),
+        Vec::<String>::new(),
+        "{p}: nothing to track"
+    );
 
     // The demo panel shows the receipt as the printer simulator decoded it from the receipt's
     // ESC/POS bytes: its QR code is on the picture of the paper, readable by a phone, and the
@@ -150,6 +152,24 @@ fn every_screen_in_both_orientations_with_chinese_ink() {
         panel.display()
     );
     assert!(ink(&panel, 0.3, 0.5) > 3000, "the receipt's lines have ink");
+}
+
+#[test]
+fn every_screen_in_portrait() {
+    let dir = screenshots("portrait");
+    let (w, h, _) = decode(&dir.path().join("attract-portrait-zh-normal.png"));
+    assert_eq!((w, h), (1080, 1920));
+    assert!(
+        !dir.path().join("device_panel.png").exists(),
+        "the device panel comes with the landscape set"
+    );
+    assert_done_screens_show_the_tracking_code(dir.path(), "portrait");
+    let p = "guide_done-portrait-en-elderly.png";
+    assert_eq!(
+        qr_codes(&dir.path().join(p)),
+        Vec::<String>::new(),
+        "{p}: nothing to track"
+    );
 }
 
 /// The QR codes a phone's camera would read in a screenshot.
@@ -165,25 +185,38 @@ fn qr_codes(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Nothing clipped, ever: every view of the catalogue in all eight variants (orientation ×
-/// language × normal/elderly), each text measured with the renderer's own layout — none elided,
-/// broken inside a word, overflowing its box, cut by a container or outside the window.
-#[test]
-fn no_text_is_cut_elided_or_broken_in_any_view() {
+/// `onetrip screenshots --check` in one orientation: the number of views looked at, once the
+/// report says none has a text that does not fit.
+fn views_where_every_text_fits(orientation: &str) -> usize {
     let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
-        .args(["screenshots", "--check"])
+        .args(["screenshots", "--check", "--orientation", orientation])
         .env("RUST_LOG", "off")
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{report}");
-    let views: usize = report
+    report
         .lines()
         .last()
         .and_then(|l| l.strip_suffix(" views, 0 texts that do not fit"))
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no summary line in {report}"));
-    assert!(views >= 264, "only {views} views were checked");
+        .unwrap_or_else(|| panic!("no summary line in {report}"))
+}
+
+/// Nothing clipped, ever: every view of the catalogue in all eight variants (orientation ×
+/// language × normal/elderly), each text measured with the renderer's own layout — none elided,
+/// broken inside a word, overflowing its box, cut by a container or outside the window. One
+/// test per orientation, so that the two run side by side.
+#[test]
+fn no_text_is_cut_elided_or_broken_in_any_landscape_view() {
+    let views = views_where_every_text_fits("landscape");
+    assert!(views >= 132, "only {views} views were checked");
+}
+
+#[test]
+fn no_text_is_cut_elided_or_broken_in_any_portrait_view() {
+    let views = views_where_every_text_fits("portrait");
+    assert!(views >= 132, "only {views} views were checked");
 }
 
 /// The check finds what it is for: a hall name with a word wider than the screen (which Slint's
