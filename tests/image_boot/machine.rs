@@ -215,6 +215,22 @@ impl Machine {
         );
     }
 
+    /// Pulls a stick out (it stays out across resets). USB hot-unplug needs nothing from the
+    /// guest; the drive is let go once QEMU has dropped the device.
+    pub fn unplug_stick(&mut self, id: &str) {
+        self.plugged.retain(|(_, plugged, _)| plugged != id);
+        self.qmp
+            .execute("device_del", json!({"id": format!("{id}-dev")}));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Err(e) = self
+            .qmp
+            .try_execute("blockdev-del", json!({"node-name": id}))
+        {
+            assert!(Instant::now() < deadline, "stick {id} still in use: {e}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     pub fn save_console(&self, name: &str) {
         let _ = std::fs::write(self.dir.join(name), self.console());
     }
@@ -465,15 +481,21 @@ impl Qmp {
     }
 
     fn execute(&mut self, command: &str, arguments: Value) -> Value {
+        self.try_execute(command, arguments)
+            .unwrap_or_else(|e| panic!("QMP {command} failed: {e}"))
+    }
+
+    /// The command's return, or QMP's error (events in between are passed over).
+    fn try_execute(&mut self, command: &str, arguments: Value) -> Result<Value, Value> {
         let msg = json!({"execute": command, "arguments": arguments});
         writeln!(self.writer, "{msg}").expect("QMP write");
         loop {
             let reply = self.read();
             if let Some(r) = reply.get("return") {
-                return r.clone();
+                return Ok(r.clone());
             }
             if let Some(e) = reply.get("error") {
-                panic!("QMP {command} failed: {e}");
+                return Err(e.clone());
             }
         }
     }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The boot test's two update bundles, made from the image in $OUT (image/build first): the same
+# firmware as a newer version, and one whose kiosk never gets READY. Each is kept while its
+# version matches, so image/test reuses what CI made while the cargo tests ran.
+#   in:  OUT (with VERSION, onetrip.bin and pki/ from image/build)
+#   out: $OUT/test-good.raucb, $OUT/test-bad.raucb (+ .version)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:?}
+V1=$(cat "$OUT/VERSION")
+export OUT KIOSK_BIN="$OUT/onetrip.bin" KEYRING="$OUT/pki/ca.cert.pem" \
+  UPDATE_CERT="$OUT/pki/signing.cert.pem" UPDATE_KEY="$OUT/pki/signing.key.pem"
+
+make_bundle() { # name version [overlay]
+  local name=$1 version=$2 overlay=${3:-}
+  [ -s "$OUT/test-$name.raucb" ] && [ "$(cat "$OUT/test-$name.version" 2>/dev/null)" = "$version" ] && return
+  SLOT_NAME="test-$name" VERSION="$version" EXTRA_OVERLAY="$overlay" "$HERE/lib/root-slot.sh"
+  SLOT="$OUT/test-$name.ext4" BUNDLE="$OUT/test-$name.raucb" VERSION="$version" "$HERE/lib/bundle.sh"
+  echo "$version" > "$OUT/test-$name.version"
+  rm -rf "$OUT/rootfs-test-$name" "$OUT/test-$name.ext4"
+}
+make_bundle good "$V1-u2"
+make_bundle bad "$V1-u3-never-ready" "$HERE/test-overlay/never-ready"
