@@ -14,6 +14,17 @@ const MOST_USED: usize = 4;
 /// How many search results are listed.
 const MAX_RESULTS: usize = 8;
 
+/// Where a citizen is in the catalog: the police type and category opened, the item chosen (the
+/// one its form and completion are for) and the search typed so far.
+#[derive(Debug, Default)]
+pub(super) struct Browsing {
+    pub(super) police_type: Option<String>,
+    pub(super) category: Option<String>,
+    pub(super) item: Option<String>,
+    /// Pinyin initials, lower case.
+    pub(super) query: String,
+}
+
 /// A button in a list: a code to send back and the words on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tile {
@@ -67,7 +78,7 @@ impl Engine {
     fn open_category(&mut self, catalog: &crate::catalog::Catalog, code: String) {
         let only = single(catalog.items_in(&code)).map(|i| i.code.clone());
         if let Some(s) = self.session.as_mut() {
-            s.category = Some(code);
+            s.browsing.category = Some(code);
         }
         match only {
             Some(item) => self.open_item(item),
@@ -77,7 +88,7 @@ impl Engine {
 
     fn open_item(&mut self, code: String) {
         if let Some(s) = self.session.as_mut() {
-            s.item = Some(code.clone());
+            s.browsing.item = Some(code.clone());
         }
         self.effects
             .push_back(Effect::Audit(AuditEvent::ItemChosen { item_code: code }));
@@ -96,7 +107,7 @@ impl Engine {
     pub(super) fn home(&mut self) {
         if let Some(s) = self.session.as_mut() {
             s.history.clear();
-            s.query.clear();
+            s.browsing.query.clear();
         }
         self.go(Screen::Home);
     }
@@ -113,7 +124,7 @@ impl Engine {
                 // A police type with one category has nothing to choose: its items at once.
                 let only = single(catalog.categories_of(&code)).map(|c| c.code.clone());
                 if let Some(s) = self.session.as_mut() {
-                    s.police_type = Some(code);
+                    s.browsing.police_type = Some(code);
                 }
                 match only {
                     Some(category) => self.open_category(&catalog, category),
@@ -122,7 +133,7 @@ impl Engine {
             }
             (Screen::Home, Action::OpenSearch) => {
                 if let Some(s) = self.session.as_mut() {
-                    s.query.clear();
+                    s.browsing.query.clear();
                 }
                 self.forward(Screen::Search);
             }
@@ -137,20 +148,22 @@ impl Engine {
                     return;
                 };
                 // Keys that lead nowhere are dimmed on screen; a stray press changes nothing.
-                if s.query.len() < MAX_QUERY && self.index.next_letters(&s.query).contains(&c) {
+                if s.browsing.query.len() < MAX_QUERY
+                    && self.index.next_letters(&s.browsing.query).contains(&c)
+                {
                     if let Some(s) = self.session.as_mut() {
-                        s.query.push(c);
+                        s.browsing.query.push(c);
                     }
                 }
             }
             (Screen::Search, Action::SearchBackspace) => {
                 if let Some(s) = self.session.as_mut() {
-                    s.query.pop();
+                    s.browsing.query.pop();
                 }
             }
             (Screen::Search, Action::SearchClear) => {
                 if let Some(s) = self.session.as_mut() {
-                    s.query.clear();
+                    s.browsing.query.clear();
                 }
             }
             (Screen::Home | Screen::Items | Screen::Search, Action::SelectItem(code))
@@ -292,7 +305,7 @@ impl Engine {
                 view.most_used = row.into_iter().map(|i| self.tile(i)).collect();
             }
             Screen::Categories => {
-                let code = s.police_type.as_deref().unwrap_or_default();
+                let code = s.browsing.police_type.as_deref().unwrap_or_default();
                 view.heading = c
                     .police_type(code)
                     .map(|t| t.name.get(en).to_string())
@@ -311,7 +324,7 @@ impl Engine {
                     .collect();
             }
             Screen::Items => {
-                let code = s.category.as_deref().unwrap_or_default();
+                let code = s.browsing.category.as_deref().unwrap_or_default();
                 view.heading = c
                     .category(code)
                     .map(|cat| cat.name.get(en).to_string())
@@ -319,16 +332,16 @@ impl Engine {
                 view.items = c.items_in(code).map(|i| self.tile(i)).collect();
             }
             Screen::Search => {
-                view.query = s.query.to_uppercase();
+                view.query = s.browsing.query.to_uppercase();
                 view.keys = self
                     .index
-                    .next_letters(&s.query)
+                    .next_letters(&s.browsing.query)
                     .into_iter()
                     .collect::<String>()
                     .to_uppercase();
                 view.items = self
                     .index
-                    .find(&s.query)
+                    .find(&s.browsing.query)
                     .iter()
                     .filter_map(|code| c.item(code))
                     .take(MAX_RESULTS)

@@ -6,6 +6,14 @@ use super::answers::ChosenSlot;
 use super::session::{Effect, Engine, Screen};
 use crate::catalog::{Item, Mode};
 
+/// What upstream answered in this session: a case's progress, the appointment times offered.
+/// `None` while the question is out.
+#[derive(Debug, Default)]
+pub(super) struct Completion {
+    pub(super) query_outcome: Option<QueryOutcome>,
+    pub(super) slots: Option<SlotsOutcome>,
+}
+
 /// A lookup upstream (a case's progress, a plate's violations, …): everything the citizen
 /// answered, and the party's ID number — so it has no `Debug` that prints them.
 #[derive(Clone)]
@@ -75,10 +83,11 @@ impl Engine {
                 let Some(s) = self.session.as_mut() else {
                     return;
                 };
-                s.query_outcome = None;
+                s.completion.query_outcome = None;
                 let q = CaseQuery {
                     item_code: item.code.clone(),
                     answers: s
+                        .form
                         .answers
                         .given()
                         .iter()
@@ -96,7 +105,7 @@ impl Engine {
             }
             Mode::Appointment => {
                 if let Some(s) = self.session.as_mut() {
-                    s.slots = None;
+                    s.completion.slots = None;
                 }
                 self.effects.push_back(Effect::FetchSlots {
                     item_code: item.code.clone(),
@@ -112,7 +121,7 @@ impl Engine {
             return;
         }
         if let Some(s) = self.session.as_mut() {
-            s.slots = Some(outcome);
+            s.completion.slots = Some(outcome);
         }
     }
 
@@ -121,13 +130,13 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let Some(SlotsOutcome::Offered(slots)) = &s.slots else {
+        let Some(SlotsOutcome::Offered(slots)) = &s.completion.slots else {
             return;
         };
         let Some(slot) = slots.iter().find(|x| x.id == id).cloned() else {
             return;
         };
-        s.answers.choose_slot(ChosenSlot {
+        s.form.answers.choose_slot(ChosenSlot {
             id: slot.id,
             shown: if en { slot.en } else { slot.zh },
         });
@@ -204,7 +213,7 @@ impl Engine {
             return;
         }
         if let Some(s) = self.session.as_mut() {
-            s.query_outcome = Some(outcome);
+            s.completion.query_outcome = Some(outcome);
         }
     }
 
@@ -220,11 +229,11 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let number = s.answers.case_number().map(str::to_string);
-        s.item = Some(code.clone());
-        s.answers.clear();
+        let number = s.form.answers.case_number().map(str::to_string);
+        s.browsing.item = Some(code.clone());
+        s.form.answers.clear();
         if let Some(n) = number {
-            s.answers.set("case_number", n);
+            s.form.answers.set("case_number", n);
         }
         self.effects
             .push_back(Effect::Audit(super::session::AuditEvent::ItemStarted {

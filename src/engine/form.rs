@@ -9,6 +9,17 @@ use super::session::{Engine, Screen, Session, View};
 use crate::catalog::{CardField, Field, FieldKind, Item, Mode};
 use crate::mask;
 
+/// The chosen item's form: the answers so far, the question on screen (an index into the item's
+/// fields), what is typed for it and what is wrong with that. No `Debug`: the answers are a
+/// citizen's.
+#[derive(Default)]
+pub(super) struct FormState {
+    pub(super) answers: super::answers::Answers,
+    pub(super) field: usize,
+    pub(super) input: String,
+    pub(super) error: String,
+}
+
 /// What the form screen shows for the current question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormView {
@@ -65,7 +76,7 @@ fn shown(field: &Field, value: &str, english: bool) -> String {
 impl Engine {
     fn current_field(&self) -> Option<Field> {
         let s = self.session.as_ref()?;
-        self.item()?.fields.get(s.field).cloned()
+        self.item()?.fields.get(s.form.field).cloned()
     }
 
     /// A well-formed answer to the question on screen, as a citizen might give it: for the
@@ -90,7 +101,7 @@ impl Engine {
 
     /// The next question to ask at or after `from`, given the answers so far.
     fn next_asked(item: &Item, s: &Session, from: usize) -> Option<usize> {
-        (from..item.fields.len()).find(|&i| item.fields[i].asked(s.answers.given()))
+        (from..item.fields.len()).find(|&i| item.fields[i].asked(s.form.answers.given()))
     }
 
     /// 开始办理 on an item the card qualifies for.
@@ -110,20 +121,22 @@ impl Engine {
             return;
         };
         // Prefill from the card; keep what a query already established (the case number).
-        s.answers.keep(|k| item.fields.iter().any(|f| f.key == k));
+        s.form
+            .answers
+            .keep(|k| item.fields.iter().any(|f| f.key == k));
         for f in &item.fields {
             if let (FieldKind::Prefill, Some(from)) = (f.kind, f.from) {
-                s.answers.set(&f.key, card_value(&who, from));
+                s.form.answers.set(&f.key, card_value(&who, from));
             }
         }
-        s.input.clear();
-        s.form_error.clear();
+        s.form.input.clear();
+        s.form.error.clear();
         let first = (0..item.fields.len()).find(|&i| {
-            item.fields[i].asked(s.answers.given()) && !s.answers.has(&item.fields[i].key)
+            item.fields[i].asked(s.form.answers.given()) && !s.form.answers.has(&item.fields[i].key)
         });
         match first {
             Some(i) => {
-                s.field = i;
+                s.form.field = i;
                 self.forward_to(Screen::Form);
             }
             None => self.after_form(),
@@ -156,16 +169,16 @@ impl Engine {
             FieldKind::Date => 8,
             _ => field.max_len.unwrap_or(40) as usize,
         };
-        if fits && s.input.chars().count() < max {
-            s.input.push(c);
-            s.form_error.clear();
+        if fits && s.form.input.chars().count() < max {
+            s.form.input.push(c);
+            s.form.error.clear();
         }
     }
 
     pub(super) fn form_backspace(&mut self) {
         if let Some(s) = self.session.as_mut() {
-            s.input.pop();
-            s.form_error.clear();
+            s.form.input.pop();
+            s.form.error.clear();
         }
     }
 
@@ -179,22 +192,22 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let value = chosen.unwrap_or_else(|| s.input.clone());
+        let value = chosen.unwrap_or_else(|| s.form.input.clone());
         match field.check(&value, today) {
-            Err(why) => s.form_error = why.get(english).to_string(),
+            Err(why) => s.form.error = why.get(english).to_string(),
             Ok(v) => {
-                s.answers.set(&field.key, v);
+                s.form.answers.set(&field.key, v);
                 // A changed answer may make later questions moot: drop their answers.
-                let later: Vec<String> = item.fields[s.field + 1..]
+                let later: Vec<String> = item.fields[s.form.field + 1..]
                     .iter()
                     .map(|f| f.key.clone())
                     .collect();
-                s.answers.keep(|k| !later.iter().any(|l| l == k));
-                s.input.clear();
-                s.form_error.clear();
-                match Self::next_asked(&item, s, s.field + 1) {
+                s.form.answers.keep(|k| !later.iter().any(|l| l == k));
+                s.form.input.clear();
+                s.form.error.clear();
+                match Self::next_asked(&item, s, s.form.field + 1) {
                     Some(i) => {
-                        s.field = i;
+                        s.form.field = i;
                         s.history.push(Screen::Form);
                         self.go(Screen::Form);
                     }
@@ -212,21 +225,22 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let prev = (0..s.field)
+        let prev = (0..s.form.field)
             .rev()
-            .find(|&i| item.fields[i].asked(s.answers.given()));
+            .find(|&i| item.fields[i].asked(s.form.answers.given()));
         match prev {
             Some(i) => {
-                s.field = i;
-                s.input = match item.fields[i].kind {
+                s.form.field = i;
+                s.form.input = match item.fields[i].kind {
                     FieldKind::Choice => String::new(),
                     _ => s
+                        .form
                         .answers
                         .get(&item.fields[i].key)
                         .unwrap_or_default()
                         .to_string(),
                 };
-                s.form_error.clear();
+                s.form.error.clear();
                 s.history.pop();
                 self.go(Screen::Form);
             }
@@ -248,7 +262,7 @@ impl Engine {
         }
         if let Some(s) = self.session.as_mut() {
             // Checked as if typed: a digits question refuses a scanned code with letters.
-            s.input = number.to_ascii_uppercase();
+            s.form.input = number.to_ascii_uppercase();
         }
         self.form_answer(None);
     }
@@ -264,7 +278,12 @@ impl Engine {
         };
         if let Some(s) = self.session.as_mut() {
             if field.kind != FieldKind::Choice {
-                s.input = s.answers.get(&field.key).unwrap_or_default().to_string();
+                s.form.input = s
+                    .form
+                    .answers
+                    .get(&field.key)
+                    .unwrap_or_default()
+                    .to_string();
             }
         }
     }
@@ -276,15 +295,15 @@ impl Engine {
         let Some(item) = self.item() else { return };
         let en = self.english;
         if self.screen == Screen::Form {
-            if let Some(f) = item.fields.get(s.field) {
+            if let Some(f) = item.fields.get(s.form.field) {
                 let asked: Vec<usize> = (0..item.fields.len())
-                    .filter(|&i| item.fields[i].asked(s.answers.given()) || i == s.field)
+                    .filter(|&i| item.fields[i].asked(s.form.answers.given()) || i == s.form.field)
                     .collect();
-                let pos = asked.iter().position(|&i| i == s.field).unwrap_or(0) + 1;
+                let pos = asked.iter().position(|&i| i == s.form.field).unwrap_or(0) + 1;
                 view.form = Some(FormView {
                     label: f.label.get(en).to_string(),
                     kind: kind_name(f.kind),
-                    value: s.input.clone(),
+                    value: s.form.input.clone(),
                     choices: f
                         .options
                         .iter()
@@ -294,7 +313,7 @@ impl Engine {
                             hint: String::new(),
                         })
                         .collect(),
-                    error: s.form_error.clone(),
+                    error: s.form.error.clone(),
                     step: format!("{pos} / {}", asked.len()),
                 });
             }
@@ -314,19 +333,19 @@ impl Engine {
                     )
                 })
                 .filter_map(|f| {
-                    let v = s.answers.get(&f.key)?;
+                    let v = s.form.answers.get(&f.key)?;
                     Some((f.label.get(en).to_string(), shown(f, v, en)))
                 })
                 .collect();
         }
         if self.screen == Screen::QueryResult {
-            view.query_outcome = s.query_outcome.clone();
+            view.query_outcome = s.completion.query_outcome.clone();
         }
         if self.screen == Screen::Slots {
-            view.slots = s.slots.clone();
+            view.slots = s.completion.slots.clone();
         }
         if self.screen == Screen::Confirm {
-            if let Some(slot) = s.answers.slot() {
+            if let Some(slot) = s.form.answers.slot() {
                 view.summary.push((
                     if en { "Appointment" } else { "预约时间" }.to_string(),
                     slot.shown.clone(),

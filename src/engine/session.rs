@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use onetrip_drivers::id_card::{Date, Identity};
 
-use super::completion::{QueryOutcome, SlotsOutcome};
+use super::browse::Browsing;
+use super::completion::Completion;
+use super::form::FormState;
 use super::staff::{PinGuard, StaffState};
 use crate::catalog::search::SearchIndex;
 use crate::catalog::{Catalog, Item};
@@ -70,19 +72,14 @@ pub(super) struct Session {
     /// them): guides print, and an item that needs identity asks for the card when started.
     pub(super) identity: Option<Identity>,
     started: Instant,
-    pub(super) item: Option<String>,
-    pub(super) police_type: Option<String>,
-    pub(super) category: Option<String>,
-    pub(super) query: String,
+    /// Where the citizen is in the catalog and what they chose (browse.rs).
+    pub(super) browsing: Browsing,
     /// Screens to go back to.
     pub(super) history: Vec<Screen>,
-    /// The form: answers so far, the current field, what is typed, what is wrong with it.
-    pub(super) answers: super::answers::Answers,
-    pub(super) field: usize,
-    pub(super) input: String,
-    pub(super) form_error: String,
-    pub(super) query_outcome: Option<QueryOutcome>,
-    pub(super) slots: Option<SlotsOutcome>,
+    /// The chosen item's questions (form.rs).
+    pub(super) form: FormState,
+    /// What upstream answered for a query or an appointment (completion.rs).
+    pub(super) completion: Completion,
     submission: Option<StoredSubmission>,
     outcome: Option<DoneOutcome>,
     /// The card left the reader since it was read (or put back: the same card clears it).
@@ -170,7 +167,7 @@ impl Engine {
     }
 
     pub(super) fn item(&self) -> Option<&Item> {
-        let code = self.session.as_ref()?.item.as_deref()?;
+        let code = self.session.as_ref()?.browsing.item.as_deref()?;
         self.catalog.item(code)
     }
 
@@ -230,7 +227,7 @@ impl Engine {
     pub(super) fn form_rejected(&self) -> bool {
         self.session
             .as_ref()
-            .is_some_and(|s| !s.form_error.is_empty())
+            .is_some_and(|s| !s.form.error.is_empty())
     }
 
     fn handle_event(&mut self, event: Event) {
@@ -349,17 +346,10 @@ impl Engine {
         self.session = Some(Session {
             identity,
             started: self.now,
-            item: None,
-            police_type: None,
-            category: None,
-            query: String::new(),
+            browsing: Browsing::default(),
             history: Vec::new(),
-            answers: Default::default(),
-            field: 0,
-            input: String::new(),
-            form_error: String::new(),
-            query_outcome: None,
-            slots: None,
+            form: FormState::default(),
+            completion: Completion::default(),
             submission: None,
             outcome: None,
             card_away: false,
@@ -462,7 +452,12 @@ impl Engine {
         let Some(s) = self.session.as_ref() else {
             return;
         };
-        let Some(item) = s.item.as_deref().and_then(|c| self.catalog.item(c)) else {
+        let Some(item) = s
+            .browsing
+            .item
+            .as_deref()
+            .and_then(|c| self.catalog.item(c))
+        else {
             return;
         };
         // A submission is always someone's: items that submit ask for the card first.
@@ -477,7 +472,7 @@ impl Engine {
                 item.kind.name()
             },
             identity,
-            answers: s.answers.to_pairs(),
+            answers: s.form.answers.to_pairs(),
             english: self.english,
         }));
         self.go(Screen::Submitting);
@@ -493,7 +488,12 @@ impl Engine {
         };
         match result {
             Ok(stored) => {
-                let Some(item) = s.item.as_deref().and_then(|c| self.catalog.item(c)) else {
+                let Some(item) = s
+                    .browsing
+                    .item
+                    .as_deref()
+                    .and_then(|c| self.catalog.item(c))
+                else {
                     return;
                 };
                 self.effects.push_back(Effect::Audit(AuditEvent::Submitted {
