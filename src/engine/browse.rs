@@ -4,7 +4,7 @@
 
 use super::session::{Action, AuditEvent, Effect, Engine, Screen, View};
 use crate::catalog::eligibility::{self, Eligibility};
-use crate::catalog::{Item, Mode};
+use crate::catalog::{Catalog, Item, Mode};
 use onetrip_drivers::id_card::Identity;
 
 /// Longest search the keyboard takes (the longest item name has fewer initials).
@@ -23,6 +23,13 @@ pub(super) struct Browsing {
     pub(super) item: Option<String>,
     /// Pinyin initials, lower case.
     pub(super) query: String,
+}
+
+impl Browsing {
+    /// The item chosen, as the catalog has it.
+    pub(super) fn chosen_item<'c>(&self, catalog: &'c Catalog) -> Option<&'c Item> {
+        catalog.item(self.item.as_deref()?)
+    }
 }
 
 /// A button in a list: a code to send back and the words on it.

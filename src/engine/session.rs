@@ -167,8 +167,7 @@ impl Engine {
     }
 
     pub(super) fn item(&self) -> Option<&Item> {
-        let code = self.session.as_ref()?.browsing.item.as_deref()?;
-        self.catalog.item(code)
+        self.session.as_ref()?.browsing.chosen_item(&self.catalog)
     }
 
     pub fn poll_effect(&mut self) -> Option<Effect> {
@@ -452,12 +451,7 @@ impl Engine {
         let Some(s) = self.session.as_ref() else {
             return;
         };
-        let Some(item) = s
-            .browsing
-            .item
-            .as_deref()
-            .and_then(|c| self.catalog.item(c))
-        else {
+        let Some(item) = s.browsing.chosen_item(&self.catalog) else {
             return;
         };
         // A submission is always someone's: items that submit ask for the card first.
@@ -488,12 +482,7 @@ impl Engine {
         };
         match result {
             Ok(stored) => {
-                let Some(item) = s
-                    .browsing
-                    .item
-                    .as_deref()
-                    .and_then(|c| self.catalog.item(c))
-                else {
+                let Some(item) = s.browsing.chosen_item(&self.catalog) else {
                     return;
                 };
                 self.effects.push_back(Effect::Audit(AuditEvent::Submitted {

@@ -113,6 +113,15 @@ fn assert_done_screens_show_the_tracking_code(dir: &Path, orientation: &str) {
     }
 }
 
+/// A screen with nothing to track shows no QR code.
+fn assert_nothing_to_track(dir: &Path, p: &str) {
+    assert_eq!(
+        qr_codes(&dir.join(p)),
+        Vec::<String>::new(),
+        "{p}: nothing to track"
+    );
+}
+
 #[test]
 fn every_screen_in_landscape_with_chinese_ink() {
     let dir = screenshots("landscape");
@@ -134,12 +143,7 @@ fn every_screen_in_landscape_with_chinese_ink() {
     assert!(en > 1000, "the English prompt has no ink ({en})");
 
     assert_done_screens_show_the_tracking_code(dir.path(), "landscape");
-    let p = "done_not_saved-landscape-zh-normal.png";
-    assert_eq!(
-        qr_codes(&dir.path().join(p)),
-        Vec::<String>::new(),
-        "{p}: nothing to track"
-    );
+    assert_nothing_to_track(dir.path(), "done_not_saved-landscape-zh-normal.png");
 
     // The demo panel shows the receipt as the printer simulator decoded it from the receipt's
     // ESC/POS bytes: its QR code is on the picture of the paper, readable by a phone, and the
@@ -164,12 +168,7 @@ fn every_screen_in_portrait() {
         "the device panel comes with the landscape set"
     );
     assert_done_screens_show_the_tracking_code(dir.path(), "portrait");
-    let p = "guide_done-portrait-en-elderly.png";
-    assert_eq!(
-        qr_codes(&dir.path().join(p)),
-        Vec::<String>::new(),
-        "{p}: nothing to track"
-    );
+    assert_nothing_to_track(dir.path(), "guide_done-portrait-en-elderly.png");
 }
 
 /// The QR codes a phone's camera would read in a screenshot.
