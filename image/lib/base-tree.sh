@@ -4,8 +4,8 @@
 # machines' kernels have no vfat and no loop-mountable ESP), and no mirror is named: the machine's
 # own apt sources are passed as mmdebstrap's mirror argument.
 #
-# The tarball is cached under $OUT/cache by a hash of this file, so changing the package list (or
-# anything else here) rebuilds it and nothing else does.
+# The tarball is cached under $OUT/cache by a hash of this file and the initramfs hook it installs,
+# so changing the package list (or anything else here) rebuilds it and nothing else does.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:?OUT must name the output folder}
@@ -25,7 +25,7 @@ PKGS=(
   rauc rauc-service grub-common e2fsprogs
 )
 
-key=$(cat "$0" | sha256sum | cut -c1-16)
+key=$(cat "$0" "$HERE/lib/initramfs-squashfs" | sha256sum | cut -c1-16)
 tarball="$OUT/cache/base-$key.tar"
 mkdir -p "$OUT/cache"
 if [ -s "$tarball" ]; then
@@ -40,6 +40,8 @@ mmdebstrap --variant=minbase --format=tar --include="$include" \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/zh_CN/*' \
   --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d"; echo COMPRESS=zstd > "$1/etc/initramfs-tools/conf.d/zstd"' \
+  --essential-hook='mkdir -p "$1/etc/initramfs-tools/hooks"' \
+  --essential-hook="copy-in $HERE/lib/initramfs-squashfs /etc/initramfs-tools/hooks" \
   --customize-hook='chroot "$1" dpkg-query -W -f "\${Package}\t\${Version}\t\${Architecture}\t\${source:Package}\t\${source:Version}\n" > "$1/usr/share/onetrip-packages.tsv"' \
   bookworm "$tarball.tmp" "$SOURCES"
 mv "$tarball.tmp" "$tarball"

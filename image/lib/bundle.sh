@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A signed RAUC bundle (verity format) of a root slot image, for updates in the field.
-#   in:  OUT, VERSION, SLOT (ext4 image), BUNDLE (output path), UPDATE_CERT, UPDATE_KEY
+#   in:  OUT, VERSION, SLOT (squashfs slot image), BUNDLE (output path), UPDATE_CERT, UPDATE_KEY
 set -euo pipefail
 OUT=${OUT:?}; VERSION=${VERSION:?}; SLOT=${SLOT:?}; BUNDLE=${BUNDLE:?}
 d=$(mktemp -d "$OUT/bundle.XXXX")
@@ -14,9 +14,9 @@ description=OneTrip terminal firmware $VERSION
 format=verity
 
 [image.rootfs]
-filename=rootfs.ext4
+filename=rootfs.squashfs
 X
-ln "$SLOT" "$d/rootfs.ext4" 2>/dev/null || cp "$SLOT" "$d/rootfs.ext4"
+ln "$SLOT" "$d/rootfs.squashfs" 2>/dev/null || cp "$SLOT" "$d/rootfs.squashfs"
 rm -f "$BUNDLE"
 # No --keyring here: with a codeSigning signer RAUC 1.8 refuses its own purpose check at build
 # time; the terminal checks the purpose (check-purpose=codesign in system.conf).

@@ -15,9 +15,9 @@ make_bundle() { # name version [overlay]
   local name=$1 version=$2 overlay=${3:-}
   [ -s "$OUT/test-$name.raucb" ] && [ "$(cat "$OUT/test-$name.version" 2>/dev/null)" = "$version" ] && return
   SLOT_NAME="test-$name" VERSION="$version" EXTRA_OVERLAY="$overlay" "$HERE/lib/root-slot.sh"
-  SLOT="$OUT/test-$name.ext4" BUNDLE="$OUT/test-$name.raucb" VERSION="$version" "$HERE/lib/bundle.sh"
+  SLOT="$OUT/test-$name.squashfs" BUNDLE="$OUT/test-$name.raucb" VERSION="$version" "$HERE/lib/bundle.sh"
   echo "$version" > "$OUT/test-$name.version"
-  rm -rf "$OUT/rootfs-test-$name" "$OUT/test-$name.ext4"
+  rm -rf "$OUT/rootfs-test-$name" "$OUT/test-$name.squashfs"
 }
 make_bundle good "$V1-u2"
 make_bundle bad "$V1-u3-never-ready" "$HERE/test-overlay/never-ready"
