@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::rc::Rc;
 
-use rgb::FromSlice;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize};
@@ -553,7 +552,7 @@ pub fn misfits_all(
         &Orientation::chosen(orientation),
         |window, ui, (w, h), stem| {
             // Drawn as for a picture, so layout and timers are exactly those of the PNG.
-            draw(window, w, h);
+            draw(window, w, h)?;
             views += 1;
             for misfit in crate::screen_fit::misfits(ui.window()) {
                 found.push((stem.to_string(), misfit));
@@ -564,25 +563,47 @@ pub fn misfits_all(
     Ok((views, found))
 }
 
-/// The window drawn into RGB bytes. Zeroed bytes viewed as pixels, not a vector of pixels:
-/// this crate is built unoptimised in tests, where filling and converting 2 million pixels one
-/// by one took most of the screenshot test's two minutes.
-fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> Vec<u8> {
+/// The window drawn into RGB bytes, by the renderer's own snapshot: it is compiled (optimised,
+/// with the dependencies) for its one pixel type, where `render()` is generic and would be
+/// compiled here, unoptimised in tests — 45 % of the screenshot tests' time went to copying
+/// pixels one call at a time. Then alpha is dropped (the window is opaque).
+fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
     slint::platform::update_timers_and_animations();
-    window.request_redraw();
-    let mut bytes = vec![0u8; (w * h * 3) as usize];
-    window.draw_if_needed(|renderer| {
-        renderer.render(bytes.as_rgb_mut(), w as usize);
-    });
-    bytes
+    // Marks the frame drawn, as a real window's event loop would (the snapshot renders it).
+    window.draw_if_needed(|_| {});
+    let rgba = window.take_snapshot()?;
+    anyhow::ensure!(
+        (rgba.width(), rgba.height()) == (w, h),
+        "the snapshot is {}×{}, the window {w}×{h}",
+        rgba.width(),
+        rgba.height()
+    );
+    let rgba = rgba.as_bytes();
+    let mut rgb = vec![0u8; rgba.len() / 4 * 3];
+    // Byte by byte over slices in a plain loop: unoptimised, a Vec index, a range index or an
+    // iterator step is a function call each; a slice index is not.
+    let out: &mut [u8] = &mut rgb;
+    let (mut from, mut to) = (0, 0);
+    while to < out.len() {
+        out[to] = rgba[from];
+        out[to + 1] = rgba[from + 1];
+        out[to + 2] = rgba[from + 2];
+        from += 4;
+        to += 3;
+    }
+    Ok(rgb)
 }
 
 fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
-    let bytes = draw(window, w, h);
+    let bytes = draw(window, w, h)?;
     let file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut enc = png::Encoder::new(file, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
+    // Fast deflate and one cheap filter (flat UI compresses well with "up"): a third of the
+    // screenshot tests' time went to the default level and adaptive filtering.
+    enc.set_compression(png::Compression::Fast);
+    enc.set_filter(png::Filter::Sub);
     let mut writer = enc.write_header()?;
     writer.write_image_data(&bytes)?;
     Ok(())
