@@ -16,10 +16,13 @@ pub struct Noise {
 }
 
 impl Noise {
-    /// A byte every 50 µs, for ever: a line flooded at about full speed (115200 baud).
+    /// A line that sends faster than the host reads, for ever: the host's input buffer is kept
+    /// full (each burst is cut to the room left). Not a byte every few microseconds from a
+    /// thread: a thread paced that finely leaves millisecond gaps whenever the machine is
+    /// busy, and a line with gaps is not a flood.
     pub const FLOOD: Noise = Noise {
         every: Duration::from_micros(50),
-        burst: 1,
+        burst: 4096,
     };
     /// A byte every 10 ms, for ever: never quiet long enough to look like the end of a reply.
     pub const CHATTER: Noise = Noise {
@@ -55,8 +58,8 @@ pub(crate) fn start(
                 match noise() {
                     Some(n) => {
                         let junk = vec![0u8; n.burst];
-                        // The fd is non-blocking: a full buffer (a host that does not read) drops
-                        // the burst.
+                        // The fd is non-blocking: the buffer takes what fits of the burst, a full
+                        // one (a host that does not read) none of it.
                         let _ = rustix::io::write(&fd, &junk);
                         std::thread::sleep(n.every);
                     }

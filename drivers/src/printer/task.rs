@@ -122,6 +122,8 @@ pub const NOISE: &str = "the printer's line keeps sending data (noise or a wrong
 /// reads are scheduled (a 1 ms pause in the reads would otherwise end the drain as "quiet"). A
 /// real flood at 115200 baud sends about 1.2 KiB in the 100 ms, so the time limit catches it.
 const DRAIN_LIMIT: Duration = Duration::from_millis(100);
+/// How long a newly opened port is left to settle before the first query or job.
+const SETTLE: Duration = Duration::from_millis(50);
 const DRAIN_MAX_BYTES: usize = 2 * 1024;
 
 /// Asks DLE EOT 1, 2 and 4.
@@ -239,6 +241,11 @@ async fn run(
             }
         };
         backoff = Duration::from_millis(200);
+        // The line settles before it is judged: opening the port changes DTR and RTS, which
+        // wakes or resets some printers, and what arrives meanwhile is drained by the first
+        // query. A flooded line has filled the input buffer by then, so that query's drain
+        // meets its byte limit at once, however busy the machine is.
+        tokio::time::sleep(SETTLE).await;
         if config.automatic_status_back {
             if let Err(e) = io.write_all(&ENABLE_ASB).await {
                 rep.status(offline(e.to_string())).await;
