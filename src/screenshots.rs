@@ -578,10 +578,14 @@ fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8
         rgba.width(),
         rgba.height()
     );
-    let rgba = rgba.as_bytes();
+    Ok(rgb_of_rgba(rgba.as_bytes()))
+}
+
+/// RGBA bytes without their alpha. Byte by byte over slices in a plain loop: unoptimised (as
+/// in tests), a Vec index, a range index or an iterator step is a function call each; a slice
+/// index is not.
+pub fn rgb_of_rgba(rgba: &[u8]) -> Vec<u8> {
     let mut rgb = vec![0u8; rgba.len() / 4 * 3];
-    // Byte by byte over slices in a plain loop: unoptimised, a Vec index, a range index or an
-    // iterator step is a function call each; a slice index is not.
     let out: &mut [u8] = &mut rgb;
     let (mut from, mut to) = (0, 0);
     while to < out.len() {
@@ -591,7 +595,7 @@ fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8
         from += 4;
         to += 3;
     }
-    Ok(rgb)
+    rgb
 }
 
 fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
@@ -600,8 +604,8 @@ fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> an
     let mut enc = png::Encoder::new(file, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
-    // Fast deflate and one cheap filter (flat UI compresses well with "up"): a third of the
-    // screenshot tests' time went to the default level and adaptive filtering.
+    // Fast deflate and one cheap filter ("sub": flat UI rows): a third of the screenshot
+    // tests' time went to the default level and adaptive filtering.
     enc.set_compression(png::Compression::Fast);
     enc.set_filter(png::Filter::Sub);
     let mut writer = enc.write_header()?;

@@ -416,20 +416,9 @@ impl Screen {
         Screen { width, height, rgb }
     }
 
-    /// RGBA bytes (a renderer's snapshot of an opaque window) without their alpha.
+    /// A renderer's snapshot of an opaque window (RGBA).
     pub fn from_rgba(width: u32, height: u32, rgba: &[u8]) -> Screen {
-        let mut rgb = vec![0u8; rgba.len() / 4 * 3];
-        let out: &mut [u8] = &mut rgb;
-        // Plain loops over slices here and below: this test is built unoptimised, where an
-        // iterator step or a Vec index is a function call per byte; QEMU needs the CPU.
-        let (mut from, mut to) = (0, 0);
-        while to < out.len() {
-            out[to] = rgba[from];
-            out[to + 1] = rgba[from + 1];
-            out[to + 2] = rgba[from + 2];
-            from += 4;
-            to += 3;
-        }
+        let rgb = onetrip::screenshots::rgb_of_rgba(rgba);
         Screen { width, height, rgb }
     }
 
@@ -438,6 +427,8 @@ impl Screen {
         if (self.width, self.height) != (other.width, other.height) {
             return 1.0;
         }
+        // A plain loop over slices: this test is built unoptimised, where an iterator step is a
+        // function call per byte, and QEMU needs the CPU.
         let (a, b): (&[u8], &[u8]) = (&self.rgb, &other.rgb);
         let (mut i, mut differing) = (0, 0usize);
         while i + 2 < a.len() {
