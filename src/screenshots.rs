@@ -566,8 +566,9 @@ pub fn misfits_all(
 /// The window drawn into RGB bytes, by the renderer's own snapshot: it is compiled (optimised,
 /// with the dependencies) for its one pixel type, where `render()` is generic and would be
 /// compiled here, unoptimised in tests — 45 % of the screenshot tests' time went to copying
-/// pixels one call at a time. Then alpha is dropped (the window is opaque).
-fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
+/// pixels one call at a time. Then alpha is dropped (the window is opaque). The boot test's
+/// twin draws with it too.
+pub fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
     slint::platform::update_timers_and_animations();
     // Marks the frame drawn, as a real window's event loop would (the snapshot renders it).
     window.draw_if_needed(|_| {});
@@ -584,7 +585,7 @@ fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8
 /// RGBA bytes without their alpha. Byte by byte over slices in a plain loop: unoptimised (as
 /// in tests), a Vec index, a range index or an iterator step is a function call each; a slice
 /// index is not.
-pub fn rgb_of_rgba(rgba: &[u8]) -> Vec<u8> {
+fn rgb_of_rgba(rgba: &[u8]) -> Vec<u8> {
     let mut rgb = vec![0u8; rgba.len() / 4 * 3];
     let out: &mut [u8] = &mut rgb;
     let (mut from, mut to) = (0, 0);

@@ -54,10 +54,12 @@ pub(crate) fn start(
     std::thread::Builder::new()
         .name("sim-noise".into())
         .spawn(move || {
+            // One buffer of junk for the thread's life, not an allocation every 50 µs.
+            let mut junk = Vec::new();
             while !stopped.load(Ordering::Relaxed) {
                 match noise() {
                     Some(n) => {
-                        let junk = vec![0u8; n.burst];
+                        junk.resize(n.burst, 0u8);
                         // The fd is non-blocking: the buffer takes what fits of the burst, a full
                         // one (a host that does not read) none of it.
                         let _ = rustix::io::write(&fd, &junk);

@@ -416,12 +416,6 @@ impl Screen {
         Screen { width, height, rgb }
     }
 
-    /// A renderer's snapshot of an opaque window (RGBA).
-    pub fn from_rgba(width: u32, height: u32, rgba: &[u8]) -> Screen {
-        let rgb = onetrip::screenshots::rgb_of_rgba(rgba);
-        Screen { width, height, rgb }
-    }
-
     /// The share of pixels (0..1) that differ noticeably from `other` (same size required).
     pub fn difference(&self, other: &Screen) -> f64 {
         if (self.width, self.height) != (other.width, other.height) {

@@ -163,14 +163,13 @@ impl Twin {
     fn screen(&self) -> Screen {
         let (w, h) = (1920u32, 1080u32);
         self.kiosk.borrow_mut().pump();
-        slint::platform::update_timers_and_animations();
-        self.window.request_redraw();
-        self.window.draw_if_needed(|_| {});
-        // The renderer's own snapshot: rendered in its (optimised) crate, not in this
-        // unoptimised test, whose CPU time the emulated terminal beside it needs.
-        let rgba = self.window.take_snapshot().unwrap();
-        assert_eq!((rgba.width(), rgba.height()), (w, h));
-        Screen::from_rgba(w, h, rgba.as_bytes())
+        // As the screenshots draw: the renderer's own snapshot, rendered in its optimised
+        // crate, not in this unoptimised test, whose CPU the emulated terminal beside it needs.
+        Screen {
+            width: w,
+            height: h,
+            rgb: onetrip::screenshots::draw(&self.window, w, h).unwrap(),
+        }
     }
 }
 
