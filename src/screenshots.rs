@@ -12,11 +12,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus, PaperLevel};
 use onetrip_drivers::id_card::identity::parse;
 use onetrip_drivers::id_card::sim::SimCard;
 use onetrip_drivers::id_card::Date;
 
-use crate::engine::staff::{RejectedSubmission, StaffReport};
+use crate::engine::staff::{
+    CatalogInForce, DeliveryPaused, DeviceLine, RejectedSubmission, StaffReport,
+};
 use crate::engine::{Action, Availability, Engine, EngineConfig, Event, StoredSubmission, View};
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::ui::{self, AppWindow};
@@ -326,7 +329,11 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::Home);
     touch(&mut e, Action::Finish);
 
-    // Staff: the PIN pad with a wrong try, and the staff screen with figures in it.
+    // Staff: the PIN pad with a wrong try, and the staff screen with figures in it, in the
+    // language the idle screen shows (elderly mode is a citizen's, so it is off).
+    if e.view().english != english {
+        touch(&mut e, Action::ToggleLanguage);
+    }
     touch(&mut e, Action::StaffEntry);
     for d in "1111".chars() {
         touch(&mut e, Action::PinDigit(d));
@@ -343,15 +350,10 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     let mut paused = sample_staff_report();
     paused.pending = 104;
     paused.expiring = 3;
-    paused.delivery_problem = Some(
-        crate::sync::link::Refused {
-            kind: crate::sync::Refusal::Credentials,
-            words: crate::sync::Refusal::Credentials.words(),
-            detail: "HTTP 401: unknown terminal token".into(),
-            since_ms: 0,
-        }
-        .for_staff(),
-    );
+    paused.delivery_paused = Some(DeliveryPaused {
+        refusal: crate::sync::Refusal::Credentials,
+        detail: "HTTP 401: unknown terminal token".into(),
+    });
     e.handle(Event::StaffReport(Box::new(paused)), t0);
     shots.push(("staff_delivery_paused".into(), e.view()));
     // A terminal with no usage of its own yet (new or reset): the catalog's featured items.
@@ -366,9 +368,24 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
 fn sample_staff_report() -> StaffReport {
     StaffReport {
         devices: vec![
-            ("身份证阅读器".into(), "正常".into()),
-            ("回执打印机".into(), "正常，纸将用完".into()),
-            ("扫码器（可选）".into(), "未连接或无响应".into()),
+            DeviceLine {
+                kind: DeviceKind::IdCard,
+                required: true,
+                status: Some(DeviceStatus::new(DeviceState::Online)),
+            },
+            DeviceLine {
+                kind: DeviceKind::Printer,
+                required: true,
+                status: Some(DeviceStatus {
+                    paper: Some(PaperLevel::Low),
+                    ..DeviceStatus::new(DeviceState::Online)
+                }),
+            },
+            DeviceLine {
+                kind: DeviceKind::Scanner,
+                required: false,
+                status: Some(DeviceStatus::new(DeviceState::Offline)),
+            },
         ],
         store_problem: None,
         pending: 3,
@@ -384,9 +401,11 @@ fn sample_staff_report() -> StaffReport {
         unprinted: vec!["HZXH-0001-000051".into()],
         receipts_printed: 131,
         paper_mm: 41_250,
-        catalog: "2026.12.03-1（出厂目录）".into(),
-        catalog_problem: None,
-        delivery_problem: None,
+        catalog: CatalogInForce {
+            version: "2026.12.03-1".into(),
+            updated: false,
+        },
+        ..StaffReport::default()
     }
 }
 
@@ -656,9 +675,10 @@ mod tests {
                         view.screen, expected,
                         "{name} (english {english}, elderly {elderly})"
                     );
-                    // The staff screens are the station's own, in Chinese, outside any session.
+                    // Staff screens are in the idle screen's language; elderly mode is a
+                    // citizen's, outside any session.
+                    assert_eq!(view.english, english, "{name}");
                     if !name.starts_with("staff") {
-                        assert_eq!(view.english, english, "{name}");
                         assert_eq!(view.elderly, elderly, "{name}");
                     }
                 }

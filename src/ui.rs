@@ -21,13 +21,14 @@ fn strings(list: &[String]) -> ModelRc<SharedString> {
     ModelRc::new(VecModel::from(v))
 }
 
-fn staff_report(r: &crate::engine::staff::StaffReport) -> StaffReport {
+fn staff_report(r: &crate::engine::staff_words::StaffView) -> StaffReport {
     let devices: Vec<DeviceLine> = r
         .devices
         .iter()
-        .map(|(name, state)| DeviceLine {
-            name: name.as_str().into(),
-            state: state.as_str().into(),
+        .map(|d| DeviceLine {
+            name: d.name.as_str().into(),
+            state: d.state.as_str().into(),
+            ok: d.ok,
         })
         .collect();
     let rejected: Vec<RejectedLine> = r
@@ -42,7 +43,7 @@ fn staff_report(r: &crate::engine::staff::StaffReport) -> StaffReport {
         .collect();
     StaffReport {
         devices: ModelRc::new(VecModel::from(devices)),
-        store_problem: r.store_problem.clone().unwrap_or_default().into(),
+        store_problem: r.store_problem.as_str().into(),
         pending: r.pending as i32,
         rejected: r.rejected as i32,
         accepted: r.accepted as i32,
@@ -52,8 +53,8 @@ fn staff_report(r: &crate::engine::staff::StaffReport) -> StaffReport {
         receipts_printed: r.receipts_printed as i32,
         paper_m: format!("{:.1}", r.paper_mm as f64 / 1000.0).into(),
         catalog: r.catalog.as_str().into(),
-        catalog_problem: r.catalog_problem.clone().unwrap_or_default().into(),
-        delivery_problem: r.delivery_problem.clone().unwrap_or_default().into(),
+        catalog_problem: r.catalog_problem.as_str().into(),
+        delivery_problem: r.delivery_problem.as_str().into(),
     }
 }
 

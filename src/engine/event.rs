@@ -89,8 +89,12 @@ pub enum Event {
     Today(Date),
     /// The runtime's answer to `StaffRequest::Report`.
     StaffReport(Box<StaffReport>),
-    /// How a staff action ended, in words.
-    StaffNotice(String),
+    /// A rejected submission was put back in the queue, or why not (the runtime's answer to
+    /// `StaffRequest::Requeue`).
+    Requeued {
+        number: String,
+        outcome: super::staff::RequeueOutcome,
+    },
     /// A staff reprint ended (the runtime's answer to `StaffRequest::Reprint`).
     Reprinted {
         number: String,

@@ -17,6 +17,7 @@ pub mod journal;
 mod prompt;
 mod session;
 pub mod staff;
+pub mod staff_words;
 mod timers;
 mod view;
 

@@ -302,10 +302,14 @@ impl Engine {
             }
             Event::UsageCounts(counts) => self.usage = counts,
             Event::StaffReport(report) => self.staff_report(*report),
-            Event::StaffNotice(notice) => self.staff_notice(notice),
-            Event::Reprinted { number, result } => {
-                self.staff_notice(super::staff::reprint_notice(&number, result))
-            }
+            Event::Requeued { number, outcome } => self.staff_notice(super::staff_words::requeued(
+                &number,
+                &outcome,
+                self.english,
+            )),
+            Event::Reprinted { number, result } => self.staff_notice(
+                super::staff_words::reprinted(&number, &result, self.english),
+            ),
             Event::PinGuardRestored(state) => self.restore_pin_guard(state),
             Event::QueryResult(outcome) => self.query_result(outcome),
             Event::Slots(outcome) => self.slots_offered(outcome),

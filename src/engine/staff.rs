@@ -8,7 +8,11 @@
 
 use std::time::{Duration, Instant};
 
+use onetrip_drivers::device::{DeviceKind, DeviceStatus};
+
 use super::session::{Action, AuditEvent, Effect, Engine, Screen, View};
+use super::staff_words;
+use crate::sync::Refusal;
 
 pub const MAX_PIN_TRIES: u32 = 5;
 pub const PIN_LOCKOUT: Duration = Duration::from_secs(5 * 60);
@@ -49,11 +53,41 @@ pub struct RejectedSubmission {
     pub at: String,
 }
 
-/// The figures on the staff screen, gathered by the runtime. No personal data.
+/// A configured device as the runtime last heard of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceLine {
+    pub kind: DeviceKind,
+    /// Optional devices (the scanner) do not take the terminal out of service.
+    pub required: bool,
+    /// `None`: not heard from yet (starting).
+    pub status: Option<DeviceStatus>,
+}
+
+/// The catalog in force.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CatalogInForce {
+    pub version: String,
+    /// Installed by an update, not the one the image shipped with.
+    pub updated: bool,
+}
+
+/// Upstream refuses the terminal, so the queue is paused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryPaused {
+    pub refusal: Refusal,
+    /// What upstream answered ("HTTP 401: unknown terminal token").
+    pub detail: String,
+}
+
+/// The figures on the staff screen, gathered by the runtime: facts, not words (the engine words
+/// them in the terminal's language). No personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StaffReport {
-    /// (device, state in words)
-    pub devices: Vec<(String, String)>,
+    pub devices: Vec<DeviceLine>,
+    /// Supervised tasks ("sync", "printer", …) restarted since start, and how often.
+    pub restarts: Vec<(String, u32)>,
+    /// Device I/O is being recorded until this local time (`onetrip record`).
+    pub recording_until: Option<String>,
     /// Why the store cannot be used (a corrupt or unopenable database), with its path.
     pub store_problem: Option<String>,
     pub pending: i64,
@@ -66,10 +100,22 @@ pub struct StaffReport {
     pub unprinted: Vec<String>,
     pub receipts_printed: i64,
     pub paper_mm: i64,
-    pub catalog: String,
+    pub catalog: CatalogInForce,
+    /// Why the last catalog update was refused (its signature, its checks).
     pub catalog_problem: Option<String>,
-    /// Upstream refuses the terminal and the queue is paused, in words.
-    pub delivery_problem: Option<String>,
+    pub delivery_paused: Option<DeliveryPaused>,
+}
+
+/// How sending a rejected submission again ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequeueOutcome {
+    Queued,
+    /// Its content was purged at the retention limit.
+    Purged,
+    NotRejected,
+    Unknown,
+    /// The store failed (its error), or there is no usable store (`None`).
+    Failed(Option<String>),
 }
 
 #[derive(Debug, Default)]
@@ -106,8 +152,8 @@ impl PinGuard {
 }
 
 /// What the pad says while it is locked.
-fn locked_message(left: Duration) -> String {
-    format!("密码错误次数过多，请{}分钟后再试", minutes(left))
+fn locked_message(left: Duration, english: bool) -> String {
+    staff_words::locked(minutes(left), english)
 }
 
 /// 5 min, 10, 20, … up to a day.
@@ -119,14 +165,6 @@ fn lockout_after(lockouts: u32) -> Duration {
 
 fn minutes(d: Duration) -> u64 {
     d.as_secs().div_ceil(60)
-}
-
-/// How a reprint ended, in words for the staff screen.
-pub(super) fn reprint_notice(number: &str, result: Result<(), String>) -> String {
-    match result {
-        Ok(()) => format!("{number} 已补打"),
-        Err(e) => format!("{number} 补打失败：{e}"),
-    }
 }
 
 impl Engine {
@@ -147,11 +185,12 @@ impl Engine {
             return;
         }
         self.staff_since = self.now;
+        let english = self.english;
         self.staff = Some(StaffState {
             message: self
                 .pin_guard
                 .left(self.now)
-                .map(locked_message)
+                .map(|left| locked_message(left, english))
                 .unwrap_or_default(),
             ..StaffState::default()
         });
@@ -193,7 +232,7 @@ impl Engine {
                         number: number.clone(),
                     }));
                 if let Some(st) = self.staff.as_mut() {
-                    st.message = format!("正在补打 {number}…");
+                    st.message = staff_words::reprinting(&number, self.english);
                 }
                 self.staff_request(StaffRequest::Reprint(number));
             }
@@ -203,7 +242,7 @@ impl Engine {
                         number: number.clone(),
                     }));
                 if let Some(st) = self.staff.as_mut() {
-                    st.message = format!("正在重新发送 {number}…");
+                    st.message = staff_words::requeueing(&number, self.english);
                 }
                 self.staff_request(StaffRequest::Requeue(number));
             }
@@ -211,7 +250,7 @@ impl Engine {
                 self.effects
                     .push_back(Effect::Audit(AuditEvent::StaffPaperReplaced));
                 if let Some(st) = self.staff.as_mut() {
-                    st.message = "已记录换纸".into();
+                    st.message = staff_words::paper_replaced(self.english);
                 }
                 self.staff_request(StaffRequest::PaperReplaced);
                 self.refresh_staff();
@@ -255,12 +294,9 @@ impl Engine {
                 .push_back(Effect::Audit(AuditEvent::StaffLockedOut {
                     minutes: minutes(lockout),
                 }));
-            locked_message(lockout)
+            locked_message(lockout, self.english)
         } else {
-            format!(
-                "密码错误，还可尝试 {} 次",
-                MAX_PIN_TRIES - self.pin_guard.failures
-            )
+            staff_words::wrong_pin(MAX_PIN_TRIES - self.pin_guard.failures, self.english)
         };
         self.save_pin_guard();
         if let Some(st) = self.staff.as_mut() {
@@ -285,7 +321,7 @@ impl Engine {
         let left = self.pin_guard.left(self.now);
         if let (Some(st), Some(left)) = (self.staff.as_mut(), left) {
             st.pin.clear();
-            st.message = locked_message(left);
+            st.message = locked_message(left, self.english);
         }
     }
 
@@ -309,7 +345,7 @@ impl Engine {
         }
     }
 
-    /// The outcome of a staff action (a reprint), in words.
+    /// How a staff request ended, in words.
     pub(super) fn staff_notice(&mut self, notice: String) {
         if let Some(st) = self.staff.as_mut() {
             st.message = notice;
@@ -326,7 +362,10 @@ impl Engine {
         view.pin_length = st.pin.chars().count() as u32;
         view.staff_message = st.message.clone();
         if self.screen == Screen::Staff {
-            view.staff = st.report.clone();
+            view.staff = st
+                .report
+                .as_ref()
+                .map(|r| staff_words::staff_view(r, self.english));
         }
     }
 }
@@ -421,7 +460,13 @@ mod tests {
         assert!(effects(&mut e)
             .iter()
             .any(|x| matches!(x, Effect::Staff(r) if *r == StaffRequest::Reprint("N-1".into()))));
-        e.handle_at(Event::StaffNotice("N-1 已补打".into()), t);
+        e.handle_at(
+            Event::Reprinted {
+                number: "N-1".into(),
+                result: Ok(()),
+            },
+            t,
+        );
         assert_eq!(e.view().staff_message, "N-1 已补打");
         e.handle_at(Event::Touch(Action::StaffPaperReplaced), t);
         assert!(effects(&mut e)

@@ -3,7 +3,7 @@
 use super::browse::{ItemPage, Tile};
 use super::completion::{QueryOutcome, SlotsOutcome};
 use super::form::FormView;
-use super::staff::StaffReport;
+use super::staff_words::StaffView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -101,7 +101,7 @@ pub struct View {
     /// Staff: digits typed on the PIN pad (shown as dots), a message, the report.
     pub pin_length: u32,
     pub staff_message: String,
-    pub staff: Option<StaffReport>,
+    pub staff: Option<StaffView>,
     /// Form: the current question.
     pub form: Option<FormView>,
     /// Confirm: (question, answer masked).

@@ -3,36 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus};
+use onetrip_drivers::device::{DeviceKind, DeviceStatus};
 
+use crate::engine::staff::DeviceLine;
+use crate::engine::staff_words::device_outage;
 use crate::engine::Availability;
-
-/// The device's plain Chinese name for staff and citizens (drivers report kinds, not words).
-fn device_name(kind: DeviceKind) -> &'static str {
-    match kind {
-        DeviceKind::IdCard => "身份证阅读器",
-        DeviceKind::Printer => "回执打印机",
-        DeviceKind::Scanner => "扫码器",
-    }
-}
-
-/// Why the device is not ready, in plain Chinese; `None` when it is.
-fn problem_in_words(status: &DeviceStatus) -> Option<String> {
-    if status.is_ready() {
-        return None;
-    }
-    Some(
-        match status.state {
-            DeviceState::Offline => "未连接或无响应",
-            DeviceState::PortBusy => "串口被其他程序占用",
-            DeviceState::HardwareError => "硬件故障",
-            DeviceState::NoDevice => "未配置",
-            DeviceState::Online | DeviceState::Busy if status.cover_open => "机盖打开",
-            DeviceState::Online | DeviceState::Busy => "缺纸",
-        }
-        .to_string(),
-    )
-}
 
 #[derive(Debug, Default, Clone)]
 pub struct Devices {
@@ -73,46 +48,31 @@ impl Devices {
         self.statuses.get(key(kind)).and_then(|e| e.2.as_ref())
     }
 
-    fn problems(&self, required: bool) -> Vec<String> {
+    /// What keeps the required devices from serving, in Chinese: the out-of-service reason
+    /// (the idle screen's language at a Chinese terminal).
+    fn outages(&self) -> Vec<String> {
         self.statuses
             .values()
-            .filter(|(_, req, _)| *req == required)
-            .filter_map(|(kind, _, status)| match status {
-                None => Some(format!("{}正在启动", device_name(*kind))),
-                Some(s) => problem_in_words(s).map(|p| format!("{}{}", device_name(*kind), p)),
+            .filter(|(_, required, _)| *required)
+            .filter_map(|(kind, _, status)| device_outage(*kind, status.as_ref(), false))
+            .collect()
+    }
+
+    /// Every configured device, for the staff screen (the engine words them).
+    pub fn staff_lines(&self) -> Vec<DeviceLine> {
+        self.statuses
+            .values()
+            .map(|(kind, required, status)| DeviceLine {
+                kind: *kind,
+                required: *required,
+                status: status.clone(),
             })
             .collect()
     }
 
-    /// Every configured device's state in words, for the staff screen.
-    pub fn staff_lines(&self) -> Vec<(String, String)> {
-        self.statuses
-            .values()
-            .map(|(kind, required, status)| {
-                let state = match status {
-                    None => "正在启动".to_string(),
-                    Some(s) => {
-                        let mut words = problem_in_words(s).unwrap_or_else(|| "正常".into());
-                        if s.paper == Some(onetrip_drivers::device::PaperLevel::Low) {
-                            words.push_str("，纸将用完");
-                        }
-                        words
-                    }
-                };
-                let name = if *required {
-                    device_name(*kind).to_string()
-                } else {
-                    format!("{}（可选）", device_name(*kind))
-                };
-                (name, state)
-            })
-            .chain(self.recording.as_ref().map(|until| {
-                (
-                    "设备通信记录".to_string(),
-                    format!("正在记录（身份证内容不记录），至 {until} 自动停止"),
-                )
-            }))
-            .collect()
+    /// Until when device I/O is being recorded, if it is.
+    pub fn recording_until(&self) -> Option<String> {
+        self.recording.clone()
     }
 
     /// Every configured device's status, for the heartbeat (no personal data).
@@ -137,7 +97,7 @@ impl Devices {
     }
 
     pub fn availability(&self) -> Availability {
-        let mut problems = self.problems(true);
+        let mut problems = self.outages();
         if let Some(p) = &self.store_problem {
             problems.insert(0, p.clone());
         }
@@ -188,16 +148,9 @@ mod tests {
         };
         d.update(DeviceKind::Printer, ok_printer.clone());
         assert_eq!(d.availability(), Availability::Available);
-        // The optional scanner and the low paper are for staff, not an outage.
-        let staff = d.staff_lines();
-        assert!(
-            staff.contains(&("扫码器（可选）".into(), "正在启动".into())),
-            "{staff:?}"
-        );
-        assert!(
-            staff.contains(&("回执打印机".into(), "正常，纸将用完".into())),
-            "{staff:?}"
-        );
+        // The optional scanner and the low paper are for staff, not an outage (their words:
+        // engine::staff_words).
+        assert_eq!(d.staff_lines().len(), 3);
         d.update(
             DeviceKind::Printer,
             DeviceStatus {

@@ -87,9 +87,9 @@ impl Effects {
             Effect::Staff(StaffRequest::Requeue(number)) => {
                 let wake = self.wake.clone();
                 tokio::spawn(async move {
-                    let notice = staff_desk::requeue(store, number).await;
+                    let outcome = staff_desk::requeue(store, number.clone()).await;
                     wake.notify_one();
-                    sink(Event::StaffNotice(notice));
+                    sink(Event::Requeued { number, outcome });
                 });
             }
             Effect::Staff(StaffRequest::SavePinGuard(state)) => {

@@ -227,12 +227,12 @@ impl Driver {
     }
 
     fn drive_staff_report(&mut self) {
-        let mut devices = self.devices.staff_lines();
-        if let Some(r) = self.options.restarts.for_staff() {
-            devices.push(("后台任务".into(), r));
-        }
         let basis = ReportBasis {
-            devices,
+            devices: self.devices.staff_lines(),
+            recording_until: self.devices.recording_until(),
+            restarts: (self.options.restarts.counts().into_iter())
+                .map(|(task, n)| (task.to_string(), n))
+                .collect(),
             store_problem: self
                 .store_error
                 .clone()

@@ -5,7 +5,10 @@
 use std::sync::{Arc, Mutex};
 
 use crate::catalog::active::{CatalogStatus, Origin};
-use crate::engine::staff::{PinGuardState, RejectedSubmission, StaffReport};
+use crate::engine::staff::{
+    CatalogInForce, DeliveryPaused, DeviceLine, PinGuardState, RejectedSubmission, RequeueOutcome,
+    StaffReport,
+};
 use crate::store::{now_ms, Counter, Requeued, StoreError, StoreHandle, EXPIRY_WARNING_MS};
 
 /// The store setting that keeps the PIN pad's failures and lockout.
@@ -67,8 +70,10 @@ pub fn keep_pin_guard(store: &StoreHandle, state: PinGuardState) {
 
 /// What the staff screen shows besides the store's figures.
 pub struct ReportBasis {
-    /// Devices and background tasks, already in words.
-    pub devices: Vec<(String, String)>,
+    pub devices: Vec<DeviceLine>,
+    pub recording_until: Option<String>,
+    /// Supervised tasks restarted since start, and how often.
+    pub restarts: Vec<(String, u32)>,
     pub store_problem: Option<String>,
     pub catalog: Arc<Mutex<CatalogStatus>>,
     pub refused: Option<crate::sync::link::Refused>,
@@ -84,17 +89,18 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
         .clone();
     let mut report = StaffReport {
         devices: basis.devices,
+        recording_until: basis.recording_until,
+        restarts: basis.restarts,
         store_problem: basis.store_problem,
-        catalog: format!(
-            "{}（{}）",
-            catalog.version,
-            match catalog.origin {
-                Origin::Shipped => "出厂目录",
-                Origin::Update { .. } => "已更新",
-            }
-        ),
+        catalog: CatalogInForce {
+            version: catalog.version,
+            updated: matches!(catalog.origin, Origin::Update { .. }),
+        },
         catalog_problem: catalog.last_rejection,
-        delivery_problem: basis.refused.map(|r| r.for_staff()),
+        delivery_paused: basis.refused.map(|r| DeliveryPaused {
+            refusal: r.kind,
+            detail: r.detail,
+        }),
         ..StaffReport::default()
     };
     let Some(store) = store else {
@@ -146,24 +152,22 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
     report
 }
 
-/// Staff asked to send a rejected submission again: the outcome in words.
-pub async fn requeue(store: Option<StoreHandle>, number: String) -> String {
+/// Staff asked to send a rejected submission again: how it ended.
+pub async fn requeue(store: Option<StoreHandle>, number: String) -> RequeueOutcome {
     let Some(store) = store else {
-        return "本地存储不可用，无法重新发送".into();
+        return RequeueOutcome::Failed(None);
     };
     let n = number.clone();
     match store.call(move |s| s.requeue(&n, "staff")).await {
         Ok(Ok(Requeued::Queued)) => {
             tracing::info!(%number, "rejected submission requeued by staff");
-            format!("{number} 已重新排队发送")
+            RequeueOutcome::Queued
         }
-        Ok(Ok(Requeued::Purged)) => {
-            format!("{number} 的申请内容已按保存期限清除，无法重新发送")
-        }
-        Ok(Ok(Requeued::NotRejected)) => format!("{number} 不在被拒收之列"),
-        Ok(Ok(Requeued::Unknown)) => format!("没有编号为 {number} 的申请"),
-        Ok(Err(e)) => format!("{number} 重新发送失败：{e}"),
-        Err(e) => format!("{number} 重新发送失败：{e}"),
+        Ok(Ok(Requeued::Purged)) => RequeueOutcome::Purged,
+        Ok(Ok(Requeued::NotRejected)) => RequeueOutcome::NotRejected,
+        Ok(Ok(Requeued::Unknown)) => RequeueOutcome::Unknown,
+        Ok(Err(e)) => RequeueOutcome::Failed(Some(e.to_string())),
+        Err(e) => RequeueOutcome::Failed(Some(e.to_string())),
     }
 }
 

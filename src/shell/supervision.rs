@@ -34,36 +34,6 @@ impl Restarts {
             .entry(task)
             .or_default() += 1;
     }
-
-    /// For the staff screen: "同步 2 次" per task that was restarted, or nothing.
-    pub fn for_staff(&self) -> Option<String> {
-        let counts = self.counts();
-        if counts.is_empty() {
-            return None;
-        }
-        let words: Vec<String> = counts
-            .iter()
-            .map(|(task, n)| format!("{} {n} 次", task_words(task)))
-            .collect();
-        Some(format!(
-            "后台任务异常后已自动重启：{}（请导出日志交技术人员）",
-            words.join("，")
-        ))
-    }
-}
-
-fn task_words(task: &str) -> &str {
-    match task {
-        "sync" => "申请上传",
-        "catalog" => "目录更新",
-        "heartbeat" => "状态上报",
-        "retention" => "到期清理",
-        "fleet" => "固件更新",
-        "id_card" => "身份证阅读器",
-        "printer" => "打印机",
-        "scanner" => "扫码器",
-        other => other,
-    }
 }
 
 /// The terminal's background tasks: back after 1 s, then waiting longer up to 5 minutes.
@@ -130,11 +100,7 @@ mod tests {
         handle.await.unwrap();
         assert_eq!(runs.load(Ordering::SeqCst), 3);
         assert_eq!(restarts.counts().get("sync"), Some(&2));
-        assert_eq!(
-            restarts.for_staff().as_deref(),
-            Some("后台任务异常后已自动重启：申请上传 2 次（请导出日志交技术人员）")
-        );
-        assert_eq!(Restarts::default().for_staff(), None);
+        assert!(Restarts::default().counts().is_empty());
     }
 
     #[tokio::test]

@@ -45,13 +45,27 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// For the staff screen and the heartbeat.
-    pub fn words(self) -> &'static str {
-        match self {
-            Refusal::Credentials => "上游拒绝本机凭证",
-            Refusal::Address => "上游地址不对（找不到接收接口）",
-            Refusal::NotThePlatform => "上游应答不是平台的应答（可能是代理或网关）",
-            Refusal::Certificate => "上游证书校验失败",
+    /// For the staff screen (in the terminal's language) and the heartbeat (in Chinese).
+    pub fn words(self, english: bool) -> &'static str {
+        let (zh, en) = match self {
+            Refusal::Credentials => (
+                "上游拒绝本机凭证",
+                "Upstream refuses this terminal's credentials",
+            ),
+            Refusal::Address => (
+                "上游地址不对（找不到接收接口）",
+                "Wrong upstream address (no receiving interface there)",
+            ),
+            Refusal::NotThePlatform => (
+                "上游应答不是平台的应答（可能是代理或网关）",
+                "The answer is not the platform's (a proxy or gateway?)",
+            ),
+            Refusal::Certificate => ("上游证书校验失败", "Upstream's certificate does not verify"),
+        };
+        if english {
+            en
+        } else {
+            zh
         }
     }
 }

@@ -10,22 +10,13 @@ use super::client::Refusal;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Refused {
     pub kind: Refusal,
-    /// For staff, in words ("上游拒绝本机凭证").
+    /// In Chinese words for the heartbeat ("上游拒绝本机凭证"); the staff screen words `kind`
+    /// in its own language.
     pub words: &'static str,
     /// What upstream answered ("HTTP 401: unknown terminal token"): no personal data.
     pub detail: String,
     /// Wall-clock ms of the first refusal of this spell.
     pub since_ms: i64,
-}
-
-impl Refused {
-    /// One line for the staff screen.
-    pub fn for_staff(&self) -> String {
-        format!(
-            "{}（{}）：待上传的申请暂停发送，本机凭证或地址修复后自动继续",
-            self.words, self.detail
-        )
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -44,7 +35,7 @@ impl LinkStatus {
         };
         *held = Some(Refused {
             kind,
-            words: kind.words(),
+            words: kind.words(false),
             detail,
             since_ms,
         });

@@ -275,11 +275,7 @@ async fn a_proxy_page_pauses_the_queue_and_rejects_nothing() {
     worker.abort();
     let refused = link.refused().expect("staff are told");
     assert_eq!(refused.kind, onetrip::sync::Refusal::Address);
-    assert!(
-        refused.for_staff().contains("上游地址不对"),
-        "{}",
-        refused.for_staff()
-    );
+    assert!(refused.words.contains("上游地址不对"), "{}", refused.words);
     assert!(refused.detail.contains("404"));
     let (attempts, state, error) = submission_row(&store, &s.id);
     assert_eq!(state, "pending");

@@ -1,0 +1,447 @@
+//! The staff screen's words, in the terminal's language (the one it shows at idle, where staff
+//! open the screen). The runtime reports facts as types — a device's kind and status, the catalog
+//! in force, why upstream refuses the terminal, how a staff request ended — and only here do they
+//! become text. The devices' words serve the out-of-service reason too.
+
+use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus, PaperLevel};
+
+use super::staff::{DeliveryPaused, RejectedSubmission, RequeueOutcome, StaffReport};
+
+fn pick(english: bool, zh: &'static str, en: &'static str) -> &'static str {
+    if english {
+        en
+    } else {
+        zh
+    }
+}
+
+/// The device's plain name.
+pub fn device_name(kind: DeviceKind, english: bool) -> &'static str {
+    match kind {
+        DeviceKind::IdCard => pick(english, "身份证阅读器", "ID card reader"),
+        DeviceKind::Printer => pick(english, "回执打印机", "Receipt printer"),
+        DeviceKind::Scanner => pick(english, "扫码器", "Code scanner"),
+    }
+}
+
+/// Why the device is not ready; `None` when it is.
+fn device_problem(status: &DeviceStatus, english: bool) -> Option<&'static str> {
+    if status.is_ready() {
+        return None;
+    }
+    Some(match status.state {
+        DeviceState::Offline => pick(english, "未连接或无响应", "not connected or not answering"),
+        DeviceState::PortBusy => pick(
+            english,
+            "串口被其他程序占用",
+            "its serial port is held by another program",
+        ),
+        DeviceState::HardwareError => pick(english, "硬件故障", "hardware fault"),
+        DeviceState::NoDevice => pick(english, "未配置", "not configured"),
+        DeviceState::Online | DeviceState::Busy if status.cover_open => {
+            pick(english, "机盖打开", "cover open")
+        }
+        DeviceState::Online | DeviceState::Busy => pick(english, "缺纸", "out of paper"),
+    })
+}
+
+const STARTING: (&str, &str) = ("正在启动", "starting");
+
+/// What keeps a required device from serving citizens (`status` `None`: not heard from yet), as
+/// one phrase of the out-of-service reason; `None` when it is ready.
+pub fn device_outage(
+    kind: DeviceKind,
+    status: Option<&DeviceStatus>,
+    english: bool,
+) -> Option<String> {
+    let problem = match status {
+        None => pick(english, STARTING.0, STARTING.1),
+        Some(s) => device_problem(s, english)?,
+    };
+    let name = device_name(kind, english);
+    Some(if english {
+        format!("{name}: {problem}")
+    } else {
+        format!("{name}{problem}")
+    })
+}
+
+/// One device on the staff screen: `ok` is false for anything staff should look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceWords {
+    pub name: String,
+    pub state: String,
+    pub ok: bool,
+}
+
+/// The staff screen as it reads. The store's and the catalog's problems are their own error
+/// text (technical, for a technician); the UI frames them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StaffView {
+    pub devices: Vec<DeviceWords>,
+    pub store_problem: String,
+    pub pending: i64,
+    pub rejected: i64,
+    pub accepted: i64,
+    pub expiring: i64,
+    pub rejected_list: Vec<RejectedSubmission>,
+    pub unprinted: Vec<String>,
+    pub receipts_printed: i64,
+    pub paper_mm: i64,
+    pub catalog: String,
+    pub catalog_problem: String,
+    pub delivery_problem: String,
+}
+
+fn device_words(line: &super::staff::DeviceLine, english: bool) -> DeviceWords {
+    let base = device_name(line.kind, english);
+    let name = match (line.required, english) {
+        (true, _) => base.to_string(),
+        (false, false) => format!("{base}（可选）"),
+        (false, true) => format!("{base} (optional)"),
+    };
+    let Some(status) = &line.status else {
+        return DeviceWords {
+            name,
+            state: pick(english, STARTING.0, "Starting").to_string(),
+            ok: false,
+        };
+    };
+    let mut state = match device_problem(status, english) {
+        Some(p) => p.to_string(),
+        None => pick(english, "正常", "OK").to_string(),
+    };
+    let paper_low = status.paper == Some(PaperLevel::Low);
+    if paper_low {
+        state.push_str(pick(english, "，纸将用完", ", paper running low"));
+    }
+    DeviceWords {
+        name,
+        ok: status.is_ready() && !paper_low,
+        state,
+    }
+}
+
+fn task_words(task: &str, english: bool) -> &str {
+    match task {
+        "sync" => pick(english, "申请上传", "delivery"),
+        "catalog" => pick(english, "目录更新", "catalog updates"),
+        "heartbeat" => pick(english, "状态上报", "heartbeat"),
+        "retention" => pick(english, "到期清理", "retention"),
+        "fleet" => pick(english, "固件更新", "firmware updates"),
+        "id_card" => device_name(DeviceKind::IdCard, english),
+        "printer" => device_name(DeviceKind::Printer, english),
+        "scanner" => device_name(DeviceKind::Scanner, english),
+        other => other,
+    }
+}
+
+/// "申请上传 2 次" per task that was restarted, or nothing.
+fn restarts_words(restarts: &[(String, u32)], english: bool) -> Option<String> {
+    if restarts.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = restarts
+        .iter()
+        .map(|(task, n)| {
+            let task = task_words(task, english);
+            if english {
+                format!("{task} {n}×")
+            } else {
+                format!("{task} {n} 次")
+            }
+        })
+        .collect();
+    Some(if english {
+        format!(
+            "restarted after a fault: {} (export the logs for a technician)",
+            each.join(", ")
+        )
+    } else {
+        format!(
+            "后台任务异常后已自动重启：{}（请导出日志交技术人员）",
+            each.join("，")
+        )
+    })
+}
+
+fn delivery_words(paused: &DeliveryPaused, english: bool) -> String {
+    let words = paused.refusal.words(english);
+    let detail = &paused.detail;
+    if english {
+        format!(
+            "{words} ({detail}): sending is paused and resumes by itself once the terminal's \
+             credentials or address are mended"
+        )
+    } else {
+        format!("{words}（{detail}）：待上传的申请暂停发送，本机凭证或地址修复后自动继续")
+    }
+}
+
+/// The report, worded.
+pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
+    let mut devices: Vec<DeviceWords> = report
+        .devices
+        .iter()
+        .map(|d| device_words(d, english))
+        .collect();
+    if let Some(until) = &report.recording_until {
+        devices.push(DeviceWords {
+            name: pick(english, "设备通信记录", "Device I/O recording").to_string(),
+            state: if english {
+                format!("recording (ID card contents excepted) until {until}, then stops by itself")
+            } else {
+                format!("正在记录（身份证内容不记录），至 {until} 自动停止")
+            },
+            ok: false,
+        });
+    }
+    if let Some(state) = restarts_words(&report.restarts, english) {
+        devices.push(DeviceWords {
+            name: pick(english, "后台任务", "Background tasks").to_string(),
+            state,
+            ok: false,
+        });
+    }
+    let catalog = &report.catalog;
+    StaffView {
+        devices,
+        store_problem: report.store_problem.clone().unwrap_or_default(),
+        pending: report.pending,
+        rejected: report.rejected,
+        accepted: report.accepted,
+        expiring: report.expiring,
+        rejected_list: report.rejected_list.clone(),
+        unprinted: report.unprinted.clone(),
+        receipts_printed: report.receipts_printed,
+        paper_mm: report.paper_mm,
+        catalog: match (catalog.updated, english) {
+            (false, false) => format!("{}（出厂目录）", catalog.version),
+            (true, false) => format!("{}（已更新）", catalog.version),
+            (false, true) => format!("{} (as shipped)", catalog.version),
+            (true, true) => format!("{} (updated)", catalog.version),
+        },
+        catalog_problem: report.catalog_problem.clone().unwrap_or_default(),
+        delivery_problem: report
+            .delivery_paused
+            .as_ref()
+            .map(|p| delivery_words(p, english))
+            .unwrap_or_default(),
+    }
+}
+
+/// The PIN pad while it is locked.
+pub(super) fn locked(minutes: u64, english: bool) -> String {
+    if english {
+        format!("Too many wrong PINs: try again in {minutes} min")
+    } else {
+        format!("密码错误次数过多，请{minutes}分钟后再试")
+    }
+}
+
+pub(super) fn wrong_pin(tries_left: u32, english: bool) -> String {
+    if english {
+        format!("Wrong PIN: {tries_left} more tries")
+    } else {
+        format!("密码错误，还可尝试 {tries_left} 次")
+    }
+}
+
+pub(super) fn reprinting(number: &str, english: bool) -> String {
+    if english {
+        format!("Reprinting {number}…")
+    } else {
+        format!("正在补打 {number}…")
+    }
+}
+
+pub(super) fn requeueing(number: &str, english: bool) -> String {
+    if english {
+        format!("Sending {number} again…")
+    } else {
+        format!("正在重新发送 {number}…")
+    }
+}
+
+pub(super) fn paper_replaced(english: bool) -> String {
+    pick(english, "已记录换纸", "New paper roll noted").to_string()
+}
+
+/// How a reprint ended (the printer's error is its own text).
+pub(super) fn reprinted(number: &str, result: &Result<(), String>, english: bool) -> String {
+    match (result, english) {
+        (Ok(()), false) => format!("{number} 已补打"),
+        (Ok(()), true) => format!("{number} reprinted"),
+        (Err(e), false) => format!("{number} 补打失败：{e}"),
+        (Err(e), true) => format!("{number} not reprinted: {e}"),
+    }
+}
+
+/// How sending a rejected submission again ended.
+pub(super) fn requeued(number: &str, outcome: &RequeueOutcome, english: bool) -> String {
+    match (outcome, english) {
+        (RequeueOutcome::Queued, false) => format!("{number} 已重新排队发送"),
+        (RequeueOutcome::Queued, true) => format!("{number} is queued to be sent again"),
+        (RequeueOutcome::Purged, false) => {
+            format!("{number} 的申请内容已按保存期限清除，无法重新发送")
+        }
+        (RequeueOutcome::Purged, true) => {
+            format!("{number} cannot be sent again: its content was purged at the retention limit")
+        }
+        (RequeueOutcome::NotRejected, false) => format!("{number} 不在被拒收之列"),
+        (RequeueOutcome::NotRejected, true) => format!("{number} is not a rejected submission"),
+        (RequeueOutcome::Unknown, false) => format!("没有编号为 {number} 的申请"),
+        (RequeueOutcome::Unknown, true) => format!("No submission is numbered {number}"),
+        (RequeueOutcome::Failed(None), false) => "本地存储不可用，无法重新发送".to_string(),
+        (RequeueOutcome::Failed(None), true) => {
+            "The local store cannot be used: nothing can be sent again".to_string()
+        }
+        (RequeueOutcome::Failed(Some(e)), false) => format!("{number} 重新发送失败：{e}"),
+        (RequeueOutcome::Failed(Some(e)), true) => format!("{number} not sent again: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::staff::DeviceLine;
+
+    fn line(kind: DeviceKind, required: bool, status: Option<DeviceStatus>) -> DeviceLine {
+        DeviceLine {
+            kind,
+            required,
+            status,
+        }
+    }
+
+    /// Moved from the runtime's availability test: the words staff read for each device.
+    #[test]
+    fn every_device_is_worded_for_staff_in_either_language() {
+        let low_paper = DeviceStatus {
+            paper: Some(PaperLevel::Low),
+            ..DeviceStatus::new(DeviceState::Online)
+        };
+        let report = StaffReport {
+            devices: vec![
+                line(
+                    DeviceKind::IdCard,
+                    true,
+                    Some(DeviceStatus::new(DeviceState::Online)),
+                ),
+                line(DeviceKind::Printer, true, Some(low_paper)),
+                line(DeviceKind::Scanner, false, None),
+            ],
+            recording_until: Some("18:30".into()),
+            ..StaffReport::default()
+        };
+        let zh: Vec<(String, String)> = staff_view(&report, false)
+            .devices
+            .into_iter()
+            .map(|d| (d.name, d.state))
+            .collect();
+        assert!(
+            zh.contains(&("扫码器（可选）".into(), "正在启动".into())),
+            "{zh:?}"
+        );
+        assert!(
+            zh.contains(&("回执打印机".into(), "正常，纸将用完".into())),
+            "{zh:?}"
+        );
+        let en = staff_view(&report, true).devices;
+        let shown: Vec<(&str, &str, bool)> = en
+            .iter()
+            .map(|d| (d.name.as_str(), d.state.as_str(), d.ok))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("ID card reader", "OK", true),
+                ("Receipt printer", "OK, paper running low", false),
+                ("Code scanner (optional)", "Starting", false),
+                (
+                    "Device I/O recording",
+                    "recording (ID card contents excepted) until 18:30, then stops by itself",
+                    false
+                ),
+            ]
+        );
+        // No Chinese left on an English staff screen.
+        for d in &en {
+            assert!(
+                !d.name
+                    .chars()
+                    .chain(d.state.chars())
+                    .any(|c| c > '\u{2e80}'),
+                "{d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_paused_queue_and_the_catalog_read_in_either_language() {
+        let report = StaffReport {
+            catalog: super::super::staff::CatalogInForce {
+                version: "2026.12.03-1".into(),
+                updated: false,
+            },
+            delivery_paused: Some(DeliveryPaused {
+                refusal: crate::sync::Refusal::Credentials,
+                detail: "HTTP 401: unknown terminal token".into(),
+            }),
+            ..StaffReport::default()
+        };
+        let zh = staff_view(&report, false);
+        assert_eq!(zh.catalog, "2026.12.03-1（出厂目录）");
+        assert_eq!(
+            zh.delivery_problem,
+            "上游拒绝本机凭证（HTTP 401: unknown terminal token）：待上传的申请暂停发送，本机凭证或地址修复后自动继续"
+        );
+        let en = staff_view(&report, true);
+        assert_eq!(en.catalog, "2026.12.03-1 (as shipped)");
+        assert!(
+            en.delivery_problem
+                .starts_with("Upstream refuses this terminal's credentials (HTTP 401"),
+            "{}",
+            en.delivery_problem
+        );
+    }
+
+    /// Moved from the supervisor's test: restarted tasks are counted for staff.
+    #[test]
+    fn restarted_tasks_are_told_to_staff() {
+        assert_eq!(
+            restarts_words(&[("sync".into(), 2)], false).as_deref(),
+            Some("后台任务异常后已自动重启：申请上传 2 次（请导出日志交技术人员）")
+        );
+        assert_eq!(restarts_words(&[], false), None);
+        assert_eq!(
+            restarts_words(&[("sync".into(), 2), ("printer".into(), 1)], true).as_deref(),
+            Some(
+                "restarted after a fault: delivery 2×, Receipt printer 1× (export the logs for \
+                 a technician)"
+            )
+        );
+    }
+
+    #[test]
+    fn an_outage_names_the_device_and_its_problem() {
+        let no_paper = DeviceStatus {
+            paper: Some(PaperLevel::Out),
+            ..DeviceStatus::new(DeviceState::Online)
+        };
+        assert_eq!(
+            device_outage(DeviceKind::Printer, Some(&no_paper), false).as_deref(),
+            Some("回执打印机缺纸")
+        );
+        assert_eq!(
+            device_outage(DeviceKind::Printer, Some(&no_paper), true).as_deref(),
+            Some("Receipt printer: out of paper")
+        );
+        assert_eq!(
+            device_outage(DeviceKind::IdCard, None, false).as_deref(),
+            Some("身份证阅读器正在启动")
+        );
+        let ready = DeviceStatus::new(DeviceState::Online);
+        assert_eq!(device_outage(DeviceKind::IdCard, Some(&ready), false), None);
+    }
+}
