@@ -313,3 +313,49 @@ fn a_pin_lockout_is_kept_in_the_store_and_holds_after_a_restart() {
     kiosk.borrow_mut().pump();
     assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::StaffPin);
 }
+
+/// A terminal set up for English shows staff an English PIN pad and staff screen: the fixed
+/// words through the translation, the devices, the store, the catalog and the messages worded
+/// by the engine — no Chinese in the middle of it.
+#[test]
+fn an_english_terminal_shows_staff_an_english_screen() {
+    common::capture_logs();
+    i_slint_backend_testing::init_no_event_loop();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let bench = rt.block_on(Bench::start()).unwrap();
+    let mut config = bench.config.clone();
+    config.ui.language = onetrip::config::Language::En;
+    let (ui, kiosk) = common::kiosk::launch(config, &rt, (1920, 1080));
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    let corner: Vec<_> = ElementHandle::find_by_accessible_label(&ui, "staff").collect();
+    corner[0].invoke_accessible_default_action();
+    wait_for(&kiosk, "the PIN pad", screen_is(ScreenKind::StaffPin));
+    for d in "999999".chars() {
+        tap(&ui, &d.to_string());
+    }
+    tap(&ui, "OK");
+    assert_eq!(text_value(&ui, "staff message"), "Wrong PIN: 4 more tries");
+    for d in DEMO_STAFF_PIN.chars() {
+        tap(&ui, &d.to_string());
+    }
+    tap(&ui, "OK");
+    wait_for(&kiosk, "the staff screen", screen_is(ScreenKind::Staff));
+    wait_for(&kiosk, "the report", |ui| {
+        slint::Model::row_count(&ui.global::<Api>().get_staff().devices) > 0
+    });
+    assert_eq!(text_value(&ui, "device ID card reader"), "OK");
+    assert_eq!(text_value(&ui, "device Receipt printer"), "OK");
+    assert_eq!(text_value(&ui, "store"), "OK");
+    let catalog = text_value(&ui, "catalog");
+    assert!(catalog.ends_with("(as shipped)"), "{catalog}");
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let staff = ui.global::<Api>().get_staff();
+    for d in slint::Model::iter(&staff.devices) {
+        assert!(!han(&d.name) && !han(&d.state), "{d:?}");
+    }
+    tap(&ui, "New roll put in");
+    assert_eq!(text_value(&ui, "staff message"), "New paper roll noted");
+    tap(&ui, "Sign out");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+}
