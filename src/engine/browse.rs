@@ -18,14 +18,19 @@ const MAX_RESULTS: usize = 8;
 /// one its form and completion are for) and the search typed so far.
 #[derive(Debug, Default)]
 pub(super) struct Browsing {
-    pub(super) police_type: Option<String>,
-    pub(super) category: Option<String>,
-    pub(super) item: Option<String>,
+    police_type: Option<String>,
+    category: Option<String>,
+    item: Option<String>,
     /// Pinyin initials, lower case.
-    pub(super) query: String,
+    query: String,
 }
 
 impl Browsing {
+    /// Straight to an item (rating a case's officer from its progress).
+    pub(super) fn choose_item(&mut self, code: String) {
+        self.item = Some(code);
+    }
+
     /// The item chosen, as the catalog has it.
     pub(super) fn chosen_item<'c>(&self, catalog: &'c Catalog) -> Option<&'c Item> {
         catalog.item(self.item.as_deref()?)

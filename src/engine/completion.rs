@@ -3,15 +3,43 @@
 //! a guide prints at once; everything else goes to Confirm (session.rs) and the outbox.
 
 use super::answers::ChosenSlot;
-use super::session::{Effect, Engine, Screen};
+use super::session::{Effect, Engine, Screen, View};
 use crate::catalog::{Item, Mode};
 
 /// What upstream answered in this session: a case's progress, the appointment times offered.
 /// `None` while the question is out.
 #[derive(Debug, Default)]
 pub(super) struct Completion {
-    pub(super) query_outcome: Option<QueryOutcome>,
-    pub(super) slots: Option<SlotsOutcome>,
+    query_outcome: Option<QueryOutcome>,
+    slots: Option<SlotsOutcome>,
+}
+
+impl Completion {
+    /// A question is out: the answer to an earlier one is stale.
+    fn asked_query(&mut self) {
+        self.query_outcome = None;
+    }
+
+    fn asked_slots(&mut self) {
+        self.slots = None;
+    }
+
+    /// The offered time with this id, if upstream offered it.
+    fn offered(&self, id: &str) -> Option<Slot> {
+        match &self.slots {
+            Some(SlotsOutcome::Offered(slots)) => slots.iter().find(|x| x.id == id).cloned(),
+            _ => None,
+        }
+    }
+
+    /// What upstream answered, on the screen that waits for it.
+    pub(super) fn show(&self, screen: Screen, view: &mut View) {
+        match screen {
+            Screen::QueryResult => view.query_outcome = self.query_outcome.clone(),
+            Screen::Slots => view.slots = self.slots.clone(),
+            _ => {}
+        }
+    }
 }
 
 /// A lookup upstream (a case's progress, a plate's violations, …): everything the citizen
@@ -83,12 +111,11 @@ impl Engine {
                 let Some(s) = self.session.as_mut() else {
                     return;
                 };
-                s.completion.query_outcome = None;
+                s.completion.asked_query();
                 let q = CaseQuery {
                     item_code: item.code.clone(),
                     answers: s
                         .form
-                        .answers
                         .given()
                         .iter()
                         .filter(|(_, v)| !v.is_empty())
@@ -105,7 +132,7 @@ impl Engine {
             }
             Mode::Appointment => {
                 if let Some(s) = self.session.as_mut() {
-                    s.completion.slots = None;
+                    s.completion.asked_slots();
                 }
                 self.effects.push_back(Effect::FetchSlots {
                     item_code: item.code.clone(),
@@ -130,13 +157,10 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let Some(SlotsOutcome::Offered(slots)) = &s.completion.slots else {
+        let Some(slot) = s.completion.offered(&id) else {
             return;
         };
-        let Some(slot) = slots.iter().find(|x| x.id == id).cloned() else {
-            return;
-        };
-        s.form.answers.choose_slot(ChosenSlot {
+        s.form.choose_slot(ChosenSlot {
             id: slot.id,
             shown: if en { slot.en } else { slot.zh },
         });
@@ -229,12 +253,8 @@ impl Engine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let number = s.form.answers.case_number().map(str::to_string);
-        s.browsing.item = Some(code.clone());
-        s.form.answers.clear();
-        if let Some(n) = number {
-            s.form.answers.set("case_number", n);
-        }
+        s.browsing.choose_item(code.clone());
+        s.form.start_over_keeping_case_number();
         self.effects
             .push_back(Effect::Audit(super::session::AuditEvent::ItemStarted {
                 item_code: code,

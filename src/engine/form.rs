@@ -14,10 +14,40 @@ use crate::mask;
 /// citizen's.
 #[derive(Default)]
 pub(super) struct FormState {
-    pub(super) answers: super::answers::Answers,
-    pub(super) field: usize,
-    pub(super) input: String,
-    pub(super) error: String,
+    answers: super::answers::Answers,
+    field: usize,
+    input: String,
+    error: String,
+}
+
+impl FormState {
+    /// The answers so far, in order.
+    pub(super) fn given(&self) -> &[(String, String)] {
+        self.answers.given()
+    }
+
+    /// As upstream receives them (the chosen slot last).
+    pub(super) fn answer_pairs(&self) -> Vec<(String, String)> {
+        self.answers.to_pairs()
+    }
+
+    pub(super) fn has_error(&self) -> bool {
+        !self.error.is_empty()
+    }
+
+    pub(super) fn choose_slot(&mut self, slot: super::answers::ChosenSlot) {
+        self.answers.choose_slot(slot);
+    }
+
+    /// Another item's form, from a case's progress (rating its officer): only the case number
+    /// carries over.
+    pub(super) fn start_over_keeping_case_number(&mut self) {
+        let number = self.answers.case_number().map(str::to_string);
+        self.answers.clear();
+        if let Some(n) = number {
+            self.answers.set("case_number", n);
+        }
+    }
 }
 
 /// What the form screen shows for the current question.
@@ -337,12 +367,6 @@ impl Engine {
                     Some((f.label.get(en).to_string(), shown(f, v, en)))
                 })
                 .collect();
-        }
-        if self.screen == Screen::QueryResult {
-            view.query_outcome = s.completion.query_outcome.clone();
-        }
-        if self.screen == Screen::Slots {
-            view.slots = s.completion.slots.clone();
         }
         if self.screen == Screen::Confirm {
             if let Some(slot) = s.form.answers.slot() {

@@ -224,9 +224,7 @@ impl Engine {
     }
 
     pub(super) fn form_rejected(&self) -> bool {
-        self.session
-            .as_ref()
-            .is_some_and(|s| !s.form.error.is_empty())
+        self.session.as_ref().is_some_and(|s| s.form.has_error())
     }
 
     fn handle_event(&mut self, event: Event) {
@@ -470,7 +468,7 @@ impl Engine {
                 item.kind.name()
             },
             identity,
-            answers: s.form.answers.to_pairs(),
+            answers: s.form.answer_pairs(),
             english: self.english,
         }));
         self.go(Screen::Submitting);
@@ -628,9 +626,10 @@ impl Engine {
             prompt: String::new(),
             voice: self.voice,
         };
-        if s.is_some() {
+        if let Some(s) = s {
             self.browse_view(&mut view);
             self.form_view(&mut view);
+            s.completion.show(self.screen, &mut view);
         }
         self.staff_view(&mut view);
         view.prompt = self.prompt(&view);

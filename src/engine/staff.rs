@@ -121,9 +121,16 @@ pub enum RequeueOutcome {
 #[derive(Debug, Default)]
 pub(super) struct StaffState {
     pin: String,
-    pub(super) report: Option<StaffReport>,
-    pub(super) message: String,
-    pub(super) last_refresh: Option<Instant>,
+    report: Option<StaffReport>,
+    message: String,
+    last_refresh: Option<Instant>,
+}
+
+impl StaffState {
+    /// When the figures were last asked for (the next ask is `REFRESH` later).
+    pub(super) fn last_refresh(&self) -> Option<Instant> {
+        self.last_refresh
+    }
 }
 
 #[derive(Debug, Default)]

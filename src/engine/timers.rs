@@ -38,7 +38,7 @@ impl Engine {
         let mut armed = Vec::new();
         if self.staff_screen() {
             armed.push((Timer::StaffIdle, self.staff_since + STAFF_IDLE));
-            let refreshed = self.staff.as_ref().and_then(|s| s.last_refresh);
+            let refreshed = self.staff.as_ref().and_then(|s| s.last_refresh());
             if let (Screen::Staff, Some(at)) = (self.screen, refreshed) {
                 armed.push((Timer::StaffRefresh, at + REFRESH));
             }
