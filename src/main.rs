@@ -519,14 +519,10 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("onetrip: {e}");
-                let what = match e {
-                    config::ConfigError::NotFound(_) => "本机未配置",
-                    _ => "本机配置有误",
+                let reason = onetrip::engine::Outage::NotConfigured {
+                    found: !matches!(e, config::ConfigError::NotFound(_)),
+                    hardware_id: onetrip::hardware_id::hardware_id(),
                 };
-                let reason = format!(
-                    "{what}，请联系技术人员（硬件编号 {}）",
-                    onetrip::hardware_id::hardware_id()
-                );
                 run(Config::not_configured(), Some(reason))
             }
         },
@@ -658,7 +654,7 @@ fn main() -> ExitCode {
 /// The kiosk on a real terminal. It ends only when asked to (SIGTERM or SIGINT, e.g. `systemctl
 /// stop`); an event loop that ends by itself (Slint's linuxkms backend quits on Ctrl+Alt+Backspace)
 /// is an error, so systemd restarts the kiosk instead of leaving a blank terminal.
-fn run(cfg: Config, not_configured: Option<String>) -> anyhow::Result<()> {
+fn run(cfg: Config, not_configured: Option<onetrip::engine::Outage>) -> anyhow::Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     // No core file may hold a citizen's card data, whatever the service manager says.

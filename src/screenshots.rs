@@ -20,7 +20,9 @@ use onetrip_drivers::id_card::Date;
 use crate::engine::staff::{
     CatalogInForce, DeliveryPaused, DeviceLine, RejectedSubmission, StaffReport,
 };
-use crate::engine::{Action, Availability, Engine, EngineConfig, Event, StoredSubmission, View};
+use crate::engine::{
+    Action, Availability, Engine, EngineConfig, Event, Outage, StoredSubmission, View,
+};
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::ui::{self, AppWindow};
 
@@ -111,16 +113,23 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     };
 
     e.handle(
-        Event::Availability(Availability::OutOfService("回执打印机缺纸".into())),
+        Event::Availability(Availability::OutOfService(vec![Outage::Device {
+            kind: DeviceKind::Printer,
+            status: Some(DeviceStatus {
+                paper: Some(PaperLevel::Out),
+                ..DeviceStatus::new(DeviceState::Online)
+            }),
+        }])),
         t0,
     );
     prepare(&mut e);
     shots.push(("out_of_service".into(), e.view()));
     // A terminal booted before a technician provisioned it.
     e.handle(
-        Event::Availability(Availability::OutOfService(
-            "本机未配置，请联系技术人员（硬件编号 52:54:00:12:34:56）".into(),
-        )),
+        Event::Availability(Availability::OutOfService(vec![Outage::NotConfigured {
+            found: false,
+            hardware_id: "52:54:00:12:34:56".into(),
+        }])),
         t0,
     );
     prepare(&mut e);

@@ -41,3 +41,16 @@ impl std::fmt::Debug for NewSubmission {
             .finish_non_exhaustive()
     }
 }
+
+/// Why the store stopped taking writes (the terminal goes out of service until it takes them
+/// again); the engine words it for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFault {
+    Full,
+    ReadOnly,
+    /// An I/O error under the database.
+    Io,
+    Corrupt,
+    /// Anything else that refused a write.
+    Unwritable,
+}

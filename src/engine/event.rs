@@ -13,8 +13,8 @@ use crate::submission::StoredSubmission;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
     Available,
-    /// Plain words for the screen and for staff.
-    OutOfService(String),
+    /// Why not (the engine words it in the screen's language).
+    OutOfService(Vec<super::outage::Outage>),
 }
 
 /// What the citizen touched.

@@ -14,6 +14,7 @@ mod event;
 mod form;
 pub mod harness;
 pub mod journal;
+pub mod outage;
 mod prompt;
 mod session;
 pub mod staff;
@@ -25,6 +26,7 @@ pub use browse::{ItemPage, Tile};
 pub use completion::{CaseQuery, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 pub use form::FormView;
 pub use harness::Harness;
+pub use outage::Outage;
 pub use timers::Timer;
 
 pub use session::{

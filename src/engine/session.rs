@@ -133,7 +133,7 @@ impl Engine {
             usage: HashMap::new(),
             today,
             screen: Screen::OutOfService,
-            availability: Availability::OutOfService("正在启动设备…".into()),
+            availability: Availability::OutOfService(vec![super::outage::Outage::Starting]),
             english,
             elderly: false,
             voice,
@@ -596,7 +596,9 @@ impl Engine {
                 _ => String::new(),
             },
             notice: match (&self.screen, &self.availability) {
-                (Screen::OutOfService, Availability::OutOfService(why)) => why.clone(),
+                (Screen::OutOfService, Availability::OutOfService(why)) => {
+                    super::outage::reason(why, self.english)
+                }
                 (Screen::Attract, _) => self.notice.clone(),
                 (Screen::Confirm, _) => match s.and_then(|s| s.confirm_notice) {
                     Some(ConfirmNotice::PlaceCardAgain) => if self.english {
@@ -641,7 +643,8 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::catalog::shipped;
-    use crate::engine::Harness;
+    use crate::engine::{Harness, Outage};
+    use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus, PaperLevel};
     use onetrip_drivers::id_card::identity::parse;
     use onetrip_drivers::id_card::sim::SimCard;
 
@@ -708,7 +711,13 @@ mod tests {
         e.handle_at(Event::Availability(Availability::Available), t0);
         assert_eq!(e.screen(), Screen::Attract);
         e.handle_at(
-            Event::Availability(Availability::OutOfService("回执打印机缺纸".into())),
+            Event::Availability(Availability::OutOfService(vec![Outage::Device {
+                kind: DeviceKind::Printer,
+                status: Some(DeviceStatus {
+                    paper: Some(PaperLevel::Out),
+                    ..DeviceStatus::new(DeviceState::Online)
+                }),
+            }])),
             t0,
         );
         assert_eq!(e.view().notice, "回执打印机缺纸");

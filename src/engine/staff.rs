@@ -90,6 +90,8 @@ pub struct StaffReport {
     pub recording_until: Option<String>,
     /// Why the store cannot be used (a corrupt or unopenable database), with its path.
     pub store_problem: Option<String>,
+    /// The store stopped taking writes (a full or read-only disk).
+    pub store_fault: Option<crate::submission::StoreFault>,
     pub pending: i64,
     pub rejected: i64,
     pub accepted: i64,
@@ -589,7 +591,9 @@ mod tests {
 
         // From out of service too (that is when staff are needed most).
         e.handle_at(
-            Event::Availability(Availability::OutOfService("回执打印机缺纸".into())),
+            Event::Availability(Availability::OutOfService(vec![
+                crate::engine::Outage::StoreUnusable,
+            ])),
             t,
         );
         e.handle_at(Event::Touch(Action::StaffEntry), t);

@@ -1,70 +1,14 @@
 //! The staff screen's words, in the terminal's language (the one it shows at idle, where staff
 //! open the screen). The runtime reports facts as types — a device's kind and status, the catalog
 //! in force, why upstream refuses the terminal, how a staff request ended — and only here do they
-//! become text. The devices' words serve the out-of-service reason too.
+//! become text (the devices' and the store's own words are the out-of-service reason's, in
+//! outage.rs).
 
-use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus, PaperLevel};
+use onetrip_drivers::device::{DeviceKind, PaperLevel};
+
+use super::outage::{device_name, device_problem, pick, store_fault_words, STARTING};
 
 use super::staff::{DeliveryPaused, RejectedSubmission, RequeueOutcome, StaffReport};
-
-fn pick(english: bool, zh: &'static str, en: &'static str) -> &'static str {
-    if english {
-        en
-    } else {
-        zh
-    }
-}
-
-/// The device's plain name.
-pub fn device_name(kind: DeviceKind, english: bool) -> &'static str {
-    match kind {
-        DeviceKind::IdCard => pick(english, "身份证阅读器", "ID card reader"),
-        DeviceKind::Printer => pick(english, "回执打印机", "Receipt printer"),
-        DeviceKind::Scanner => pick(english, "扫码器", "Code scanner"),
-    }
-}
-
-/// Why the device is not ready; `None` when it is.
-fn device_problem(status: &DeviceStatus, english: bool) -> Option<&'static str> {
-    if status.is_ready() {
-        return None;
-    }
-    Some(match status.state {
-        DeviceState::Offline => pick(english, "未连接或无响应", "not connected or not answering"),
-        DeviceState::PortBusy => pick(
-            english,
-            "串口被其他程序占用",
-            "its serial port is held by another program",
-        ),
-        DeviceState::HardwareError => pick(english, "硬件故障", "hardware fault"),
-        DeviceState::NoDevice => pick(english, "未配置", "not configured"),
-        DeviceState::Online | DeviceState::Busy if status.cover_open => {
-            pick(english, "机盖打开", "cover open")
-        }
-        DeviceState::Online | DeviceState::Busy => pick(english, "缺纸", "out of paper"),
-    })
-}
-
-const STARTING: (&str, &str) = ("正在启动", "starting");
-
-/// What keeps a required device from serving citizens (`status` `None`: not heard from yet), as
-/// one phrase of the out-of-service reason; `None` when it is ready.
-pub fn device_outage(
-    kind: DeviceKind,
-    status: Option<&DeviceStatus>,
-    english: bool,
-) -> Option<String> {
-    let problem = match status {
-        None => pick(english, STARTING.0, STARTING.1),
-        Some(s) => device_problem(s, english)?,
-    };
-    let name = device_name(kind, english);
-    Some(if english {
-        format!("{name}: {problem}")
-    } else {
-        format!("{name}{problem}")
-    })
-}
 
 /// One device on the staff screen: `ok` is false for anything staff should look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +150,11 @@ pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
     let catalog = &report.catalog;
     StaffView {
         devices,
-        store_problem: report.store_problem.clone().unwrap_or_default(),
+        store_problem: match (&report.store_problem, report.store_fault) {
+            (Some(problem), _) => problem.clone(),
+            (None, Some(fault)) => store_fault_words(fault, english).to_string(),
+            (None, None) => String::new(),
+        },
         pending: report.pending,
         rejected: report.rejected,
         accepted: report.accepted,
@@ -305,6 +253,7 @@ pub(super) fn requeued(number: &str, outcome: &RequeueOutcome, english: bool) ->
 mod tests {
     use super::*;
     use crate::engine::staff::DeviceLine;
+    use onetrip_drivers::device::{DeviceState, DeviceStatus};
 
     fn line(kind: DeviceKind, required: bool, status: Option<DeviceStatus>) -> DeviceLine {
         DeviceLine {
@@ -421,27 +370,5 @@ mod tests {
                  a technician)"
             )
         );
-    }
-
-    #[test]
-    fn an_outage_names_the_device_and_its_problem() {
-        let no_paper = DeviceStatus {
-            paper: Some(PaperLevel::Out),
-            ..DeviceStatus::new(DeviceState::Online)
-        };
-        assert_eq!(
-            device_outage(DeviceKind::Printer, Some(&no_paper), false).as_deref(),
-            Some("回执打印机缺纸")
-        );
-        assert_eq!(
-            device_outage(DeviceKind::Printer, Some(&no_paper), true).as_deref(),
-            Some("Receipt printer: out of paper")
-        );
-        assert_eq!(
-            device_outage(DeviceKind::IdCard, None, false).as_deref(),
-            Some("身份证阅读器正在启动")
-        );
-        let ready = DeviceStatus::new(DeviceState::Online);
-        assert_eq!(device_outage(DeviceKind::IdCard, Some(&ready), false), None);
     }
 }

@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 use onetrip_drivers::device::{DeviceKind, DeviceStatus};
 
 use crate::engine::staff::DeviceLine;
-use crate::engine::staff_words::device_outage;
-use crate::engine::Availability;
+use crate::engine::{Availability, Outage};
 
 #[derive(Debug, Default, Clone)]
 pub struct Devices {
     statuses: BTreeMap<&'static str, (DeviceKind, bool, Option<DeviceStatus>)>,
-    store_problem: Option<String>,
+    store_problem: Option<Outage>,
     recording: Option<String>,
 }
 
@@ -40,7 +39,7 @@ impl Devices {
         self.recording = until;
     }
 
-    pub fn set_store_problem(&mut self, problem: Option<String>) {
+    pub fn set_store_problem(&mut self, problem: Option<Outage>) {
         self.store_problem = problem;
     }
 
@@ -48,13 +47,17 @@ impl Devices {
         self.statuses.get(key(kind)).and_then(|e| e.2.as_ref())
     }
 
-    /// What keeps the required devices from serving, in Chinese: the out-of-service reason
-    /// (the idle screen's language at a Chinese terminal).
-    fn outages(&self) -> Vec<String> {
+    /// The required devices that are not ready (or not heard from yet).
+    fn outages(&self) -> Vec<Outage> {
         self.statuses
             .values()
-            .filter(|(_, required, _)| *required)
-            .filter_map(|(kind, _, status)| device_outage(*kind, status.as_ref(), false))
+            .filter(|(_, required, status)| {
+                *required && !status.as_ref().is_some_and(|s| s.is_ready())
+            })
+            .map(|(kind, _, status)| Outage::Device {
+                kind: *kind,
+                status: status.clone(),
+            })
             .collect()
     }
 
@@ -104,7 +107,7 @@ impl Devices {
         if problems.is_empty() {
             Availability::Available
         } else {
-            Availability::OutOfService(problems.join("；"))
+            Availability::OutOfService(problems)
         }
     }
 }
@@ -132,7 +135,17 @@ pub fn keep_health_for_technician(devices: &serde_json::Value, availability: &Av
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::outage::reason;
+    use crate::submission::StoreFault;
     use onetrip_drivers::device::{DeviceState, PaperLevel};
+
+    /// The out-of-service reason as a Chinese terminal shows it ("" when available).
+    fn shown(a: Availability) -> String {
+        match a {
+            Availability::Available => String::new(),
+            Availability::OutOfService(why) => reason(&why, false),
+        }
+    }
 
     #[test]
     fn available_only_when_every_required_device_is_ready() {
@@ -158,13 +171,8 @@ mod tests {
                 ..ok_printer
             },
         );
-        assert_eq!(
-            d.availability(),
-            Availability::OutOfService("回执打印机缺纸".into())
-        );
-        d.set_store_problem(Some("本地存储故障".into()));
-        assert!(
-            matches!(d.availability(), Availability::OutOfService(s) if s.starts_with("本地存储故障"))
-        );
+        assert_eq!(shown(d.availability()), "回执打印机缺纸");
+        d.set_store_problem(Some(Outage::Store(StoreFault::Corrupt)));
+        assert!(shown(d.availability()).starts_with("本地存储已损坏"));
     }
 }

@@ -55,7 +55,7 @@ impl Effects {
                             {
                                 Ok(Ok(s)) => Ok(s),
                                 Ok(Err(e)) => {
-                                    let _ = faults.send(Err(e.in_words()));
+                                    let _ = faults.send(Err(e.fault()));
                                     Err(e.to_string())
                                 }
                                 Err(e) => Err(e.to_string()),
@@ -142,7 +142,7 @@ impl Effects {
                     store.post(move |store| {
                         if let Err(e) = store.record(&event) {
                             tracing::error!(error = %e, "audit write failed");
-                            let _ = faults.send(Err(e.in_words()));
+                            let _ = faults.send(Err(e.fault()));
                         }
                     });
                 }

@@ -30,7 +30,7 @@ pub struct RuntimeOptions {
     pub device_stall: Duration,
     /// Set when the terminal has no usable configuration: nothing is opened, the screen says
     /// this (with the hardware id) until a technician provisions the terminal.
-    pub not_configured: Option<String>,
+    pub not_configured: Option<crate::engine::Outage>,
     /// Every submission is marked as a test (`onetrip burn-in`).
     pub test_submissions: bool,
 }

@@ -19,8 +19,8 @@ use super::staff_desk::{self, ReportBasis};
 use super::{background, device_tasks};
 use crate::config::Config;
 use crate::engine::staff::StaffRequest;
-use crate::engine::{Availability, Effect, Event};
-use crate::store::{StoreHandle, StoreVerdict};
+use crate::engine::{Availability, Effect, Event, Outage};
+use crate::store::{StoreFault, StoreHandle, StoreVerdict};
 use crate::sync::UpstreamClient;
 
 /// Delivers an event to the UI thread (and wakes it).
@@ -86,7 +86,9 @@ async fn run(
     if let Some(reason) = options.not_configured.clone() {
         tracing::warn!("terminal not configured: out of service until provisioned");
         let _ = store_state.send(StoreState::Unusable("not configured".into()));
-        sink(Event::Availability(Availability::OutOfService(reason)));
+        sink(Event::Availability(Availability::OutOfService(vec![
+            reason,
+        ])));
         // Nothing to open, nothing to deliver: only wait for the kiosk to stop.
         while effects.recv().await.is_some() {}
         return;
@@ -101,7 +103,7 @@ async fn run(
     let (store, store_error) = match opened {
         Ok(store) => (Some(store), None),
         Err(e) => {
-            devices.set_store_problem(Some("本地存储无法使用，请联系工作人员".into()));
+            devices.set_store_problem(Some(Outage::StoreUnusable));
             (None, Some(e))
         }
     };
@@ -192,7 +194,7 @@ struct Driver {
     /// Why the store could not be opened (for staff; the citizen sees the plain sentence).
     store_error: Option<String>,
     /// Why the store stopped taking writes, until a probe succeeds again.
-    store_fault: Option<&'static str>,
+    store_fault: Option<StoreFault>,
 }
 
 impl Driver {
@@ -233,10 +235,8 @@ impl Driver {
             restarts: (self.options.restarts.counts().into_iter())
                 .map(|(task, n)| (task.to_string(), n))
                 .collect(),
-            store_problem: self
-                .store_error
-                .clone()
-                .or(self.store_fault.map(str::to_string)),
+            store_problem: self.store_error.clone(),
+            store_fault: self.store_fault,
             catalog: self.options.catalog_status.clone(),
             refused: self.options.link.refused(),
             retention_ms: self.options.retention_ms(),
@@ -250,14 +250,13 @@ impl Driver {
 
     fn drive_store_verdict(&mut self, verdict: StoreVerdict) {
         match verdict {
-            Err(words) if self.store_fault != Some(words) => {
+            Err(fault) if self.store_fault != Some(fault) => {
                 tracing::error!(
-                    problem = words,
+                    problem = ?fault,
                     "the store cannot take writes: out of service"
                 );
-                self.store_fault = Some(words);
-                self.devices
-                    .set_store_problem(Some(format!("{words}，请联系工作人员")));
+                self.store_fault = Some(fault);
+                self.devices.set_store_problem(Some(Outage::Store(fault)));
             }
             Ok(()) if self.store_fault.is_some() => {
                 tracing::warn!("the store takes writes again: back in service");

@@ -75,6 +75,7 @@ pub struct ReportBasis {
     /// Supervised tasks restarted since start, and how often.
     pub restarts: Vec<(String, u32)>,
     pub store_problem: Option<String>,
+    pub store_fault: Option<crate::store::StoreFault>,
     pub catalog: Arc<Mutex<CatalogStatus>>,
     pub refused: Option<crate::sync::link::Refused>,
     pub retention_ms: i64,
@@ -92,6 +93,7 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
         recording_until: basis.recording_until,
         restarts: basis.restarts,
         store_problem: basis.store_problem,
+        store_fault: basis.store_fault,
         catalog: CatalogInForce {
             version: catalog.version,
             updated: matches!(catalog.origin, Origin::Update { .. }),

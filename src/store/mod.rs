@@ -15,6 +15,8 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+pub use crate::submission::StoreFault;
+
 pub use counters::Counter;
 pub use handle::{StoreGone, StoreHandle};
 pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected, Requeued};
@@ -27,20 +29,20 @@ pub const DB_FILE: &str = "onetrip.sqlite3";
 pub const MIN_FREE_BYTES: u64 = 16 * 1024 * 1024;
 
 impl StoreError {
-    /// Why the store cannot take writes, in words for the out-of-service screen and staff.
-    pub fn in_words(&self) -> &'static str {
+    /// Why the store cannot take writes.
+    pub fn fault(&self) -> StoreFault {
         use rusqlite::ErrorCode;
         match self {
             StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
-                ErrorCode::DiskFull => "本地存储空间已满",
-                ErrorCode::ReadOnly => "本地存储变为只读",
-                ErrorCode::SystemIoFailure => "本地存储读写出错",
-                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => "本地存储已损坏",
-                _ => "本地存储无法写入",
+                ErrorCode::DiskFull => StoreFault::Full,
+                ErrorCode::ReadOnly => StoreFault::ReadOnly,
+                ErrorCode::SystemIoFailure => StoreFault::Io,
+                ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreFault::Corrupt,
+                _ => StoreFault::Unwritable,
             },
-            StoreError::Corrupt { .. } => "本地存储已损坏",
-            StoreError::Full { .. } => "本地存储空间已满",
-            _ => "本地存储无法写入",
+            StoreError::Corrupt { .. } => StoreFault::Corrupt,
+            StoreError::Full { .. } => StoreFault::Full,
+            _ => StoreFault::Unwritable,
         }
     }
 }

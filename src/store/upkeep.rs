@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{now_ms, StoreHandle};
+use super::{now_ms, StoreFault, StoreHandle};
 
 /// Audit rows are kept this long (a year of who did what at the terminal).
 pub const AUDIT_RETENTION_MS: i64 = 365 * 24 * 3600 * 1000;
 /// Staff and upstream are told this long before an undelivered submission is purged.
 pub const EXPIRY_WARNING_MS: i64 = 3 * 24 * 3600 * 1000;
 
-/// What the store said to a write: fine, or why not in words.
-pub type StoreVerdict = Result<(), &'static str>;
+/// What the store said to a write: fine, or why not.
+pub type StoreVerdict = Result<(), StoreFault>;
 
 /// Writes a little to the store now and then (more often while it fails), so that a full disk or
 /// a read-only remount takes the terminal out of service before a citizen fills in a form, and
@@ -26,8 +26,8 @@ pub async fn probe_store(
     loop {
         let verdict = match store.call(|s| s.probe_write()).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e.in_words()),
-            Err(_) => Err("本地存储无法写入"),
+            Ok(Err(e)) => Err(e.fault()),
+            Err(_) => Err(StoreFault::Unwritable),
         };
         let failing = verdict.is_err();
         if verdicts.send(verdict).is_err() {

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use onetrip::demo::Bench;
-use onetrip::engine::{Availability, Event};
+use onetrip::engine::outage::reason;
+use onetrip::engine::{Availability, Event, Outage};
 use onetrip::shell::{Runtime, RuntimeOptions, UiSink};
 
 #[test]
@@ -35,6 +36,7 @@ fn a_corrupt_database_means_out_of_service() {
     }
     match last {
         Some(Availability::OutOfService(why)) => {
+            let why = reason(&why, false);
             assert!(why.contains("本地存储无法使用"), "{why}");
             assert!(
                 !why.contains("正在启动"),
@@ -58,15 +60,18 @@ fn a_terminal_without_configuration_says_so_and_opens_nothing() {
         let _ = tx.send(m);
     });
     let mut options = RuntimeOptions::new(onetrip::config::Config::not_configured());
-    let reason = format!(
+    let shown = format!(
         "本机未配置，请联系技术人员（硬件编号 {}）",
         onetrip::hardware_id::hardware_id()
     );
-    options.not_configured = Some(reason.clone());
+    options.not_configured = Some(Outage::NotConfigured {
+        found: false,
+        hardware_id: onetrip::hardware_id::hardware_id(),
+    });
     let runtime = Runtime::start(options, rt.handle(), sink);
     match rx.recv_timeout(Duration::from_secs(5)) {
         Ok(Event::Availability(Availability::OutOfService(why))) => {
-            assert_eq!(why, reason)
+            assert_eq!(reason(&why, false), shown)
         }
         other => panic!("expected out of service, got {other:?}"),
     }
@@ -132,6 +137,7 @@ fn a_full_store_after_start_up_means_out_of_service_until_mended() {
     });
     match out {
         Availability::OutOfService(why) => {
+            let why = reason(&why, false);
             assert!(why.contains("本地存储空间已满"), "{why}")
         }
         other => panic!("{other:?}"),
