@@ -13,6 +13,8 @@ use slint::ComponentHandle;
 /// The hall name on the screenshots: a long one, as real halls have.
 #[cfg(feature = "dev-tools")]
 const SCREENSHOT_HALL: &str = "西湖区公安分局 文新派出所 服务大厅";
+#[cfg(feature = "dev-tools")]
+const SCREENSHOT_HALL_EN: &str = "Wenxin Police Station Service Hall, Xihu District";
 
 #[derive(Parser)]
 #[command(
@@ -62,6 +64,9 @@ enum Cmd {
         /// The hall name in the top bar (a long one by default, as real halls have).
         #[arg(long, default_value = SCREENSHOT_HALL)]
         hall: String,
+        /// Its English name, shown in the English views.
+        #[arg(long, default_value = SCREENSHOT_HALL_EN)]
+        hall_en: String,
     },
     /// Check the configuration file and exit (0 valid, 2 invalid).
     CheckConfig,
@@ -615,27 +620,39 @@ fn main() -> ExitCode {
             only,
             orientation,
             hall,
+            hall_en,
             ..
-        } => onetrip::screenshots::misfits_all(&hall, only.as_deref(), orientation).and_then(
-            |(views, misfits)| {
-                for (view, misfit) in &misfits {
-                    println!("{view}: {misfit}");
-                }
-                println!("{views} views, {} texts that do not fit", misfits.len());
-                anyhow::ensure!(misfits.is_empty(), "some texts do not fit");
-                Ok(())
+        } => onetrip::screenshots::misfits_all(
+            onetrip::screenshots::Hall {
+                zh: &hall,
+                en: &hall_en,
             },
-        ),
+            only.as_deref(),
+            orientation,
+        )
+        .and_then(|(views, misfits)| {
+            for (view, misfit) in &misfits {
+                println!("{view}: {misfit}");
+            }
+            println!("{views} views, {} texts that do not fit", misfits.len());
+            anyhow::ensure!(misfits.is_empty(), "some texts do not fit");
+            Ok(())
+        }),
         #[cfg(feature = "dev-tools")]
         Cmd::Screenshots {
             out,
             only,
             orientation,
             hall,
+            hall_en,
             ..
         } => {
             let out = out.expect("clap requires --out without --check");
-            onetrip::screenshots::render_all(&out, &hall, only.as_deref(), orientation).map(
+            let hall = onetrip::screenshots::Hall {
+                zh: &hall,
+                en: &hall_en,
+            };
+            onetrip::screenshots::render_all(&out, hall, only.as_deref(), orientation).map(
                 |files| {
                     println!("wrote {} screenshots to {}", files.len(), out.display());
                 },

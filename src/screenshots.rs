@@ -418,12 +418,19 @@ fn sample_staff_report() -> StaffReport {
     }
 }
 
+/// The hall's names in the top bar, as the configuration gives them.
+#[derive(Debug, Clone, Copy)]
+pub struct Hall<'a> {
+    pub zh: &'a str,
+    pub en: &'a str,
+}
+
 /// Shows every view of the catalogue (or those whose name starts with `only`) in the four
 /// variants of each orientation asked for, on a headless window, and hands each to `visit` with
 /// its file stem (`name-orientation-lang-mode`).
 fn each_view(
     window: &Rc<MinimalSoftwareWindow>,
-    hall: &str,
+    hall: Hall,
     only: Option<&str>,
     orientations: &[Orientation],
     mut visit: impl FnMut(&MinimalSoftwareWindow, &AppWindow, (u32, u32), &str) -> anyhow::Result<()>,
@@ -438,8 +445,8 @@ fn each_view(
         ui::show_terminal(
             &ui,
             &ui::Terminal {
-                hall_zh: hall,
-                hall_en: hall,
+                hall_zh: hall.zh,
+                hall_en: hall.en,
                 portrait: h > w,
             },
         );
@@ -533,7 +540,7 @@ fn render_device_panel(
 /// both) to `out`, and the device panel with the landscape ones; returns the files written.
 pub fn render_all(
     out: &Path,
-    hall: &str,
+    hall: Hall,
     only: Option<&str>,
     orientation: Option<Orientation>,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
@@ -557,7 +564,7 @@ pub fn render_all(
         && only.is_none_or(|prefix| "device_panel".starts_with(prefix))
     {
         let path = out.join("device_panel.png");
-        render_device_panel(&window, hall, &path)?;
+        render_device_panel(&window, hall.zh, &path)?;
         written.push(path);
     }
     Ok(written)
@@ -567,7 +574,7 @@ pub fn render_all(
 /// both; or the views whose name starts with `only`), as `(file stem, misfit)`; also the number of views
 /// looked at.
 pub fn misfits_all(
-    hall: &str,
+    hall: Hall,
     only: Option<&str>,
     orientation: Option<Orientation>,
 ) -> anyhow::Result<(usize, Vec<(String, crate::screen_fit::Misfit)>)> {

@@ -226,6 +226,8 @@ fn the_fit_check_reports_a_word_wider_than_the_screen() {
     let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
         .args(["screenshots", "--check", "--only", "attract", "--hall"])
         .arg(format!("文新派出所 {word}"))
+        .arg("--hall-en")
+        .arg(format!("Wenxin {word}"))
         .env("RUST_LOG", "off")
         .output()
         .unwrap();
