@@ -121,7 +121,12 @@ pub fn keep_health_for_technician(devices: &serde_json::Value, availability: &Av
     let dir = std::path::PathBuf::from(dir);
     let body = serde_json::json!({
         "at_ms": crate::store::now_ms(),
-        "availability": format!("{availability:?}"),
+        // What the screen said, in the words a Chinese terminal shows ("available" when in
+        // service); the devices' own states follow.
+        "availability": match availability {
+            Availability::Available => "available".to_string(),
+            Availability::OutOfService(why) => crate::engine::outage::reason(why, false),
+        },
         "devices": devices,
     });
     let tmp = dir.join("health.json.tmp");
