@@ -232,7 +232,11 @@ impl Driver {
         let basis = ReportBasis {
             devices: self.devices.staff_lines(),
             recording_until: self.devices.recording_until(),
-            restarts: (self.options.restarts.counts().into_iter())
+            restarts: self
+                .options
+                .restarts
+                .counts()
+                .into_iter()
                 .map(|(task, n)| (task.to_string(), n))
                 .collect(),
             store_problem: self.store_error.clone(),
