@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use onetrip::config::Upstream;
-use onetrip::reference_upstream::{spawn_local, Faults};
+use onetrip::devtools::reference_upstream::{spawn_local, Faults};
 use onetrip::store::Store;
 use onetrip::sync::worker::Backoff;
 use onetrip::sync::{SyncWorker, UpstreamClient};

@@ -12,10 +12,7 @@ use std::time::{Duration, Instant};
 
 use onetrip::catalog::{Catalog, Item};
 use onetrip::engine::journal::median;
-use onetrip::engine::{
-    Action, Availability, Engine, EngineConfig, Event, Screen, Slot, SlotsOutcome,
-};
-use onetrip_drivers::id_card::Date;
+use onetrip::engine::{Action, Engine, EngineConfig, Event, Harness, Screen, Slot, SlotsOutcome};
 
 /// How a walk reached the item page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,29 +30,16 @@ struct Walk {
     skipped: u32,
 }
 
-fn engine(catalog: &Arc<Catalog>, card: &str) -> (Engine, Instant) {
+fn engine(card: &str) -> (Engine, Instant) {
     let t = Instant::now();
-    let mut e = Engine::new(
-        EngineConfig::new(Duration::from_secs(600)),
-        catalog.clone(),
-        t,
-        Date {
-            year: 2026,
-            month: 12,
-            day: 2,
-        },
-    );
-    e.handle(Event::Availability(Availability::Available), t);
-    e.handle(
-        Event::CardPresented(Box::new(onetrip::demo::stand_in_card(card))),
-        t,
-    );
+    let mut h = Harness::shipped_with(EngineConfig::new(Duration::from_secs(600)), t);
+    h.card(onetrip::devtools::demo::stand_in_card(card));
     assert_eq!(
-        e.screen(),
+        h.screen(),
         Screen::Home,
         "a {card} card opens the home screen"
     );
-    (e, t)
+    (h.into_engine(), t)
 }
 
 struct Tapper {
@@ -174,7 +158,7 @@ fn complete(p: &mut Tapper) -> Option<()> {
 }
 
 fn walk(catalog: &Arc<Catalog>, item: &Item, card: &str, route: Route) -> Option<Walk> {
-    let (engine, t) = engine(catalog, card);
+    let (engine, t) = engine(card);
     let mut p = Tapper { engine, t, taps: 0 };
     let skipped = to_item(&mut p, item, catalog, route)?;
     complete(&mut p)?;

@@ -2,29 +2,22 @@
 //!
 //! See `../shared/DESIGN.md` (mirrored in the README) for the architecture: drivers → runtime →
 //! pure session engine → UI, with the store as the single source of truth.
+//!
+//! The modules, top to bottom; each imports only those below it (`.ci/layers` checks):
+//! `cli` (the command line's handlers; `main.rs` parses) · `devtools` (feature `dev-tools`) ·
+//! `terminal` (the kiosk's process life, firmware, hardware id, log bundle) · `shell` and `ui` ·
+//! `engine`, `sync`, `store` · `catalog`, `receipt`, `config` · `vocab`.
 
-pub mod audit;
-pub mod burn_in;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 #[cfg(feature = "dev-tools")]
-pub mod demo;
-pub mod diagnostics;
+pub mod devtools;
 pub mod engine;
-pub mod firmware;
-pub mod hardware_id;
-pub mod log_bundle;
-pub mod mask;
 pub mod receipt;
-#[cfg(feature = "dev-tools")]
-pub mod reference_upstream;
-#[cfg(feature = "dev-tools")]
-pub mod screen_fit;
-#[cfg(feature = "dev-tools")]
-pub mod screenshots;
 pub mod shell;
-pub mod staff_pin;
 pub mod store;
-pub mod submission;
 pub mod sync;
+pub mod terminal;
 pub mod ui;
+pub mod vocab;

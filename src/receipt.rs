@@ -3,7 +3,7 @@
 use onetrip_drivers::printer::commands::printable;
 use onetrip_drivers::printer::{Align, Block, Document, PaperWidth};
 
-use crate::submission::ReceiptRequest;
+use crate::vocab::submission::ReceiptRequest;
 
 /// Everything printed on a receipt. Personal fields arrive masked.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ fn strings(list: &[String]) -> ModelRc<SharedString> {
     ModelRc::new(VecModel::from(v))
 }
 
-fn staff_report(r: &crate::engine::staff_words::StaffView) -> StaffReport {
+fn staff_report(r: &crate::engine::StaffView) -> StaffReport {
     let devices: Vec<DeviceLine> = r
         .devices
         .iter()

@@ -1,11 +1,15 @@
 //! Pseudo-terminals for the simulators: the simulator holds the master end, the driver opens the
 //! slave path exactly like a real `/dev/ttyUSB0`. A stable symlink stands in for the udev name, so a
 //! "replug" is a new pty behind the same path.
+//!
+//! Every simulator's handle is one [`SimHandle`]: its device state, shared with the task serving the
+//! pty, and its [`Cable`].
 
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 
 use rustix::fs::{Mode, OFlags};
@@ -208,15 +212,15 @@ pub trait Plugged {
 
 /// A [`Plug`] shared between a simulator's handles (the demo panel and tests pull and replug it).
 #[derive(Clone)]
-pub struct Cable(std::sync::Arc<std::sync::Mutex<Plug>>);
+pub struct Cable(Shared<Plug>);
 
 impl Cable {
     pub fn new(plug: Plug) -> Cable {
-        Cable(std::sync::Arc::new(std::sync::Mutex::new(plug)))
+        Cable(Shared::new(plug))
     }
 
-    fn plug(&self) -> std::sync::MutexGuard<'_, Plug> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    fn plug(&self) -> MutexGuard<'_, Plug> {
+        self.0.lock()
     }
 
     pub fn unplug(&self) {
@@ -229,5 +233,77 @@ impl Cable {
 
     pub fn is_plugged(&self) -> bool {
         self.plug().is_plugged()
+    }
+}
+
+/// State shared between a simulator's handles and the task serving its pty. A panic on one side
+/// does not lock the other out (a poisoned lock is taken as it is).
+pub(crate) struct Shared<S>(Arc<Mutex<S>>);
+
+impl<S> Shared<S> {
+    pub(crate) fn new(state: S) -> Shared<S> {
+        Shared(Arc::new(Mutex::new(state)))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, S> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<S> Clone for Shared<S> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+/// Handle to a running simulator (`IdCardSim`, `PrinterSim`, `ScannerSim` are this with their own
+/// state `S`): cheap to clone, every clone sees the same device and the same cable.
+pub struct SimHandle<S> {
+    state: Shared<S>,
+    cable: Cable,
+}
+
+impl<S: Send + 'static> SimHandle<S> {
+    /// Plugs a simulator in at `link` with its first `state`: `serve` is spawned on every pty the
+    /// cable is plugged into (the first one now, a new one at each replug). Needs a tokio runtime.
+    pub(crate) fn plug_in<F>(
+        link: &Path,
+        state: S,
+        serve: impl Fn(PtyMaster, Shared<S>) -> F + Send + Sync + 'static,
+    ) -> io::Result<SimHandle<S>>
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let state = Shared::new(state);
+        let serve_state = state.clone();
+        let plug = Plug::new(link, move |pty| {
+            tokio::spawn(serve(pty, serve_state.clone()))
+        })?;
+        Ok(SimHandle {
+            state,
+            cable: Cable::new(plug),
+        })
+    }
+}
+
+impl<S> SimHandle<S> {
+    /// The device's state, for the simulator's own methods.
+    pub(crate) fn state(&self) -> MutexGuard<'_, S> {
+        self.state.lock()
+    }
+}
+
+impl<S> Clone for SimHandle<S> {
+    fn clone(&self) -> Self {
+        SimHandle {
+            state: self.state.clone(),
+            cable: self.cable.clone(),
+        }
+    }
+}
+
+impl<S> Plugged for SimHandle<S> {
+    fn cable(&self) -> &Cable {
+        &self.cable
     }
 }

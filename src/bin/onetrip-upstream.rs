@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use onetrip::reference_upstream::{open_db, router, serve, Faults};
+use onetrip::devtools::reference_upstream::{open_db, router, serve, Faults};
 
 #[derive(Parser)]
 #[command(about = "Reference upstream for OneTrip terminals (loopback testing and demos)")]

@@ -2,9 +2,13 @@
 //! initials; then the item page, which says in plain words what the item is, who can apply (and why
 //! this card cannot), what to bring, the fee, the time limit and how it completes.
 
-use super::session::{Action, AuditEvent, Effect, Engine, Screen, View};
+use super::effect::Effect;
+use super::event::Action;
+use super::view::{ItemPage, Screen, Tile, View};
+use super::Engine;
 use crate::catalog::eligibility::{self, Eligibility};
 use crate::catalog::{Catalog, Item, Mode};
+use crate::vocab::audit::AuditEvent;
 use onetrip_drivers::id_card::Identity;
 
 /// Longest search the keyboard takes (the longest item name has fewer initials).
@@ -37,39 +41,6 @@ impl Browsing {
     }
 }
 
-/// A button in a list: a code to send back and the words on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tile {
-    pub code: String,
-    pub name: String,
-    /// A second, smaller line (a police type's examples, an item's mode).
-    pub hint: String,
-}
-
-/// The item page: all text already in the session's language.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemPage {
-    pub code: String,
-    pub name: String,
-    pub summary: String,
-    /// How it completes here.
-    pub mode: String,
-    pub eligible: bool,
-    /// Browsing without a card, on an item that needs one: the page asks for it, and the item
-    /// starts when it is read.
-    pub card_needed: bool,
-    /// "You cannot apply here because …", one line per reason.
-    pub reasons: Vec<String>,
-    /// Conditions the terminal cannot check from the card.
-    pub conditions: Vec<String>,
-    pub materials: Vec<String>,
-    pub fee: String,
-    pub time_limit: String,
-    pub collect: String,
-    /// False: the details are from public sources and not yet confirmed by the issuing authority.
-    pub verified: bool,
-}
-
 impl Engine {
     pub(super) fn browsing(&self, screen: Screen) -> bool {
         matches!(
@@ -79,8 +50,8 @@ impl Engine {
     }
 
     fn forward(&mut self, screen: Screen) {
-        let from = self.screen;
-        if let Some(s) = self.session.as_mut() {
+        let from = self.phase.screen();
+        if let Some(s) = self.phase.session_mut() {
             s.history.push(from);
         }
         self.go(screen);
@@ -89,7 +60,7 @@ impl Engine {
     /// A category's items; a category of one item opens that item (a list of one asks nothing).
     fn open_category(&mut self, catalog: &crate::catalog::Catalog, code: String) {
         let only = single(catalog.items_in(&code)).map(|i| i.code.clone());
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             s.browsing.category = Some(code);
         }
         match only {
@@ -99,7 +70,7 @@ impl Engine {
     }
 
     fn open_item(&mut self, code: String) {
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             s.browsing.item = Some(code.clone());
         }
         self.effects
@@ -109,7 +80,7 @@ impl Engine {
 
     /// One step back; from the first screen of a session, the session ends.
     pub(super) fn back(&mut self) {
-        match self.session.as_mut().and_then(|s| s.history.pop()) {
+        match self.phase.session_mut().and_then(|s| s.history.pop()) {
             Some(screen) => self.go(screen),
             None => self.end_session("back"),
         }
@@ -117,7 +88,7 @@ impl Engine {
 
     /// The service home of this session (the card stays read).
     pub(super) fn home(&mut self) {
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             s.history.clear();
             s.browsing.query.clear();
         }
@@ -125,8 +96,8 @@ impl Engine {
     }
 
     pub(super) fn browse(&mut self, action: Action) {
-        let catalog = self.catalog.clone();
-        match (self.screen, action) {
+        let catalog = self.offer.catalog.clone();
+        match (self.phase.screen(), action) {
             (_, Action::Back) => self.back(),
             (Screen::Home, Action::Home | Action::Finish) => self.end_session("finish"),
             (_, Action::Home) => self.home(),
@@ -135,7 +106,7 @@ impl Engine {
             {
                 // A police type with one category has nothing to choose: its items at once.
                 let only = single(catalog.categories_of(&code)).map(|c| c.code.clone());
-                if let Some(s) = self.session.as_mut() {
+                if let Some(s) = self.phase.session_mut() {
                     s.browsing.police_type = Some(code);
                 }
                 match only {
@@ -144,7 +115,7 @@ impl Engine {
                 }
             }
             (Screen::Home, Action::OpenSearch) => {
-                if let Some(s) = self.session.as_mut() {
+                if let Some(s) = self.phase.session_mut() {
                     s.browsing.query.clear();
                 }
                 self.forward(Screen::Search);
@@ -156,25 +127,29 @@ impl Engine {
             }
             (Screen::Search, Action::SearchKey(c)) => {
                 let c = c.to_ascii_lowercase();
-                let Some(s) = self.session.as_ref() else {
+                let Some(s) = self.phase.session() else {
                     return;
                 };
                 // Keys that lead nowhere are dimmed on screen; a stray press changes nothing.
                 if s.browsing.query.len() < MAX_QUERY
-                    && self.index.next_letters(&s.browsing.query).contains(&c)
+                    && self
+                        .offer
+                        .index
+                        .next_letters(&s.browsing.query)
+                        .contains(&c)
                 {
-                    if let Some(s) = self.session.as_mut() {
+                    if let Some(s) = self.phase.session_mut() {
                         s.browsing.query.push(c);
                     }
                 }
             }
             (Screen::Search, Action::SearchBackspace) => {
-                if let Some(s) = self.session.as_mut() {
+                if let Some(s) = self.phase.session_mut() {
                     s.browsing.query.pop();
                 }
             }
             (Screen::Search, Action::SearchClear) => {
-                if let Some(s) = self.session.as_mut() {
+                if let Some(s) = self.phase.session_mut() {
                     s.browsing.query.clear();
                 }
             }
@@ -185,9 +160,9 @@ impl Engine {
             }
             (Screen::ItemDetail, Action::Start) => {
                 let Some(item) = self.item() else { return };
-                let ready = match self.session.as_ref().map(|s| s.identity.as_ref()) {
+                let ready = match self.phase.session().map(|s| s.identity.as_ref()) {
                     Some(Some(who)) => {
-                        eligibility::check(item, who, self.today) == Eligibility::Eligible
+                        eligibility::check(item, who, self.offer.today) == Eligibility::Eligible
                     }
                     // Without a card: a guide prints; anything else waits for the card.
                     Some(None) => item.mode == Mode::Guide,
@@ -206,7 +181,7 @@ impl Engine {
         let Some(code) = self.item().map(|i| i.code.clone()) else {
             return;
         };
-        *self.usage.entry(code.clone()).or_default() += 1;
+        *self.offer.usage.entry(code.clone()).or_default() += 1;
         self.effects
             .push_back(Effect::Audit(AuditEvent::ItemStarted { item_code: code }));
         self.start_item();
@@ -216,19 +191,19 @@ impl Engine {
     /// theirs. On an item that was waiting for it, the item starts (if the card may apply).
     pub(super) fn card_for_browsing(&mut self, who: Identity) {
         if who.card_type.is_foreign() {
-            self.english = true;
+            self.front.english = true;
         }
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             s.identity = Some(who.clone());
         }
         self.effects
             .push_back(Effect::Audit(AuditEvent::CardForBrowsing {
                 card_type: format!("{:?}", who.card_type),
             }));
-        let waiting = self.screen == Screen::ItemDetail
+        let waiting = self.phase.screen() == Screen::ItemDetail
             && self.item().is_some_and(|item| {
                 item.mode != Mode::Guide
-                    && eligibility::check(item, &who, self.today) == Eligibility::Eligible
+                    && eligibility::check(item, &who, self.offer.today) == Eligibility::Eligible
             });
         if waiting {
             self.begin_item();
@@ -238,16 +213,16 @@ impl Engine {
     fn tile(&self, item: &Item) -> Tile {
         Tile {
             code: item.code.clone(),
-            name: item.tile_name(self.english).to_string(),
-            hint: item.mode.tile_hint(self.english).to_string(),
+            name: item.tile_name(self.front.english).to_string(),
+            hint: item.mode.tile_hint(self.front.english).to_string(),
         }
     }
 
     fn page(&self, item: &Item) -> ItemPage {
-        let en = self.english;
-        let who = self.session.as_ref().and_then(|s| s.identity.as_ref());
+        let en = self.front.english;
+        let who = self.phase.session().and_then(|s| s.identity.as_ref());
         let reasons = match who {
-            Some(who) => match eligibility::check(item, who, self.today) {
+            Some(who) => match eligibility::check(item, who, self.offer.today) {
                 Eligibility::Eligible => Vec::new(),
                 Eligibility::NotEligible(r) => r.iter().map(|t| t.get(en).to_string()).collect(),
             },
@@ -292,12 +267,12 @@ impl Engine {
     }
 
     pub(super) fn browse_view(&self, view: &mut View) {
-        let Some(s) = self.session.as_ref() else {
+        let Some(s) = self.phase.session() else {
             return;
         };
-        let en = self.english;
-        let c = &self.catalog;
-        match self.screen {
+        let en = self.front.english;
+        let c = &self.offer.catalog;
+        match self.phase.screen() {
             Screen::Home => {
                 view.police_types = c
                     .police_types
@@ -309,7 +284,7 @@ impl Engine {
                     })
                     .collect();
                 // A terminal with no usage of its own yet offers the catalog's featured items.
-                let mut row = c.most_used(&self.usage, MOST_USED);
+                let mut row = c.most_used(&self.offer.usage, MOST_USED);
                 if row.is_empty() {
                     row = c.featured_items(MOST_USED);
                     view.most_used_featured = !row.is_empty();
@@ -346,12 +321,14 @@ impl Engine {
             Screen::Search => {
                 view.query = s.browsing.query.to_uppercase();
                 view.keys = self
+                    .offer
                     .index
                     .next_letters(&s.browsing.query)
                     .into_iter()
                     .collect::<String>()
                     .to_uppercase();
                 view.items = self
+                    .offer
                     .index
                     .find(&s.browsing.query)
                     .iter()
@@ -378,32 +355,16 @@ fn single<T>(mut it: impl Iterator<Item = T>) -> Option<T> {
 mod tests {
     use std::collections::HashMap;
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use onetrip_drivers::id_card::identity::parse;
     use onetrip_drivers::id_card::sim::SimCard;
-    use onetrip_drivers::id_card::Date;
 
     use crate::catalog::{shipped, Catalog};
-    use crate::engine::{
-        Action, AuditEvent, Availability, Effect, Engine, EngineConfig, Event, Harness, Screen,
-    };
-
-    const TODAY: Date = Date {
-        year: 2026,
-        month: 11,
-        day: 29,
-    };
+    use crate::engine::{Action, AuditEvent, Effect, Event, Harness, Screen};
 
     fn engine(t: Instant) -> Harness {
-        let mut e = Engine::new(
-            EngineConfig::new(Duration::from_secs(60)),
-            Arc::new(shipped()),
-            t,
-            TODAY,
-        );
-        e.handle(Event::Availability(Availability::Available), t);
-        Harness::simulated(e, t)
+        Harness::shipped(t)
     }
 
     fn tap(e: &mut Harness, c: SimCard, t: Instant) {
@@ -500,7 +461,7 @@ mod tests {
         e.take_effects();
         tap(&mut e, SimCard::resident_sample(), t);
         assert_eq!(e.screen(), Screen::Form);
-        assert_eq!(e.view().name_masked, crate::mask::name("张晓明"));
+        assert_eq!(e.view().name_masked, crate::vocab::mask::name("张晓明"));
         let fx: Vec<Effect> = e.take_effects().into_iter().collect();
         assert!(fx.iter().any(|x| matches!(
             x,

@@ -3,8 +3,11 @@
 //! a guide prints at once; everything else goes to Confirm (session.rs) and the outbox.
 
 use super::answers::ChosenSlot;
-use super::session::{Effect, Engine, Screen, View};
+use super::effect::Effect;
+use super::view::{Screen, View};
+use super::Engine;
 use crate::catalog::{Item, Mode};
+use crate::vocab::upstream::{CaseQuery, QueryOutcome, Slot, SlotsOutcome};
 
 /// What upstream answered in this session: a case's progress, the appointment times offered.
 /// `None` while the question is out.
@@ -42,65 +45,6 @@ impl Completion {
     }
 }
 
-/// A lookup upstream (a case's progress, a plate's violations, …): everything the citizen
-/// answered, and the party's ID number — so it has no `Debug` that prints them.
-#[derive(Clone)]
-pub struct CaseQuery {
-    pub item_code: String,
-    /// The item's questions and the citizen's answers, in order; an unanswered one is left out.
-    pub answers: Vec<(String, String)>,
-    pub id_number: String,
-}
-
-impl CaseQuery {
-    /// A case notice's or a receipt's number, where the item asks for one (its key ends in
-    /// `number`): the key of a case-progress lookup.
-    pub fn case_number(&self) -> Option<&str> {
-        self.answers
-            .iter()
-            .find(|(k, _)| k.ends_with("number"))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-impl std::fmt::Debug for CaseQuery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaseQuery")
-            .field("item_code", &self.item_code)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgressStep {
-    pub when: String,
-    pub zh: String,
-    pub en: String,
-}
-
-/// A time at a counter that upstream offers for an appointment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slot {
-    pub id: String,
-    pub zh: String,
-    pub en: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SlotsOutcome {
-    Offered(Vec<Slot>),
-    /// Upstream could not be reached: say so, and offer the printed guide instead.
-    Offline,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueryOutcome {
-    Found(Vec<ProgressStep>),
-    NotFound,
-    /// Upstream could not be reached: the terminal says so plainly.
-    Offline,
-}
-
 impl Engine {
     pub(super) fn after_form(&mut self) {
         let Some(item) = self.item().cloned() else {
@@ -108,7 +52,7 @@ impl Engine {
         };
         match item.mode {
             Mode::Query => {
-                let Some(s) = self.session.as_mut() else {
+                let Some(s) = self.phase.session_mut() else {
                     return;
                 };
                 s.completion.asked_query();
@@ -131,7 +75,7 @@ impl Engine {
                 self.forward_to(Screen::QueryResult);
             }
             Mode::Appointment => {
-                if let Some(s) = self.session.as_mut() {
+                if let Some(s) = self.phase.session_mut() {
                     s.completion.asked_slots();
                 }
                 self.effects.push_back(Effect::FetchSlots {
@@ -144,17 +88,17 @@ impl Engine {
     }
 
     pub(super) fn slots_offered(&mut self, outcome: SlotsOutcome) {
-        if self.screen != Screen::Slots {
+        if self.phase.screen() != Screen::Slots {
             return;
         }
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             s.completion.slots = Some(outcome);
         }
     }
 
     pub(super) fn choose_slot(&mut self, id: String) {
-        let en = self.english;
-        let Some(s) = self.session.as_mut() else {
+        let en = self.front.english;
+        let Some(s) = self.phase.session_mut() else {
             return;
         };
         let Some(slot) = s.completion.offered(&id) else {
@@ -176,7 +120,7 @@ impl Engine {
 
     /// A guide item: the guidance receipt prints at once; nothing personal, nothing submitted.
     pub(super) fn print_guide(&mut self, item: &Item) {
-        let en = self.english;
+        let en = self.front.english;
         let mut lines: Vec<String> = Vec::new();
         if !item.conditions.is_empty() {
             lines.push(
@@ -217,8 +161,8 @@ impl Engine {
         }
         lines.extend(item.next_steps(en));
         self.effects
-            .push_back(Effect::Print(super::session::ReceiptRequest {
-                submission: super::session::StoredSubmission {
+            .push_back(Effect::Print(crate::vocab::submission::ReceiptRequest {
+                submission: crate::vocab::submission::StoredSubmission {
                     id: String::new(),
                     number: String::new(),
                 },
@@ -233,10 +177,10 @@ impl Engine {
     }
 
     pub(super) fn query_result(&mut self, outcome: QueryOutcome) {
-        if self.screen != Screen::QueryResult {
+        if self.phase.screen() != Screen::QueryResult {
             return;
         }
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             s.completion.query_outcome = Some(outcome);
         }
     }
@@ -244,21 +188,21 @@ impl Engine {
     /// From a case's progress: rate its officer, with the case number already known.
     pub(super) fn rate_case(&mut self) {
         let rating = self
+            .offer
             .catalog
             .items
             .iter()
             .find(|i| i.kind == crate::catalog::SubmissionKind::Evaluation)
             .map(|i| i.code.clone());
         let Some(code) = rating else { return };
-        let Some(s) = self.session.as_mut() else {
+        let Some(s) = self.phase.session_mut() else {
             return;
         };
         s.browsing.choose_item(code.clone());
         s.form.start_over_keeping_case_number();
-        self.effects
-            .push_back(Effect::Audit(super::session::AuditEvent::ItemStarted {
-                item_code: code,
-            }));
+        self.effects.push_back(Effect::Audit(
+            crate::vocab::audit::AuditEvent::ItemStarted { item_code: code },
+        ));
         self.start_item();
     }
 }

@@ -1,9 +1,9 @@
 //! What the engine asks the shell to do: commit, print, audit, ask upstream, wipe the UI.
 
-use super::completion::CaseQuery;
-use super::staff::StaffRequest;
-use crate::audit::AuditEvent;
-use crate::submission::{NewSubmission, ReceiptRequest};
+use crate::vocab::audit::AuditEvent;
+use crate::vocab::staff_report::StaffRequest;
+use crate::vocab::submission::{NewSubmission, ReceiptRequest};
+use crate::vocab::upstream::CaseQuery;
 
 #[derive(Debug, Clone)]
 pub enum Effect {

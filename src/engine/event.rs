@@ -5,16 +5,17 @@ use std::sync::Arc;
 
 use onetrip_drivers::id_card::{Date, Identity};
 
-use super::completion::{QueryOutcome, SlotsOutcome};
-use super::staff::StaffReport;
+use super::outage::Outage;
 use crate::catalog::Catalog;
-use crate::submission::StoredSubmission;
+use crate::vocab::staff_report::{PinGuardState, RequeueOutcome, StaffReport};
+use crate::vocab::submission::StoredSubmission;
+use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
     Available,
     /// Why not (the engine words it in the screen's language).
-    OutOfService(Vec<super::outage::Outage>),
+    OutOfService(Vec<Outage>),
 }
 
 /// What the citizen touched.
@@ -93,7 +94,7 @@ pub enum Event {
     /// `StaffRequest::Requeue`).
     Requeued {
         number: String,
-        outcome: super::staff::RequeueOutcome,
+        outcome: RequeueOutcome,
     },
     /// A staff reprint ended (the runtime's answer to `StaffRequest::Reprint`).
     Reprinted {
@@ -101,7 +102,7 @@ pub enum Event {
         result: Result<(), String>,
     },
     /// The PIN pad's lockout as kept in the store (at start: a restart does not reset it).
-    PinGuardRestored(super::staff::PinGuardState),
+    PinGuardRestored(PinGuardState),
     /// Upstream's answer to `Effect::Query`.
     QueryResult(QueryOutcome),
     /// Upstream's answer to `Effect::FetchSlots`.

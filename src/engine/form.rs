@@ -4,10 +4,10 @@
 
 use onetrip_drivers::id_card::Identity;
 
-use super::browse::Tile;
-use super::session::{Engine, Screen, Session, View};
+use super::view::{FormView, Screen, Tile, View};
+use super::Engine;
 use crate::catalog::{CardField, Field, FieldKind, Item, Mode};
-use crate::mask;
+use crate::vocab::mask;
 
 /// The chosen item's form: the answers so far, the question on screen (an index into the item's
 /// fields), what is typed for it and what is wrong with that. No `Debug`: the answers are a
@@ -48,20 +48,6 @@ impl FormState {
             self.answers.set("case_number", n);
         }
     }
-}
-
-/// What the form screen shows for the current question.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormView {
-    pub label: String,
-    /// choice, digits, letters, phone, date
-    pub kind: &'static str,
-    /// What was typed so far (a phone number is shown as typed: it is the citizen's own input).
-    pub value: String,
-    pub choices: Vec<Tile>,
-    pub error: String,
-    /// "2 / 3"
-    pub step: String,
 }
 
 fn kind_name(k: FieldKind) -> &'static str {
@@ -105,14 +91,14 @@ fn shown(field: &Field, value: &str, english: bool) -> String {
 
 impl Engine {
     fn current_field(&self) -> Option<Field> {
-        let s = self.session.as_ref()?;
+        let s = self.phase.session()?;
         self.item()?.fields.get(s.form.field).cloned()
     }
 
     /// A well-formed answer to the question on screen, as a citizen might give it: for the
     /// burn-in, and for replaying a journal (which keeps no typed value).
     pub fn sample_answer(&self) -> Option<String> {
-        if self.screen != Screen::Form {
+        if self.phase.screen() != Screen::Form {
             return None;
         }
         let f = self.current_field()?;
@@ -130,8 +116,8 @@ impl Engine {
     }
 
     /// The next question to ask at or after `from`, given the answers so far.
-    fn next_asked(item: &Item, s: &Session, from: usize) -> Option<usize> {
-        (from..item.fields.len()).find(|&i| item.fields[i].asked(s.form.answers.given()))
+    fn next_asked(item: &Item, form: &FormState, from: usize) -> Option<usize> {
+        (from..item.fields.len()).find(|&i| item.fields[i].asked(form.answers.given()))
     }
 
     /// 开始办理 on an item the card qualifies for.
@@ -143,7 +129,7 @@ impl Engine {
             self.print_guide(&item);
             return;
         }
-        let Some(s) = self.session.as_mut() else {
+        let Some(s) = self.phase.session_mut() else {
             return;
         };
         // Anything but a guide is someone's: the card comes first (`Action::Start` waits for it).
@@ -174,8 +160,8 @@ impl Engine {
     }
 
     pub(super) fn forward_to(&mut self, screen: Screen) {
-        let from = self.screen;
-        if let Some(s) = self.session.as_mut() {
+        let from = self.phase.screen();
+        if let Some(s) = self.phase.session_mut() {
             s.history.push(from);
         }
         self.go(screen);
@@ -185,7 +171,7 @@ impl Engine {
         let Some(field) = self.current_field() else {
             return;
         };
-        let Some(s) = self.session.as_mut() else {
+        let Some(s) = self.phase.session_mut() else {
             return;
         };
         let c = c.to_ascii_uppercase();
@@ -206,7 +192,7 @@ impl Engine {
     }
 
     pub(super) fn form_backspace(&mut self) {
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             s.form.input.pop();
             s.form.error.clear();
         }
@@ -217,9 +203,9 @@ impl Engine {
         let (Some(field), Some(item)) = (self.current_field(), self.item().cloned()) else {
             return;
         };
-        let today = self.today;
-        let english = self.english;
-        let Some(s) = self.session.as_mut() else {
+        let today = self.offer.today;
+        let english = self.front.english;
+        let Some(s) = self.phase.session_mut() else {
             return;
         };
         let value = chosen.unwrap_or_else(|| s.form.input.clone());
@@ -235,7 +221,7 @@ impl Engine {
                 s.form.answers.keep(|k| !later.iter().any(|l| l == k));
                 s.form.input.clear();
                 s.form.error.clear();
-                match Self::next_asked(&item, s, s.form.field + 1) {
+                match Self::next_asked(&item, &s.form, s.form.field + 1) {
                     Some(i) => {
                         s.form.field = i;
                         s.history.push(Screen::Form);
@@ -252,7 +238,7 @@ impl Engine {
         let Some(item) = self.item().cloned() else {
             return;
         };
-        let Some(s) = self.session.as_mut() else {
+        let Some(s) = self.phase.session_mut() else {
             return;
         };
         let prev = (0..s.form.field)
@@ -290,7 +276,7 @@ impl Engine {
         if !allowed || !field.takes_a_scan() {
             return;
         }
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             // Checked as if typed: a digits question refuses a scanned code with letters.
             s.form.input = number.to_ascii_uppercase();
         }
@@ -300,13 +286,13 @@ impl Engine {
     /// Back from Confirm or a query's result: to the last question with its answer ready to change.
     pub(super) fn back_into_form(&mut self) {
         self.back();
-        if self.screen != Screen::Form {
+        if self.phase.screen() != Screen::Form {
             return;
         }
         let Some(field) = self.current_field() else {
             return;
         };
-        if let Some(s) = self.session.as_mut() {
+        if let Some(s) = self.phase.session_mut() {
             if field.kind != FieldKind::Choice {
                 s.form.input = s
                     .form
@@ -319,12 +305,12 @@ impl Engine {
     }
 
     pub(super) fn form_view(&self, view: &mut View) {
-        let Some(s) = self.session.as_ref() else {
+        let Some(s) = self.phase.session() else {
             return;
         };
         let Some(item) = self.item() else { return };
-        let en = self.english;
-        if self.screen == Screen::Form {
+        let en = self.front.english;
+        if self.phase.screen() == Screen::Form {
             if let Some(f) = item.fields.get(s.form.field) {
                 let asked: Vec<usize> = (0..item.fields.len())
                     .filter(|&i| item.fields[i].asked(s.form.answers.given()) || i == s.form.field)
@@ -348,7 +334,7 @@ impl Engine {
                 });
             }
         }
-        if self.screen == Screen::Confirm {
+        if self.phase.screen() == Screen::Confirm {
             view.summary = item
                 .fields
                 .iter()
@@ -368,7 +354,7 @@ impl Engine {
                 })
                 .collect();
         }
-        if self.screen == Screen::Confirm {
+        if self.phase.screen() == Screen::Confirm {
             if let Some(slot) = s.form.answers.slot() {
                 view.summary.push((
                     if en { "Appointment" } else { "预约时间" }.to_string(),
@@ -381,7 +367,6 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     use onetrip_drivers::id_card::identity::parse;
@@ -390,24 +375,14 @@ mod tests {
 
     use super::*;
     use crate::catalog::shipped;
-    use crate::engine::{Action, Availability, EngineConfig, Event, Harness, StoredSubmission};
+    use crate::engine::{Action, Event, Harness, StoredSubmission};
     use crate::engine::{Effect, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
     fn engine(t: Instant) -> Harness {
-        let mut e = Engine::new(
-            EngineConfig::new(Duration::from_secs(60)),
-            Arc::new(shipped()),
-            t,
-            Date {
-                year: 2026,
-                month: 11,
-                day: 29,
-            },
-        );
-        e.handle(Event::Availability(Availability::Available), t);
+        let mut e = Harness::shipped(t);
         let c = SimCard::resident_sample();
-        e.handle(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
-        Harness::simulated(e, t)
+        e.handle_at(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+        e
     }
 
     fn touch(e: &mut Harness, a: Action, t: Instant) {

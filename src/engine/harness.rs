@@ -1,41 +1,62 @@
-//! Driving the engine outside the kiosk (after quinn-proto's test `Pair`): one engine, its
-//! clock, and where its effects go. Journal replay and the engine's tests run it on simulated
-//! time (`at`, `advance`, `run_to_deadline`); the burn-in runs it on the wall clock against a
-//! real runtime (`on_runtime`, `wait_for`). The kiosk's loop is the UI's own (shell/kiosk.rs);
-//! nothing else pumps an engine.
+//! Driving the engine on simulated time (after quinn-proto's test `Pair`): one engine, its
+//! clock, and the effects it asked for, kept for the caller. The engine's tests, journal replay,
+//! the screenshots tour and the taps bench run it (`at`, `advance`, `run_to_deadline`), and
+//! `Harness::shipped` is the one fixture they start from. No wall clock and no runtime here: the
+//! kiosk's loop is the UI's own (shell/kiosk.rs), the burn-in's is its own (cli/burn_in.rs).
 
 use std::borrow::BorrowMut;
 use std::collections::VecDeque;
-use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onetrip_drivers::id_card::Identity;
-use tokio::sync::mpsc::UnboundedSender;
+use onetrip_drivers::id_card::{Date, Identity};
 
-use super::session::{Action, Effect, Engine, Event};
+use super::effect::Effect;
+use super::event::Availability;
+use super::event::{Action, Event};
+use super::{Engine, EngineConfig};
+use crate::catalog::shipped;
 
-/// Where time comes from.
-enum Clock {
-    Simulated(Instant),
-    Wall,
-}
+/// The day the engine's tests, the screenshots and the taps bench are set on.
+pub const TODAY: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 29,
+};
 
-/// Where the engine's effects go: kept for the caller, or carried out by a runtime (which
-/// answers with events).
-enum Outbox {
-    Kept(VecDeque<Effect>),
-    Runtime {
-        effects: UnboundedSender<Effect>,
-        events: Receiver<Event>,
-    },
-}
-
-/// An engine (owned, or borrowed: `Harness<&mut Engine>`) with its clock and its effects' way out.
-/// It reads as the engine (`Deref`): views and deadlines; every event goes through the harness.
+/// An engine (owned, or borrowed: `Harness<&mut Engine>`) with its simulated clock and the
+/// effects it asked for. It reads as the engine (`Deref`): views and deadlines; every event goes
+/// through the harness.
 pub struct Harness<E: BorrowMut<Engine> = Engine> {
     engine: E,
-    clock: Clock,
-    outbox: Outbox,
+    now: Instant,
+    kept: VecDeque<Effect>,
+}
+
+impl Harness {
+    /// The shipped catalog on `TODAY`, one minute of inactivity, in service: where the engine's
+    /// tests, the screenshots tour and the taps bench start.
+    pub fn shipped(t0: Instant) -> Harness {
+        Harness::shipped_with(EngineConfig::new(Duration::from_secs(60)), t0)
+    }
+
+    /// As `shipped`, with this configuration.
+    pub fn shipped_with(config: EngineConfig, t0: Instant) -> Harness {
+        let mut h = Harness::starting_with(config, t0);
+        h.handle(Event::Availability(Availability::Available));
+        h
+    }
+
+    /// As `shipped`, before the devices are known: out of service, starting.
+    pub fn starting(t0: Instant) -> Harness {
+        Harness::starting_with(EngineConfig::new(Duration::from_secs(60)), t0)
+    }
+
+    /// As `starting`, with this configuration.
+    pub fn starting_with(config: EngineConfig, t0: Instant) -> Harness {
+        let engine = Engine::new(config, Arc::new(shipped()), t0, TODAY);
+        Harness::simulated(engine, t0)
+    }
 }
 
 impl<E: BorrowMut<Engine>> std::ops::Deref for Harness<E> {
@@ -51,29 +72,18 @@ impl<E: BorrowMut<Engine>> Harness<E> {
     pub fn simulated(engine: E, t0: Instant) -> Harness<E> {
         Harness {
             engine,
-            clock: Clock::Simulated(t0),
-            outbox: Outbox::Kept(VecDeque::new()),
-        }
-    }
-
-    /// The wall clock; effects go to a running runtime, whose events `wait_for` takes in.
-    pub fn on_runtime(
-        engine: E,
-        effects: UnboundedSender<Effect>,
-        events: Receiver<Event>,
-    ) -> Harness<E> {
-        Harness {
-            engine,
-            clock: Clock::Wall,
-            outbox: Outbox::Runtime { effects, events },
+            now: t0,
+            kept: VecDeque::new(),
         }
     }
 
     pub fn now(&self) -> Instant {
-        match self.clock {
-            Clock::Simulated(t) => t,
-            Clock::Wall => Instant::now(),
-        }
+        self.now
+    }
+
+    /// The engine itself, for a caller that drives it on (journal replay).
+    pub fn into_engine(self) -> E {
+        self.engine
     }
 
     /// Hands the engine an event now, then its effects to where they go.
@@ -92,30 +102,26 @@ impl<E: BorrowMut<Engine>> Harness<E> {
         self.handle(Event::CardPresented(Box::new(identity)));
     }
 
-    /// Simulated time: hands the engine an event at `t` (the clock is set there, as a test
+    /// Hands the engine an event at `t` (the clock is set there, as a test
     /// sets it).
     pub fn handle_at(&mut self, event: Event, t: Instant) {
-        if let Clock::Simulated(now) = &mut self.clock {
-            *now = t;
-        }
+        self.now = t;
         self.handle(event);
     }
 
-    /// Simulated time: moves the clock to `t` (never back).
+    /// Moves the clock to `t` (never back).
     pub fn at(&mut self, t: Instant) {
-        if let Clock::Simulated(now) = &mut self.clock {
-            *now = (*now).max(t);
-        }
+        self.now = self.now.max(t);
     }
 
-    /// Simulated time: lets `by` pass, then the engine looks at its timers (one tick).
+    /// Lets `by` pass, then the engine looks at its timers (one tick).
     pub fn advance(&mut self, by: Duration) {
         let t = self.now() + by;
         self.at(t);
         self.handle(Event::Tick);
     }
 
-    /// Simulated time: jumps to the engine's next deadline and ticks there; the deadline, or
+    /// Jumps to the engine's next deadline and ticks there; the deadline, or
     /// `None` when nothing is armed.
     pub fn run_to_deadline(&mut self) -> Option<Instant> {
         let deadline = self.engine.borrow().next_deadline()?;
@@ -126,55 +132,12 @@ impl<E: BorrowMut<Engine>> Harness<E> {
 
     /// The effects kept since the last call.
     pub fn take_effects(&mut self) -> Vec<Effect> {
-        match &mut self.outbox {
-            Outbox::Kept(kept) => kept.drain(..).collect(),
-            Outbox::Runtime { .. } => Vec::new(),
-        }
-    }
-
-    /// On a runtime: takes in its events until `pick` holds, or fails after `timeout`.
-    pub fn wait_for(
-        &mut self,
-        timeout: Duration,
-        what: &str,
-        mut pick: impl FnMut(&Engine) -> bool,
-    ) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if pick(self.engine.borrow()) {
-                return Ok(());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(format!(
-                    "timed out waiting for {what} (screen {:?})",
-                    self.engine.borrow().screen()
-                ));
-            }
-            let event = match &self.outbox {
-                Outbox::Runtime { events, .. } => events
-                    .recv_timeout(left.min(Duration::from_millis(200)))
-                    .ok(),
-                Outbox::Kept(_) => return Err(format!("{what}: no runtime to wait on")),
-            };
-            if let Some(event) = event {
-                self.handle(event);
-            }
-        }
+        self.kept.drain(..).collect()
     }
 
     fn route_effects(&mut self) {
         while let Some(effect) = self.engine.borrow_mut().poll_effect() {
-            match &mut self.outbox {
-                Outbox::Kept(kept) => kept.push_back(effect),
-                // Wiping the UI's models is the kiosk's business; there is no UI here.
-                Outbox::Runtime { .. } if matches!(effect, Effect::WipeSession) => {}
-                Outbox::Runtime { effects, .. } => {
-                    if effects.send(effect).is_err() {
-                        tracing::error!("runtime is gone; effect dropped");
-                    }
-                }
-            }
+            self.kept.push_back(effect);
         }
     }
 }

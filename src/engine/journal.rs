@@ -8,12 +8,17 @@ use std::time::{Duration, Instant};
 
 use onetrip_drivers::id_card::Identity;
 
-use super::completion::{QueryOutcome, SlotsOutcome};
+use super::effect::Effect;
+use super::event::{Action, Event};
 use super::harness::Harness;
-use super::session::{Action, AuditEvent, Effect, Engine, Event, Screen, StoredSubmission};
-use crate::audit::{Button, Step as What};
+use super::view::Screen;
+use super::Engine;
+use crate::vocab::audit::AuditEvent;
+use crate::vocab::audit::{Button, Step as What};
+use crate::vocab::submission::StoredSubmission;
+use crate::vocab::upstream::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
-pub use crate::audit::JournalStep as Step;
+pub use crate::vocab::audit::JournalStep as Step;
 
 /// The button a simple touch is, for the journal; every action is named here, so a new one is a
 /// decision (a staff action is never journaled: it is not a citizen's step).
@@ -116,21 +121,21 @@ impl Engine {
         before: (Screen, bool),
     ) {
         let Some(mut what) = what else { return };
-        if !had_session && self.session.is_none() {
+        if !had_session && self.phase.session().is_none() {
             return;
         }
-        let after = (self.screen, self.countdown_showing());
+        let after = (self.phase.screen(), self.countdown_showing());
         // A tick is a step only when it changed something (the countdown, a timeout).
         if what == What::Tick && before == after {
             return;
         }
         if let What::FormNext { rejected } = &mut what {
-            *rejected = self.screen == Screen::Form && self.form_rejected();
+            *rejected = self.phase.screen() == Screen::Form && self.form_rejected();
         }
         let step = Step {
             at_ms,
             what,
-            screen: self.screen.name().to_string(),
+            screen: self.phase.screen().name().to_string(),
         };
         self.effects
             .push_back(Effect::Audit(AuditEvent::Journal(step)));
@@ -261,7 +266,7 @@ pub fn replay(
             What::Printed { ok: false } => Some(Event::Printed(Err("replayed failure".into()))),
             What::QueryFound { steps } => Some(Event::QueryResult(QueryOutcome::Found(
                 (0..*steps)
-                    .map(|_| super::completion::ProgressStep {
+                    .map(|_| ProgressStep {
                         when: String::new(),
                         zh: String::new(),
                         en: String::new(),
@@ -277,7 +282,7 @@ pub fn replay(
                 Some(Event::Slots(SlotsOutcome::Offered(
                     ids.into_iter()
                         .take((*n).max(chosen.len()))
-                        .map(|id| super::completion::Slot {
+                        .map(|id| Slot {
                             id,
                             zh: String::new(),
                             en: String::new(),
@@ -298,26 +303,11 @@ pub fn replay(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::catalog::shipped;
-    use crate::engine::{Availability, EngineConfig};
-    use onetrip_drivers::id_card::Date;
 
     fn engine(t: Instant) -> Engine {
-        let mut e = Engine::new(
-            EngineConfig::new(Duration::from_secs(60)),
-            Arc::new(shipped()),
-            t,
-            Date {
-                year: 2026,
-                month: 11,
-                day: 29,
-            },
-        );
-        e.handle(Event::Availability(Availability::Available), t);
-        e
+        Harness::shipped(t).into_engine()
     }
 
     fn steps(h: &mut Harness) -> Vec<Step> {
@@ -335,7 +325,7 @@ mod tests {
         let t = Instant::now();
         let mut h = Harness::simulated(engine(t), t);
         let s = |ms: u64| t + Duration::from_millis(ms);
-        h.card(crate::demo::stand_in_card("resident"));
+        h.card(crate::devtools::demo::stand_in_card("resident"));
         h.at(s(900));
         h.touch(Action::OpenSearch);
         h.at(s(1500));
@@ -385,7 +375,7 @@ mod tests {
         let parsed: Vec<Step> = text.iter().map(|d| Step::from_detail(d).unwrap()).collect();
         assert_eq!(parsed, journal);
         let mut fresh = engine(t);
-        let screens = replay(&mut fresh, &parsed, t, crate::demo::stand_in_card);
+        let screens = replay(&mut fresh, &parsed, t, crate::devtools::demo::stand_in_card);
         let recorded: Vec<String> = parsed.iter().map(|s| s.screen.clone()).collect();
         assert_eq!(screens, recorded);
         // Search, 3 letters, the item, start, a choice, 7 + 4 digits and two nexts — and it

@@ -2,9 +2,14 @@
 //!
 //! The shell feeds it events with the current time (`handle(event, now)`), drains what it wants done
 //! (`poll_effect()`), renders `view()` and wakes it at `next_deadline()`. Everything a citizen can do
-//! is therefore testable in microseconds and replayable from the audit log. `harness.rs` drives it
-//! outside the kiosk (its tests, journal replay, the burn-in): simulated or wall-clock time, and
-//! where the effects go.
+//! is therefore testable in microseconds and replayable from the audit log.
+//!
+//! The shape is quinn-proto's `Connection`: a handful of fields, the state of the screen as one
+//! `Phase` (nobody at the screen, a citizen's session, staff), and parts that own their data —
+//! `browse`, `form`, `completion`, `submitting` for a citizen, `staff` for staff — with `timers`
+//! one table. At the bottom, the words it speaks with the shell: `event`, `effect`, `view` (and the
+//! shared `crate::vocab`), which import no part. `harness.rs` drives it on simulated time for its
+//! tests, the screenshots, the taps bench and journal replay.
 
 mod answers;
 mod browse;
@@ -16,20 +21,322 @@ pub mod harness;
 pub mod journal;
 pub mod outage;
 mod prompt;
+mod render;
 mod session;
 pub mod staff;
 pub mod staff_words;
+mod submitting;
 mod timers;
 mod view;
 
-pub use browse::{ItemPage, Tile};
-pub use completion::{CaseQuery, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
-pub use form::FormView;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use onetrip_drivers::id_card::Date;
+
+use crate::catalog::search::SearchIndex;
+use crate::catalog::Catalog;
+use session::Session;
+use staff::{PinGuard, StaffState};
+
+pub use effect::Effect;
+pub use event::{Action, Availability, Event};
 pub use harness::Harness;
 pub use outage::Outage;
 pub use timers::Timer;
+pub use view::{DoneOutcome, FormView, ItemPage, Screen, StaffView, Tile, View};
 
-pub use session::{
-    Action, AuditEvent, Availability, DoneOutcome, Effect, Engine, EngineConfig, Event,
-    NewSubmission, ReceiptRequest, Screen, StoredSubmission, View,
-};
+pub use crate::vocab::audit::AuditEvent;
+pub use crate::vocab::submission::{NewSubmission, ReceiptRequest, StoredSubmission};
+pub use crate::vocab::upstream::{CaseQuery, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub inactivity: Duration,
+    /// Length of the visible countdown after `inactivity`.
+    pub countdown: Duration,
+    /// How long the Done screen stays.
+    pub done_linger: Duration,
+    /// A card that is detected but never read returns to Attract after this.
+    pub read_timeout: Duration,
+    /// No session lasts longer than this, whatever the citizen does.
+    pub max_session: Duration,
+    /// A receipt that has not printed by then is given up (the submission is safe either way).
+    pub print_timeout: Duration,
+    /// A submission the store has not committed by then is reported as not saved.
+    pub submit_timeout: Duration,
+    pub english_default: bool,
+    /// The staff PIN's argon2 hash; `None` disables the staff screen.
+    pub staff_pin: Option<String>,
+    /// Voice guidance at the start of each session (a citizen can switch it).
+    pub voice_default: bool,
+    /// The tracking link template (`{number}` is replaced), as printed on the receipt; the Done
+    /// screen shows it as a QR code too, for a phone. Empty: no code on screen.
+    pub tracking_url: String,
+}
+
+impl EngineConfig {
+    pub fn new(inactivity: Duration) -> EngineConfig {
+        EngineConfig {
+            inactivity,
+            countdown: Duration::from_secs(15),
+            done_linger: Duration::from_secs(20),
+            read_timeout: Duration::from_secs(10),
+            max_session: Duration::from_secs(15 * 60),
+            print_timeout: Duration::from_secs(60),
+            submit_timeout: Duration::from_secs(30),
+            english_default: false,
+            staff_pin: None,
+            voice_default: true,
+            tracking_url: String::new(),
+        }
+    }
+}
+
+/// The engine: what the terminal offers, how it looks to whoever walks up, who is at the screen,
+/// its clock and what it wants done.
+pub struct Engine {
+    config: EngineConfig,
+    offer: Offer,
+    front: Front,
+    phase: Phase,
+    clock: Clock,
+    effects: VecDeque<Effect>,
+}
+
+/// What the terminal offers: the catalog in force (and a newer one waiting for the session to
+/// end), its search index, how often each item was used here, and today's date.
+struct Offer {
+    catalog: Arc<Catalog>,
+    index: SearchIndex,
+    pending: Option<Arc<Catalog>>,
+    usage: HashMap<String, u64>,
+    today: Date,
+}
+
+/// The terminal as whoever walks up finds it: in service or not, the notice on its idle screen,
+/// the screen's language, size and voice (a citizen's choices, reset after the session), and the
+/// staff PIN pad's lockout (which outlives any one phase).
+struct Front {
+    availability: Availability,
+    notice: String,
+    english: bool,
+    elderly: bool,
+    voice: bool,
+    pin_guard: PinGuard,
+}
+
+/// The engine's time: the last event's, when the current screen last saw a touch, the walk-away
+/// countdown, and staff's last touch.
+struct Clock {
+    now: Instant,
+    since: Instant,
+    countdown_from: Option<Instant>,
+    staff_since: Instant,
+}
+
+/// Who is at the screen. One per terminal, moved only between phases: the variants' sizes do
+/// not matter.
+#[allow(clippy::large_enum_variant)]
+enum Phase {
+    /// Nobody: the attract screen, a card being read, or out of service.
+    Idle(Screen),
+    Citizen(Session),
+    /// The PIN pad or the staff screen (opened from an idle screen only).
+    Staff(StaffState),
+}
+
+impl Phase {
+    fn screen(&self) -> Screen {
+        match self {
+            Phase::Idle(screen) => *screen,
+            Phase::Citizen(s) => s.screen,
+            Phase::Staff(st) => st.screen(),
+        }
+    }
+
+    /// The screen changes within the phase: a citizen's screen for a session, a staff screen
+    /// for staff, an idle one otherwise.
+    fn set_screen(&mut self, screen: Screen) {
+        match self {
+            Phase::Idle(at) => *at = screen,
+            Phase::Citizen(s) => s.screen = screen,
+            Phase::Staff(st) => st.set_screen(screen),
+        }
+    }
+
+    fn session(&self) -> Option<&Session> {
+        match self {
+            Phase::Citizen(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn session_mut(&mut self) -> Option<&mut Session> {
+        match self {
+            Phase::Citizen(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn staff(&self) -> Option<&StaffState> {
+        match self {
+            Phase::Staff(st) => Some(st),
+            _ => None,
+        }
+    }
+
+    fn staff_mut(&mut self) -> Option<&mut StaffState> {
+        match self {
+            Phase::Staff(st) => Some(st),
+            _ => None,
+        }
+    }
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, catalog: Arc<Catalog>, now: Instant, today: Date) -> Engine {
+        let front = Front {
+            availability: Availability::OutOfService(vec![Outage::Starting]),
+            notice: String::new(),
+            english: config.english_default,
+            elderly: false,
+            voice: config.voice_default,
+            pin_guard: PinGuard::default(),
+        };
+        Engine {
+            config,
+            offer: Offer {
+                index: SearchIndex::new(&catalog),
+                catalog,
+                pending: None,
+                usage: HashMap::new(),
+                today,
+            },
+            front,
+            phase: Phase::Idle(Screen::OutOfService),
+            clock: Clock {
+                now,
+                since: now,
+                countdown_from: None,
+                staff_since: now,
+            },
+            effects: VecDeque::new(),
+        }
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.phase.screen()
+    }
+
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.offer.catalog
+    }
+
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.effects.pop_front()
+    }
+
+    /// The shell hands the engine an event with the current time.
+    pub fn handle(&mut self, event: Event, now: Instant) {
+        self.clock.now = now;
+        let what = journal::describe(&event);
+        let had_session = self.phase.session().is_some();
+        let at_ms = self
+            .session_started()
+            .map(|started| now.saturating_duration_since(started).as_millis() as u64)
+            .unwrap_or(0);
+        let before = (self.phase.screen(), self.countdown_showing());
+        self.handle_event(event);
+        self.journal(what, had_session, at_ms, before);
+    }
+
+    fn handle_event(&mut self, event: Event) {
+        match event {
+            Event::Tick => self.tick(),
+            Event::Availability(a) => {
+                self.front.availability = a;
+                if matches!(self.phase.screen(), Screen::Attract | Screen::OutOfService) {
+                    self.show_idle();
+                }
+            }
+            Event::CardDetected => {
+                if self.phase.screen() == Screen::Attract {
+                    self.front.notice.clear();
+                    self.go(Screen::ReadingCard);
+                }
+            }
+            Event::CardPresented(identity) => {
+                if matches!(self.phase.screen(), Screen::Attract | Screen::ReadingCard) {
+                    self.start_session(Some(*identity));
+                } else if self.phase.session().is_some_and(|s| s.identity.is_none()) {
+                    self.card_for_browsing(*identity);
+                } else {
+                    self.card_back(&identity);
+                }
+            }
+            Event::CardRemoved => {
+                if let Some(s) = self.phase.session_mut() {
+                    s.submitting.card_taken_away();
+                }
+            }
+            Event::CardReadFailed(reason) => {
+                if matches!(self.phase.screen(), Screen::Attract | Screen::ReadingCard) {
+                    tracing::debug!(%reason, "card read failed");
+                    self.front.notice = if self.front.english {
+                        "The card could not be read. Please place it flat on the reader again."
+                            .into()
+                    } else {
+                        "未能读取身份证，请将身份证平放在读卡区后重试".into()
+                    };
+                    self.show_idle();
+                }
+            }
+            Event::ReceiptScanned(number) => {
+                if self.phase.screen() == Screen::Form {
+                    // The QR on a case notice or receipt answers the "number" question.
+                    self.scanned_number(number);
+                } else if self.phase.screen() == Screen::Attract {
+                    self.front.notice = if self.front.english {
+                        format!("Receipt {number}: please ask at the counter for its progress.")
+                    } else {
+                        format!("受理编号 {number}：办理进度请到窗口查询")
+                    };
+                }
+            }
+            Event::UnknownCodeScanned => {
+                if self.phase.screen() == Screen::Attract {
+                    self.front.notice = if self.front.english {
+                        "This code is not recognised. Please scan the QR code on your receipt."
+                            .into()
+                    } else {
+                        "无法识别此二维码，请扫描受理回执上的二维码".into()
+                    };
+                }
+            }
+            Event::Touch(action) => self.touch(action),
+            Event::CatalogUpdated(catalog) => {
+                if self.phase.session().is_some() {
+                    self.offer.pending = Some(catalog);
+                } else {
+                    self.swap_catalog(catalog);
+                }
+            }
+            Event::UsageCounts(counts) => self.offer.usage = counts,
+            Event::StaffReport(report) => self.staff_report(*report),
+            Event::Requeued { number, outcome } => {
+                self.staff_notice(staff_words::requeued(&number, &outcome, self.front.english))
+            }
+            Event::Reprinted { number, result } => {
+                self.staff_notice(staff_words::reprinted(&number, &result, self.front.english))
+            }
+            Event::PinGuardRestored(state) => self.restore_pin_guard(state),
+            Event::QueryResult(outcome) => self.query_result(outcome),
+            Event::Slots(outcome) => self.slots_offered(outcome),
+            Event::Today(date) => self.offer.today = date,
+            Event::Stored(result) => self.stored(result),
+            Event::Printed(result) => self.printed(result),
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus};
 
-use crate::submission::StoreFault;
+use crate::vocab::submission::StoreFault;
 
 /// One reason the terminal is out of service.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,12 +1,13 @@
 //! What the terminal says aloud on each screen (and shows: the same words are on screen, for
 //! citizens who cannot hear). One sentence, the action first.
 
-use super::completion::{QueryOutcome, SlotsOutcome};
-use super::session::{DoneOutcome, Engine, Screen, View};
+use super::view::{DoneOutcome, Screen, View};
+use super::Engine;
+use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
 
 impl Engine {
     pub(super) fn prompt(&self, view: &View) -> String {
-        let en = self.english;
+        let en = self.front.english;
         let pick = |zh: &str, english: &str| {
             if en {
                 english.to_string()
@@ -20,7 +21,7 @@ impl Engine {
                 "Are you still there? Press Continue to carry on",
             );
         }
-        match self.screen {
+        match self.phase.screen() {
             Screen::OutOfService => pick(
                 "本机暂停服务，请到人工窗口办理",
                 "This terminal is out of service. Please go to a counter",

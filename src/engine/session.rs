@@ -4,70 +4,27 @@
 //! with `OutOfService` in place of `Attract` while a required device is not ready, and an inactivity
 //! countdown on every step a citizen can walk away from. Browsing lives in `browse.rs`.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onetrip_drivers::id_card::{Date, Identity};
+use onetrip_drivers::id_card::Identity;
 
 use super::browse::Browsing;
 use super::completion::Completion;
+use super::effect::Effect;
+use super::event::{Action, Availability};
 use super::form::FormState;
-use super::staff::{PinGuard, StaffState};
+use super::submitting::Submitting;
+use super::view::Screen;
+use super::{Engine, Phase};
 use crate::catalog::search::SearchIndex;
 use crate::catalog::{Catalog, Item};
-use crate::mask;
+use crate::vocab::audit::AuditEvent;
 
-pub use super::effect::Effect;
-pub use super::event::{Action, Availability, Event};
-pub use super::view::{DoneOutcome, Screen, View};
-pub use crate::audit::AuditEvent;
-pub use crate::submission::{NewSubmission, ReceiptRequest, StoredSubmission};
-
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    pub inactivity: Duration,
-    /// Length of the visible countdown after `inactivity`.
-    pub countdown: Duration,
-    /// How long the Done screen stays.
-    pub done_linger: Duration,
-    /// A card that is detected but never read returns to Attract after this.
-    pub read_timeout: Duration,
-    /// No session lasts longer than this, whatever the citizen does.
-    pub max_session: Duration,
-    /// A receipt that has not printed by then is given up (the submission is safe either way).
-    pub print_timeout: Duration,
-    /// A submission the store has not committed by then is reported as not saved.
-    pub submit_timeout: Duration,
-    pub english_default: bool,
-    /// The staff PIN's argon2 hash; `None` disables the staff screen.
-    pub staff_pin: Option<String>,
-    /// Voice guidance at the start of each session (a citizen can switch it).
-    pub voice_default: bool,
-    /// The tracking link template (`{number}` is replaced), as printed on the receipt; the Done
-    /// screen shows it as a QR code too, for a phone. Empty: no code on screen.
-    pub tracking_url: String,
-}
-
-impl EngineConfig {
-    pub fn new(inactivity: Duration) -> EngineConfig {
-        EngineConfig {
-            inactivity,
-            countdown: Duration::from_secs(15),
-            done_linger: Duration::from_secs(20),
-            read_timeout: Duration::from_secs(10),
-            max_session: Duration::from_secs(15 * 60),
-            print_timeout: Duration::from_secs(60),
-            submit_timeout: Duration::from_secs(30),
-            english_default: false,
-            staff_pin: None,
-            voice_default: true,
-            tracking_url: String::new(),
-        }
-    }
-}
-
+/// A citizen's session: the card they gave (if any), where they are and what they have chosen,
+/// answered and been told, and what became of their application.
 pub(super) struct Session {
+    pub(super) screen: Screen,
     /// The card read at the start; `None` for a citizen browsing without one (no card with
     /// them): guides print, and an item that needs identity asks for the card when started.
     pub(super) identity: Option<Identity>,
@@ -80,103 +37,45 @@ pub(super) struct Session {
     pub(super) form: FormState,
     /// What upstream answered for a query or an appointment (completion.rs).
     pub(super) completion: Completion,
-    submission: Option<StoredSubmission>,
-    outcome: Option<DoneOutcome>,
-    /// The card left the reader since it was read (or put back: the same card clears it).
-    card_away: bool,
-    /// At Confirm with the card away: waiting for the same card before submitting.
-    confirm_notice: Option<ConfirmNotice>,
+    /// The confirmed application: the card check, the stored record, the receipt (submitting.rs).
+    pub(super) submitting: Submitting,
 }
 
-/// Why Confirm waits: the applicant's card is not on the reader (whoever stands at the screen
-/// now may not be the applicant), or another person's card was put there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ConfirmNotice {
-    PlaceCardAgain,
-    NotTheApplicant,
-}
-
-pub struct Engine {
-    pub(super) config: EngineConfig,
-    pub(super) catalog: Arc<Catalog>,
-    pub(super) index: SearchIndex,
-    /// A newer catalog waiting for the current session to end.
-    pending_catalog: Option<Arc<Catalog>>,
-    pub(super) usage: HashMap<String, u64>,
-    pub(super) today: Date,
-    pub(super) screen: Screen,
-    availability: Availability,
-    pub(super) english: bool,
-    elderly: bool,
-    voice: bool,
-    pub(super) session: Option<Session>,
-    notice: String,
-    /// When the current screen last saw a touch or an event that restarts its clock.
-    pub(super) since: Instant,
-    pub(super) countdown_from: Option<Instant>,
-    pub(super) now: Instant,
-    pub(super) effects: VecDeque<Effect>,
-    pub(super) staff: Option<StaffState>,
-    pub(super) pin_guard: PinGuard,
-    pub(super) staff_since: Instant,
+impl Session {
+    fn new(identity: Option<Identity>, now: Instant) -> Session {
+        Session {
+            screen: Screen::Home,
+            identity,
+            started: now,
+            browsing: Browsing::default(),
+            history: Vec::new(),
+            form: FormState::default(),
+            completion: Completion::default(),
+            submitting: Submitting::default(),
+        }
+    }
 }
 
 impl Engine {
-    pub fn new(config: EngineConfig, catalog: Arc<Catalog>, now: Instant, today: Date) -> Engine {
-        let english = config.english_default;
-        let voice = config.voice_default;
-        Engine {
-            config,
-            index: SearchIndex::new(&catalog),
-            catalog,
-            pending_catalog: None,
-            usage: HashMap::new(),
-            today,
-            screen: Screen::OutOfService,
-            availability: Availability::OutOfService(vec![super::outage::Outage::Starting]),
-            english,
-            elderly: false,
-            voice,
-            session: None,
-            notice: String::new(),
-            since: now,
-            countdown_from: None,
-            now,
-            effects: VecDeque::new(),
-            staff: None,
-            pin_guard: PinGuard::default(),
-            staff_since: now,
-        }
-    }
-
-    pub fn screen(&self) -> Screen {
-        self.screen
-    }
-
-    pub fn catalog(&self) -> &Arc<Catalog> {
-        &self.catalog
-    }
-
-    fn swap_catalog(&mut self, catalog: Arc<Catalog>) {
-        self.index = SearchIndex::new(&catalog);
+    pub(super) fn swap_catalog(&mut self, catalog: Arc<Catalog>) {
+        self.offer.index = SearchIndex::new(&catalog);
         self.effects
             .push_back(Effect::Audit(AuditEvent::CatalogSwapped {
                 version: catalog.version.clone(),
             }));
-        self.catalog = catalog;
+        self.offer.catalog = catalog;
     }
 
     pub(super) fn item(&self) -> Option<&Item> {
-        self.session.as_ref()?.browsing.chosen_item(&self.catalog)
-    }
-
-    pub fn poll_effect(&mut self) -> Option<Effect> {
-        self.effects.pop_front()
+        self.phase
+            .session()?
+            .browsing
+            .chosen_item(&self.offer.catalog)
     }
 
     /// Elderly mode doubles every timeout.
     pub(super) fn scaled(&self, d: Duration) -> Duration {
-        if self.elderly {
+        if self.front.elderly {
             d * 2
         } else {
             d
@@ -186,7 +85,7 @@ impl Engine {
     /// Screens a citizen can walk away from.
     pub(super) fn idle_screen(&self) -> bool {
         matches!(
-            self.screen,
+            self.phase.screen(),
             Screen::Home
                 | Screen::Categories
                 | Screen::Items
@@ -199,135 +98,30 @@ impl Engine {
         )
     }
 
-    /// When the engine next wants a `Tick`.
-    pub fn handle(&mut self, event: Event, now: Instant) {
-        self.now = now;
-        let what = super::journal::describe(&event);
-        let had_session = self.session.is_some();
-        let at_ms = self
-            .session
-            .as_ref()
-            .map(|s| now.saturating_duration_since(s.started).as_millis() as u64)
-            .unwrap_or(0);
-        let before = (self.screen, self.countdown_showing());
-        self.handle_event(event);
-        self.journal(what, had_session, at_ms, before);
-    }
-
     /// When the open session began.
     pub(super) fn session_started(&self) -> Option<Instant> {
-        self.session.as_ref().map(|s| s.started)
+        self.phase.session().map(|s| s.started)
     }
 
     pub(super) fn countdown_showing(&self) -> bool {
-        self.countdown_from.is_some()
+        self.clock.countdown_from.is_some()
     }
 
     pub(super) fn form_rejected(&self) -> bool {
-        self.session.as_ref().is_some_and(|s| s.form.has_error())
-    }
-
-    fn handle_event(&mut self, event: Event) {
-        match event {
-            Event::Tick => self.tick(),
-            Event::Availability(a) => {
-                self.availability = a;
-                if matches!(self.screen, Screen::Attract | Screen::OutOfService) {
-                    self.show_idle();
-                }
-            }
-            Event::CardDetected => {
-                if self.screen == Screen::Attract {
-                    self.notice.clear();
-                    self.go(Screen::ReadingCard);
-                }
-            }
-            Event::CardPresented(identity) => {
-                if matches!(self.screen, Screen::Attract | Screen::ReadingCard) {
-                    self.start_session(Some(*identity));
-                } else if self.session.as_ref().is_some_and(|s| s.identity.is_none()) {
-                    self.card_for_browsing(*identity);
-                } else {
-                    self.card_back(&identity);
-                }
-            }
-            Event::CardRemoved => {
-                if let Some(s) = self.session.as_mut() {
-                    s.card_away = true;
-                }
-            }
-            Event::CardReadFailed(reason) => {
-                if matches!(self.screen, Screen::Attract | Screen::ReadingCard) {
-                    tracing::debug!(%reason, "card read failed");
-                    self.notice = if self.english {
-                        "The card could not be read. Please place it flat on the reader again."
-                            .into()
-                    } else {
-                        "未能读取身份证，请将身份证平放在读卡区后重试".into()
-                    };
-                    self.show_idle();
-                }
-            }
-            Event::ReceiptScanned(number) => {
-                if self.screen == Screen::Form {
-                    // The QR on a case notice or receipt answers the "number" question.
-                    self.scanned_number(number);
-                } else if self.screen == Screen::Attract {
-                    self.notice = if self.english {
-                        format!("Receipt {number}: please ask at the counter for its progress.")
-                    } else {
-                        format!("受理编号 {number}：办理进度请到窗口查询")
-                    };
-                }
-            }
-            Event::UnknownCodeScanned => {
-                if self.screen == Screen::Attract {
-                    self.notice = if self.english {
-                        "This code is not recognised. Please scan the QR code on your receipt."
-                            .into()
-                    } else {
-                        "无法识别此二维码，请扫描受理回执上的二维码".into()
-                    };
-                }
-            }
-            Event::Touch(action) => self.touch(action),
-            Event::CatalogUpdated(catalog) => {
-                if self.session.is_some() {
-                    self.pending_catalog = Some(catalog);
-                } else {
-                    self.swap_catalog(catalog);
-                }
-            }
-            Event::UsageCounts(counts) => self.usage = counts,
-            Event::StaffReport(report) => self.staff_report(*report),
-            Event::Requeued { number, outcome } => self.staff_notice(super::staff_words::requeued(
-                &number,
-                &outcome,
-                self.english,
-            )),
-            Event::Reprinted { number, result } => self.staff_notice(
-                super::staff_words::reprinted(&number, &result, self.english),
-            ),
-            Event::PinGuardRestored(state) => self.restore_pin_guard(state),
-            Event::QueryResult(outcome) => self.query_result(outcome),
-            Event::Slots(outcome) => self.slots_offered(outcome),
-            Event::Today(date) => self.today = date,
-            Event::Stored(result) => self.stored(result),
-            Event::Printed(result) => self.printed(result),
-        }
+        self.phase.session().is_some_and(|s| s.form.has_error())
     }
 
     pub(super) fn go(&mut self, screen: Screen) {
-        if let Some(s) = self.session.as_mut() {
-            s.confirm_notice = None;
+        if let Some(s) = self.phase.session_mut() {
+            s.submitting.clear_notice();
         }
-        self.screen = screen;
-        self.since = self.now;
-        self.countdown_from = None;
+        self.phase.set_screen(screen);
+        self.clock.since = self.clock.now;
+        self.clock.countdown_from = None;
     }
 
     pub(super) fn show_idle(&mut self) {
-        match &self.availability {
+        match &self.front.availability {
             Availability::Available => self.go(Screen::Attract),
             Availability::OutOfService(_) => self.go(Screen::OutOfService),
         }
@@ -335,7 +129,7 @@ impl Engine {
 
     pub(super) fn start_session(&mut self, identity: Option<Identity>) {
         if identity.as_ref().is_some_and(|i| i.card_type.is_foreign()) {
-            self.english = true;
+            self.front.english = true;
         }
         self.effects
             .push_back(Effect::Audit(AuditEvent::SessionStarted {
@@ -344,37 +138,27 @@ impl Engine {
                     None => "none".into(),
                 },
             }));
-        self.session = Some(Session {
-            identity,
-            started: self.now,
-            browsing: Browsing::default(),
-            history: Vec::new(),
-            form: FormState::default(),
-            completion: Completion::default(),
-            submission: None,
-            outcome: None,
-            card_away: false,
-            confirm_notice: None,
-        });
+        self.phase = Phase::Citizen(Session::new(identity, self.clock.now));
         self.go(Screen::Home);
     }
 
     pub(super) fn end_session(&mut self, reason: &'static str) {
-        if self.session.take().is_some() {
+        if let Phase::Citizen(_) = std::mem::replace(&mut self.phase, Phase::Idle(Screen::Attract))
+        {
             self.effects
                 .push_back(Effect::Audit(AuditEvent::SessionEnded { reason }));
             self.effects.push_back(Effect::WipeSession);
         }
-        if let Some(c) = self.pending_catalog.take() {
+        if let Some(c) = self.offer.pending.take() {
             self.swap_catalog(c);
         }
-        self.english = self.config.english_default;
-        self.elderly = false;
-        self.voice = self.config.voice_default;
+        self.front.english = self.config.english_default;
+        self.front.elderly = false;
+        self.front.voice = self.config.voice_default;
         self.show_idle();
     }
 
-    fn touch(&mut self, action: Action) {
+    pub(super) fn touch(&mut self, action: Action) {
         if self.staff_screen() {
             self.staff_touch(action);
             return;
@@ -385,13 +169,13 @@ impl Engine {
         }
         // Any touch on a walk-away screen restarts its clock.
         if self.idle_screen() {
-            self.since = self.now;
-            self.countdown_from = None;
+            self.clock.since = self.clock.now;
+            self.clock.countdown_from = None;
         }
-        match (self.screen, action) {
-            (_, Action::ToggleLanguage) => self.english = !self.english,
-            (_, Action::ToggleElderly) => self.elderly = !self.elderly,
-            (_, Action::ToggleVoice) => self.voice = !self.voice,
+        match (self.phase.screen(), action) {
+            (_, Action::ToggleLanguage) => self.front.english = !self.front.english,
+            (_, Action::ToggleElderly) => self.front.elderly = !self.front.elderly,
+            (_, Action::ToggleVoice) => self.front.voice = !self.front.voice,
             (_, Action::StillHere) => {}
             (Screen::Attract, Action::BrowseWithoutCard) => self.start_session(None),
             (screen, action) if self.browsing(screen) => self.browse(action),
@@ -414,261 +198,29 @@ impl Engine {
             (Screen::Confirm, Action::Confirm) => {
                 // Whoever is at the screen now must be the applicant: with the card taken away, the
                 // same card (same ID number) confirms the submission.
-                if let Some(s) = self.session.as_mut().filter(|s| s.card_away) {
-                    s.confirm_notice = Some(ConfirmNotice::PlaceCardAgain);
-                    return;
-                }
-                self.submit();
+                self.confirm();
             }
             (Screen::Done, Action::Finish | Action::Home) => self.end_session("done"),
             _ => {}
         }
-    }
-
-    /// A card during a session: the applicant's own puts it back on the reader (and confirms a
-    /// waiting submission); anyone else's is not taken.
-    fn card_back(&mut self, identity: &Identity) {
-        let on_confirm = self.screen == Screen::Confirm;
-        let Some(s) = self.session.as_mut() else {
-            return;
-        };
-        let Some(own) = s.identity.as_ref() else {
-            return;
-        };
-        if identity.id_number != own.id_number {
-            if on_confirm && s.confirm_notice.is_some() {
-                s.confirm_notice = Some(ConfirmNotice::NotTheApplicant);
-            }
-            return;
-        }
-        s.card_away = false;
-        if on_confirm && s.confirm_notice.is_some() {
-            s.confirm_notice = None;
-            self.submit();
-        }
-    }
-
-    /// The confirmed application goes to the store.
-    fn submit(&mut self) {
-        let Some(s) = self.session.as_ref() else {
-            return;
-        };
-        let Some(item) = s.browsing.chosen_item(&self.catalog) else {
-            return;
-        };
-        // A submission is always someone's: items that submit ask for the card first.
-        let Some(identity) = s.identity.clone() else {
-            return;
-        };
-        self.effects.push_back(Effect::Submit(NewSubmission {
-            item_code: item.code.clone(),
-            kind: if item.mode == crate::catalog::Mode::Appointment {
-                "appointment"
-            } else {
-                item.kind.name()
-            },
-            identity,
-            answers: s.form.answer_pairs(),
-            english: self.english,
-        }));
-        self.go(Screen::Submitting);
-    }
-
-    pub(super) fn stored(&mut self, result: Result<StoredSubmission, String>) {
-        if self.screen != Screen::Submitting {
-            return;
-        }
-        let english = self.english;
-        let Some(s) = self.session.as_mut() else {
-            return;
-        };
-        match result {
-            Ok(stored) => {
-                let Some(item) = s.browsing.chosen_item(&self.catalog) else {
-                    return;
-                };
-                self.effects.push_back(Effect::Audit(AuditEvent::Submitted {
-                    submission_id: stored.id.clone(),
-                }));
-                self.effects.push_back(Effect::Print(ReceiptRequest {
-                    submission: stored.clone(),
-                    item_code: item.code.to_string(),
-                    item_name: item.name(english).to_string(),
-                    next_steps: item.next_steps(english),
-                    name_masked: s
-                        .identity
-                        .as_ref()
-                        .map(|i| mask::name(&i.name))
-                        .unwrap_or_default(),
-                    id_masked: s
-                        .identity
-                        .as_ref()
-                        .map(|i| mask::id_number(&i.id_number))
-                        .unwrap_or_default(),
-                    english,
-                }));
-                s.submission = Some(stored);
-                self.go(Screen::Printing);
-            }
-            Err(reason) => {
-                tracing::error!(%reason, "submission not stored");
-                s.outcome = Some(DoneOutcome::NotSaved);
-                self.go(Screen::Done);
-            }
-        }
-    }
-
-    pub(super) fn printed(&mut self, result: Result<(), String>) {
-        if self.screen != Screen::Printing {
-            return;
-        }
-        let Some(s) = self.session.as_mut() else {
-            return;
-        };
-        let id = s
-            .submission
-            .as_ref()
-            .map(|x| x.id.clone())
-            .unwrap_or_default();
-        match result {
-            Ok(()) => {
-                s.outcome = Some(DoneOutcome::Printed);
-                self.effects
-                    .push_back(Effect::Audit(AuditEvent::ReceiptPrinted {
-                        submission_id: id,
-                    }));
-            }
-            Err(reason) => {
-                s.outcome = Some(DoneOutcome::PrintFailed);
-                self.effects
-                    .push_back(Effect::Audit(AuditEvent::ReceiptFailed {
-                        submission_id: id,
-                        reason,
-                    }));
-            }
-        }
-        self.go(Screen::Done);
-    }
-
-    pub fn view(&self) -> View {
-        let s = self.session.as_ref();
-        let countdown = self.countdown_from.map(|from| {
-            let total = self.scaled(self.config.countdown);
-            let left = total.saturating_sub(self.now.saturating_duration_since(from));
-            left.as_secs_f32().ceil() as u32
-        });
-        let mut view = View {
-            screen: self.screen,
-            english: self.english,
-            elderly: self.elderly,
-            name_masked: s
-                .and_then(|s| s.identity.as_ref())
-                .map(|i| mask::name(&i.name))
-                .unwrap_or_default(),
-            id_masked: s
-                .and_then(|s| s.identity.as_ref())
-                .map(|i| mask::id_number(&i.id_number))
-                .unwrap_or_default(),
-            police_types: Vec::new(),
-            most_used: Vec::new(),
-            most_used_featured: false,
-            heading: String::new(),
-            categories: Vec::new(),
-            items: Vec::new(),
-            query: String::new(),
-            keys: String::new(),
-            detail: None,
-            selected_item: self
-                .item()
-                .map(|i| i.name(self.english).to_string())
-                .unwrap_or_default(),
-            submission_number: s
-                .and_then(|s| s.submission.as_ref())
-                .map(|x| x.number.clone())
-                .unwrap_or_default(),
-            outcome: s.and_then(|s| s.outcome.clone()),
-            tracking_link: match s.and_then(|s| s.submission.as_ref()) {
-                Some(saved)
-                    if self.screen == Screen::Done && !self.config.tracking_url.is_empty() =>
-                {
-                    crate::receipt::tracking_link(&self.config.tracking_url, &saved.number)
-                }
-                _ => String::new(),
-            },
-            notice: match (&self.screen, &self.availability) {
-                (Screen::OutOfService, Availability::OutOfService(why)) => {
-                    super::outage::reason(why, self.english)
-                }
-                (Screen::Attract, _) => self.notice.clone(),
-                (Screen::Confirm, _) => match s.and_then(|s| s.confirm_notice) {
-                    Some(ConfirmNotice::PlaceCardAgain) => if self.english {
-                        "Please place your ID card on the reader again to confirm it is you."
-                    } else {
-                        "请把本人身份证再放到读卡区，确认由本人提交"
-                    }
-                    .to_string(),
-                    Some(ConfirmNotice::NotTheApplicant) => if self.english {
-                        "This is not the applicant's card. Please place the applicant's own card."
-                    } else {
-                        "这不是本次办理人的证件，请放置办理人本人的身份证"
-                    }
-                    .to_string(),
-                    None => String::new(),
-                },
-                _ => String::new(),
-            },
-            countdown,
-            pin_length: 0,
-            staff_message: String::new(),
-            staff: None,
-            form: None,
-            summary: Vec::new(),
-            query_outcome: None,
-            slots: None,
-            prompt: String::new(),
-            voice: self.voice,
-        };
-        if let Some(s) = s {
-            self.browse_view(&mut view);
-            self.form_view(&mut view);
-            s.completion.show(self.screen, &mut view);
-        }
-        self.staff_view(&mut view);
-        view.prompt = self.prompt(&view);
-        view
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::shipped;
-    use crate::engine::{Harness, Outage};
+    use crate::engine::{DoneOutcome, Event, Harness, Outage, StoredSubmission};
     use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus, PaperLevel};
     use onetrip_drivers::id_card::identity::parse;
     use onetrip_drivers::id_card::sim::SimCard;
 
-    pub(crate) const TODAY: Date = Date {
-        year: 2026,
-        month: 11,
-        day: 29,
-    };
-
     fn new_engine(t0: Instant) -> Harness {
-        let e = Engine::new(
-            EngineConfig::new(Duration::from_secs(60)),
-            Arc::new(shipped()),
-            t0,
-            TODAY,
-        );
-        Harness::simulated(e, t0)
+        Harness::starting(t0)
     }
 
     fn engine() -> (Harness, Instant) {
         let t0 = Instant::now();
-        let mut e = new_engine(t0);
-        e.handle_at(Event::Availability(Availability::Available), t0);
-        (e, t0)
+        (Harness::shipped(t0), t0)
     }
 
     fn card(c: SimCard) -> Event {

@@ -8,11 +8,13 @@
 
 use std::time::{Duration, Instant};
 
-use onetrip_drivers::device::{DeviceKind, DeviceStatus};
-
-use super::session::{Action, AuditEvent, Effect, Engine, Screen, View};
+use super::effect::Effect;
+use super::event::Action;
 use super::staff_words;
-use crate::sync::Refusal;
+use super::view::{Screen, View};
+use super::{Engine, Phase};
+use crate::vocab::audit::AuditEvent;
+use crate::vocab::staff_report::{PinGuardState, StaffReport, StaffRequest};
 
 pub const MAX_PIN_TRIES: u32 = 5;
 pub const PIN_LOCKOUT: Duration = Duration::from_secs(5 * 60);
@@ -23,105 +25,10 @@ pub const REFRESH: Duration = Duration::from_secs(2);
 /// Staff who walk away are logged out after this.
 pub const STAFF_IDLE: Duration = Duration::from_secs(120);
 
-/// What staff ask the runtime to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StaffRequest {
-    Report,
-    Reprint(String),
-    /// Put a rejected submission back in the queue (by its number).
-    Requeue(String),
-    /// A new roll is in: the paper-used counter starts again.
-    PaperReplaced,
-    /// Keep the PIN pad's failures and lockout across restarts.
-    SavePinGuard(PinGuardState),
-}
-
-/// The PIN pad's lockout as it is kept: `remaining` is how long the pad stays locked from now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct PinGuardState {
-    pub failures: u32,
-    pub lockouts: u32,
-    pub remaining_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RejectedSubmission {
-    pub number: String,
-    pub item_code: String,
-    pub reason: String,
-    /// Local time, as text.
-    pub at: String,
-}
-
-/// A configured device as the runtime last heard of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceLine {
-    pub kind: DeviceKind,
-    /// Optional devices (the scanner) do not take the terminal out of service.
-    pub required: bool,
-    /// `None`: not heard from yet (starting).
-    pub status: Option<DeviceStatus>,
-}
-
-/// The catalog in force.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CatalogInForce {
-    pub version: String,
-    /// Installed by an update, not the one the image shipped with.
-    pub updated: bool,
-}
-
-/// Upstream refuses the terminal, so the queue is paused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryPaused {
-    pub refusal: Refusal,
-    /// What upstream answered ("HTTP 401: unknown terminal token").
-    pub detail: String,
-}
-
-/// The figures on the staff screen, gathered by the runtime: facts, not words (the engine words
-/// them in the terminal's language). No personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StaffReport {
-    pub devices: Vec<DeviceLine>,
-    /// Supervised tasks ("sync", "printer", …) restarted since start, and how often.
-    pub restarts: Vec<(String, u32)>,
-    /// Device I/O is being recorded until this local time (`onetrip record`).
-    pub recording_until: Option<String>,
-    /// Why the store cannot be used (a corrupt or unopenable database), with its path.
-    pub store_problem: Option<String>,
-    /// The store stopped taking writes (a full or read-only disk).
-    pub store_fault: Option<crate::submission::StoreFault>,
-    pub pending: i64,
-    pub rejected: i64,
-    pub accepted: i64,
-    /// Undelivered submissions that reach the retention limit within three days.
-    pub expiring: i64,
-    pub rejected_list: Vec<RejectedSubmission>,
-    /// Submission numbers whose receipt did not print.
-    pub unprinted: Vec<String>,
-    pub receipts_printed: i64,
-    pub paper_mm: i64,
-    pub catalog: CatalogInForce,
-    /// Why the last catalog update was refused (its signature, its checks).
-    pub catalog_problem: Option<String>,
-    pub delivery_paused: Option<DeliveryPaused>,
-}
-
-/// How sending a rejected submission again ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequeueOutcome {
-    Queued,
-    /// Its content was purged at the retention limit.
-    Purged,
-    NotRejected,
-    Unknown,
-    /// The store failed (its error), or there is no usable store (`None`).
-    Failed(Option<String>),
-}
-
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct StaffState {
+    /// The PIN pad, or the staff screen once the PIN was right.
+    screen: Screen,
     pin: String,
     report: Option<StaffReport>,
     message: String,
@@ -129,6 +36,25 @@ pub(super) struct StaffState {
 }
 
 impl StaffState {
+    fn pad(message: String) -> StaffState {
+        StaffState {
+            screen: Screen::StaffPin,
+            pin: String::new(),
+            report: None,
+            message,
+            last_refresh: None,
+        }
+    }
+
+    pub(super) fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    pub(super) fn set_screen(&mut self, screen: Screen) {
+        debug_assert!(matches!(screen, Screen::StaffPin | Screen::Staff));
+        self.screen = screen;
+    }
+
     /// When the figures were last asked for (the next ask is `REFRESH` later).
     pub(super) fn last_refresh(&self) -> Option<Instant> {
         self.last_refresh
@@ -178,7 +104,7 @@ fn minutes(d: Duration) -> u64 {
 
 impl Engine {
     pub(super) fn staff_screen(&self) -> bool {
-        matches!(self.screen, Screen::StaffPin | Screen::Staff)
+        matches!(self.phase.screen(), Screen::StaffPin | Screen::Staff)
     }
 
     fn staff_request(&mut self, r: StaffRequest) {
@@ -187,43 +113,42 @@ impl Engine {
 
     /// From the idle screens only: never in the middle of a citizen's session.
     pub(super) fn open_pin_pad(&mut self) {
-        if !matches!(self.screen, Screen::Attract | Screen::OutOfService) {
+        if !matches!(self.phase.screen(), Screen::Attract | Screen::OutOfService) {
             return;
         }
         if self.config.staff_pin.is_none() {
             return;
         }
-        self.staff_since = self.now;
-        let english = self.english;
-        self.staff = Some(StaffState {
-            message: self
-                .pin_guard
-                .left(self.now)
-                .map(|left| locked_message(left, english))
-                .unwrap_or_default(),
-            ..StaffState::default()
-        });
+        self.clock.staff_since = self.clock.now;
+        let english = self.front.english;
+        let message = self
+            .front
+            .pin_guard
+            .left(self.clock.now)
+            .map(|left| locked_message(left, english))
+            .unwrap_or_default();
+        self.phase = Phase::Staff(StaffState::pad(message));
         self.go(Screen::StaffPin);
     }
 
     pub(super) fn staff_touch(&mut self, action: Action) {
-        self.staff_since = self.now;
-        match (self.screen, action) {
+        self.clock.staff_since = self.clock.now;
+        match (self.phase.screen(), action) {
             (_, Action::Back | Action::Home | Action::Finish) => {
-                if self.screen == Screen::Staff {
+                if self.phase.screen() == Screen::Staff {
                     self.effects
                         .push_back(Effect::Audit(AuditEvent::StaffLogout { idle: false }));
                 }
                 self.leave_staff()
             }
             (Screen::StaffPin, Action::PinDigit(d)) => {
-                if self.pin_guard.left(self.now).is_some() {
+                if self.front.pin_guard.left(self.clock.now).is_some() {
                     return;
                 }
-                let Some(st) = self.staff.as_mut() else {
+                let Some(st) = self.phase.staff_mut() else {
                     return;
                 };
-                if !d.is_ascii_digit() || st.pin.len() >= crate::staff_pin::MAX_DIGITS {
+                if !d.is_ascii_digit() || st.pin.len() >= crate::config::staff_pin::MAX_DIGITS {
                     return;
                 }
                 st.pin.push(d);
@@ -231,7 +156,7 @@ impl Engine {
             }
             (Screen::StaffPin, Action::PinEnter) => self.check_pin(),
             (Screen::StaffPin, Action::PinBackspace) => {
-                if let Some(st) = self.staff.as_mut() {
+                if let Some(st) = self.phase.staff_mut() {
                     st.pin.pop();
                 }
             }
@@ -240,8 +165,8 @@ impl Engine {
                     .push_back(Effect::Audit(AuditEvent::StaffReprint {
                         number: number.clone(),
                     }));
-                if let Some(st) = self.staff.as_mut() {
-                    st.message = staff_words::reprinting(&number, self.english);
+                if let Some(st) = self.phase.staff_mut() {
+                    st.message = staff_words::reprinting(&number, self.front.english);
                 }
                 self.staff_request(StaffRequest::Reprint(number));
             }
@@ -250,16 +175,16 @@ impl Engine {
                     .push_back(Effect::Audit(AuditEvent::StaffRequeue {
                         number: number.clone(),
                     }));
-                if let Some(st) = self.staff.as_mut() {
-                    st.message = staff_words::requeueing(&number, self.english);
+                if let Some(st) = self.phase.staff_mut() {
+                    st.message = staff_words::requeueing(&number, self.front.english);
                 }
                 self.staff_request(StaffRequest::Requeue(number));
             }
             (Screen::Staff, Action::StaffPaperReplaced) => {
                 self.effects
                     .push_back(Effect::Audit(AuditEvent::StaffPaperReplaced));
-                if let Some(st) = self.staff.as_mut() {
-                    st.message = staff_words::paper_replaced(self.english);
+                if let Some(st) = self.phase.staff_mut() {
+                    st.message = staff_words::paper_replaced(self.front.english);
                 }
                 self.staff_request(StaffRequest::PaperReplaced);
                 self.refresh_staff();
@@ -273,140 +198,130 @@ impl Engine {
         let Some(hash) = self.config.staff_pin.clone() else {
             return;
         };
-        if self.pin_guard.left(self.now).is_some() {
+        if self.front.pin_guard.left(self.clock.now).is_some() {
             return;
         }
-        let Some(st) = self.staff.as_mut() else {
+        let Some(st) = self.phase.staff_mut() else {
             return;
         };
         if st.pin.is_empty() {
             return;
         }
         let typed = std::mem::take(&mut st.pin);
-        let ok = crate::staff_pin::verify(&hash, &typed);
+        let ok = crate::config::staff_pin::verify(&hash, &typed);
         self.effects
             .push_back(Effect::Audit(AuditEvent::StaffLogin { ok }));
         if ok {
-            self.pin_guard = PinGuard::default();
+            self.front.pin_guard = PinGuard::default();
             self.save_pin_guard();
             self.go(Screen::Staff);
             self.refresh_staff();
             return;
         }
-        self.pin_guard.failures += 1;
-        let message = if self.pin_guard.failures >= MAX_PIN_TRIES {
-            self.pin_guard.failures = 0;
-            self.pin_guard.lockouts += 1;
-            let lockout = lockout_after(self.pin_guard.lockouts);
-            self.pin_guard.locked_until = Some(self.now + lockout);
+        self.front.pin_guard.failures += 1;
+        let message = if self.front.pin_guard.failures >= MAX_PIN_TRIES {
+            self.front.pin_guard.failures = 0;
+            self.front.pin_guard.lockouts += 1;
+            let lockout = lockout_after(self.front.pin_guard.lockouts);
+            self.front.pin_guard.locked_until = Some(self.clock.now + lockout);
             self.effects
                 .push_back(Effect::Audit(AuditEvent::StaffLockedOut {
                     minutes: minutes(lockout),
                 }));
-            locked_message(lockout, self.english)
+            locked_message(lockout, self.front.english)
         } else {
-            staff_words::wrong_pin(MAX_PIN_TRIES - self.pin_guard.failures, self.english)
+            staff_words::wrong_pin(
+                MAX_PIN_TRIES - self.front.pin_guard.failures,
+                self.front.english,
+            )
         };
         self.save_pin_guard();
-        if let Some(st) = self.staff.as_mut() {
+        if let Some(st) = self.phase.staff_mut() {
             st.message = message;
         }
     }
 
     fn save_pin_guard(&mut self) {
-        let state = self.pin_guard.state(self.now);
+        let state = self.front.pin_guard.state(self.clock.now);
         self.staff_request(StaffRequest::SavePinGuard(state));
     }
 
     /// The kept lockout, at start.
     pub(super) fn restore_pin_guard(&mut self, state: PinGuardState) {
-        self.pin_guard = PinGuard {
+        self.front.pin_guard = PinGuard {
             failures: state.failures.min(MAX_PIN_TRIES - 1),
             lockouts: state.lockouts,
-            locked_until: (state.remaining_ms > 0)
-                .then(|| self.now + Duration::from_millis(state.remaining_ms).min(MAX_PIN_LOCKOUT)),
+            locked_until: (state.remaining_ms > 0).then(|| {
+                self.clock.now + Duration::from_millis(state.remaining_ms).min(MAX_PIN_LOCKOUT)
+            }),
         };
         // The pad may already be open (staff were quicker than the store).
-        let left = self.pin_guard.left(self.now);
-        if let (Some(st), Some(left)) = (self.staff.as_mut(), left) {
+        let left = self.front.pin_guard.left(self.clock.now);
+        if let (Some(st), Some(left)) = (self.phase.staff_mut(), left) {
             st.pin.clear();
-            st.message = locked_message(left, self.english);
+            st.message = locked_message(left, self.front.english);
         }
     }
 
     pub(super) fn refresh_staff(&mut self) {
-        if let Some(st) = self.staff.as_mut() {
-            st.last_refresh = Some(self.now);
+        if let Some(st) = self.phase.staff_mut() {
+            st.last_refresh = Some(self.clock.now);
         }
         self.staff_request(StaffRequest::Report);
     }
 
     pub(super) fn leave_staff(&mut self) {
-        self.staff = None;
+        self.phase = Phase::Idle(Screen::Attract);
         self.go(Screen::Attract);
         // Attract or out of service, whichever holds now.
         self.show_idle();
     }
 
     pub(super) fn staff_report(&mut self, report: StaffReport) {
-        if let Some(st) = self.staff.as_mut() {
+        if let Some(st) = self.phase.staff_mut() {
             st.report = Some(report);
         }
     }
 
     /// How a staff request ended, in words.
     pub(super) fn staff_notice(&mut self, notice: String) {
-        if let Some(st) = self.staff.as_mut() {
+        if let Some(st) = self.phase.staff_mut() {
             st.message = notice;
         }
-        if self.screen == Screen::Staff {
+        if self.phase.screen() == Screen::Staff {
             self.refresh_staff();
         }
     }
 
     pub(super) fn staff_view(&self, view: &mut View) {
-        let Some(st) = self.staff.as_ref() else {
+        let Some(st) = self.phase.staff() else {
             return;
         };
         view.pin_length = st.pin.chars().count() as u32;
         view.staff_message = st.message.clone();
-        if self.screen == Screen::Staff {
+        if self.phase.screen() == Screen::Staff {
             view.staff = st
                 .report
                 .as_ref()
-                .map(|r| staff_words::staff_view(r, self.english));
+                .map(|r| staff_words::staff_view(r, self.front.english));
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     use onetrip_drivers::id_card::identity::parse;
     use onetrip_drivers::id_card::sim::SimCard;
-    use onetrip_drivers::id_card::Date;
 
     use super::*;
-    use crate::catalog::shipped;
     use crate::engine::{Availability, EngineConfig, Event, Harness};
 
     fn engine(t: Instant, pin: Option<&str>) -> Harness {
         let mut cfg = EngineConfig::new(Duration::from_secs(60));
-        cfg.staff_pin = pin.map(|p| crate::staff_pin::hash(p).unwrap());
-        let mut e = Engine::new(
-            cfg,
-            Arc::new(shipped()),
-            t,
-            Date {
-                year: 2026,
-                month: 11,
-                day: 29,
-            },
-        );
-        e.handle(Event::Availability(Availability::Available), t);
-        Harness::simulated(e, t)
+        cfg.staff_pin = pin.map(|p| crate::config::staff_pin::hash(p).unwrap());
+        Harness::shipped_with(cfg, t)
     }
 
     fn digits(e: &mut Harness, pin: &str, t: Instant) {

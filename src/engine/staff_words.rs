@@ -8,36 +8,10 @@ use onetrip_drivers::device::{DeviceKind, PaperLevel};
 
 use super::outage::{device_name, device_problem, pick, store_fault_words, STARTING};
 
-use super::staff::{DeliveryPaused, RejectedSubmission, RequeueOutcome, StaffReport};
+use super::view::{DeviceWords, StaffView};
+use crate::vocab::staff_report::{DeliveryPaused, DeviceLine, RequeueOutcome, StaffReport};
 
-/// One device on the staff screen: `ok` is false for anything staff should look at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceWords {
-    pub name: String,
-    pub state: String,
-    pub ok: bool,
-}
-
-/// The staff screen as it reads. The store's and the catalog's problems are their own error
-/// text (technical, for a technician); the UI frames them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StaffView {
-    pub devices: Vec<DeviceWords>,
-    pub store_problem: String,
-    pub pending: i64,
-    pub rejected: i64,
-    pub accepted: i64,
-    pub expiring: i64,
-    pub rejected_list: Vec<RejectedSubmission>,
-    pub unprinted: Vec<String>,
-    pub receipts_printed: i64,
-    pub paper_mm: i64,
-    pub catalog: String,
-    pub catalog_problem: String,
-    pub delivery_problem: String,
-}
-
-fn device_words(line: &super::staff::DeviceLine, english: bool) -> DeviceWords {
+fn device_words(line: &DeviceLine, english: bool) -> DeviceWords {
     let base = device_name(line.kind, english);
     let name = match (line.required, english) {
         (true, _) => base.to_string(),
@@ -252,7 +226,6 @@ pub(super) fn requeued(number: &str, outcome: &RequeueOutcome, english: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::staff::DeviceLine;
     use onetrip_drivers::device::{DeviceState, DeviceStatus};
 
     fn line(kind: DeviceKind, required: bool, status: Option<DeviceStatus>) -> DeviceLine {
@@ -329,7 +302,7 @@ mod tests {
     #[test]
     fn a_paused_queue_and_the_catalog_read_in_either_language() {
         let report = StaffReport {
-            catalog: super::super::staff::CatalogInForce {
+            catalog: crate::vocab::staff_report::CatalogInForce {
                 version: "2026.12.03-1".into(),
                 updated: false,
             },

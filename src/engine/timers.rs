@@ -5,8 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::session::{AuditEvent, Effect, Engine, Screen};
+use super::effect::Effect;
 use super::staff::{REFRESH, STAFF_IDLE};
+use super::view::Screen;
+use super::Engine;
+use crate::vocab::audit::AuditEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timer {
@@ -37,28 +40,28 @@ impl Engine {
     pub fn timers(&self) -> Vec<(Timer, Instant)> {
         let mut armed = Vec::new();
         if self.staff_screen() {
-            armed.push((Timer::StaffIdle, self.staff_since + STAFF_IDLE));
-            let refreshed = self.staff.as_ref().and_then(|s| s.last_refresh());
-            if let (Screen::Staff, Some(at)) = (self.screen, refreshed) {
+            armed.push((Timer::StaffIdle, self.clock.staff_since + STAFF_IDLE));
+            let refreshed = self.phase.staff().and_then(|s| s.last_refresh());
+            if let (Screen::Staff, Some(at)) = (self.phase.screen(), refreshed) {
                 armed.push((Timer::StaffRefresh, at + REFRESH));
             }
             return armed;
         }
-        let busy = matches!(self.screen, Screen::Submitting | Screen::Printing);
+        let busy = matches!(self.phase.screen(), Screen::Submitting | Screen::Printing);
         if let Some(started) = self.session_started() {
             if !busy {
                 armed.push((Timer::MaxSession, started + self.config.max_session));
             }
         }
-        match self.screen {
-            _ if self.idle_screen() => match self.countdown_from {
+        match self.phase.screen() {
+            _ if self.idle_screen() => match self.clock.countdown_from {
                 None => armed.push((
                     Timer::Inactivity,
-                    self.since + self.scaled(self.config.inactivity),
+                    self.clock.since + self.scaled(self.config.inactivity),
                 )),
                 Some(from) => {
                     let end = from + self.scaled(self.config.countdown);
-                    let elapsed = self.now.saturating_duration_since(from);
+                    let elapsed = self.clock.now.saturating_duration_since(from);
                     let step = from + Duration::from_secs(elapsed.as_secs() + 1);
                     if step < end {
                         armed.push((Timer::CountdownStep, step));
@@ -66,19 +69,21 @@ impl Engine {
                     armed.push((Timer::CountdownEnd, end));
                 }
             },
-            Screen::ReadingCard => {
-                armed.push((Timer::ReadTimeout, self.since + self.config.read_timeout))
-            }
+            Screen::ReadingCard => armed.push((
+                Timer::ReadTimeout,
+                self.clock.since + self.config.read_timeout,
+            )),
             Screen::Submitting => armed.push((
                 Timer::SubmitTimeout,
-                self.since + self.config.submit_timeout,
+                self.clock.since + self.config.submit_timeout,
             )),
-            Screen::Printing => {
-                armed.push((Timer::PrintTimeout, self.since + self.config.print_timeout))
-            }
+            Screen::Printing => armed.push((
+                Timer::PrintTimeout,
+                self.clock.since + self.config.print_timeout,
+            )),
             Screen::Done => armed.push((
                 Timer::DoneLinger,
-                self.since + self.scaled(self.config.done_linger),
+                self.clock.since + self.scaled(self.config.done_linger),
             )),
             _ => {}
         }
@@ -95,7 +100,7 @@ impl Engine {
         let due: Vec<Timer> = self
             .timers()
             .into_iter()
-            .filter(|(_, at)| *at <= self.now)
+            .filter(|(_, at)| *at <= self.clock.now)
             .map(|(timer, _)| timer)
             .collect();
         for timer in due {
@@ -109,7 +114,7 @@ impl Engine {
     fn fire(&mut self, timer: Timer) -> bool {
         match timer {
             Timer::StaffIdle => {
-                if self.screen == Screen::Staff {
+                if self.phase.screen() == Screen::Staff {
                     self.effects
                         .push_back(Effect::Audit(AuditEvent::StaffLogout { idle: true }));
                 }
@@ -119,7 +124,7 @@ impl Engine {
             Timer::StaffRefresh => self.refresh_staff(),
             Timer::MaxSession => self.end_session("max_session"),
             Timer::Inactivity => {
-                self.countdown_from = Some(self.now);
+                self.clock.countdown_from = Some(self.clock.now);
                 return false;
             }
             Timer::CountdownStep => return false,

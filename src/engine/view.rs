@@ -1,9 +1,7 @@
 //! What the engine shows: the screen and everything on it, derived from its state (masked).
 
-use super::browse::{ItemPage, Tile};
-use super::completion::{QueryOutcome, SlotsOutcome};
-use super::form::FormView;
-use super::staff_words::StaffView;
+use crate::vocab::staff_report::RejectedSubmission;
+use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -113,4 +111,78 @@ pub struct View {
     /// What to say aloud for this screen, and whether to.
     pub prompt: String,
     pub voice: bool,
+}
+
+/// A button in a list: a code to send back and the words on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tile {
+    pub code: String,
+    pub name: String,
+    /// A second, smaller line (a police type's examples, an item's mode).
+    pub hint: String,
+}
+
+/// The item page: all text already in the session's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemPage {
+    pub code: String,
+    pub name: String,
+    pub summary: String,
+    /// How it completes here.
+    pub mode: String,
+    pub eligible: bool,
+    /// Browsing without a card, on an item that needs one: the page asks for it, and the item
+    /// starts when it is read.
+    pub card_needed: bool,
+    /// "You cannot apply here because …", one line per reason.
+    pub reasons: Vec<String>,
+    /// Conditions the terminal cannot check from the card.
+    pub conditions: Vec<String>,
+    pub materials: Vec<String>,
+    pub fee: String,
+    pub time_limit: String,
+    pub collect: String,
+    /// False: the details are from public sources and not yet confirmed by the issuing authority.
+    pub verified: bool,
+}
+
+/// What the form screen shows for the current question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormView {
+    pub label: String,
+    /// choice, digits, letters, phone, date
+    pub kind: &'static str,
+    /// What was typed so far (a phone number is shown as typed: it is the citizen's own input).
+    pub value: String,
+    pub choices: Vec<Tile>,
+    pub error: String,
+    /// "2 / 3"
+    pub step: String,
+}
+
+/// One device on the staff screen: `ok` is false for anything staff should look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceWords {
+    pub name: String,
+    pub state: String,
+    pub ok: bool,
+}
+
+/// The staff screen as it reads. The store's and the catalog's problems are their own error
+/// text (technical, for a technician); the UI frames them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StaffView {
+    pub devices: Vec<DeviceWords>,
+    pub store_problem: String,
+    pub pending: i64,
+    pub rejected: i64,
+    pub accepted: i64,
+    pub expiring: i64,
+    pub rejected_list: Vec<RejectedSubmission>,
+    pub unprinted: Vec<String>,
+    pub receipts_printed: i64,
+    pub paper_mm: i64,
+    pub catalog: String,
+    pub catalog_problem: String,
+    pub delivery_problem: String,
 }

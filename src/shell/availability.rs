@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use onetrip_drivers::device::{DeviceKind, DeviceStatus};
 
-use crate::engine::staff::DeviceLine;
 use crate::engine::{Availability, Outage};
+use crate::vocab::device_health::{device_name, DeviceCondition, DeviceHealth};
+use crate::vocab::staff_report::DeviceLine;
 
 #[derive(Debug, Default, Clone)]
 pub struct Devices {
@@ -15,21 +16,14 @@ pub struct Devices {
     recording: Option<String>,
 }
 
-fn key(kind: DeviceKind) -> &'static str {
-    match kind {
-        DeviceKind::IdCard => "id_card",
-        DeviceKind::Printer => "printer",
-        DeviceKind::Scanner => "scanner",
-    }
-}
-
 impl Devices {
     pub fn register(&mut self, kind: DeviceKind, required: bool) {
-        self.statuses.insert(key(kind), (kind, required, None));
+        self.statuses
+            .insert(device_name(kind), (kind, required, None));
     }
 
     pub fn update(&mut self, kind: DeviceKind, status: DeviceStatus) {
-        if let Some(entry) = self.statuses.get_mut(key(kind)) {
+        if let Some(entry) = self.statuses.get_mut(device_name(kind)) {
             entry.2 = Some(status);
         }
     }
@@ -44,7 +38,9 @@ impl Devices {
     }
 
     pub fn status(&self, kind: DeviceKind) -> Option<&DeviceStatus> {
-        self.statuses.get(key(kind)).and_then(|e| e.2.as_ref())
+        self.statuses
+            .get(device_name(kind))
+            .and_then(|e| e.2.as_ref())
     }
 
     /// The required devices that are not ready (or not heard from yet).
@@ -79,24 +75,12 @@ impl Devices {
     }
 
     /// Every configured device's status, for the heartbeat (no personal data).
-    pub fn snapshot(&self) -> serde_json::Value {
-        let devices: serde_json::Map<String, serde_json::Value> = self
-            .statuses
-            .iter()
-            .map(|(name, (_, required, status))| {
-                (
-                    name.to_string(),
-                    serde_json::json!({
-                        "required": required,
-                        "state": status.as_ref().map(|s| s.state),
-                        "paper": status.as_ref().and_then(|s| s.paper),
-                        "cover_open": status.as_ref().map(|s| s.cover_open),
-                        "detail": status.as_ref().and_then(|s| s.detail.clone()),
-                    }),
-                )
-            })
-            .collect();
-        serde_json::Value::Object(devices)
+    pub fn snapshot(&self) -> DeviceHealth {
+        let mut health = DeviceHealth::default();
+        for (kind, required, status) in self.statuses.values() {
+            health.insert(*kind, DeviceCondition::of(*required, status.as_ref()));
+        }
+        health
     }
 
     pub fn availability(&self) -> Availability {
@@ -114,7 +98,7 @@ impl Devices {
 
 /// Under systemd (RuntimeDirectory=onetrip) the latest device health goes to a file in RAM that
 /// `onetrip logs` copies into the technician's bundle.
-pub fn keep_health_for_technician(devices: &serde_json::Value, availability: &Availability) {
+pub fn keep_health_for_technician(devices: &DeviceHealth, availability: &Availability) {
     let Some(dir) = std::env::var_os("RUNTIME_DIRECTORY") else {
         return;
     };
@@ -141,7 +125,7 @@ pub fn keep_health_for_technician(devices: &serde_json::Value, availability: &Av
 mod tests {
     use super::*;
     use crate::engine::outage::reason;
-    use crate::submission::StoreFault;
+    use crate::vocab::submission::StoreFault;
     use onetrip_drivers::device::{DeviceState, PaperLevel};
 
     /// The out-of-service reason as a Chinese terminal shows it ("" when available).

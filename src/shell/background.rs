@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch, Notify};
 
-use super::runtime::{RuntimeOptions, UiSink};
-use super::supervision::{supervise, supervise_watched};
+use super::options::{RuntimeOptions, UiSink};
+use super::supervision::{supervise, supervise_watched, RestartTally};
+use crate::catalog::active::CatalogStatus;
 use crate::engine::Event;
 use crate::store::{probe_store, retention, StoreHandle, StoreVerdict};
 use crate::sync::catalog::CatalogUpdater;
-use crate::sync::{SyncWorker, UpstreamClient};
+use crate::sync::{LinkStatus, SyncWorker, UpstreamClient};
+use crate::vocab::device_health::DeviceHealth;
 
 /// What the tasks share with the drive loop.
 pub struct Wiring {
@@ -22,13 +24,21 @@ pub struct Wiring {
     pub wake: Arc<Notify>,
     pub store_faults: mpsc::UnboundedSender<StoreVerdict>,
     /// The devices' health, for the heartbeat.
-    pub health: watch::Receiver<serde_json::Value>,
+    pub health: watch::Receiver<DeviceHealth>,
+    /// The catalog in force: handed to the catalog updater, its writer.
+    pub catalog: watch::Sender<CatalogStatus>,
+    /// Counts every task's restarts.
+    pub restarts: RestartTally,
+    /// Whether upstream refuses the terminal: the delivery worker sets it.
+    pub link: LinkStatus,
     pub sink: UiSink,
 }
 
 pub fn start(options: &RuntimeOptions, wiring: Wiring) {
     let cfg = &options.config;
-    let restarts = &options.restarts;
+    let restarts = &wiring.restarts;
+    // The heartbeat reads the catalog in force; the updater (if any) writes it.
+    let catalog = wiring.catalog.subscribe();
     let retention_ms = options.retention_ms();
     if let Some(store) = &wiring.store {
         let (store, every, faults) = (store.clone(), options.store_probe, wiring.store_faults);
@@ -43,7 +53,7 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
             data_dir: cfg.data.dir.clone(),
             key: cfg.catalog.key(),
             capabilities: cfg.terminal.capabilities.clone(),
-            status: options.catalog_status.clone(),
+            status: wiring.catalog,
             deliver: Arc::new(move |c| deliver_to(Event::CatalogUpdated(c))),
         };
         if updater.key.is_some() {
@@ -83,7 +93,7 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
         wake: wiring.wake,
         backoff: options.backoff,
         batch: 64,
-        link: options.link.clone(),
+        link: wiring.link.clone(),
     };
     // One send lasts at most request_timeout_secs (≤ 10 min) and no wait is longer than a minute:
     // a worker without a step for 15 min is stuck, not slow.
@@ -96,10 +106,11 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
     let heartbeat = crate::sync::heartbeat::Heartbeat {
         client,
         store,
-        catalog: options.catalog_status.clone(),
-        link: options.link.clone(),
-        restarts: restarts.clone(),
+        catalog,
+        link: wiring.link,
+        restarts: restarts.watch(),
         devices: wiring.health,
+        firmware: options.firmware.clone(),
         terminal_id: cfg.terminal.id.clone(),
         every: options.heartbeat,
         retention_ms,

@@ -12,7 +12,8 @@ use onetrip_drivers::supervisor::{Policy, Supervision};
 use tokio::sync::mpsc;
 
 use super::availability::Devices;
-use super::runtime::RuntimeOptions;
+use super::options::RuntimeOptions;
+use super::supervision::RestartTally;
 
 pub struct DeviceTasks {
     pub id_card: mpsc::Receiver<IdCardEvent>,
@@ -24,8 +25,13 @@ pub struct DeviceTasks {
     _scanner: Option<scanner_task::ScannerHandle>,
 }
 
-/// Registers every configured device with `devices` and starts its task.
-pub fn open(options: &RuntimeOptions, devices: &mut Devices) -> DeviceTasks {
+/// Registers every configured device with `devices` and starts its task, counting its restarts
+/// in `restarts`.
+pub fn open(
+    options: &RuntimeOptions,
+    restarts: &RestartTally,
+    devices: &mut Devices,
+) -> DeviceTasks {
     let cfg = &options.config;
     devices.register(DeviceKind::IdCard, cfg.devices.id_card.required);
     devices.register(DeviceKind::Printer, cfg.devices.printer.required);
@@ -33,7 +39,7 @@ pub fn open(options: &RuntimeOptions, devices: &mut Devices) -> DeviceTasks {
     // for staff and the heartbeat beside the background tasks'.
     let supervision = Supervision {
         policy: Policy::device(Some(options.device_stall)),
-        on_restart: options.restarts.counter(),
+        on_restart: restarts.counter(),
     };
     // Recording device I/O: only with an expiry in the configuration, said in the log and on the
     // staff screen while it runs.

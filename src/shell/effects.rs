@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, Notify};
 
+use super::options::UiSink;
 use super::printing::PrintJob;
-use super::runtime::UiSink;
 use super::staff_desk;
-use crate::engine::staff::StaffRequest;
 use crate::engine::{Effect, Event, QueryOutcome, SlotsOutcome};
 use crate::store::{applicant_payload, StoreHandle, StoreVerdict};
-use crate::submission::StoredSubmission;
 use crate::sync::UpstreamClient;
+use crate::vocab::staff_report::StaffRequest;
+use crate::vocab::submission::StoredSubmission;
 
 /// What effects are carried out with.
 pub struct Effects {

@@ -15,7 +15,8 @@ pub mod supervision;
 pub mod voice;
 
 pub use kiosk::Kiosk;
-pub use runtime::{Runtime, RuntimeOptions, StoreState, UiSink};
+pub use options::{RuntimeOptions, UiSink};
+pub use runtime::{Runtime, StoreState};
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -36,7 +37,7 @@ pub struct Launched {
 /// Builds the window, the engine and the runtime. With `wake_event_loop`, every runtime message
 /// wakes the Slint event loop; tests leave it off and call `Kiosk::pump` themselves.
 pub fn launch(
-    options: RuntimeOptions,
+    mut options: RuntimeOptions,
     handle: &tokio::runtime::Handle,
     clock: kiosk::Clock,
     wake_event_loop: bool,
@@ -48,10 +49,7 @@ pub fn launch(
         &cfg.terminal.capabilities,
     );
     tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog loaded");
-    *options
-        .catalog_status
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = status;
+    options.catalog_status = status;
     let ui = AppWindow::new()?;
     let (tx, rx) = std::sync::mpsc::channel();
     let sink: UiSink = Arc::new(move |event| {

@@ -1,12 +1,17 @@
 //! What the tokio half is started with: the configuration, the devices' and tasks' timings (tests
-//! shorten them), and the status it shares with the heartbeat and the staff screen.
+//! shorten them), the catalog in force and the firmware facts, and the sink its events go out by.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::catalog::active::CatalogStatus;
+use crate::catalog::active::{CatalogStatus, Origin};
 use crate::config::Config;
+use crate::engine::Event;
+use crate::sync::heartbeat::Firmware;
 use crate::sync::worker::Backoff;
+
+/// Delivers an event to the UI thread (and wakes it).
+pub type UiSink = Arc<dyn Fn(Event) + Send + Sync>;
 
 #[derive(Debug, Clone)]
 pub struct RuntimeOptions {
@@ -16,12 +21,12 @@ pub struct RuntimeOptions {
     pub backoff: Backoff,
     pub heartbeat: Duration,
     pub catalog_check: Duration,
-    /// The catalog in force (set by `launch`), for the heartbeat; the updater keeps it current.
-    pub catalog_status: Arc<Mutex<CatalogStatus>>,
-    /// Whether upstream refuses the terminal (set by the sync worker; staff and heartbeat read it).
-    pub link: crate::sync::LinkStatus,
-    /// Restarts of the supervised background tasks (staff and heartbeat read them).
-    pub restarts: super::supervision::Restarts,
+    /// The catalog in force at start (set by `launch`); from there the catalog updater keeps the
+    /// heartbeat's and the staff screen's view of it current.
+    pub catalog_status: CatalogStatus,
+    /// Which firmware runs, for the heartbeat (filled by whoever starts the terminal; a
+    /// developer's build has no image version and no slot).
+    pub firmware: Firmware,
     /// How often the store is probed with a small write (see `store::probe_store`).
     pub store_probe: Duration,
     /// A device task whose loop has not turned for this long is stuck (a write the line never
@@ -43,14 +48,13 @@ impl RuntimeOptions {
             backoff: Backoff::default(),
             heartbeat: Duration::from_secs(config.upstream.heartbeat_secs),
             catalog_check: Duration::from_secs(config.catalog.check_secs),
-            catalog_status: Arc::new(Mutex::new(CatalogStatus {
+            catalog_status: CatalogStatus {
                 version: String::new(),
-                origin: crate::catalog::active::Origin::Shipped,
+                origin: Origin::Shipped,
                 last_rejection: None,
-            })),
+            },
+            firmware: Firmware::default(),
             config,
-            link: Default::default(),
-            restarts: Default::default(),
             store_probe: Duration::from_secs(60),
             device_stall: Duration::from_secs(120),
             not_configured: None,

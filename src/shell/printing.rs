@@ -6,7 +6,7 @@ use onetrip_drivers::printer::{commands, Block, PaperWidth, PrinterHandle};
 use crate::config::Config;
 use crate::receipt::Receipt;
 use crate::store::{Counter, StoreHandle};
-use crate::submission::ReceiptRequest;
+use crate::vocab::submission::ReceiptRequest;
 
 /// What every receipt of this terminal shares: the hall, the tracking link, the paper.
 #[derive(Clone)]

@@ -13,18 +13,19 @@ use tokio::sync::{mpsc, watch, Notify};
 
 use super::availability::{keep_health_for_technician, Devices};
 use super::effects::Effects;
-pub use super::options::RuntimeOptions;
+use super::options::{RuntimeOptions, UiSink};
 use super::printing::PrintJob;
 use super::staff_desk::{self, ReportBasis};
+use super::supervision::RestartTally;
 use super::{background, device_tasks};
+use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
-use crate::engine::staff::StaffRequest;
 use crate::engine::{Availability, Effect, Event, Outage};
 use crate::store::{StoreFault, StoreHandle, StoreVerdict};
-use crate::sync::UpstreamClient;
-
-/// Delivers an event to the UI thread (and wakes it).
-pub type UiSink = Arc<dyn Fn(Event) + Send + Sync>;
+use crate::sync::{LinkStatus, UpstreamClient};
+use crate::vocab::device_health::DeviceHealth;
+use crate::vocab::restarts::Restarts;
+use crate::vocab::staff_report::StaffRequest;
 
 /// Whether the store could be opened (the terminal is READY for systemd only once this is known).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +122,13 @@ async fn run(
     let client = UpstreamClient::new(&cfg.upstream)
         .map_err(|e| tracing::error!(error = %e, "cannot build the upstream client"))
         .ok();
-    let mut tasks = device_tasks::open(&options, &mut devices);
+    // What the tasks tell staff and the heartbeat, each on a watch channel its writer owns: the
+    // supervisors' restart counts, whether upstream refuses the terminal (the delivery worker), the
+    // catalog in force (the catalog updater) and the devices' health (this drive loop).
+    let restarts = RestartTally::default();
+    let link = LinkStatus::default();
+    let (catalog, catalog_status) = watch::channel(options.catalog_status.clone());
+    let mut tasks = device_tasks::open(&options, &restarts, &mut devices);
     let (health, health_rx) = watch::channel(devices.snapshot());
     let wake = Arc::new(Notify::new());
     // Store writes that fail after start-up (disk full, read-only, I/O errors), and the probe's
@@ -135,6 +142,9 @@ async fn run(
             wake: wake.clone(),
             store_faults: store_faults.clone(),
             health: health_rx,
+            catalog,
+            restarts: restarts.clone(),
+            link: link.clone(),
             sink: sink.clone(),
         },
     );
@@ -156,6 +166,9 @@ async fn run(
         devices,
         published,
         health,
+        restarts: restarts.watch(),
+        catalog: catalog_status,
+        link,
         store_error,
         store_fault: None,
     };
@@ -190,7 +203,13 @@ struct Driver {
     effects: Effects,
     devices: Devices,
     published: Availability,
-    health: watch::Sender<serde_json::Value>,
+    health: watch::Sender<DeviceHealth>,
+    /// Supervised tasks restarted since start.
+    restarts: watch::Receiver<Restarts>,
+    /// The catalog in force.
+    catalog: watch::Receiver<CatalogStatus>,
+    /// Whether upstream refuses the terminal.
+    link: LinkStatus,
     /// Why the store could not be opened (for staff; the citizen sees the plain sentence).
     store_error: Option<String>,
     /// Why the store stopped taking writes, until a probe succeeds again.
@@ -232,17 +251,11 @@ impl Driver {
         let basis = ReportBasis {
             devices: self.devices.staff_lines(),
             recording_until: self.devices.recording_until(),
-            restarts: self
-                .options
-                .restarts
-                .counts()
-                .into_iter()
-                .map(|(task, n)| (task.to_string(), n))
-                .collect(),
+            restarts: self.restarts.borrow().staff_lines(),
             store_problem: self.store_error.clone(),
             store_fault: self.store_fault,
-            catalog: self.options.catalog_status.clone(),
-            refused: self.options.link.refused(),
+            catalog: self.catalog.borrow().clone(),
+            refused: self.link.refused(),
             retention_ms: self.options.retention_ms(),
         };
         let (store, sink) = (self.effects.store.clone(), self.sink.clone());

@@ -2,14 +2,12 @@
 //! that did not print, counters, catalog), sending a rejected submission again, and the PIN pad's
 //! lockout kept across restarts.
 
-use std::sync::{Arc, Mutex};
-
 use crate::catalog::active::{CatalogStatus, Origin};
-use crate::engine::staff::{
+use crate::store::{now_ms, Counter, Requeued, StoreError, StoreHandle, EXPIRY_WARNING_MS};
+use crate::vocab::staff_report::{
     CatalogInForce, DeliveryPaused, DeviceLine, PinGuardState, RejectedSubmission, RequeueOutcome,
     StaffReport,
 };
-use crate::store::{now_ms, Counter, Requeued, StoreError, StoreHandle, EXPIRY_WARNING_MS};
 
 /// The store setting that keeps the PIN pad's failures and lockout.
 const PIN_GUARD_SETTING: &str = "staff_pin_guard";
@@ -76,18 +74,15 @@ pub struct ReportBasis {
     pub restarts: Vec<(String, u32)>,
     pub store_problem: Option<String>,
     pub store_fault: Option<crate::store::StoreFault>,
-    pub catalog: Arc<Mutex<CatalogStatus>>,
+    /// The catalog in force.
+    pub catalog: CatalogStatus,
     pub refused: Option<crate::sync::link::Refused>,
     pub retention_ms: i64,
 }
 
 /// Gathers the staff screen's figures.
 pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> StaffReport {
-    let catalog = basis
-        .catalog
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let catalog = basis.catalog;
     let mut report = StaffReport {
         devices: basis.devices,
         recording_until: basis.recording_until,

@@ -3,36 +3,41 @@
 //! bug) restarts the task instead of silently ending deliveries until the next reboot, and every
 //! restart, of a background or a device task, is counted for staff and the heartbeat.
 
-use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-pub use onetrip_drivers::supervisor::Pulse;
-use onetrip_drivers::supervisor::{supervise_with, OnRestart, Policy};
+use onetrip_drivers::supervisor::{supervise_with, OnRestart, Policy, Pulse};
+use tokio::sync::watch;
 
-/// How often each supervised task was restarted since the kiosk started.
-#[derive(Debug, Clone, Default)]
-pub struct Restarts(Arc<Mutex<BTreeMap<&'static str, u32>>>);
+use crate::vocab::restarts::Restarts;
 
-impl Restarts {
-    pub fn counts(&self) -> BTreeMap<&'static str, u32> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+/// The restart counts' one writer: every supervisor's restart callback counts into it, and the
+/// staff screen and the heartbeat watch it.
+#[derive(Debug, Clone)]
+pub struct RestartTally(watch::Sender<Restarts>);
+
+impl Default for RestartTally {
+    fn default() -> Self {
+        RestartTally(watch::Sender::new(Restarts::default()))
+    }
+}
+
+impl RestartTally {
+    /// The counts so far, by task.
+    pub fn counts(&self) -> std::collections::BTreeMap<&'static str, u32> {
+        self.0.borrow().counts().clone()
+    }
+
+    /// For a reader: the counts, kept current.
+    pub fn watch(&self) -> watch::Receiver<Restarts> {
+        self.0.subscribe()
     }
 
     /// Counts every restart the supervisor tells of.
     pub fn counter(&self) -> OnRestart {
-        let restarts = self.clone();
-        Arc::new(move |task, _| restarts.count(task))
-    }
-
-    fn count(&self, task: &'static str) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(task)
-            .or_default() += 1;
+        let restarts = self.0.clone();
+        Arc::new(move |task, _| restarts.send_modify(|r| r.count(task)))
     }
 }
 
@@ -49,7 +54,7 @@ fn background(stall_after: Option<Duration>) -> Policy {
 /// each restart in `restarts`. A task that returns (or is cancelled) is not restarted.
 pub fn supervise<F, Fut>(
     task: &'static str,
-    restarts: Restarts,
+    restarts: RestartTally,
     mut make: F,
 ) -> tokio::task::JoinHandle<()>
 where
@@ -63,7 +68,7 @@ where
 /// [`Pulse`] for `stall_after`: alive but stuck is as bad as crashed for a delivery queue.
 pub fn supervise_watched<F, Fut>(
     task: &'static str,
-    restarts: Restarts,
+    restarts: RestartTally,
     stall_after: Duration,
     make: F,
 ) -> tokio::task::JoinHandle<()>
@@ -87,7 +92,7 @@ mod tests {
     #[tokio::test]
     async fn a_crashing_task_is_restarted_counted_and_reported() {
         let runs = Arc::new(AtomicU32::new(0));
-        let restarts = Restarts::default();
+        let restarts = RestartTally::default();
         let counter = runs.clone();
         let handle = supervise("sync", restarts.clone(), move || {
             let counter = counter.clone();
@@ -106,7 +111,7 @@ mod tests {
     #[tokio::test]
     async fn a_task_that_stops_making_progress_is_restarted() {
         let runs = Arc::new(AtomicU32::new(0));
-        let restarts = Restarts::default();
+        let restarts = RestartTally::default();
         let counter = runs.clone();
         let handle = supervise_watched(
             "sync",

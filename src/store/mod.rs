@@ -3,7 +3,7 @@
 //! WAL with `synchronous=FULL`: a submission is on disk before the citizen is told it succeeded.
 //! Migrations are versioned with `PRAGMA user_version`; a database from a newer firmware is refused.
 
-mod audit;
+mod audit_rows;
 mod counters;
 mod handle;
 mod migrations;
@@ -15,7 +15,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub use crate::submission::StoreFault;
+pub use crate::vocab::submission::StoreFault;
 
 pub use counters::Counter;
 pub use handle::{StoreGone, StoreHandle};
@@ -235,15 +235,8 @@ impl Store {
 
     /// Free bytes in the file system that holds the database.
     fn free_bytes(&self) -> Option<u64> {
-        use std::os::unix::ffi::OsStrExt;
-        let path =
-            std::ffi::CString::new(Path::new(self.conn.path()?).as_os_str().as_bytes()).ok()?;
-        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-        // SAFETY: a valid C string and a zeroed struct for statvfs to fill.
-        if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
-            return None;
-        }
-        Some(st.f_bavail as u64 * st.f_frsize as u64)
+        let st = rustix::fs::statvfs(self.conn.path()?).ok()?;
+        Some(st.f_bavail.saturating_mul(st.f_frsize))
     }
 
     pub fn connection(&self) -> &Connection {

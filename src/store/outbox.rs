@@ -4,7 +4,7 @@
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::{now_ms, Store, StoreError};
-use crate::submission::{ReceiptRequest, StoredSubmission};
+use crate::vocab::submission::{ReceiptRequest, StoredSubmission};
 
 /// A submission waiting for delivery.
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! What the store keeps of a submission for upstream: the answers and the applicant as read
 //! from the card (the outbox row; purged at the retention limit).
 
-use crate::submission::NewSubmission;
+use crate::vocab::submission::NewSubmission;
 
 /// The JSON the outbox keeps and the sync worker sends. `test`: a technician's burn-in, never a
 /// citizen's application (upstream discards it).

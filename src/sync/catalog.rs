@@ -3,10 +3,11 @@
 //! update is logged, reported in the heartbeat, and the catalog in force stays.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ed25519_dalek::VerifyingKey;
+use tokio::sync::watch;
 
 use super::client::{SendError, UpstreamClient};
 use crate::catalog::active::{self, CatalogStatus, Origin};
@@ -87,7 +88,9 @@ pub struct CatalogUpdater {
     pub key: Option<VerifyingKey>,
     /// The terminal's devices: an update needing more is refused.
     pub capabilities: Vec<crate::catalog::Capability>,
-    pub status: Arc<Mutex<CatalogStatus>>,
+    /// The catalog in force: the updater is its one writer (the heartbeat and the staff screen
+    /// watch it).
+    pub status: watch::Sender<CatalogStatus>,
     /// Where an installed catalog goes (the engine, via the UI thread).
     pub deliver: Arc<dyn Fn(Arc<Catalog>) + Send + Sync>,
 }
@@ -108,12 +111,7 @@ impl CatalogUpdater {
         let key = self.key;
         let capabilities = self.capabilities.clone();
         let etag = fetched.etag.clone();
-        let in_force = self
-            .status
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .version
-            .clone();
+        let in_force = self.status.borrow().version.clone();
         let installed = tokio::task::spawn_blocking(move || {
             active::install(
                 &dir,
@@ -126,14 +124,15 @@ impl CatalogUpdater {
             )
         })
         .await;
-        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         match installed {
             Ok(Ok(catalog)) => {
                 tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog update installed");
-                status.version = catalog.version.clone();
-                status.origin = Origin::Update { etag };
-                status.last_rejection = None;
                 let version = catalog.version.clone();
+                self.status.send_replace(CatalogStatus {
+                    version: version.clone(),
+                    origin: Origin::Update { etag },
+                    last_rejection: None,
+                });
                 (self.deliver)(Arc::new(catalog));
                 CheckOutcome::Installed(version)
             }
@@ -144,7 +143,8 @@ impl CatalogUpdater {
             }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "catalog update refused; the current catalog stays");
-                status.last_rejection = Some(e.to_string());
+                self.status
+                    .send_modify(|status| status.last_rejection = Some(e.to_string()));
                 CheckOutcome::Refused(e.to_string())
             }
             Err(e) => CheckOutcome::Failed(e.to_string()),

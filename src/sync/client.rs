@@ -6,9 +6,9 @@ use std::time::Duration;
 use crate::config::Upstream;
 use crate::store::OutboxRow;
 
-use super::answers::{self, CaseStep};
-pub use super::answers::{Refusal, SendError};
-use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+use super::replies::{self, CaseStep};
+pub use super::replies::{Refusal, SendError};
+use crate::vocab::upstream::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -84,7 +84,7 @@ impl UpstreamClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let body = read_capped(resp, JSON_CAP).await?;
-        answers::submission(status.as_u16(), retry_after, &body)
+        replies::submission(status.as_u16(), retry_after, &body)
     }
 }
 
@@ -158,7 +158,7 @@ impl UpstreamClient {
     /// Everything the citizen answered goes, as `answers`; a case number also as `case_number`.
     pub async fn query_case(
         &self,
-        q: &crate::engine::CaseQuery,
+        q: &crate::vocab::upstream::CaseQuery,
     ) -> Result<QueryOutcome, SendError> {
         let answers: serde_json::Map<String, serde_json::Value> = q
             .answers
@@ -186,7 +186,7 @@ impl UpstreamClient {
             200 => read_capped(resp, JSON_CAP).await?,
             _ => Vec::new(),
         };
-        Ok(match answers::case_progress(status, &body)? {
+        Ok(match replies::case_progress(status, &body)? {
             Some(steps) => QueryOutcome::Found(steps.into_iter().map(progress_step).collect()),
             None => QueryOutcome::NotFound,
         })
@@ -226,7 +226,7 @@ impl UpstreamClient {
             200 => read_capped(resp, JSON_CAP).await?,
             _ => Vec::new(),
         };
-        let offered = answers::slots(status, &body)?;
+        let offered = replies::slots(status, &body)?;
         Ok(SlotsOutcome::Offered(
             offered
                 .into_iter()

@@ -1,22 +1,49 @@
 //! The heartbeat: every few minutes the terminal tells upstream its versions, devices, paper, the
 //! unsent queue, counters, the catalog in force and whether upstream refuses its deliveries.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use super::link::{LinkStatus, Refused};
 use super::UpstreamClient;
 use crate::catalog::active::CatalogStatus;
 use crate::store::{QueueCounts, StoreHandle};
+use crate::vocab::device_health::DeviceHealth;
+use crate::vocab::restarts::Restarts;
+
+/// Which firmware runs: this binary's version always, the image's version and the A/B slot it
+/// booted from when there are any. Read once at start by whoever starts the terminal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Firmware {
+    pub binary: String,
+    pub image: Option<String>,
+    pub slot: Option<String>,
+}
+
+impl Default for Firmware {
+    /// This binary, outside an image (a developer's build).
+    fn default() -> Self {
+        Firmware {
+            binary: env!("CARGO_PKG_VERSION").to_string(),
+            image: None,
+            slot: None,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Heartbeat {
     pub client: UpstreamClient,
     pub store: StoreHandle,
-    pub catalog: Arc<Mutex<CatalogStatus>>,
+    /// The catalog in force, as the catalog updater keeps it.
+    pub catalog: watch::Receiver<CatalogStatus>,
     pub link: LinkStatus,
-    pub restarts: crate::shell::supervision::Restarts,
-    pub devices: tokio::sync::watch::Receiver<serde_json::Value>,
+    /// Supervised tasks restarted since start, as the supervisors count them.
+    pub restarts: watch::Receiver<Restarts>,
+    /// The devices' health, as the drive loop publishes it.
+    pub devices: watch::Receiver<DeviceHealth>,
+    pub firmware: Firmware,
     pub terminal_id: String,
     pub every: Duration,
     /// The store's retention, to count what is about to be purged undelivered.
@@ -26,7 +53,8 @@ pub struct Heartbeat {
 /// What one heartbeat carries. No personal data: counts, versions, device states.
 pub struct Body<'a> {
     pub terminal_id: &'a str,
-    pub devices: &'a serde_json::Value,
+    pub firmware: &'a Firmware,
+    pub devices: &'a DeviceHealth,
     pub queue: Option<QueueCounts>,
     /// Undelivered submissions that reach the retention limit within three days.
     pub expiring: Option<i64>,
@@ -44,7 +72,7 @@ impl Body<'_> {
         serde_json::json!({
             "terminal_id": self.terminal_id,
             "firmware_version": env!("CARGO_PKG_VERSION"),
-            "firmware": crate::firmware::heartbeat_json(),
+            "firmware": self.firmware,
             "at_ms": self.at_ms,
             "devices": self.devices,
             "queue": self.queue.map(|q| serde_json::json!({"pending": q.pending, "rejected": q.rejected, "accepted": q.accepted, "expiring_within_3_days": self.expiring})),
@@ -94,14 +122,12 @@ impl Heartbeat {
             let Ok((queue, expiring, receipts_printed, paper_mm)) = local else {
                 continue;
             };
-            let catalog = self
-                .catalog
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .to_json();
+            let catalog = self.catalog.borrow().to_json();
             let devices = self.devices.borrow().clone();
+            let task_restarts = self.restarts.borrow().counts().clone();
             let body = Body {
                 terminal_id: &self.terminal_id,
+                firmware: &self.firmware,
                 devices: &devices,
                 queue,
                 expiring,
@@ -109,7 +135,7 @@ impl Heartbeat {
                 paper_mm,
                 catalog,
                 refused: self.link.refused(),
-                task_restarts: self.restarts.counts(),
+                task_restarts,
                 at_ms: crate::store::now_ms(),
             }
             .to_json();
@@ -128,10 +154,12 @@ mod tests {
     #[test]
     fn a_paused_queue_is_reported_in_words() {
         let link = LinkStatus::default();
-        let devices = serde_json::json!({});
+        let devices = DeviceHealth::default();
+        let firmware = Firmware::default();
         let body = |link: &LinkStatus| {
             Body {
                 terminal_id: "T1",
+                firmware: &firmware,
                 devices: &devices,
                 queue: Some(QueueCounts {
                     pending: 100,

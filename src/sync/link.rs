@@ -2,9 +2,9 @@
 //! The sync worker sets it and pauses the queue; staff see it on their screen and the heartbeat
 //! reports it; it clears by itself once a delivery gets the platform's answer again.
 
-use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
 
-use super::client::Refusal;
+use crate::vocab::refusal::Refusal;
 
 /// The refusal in force, if any.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -19,29 +19,43 @@ pub struct Refused {
     pub since_ms: i64,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct LinkStatus(Arc<Mutex<Option<Refused>>>);
+/// The refusal in force, on a watch channel: the sync worker writes it, staff and the heartbeat
+/// read it.
+#[derive(Debug, Clone)]
+pub struct LinkStatus(watch::Sender<Option<Refused>>);
+
+impl Default for LinkStatus {
+    fn default() -> Self {
+        LinkStatus(watch::Sender::new(None))
+    }
+}
 
 impl LinkStatus {
     pub fn refused(&self) -> Option<Refused> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.0.borrow().clone()
     }
 
     pub(super) fn set_refused(&self, kind: Refusal, detail: String, now_ms: i64) {
-        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let since_ms = match held.as_ref() {
-            Some(r) if r.kind == kind => r.since_ms,
-            _ => now_ms,
-        };
-        *held = Some(Refused {
-            kind,
-            words: kind.words(false),
-            detail,
-            since_ms,
+        self.0.send_modify(|held| {
+            let since_ms = match held.as_ref() {
+                Some(r) if r.kind == kind => r.since_ms,
+                _ => now_ms,
+            };
+            *held = Some(Refused {
+                kind,
+                words: kind.words(false),
+                detail,
+                since_ms,
+            });
         });
     }
 
     pub(super) fn clear(&self) -> Option<Refused> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        let mut was = None;
+        self.0.send_if_modified(|held| {
+            was = held.take();
+            was.is_some()
+        });
+        was
     }
 }

@@ -1,11 +1,11 @@
 //! Delivery of the outbox to the upstream platform: the HTTP client and the worker that drives it.
 
-pub mod answers;
 pub mod catalog;
 pub mod client;
 pub mod fleet;
 pub mod heartbeat;
 pub mod link;
+pub mod replies;
 pub mod worker;
 
 pub use client::{Refusal, SendError, UpstreamClient};

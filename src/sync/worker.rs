@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use onetrip_drivers::supervisor::Pulse;
 use tokio::sync::Notify;
 
 use super::client::{Refusal, SendError, UpstreamClient};
@@ -83,12 +84,11 @@ pub struct SyncWorker {
 
 impl SyncWorker {
     pub async fn run(self) {
-        self.run_with(crate::shell::supervision::Pulse::default())
-            .await
+        self.run_with(Pulse::default()).await
     }
 
     /// As `run`, beating `pulse` on every step (its supervisor restarts it when that stops).
-    pub async fn run_with(self, pulse: crate::shell::supervision::Pulse) {
+    pub async fn run_with(self, pulse: Pulse) {
         loop {
             pulse.beat();
             let batch = self.batch;

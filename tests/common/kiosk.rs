@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
-use onetrip::demo::Bench;
+use onetrip::devtools::demo::Bench;
 use onetrip::shell;
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use onetrip_drivers::printer::sim::Printed;
@@ -63,6 +63,13 @@ pub fn wait_for(
 
 pub fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
     move |ui| ui.global::<Api>().get_screen() == s
+}
+
+/// [`super::boot`] for a test of the kiosk window: Slint's headless platform as well. Then, as
+/// there, `let _guard = rt.enter();` and `launch(bench.config.clone(), &rt, size)`.
+pub fn boot() -> (tokio::runtime::Runtime, Bench) {
+    i_slint_backend_testing::init_no_event_loop();
+    super::boot()
 }
 
 /// A tokio runtime for a kiosk test: two workers, like the terminal.

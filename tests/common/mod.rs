@@ -1,8 +1,36 @@
-//! Shared by the end-to-end tests: every log line captured, to prove no personal field is logged.
+//! Shared by the end-to-end tests: the bench a test boots (`boot`, and `kiosk::boot` for a test
+//! of the window), and every log line captured, to prove no personal field is logged.
 
 pub mod kiosk;
 
 use std::sync::{Arc, Mutex, OnceLock};
+
+use onetrip::devtools::demo::Bench;
+use tokio::runtime::Runtime;
+
+/// What an end-to-end test of the running terminal stands on (as quinn's tests stand on a `Pair`):
+/// the log captured, a runtime like the terminal's (`kiosk::runtime`) and a [`Bench`] on it (the
+/// simulated devices and the reference upstream, in a temporary directory). The caller then holds
+/// the runtime's guard for the rest of the test (a guard borrows its runtime, so it cannot come
+/// back in the same value):
+///
+/// ```ignore
+/// let (rt, bench) = common::boot();
+/// let _guard = rt.enter();
+/// ```
+#[allow(dead_code)]
+pub fn boot() -> (Runtime, Bench) {
+    capture_logs();
+    let rt = kiosk::runtime();
+    let bench = bench(&rt);
+    (rt, bench)
+}
+
+/// A fresh bench on `rt` (a second terminal, or the same terminal started again).
+#[allow(dead_code)]
+pub fn bench(rt: &Runtime) -> Bench {
+    rt.block_on(Bench::start()).unwrap()
+}
 
 #[derive(Clone, Default)]
 pub struct LogCapture(pub Arc<Mutex<Vec<u8>>>);

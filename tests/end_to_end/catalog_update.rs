@@ -10,7 +10,7 @@ use std::time::Duration;
 use onetrip::catalog::active::{self, CatalogStatus, Origin};
 use onetrip::catalog::{bundle, shipped_files, signature, Capability, Catalog};
 use onetrip::config::Upstream;
-use onetrip::reference_upstream::{spawn_local, Faults};
+use onetrip::devtools::reference_upstream::{spawn_local, Faults};
 use onetrip::sync::catalog::{CatalogUpdater, CheckOutcome, SIGNATURE_HEADER};
 use onetrip::sync::UpstreamClient;
 
@@ -64,11 +64,11 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     let (private, public) = signature::generate().unwrap();
     let key = signature::signing_key(&private).unwrap();
     let delivered: Arc<Mutex<Vec<Arc<Catalog>>>> = Arc::default();
-    let status = Arc::new(Mutex::new(CatalogStatus {
+    let status = tokio::sync::watch::Sender::new(CatalogStatus {
         version: onetrip::catalog::shipped().version,
         origin: Origin::Shipped,
         last_rejection: None,
-    }));
+    });
     let data = dir.path().join("data");
     let updater = CatalogUpdater {
         client: UpstreamClient::new(&upstream_cfg(addr)).unwrap(),
@@ -90,7 +90,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     );
     assert!(delivered.lock().unwrap().is_empty());
     assert!(!active::path(&data).exists());
-    assert!(status.lock().unwrap().last_rejection.is_some());
+    assert!(status.borrow().last_rejection.is_some());
 
     // Properly signed: installed, kept, delivered.
     let good = version(&bundle(&shipped_files()), "2026.12.09-1");
@@ -100,11 +100,8 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
         CheckOutcome::Installed("2026.12.09-1".into())
     );
     assert_eq!(delivered.lock().unwrap()[0].version, "2026.12.09-1");
-    assert_eq!(status.lock().unwrap().last_rejection, None);
-    assert!(matches!(
-        status.lock().unwrap().origin,
-        Origin::Update { .. }
-    ));
+    assert_eq!(status.borrow().last_rejection, None);
+    assert!(matches!(status.borrow().origin, Origin::Update { .. }));
 
     // Unchanged: a 304 by ETag, nothing downloaded twice.
     assert_eq!(updater.check().await, CheckOutcome::NotModified);
@@ -156,9 +153,9 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     let again = format!("{good}\n");
     assert_eq!(crate_version(&again), "2026.12.09-1");
     publish(addr, &again, &signature::sign(again.as_bytes(), &key)).await;
-    status.lock().unwrap().last_rejection = None;
+    status.send_modify(|s| s.last_rejection = None);
     assert_eq!(updater.check().await, CheckOutcome::NotModified);
-    assert_eq!(status.lock().unwrap().last_rejection, None);
+    assert_eq!(status.borrow().last_rejection, None);
 
     // Not a catalog at all.
     let garbage = "\u{0}\u{1}not toml";
@@ -170,7 +167,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     let (loaded, st) = active::load(&data, updater.key.as_ref(), &updater.capabilities);
     assert_eq!(loaded.version, "2026.12.09-1");
     assert!(matches!(st.origin, Origin::Update { .. }));
-    assert!(status.lock().unwrap().last_rejection.is_some());
+    assert!(status.borrow().last_rejection.is_some());
 
     // Upstream unreachable: a failure to retry, not a refusal.
     let gone = CatalogUpdater {
@@ -194,14 +191,8 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
 /// the heartbeat says so; the terminal keeps the shipped catalog.
 #[test]
 fn the_heartbeat_reports_a_refused_catalog() {
-    common::capture_logs();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (rt, bench) = common::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(onetrip::demo::Bench::start()).unwrap();
     let addr = bench.upstream;
     // Signed by the demo authority (whose key the bench terminal trusts), then changed.
     let good = bundle(&shipped_files());
@@ -210,7 +201,7 @@ fn the_heartbeat_reports_a_refused_catalog() {
     rt.block_on(async {
         let r = reqwest::Client::new()
             .put(format!("http://{addr}/v1/admin/catalog"))
-            .bearer_auth(onetrip::demo::DEMO_TOKEN)
+            .bearer_auth(onetrip::devtools::demo::DEMO_TOKEN)
             .header(SIGNATURE_HEADER, sig)
             .body(tampered)
             .send()
@@ -230,7 +221,7 @@ fn the_heartbeat_reports_a_refused_catalog() {
         let beats: serde_json::Value = rt.block_on(async {
             reqwest::Client::new()
                 .get(format!("http://{addr}/v1/admin/heartbeats"))
-                .bearer_auth(onetrip::demo::DEMO_TOKEN)
+                .bearer_auth(onetrip::devtools::demo::DEMO_TOKEN)
                 .send()
                 .await
                 .unwrap()

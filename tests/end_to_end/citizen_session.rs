@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use crate::common::kiosk::{screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
-use onetrip::demo::Bench;
 use onetrip::shell;
 use onetrip::ui::{Api, ScreenKind};
 use onetrip_drivers::printer::sim::{Printed, SimPaper};
@@ -19,11 +18,8 @@ use slint::ComponentHandle;
 
 #[test]
 fn card_tap_to_printed_receipt_to_upstream() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = common::kiosk::launch_with(
         bench.config.clone(),
         &rt,
@@ -147,7 +143,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
     }
     std::thread::sleep(Duration::from_millis(300));
     let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
-    let received = onetrip::reference_upstream::received(&db).unwrap();
+    let received = onetrip::devtools::reference_upstream::received(&db).unwrap();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].number, number);
     assert_eq!(received[0].item_code, "ZA-FZJL-01");
@@ -317,10 +313,8 @@ fn moved_clock() -> (Rc<std::cell::Cell<Instant>>, shell::kiosk::Clock) {
 /// at zero, with Slint's timers run on a mocked clock that moves with the kiosk's.
 #[test]
 fn the_kiosk_wakes_itself_at_the_next_deadline() {
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (now, clock) = moved_clock();
     let (ui, kiosk) =
         common::kiosk::launch_with(bench.config.clone(), &rt, (1080, 1920), clock, |_| {});
@@ -349,10 +343,8 @@ fn the_kiosk_wakes_itself_at_the_next_deadline() {
 /// that held personal data is cleared.
 #[test]
 fn inactivity_countdown_and_wipe() {
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (now, clock) = moved_clock();
     let (ui, kiosk) =
         common::kiosk::launch_with(bench.config.clone(), &rt, (1080, 1920), clock, |_| {});
@@ -394,10 +386,8 @@ fn inactivity_countdown_and_wipe() {
 /// nothing of theirs. Walked on the real kiosk with a moved clock, step by step.
 #[test]
 fn a_timeout_at_every_step() {
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (now, clock) = moved_clock();
     let (ui, kiosk) =
         common::kiosk::launch_with(bench.config.clone(), &rt, (1920, 1080), clock, |_| {});

@@ -6,8 +6,8 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::common::kiosk::{printed_lines, runtime, screen_is, tap, text_value, wait_for};
-use onetrip::demo::{Bench, DEMO_TOKEN};
+use crate::common::kiosk::{printed_lines, screen_is, tap, text_value, wait_for};
+use onetrip::devtools::demo::DEMO_TOKEN;
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use slint::ComponentHandle;
 
@@ -37,10 +37,8 @@ fn to_case_query(ui: &AppWindow, kiosk: &Kiosk, number: &str) {
 #[test]
 fn guide_case_query_and_rating() {
     let logs = common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     // A case the station filed for this citizen (the resident sample card).
     let case = "CASE-0001-000123";
     rt.block_on(async {
@@ -147,11 +145,8 @@ fn guide_case_query_and_rating() {
 
 #[test]
 fn case_query_offline_says_so() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let mut config = bench.config.clone();
     // Nothing listens there: the platform is unreachable.
     config.upstream.base_url = "http://127.0.0.1:9".into();
@@ -177,11 +172,8 @@ fn case_query_offline_says_so() {
 
 #[test]
 fn appointment_with_a_time_from_upstream() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = launch(bench.config.clone(), &rt);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.tap(0);
@@ -269,8 +261,12 @@ fn appointment_with_a_time_from_upstream() {
         onetrip::engine::Event::Availability(onetrip::engine::Availability::Available),
         t0,
     );
-    let replayed =
-        onetrip::engine::journal::replay(&mut fresh, &steps, t0, onetrip::demo::stand_in_card);
+    let replayed = onetrip::engine::journal::replay(
+        &mut fresh,
+        &steps,
+        t0,
+        onetrip::devtools::demo::stand_in_card,
+    );
     let recorded: Vec<String> = steps.iter().map(|s| s.screen.clone()).collect();
     assert_eq!(replayed, recorded, "journal:\n{all}");
 
@@ -298,11 +294,8 @@ fn appointment_with_a_time_from_upstream() {
 /// middle of the receipt, and the citizen sees the number in large type for staff to reprint.
 #[test]
 fn an_application_with_the_paper_running_out_mid_receipt() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = launch(bench.config.clone(), &rt);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.tap(0);

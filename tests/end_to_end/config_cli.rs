@@ -158,7 +158,7 @@ fn set_pin_replaces_a_plain_pin_with_its_hash() {
         .find_map(|l| l.strip_prefix("pin_hash = \""))
         .and_then(|l| l.strip_suffix('"'))
         .expect("a pin_hash line");
-    assert!(onetrip::staff_pin::verify(hash, "24681357"));
+    assert!(onetrip::config::staff_pin::verify(hash, "24681357"));
     assert!(text.contains("[ui]"), "the rest of the file is kept");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);

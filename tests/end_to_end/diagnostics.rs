@@ -327,7 +327,7 @@ async fn log_bundle_has_no_personal_data_and_no_secret() {
             "# pin_hash = \"$argon2id$…\"",
             &format!(
                 "pin_hash = \"{}\"",
-                onetrip::staff_pin::hash("480917").unwrap()
+                onetrip::config::staff_pin::hash("480917").unwrap()
             ),
         );
     let config_path = dir.path().join("onetrip.toml");

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use crate::common::kiosk::{button, screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
-use onetrip::demo::Bench;
 use onetrip::store::Store;
 use onetrip::ui::{Api, ScreenKind};
 use slint::ComponentHandle;
@@ -16,10 +15,8 @@ use slint::ComponentHandle;
 #[test]
 fn most_used_pinyin_search_and_eligibility() {
     let logs = common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
 

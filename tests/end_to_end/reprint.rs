@@ -3,12 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onetrip::demo::Bench;
-use onetrip::engine::staff::StaffRequest;
 use onetrip::engine::Effect;
 use onetrip::engine::{Availability, Event, ReceiptRequest};
 use onetrip::shell::{Runtime, RuntimeOptions, UiSink};
 use onetrip::store::Store;
+use onetrip::vocab::staff_report::StaffRequest;
 use onetrip_drivers::printer::sim::{Printed, SimPaper};
 
 fn wait(
@@ -30,13 +29,8 @@ fn wait(
 
 #[test]
 fn staff_reprint_of_a_failed_receipt() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (rt, bench) = crate::common::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let number = {
         let store = Store::open(&bench.config.data.dir).unwrap();
         let sub = store

@@ -8,9 +8,9 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::common::kiosk::{runtime, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
-use onetrip::demo::{Bench, DEMO_STAFF_PIN};
+use onetrip::devtools::demo::{Bench, DEMO_STAFF_PIN};
 use onetrip::engine::ReceiptRequest;
 use onetrip::store::{Delivery, Store};
 use onetrip::ui::{Api, AppWindow, ScreenKind};
@@ -52,11 +52,8 @@ fn log_in_with(ui: &AppWindow, kiosk: &common::kiosk::KioskRef, ok: &str, wrong_
 
 #[test]
 fn staff_see_devices_queue_rejections_and_reprint() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     // Before the terminal starts: one submission upstream refused, one receipt that did not print.
     let (rejected_number, unprinted_number) = {
         let store = Store::open(&bench.config.data.dir).unwrap();
@@ -216,11 +213,8 @@ fn staff_see_devices_queue_rejections_and_reprint() {
 
 #[test]
 fn a_corrupt_store_is_shown_to_staff() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     std::fs::create_dir_all(&bench.config.data.dir).unwrap();
     let file = bench.config.data.dir.join("onetrip.sqlite3");
     std::fs::write(&file, vec![0x5a; 8192]).unwrap();
@@ -254,9 +248,7 @@ fn a_corrupt_store_is_shown_to_staff() {
 /// running kiosk, and a kiosk that starts with it kept stays locked.
 #[test]
 fn a_pin_lockout_is_kept_in_the_store_and_holds_after_a_restart() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
     let open_pad = |ui: &AppWindow, kiosk: &common::kiosk::KioskRef| {
         let corner: Vec<_> = ElementHandle::find_by_accessible_label(ui, "staff").collect();
@@ -265,7 +257,6 @@ fn a_pin_lockout_is_kept_in_the_store_and_holds_after_a_restart() {
     };
 
     // Five wrong PINs: the pad locks, and the running kiosk keeps that in the store.
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = launch(&bench, &rt);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     open_pad(&ui, &kiosk);
@@ -299,7 +290,7 @@ fn a_pin_lockout_is_kept_in_the_store_and_holds_after_a_restart() {
     drop(ui);
 
     // Another terminal start on a store holding that lockout: still locked, even to the right PIN.
-    let bench = rt.block_on(Bench::start()).unwrap();
+    let bench = common::bench(&rt);
     Store::open(&bench.config.data.dir)
         .unwrap()
         .set_setting("staff_pin_guard", &kept)
@@ -325,11 +316,8 @@ fn a_pin_lockout_is_kept_in_the_store_and_holds_after_a_restart() {
 /// by the engine — no Chinese in the middle of it.
 #[test]
 fn an_english_terminal_shows_staff_an_english_screen() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let mut config = bench.config.clone();
     config.ui.language = onetrip::config::Language::En;
     let (ui, kiosk) = common::kiosk::launch(config, &rt, (1920, 1080));

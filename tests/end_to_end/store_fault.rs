@@ -6,16 +6,14 @@ use crate::common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onetrip::demo::Bench;
 use onetrip::engine::outage::reason;
 use onetrip::engine::{Availability, Event, Outage};
 use onetrip::shell::{Runtime, RuntimeOptions, UiSink};
 
 #[test]
 fn a_corrupt_database_means_out_of_service() {
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let data = &bench.config.data.dir;
     std::fs::create_dir_all(data).unwrap();
     let junk: Vec<u8> = (0..16384u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -62,11 +60,11 @@ fn a_terminal_without_configuration_says_so_and_opens_nothing() {
     let mut options = RuntimeOptions::new(onetrip::config::Config::not_configured());
     let shown = format!(
         "本机未配置，请联系技术人员（硬件编号 {}）",
-        onetrip::hardware_id::hardware_id()
+        onetrip::terminal::hardware_id::hardware_id()
     );
     options.not_configured = Some(Outage::NotConfigured {
         found: false,
-        hardware_id: onetrip::hardware_id::hardware_id(),
+        hardware_id: onetrip::terminal::hardware_id::hardware_id(),
     });
     let runtime = Runtime::start(options, rt.handle(), sink);
     match rx.recv_timeout(Duration::from_secs(5)) {
@@ -97,9 +95,8 @@ fn a_terminal_without_configuration_says_so_and_opens_nothing() {
 /// out of service with the reason, and comes back by itself once there is room again.
 #[test]
 fn a_full_store_after_start_up_means_out_of_service_until_mended() {
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let mut config = bench.config.clone();
     // The store may not grow past 1 MiB: filling that stands in for a full data partition.
     config.data.max_store_mb = 1;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use onetrip::config::Upstream;
-use onetrip::reference_upstream::{received, spawn_local, Faults};
+use onetrip::devtools::reference_upstream::{received, spawn_local, Faults};
 use onetrip::store::{now_ms, Store};
 use onetrip::sync::worker::Backoff;
 use onetrip::sync::{SyncWorker, UpstreamClient};
@@ -604,7 +604,7 @@ async fn a_week_long_outage_only_delays_delivery() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeat_catalog_etag_and_case_query() {
     common::capture_logs();
-    use onetrip::reference_upstream::{etag, sample_catalog};
+    use onetrip::devtools::reference_upstream::{etag, sample_catalog};
     let dir = tempfile::tempdir().unwrap();
     let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
         .await

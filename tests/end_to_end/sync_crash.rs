@@ -131,7 +131,7 @@ fn sigkill_at_random_points_loses_nothing_and_duplicates_nothing() {
     );
 
     let up = rusqlite::Connection::open(&upstream_db).unwrap();
-    let received = onetrip::reference_upstream::received(&up).unwrap();
+    let received = onetrip::devtools::reference_upstream::received(&up).unwrap();
     let mut keys: Vec<String> = received.iter().map(|r| r.key.clone()).collect();
     assert_eq!(keys.len(), committed.len(), "count matches");
     keys.sort();

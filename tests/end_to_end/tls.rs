@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use onetrip::config::{Upstream, UpstreamTls};
-use onetrip::reference_upstream::{open_db, received, router, Faults};
+use onetrip::devtools::reference_upstream::{open_db, received, router, Faults};
 use onetrip::store::Store;
 use onetrip::sync::{Refusal, SendError, UpstreamClient};
 use rcgen::{

@@ -68,10 +68,8 @@ fn the_hall_is_named_in_the_citizens_language() {
     use i_slint_backend_testing::ElementHandle;
     use onetrip::ui::ScreenKind;
 
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = crate::common::kiosk::runtime();
+    let (rt, bench) = crate::common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(onetrip::demo::Bench::start()).unwrap();
     let (ui, kiosk) = crate::common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "the attract screen", screen_is(ScreenKind::Attract));
     let shown = |label: &str| {

@@ -7,17 +7,13 @@ use crate::common;
 use std::time::Duration;
 
 use crate::common::kiosk::{screen_is, tap, wait_for};
-use onetrip::demo::Bench;
 use onetrip::shell::voice::{synthesize_to_file, Speaker};
 use onetrip::ui::ScreenKind;
 
 #[test]
 fn each_screen_is_announced_and_the_switch_silences_it() {
-    common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = common::kiosk::runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     let (speaker, said) = Speaker::recording();
     kiosk.borrow_mut().set_speaker(speaker);

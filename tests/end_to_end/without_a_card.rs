@@ -7,18 +7,15 @@ use crate::common;
 
 use std::time::Duration;
 
-use crate::common::kiosk::{printed_lines, runtime, screen_is, tap, text_value, wait_for};
-use onetrip::demo::Bench;
+use crate::common::kiosk::{printed_lines, screen_is, tap, text_value, wait_for};
 use onetrip::ui::{Api, ScreenKind};
 use slint::ComponentHandle;
 
 #[test]
 fn a_guide_prints_without_a_card_and_an_application_waits_for_one() {
     let logs = common::capture_logs();
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
 
@@ -87,10 +84,8 @@ fn a_guide_prints_without_a_card_and_an_application_waits_for_one() {
 
 #[test]
 fn a_traffic_lookup_sends_the_plate() {
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = runtime();
+    let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
-    let bench = rt.block_on(Bench::start()).unwrap();
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1080, 1920));
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.tap(0);

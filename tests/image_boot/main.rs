@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::kiosk::{button, screen_is, wait_for, KioskRef};
 use machine::{Machine, Screen, Wiring, GUEST_HOST, GUEST_UPSTREAM};
-use onetrip::demo::Bench;
+use onetrip::devtools::demo::Bench;
 use onetrip::ui::{AppWindow, ScreenKind};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, PointerEventButton, WindowAdapter};
@@ -168,7 +168,7 @@ impl Twin {
         Screen {
             width: w,
             height: h,
-            rgb: onetrip::screenshots::draw(&self.window, w, h).unwrap(),
+            rgb: onetrip::devtools::screenshots::draw(&self.window, w, h).unwrap(),
         }
     }
 }
@@ -466,7 +466,7 @@ fn serves_a_citizen(
     // The receipt came out of the guest's printer (the host's simulator decoded its ESC/POS).
     let deadline = Instant::now() + Duration::from_secs(60);
     let receipt = loop {
-        let lines = onetrip::demo::last_receipt(&guest_bench.printer.printed());
+        let lines = onetrip::devtools::demo::last_receipt(&guest_bench.printer.printed());
         if lines.iter().any(|l| l.contains("DEMO-0001-000001")) {
             break lines;
         }
@@ -528,7 +528,7 @@ fn writes_a_log_stick(m: &mut Machine, dir: &Path) {
         "张晓明",
         "330106198503121231",
         "13812345678",
-        onetrip::demo::DEMO_TOKEN,
+        onetrip::devtools::demo::DEMO_TOKEN,
     ] {
         assert!(
             !texts.contains(secret_or_personal),

@@ -5,11 +5,19 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../../src/sync/answers.rs"]
+#[path = "../../../src/sync/replies.rs"]
 #[allow(dead_code)]
-mod answers;
+mod replies;
 
-use answers::{SendError, MAX_ITEMS, MAX_TEXT_CHARS};
+#[path = "../../../src/vocab/refusal.rs"]
+pub mod refusal;
+
+/// `replies.rs` names the refusal by its place in the terminal's crate (`crate::vocab::refusal`).
+mod vocab {
+    pub use super::refusal;
+}
+
+use replies::{SendError, MAX_ITEMS, MAX_TEXT_CHARS};
 
 fn bounded(e: &SendError) {
     let reason = match e {
@@ -26,14 +34,14 @@ fuzz_target!(|data: &[u8]| {
         [a, b, rest @ ..] => (u16::from_le_bytes([*a, *b]) % 600, rest),
         _ => (200, data),
     };
-    match answers::submission(status, None, body) {
+    match replies::submission(status, None, body) {
         Ok(reference) => {
             assert!((200..300).contains(&status));
             assert!(!reference.is_empty() && reference.chars().count() <= MAX_TEXT_CHARS);
         }
         Err(e) => bounded(&e),
     }
-    match answers::case_progress(status, body) {
+    match replies::case_progress(status, body) {
         Ok(Some(steps)) => {
             assert_eq!(status, 200);
             assert!(steps.len() <= MAX_ITEMS);
@@ -45,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(None) => assert_eq!(status, 404),
         Err(e) => bounded(&e),
     }
-    match answers::slots(status, body) {
+    match replies::slots(status, body) {
         Ok(slots) => {
             assert!(slots.len() <= MAX_ITEMS);
             assert!(slots.iter().all(|s| !s.id.is_empty()));

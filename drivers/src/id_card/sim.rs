@@ -2,14 +2,13 @@
 //! byte-exactly from a deck of synthetic cards, and injects faults on request.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::codec::{Command, Decoder, FrameError, Response, Sw3};
 use super::identity::{check_char, ucs2_field, PHOTO_LEN, TEXT_LEN};
-use crate::pty::{Cable, Plug, PtyMaster};
+use crate::pty::{PtyMaster, Shared, SimHandle};
 
 /// One synthetic card: the 256-byte text block and a 1024-byte stand-in for the WLT photo.
 #[derive(Clone)]
@@ -227,8 +226,9 @@ pub enum Fault {
     PulledMidRead,
 }
 
+/// The simulated reader: its deck, the card on it, the fault it plays and what it heard.
 #[derive(Default)]
-struct SimState {
+pub struct SimReader {
     deck: Vec<SimCard>,
     on_reader: Option<usize>,
     fault: Option<Fault>,
@@ -237,31 +237,16 @@ struct SimState {
 }
 
 /// Handle to a running reader simulator.
-#[derive(Clone)]
-pub struct IdCardSim {
-    state: Arc<Mutex<SimState>>,
-    cable: Cable,
-}
+pub type IdCardSim = SimHandle<SimReader>;
 
 impl IdCardSim {
     /// Starts the simulator behind `link`, with `deck`. Needs a tokio runtime.
     pub fn start(link: &Path, deck: Vec<SimCard>) -> std::io::Result<IdCardSim> {
-        let state = Arc::new(Mutex::new(SimState {
+        let reader = SimReader {
             deck,
-            ..SimState::default()
-        }));
-        let serve_state = state.clone();
-        let plug = Plug::new(link, move |pty| {
-            tokio::spawn(serve(pty, serve_state.clone()))
-        })?;
-        Ok(IdCardSim {
-            state,
-            cable: Cable::new(plug),
-        })
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, SimState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+            ..SimReader::default()
+        };
+        SimHandle::plug_in(link, reader, serve)
     }
 
     /// Labels of the cards in the deck, in order.
@@ -300,12 +285,6 @@ impl IdCardSim {
     }
 }
 
-impl crate::pty::Plugged for IdCardSim {
-    fn cable(&self) -> &crate::pty::Cable {
-        &self.cable
-    }
-}
-
 /// What to send back for one decoded command body.
 enum Reply {
     Frame(Vec<u8>),
@@ -314,8 +293,8 @@ enum Reply {
     Nothing,
 }
 
-fn answer(state: &Mutex<SimState>, body: Result<Vec<u8>, FrameError>) -> (Reply, Duration) {
-    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+fn answer(state: &Shared<SimReader>, body: Result<Vec<u8>, FrameError>) -> (Reply, Duration) {
+    let mut s = state.lock();
     let fault = s.fault;
     let delay = match fault {
         Some(Fault::SlowReply(d)) => d,
@@ -412,13 +391,11 @@ fn corrupt(mut frame: Vec<u8>, fault: Option<Fault>) -> Vec<u8> {
     frame
 }
 
-async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
+async fn serve(mut pty: PtyMaster, state: Shared<SimReader>) {
     let mut decoder = Decoder::new();
     let mut buf = [0u8; 512];
     let noise_state = state.clone();
-    let _noise = crate::noise::start(&pty, move || {
-        noise_state.lock().unwrap_or_else(|e| e.into_inner()).noise
-    });
+    let _noise = crate::noise::start(&pty, move || noise_state.lock().noise);
     loop {
         let read = pty.read(&mut buf).await;
         let n = match read {

@@ -2,12 +2,12 @@
 //! QR payloads and cuts, and answers `DLE EOT` from a configurable paper and cover state.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::pty::{Cable, Plug, PtyMaster};
+use crate::pty::{PtyMaster, Shared, SimHandle};
 
 /// One thing the printer put on paper, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,7 +287,8 @@ enum Step {
     Consumed(usize, Option<Decoded>),
 }
 
-struct SimState {
+/// The simulated printer: its paper, what it printed and how it misbehaves.
+pub struct SimPrinter {
     paper: SimPaper,
     printed: Vec<Printed>,
     /// Raw bytes received, for golden tests.
@@ -306,15 +307,11 @@ struct SimState {
 }
 
 /// Handle to a running printer simulator.
-#[derive(Clone)]
-pub struct PrinterSim {
-    state: Arc<Mutex<SimState>>,
-    cable: Cable,
-}
+pub type PrinterSim = SimHandle<SimPrinter>;
 
 impl PrinterSim {
     pub fn start(link: &Path) -> std::io::Result<PrinterSim> {
-        let state = Arc::new(Mutex::new(SimState {
+        let printer = SimPrinter {
             paper: SimPaper::Full,
             printed: Vec::new(),
             raw: Vec::new(),
@@ -323,19 +320,8 @@ impl PrinterSim {
             asb: false,
             changed: Arc::new(tokio::sync::Notify::new()),
             noise: None,
-        }));
-        let serve_state = state.clone();
-        let plug = Plug::new(link, move |pty| {
-            tokio::spawn(serve(pty, serve_state.clone()))
-        })?;
-        Ok(PrinterSim {
-            state,
-            cable: Cable::new(plug),
-        })
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, SimState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        };
+        SimHandle::plug_in(link, printer, serve)
     }
 
     pub fn set_paper(&self, paper: SimPaper) {
@@ -389,12 +375,6 @@ impl PrinterSim {
     }
 }
 
-impl crate::pty::Plugged for PrinterSim {
-    fn cable(&self) -> &crate::pty::Cable {
-        &self.cable
-    }
-}
-
 /// The ASB block for a paper state (`None` for a printer that says nothing).
 fn asb_block(paper: SimPaper) -> Option<[u8; 4]> {
     Some(match paper {
@@ -420,15 +400,13 @@ fn status_byte(paper: SimPaper, n: u8) -> Option<u8> {
     })
 }
 
-async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
+async fn serve(mut pty: PtyMaster, state: Shared<SimPrinter>) {
     let noise_state = state.clone();
-    let _noise = crate::noise::start(&pty, move || {
-        noise_state.lock().unwrap_or_else(|e| e.into_inner()).noise
-    });
+    let _noise = crate::noise::start(&pty, move || noise_state.lock().noise);
     let mut decoder = EscPosDecoder::new();
     let mut buf = [0u8; 1024];
     loop {
-        let stall_after = state.lock().unwrap_or_else(|e| e.into_inner()).stall_after;
+        let stall_after = state.lock().stall_after;
         let room = match stall_after {
             Some(0) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -437,16 +415,12 @@ async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
             Some(n) => n.min(buf.len()),
             None => buf.len(),
         };
-        let changed = state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .changed
-            .clone();
+        let changed = state.lock().changed.clone();
         let read = tokio::select! {
             read = pty.read(&mut buf[..room]) => read,
             _ = changed.notified() => {
                 let push = {
-                    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+                    let s = state.lock();
                     if s.asb { asb_block(s.paper) } else { None }
                 };
                 if let Some(block) = push {
@@ -466,7 +440,7 @@ async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
         };
         let mut replies = Vec::new();
         {
-            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut s = state.lock();
             s.raw.extend_from_slice(&buf[..n]);
             if let Some(left) = s.stall_after.as_mut() {
                 *left = left.saturating_sub(n);

@@ -3,16 +3,17 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::task::{HONEYWELL_OFF, HONEYWELL_ON};
-use crate::pty::{Cable, Plug, PtyMaster};
+use crate::pty::{PtyMaster, Shared, SimHandle};
 
+/// The simulated scanner: its mode, the codes waiting to be read and the triggers it heard.
 #[derive(Default)]
-struct SimState {
+pub struct SimScanner {
     /// Host-triggered: codes wait until the host sends the trigger.
     triggered_mode: bool,
     armed: bool,
@@ -22,11 +23,8 @@ struct SimState {
     wake: Arc<tokio::sync::Notify>,
 }
 
-#[derive(Clone)]
-pub struct ScannerSim {
-    state: Arc<Mutex<SimState>>,
-    cable: Cable,
-}
+/// Handle to a running scanner simulator.
+pub type ScannerSim = SimHandle<SimScanner>;
 
 /// The bytes a scanner sends for one code.
 pub fn frame(payload: &[u8], aim: Option<&str>, suffix: &[u8]) -> Vec<u8> {
@@ -41,22 +39,11 @@ pub fn frame(payload: &[u8], aim: Option<&str>, suffix: &[u8]) -> Vec<u8> {
 
 impl ScannerSim {
     pub fn start(link: &Path, triggered_mode: bool) -> std::io::Result<ScannerSim> {
-        let state = Arc::new(Mutex::new(SimState {
+        let scanner = SimScanner {
             triggered_mode,
-            ..SimState::default()
-        }));
-        let serve_state = state.clone();
-        let plug = Plug::new(link, move |pty| {
-            tokio::spawn(serve(pty, serve_state.clone()))
-        })?;
-        Ok(ScannerSim {
-            state,
-            cable: Cable::new(plug),
-        })
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, SimState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+            ..SimScanner::default()
+        };
+        SimHandle::plug_in(link, scanner, serve)
     }
 
     /// Presents a code (already framed, see [`frame`]). In triggered mode it is read at the next
@@ -85,15 +72,9 @@ impl ScannerSim {
     }
 }
 
-impl crate::pty::Plugged for ScannerSim {
-    fn cable(&self) -> &crate::pty::Cable {
-        &self.cable
-    }
-}
-
-fn on_host_bytes(state: &Mutex<SimState>, pending: &mut Vec<u8>, bytes: &[u8]) {
+fn on_host_bytes(state: &Shared<SimScanner>, pending: &mut Vec<u8>, bytes: &[u8]) {
     pending.extend_from_slice(bytes);
-    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut s = state.lock();
     loop {
         if let Some(i) = pending
             .windows(3)
@@ -117,12 +98,12 @@ fn on_host_bytes(state: &Mutex<SimState>, pending: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-async fn serve(mut pty: PtyMaster, state: Arc<Mutex<SimState>>) {
+async fn serve(mut pty: PtyMaster, state: Shared<SimScanner>) {
     let mut buf = [0u8; 256];
     let mut pending = Vec::new();
     loop {
         let (wake, out) = {
-            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut s = state.lock();
             (s.wake.clone(), s.outgoing.pop_front())
         };
         if let Some(out) = out {

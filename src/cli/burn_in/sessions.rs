@@ -1,29 +1,25 @@
-//! `onetrip burn-in --sessions N`: synthetic citizen sessions through the real session engine, the
-//! device drivers, the store and the sync worker, then a wait for the outbox to drain.
-//!
-//! Without `--config` the devices are the simulators (on pseudo-terminals) and the upstream is the
-//! local reference server, unless `--upstream` names one. With `--config`, the terminal's real
-//! devices and upstream are used and the technician taps a test card for each session.
+//! The burn-in's sessions: one item of every completion mode in turn, a card tapped for each
+//! (by the simulated bench, or by the technician), then the wait for the outbox to drain and the
+//! journal's figures.
 
-use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[cfg(feature = "dev-tools")]
-use onetrip_drivers::id_card::sim::{IdCardSim, SimCard};
-#[cfg(feature = "dev-tools")]
-use onetrip_drivers::printer::sim::PrinterSim;
-
-use crate::config::Config;
-use crate::engine::{Action, Engine, EngineConfig, Harness, Screen};
+use super::driver::OnRuntime;
+use super::{ModeFigures, Options, Summary};
+use crate::engine::{Action, Engine, EngineConfig, Screen};
 use crate::shell::{Runtime, RuntimeOptions, UiSink};
 use crate::store::Store;
 use crate::sync::worker::Backoff;
 
+// The simulated devices of a developer's burn-in.
+#[cfg(feature = "dev-tools")]
+use crate::devtools::burn_in::SimulatedBench;
+
 /// Answers every question of the form the way a citizen might: the first choice, a well-formed
 /// number of the right length.
-fn answer_form(h: &mut Harness) {
+fn answer_form(h: &mut OnRuntime) {
     // Bounded: a form that kept refusing its sample answers must not hang the burn-in.
     for _ in 0..20 {
         let Some(answer) = h.sample_answer() else {
@@ -50,58 +46,6 @@ const BURN_IN_ITEMS: [&str; 5] = [
     "HZ-HKDJ-01",
 ];
 const FALLBACK_ITEM: &str = "HZ-HKDJ-01";
-
-pub struct Options {
-    pub sessions: u32,
-    pub config: Option<Config>,
-    /// Store location when simulating (kept, so a killed burn-in resumes its outbox).
-    pub data_dir: Option<PathBuf>,
-    /// Upstream when simulating: `http://host:port` and its token.
-    pub upstream: Option<(String, String)>,
-    /// How long to wait for the outbox to drain at the end.
-    pub drain_timeout: Duration,
-    /// Longest wait between delivery attempts (default: the terminal's backoff). Exponential
-    /// backoff can otherwise outlast the drain wait: a head submission that failed five times
-    /// waits up to 64 s, and the queue is strictly in order.
-    pub retry_cap: Option<Duration>,
-}
-
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Summary {
-    pub sessions: u32,
-    pub receipts: u32,
-    pub accepted: i64,
-    pub rejected: i64,
-    pub pending: i64,
-    /// From the journal: the median taps and seconds from card to receipt, per completion mode.
-    pub by_mode: Vec<ModeFigures>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModeFigures {
-    pub mode: &'static str,
-    pub sessions: usize,
-    pub median_taps: f64,
-    pub median_seconds: f64,
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "sessions {} · receipts {} · submissions accepted {} · rejected {} · pending {}",
-            self.sessions, self.receipts, self.accepted, self.rejected, self.pending
-        )?;
-        for m in &self.by_mode {
-            write!(
-                f,
-                "\n  {:<12} {} sessions · median {} taps · {:.2} s from card to receipt",
-                m.mode, m.sessions, m.median_taps, m.median_seconds
-            )?;
-        }
-        Ok(())
-    }
-}
 
 /// The median taps and seconds per completion mode of the last `n` sessions in the journal.
 fn figures_by_mode(
@@ -141,81 +85,17 @@ fn figures_by_mode(
     Ok(out)
 }
 
-/// The simulated bench: a card reader with a deck of sample cards, a printer, and (unless
-/// `--upstream` names one) the local reference upstream.
-#[cfg(feature = "dev-tools")]
-struct Sims {
-    reader: IdCardSim,
-    _printer: PrinterSim,
-    _dir: tempfile::TempDir,
-}
-
-#[cfg(feature = "dev-tools")]
-impl Sims {
-    fn start(rt: &tokio::runtime::Runtime, options: &Options) -> anyhow::Result<(Config, Sims)> {
-        let dir = tempfile::Builder::new()
-            .prefix("onetrip-burn-in-")
-            .tempdir()?;
-        std::fs::create_dir_all(dir.path().join("dev"))?;
-        let reader = IdCardSim::start(&dir.path().join("dev/id-card"), SimCard::sample_deck())?;
-        let printer = PrinterSim::start(&dir.path().join("dev/printer"))?;
-        let upstream = match &options.upstream {
-            Some((url, token)) => (url.clone(), token.clone()),
-            None => {
-                let (addr, _task) = rt.block_on(crate::reference_upstream::spawn_local(
-                    &dir.path().join("upstream.sqlite3"),
-                    crate::demo::DEMO_TOKEN,
-                    Default::default(),
-                ))?;
-                (
-                    format!("http://{addr}"),
-                    crate::demo::DEMO_TOKEN.to_string(),
-                )
-            }
-        };
-        let data = options
-            .data_dir
-            .clone()
-            .unwrap_or_else(|| dir.path().join("data"));
-        let text = format!(
-            "[terminal]\nid = \"BURNIN\"\nhall = \"老化测试\"\n[data]\ndir = \"{}\"\n\
-             [devices.id_card]\npath = \"{}\"\n[devices.printer]\npath = \"{}\"\n\
-             [upstream]\nbase_url = \"{}\"\ntoken = \"{}\"\nconnect_timeout_secs = 2\n\
-             request_timeout_secs = 5\ntracking_url = \"https://t.invalid/{{number}}\"\n",
-            data.display(),
-            dir.path().join("dev/id-card").display(),
-            dir.path().join("dev/printer").display(),
-            upstream.0,
-            upstream.1
-        );
-        let config = Config::parse(&text, &dir.path().join("burn-in.toml"))?;
-        Ok((
-            config,
-            Sims {
-                reader,
-                _printer: printer,
-                _dir: dir,
-            },
-        ))
-    }
-
-    /// Session `i`'s card (the deck in turn).
-    fn tap(&self, i: usize) {
-        self.reader.tap(i % self.reader.deck_labels().len());
-    }
-
-    fn remove(&self) {
-        self.reader.remove();
-    }
-}
-
 /// The terminal's build has no simulators: a burn-in there uses the terminal's own devices.
 #[cfg(not(feature = "dev-tools"))]
-enum Sims {}
+enum SimulatedBench {}
 
 #[cfg(not(feature = "dev-tools"))]
-impl Sims {
-    fn start(_: &tokio::runtime::Runtime, _: &Options) -> anyhow::Result<(Config, Sims)> {
+impl SimulatedBench {
+    fn start(
+        _: &tokio::runtime::Runtime,
+        _: Option<&std::path::Path>,
+        _: Option<&(String, String)>,
+    ) -> anyhow::Result<(crate::config::Config, SimulatedBench)> {
         anyhow::bail!(
             "this is the terminal's build, without simulators: give --config to burn in the \
              terminal's own devices (the simulated burn-in is in the developer's build)"
@@ -231,6 +111,8 @@ impl Sims {
     }
 }
 
+/// Runs the sessions and waits for the outbox to drain (at most `drain_timeout`); the summary
+/// says what was delivered.
 pub fn run(mut options: Options) -> anyhow::Result<Summary> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -241,7 +123,8 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
     let (config, sims) = match options.config.take() {
         Some(c) => (c, None),
         None => {
-            let (config, sims) = Sims::start(&rt, &options)?;
+            let (config, sims) =
+                SimulatedBench::start(&rt, options.data_dir.as_deref(), options.upstream.as_ref())?;
             (config, Some(sims))
         }
     };
@@ -256,6 +139,7 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
     // A burn-in's sessions are a technician's, never citizens' applications: the platform is
     // told so in every submission.
     runtime_options.test_submissions = true;
+    runtime_options.firmware = crate::terminal::firmware::running();
     if let Some(cap) = options.retry_cap {
         runtime_options.backoff = Backoff::capped(cap);
     }
@@ -266,7 +150,7 @@ pub fn run(mut options: Options) -> anyhow::Result<Summary> {
         Instant::now(),
         crate::shell::today(),
     );
-    let mut h = Harness::on_runtime(engine, runtime.effects.clone(), rx);
+    let mut h = OnRuntime::new(engine, runtime.effects.clone(), rx);
     // One item of every completion mode, in turn.
     let items = BURN_IN_ITEMS;
     let mut summary = Summary::default();

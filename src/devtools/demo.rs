@@ -12,8 +12,8 @@ use onetrip_drivers::pty::Plugged;
 use onetrip_drivers::scanner::sim::{frame, ScannerSim};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
+use super::reference_upstream::{spawn_local, Faults};
 use crate::config::Config;
-use crate::reference_upstream::{spawn_local, Faults};
 use crate::shell::{self, RuntimeOptions};
 use crate::ui::DevicePanel;
 
@@ -79,7 +79,7 @@ fullscreen = false
         data = dir.join("data").display(),
         dev = dir.join("dev").display(),
         key = crate::catalog::signature::public_of(&crate::catalog::signature::demo_signing_key()),
-        pin_hash = crate::staff_pin::hash(DEMO_STAFF_PIN)?,
+        pin_hash = crate::config::staff_pin::hash(DEMO_STAFF_PIN)?,
     );
     let path = dir.join("onetrip.toml");
     std::fs::write(&path, &text)?;
@@ -119,7 +119,7 @@ impl Bench {
     pub fn upstream_count(&self) -> usize {
         rusqlite::Connection::open(self.dir.path().join("upstream.sqlite3"))
             .ok()
-            .and_then(|db| crate::reference_upstream::received(&db).ok())
+            .and_then(|db| super::reference_upstream::received(&db).ok())
             .map(|r| r.len())
             .unwrap_or(0)
     }
@@ -208,12 +208,9 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
     println!("reference upstream on http://{}", bench.upstream);
     let start = Instant::now();
     let clock: shell::kiosk::Clock = Rc::new(move || start + start.elapsed());
-    let launched = shell::launch(
-        RuntimeOptions::new(bench.config.clone()),
-        rt.handle(),
-        clock,
-        true,
-    )?;
+    let mut options = RuntimeOptions::new(bench.config.clone());
+    options.firmware = crate::terminal::firmware::running();
+    let launched = shell::launch(options, rt.handle(), clock, true)?;
     shell::Kiosk::start_timer(&launched.kiosk);
 
     let panel = DevicePanel::new()?;
@@ -312,7 +309,7 @@ pub fn run(fullscreen: bool) -> anyhow::Result<()> {
                 .unwrap_or(0);
             let received = rusqlite::Connection::open(&upstream_db)
                 .ok()
-                .and_then(|db| crate::reference_upstream::received(&db).ok())
+                .and_then(|db| super::reference_upstream::received(&db).ok())
                 .map(|r| r.len())
                 .unwrap_or(0);
             p.set_status_line(format!("本机待发送 {pending} 件 · 上游已接收 {received} 件 (pending here / received upstream)").into());

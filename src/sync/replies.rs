@@ -1,8 +1,8 @@
-//! Upstream's answers, from the bytes on the wire to typed outcomes: a submission's (accepted with
-//! a reference, or why not), a case's progress, the appointment times offered. Total: any bytes
-//! give an outcome, never a panic; and bounded: no text longer than [`MAX_TEXT_CHARS`], no list
-//! longer than [`MAX_ITEMS`], so a broken or hostile platform cannot fill the staff screen, the
-//! store or a citizen's screen. Only std, serde and serde_json: the fuzz crate
+//! What upstream replies, from the bytes on the wire to typed outcomes: a submission's (accepted
+//! with a reference, or why not), a case's progress, the appointment times offered. Total: any
+//! bytes give an outcome, never a panic; and bounded: no text longer than [`MAX_TEXT_CHARS`], no
+//! list longer than [`MAX_ITEMS`], so a broken or hostile platform cannot fill the staff screen,
+//! the store or a citizen's screen. Only std, serde and serde_json: the fuzz crate
 //! (`drivers/fuzz`, target `upstream_answers`) compiles this file as it is.
 
 use std::time::Duration;
@@ -29,46 +29,7 @@ pub enum SendError {
     Refused { kind: Refusal, reason: String },
 }
 
-/// Why upstream refuses this terminal: each is something staff or a technician fixes, not the
-/// citizen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Refusal {
-    /// 401, 403: the token or client certificate is not accepted.
-    Credentials,
-    /// 404, 405, 410 and other 4xx: the base URL does not lead to the platform's interface.
-    Address,
-    /// An answer that is not the platform's JSON (a proxy's or gateway's HTML page).
-    NotThePlatform,
-    /// TLS: the server's certificate does not verify against the configured CA.
-    Certificate,
-}
-
-impl Refusal {
-    /// For the staff screen (in the terminal's language) and the heartbeat (in Chinese).
-    pub fn words(self, english: bool) -> &'static str {
-        let (zh, en) = match self {
-            Refusal::Credentials => (
-                "上游拒绝本机凭证",
-                "Upstream refuses this terminal's credentials",
-            ),
-            Refusal::Address => (
-                "上游地址不对（找不到接收接口）",
-                "Wrong upstream address (no receiving interface there)",
-            ),
-            Refusal::NotThePlatform => (
-                "上游应答不是平台的应答（可能是代理或网关）",
-                "The answer is not the platform's (a proxy or gateway?)",
-            ),
-            Refusal::Certificate => ("上游证书校验失败", "Upstream's certificate does not verify"),
-        };
-        if english {
-            en
-        } else {
-            zh
-        }
-    }
-}
+pub use crate::vocab::refusal::Refusal;
 
 /// One step of a case's progress as upstream gave it (the time is formatted for the screen by
 /// the caller, in local time).

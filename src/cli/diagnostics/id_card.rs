@@ -9,7 +9,7 @@ use onetrip_drivers::port;
 use serde_json::json;
 
 use super::Failure;
-use crate::mask;
+use crate::vocab::mask;
 
 pub struct Options<'a> {
     pub port: &'a Path,

@@ -1,5 +1,5 @@
 //! What the audit log records: session and staff events, and each step of a citizen's session.
-//! The engine emits them, the store writes them (`store/audit.rs` decides actor and columns);
+//! The engine emits them, the store writes them (`store/audit_rows.rs` decides actor and columns);
 //! never a personal value.
 
 /// Session events for the audit log: never personal data.

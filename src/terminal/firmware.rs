@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use crate::sync::heartbeat::Firmware;
+
 /// The image's version (`/etc/onetrip-version`), or `None` outside an image (a developer's build).
 pub fn image_version() -> Option<String> {
     read_trimmed(Path::new("/etc/onetrip-version"))
@@ -29,12 +31,12 @@ fn slot_from_cmdline(cmdline: &str) -> Option<String> {
 }
 
 /// For the heartbeat: the binary's version always, the image's and the slot when there are any.
-pub fn heartbeat_json() -> serde_json::Value {
-    serde_json::json!({
-        "binary": env!("CARGO_PKG_VERSION"),
-        "image": image_version(),
-        "slot": running_slot(),
-    })
+pub fn running() -> Firmware {
+    Firmware {
+        binary: env!("CARGO_PKG_VERSION").to_string(),
+        image: image_version(),
+        slot: running_slot(),
+    }
 }
 
 #[cfg(test)]

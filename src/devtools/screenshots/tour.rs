@@ -1,78 +1,21 @@
-//! `onetrip screenshots --out DIR`: every screen rendered headlessly to PNG, in landscape
-//! (1920×1080) and portrait (1080×1920), Chinese and English, normal and elderly mode.
-
-use std::path::Path;
-use std::rc::Rc;
-
-use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
-use slint::platform::{Platform, WindowAdapter};
-use slint::{ComponentHandle, PhysicalSize};
+//! The screenshots' tour: the real engine driven through a session, from the idle screen to the
+//! staff screen, with a view kept at every step worth a picture.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus, PaperLevel};
 use onetrip_drivers::id_card::identity::parse;
 use onetrip_drivers::id_card::sim::SimCard;
-use onetrip_drivers::id_card::Date;
 
-use crate::engine::staff::{
-    CatalogInForce, DeliveryPaused, DeviceLine, RejectedSubmission, StaffReport,
-};
+use super::TRACKING_URL;
 use crate::engine::{
-    Action, Availability, Engine, EngineConfig, Event, Outage, StoredSubmission, View,
+    Action, Availability, Engine, EngineConfig, Event, Harness, Outage, StoredSubmission, View,
 };
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
-use crate::ui::{self, AppWindow};
-
-/// The terminal's two screen orientations; the screenshots can be limited to one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Orientation {
-    /// 1920×1080.
-    Landscape,
-    /// 1080×1920.
-    Portrait,
-}
-
-impl Orientation {
-    /// The one asked for, or both.
-    fn chosen(only: Option<Orientation>) -> Vec<Orientation> {
-        only.map_or(vec![Orientation::Landscape, Orientation::Portrait], |o| {
-            vec![o]
-        })
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Orientation::Landscape => "landscape",
-            Orientation::Portrait => "portrait",
-        }
-    }
-
-    fn size(self) -> (u32, u32) {
-        match self {
-            Orientation::Landscape => (1920, 1080),
-            Orientation::Portrait => (1080, 1920),
-        }
-    }
-}
-
-struct Headless {
-    window: Rc<MinimalSoftwareWindow>,
-}
-
-impl Platform for Headless {
-    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        Ok(self.window.clone())
-    }
-    fn duration_since_start(&self) -> std::time::Duration {
-        std::time::Duration::ZERO
-    }
-}
-
-/// The tracking link of the screenshots' submissions (as a terminal's configuration gives it).
-pub const TRACKING_URL: &str = "https://track.example.invalid/s/{number}";
+use crate::vocab::staff_report::{
+    CatalogInForce, DeliveryPaused, DeviceLine, RejectedSubmission, StaffReport,
+};
 
 /// The views worth a picture: every screen, each outcome of Done, a card that cannot apply, and the
 /// countdown. They are taken from the real engine driven through a session, so a screenshot shows
@@ -80,19 +23,10 @@ pub const TRACKING_URL: &str = "https://track.example.invalid/s/{number}";
 pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     let t0 = Instant::now();
     let mut config = EngineConfig::new(Duration::from_secs(60));
-    config.staff_pin = Some(crate::staff_pin::hash("2580").expect("a valid PIN"));
+    config.staff_pin = Some(crate::config::staff_pin::hash("2580").expect("a valid PIN"));
     config.tracking_url = TRACKING_URL.into();
-    let today = Date {
-        year: 2026,
-        month: 11,
-        day: 29,
-    };
-    let mut e = Engine::new(
-        config.clone(),
-        Arc::new(crate::catalog::shipped()),
-        t0,
-        today,
-    );
+    // The engine's own fixture (the shipped catalog, on the tests' day), driven here at `t0`.
+    let mut e = Harness::starting_with(config.clone(), t0).into_engine();
     let mut shots: Vec<(String, View)> = Vec::new();
     let touch = |e: &mut Engine, a: Action| e.handle(Event::Touch(a), t0);
     let card = |c: SimCard| Event::CardPresented(Box::new(parse(&c.text, c.photo)));
@@ -366,8 +300,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     e.handle(Event::StaffReport(Box::new(paused)), t0);
     shots.push(("staff_delivery_paused".into(), e.view()));
     // A terminal with no usage of its own yet (new or reset): the catalog's featured items.
-    let mut fresh = Engine::new(config, Arc::new(crate::catalog::shipped()), t0, today);
-    fresh.handle(Event::Availability(Availability::Available), t0);
+    let mut fresh = Harness::shipped_with(config, t0).into_engine();
     prepare(&mut fresh);
     fresh.handle(card(SimCard::resident_sample()), t0);
     shots.push(("home_featured".into(), fresh.view()));
@@ -416,237 +349,6 @@ fn sample_staff_report() -> StaffReport {
         },
         ..StaffReport::default()
     }
-}
-
-/// The hall's names in the top bar, as the configuration gives them.
-#[derive(Debug, Clone, Copy)]
-pub struct Hall<'a> {
-    pub zh: &'a str,
-    pub en: &'a str,
-}
-
-/// Shows every view of the catalogue (or those whose name starts with `only`) in the four
-/// variants of each orientation asked for, on a headless window, and hands each to `visit` with
-/// its file stem (`name-orientation-lang-mode`).
-fn each_view(
-    window: &Rc<MinimalSoftwareWindow>,
-    hall: Hall,
-    only: Option<&str>,
-    orientations: &[Orientation],
-    mut visit: impl FnMut(&MinimalSoftwareWindow, &AppWindow, (u32, u32), &str) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let ui = AppWindow::new()?;
-    ui::show_clock(&ui, "09:41");
-    ui.show()?;
-    for orientation in orientations {
-        let (w, h) = orientation.size();
-        let orientation = orientation.name();
-        window.set_size(PhysicalSize::new(w, h));
-        ui::show_terminal(
-            &ui,
-            &ui::Terminal {
-                hall_zh: hall.zh,
-                hall_en: hall.en,
-                portrait: h > w,
-            },
-        );
-        for english in [false, true] {
-            for elderly in [false, true] {
-                for (name, view) in catalogue(english, elderly) {
-                    if only.is_some_and(|prefix| !name.starts_with(prefix)) {
-                        continue;
-                    }
-                    ui::apply_view(&ui, &view);
-                    let lang = if english { "en" } else { "zh" };
-                    let mode = if elderly { "elderly" } else { "normal" };
-                    visit(
-                        window,
-                        &ui,
-                        (w, h),
-                        &format!("{name}-{orientation}-{lang}-{mode}"),
-                    )?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The one headless window every component is shown in (the platform can be set once).
-fn headless() -> anyhow::Result<Rc<MinimalSoftwareWindow>> {
-    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    slint::platform::set_platform(Box::new(Headless {
-        window: window.clone(),
-    }))
-    .map_err(|e| anyhow::anyhow!("cannot set the headless platform: {e}"))?;
-    Ok(window)
-}
-
-/// The demo's device panel with a receipt on its simulated paper: the receipt's real ESC/POS
-/// bytes, decoded by the printer simulator, shown as printed (lines, QR code, cut).
-fn render_device_panel(
-    window: &MinimalSoftwareWindow,
-    hall: &str,
-    path: &Path,
-) -> anyhow::Result<()> {
-    use onetrip_drivers::printer::commands::{encode, PaperWidth};
-    use onetrip_drivers::printer::sim::{Decoded, EscPosDecoder};
-    let catalog = crate::catalog::shipped();
-    let item = catalog
-        .item("ZA-FZJL-01")
-        .ok_or_else(|| anyhow::anyhow!("the sample item is not in the catalog"))?;
-    let request = crate::engine::ReceiptRequest {
-        submission: crate::engine::StoredSubmission {
-            id: "6f1c2b9e-0000-4000-8000-000000000007".into(),
-            number: "HZXH-0001-000007".into(),
-        },
-        item_code: item.code.clone(),
-        item_name: item.name(false).into(),
-        next_steps: item.next_steps(false),
-        name_masked: "张*明".into(),
-        id_masked: "330106********1231".into(),
-        english: false,
-    };
-    let doc = crate::receipt::Receipt {
-        hall,
-        request: &request,
-        when: "2026-11-29 09:41",
-        tracking_url: TRACKING_URL,
-        width: PaperWidth::Mm58,
-    }
-    .layout();
-    let printed: Vec<_> = EscPosDecoder::new()
-        .push(&encode(&doc)?)
-        .into_iter()
-        .filter_map(|d| match d {
-            Decoded::Printed(p) => Some(p),
-            _ => None,
-        })
-        .collect();
-    let panel = crate::ui::DevicePanel::new()?;
-    panel.set_receipt(slint::ModelRc::new(slint::VecModel::from(
-        crate::demo::last_receipt_paper(&printed),
-    )));
-    panel.set_status_line("回执已打印".into());
-    panel.show()?;
-    let (w, h) = (520, 1400);
-    window.set_size(PhysicalSize::new(w, h));
-    render_png(window, w, h, path)?;
-    panel.hide()?;
-    Ok(())
-}
-
-/// Renders every view (or those whose name starts with `only`) in the orientation asked for (or
-/// both) to `out`, and the device panel with the landscape ones; returns the files written.
-pub fn render_all(
-    out: &Path,
-    hall: Hall,
-    only: Option<&str>,
-    orientation: Option<Orientation>,
-) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    let orientations = Orientation::chosen(orientation);
-    std::fs::create_dir_all(out)?;
-    let window = headless()?;
-    let mut written = Vec::new();
-    each_view(
-        &window,
-        hall,
-        only,
-        &orientations,
-        |window, _, (w, h), stem| {
-            let path = out.join(format!("{stem}.png"));
-            render_png(window, w, h, &path)?;
-            written.push(path);
-            Ok(())
-        },
-    )?;
-    if orientations.contains(&Orientation::Landscape)
-        && only.is_none_or(|prefix| "device_panel".starts_with(prefix))
-    {
-        let path = out.join("device_panel.png");
-        render_device_panel(&window, hall.zh, &path)?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-/// Every text that does not fit, in every view and variant of the orientation asked for (or
-/// both; or the views whose name starts with `only`), as `(file stem, misfit)`; also the number of views
-/// looked at.
-pub fn misfits_all(
-    hall: Hall,
-    only: Option<&str>,
-    orientation: Option<Orientation>,
-) -> anyhow::Result<(usize, Vec<(String, crate::screen_fit::Misfit)>)> {
-    let mut found = Vec::new();
-    let mut views = 0;
-    each_view(
-        &headless()?,
-        hall,
-        only,
-        &Orientation::chosen(orientation),
-        |window, ui, (w, h), stem| {
-            // Drawn as for a picture, so layout and timers are exactly those of the PNG.
-            draw(window, w, h)?;
-            views += 1;
-            for misfit in crate::screen_fit::misfits(ui.window()) {
-                found.push((stem.to_string(), misfit));
-            }
-            Ok(())
-        },
-    )?;
-    Ok((views, found))
-}
-
-/// The window drawn into RGB bytes, by the renderer's own snapshot: it is compiled (optimised,
-/// with the dependencies) for its one pixel type, where `render()` is generic and would be
-/// compiled here, unoptimised in tests — 45 % of the screenshot tests' time went to copying
-/// pixels one call at a time. Then alpha is dropped (the window is opaque). The boot test's
-/// twin draws with it too.
-pub fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
-    slint::platform::update_timers_and_animations();
-    // Marks the frame drawn, as a real window's event loop would (the snapshot renders it).
-    window.draw_if_needed(|_| {});
-    let rgba = window.take_snapshot()?;
-    anyhow::ensure!(
-        (rgba.width(), rgba.height()) == (w, h),
-        "the snapshot is {}×{}, the window {w}×{h}",
-        rgba.width(),
-        rgba.height()
-    );
-    Ok(rgb_of_rgba(rgba.as_bytes()))
-}
-
-/// RGBA bytes without their alpha. Byte by byte over slices in a plain loop: unoptimised (as
-/// in tests), a Vec index, a range index or an iterator step is a function call each; a slice
-/// index is not.
-fn rgb_of_rgba(rgba: &[u8]) -> Vec<u8> {
-    let mut rgb = vec![0u8; rgba.len() / 4 * 3];
-    let out: &mut [u8] = &mut rgb;
-    let (mut from, mut to) = (0, 0);
-    while to < out.len() {
-        out[to] = rgba[from];
-        out[to + 1] = rgba[from + 1];
-        out[to + 2] = rgba[from + 2];
-        from += 4;
-        to += 3;
-    }
-    rgb
-}
-
-fn render_png(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
-    let bytes = draw(window, w, h)?;
-    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut enc = png::Encoder::new(file, w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    // Fast deflate and one cheap filter ("sub": flat UI rows): a third of the screenshot
-    // tests' time went to the default level and adaptive filtering.
-    enc.set_compression(png::Compression::Fast);
-    enc.set_filter(png::Filter::Sub);
-    let mut writer = enc.write_header()?;
-    writer.write_image_data(&bytes)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! only. Starting an item also counts towards "most used here".
 
 use super::{Counter, Store, StoreError};
-use crate::audit::AuditEvent;
+use crate::vocab::audit::AuditEvent;
 
 impl Store {
     /// Writes the event's audit row (and counts an item start).

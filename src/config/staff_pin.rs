@@ -96,7 +96,7 @@ pub fn set_in_file(path: &std::path::Path, pin: &str) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let hash = hash(pin)?;
     let updated = with_pin_hash(&text, &hash);
-    crate::config::Config::parse(&updated, path)?;
+    super::Config::parse(&updated, path)?;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.as_file()

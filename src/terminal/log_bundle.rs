@@ -58,9 +58,9 @@ pub fn write_bundle(config_path: &Path, out: &Path) -> anyhow::Result<Vec<PathBu
         format!(
             "binary {}\nimage {}\nslot {}\nhardware {}\n",
             env!("CARGO_PKG_VERSION"),
-            crate::firmware::image_version().unwrap_or_else(|| "-".into()),
-            crate::firmware::running_slot().unwrap_or_else(|| "-".into()),
-            crate::hardware_id::hardware_id(),
+            super::firmware::image_version().unwrap_or_else(|| "-".into()),
+            super::firmware::running_slot().unwrap_or_else(|| "-".into()),
+            super::hardware_id::hardware_id(),
         ),
     )?;
 

@@ -1,0 +1,108 @@
+//! A citizen's answer to one question of an item's form: checked, normalised, or told what is
+//! wrong in both languages; and whether a question is asked at all.
+
+use super::schema::{DateRange, Field, FieldKind, Text};
+
+impl Field {
+    /// Checks a typed or chosen answer; the normalised answer, or what is wrong in both languages.
+    pub fn check(
+        &self,
+        value: &str,
+        today: onetrip_drivers::id_card::Date,
+    ) -> Result<String, Text> {
+        let t = |zh: &str, en: &str| Text {
+            zh: zh.to_string(),
+            en: en.to_string(),
+        };
+        let v = value.trim();
+        if v.is_empty() {
+            return if self.required {
+                Err(t("请填写此项", "Please fill this in"))
+            } else {
+                Ok(String::new())
+            };
+        }
+        let len = v.chars().count() as u32;
+        let (min, max) = (self.min_len.unwrap_or(1), self.max_len.unwrap_or(40));
+        match self.kind {
+            FieldKind::Choice => self
+                .options
+                .iter()
+                .any(|o| o.code == v)
+                .then(|| v.to_string())
+                .ok_or_else(|| t("请选择一项", "Please choose one")),
+            FieldKind::Digits if !v.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(t("只能输入数字", "Digits only"))
+            }
+            FieldKind::Letters
+                if !v
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-') =>
+            {
+                Err(t("只能输入字母和数字", "Letters and digits only"))
+            }
+            FieldKind::Digits | FieldKind::Letters if len < min || len > max => {
+                Err(if min == max {
+                    Text {
+                        zh: format!("应为 {min} 位"),
+                        en: format!("Must be {min} characters"),
+                    }
+                } else {
+                    Text {
+                        zh: format!("应为 {min} 至 {max} 位"),
+                        en: format!("Must be {min} to {max} characters"),
+                    }
+                })
+            }
+            FieldKind::Digits | FieldKind::Letters => Ok(v.to_string()),
+            FieldKind::Phone => {
+                let ok = v.len() == 11
+                    && v.starts_with('1')
+                    && v.bytes().all(|b| b.is_ascii_digit())
+                    && (b'3'..=b'9').contains(&v.as_bytes()[1]);
+                ok.then(|| v.to_string()).ok_or_else(|| {
+                    t(
+                        "请输入11位手机号码，如 13812345678",
+                        "Please enter an 11-digit mobile number, e.g. 13812345678",
+                    )
+                })
+            }
+            FieldKind::Date => {
+                let d = onetrip_drivers::id_card::Date::parse(v).ok_or_else(|| {
+                    t(
+                        "请按 年月日 输入8位数字，如 20261129",
+                        "Enter 8 digits: year, month, day",
+                    )
+                })?;
+                match self.range {
+                    Some(DateRange::Past) if d > today => {
+                        Err(t("日期不能晚于今天", "The date cannot be after today"))
+                    }
+                    Some(DateRange::Future) if d < today => {
+                        Err(t("日期不能早于今天", "The date cannot be before today"))
+                    }
+                    _ => Ok(v.to_string()),
+                }
+            }
+            FieldKind::Prefill => Ok(v.to_string()),
+        }
+    }
+
+    /// A question a scanned notice or receipt number can answer (checked as if typed).
+    pub fn takes_a_scan(&self) -> bool {
+        matches!(self.kind, FieldKind::Letters | FieldKind::Digits)
+    }
+
+    /// Whether to ask this field, given the answers so far.
+    pub fn asked(&self, answers: &[(String, String)]) -> bool {
+        if self.kind == FieldKind::Prefill {
+            return false;
+        }
+        match &self.ask_if {
+            None => true,
+            Some(cond) => answers
+                .iter()
+                .any(|(k, v)| *k == cond.field && *v == cond.equals),
+        }
+    }
+}

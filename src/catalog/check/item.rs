@@ -1,0 +1,217 @@
+//! The rules of one item apart from its form and its claims: its category, texts and tile name,
+//! its facts (identification, fee), its verification, its next steps, sources and eligibility.
+
+use super::{Checker, Scope, MAX_FEE_YUAN};
+use crate::catalog::schema::{Identify, Item, Mode, Rule};
+use crate::catalog::words::{fits_tile, TILE_NAME_MAX};
+
+pub(super) fn category_exists(k: &mut Checker, scope: &Scope, item: &Item) {
+    if scope.catalog.category(&item.category).is_none() {
+        k.on(
+            item,
+            format!(
+                "category `{}` does not exist; use one of the [[categories]] codes",
+                item.category
+            ),
+        );
+    }
+}
+
+/// The name in both languages, short enough for a tile, or a short name that is.
+pub(super) fn names_fit_tiles(k: &mut Checker, _: &Scope, item: &Item) {
+    k.item_text(item, "name", &item.name);
+    match &item.short_name {
+        Some(short) => {
+            k.item_text(item, "short_name", short);
+            if !fits_tile(short) {
+                k.on(
+                    item,
+                    format!(
+                        "short_name is too long for a tile: at most {} Chinese or {} English characters",
+                        TILE_NAME_MAX.0,
+                        TILE_NAME_MAX.1
+                    ),
+                );
+            }
+        }
+        None if !fits_tile(&item.name) => k.on(
+            item,
+            format!(
+                "name is too long for a tile (over {} Chinese or {} English characters); add a short_name",
+                TILE_NAME_MAX.0,
+                TILE_NAME_MAX.1
+            ),
+        ),
+        None => {}
+    }
+}
+
+pub(super) fn texts_are_bilingual(k: &mut Checker, _: &Scope, item: &Item) {
+    k.item_text(item, "summary", &item.summary);
+    k.texts(item, "conditions", &item.conditions);
+    k.texts(item, "materials", &item.materials);
+    k.texts(item, "steps", &item.steps);
+    k.texts(item, "next_steps", &item.next_steps);
+    for (what, t) in [
+        ("time_limit", &item.time_limit),
+        ("fee_note", &item.fee_note),
+        ("collect", &item.collect),
+    ] {
+        if let Some(t) = t {
+            k.item_text(item, what, t);
+        }
+    }
+}
+
+pub(super) fn identify_is_set(k: &mut Checker, _: &Scope, item: &Item) {
+    if item.identify.is_empty() {
+        k.on(item, "`identify` is empty; list id_card and/or scan");
+    }
+}
+
+pub(super) fn fee_is_sane(k: &mut Checker, _: &Scope, item: &Item) {
+    if let Some(y) = item.fee_yuan {
+        if y > MAX_FEE_YUAN {
+            k.on(
+                item,
+                format!("fee_yuan = {y} is not a sane fee (at most {MAX_FEE_YUAN}); is it in fen?"),
+            );
+        }
+    }
+}
+
+/// A verified item states its fee, its time limit and (unless a lookup) its materials.
+pub(super) fn verified_is_complete(k: &mut Checker, _: &Scope, item: &Item) {
+    if !item.verified {
+        return;
+    }
+    if item.fee_yuan.is_none() && item.fee_note.is_none() {
+        k.on(item, "a verified item needs `fee_yuan` or `fee_note`");
+    }
+    if item.time_limit.is_none() {
+        k.on(item, "a verified item needs `time_limit`");
+    }
+    if item.materials.is_empty() && item.mode != Mode::Query {
+        k.on(item, "a verified item needs its `materials`");
+    }
+}
+
+/// `verified_by` and `verified_on`: both with `verified = true`, neither without.
+pub(super) fn verification_is_signed(k: &mut Checker, _: &Scope, item: &Item) {
+    match (item.verified, &item.verified_by, &item.verified_on) {
+        (true, Some(by), Some(on)) => {
+            if by.trim().is_empty() {
+                k.on(item, "`verified_by` is empty; name who confirmed it");
+            }
+            if !is_date(on) {
+                k.on(
+                    item,
+                    format!("`verified_on` = \"{on}\" is not a date; write YYYY-MM-DD"),
+                );
+            }
+        }
+        (true, _, _) => k.on(
+            item,
+            "a verified item says who confirmed it and when: `verified_by` and `verified_on`",
+        ),
+        (false, None, None) => {}
+        (false, _, _) => k.on(
+            item,
+            "`verified_by`/`verified_on` go with `verified = true`",
+        ),
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
+pub(super) fn scan_has_a_question(k: &mut Checker, _: &Scope, item: &Item) {
+    if item.identify.contains(&Identify::Scan) && !item.fields.iter().any(|f| f.takes_a_scan()) {
+        k.on(
+            item,
+            "`identify` lists scan, but no question takes a scanned number (a letters or digits field); add one or drop scan",
+        );
+    }
+}
+
+/// Next steps that speak of "the listed materials" need materials listed.
+pub(super) fn listed_materials_are_listed(k: &mut Checker, _: &Scope, item: &Item) {
+    if !item.materials.is_empty() {
+        return;
+    }
+    if let Some(i) = item
+        .next_steps
+        .iter()
+        .position(|t| t.zh.contains("上列材料") || t.en.contains("listed materials"))
+    {
+        k.on(
+            item,
+            format!("next_steps[{i}] speaks of the listed materials, but the item lists none; list them or say to ask at the counter"),
+        );
+    }
+}
+
+pub(super) fn next_steps_are_set(k: &mut Checker, _: &Scope, item: &Item) {
+    if item.mode != Mode::Query && item.next_steps.is_empty() {
+        k.on(
+            item,
+            "`next_steps` is empty; the receipt must tell the citizen what happens next",
+        );
+    }
+}
+
+pub(super) fn sources_exist(k: &mut Checker, scope: &Scope, item: &Item) {
+    if item.sources.is_empty() {
+        k.on(
+            item,
+            "`sources` is empty; every item says where its facts come from",
+        );
+    }
+    for s in &item.sources {
+        if !scope.sources.contains(s.as_str()) {
+            k.on(
+                item,
+                format!("source `{s}` is not in [[sources]]; add it there or fix the id"),
+            );
+        }
+    }
+}
+
+pub(super) fn eligibility_is_sane(k: &mut Checker, _: &Scope, item: &Item) {
+    for rule in &item.eligibility {
+        match rule {
+            Rule::MinAge { years } | Rule::MaxAge { years } if *years > 120 => {
+                k.on(item, format!("age {years} is not a sane age limit"));
+            }
+            Rule::ExpiresWithin { months } if *months == 0 || *months > 24 => {
+                k.on(
+                    item,
+                    format!(
+                        "expires_within {months} months is not a sane renewal window (1 to 24)"
+                    ),
+                );
+            }
+            Rule::CardTypes { types } if types.is_empty() => {
+                k.on(item, "card_types rule lists no card types");
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn ages_are_ordered(k: &mut Checker, _: &Scope, item: &Item) {
+    let ages = item
+        .eligibility
+        .iter()
+        .fold((None, None), |acc, r| match r {
+            Rule::MinAge { years } => (Some(*years), acc.1),
+            Rule::MaxAge { years } => (acc.0, Some(*years)),
+            _ => acc,
+        });
+    if let (Some(min), Some(max)) = ages {
+        if min > max {
+            k.on(item, format!("min_age {min} is above max_age {max}"));
+        }
+    }
+}

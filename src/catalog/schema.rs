@@ -1,0 +1,415 @@
+//! The catalog's items as data: police types → categories → items, their forms and rules, as
+//! the TOML files write them (the serde types and their defaults), and the lookups on a loaded
+//! [`Catalog`].
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A text in both languages. Both must be present (checked by `check`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn get(&self, english: bool) -> &str {
+        if english {
+            &self.en
+        } else {
+            &self.zh
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    /// Where it can be read, if it is on the web (the review sheet links it).
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliceType {
+    pub code: String,
+    pub name: Text,
+    /// Shown as the hint under the name on the first browsing screen.
+    pub hint: Text,
+    #[serde(skip)]
+    pub file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub code: String,
+    pub police_type: String,
+    pub name: Text,
+    #[serde(skip)]
+    pub file: String,
+}
+
+/// How the terminal handles an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Finished here; the receipt is the result (or proves it).
+    Complete,
+    /// An application is submitted here; the result comes later.
+    Submit,
+    /// A slot offered by upstream for a visit to the counter.
+    Appointment,
+    /// A lookup upstream (e.g. case progress); online only.
+    Query,
+    /// Not handled here: the guidance is printed on a receipt.
+    Guide,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 5] = [
+        Mode::Complete,
+        Mode::Submit,
+        Mode::Appointment,
+        Mode::Query,
+        Mode::Guide,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Complete => "complete",
+            Mode::Submit => "submit",
+            Mode::Appointment => "appointment",
+            Mode::Query => "query",
+            Mode::Guide => "guide",
+        }
+    }
+}
+
+/// What a terminal has to handle items with. A terminal declares its own (`[terminal]
+/// capabilities`); OneTrip drives the first three. An item that needs more (`needs`) is refused
+/// by `catalog check` and by the terminal, so no screen or receipt promises what it cannot do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    CardReader,
+    Printer,
+    Scanner,
+    /// Takes money (card, QR payment): a receipt may then prove payment.
+    Payment,
+    /// Takes the applicant's photo.
+    Camera,
+    Fingerprint,
+    /// Writes an endorsement to a permit's chip.
+    ChipWriter,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 7] = [
+        Capability::CardReader,
+        Capability::Printer,
+        Capability::Scanner,
+        Capability::Payment,
+        Capability::Camera,
+        Capability::Fingerprint,
+        Capability::ChipWriter,
+    ];
+
+    /// What a OneTrip terminal has: the devices it drives.
+    pub const DEFAULT: [Capability; 3] = [
+        Capability::CardReader,
+        Capability::Printer,
+        Capability::Scanner,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::CardReader => "card_reader",
+            Capability::Printer => "printer",
+            Capability::Scanner => "scanner",
+            Capability::Payment => "payment",
+            Capability::Camera => "camera",
+            Capability::Fingerprint => "fingerprint",
+            Capability::ChipWriter => "chip_writer",
+        }
+    }
+}
+
+/// How a citizen may identify for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identify {
+    IdCard,
+    /// The QR on a notice or receipt.
+    Scan,
+}
+
+/// The card types as the catalog names them (the reader's `CardType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    Resident,
+    HmtResidence,
+    ForeignPermanent,
+}
+
+/// A rule the terminal checks against the card before the citizen starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    MinAge {
+        years: u32,
+    },
+    MaxAge {
+        years: u32,
+    },
+    CardTypes {
+        types: Vec<CardKind>,
+    },
+    // No rule on the ID number's first digits: they are the address code of the first issue and
+    // do not change when a household registration moves, so they cannot say where one is.
+    CardNotExpired,
+    /// The card expires within this many months (or has expired): a renewal window.
+    ExpiresWithin {
+        months: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// One of `options`.
+    Choice,
+    /// Digits only, `min_len..=max_len`.
+    Digits,
+    /// Upper-case letters and digits (permit and case numbers), `min_len..=max_len`.
+    Letters,
+    /// A calendar date, limited by `range`.
+    Date,
+    /// A mainland mobile number.
+    Phone,
+    /// Taken from the card, shown masked, never typed.
+    Prefill,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateRange {
+    Past,
+    Future,
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardField {
+    Name,
+    IdNumber,
+    BirthDate,
+    Sex,
+    Nation,
+    Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub code: String,
+    pub label: Text,
+}
+
+/// Ask a field only when an earlier choice has a given answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskIf {
+    pub field: String,
+    pub equals: String,
+}
+
+/// What a submission is, upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionKind {
+    #[default]
+    Application,
+    /// A conduct rating of the handling officer or unit.
+    Evaluation,
+}
+
+impl SubmissionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SubmissionKind::Application => "application",
+            SubmissionKind::Evaluation => "evaluation",
+        }
+    }
+}
+
+/// One question of an item's form (one per screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub key: String,
+    pub label: Text,
+    pub kind: FieldKind,
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default)]
+    pub options: Vec<Choice>,
+    pub min_len: Option<u32>,
+    pub max_len: Option<u32>,
+    pub range: Option<DateRange>,
+    pub from: Option<CardField>,
+    pub ask_if: Option<AskIf>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub code: String,
+    pub category: String,
+    pub name: Text,
+    /// The name on a tile, where the full one would not fit two lines (see `TILE_NAME_MAX`);
+    /// the item's own page shows the full name.
+    #[serde(default)]
+    pub short_name: Option<Text>,
+    /// What it is, in one or two plain sentences.
+    pub summary: Text,
+    pub mode: Mode,
+    #[serde(default = "id_card_only")]
+    pub identify: Vec<Identify>,
+    /// Checked against the card.
+    #[serde(default)]
+    pub eligibility: Vec<Rule>,
+    /// Conditions the terminal can only state.
+    #[serde(default)]
+    pub conditions: Vec<Text>,
+    #[serde(default)]
+    pub materials: Vec<Text>,
+    #[serde(default)]
+    pub steps: Vec<Text>,
+    /// The legal or committed time limit; `None` when unknown.
+    pub time_limit: Option<Text>,
+    /// Whole yuan; `None` when unknown or when it depends (then `fee_note` says on what).
+    pub fee_yuan: Option<u32>,
+    pub fee_note: Option<Text>,
+    /// Where and how the result is collected.
+    pub collect: Option<Text>,
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// Printed on the receipt under "next steps".
+    #[serde(default)]
+    pub next_steps: Vec<Text>,
+    /// Ids of `[[sources]]` entries.
+    pub sources: Vec<String>,
+    /// Whether the details were checked against the issuing authority's own guide.
+    pub verified: bool,
+    /// Who at the issuing authority confirmed the item, and on which day (YYYY-MM-DD): both
+    /// with `verified = true`, neither without.
+    #[serde(default)]
+    pub verified_by: Option<String>,
+    #[serde(default)]
+    pub verified_on: Option<String>,
+    /// What the terminal needs to handle the item in its mode, beyond reading the card and
+    /// printing (e.g. `payment`); checked against the terminal's capabilities.
+    #[serde(default)]
+    pub needs: Vec<Capability>,
+    /// For the catalog's editors: where a doubtful fact came from, why a finding was answered
+    /// the way it was. Shown on no screen, printed on no receipt.
+    #[serde(default)]
+    pub editors_note: Option<String>,
+    /// What the submission is upstream (an application, or a conduct rating).
+    #[serde(default)]
+    pub kind: SubmissionKind,
+    #[serde(skip)]
+    pub file: String,
+}
+
+fn id_card_only() -> Vec<Identify> {
+    vec![Identify::IdCard]
+}
+
+/// The whole catalog, as loaded from one or more files.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Catalog {
+    pub version: String,
+    pub issuer: String,
+    pub sources: Vec<Source>,
+    pub police_types: Vec<PoliceType>,
+    pub categories: Vec<Category>,
+    pub items: Vec<Item>,
+    /// Items the home screen offers while a terminal has no usage of its own yet (a new or reset
+    /// terminal), in this order.
+    pub featured: Vec<String>,
+}
+
+/// A catalog version as numbers in order ("2026.11.29-1" → [2026, 11, 29, 1]), compared
+/// component by component: updates only ever move forward. `None` when it holds no number.
+pub fn version_order(version: &str) -> Option<Vec<u64>> {
+    let parts: Vec<u64> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().unwrap_or(u64::MAX))
+        .collect();
+    (!parts.is_empty()).then_some(parts)
+}
+
+impl Catalog {
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.code == code)
+    }
+
+    pub fn police_type(&self, code: &str) -> Option<&PoliceType> {
+        self.police_types.iter().find(|t| t.code == code)
+    }
+
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    pub fn categories_of<'a>(&'a self, police_type: &'a str) -> impl Iterator<Item = &'a Category> {
+        self.categories
+            .iter()
+            .filter(move |c| c.police_type == police_type)
+    }
+
+    pub fn items_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Item> {
+        self.items.iter().filter(move |i| i.category == category)
+    }
+
+    /// The police type an item belongs to.
+    pub fn police_type_of(&self, item: &Item) -> Option<&PoliceType> {
+        self.category(&item.category)
+            .and_then(|c| self.police_type(&c.police_type))
+    }
+
+    /// The featured items that exist, at most `n`.
+    pub fn featured_items(&self, n: usize) -> Vec<&Item> {
+        self.featured
+            .iter()
+            .filter_map(|code| self.item(code))
+            .take(n)
+            .collect()
+    }
+
+    /// Items by use, most used first, at most `n`, only items that still exist.
+    pub fn most_used(&self, counts: &HashMap<String, u64>, n: usize) -> Vec<&Item> {
+        let mut used: Vec<(&Item, u64)> = self
+            .items
+            .iter()
+            .filter_map(|i| counts.get(&i.code).filter(|c| **c > 0).map(|c| (i, *c)))
+            .collect();
+        // Ties keep catalog order, so the row does not shuffle between sessions.
+        used.sort_by_key(|u| std::cmp::Reverse(u.1));
+        used.into_iter().take(n).map(|(i, _)| i).collect()
+    }
+}

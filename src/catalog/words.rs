@@ -1,0 +1,83 @@
+//! The citizen's copy the catalog data does not hold: how a mode, a fee and an item's name read
+//! on a tile and on the item page.
+
+use super::schema::{Item, Mode, Text};
+
+impl Mode {
+    /// How it completes, in the few words of a tile's second line.
+    pub fn tile_hint(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Mode::Complete, false) => "本机当场办结",
+            (Mode::Complete, true) => "Done here and now",
+            (Mode::Submit, false) => "本机申请，稍后领取",
+            (Mode::Submit, true) => "Apply here, collect later",
+            (Mode::Appointment, false) => "本机预约窗口时间",
+            (Mode::Appointment, true) => "Book a counter time",
+            (Mode::Query, false) => "本机查询",
+            (Mode::Query, true) => "Look it up here",
+            (Mode::Guide, false) => "到窗口办理，打印指南",
+            (Mode::Guide, true) => "At the counter; guide printed",
+        }
+    }
+
+    /// How it completes, in the words of the item page.
+    pub fn describe(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Mode::Complete, false) => "在本机当场办结",
+            (Mode::Complete, true) => "Completed here and now",
+            (Mode::Submit, false) => "在本机提交申请，结果稍后领取",
+            (Mode::Submit, true) => "Apply here; the result comes later",
+            (Mode::Appointment, false) => "在本机预约窗口办理时间",
+            (Mode::Appointment, true) => "Book a time at the counter here",
+            (Mode::Query, false) => "在本机查询",
+            (Mode::Query, true) => "Look it up here",
+            (Mode::Guide, false) => "须到窗口办理，本机打印办事指南",
+            (Mode::Guide, true) => "Handled at the counter; a guide is printed here",
+        }
+    }
+}
+
+/// The longest name a tile shows in two lines at its narrowest (portrait, elderly, two columns):
+/// Chinese characters, and Latin characters for English.
+pub const TILE_NAME_MAX: (usize, usize) = (14, 30);
+
+/// Whether `text` fits a tile in two lines (see `TILE_NAME_MAX`).
+pub fn fits_tile(text: &Text) -> bool {
+    text.zh.chars().count() <= TILE_NAME_MAX.0 && text.en.chars().count() <= TILE_NAME_MAX.1
+}
+
+impl Item {
+    pub fn name(&self, english: bool) -> &str {
+        self.name.get(english)
+    }
+
+    /// The name for a tile: the short form where there is one.
+    pub fn tile_name(&self, english: bool) -> &str {
+        self.short_name.as_ref().unwrap_or(&self.name).get(english)
+    }
+
+    pub fn next_steps(&self, english: bool) -> Vec<String> {
+        self.next_steps
+            .iter()
+            .map(|t| t.get(english).to_string())
+            .collect()
+    }
+
+    /// The fee in words.
+    pub fn fee_text(&self, english: bool) -> String {
+        let note = self.fee_note.as_ref().map(|n| n.get(english));
+        match (self.fee_yuan, note, english) {
+            (Some(0), None, false) => "免费".into(),
+            (Some(0), None, true) => "Free".into(),
+            (Some(y), None, false) => format!("{y} 元"),
+            (Some(y), None, true) => format!("{y} yuan"),
+            (Some(0), Some(n), false) => format!("免费（{n}）"),
+            (Some(0), Some(n), true) => format!("Free ({n})"),
+            (Some(y), Some(n), false) => format!("{y} 元（{n}）"),
+            (Some(y), Some(n), true) => format!("{y} yuan ({n})"),
+            (None, Some(n), _) => n.to_string(),
+            (None, None, false) => "以窗口告知为准".into(),
+            (None, None, true) => "Ask at the counter".into(),
+        }
+    }
+}

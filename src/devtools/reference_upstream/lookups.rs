@@ -1,0 +1,112 @@
+//! What a citizen asks the platform on the spot: free appointment times and a case's progress
+//! (or a plate's violations).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rusqlite::OptionalExtension;
+use serde_json::json;
+
+use super::{authorised, error, App};
+
+/// Free appointment times: the next three working days, 09:00 to 11:30 and 14:00 to 16:30 in
+/// half hours (the reference server books nothing; a real platform would hold the slot).
+pub(super) async fn appointment_slots(State(app): State<App>, headers: HeaderMap) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    use chrono::{Datelike, Duration as Days, Weekday};
+    let mut day = chrono::Local::now().date_naive();
+    let mut slots = Vec::new();
+    let mut days = 0;
+    while days < 3 {
+        day += Days::days(1);
+        if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            continue;
+        }
+        days += 1;
+        let weekday_zh = ["一", "二", "三", "四", "五", "六", "日"]
+            [day.weekday().num_days_from_monday() as usize];
+        for (h, m) in [(9, 0), (10, 0), (14, 0), (15, 30)] {
+            slots.push(json!({
+                "id": format!("{}T{:02}{:02}", day.format("%Y%m%d"), h, m),
+                "label_zh": format!("{}月{}日 周{} {:02}:{:02}", day.month(), day.day(), weekday_zh, h, m),
+                "label_en": format!("{} {:02}:{:02}", day.format("%a %-d %b"), h, m),
+            }));
+        }
+    }
+    Json(json!({ "slots": slots })).into_response()
+}
+
+/// A lookup for a party. A case's progress: the case number and the party's ID number must both
+/// match; any mismatch is the same 404, so the endpoint is no oracle for case numbers. A plate's
+/// violations (JG-WF-03): this reference platform has none on record, and says so for the plate
+/// it was sent. Anything else: nothing on record.
+pub(super) async fn case_query(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let Ok(q) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "body is not JSON");
+    };
+    if q.get("case_number").is_none() {
+        let answer = |key: &str| q["answers"][key].as_str().unwrap_or_default().to_string();
+        let plate = format!("{}{}", answer("province"), answer("plate"));
+        return match q["item_code"].as_str() {
+            Some("JG-WF-03") if !answer("plate").is_empty() => Json(json!({
+                "case_number": plate,
+                "item_code": "JG-WF-03",
+                "steps": [{
+                    "at_ms": null,
+                    "status": "none",
+                    "text_zh": format!("{plate}：无未处理的交通违法记录"),
+                    "text_en": format!("{plate}: no unprocessed violations"),
+                }],
+            }))
+            .into_response(),
+            _ => error(StatusCode::NOT_FOUND, "nothing on record for this party"),
+        };
+    }
+    let (Some(number), Some(id_number)) = (
+        q.get("case_number").and_then(|v| v.as_str()),
+        q.get("id_number").and_then(|v| v.as_str()),
+    ) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "case_number and id_number are required",
+        );
+    };
+    let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let found: Option<(String, String, i64)> = db
+        .query_row(
+            "SELECT body, item_code, received_at FROM received WHERE number = ?1",
+            [number],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .unwrap_or(None);
+    let party_matches = |body: &str| {
+        serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["applicant"]["id_number"].as_str().map(|s| s == id_number))
+            .unwrap_or(false)
+    };
+    match found {
+        Some((body, item_code, at)) if party_matches(&body) => Json(json!({
+            "case_number": number,
+            "item_code": item_code,
+            "steps": [
+                {"at_ms": at, "status": "received", "text_zh": "已受理", "text_en": "Received"},
+                {"at_ms": null, "status": "review", "text_zh": "审核中", "text_en": "Under review"},
+            ],
+        }))
+        .into_response(),
+        _ => error(StatusCode::NOT_FOUND, "no such case for this party"),
+    }
+}

@@ -1,0 +1,61 @@
+//! What the terminal asks upstream in a citizen's session and what upstream answered, as the
+//! engine and the sync client both see it.
+
+/// A lookup upstream (a case's progress, a plate's violations, …): everything the citizen
+/// answered, and the party's ID number — so it has no `Debug` that prints them.
+#[derive(Clone)]
+pub struct CaseQuery {
+    pub item_code: String,
+    /// The item's questions and the citizen's answers, in order; an unanswered one is left out.
+    pub answers: Vec<(String, String)>,
+    pub id_number: String,
+}
+
+impl CaseQuery {
+    /// A case notice's or a receipt's number, where the item asks for one (its key ends in
+    /// `number`): the key of a case-progress lookup.
+    pub fn case_number(&self) -> Option<&str> {
+        self.answers
+            .iter()
+            .find(|(k, _)| k.ends_with("number"))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for CaseQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseQuery")
+            .field("item_code", &self.item_code)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressStep {
+    pub when: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// A time at a counter that upstream offers for an appointment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotsOutcome {
+    Offered(Vec<Slot>),
+    /// Upstream could not be reached: say so, and offer the printed guide instead.
+    Offline,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryOutcome {
+    Found(Vec<ProgressStep>),
+    NotFound,
+    /// Upstream could not be reached: the terminal says so plainly.
+    Offline,
+}
