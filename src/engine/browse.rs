@@ -160,12 +160,19 @@ impl Engine {
             }
             (Screen::ItemDetail, Action::Start) => {
                 let Some(item) = self.item() else { return };
-                let ready = match self.phase.session().map(|s| s.identity.as_ref()) {
-                    Some(Some(who)) => {
+                let ready = match self
+                    .phase
+                    .session()
+                    .map(|s| (&s.identity, s.card_on_reader()))
+                {
+                    // The card taken away: the page asks for it again (nothing of the card
+                    // holder's goes out for whoever stands here now).
+                    Some((Some(_), false)) => item.mode == Mode::Guide,
+                    Some((Some(who), true)) => {
                         eligibility::check(item, who, self.offer.today) == Eligibility::Eligible
                     }
                     // Without a card: a guide prints; anything else waits for the card.
-                    Some(None) => item.mode == Mode::Guide,
+                    Some((None, _)) => item.mode == Mode::Guide,
                     None => false,
                 };
                 if ready {
@@ -200,14 +207,44 @@ impl Engine {
             .push_back(Effect::Audit(AuditEvent::CardForBrowsing {
                 card_type: format!("{:?}", who.card_type),
             }));
+        self.start_waiting_item(&who);
+    }
+
+    /// The applicant's own card is back on the reader: an item whose page was asking for it
+    /// starts.
+    pub(super) fn card_back_on_item_page(&mut self) {
+        let Some(who) = self.phase.session().and_then(|s| s.identity.clone()) else {
+            return;
+        };
+        self.start_waiting_item(&who);
+    }
+
+    /// On an item page that asks for the card (browsing without one, or the card taken away),
+    /// the card starts the item, if it may apply.
+    fn start_waiting_item(&mut self, who: &Identity) {
         let waiting = self.phase.screen() == Screen::ItemDetail
             && self.item().is_some_and(|item| {
                 item.mode != Mode::Guide
-                    && eligibility::check(item, &who, self.offer.today) == Eligibility::Eligible
+                    && eligibility::check(item, who, self.offer.today) == Eligibility::Eligible
             });
         if waiting {
             self.begin_item();
         }
+    }
+
+    /// Back from the form to the chosen item's page (which then asks for the card).
+    pub(super) fn back_to_item_page(&mut self) {
+        if self.phase.screen() == Screen::ItemDetail {
+            return;
+        }
+        if let Some(s) = self.phase.session_mut() {
+            while let Some(screen) = s.history.pop() {
+                if screen == Screen::ItemDetail {
+                    break;
+                }
+            }
+        }
+        self.go(Screen::ItemDetail);
     }
 
     fn tile(&self, item: &Item) -> Tile {
@@ -221,6 +258,7 @@ impl Engine {
     fn page(&self, item: &Item) -> ItemPage {
         let en = self.front.english;
         let who = self.phase.session().and_then(|s| s.identity.as_ref());
+        let card_on_reader = self.phase.session().is_some_and(|s| s.card_on_reader());
         let reasons = match who {
             Some(who) => match eligibility::check(item, who, self.offer.today) {
                 Eligibility::Eligible => Vec::new(),
@@ -239,7 +277,7 @@ impl Engine {
             summary: item.summary.get(en).to_string(),
             mode: item.mode.describe(en).to_string(),
             eligible: reasons.is_empty(),
-            card_needed: who.is_none() && item.mode != Mode::Guide,
+            card_needed: !card_on_reader && item.mode != Mode::Guide,
             reasons,
             conditions: item
                 .conditions

@@ -55,6 +55,12 @@ impl Engine {
                 let Some(s) = self.phase.session_mut() else {
                     return;
                 };
+                // A query carries the card holder's ID number: with the card taken away, whoever
+                // stands here now may be someone else. The item page asks for the card again.
+                if s.submitting.card_away() {
+                    self.back_to_item_page();
+                    return;
+                }
                 s.completion.asked_query();
                 let q = CaseQuery {
                     item_code: item.code.clone(),

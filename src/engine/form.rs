@@ -473,6 +473,69 @@ mod tests {
         assert_eq!(e.screen(), Screen::Done);
     }
 
+    fn present(e: &mut Harness, c: SimCard, t: Instant) {
+        e.handle_at(Event::CardPresented(Box::new(parse(&c.text, c.photo))), t);
+    }
+
+    fn queries(e: &mut Harness) -> Vec<String> {
+        drain(e)
+            .into_iter()
+            .filter_map(|x| match x {
+                Effect::Query(q) => Some(q.id_number),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A walked away without ending the session; the next person taps a progress query in A's
+    /// session: nothing goes out with A's ID number until A's own card is back.
+    #[test]
+    fn with_the_card_taken_away_a_query_waits_for_the_same_card() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        drain(&mut e);
+        e.handle_at(Event::CardRemoved, t);
+        touch(&mut e, Action::SelectItem("CRJ-JF-02".into()), t);
+        assert!(
+            e.view().detail.unwrap().card_needed,
+            "the page asks for the card again"
+        );
+        touch(&mut e, Action::Start, t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        assert_eq!(queries(&mut e), Vec::<String>::new(), "nothing goes out");
+        // Someone else's card is not taken for A's.
+        present(&mut e, SimCard::elderly_long_term_sample(), t);
+        assert_eq!(queries(&mut e), Vec::<String>::new());
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        // A's own card: the query starts, with A's number.
+        present(&mut e, SimCard::resident_sample(), t);
+        assert_eq!(queries(&mut e), vec!["330106198503121231".to_string()]);
+        assert_eq!(e.screen(), Screen::QueryResult);
+    }
+
+    /// The card taken away while the case number was typed: the query waits on the item page
+    /// for the same card, and then goes out with the number already typed.
+    #[test]
+    fn a_query_whose_card_left_during_the_form_waits_on_the_item_page() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        start(&mut e, "FZ-ZFGK-02", t);
+        typed(&mut e, "demo-0001-000001", t);
+        e.handle_at(Event::CardRemoved, t);
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        assert!(e.view().detail.unwrap().card_needed);
+        assert_eq!(queries(&mut e), Vec::<String>::new());
+        present(&mut e, SimCard::resident_sample(), t);
+        let fx = drain(&mut e);
+        let Some(Effect::Query(q)) = fx.iter().find(|x| matches!(x, Effect::Query(_))) else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(q.case_number(), Some("DEMO-0001-000001"));
+        assert_eq!(q.id_number, "330106198503121231");
+        assert_eq!(e.screen(), Screen::QueryResult);
+    }
+
     #[test]
     fn a_case_query_online_offline_then_a_rating_through_the_outbox() {
         let t = Instant::now();

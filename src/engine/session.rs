@@ -42,6 +42,11 @@ pub(super) struct Session {
 }
 
 impl Session {
+    /// The session's card was read and has not left the reader since.
+    pub(super) fn card_on_reader(&self) -> bool {
+        self.identity.is_some() && !self.submitting.card_away()
+    }
+
     fn new(identity: Option<Identity>, now: Instant) -> Session {
         Session {
             screen: Screen::Home,

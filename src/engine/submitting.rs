@@ -36,6 +36,12 @@ impl Submitting {
         self.card_away = true;
     }
 
+    /// The card left the reader since it was read: nothing that carries the card holder's
+    /// identity goes out until the same card is back.
+    pub(super) fn card_away(&self) -> bool {
+        self.card_away
+    }
+
     /// The applicant's own card is back: whether a Confirm was waiting for it.
     fn card_put_back(&mut self, on_confirm: bool) -> bool {
         self.card_away = false;
@@ -100,7 +106,7 @@ impl Engine {
     }
 
     /// A card during a session: the applicant's own puts it back on the reader (and confirms a
-    /// waiting submission); anyone else's is not taken.
+    /// waiting submission, or starts the item whose page asked for it); anyone else's is not taken.
     pub(super) fn card_back(&mut self, identity: &Identity) {
         let on_confirm = self.phase.screen() == Screen::Confirm;
         let Some(s) = self.phase.session_mut() else {
@@ -113,8 +119,11 @@ impl Engine {
             s.submitting.not_the_applicant(on_confirm);
             return;
         }
+        let was_away = s.submitting.card_away();
         if s.submitting.card_put_back(on_confirm) {
             self.submit();
+        } else if was_away {
+            self.card_back_on_item_page();
         }
     }
 
