@@ -93,6 +93,14 @@ impl Machine {
         self.starts += 1;
     }
 
+    /// The power is cut: QEMU is killed (whatever the guest had not written is lost) and the
+    /// terminal is powered on again, with its disk and whatever is plugged in.
+    pub fn power_cut(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.start_again();
+    }
+
     /// The serial console so far, without terminal escapes and carriage returns.
     pub fn console(&self) -> String {
         let raw = std::fs::read(self.dir.join("serial.log")).unwrap_or_default();
