@@ -71,6 +71,13 @@ enum Cmd {
         #[command(subcommand)]
         command: cli::outbox::OutboxCmd,
     },
+    /// Technician: fleet updates — what the server offers and what this terminal would do
+    /// (`status`), one poll by hand (`poll --once`), the version policy (`allows VERSION`).
+    /// Exit 0 nothing to do, 1 server unreachable, 2 no [fleet], 3 waits, 4 refused, 5 install.
+    Fleet {
+        #[command(subcommand)]
+        command: cli::fleet::FleetCmd,
+    },
     /// The service catalog: check, make a signing key, sign for publishing.
     Catalog {
         #[command(subcommand)]
@@ -96,6 +103,7 @@ fn main() -> ExitCode {
         Cmd::Logs { out } => cli::logs::command(&config_path, &out),
         Cmd::Staff { command } => cli::staff::command(&config_path, command),
         Cmd::Outbox { command } => cli::outbox::command(&config_path, command),
+        Cmd::Fleet { command } => cli::fleet::command(&config_path, command),
         Cmd::Journal { sessions } => cli::journal::command(&config_path, sessions),
         // Only a configuration given on the command line: without, the burn-in is simulated.
         Cmd::BurnIn(burn_in) => cli::burn_in::command(burn_in, args.config.as_deref()),

@@ -3,12 +3,15 @@
 use onetrip_drivers::printer::commands::printable;
 use onetrip_drivers::printer::{Align, Block, Document, PaperWidth};
 
-use crate::vocab::submission::ReceiptRequest;
+use crate::vocab::submission::{ReceiptKind, ReceiptRequest};
 
 /// Everything printed on a receipt. Personal fields arrive masked.
 #[derive(Debug, Clone)]
 pub struct Receipt<'a> {
     pub hall: &'a str,
+    /// The programme's slogan from the configuration ("就跑一次"), in the receipt's language;
+    /// empty: none. The terminal prints no slogan of its own.
+    pub slogan: &'a str,
     pub request: &'a ReceiptRequest,
     /// Local date and time, already formatted (`2026-11-29 09:41`).
     pub when: &'a str,
@@ -86,6 +89,15 @@ pub fn number_in_scan(tracking_url: &str, scanned: &str) -> Option<String> {
 }
 
 impl Receipt<'_> {
+    /// A footer line with the configured slogan after it, if there is one.
+    fn with_slogan(&self, line: &str) -> String {
+        if self.slogan.is_empty() {
+            line.to_string()
+        } else {
+            format!("{line} · {}", self.slogan)
+        }
+    }
+
     pub fn tracking_link(&self) -> String {
         tracking_link(self.tracking_url, &self.request.submission.number)
     }
@@ -140,10 +152,10 @@ impl Receipt<'_> {
             }
             text(&rule, Align::Left, false, false, &mut blocks);
             text(
-                label(
-                    "以窗口告知为准 · 最多跑一次",
+                &self.with_slogan(label(
+                    "以窗口告知为准",
                     "The counter's information prevails",
-                ),
+                )),
                 Align::Center,
                 false,
                 false,
@@ -152,13 +164,13 @@ impl Receipt<'_> {
             blocks.push(Block::Cut { partial: false });
             return Document { blocks };
         }
-        text(
-            label("受理回执", "Receipt"),
-            Align::Center,
-            true,
-            true,
-            &mut blocks,
-        );
+        // What happened here: an application stored and forwarded (or pre-accepted, where the
+        // item is run so). Acceptance is the authority's act, never claimed by the terminal.
+        let heading = match self.request.kind {
+            ReceiptKind::Application => label("申请回执", "Application receipt"),
+            ReceiptKind::PreAcceptance => label("预受理回执", "Pre-application receipt"),
+        };
+        text(heading, Align::Center, true, true, &mut blocks);
         text(&rule, Align::Left, false, false, &mut blocks);
         text(
             &format!("{}{}", label("事项：", "Item: "), self.request.item_name),
@@ -168,7 +180,7 @@ impl Receipt<'_> {
             &mut blocks,
         );
         text(
-            label("受理编号：", "Number:"),
+            label("提交编号：", "Submission number:"),
             Align::Left,
             false,
             false,
@@ -210,6 +222,17 @@ impl Receipt<'_> {
             false,
             &mut blocks,
         );
+        let said = match self.request.kind {
+            ReceiptKind::Application => label(
+                "申请已提交。是否受理，以公安机关审核为准。",
+                "Your application is submitted. Whether it is accepted is the police's decision.",
+            ),
+            ReceiptKind::PreAcceptance => label(
+                "本机仅预受理：请本人持身份证到窗口核验身份，受理以窗口为准。",
+                "Pre-application only: bring your ID card to the counter, where your identity is checked and the application accepted.",
+            ),
+        };
+        text(said, Align::Left, true, false, &mut blocks);
         text(&rule, Align::Left, false, false, &mut blocks);
         text(
             label("后续步骤：", "Next steps:"),
@@ -240,7 +263,7 @@ impl Receipt<'_> {
             module: if self.width == PaperWidth::Mm58 { 5 } else { 6 },
         });
         text(
-            label("请妥善保管本回执 · 最多跑一次", "Please keep this receipt"),
+            &self.with_slogan(label("请妥善保管本回执", "Please keep this receipt")),
             Align::Center,
             false,
             false,
@@ -277,6 +300,7 @@ mod tests {
 
     fn request(english: bool) -> ReceiptRequest {
         ReceiptRequest {
+            kind: Default::default(),
             submission: StoredSubmission {
                 id: "0b8e".into(),
                 number: "HZXH-0001-000007".into(),
@@ -317,6 +341,7 @@ mod tests {
             let req = request(false);
             let r = Receipt {
                 hall: "西湖区公安分局文新派出所服务大厅（一楼东侧自助服务区）",
+                slogan: "",
                 request: &req,
                 when: "2026-11-29 09:41",
                 tracking_url: "https://t.example.invalid/s/{number}",
@@ -343,13 +368,14 @@ mod tests {
         let req = request(true);
         let r = Receipt {
             hall: "Hall",
+            slogan: "",
             request: &req,
             when: "2026-11-29 09:41",
             tracking_url: "https://t.example.invalid/s/{number}",
             width: PaperWidth::Mm80,
         };
         let doc = r.layout();
-        assert!(lines(&doc).contains(&"Receipt".to_string()));
+        assert!(lines(&doc).contains(&"Application receipt".to_string()));
         assert!(doc.blocks.contains(&Block::Qr {
             data: "https://t.example.invalid/s/HZXH-0001-000007".into(),
             module: 6

@@ -281,6 +281,9 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
 pub struct Terminal<'a> {
     pub hall_zh: &'a str,
     pub hall_en: &'a str,
+    /// The programme's slogan (configured; "" for none).
+    pub slogan_zh: &'a str,
+    pub slogan_en: &'a str,
     pub portrait: bool,
 }
 
@@ -288,6 +291,8 @@ pub fn show_terminal(ui: &AppWindow, terminal: &Terminal) {
     let api = ui.global::<Api>();
     api.set_hall_zh(terminal.hall_zh.into());
     api.set_hall_en(terminal.hall_en.into());
+    api.set_slogan_zh(terminal.slogan_zh.into());
+    api.set_slogan_en(terminal.slogan_en.into());
     api.set_portrait(terminal.portrait);
 }
 

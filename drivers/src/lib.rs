@@ -13,5 +13,6 @@ pub mod printer;
 #[cfg(feature = "sim")]
 pub mod pty;
 pub mod record;
+pub mod redaction;
 pub mod scanner;
 pub mod supervisor;

@@ -1,7 +1,9 @@
-//! Opening serial ports: exclusively, with errors that tell a missing port from a busy one.
+//! Opening serial ports: exclusively, with errors that tell a missing port from a busy one; and
+//! a line's timing ([`Line`]), from which every driver's deadlines are derived.
 
 use std::io;
 use std::path::Path;
+use std::time::Duration;
 
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
 
@@ -52,5 +54,76 @@ pub fn open(path: &Path, baud: u32) -> Result<SerialStream, PortError> {
                 }),
             }
         }
+    }
+}
+
+/// How long bytes take on a serial line, and how long a reply may take beyond that: every deadline
+/// a driver waits for is derived from the line's speed and the length of what goes out and comes
+/// back (bytes × 10 bits / baud, 8N1), plus the device's own work and a latency margin — not one
+/// fixed timeout, which is either too short for a slow line or needlessly long for a fast one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    /// Bits per second; each byte is ten bits on the wire (start, eight data, stop).
+    pub baud: u32,
+    /// What a reply may take beyond its bytes' time on the wire and the device's own work: a
+    /// USB-serial adapter holds bytes until its latency timer fires (16 ms on FTDI chips), and a
+    /// busy terminal (a slow CPU, an emulator) reads its port late.
+    pub latency: Duration,
+}
+
+impl Line {
+    /// The latency margin unless a driver is told otherwise: a judgement, not a measurement — a
+    /// USB-serial adapter adds tens of milliseconds, a busy or emulated terminal (the image under
+    /// QEMU without KVM) reads its port late by more; a longer wait costs only when a device is
+    /// silent, and a reply later still is waited out, not believed for another command.
+    pub const DEFAULT_LATENCY: Duration = Duration::from_millis(1000);
+
+    pub fn new(baud: u32) -> Line {
+        Line {
+            baud,
+            latency: Line::DEFAULT_LATENCY,
+        }
+    }
+
+    pub fn with_latency(self, latency: Duration) -> Line {
+        Line { latency, ..self }
+    }
+
+    /// The time `bytes` take on the wire.
+    pub fn wire(&self, bytes: usize) -> Duration {
+        let micros = (bytes as u64).saturating_mul(10_000_000) / u64::from(self.baud.max(1));
+        Duration::from_micros(micros)
+    }
+
+    /// How long to wait for a reply of at most `reply` bytes to `sent` bytes (all of them still
+    /// on the wire, in the worst case) that the device needs `work` to answer.
+    pub fn deadline(&self, sent: usize, reply: usize, work: Duration) -> Duration {
+        self.wire(sent.saturating_add(reply))
+            .saturating_add(work)
+            .saturating_add(self.latency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_grow_with_the_bytes_and_shrink_with_the_speed() {
+        let slow = Line::new(9600).with_latency(Duration::from_millis(100));
+        // 1295 bytes of a card read at 9600 baud: 1.349 s on the wire.
+        assert_eq!(slow.wire(1295), Duration::from_micros(1_348_958));
+        let fast = Line {
+            baud: 115_200,
+            ..slow
+        };
+        assert_eq!(fast.wire(1295), Duration::from_micros(112_413));
+        assert_eq!(
+            slow.deadline(10, 1295, Duration::from_secs(2)),
+            slow.wire(1305) + Duration::from_millis(2100)
+        );
+        assert!(fast.deadline(3, 1, Duration::ZERO) < slow.deadline(3, 1, Duration::ZERO));
+        // A nonsense speed is no division by zero, and no overflow for any length.
+        assert!(Line::new(0).wire(usize::MAX) > Duration::ZERO);
     }
 }

@@ -3,7 +3,8 @@
 //! "replug" is a new pty behind the same path.
 //!
 //! Every simulator's handle is one [`SimHandle`]: its device state, shared with the task serving the
-//! pty, and its [`Cable`].
+//! pty, and its [`Cable`]. A simulator's replies go back through [`Replies`], which can make them
+//! late or pace them at a slow line's speed ([`ReplyLine`]).
 
 use std::io;
 use std::os::fd::OwnedFd;
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 use rustix::fs::{Mode, OFlags};
 use rustix::pty::OpenptFlags;
@@ -73,6 +75,13 @@ impl PtyMaster {
     /// millisecond timer cannot keep (the simulators' line noise).
     pub fn clone_fd(&self) -> io::Result<OwnedFd> {
         self.fd.get_ref().try_clone()
+    }
+
+    /// Drops what the driver wrote and the device has not read yet: bytes a host that died
+    /// never got onto the wire.
+    pub fn discard_input(&self) -> io::Result<()> {
+        rustix::termios::tcflush(self.fd.get_ref(), rustix::termios::QueueSelector::IFlush)?;
+        Ok(())
     }
 
     /// The path a driver opens (the symlink when there is one).
@@ -233,6 +242,84 @@ impl Cable {
 
     pub fn is_plugged(&self) -> bool {
         self.plug().is_plugged()
+    }
+}
+
+/// How a simulated device's replies travel back: the knobs the drivers' tests turn to play a busy
+/// device or a slow line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplyLine {
+    /// Every reply leaves this long after what it answers arrived (a busy device, a USB bridge
+    /// that holds bytes, a host that reads late: past the driver's deadline if it is long enough).
+    pub delay: Option<Duration>,
+    /// The line's speed: each byte takes ten bits' time on the wire (`None`: at once).
+    pub baud: Option<u32>,
+}
+
+impl ReplyLine {
+    /// The time `bytes` take on the wire at this line's speed.
+    pub fn wire(&self, bytes: usize) -> Duration {
+        self.baud
+            .map_or(Duration::ZERO, |b| crate::port::Line::new(b).wire(bytes))
+    }
+}
+
+/// The device's side of the line for its replies: one task writes them in order, each after the
+/// delay in force when it was sent, paced at the line's speed. Ends with the pty's serving task.
+pub(crate) struct Replies {
+    tx: tokio::sync::mpsc::UnboundedSender<(tokio::time::Instant, Vec<u8>)>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Replies {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Replies {
+    /// Starts the writer on a second handle of `pty`'s master; `line()` is read for each reply.
+    pub(crate) fn start(
+        pty: &PtyMaster,
+        line: impl Fn() -> ReplyLine + Send + 'static,
+    ) -> io::Result<Replies> {
+        let fd = pty.clone_fd()?;
+        let (tx, mut rx) =
+            tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+        let task = tokio::spawn(async move {
+            while let Some((due, bytes)) = rx.recv().await {
+                tokio::time::sleep_until(due).await;
+                let knobs = line();
+                // Small pieces at the line's pace (the fd does not block: a full buffer is
+                // retried until the driver reads).
+                for piece in bytes.chunks(if knobs.baud.is_some() { 16 } else { 4096 }) {
+                    let mut rest = piece;
+                    while !rest.is_empty() {
+                        match rustix::io::write(&fd, rest) {
+                            Ok(n) => rest = &rest[n..],
+                            Err(rustix::io::Errno::AGAIN) => {
+                                tokio::time::sleep(Duration::from_millis(2)).await
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                    let wire = knobs.wire(piece.len());
+                    if !wire.is_zero() {
+                        tokio::time::sleep(wire).await;
+                    }
+                }
+            }
+        });
+        Ok(Replies { tx, task })
+    }
+
+    /// Sends `bytes` after `delay` (and after every reply sent before it).
+    pub(crate) fn send(&self, bytes: Vec<u8>, delay: Option<Duration>) {
+        if bytes.is_empty() {
+            return;
+        }
+        let due = tokio::time::Instant::now() + delay.unwrap_or_default();
+        let _ = self.tx.send((due, bytes));
     }
 }
 

@@ -3,8 +3,10 @@
 //!
 //! Only ever on by the configuration (`devices.record_dir` with `devices.record_until`): each
 //! device appends to `<dir>/<device>.jsonl`, a file only the terminal's user can read, up to
-//! `MAX_BYTES`, and nothing after the expiry time. The card reader's replies are redacted as they
-//! are recorded: frame headers and status words stay, the data (text, photo) is only counted.
+//! `MAX_BYTES`, and nothing after the expiry time, which is never more than [`MAX_SPAN`] ahead.
+//! Every device's personal bytes are redacted as they are recorded ([`crate::redaction`]): the
+//! card reader's data (text, photo), the printer's text and QR codes, the scanner's payloads are
+//! only counted; frames, commands and status stay.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -12,13 +14,20 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+pub use crate::redaction::{PrinterRedaction, ReaderRedaction, ScannerRedaction};
+
 /// The most one device's recording may hold.
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The furthest ahead a recording may end: a recording is for chasing one field problem, and
+/// it holds a week of the terminal's traffic at most (the configuration refuses more, and a
+/// recorder asked for more stops here).
+pub const MAX_SPAN: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The recording format this firmware writes and reads. A recording starts with a header line
 /// that names it; files from before the header (the fixtures' older recordings) read as well.
@@ -80,45 +89,39 @@ impl Exchange {
     }
 }
 
-/// Keeps the card reader's frame headers (preamble, length, SW1–SW3) and withholds the data
-/// after them, across reads that cut frames anywhere.
-#[derive(Debug, Default)]
-pub struct ReaderRedaction {
-    /// Bytes that may be the start of a frame header.
-    header: Vec<u8>,
-    /// Data bytes of the current frame still to withhold.
-    withholding: usize,
+/// What one device's recording withholds, by the device.
+#[derive(Debug)]
+enum Redaction {
+    /// The card reader's replies: their data.
+    Reader(ReaderRedaction),
+    /// The printer's jobs: their text and QR codes.
+    Printer(PrinterRedaction),
+    /// The scanner's codes: their payloads.
+    Scanner(ScannerRedaction),
+    /// A device this firmware does not know: every byte.
+    Everything,
 }
 
-impl ReaderRedaction {
-    const HEADER: usize = 10;
-
-    /// (bytes to record, bytes withheld) for what just arrived.
-    pub fn filter(&mut self, bytes: &[u8]) -> (Vec<u8>, usize) {
-        use crate::id_card::codec::PREAMBLE;
-        let mut shown = Vec::new();
-        let mut withheld = 0;
-        for &b in bytes {
-            if self.withholding > 0 {
-                self.withholding -= 1;
-                withheld += 1;
-                continue;
-            }
-            self.header.push(b);
-            // Not (or no longer) a preamble: what was held is noise, shown as it came.
-            while !self.header.is_empty()
-                && !PREAMBLE.starts_with(&self.header[..self.header.len().min(PREAMBLE.len())])
-            {
-                shown.push(self.header.remove(0));
-            }
-            if self.header.len() == Self::HEADER {
-                let len = u16::from_be_bytes([self.header[5], self.header[6]]) as usize;
-                shown.append(&mut self.header);
-                // LEN counts SW1–SW3, the data and the checksum.
-                self.withholding = len.saturating_sub(3);
-            }
+impl Redaction {
+    fn of(device: &str) -> Redaction {
+        match device {
+            "id_card" => Redaction::Reader(ReaderRedaction::default()),
+            "printer" => Redaction::Printer(PrinterRedaction::default()),
+            "scanner" => Redaction::Scanner(ScannerRedaction::default()),
+            _ => Redaction::Everything,
         }
-        (shown, withheld)
+    }
+
+    /// (bytes to record, bytes withheld).
+    fn filter(&mut self, dir: Direction, bytes: &[u8]) -> (Vec<u8>, usize) {
+        match (self, dir) {
+            (Redaction::Reader(r), Direction::Rx) => r.filter(bytes),
+            (Redaction::Printer(r), Direction::Tx) => r.filter(bytes),
+            (Redaction::Scanner(r), Direction::Rx) => r.filter(bytes),
+            (Redaction::Everything, _) => (Vec::new(), bytes.len()),
+            // The reader's commands, the printer's status, the scanner's triggers.
+            _ => (bytes.to_vec(), 0),
+        }
     }
 }
 
@@ -136,7 +139,7 @@ pub struct Recorder {
     start: Instant,
     until: SystemTime,
     device: &'static str,
-    redaction: Option<Arc<Mutex<ReaderRedaction>>>,
+    redaction: Option<Arc<Mutex<Redaction>>>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -146,9 +149,19 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// A recording into `path` (created 0600) until `until`.
+    /// A recording into `path` (created 0600) until `until`, or [`MAX_SPAN`] from now if that
+    /// comes first; redacted for `device` (`id_card`, `printer`, `scanner`; any other name
+    /// withholds every byte).
     pub fn create(path: &Path, device: &'static str, until: SystemTime) -> io::Result<Recorder> {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let latest = SystemTime::now() + MAX_SPAN;
+        if until > latest {
+            tracing::warn!(
+                device,
+                "a device I/O recording ends at most 7 days from now"
+            );
+        }
+        let until = until.min(latest);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -175,11 +188,11 @@ impl Recorder {
             start: Instant::now(),
             until,
             device,
-            redaction: (device == "id_card").then(Default::default),
+            redaction: Some(Arc::new(Mutex::new(Redaction::of(device)))),
         })
     }
 
-    /// Keeps the card reader's data too: only for recordings of test cards in the driver's own
+    /// Keeps every byte: only for recordings of test cards and simulators in the drivers' own
     /// replay tests. The kiosk records through [`Recorder::in_dir`], which always redacts.
     pub fn unredacted(mut self) -> Recorder {
         self.redaction = None;
@@ -201,9 +214,12 @@ impl Recorder {
         if bytes.is_empty() {
             return;
         }
-        let (shown, withheld) = match (&self.redaction, dir) {
-            (Some(r), Direction::Rx) => r.lock().unwrap_or_else(|e| e.into_inner()).filter(bytes),
-            _ => (bytes.to_vec(), 0),
+        let (shown, withheld) = match &self.redaction {
+            Some(r) => r
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .filter(dir, bytes),
+            None => (bytes.to_vec(), 0),
         };
         let line = Exchange {
             t_ms: self.start.elapsed().as_millis() as u64,
@@ -350,12 +366,16 @@ impl Replay {
             if front.dir != Direction::Tx {
                 break;
             }
+            // A redacted line stands for its withheld bytes too (they came after its shown ones).
             let bytes = front.bytes();
-            if bytes.len() <= n {
-                n -= bytes.len();
+            let len = bytes.len() + front.withheld;
+            if len <= n {
+                n -= len;
                 self.script.pop_front();
             } else {
-                front.hex = front.hex[2 * n..].to_string();
+                let shown = n.min(bytes.len());
+                front.hex = bytes[shown..].iter().map(|b| format!("{b:02X}")).collect();
+                front.withheld -= n - shown;
                 n = 0;
             }
         }
@@ -508,6 +528,108 @@ mod tests {
             assert_eq!(shown, expected, "cut {cut}");
             assert!(!shown.windows(name.len()).any(|w| w == name.as_slice()));
         }
+    }
+
+    #[test]
+    fn a_recording_never_runs_more_than_a_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let year = SystemTime::now() + Duration::from_secs(365 * 24 * 3600);
+        let rec = Recorder::in_dir(dir.path(), "printer", year).unwrap();
+        assert!(rec.until <= SystemTime::now() + MAX_SPAN);
+        assert!(rec.until > SystemTime::now() + MAX_SPAN - Duration::from_secs(60));
+        let soon = SystemTime::now() + Duration::from_secs(3600);
+        assert_eq!(
+            Recorder::in_dir(dir.path(), "scanner", soon).unwrap().until,
+            soon
+        );
+    }
+
+    #[test]
+    fn the_printers_text_and_qr_data_are_withheld_and_its_commands_kept() {
+        use crate::printer::commands::{encode, Align, Block, Document};
+        let doc = Document {
+            blocks: vec![
+                Block::Text {
+                    text: "申请人：张*明".into(),
+                    align: Align::Center,
+                    bold: true,
+                    large: true,
+                },
+                Block::Text {
+                    text: "电话 138****5678".into(),
+                    align: Align::Left,
+                    bold: false,
+                    large: false,
+                },
+                Block::Qr {
+                    data: "https://t.example.invalid/s/DEMO-0001-000042".into(),
+                    module: 6,
+                },
+                Block::Cut { partial: false },
+            ],
+        };
+        let job = encode(&doc).unwrap();
+        let secrets: [&[u8]; 4] = [
+            &encoding_rs::GB18030.encode("张").0,
+            b"5678",
+            b"DEMO-0001-000042",
+            b"example",
+        ];
+        for cut in [1, 2, 5, 64, job.len()] {
+            let mut r = PrinterRedaction::default();
+            let (mut shown, mut withheld) = (Vec::new(), 0);
+            for chunk in job.chunks(cut) {
+                let (s, w) = r.filter(chunk);
+                shown.extend(s);
+                withheld += w;
+            }
+            assert_eq!(shown.len() + withheld, job.len(), "cut {cut}");
+            for secret in secrets {
+                assert!(
+                    !shown.windows(secret.len()).any(|w| w == secret),
+                    "cut {cut}"
+                );
+            }
+            // The commands stay: initialise, Chinese mode, the QR code's model and store
+            // header, the cut.
+            let has = |seq: &[u8]| shown.windows(seq.len()).any(|w| w == seq);
+            assert!(has(&[0x1B, 0x40, 0x1C, 0x26]), "cut {cut}: {shown:02X?}");
+            assert!(has(&[0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00]));
+            assert!(has(&[0x1D, 0x28, 0x6B, 0x2F, 0x00, 0x31, 0x50, 0x30, 0x1D]));
+            assert!(has(&[0x1D, 0x56, 0x41, 0x00]), "cut {cut}: {shown:02X?}");
+        }
+    }
+
+    #[test]
+    fn the_scanners_payloads_are_withheld_and_their_frames_kept() {
+        let stream = b"]Q1330106198503121231\r\n13812345678\r]C0NO-SUFFIX";
+        for cut in [1, 3, 7, stream.len()] {
+            let mut r = ScannerRedaction::default();
+            let (mut shown, mut withheld) = (Vec::new(), 0);
+            for chunk in stream.chunks(cut) {
+                let (s, w) = r.filter(chunk);
+                shown.extend(s);
+                withheld += w;
+            }
+            assert_eq!(shown, b"]Q1\r\n\r]C0", "cut {cut}");
+            assert_eq!(withheld, 18 + 11 + 9, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn a_device_it_does_not_know_is_recorded_without_a_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = Recorder::in_dir(
+            dir.path(),
+            "other",
+            SystemTime::now() + Duration::from_secs(60),
+        )
+        .unwrap();
+        rec.record(Direction::Tx, b"13812345678");
+        rec.record(Direction::Rx, b"ok");
+        let lines = load(&dir.path().join("other.jsonl")).unwrap();
+        assert!(lines.iter().all(|e| e.bytes().is_empty()));
+        assert_eq!(lines.iter().map(|e| e.withheld).sum::<usize>(), 13);
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn esc(s: &str) -> String {
 
 fn mode_zh(m: Mode) -> &'static str {
     match m {
-        Mode::Complete => "本机办结",
+        Mode::Complete => "本机提交即完成",
         Mode::Submit => "本机提交申请",
         Mode::Appointment => "本机预约",
         Mode::Query => "本机查询",

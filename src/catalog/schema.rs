@@ -330,6 +330,10 @@ pub struct Item {
     /// What the submission is upstream (an application, or a conduct rating).
     #[serde(default)]
     pub kind: SubmissionKind,
+    /// The bureau runs this item here as pre-acceptance (预受理): the receipt is headed
+    /// 预受理回执 and says that identity is checked at the counter.
+    #[serde(default)]
+    pub pre_acceptance: bool,
     #[serde(skip)]
     pub file: String,
 }

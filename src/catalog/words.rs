@@ -7,8 +7,10 @@ impl Mode {
     /// How it completes, in the few words of a tile's second line.
     pub fn tile_hint(self, english: bool) -> &'static str {
         match (self, english) {
-            (Mode::Complete, false) => "本机当场办结",
-            (Mode::Complete, true) => "Done here and now",
+            // Stored and forwarded like an application: what is complete is the citizen's part
+            // (a rating), not a decision of the police.
+            (Mode::Complete, false) => "本机提交即完成",
+            (Mode::Complete, true) => "Done once sent here",
             (Mode::Submit, false) => "本机申请，稍后领取",
             (Mode::Submit, true) => "Apply here, collect later",
             (Mode::Appointment, false) => "本机预约窗口时间",
@@ -23,8 +25,8 @@ impl Mode {
     /// How it completes, in the words of the item page.
     pub fn describe(self, english: bool) -> &'static str {
         match (self, english) {
-            (Mode::Complete, false) => "在本机当场办结",
-            (Mode::Complete, true) => "Completed here and now",
+            (Mode::Complete, false) => "在本机提交即完成，无需再到窗口",
+            (Mode::Complete, true) => "Done once submitted here; no visit to the counter",
             (Mode::Submit, false) => "在本机提交申请，结果稍后领取",
             (Mode::Submit, true) => "Apply here; the result comes later",
             (Mode::Appointment, false) => "在本机预约窗口办理时间",

@@ -15,6 +15,7 @@ pub mod catalog;
 #[cfg(feature = "dev-tools")]
 pub mod demo;
 pub mod diagnostics;
+pub mod fleet;
 pub mod journal;
 pub mod kiosk;
 pub mod logs;

@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use crate::devtools::screenshots::{self, Hall, Orientation};
 
 /// The hall name on the screenshots: a long one, as real halls have.
-const SCREENSHOT_HALL: &str = "西湖区公安分局 文新派出所 服务大厅";
-const SCREENSHOT_HALL_EN: &str = "Wenxin Police Station Service Hall, Xihu District";
+const SCREENSHOT_HALL: &str = "郑州市公安局金水分局 示范派出所 服务大厅";
+const SCREENSHOT_HALL_EN: &str = "Model Police Station Service Hall, Jinshui District, Zhengzhou";
+/// The programme's slogan on the screenshots: Zhengzhou's, as the demo's configuration gives it.
+const SCREENSHOT_SLOGAN: &str = "就跑一次";
+const SCREENSHOT_SLOGAN_EN: &str = "One trip is enough";
 
 // `onetrip screenshots`' arguments (the command's help is on its variant in main.rs).
 #[derive(clap::Args)]
@@ -31,6 +34,12 @@ pub struct Args {
     /// Its English name, shown in the English views.
     #[arg(long, default_value = SCREENSHOT_HALL_EN)]
     hall_en: String,
+    /// The programme's slogan (as `terminal.slogan` gives it; "" for none).
+    #[arg(long, default_value = SCREENSHOT_SLOGAN)]
+    slogan: String,
+    /// Its English words, shown in the English views.
+    #[arg(long, default_value = SCREENSHOT_SLOGAN_EN)]
+    slogan_en: String,
 }
 
 /// Exit 0 written (or everything fits), 1 otherwise.
@@ -38,6 +47,8 @@ pub fn command(args: Args) -> ExitCode {
     let hall = Hall {
         zh: &args.hall,
         en: &args.hall_en,
+        slogan_zh: &args.slogan,
+        slogan_en: &args.slogan_en,
     };
     let only = args.only.as_deref();
     super::exit_code(if args.check {

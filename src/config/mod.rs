@@ -4,6 +4,7 @@
 //! A broken file never half-starts the terminal: [`Config::load`] returns one error naming the key,
 //! the value found and what is expected, and the binary exits with status 2.
 
+mod quiet_hours;
 mod schema;
 pub mod staff_pin;
 mod validate;
@@ -12,9 +13,9 @@ use std::path::Path;
 
 pub use schema::{
     CatalogSettings, Config, Data, Devices, Fleet, Language, Orientation, PrinterDevice,
-    ScannerDevice, SerialDevice, Staff, Terminal, Ui, Upstream, UpstreamTls,
+    QuietHours, ScannerDevice, SerialDevice, Staff, Terminal, Ui, Upstream, UpstreamTls,
 };
-pub use validate::{secure_or_loopback, ConfigError};
+pub use validate::{check_url, secure_or_loopback, ConfigError};
 
 pub const DEFAULT_PATH: &str = "/etc/onetrip/onetrip.toml";
 
@@ -97,6 +98,12 @@ mod tests {
             "http://localhost.evil.invalid",
             "ftp://127.0.0.1",
             "127.0.0.1:8700",
+            // A user name or password: the host is what follows the @, whatever precedes it.
+            "http://127.0.0.1:1@upstream.example.invalid",
+            "http://localhost@upstream.example.invalid",
+            "http://[::1]:8700@upstream.example.invalid/v1",
+            "https://user:secret@api.example.invalid",
+            "http://127.0.0.1:1%40@upstream.example.invalid",
         ] {
             assert!(!secure_or_loopback(refused), "{refused}");
         }
@@ -115,6 +122,27 @@ mod tests {
             e.contains("upstream.base_url") && e.contains("https://"),
             "{e}"
         );
+    }
+
+    /// A configuration printed with `{:?}` (a panic, a debug log line) carries no secret: not the
+    /// upstream's token, not the fleet's, not the PIN's hash; the rest is there to read.
+    #[test]
+    fn debug_output_hides_every_secret() {
+        let hash = staff_pin::hash("480917").unwrap();
+        let text = EXAMPLE
+            .replace("replace-with-the-provisioned-token", "upstream-s3cr3t-77f1")
+            .replace("# pin_hash = \"$argon2id$…\"", &format!("pin_hash = \"{hash}\""))
+            + "\n[fleet]\nserver = \"https://fleet.example.invalid/DEFAULT\"\ntoken = \"fleet-s3cr3t-29ab\"\n";
+        let c = parse(&text).unwrap();
+        assert_eq!(c.upstream.token, "upstream-s3cr3t-77f1");
+        assert!(c.staff.pin_hash.is_some() && c.fleet.is_some());
+        for shown in [format!("{c:?}"), format!("{c:#?}")] {
+            for secret in ["upstream-s3cr3t-77f1", "fleet-s3cr3t-29ab", "argon2", &hash] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+            assert!(shown.contains("fleet.example.invalid") && shown.contains("HZXH-0001"));
+            assert!(shown.contains("(hidden)"), "{shown}");
+        }
     }
 
     #[test]
@@ -147,12 +175,33 @@ mod tests {
             past.devices.recording_until().is_none(),
             "an end in the past records nothing"
         );
+        let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1)).to_rfc3339();
         let future = Config::parse(
-            &with("[devices]\nrecord_dir = \"/tmp/rec\"\nrecord_until = \"2099-01-01T00:00:00+08:00\""),
+            &with(&format!(
+                "[devices]\nrecord_dir = \"/tmp/rec\"\nrecord_until = \"{tomorrow}\""
+            )),
             Path::new("t.toml"),
         )
         .unwrap();
         assert!(future.devices.recording_until().is_some());
+        // Issue 31: no recording left on for years — at most a week ahead, refused beyond.
+        for far in [
+            "2099-01-01T00:00:00+08:00".to_string(),
+            (chrono::Utc::now() + chrono::TimeDelta::days(8)).to_rfc3339(),
+        ] {
+            let e = Config::parse(
+                &with(&format!(
+                    "[devices]\nrecord_dir = \"/tmp/rec\"\nrecord_until = \"{far}\""
+                )),
+                Path::new("t.toml"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains("devices.record_until") && e.contains("at most 7 days ahead"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+pub use super::quiet_hours::QuietHours;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -24,7 +26,7 @@ pub struct Config {
     pub fleet: Option<Fleet>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fleet {
     /// The server's DDI root including the tenant, e.g. `https://fleet.example.invalid/DEFAULT`.
@@ -37,13 +39,33 @@ pub struct Fleet {
     /// Seconds between polls when the server does not say (`config.polling.sleep` does).
     #[serde(default = "default_fleet_poll")]
     pub poll_secs: u64,
+    /// The CA that signed the server's certificate when it is not a public one (PEM).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Other origins a bundle may be downloaded from (a CDN, `https://host[:port]`), without the
+    /// token; the server's own origin needs no entry.
+    #[serde(default)]
+    pub download_origins: Vec<String>,
+    /// After an update is installed, the reboot waits until the idle (attract) screen has been up
+    /// this long, so that no citizen loses a session (or until the quiet hours).
+    #[serde(default = "default_reboot_idle")]
+    pub reboot_idle_secs: u64,
+    /// Daily quiet hours, local time, `"HH:MM-HH:MM"` (may span midnight): the reboot happens as
+    /// soon as the screen is idle, and updates the server leaves to the terminal (`attempt`) are
+    /// installed only then.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+}
+
+fn default_reboot_idle() -> u64 {
+    300
 }
 
 fn default_fleet_poll() -> u64 {
     300
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Staff {
     /// Never accepted: a PIN in clear. Read only to refuse it with the way to hash it.
@@ -100,6 +122,13 @@ pub struct Terminal {
     /// English name of the hall (for English sessions); the Chinese name is used when absent.
     #[serde(default)]
     pub hall_en: Option<String>,
+    /// The programme's slogan, on the attract screen and the receipts (Zhengzhou's "就跑一次",
+    /// Zhejiang's "最多跑一次"); empty: none. The terminal has no slogan of its own.
+    #[serde(default)]
+    pub slogan: String,
+    /// The slogan in English sessions; none when absent.
+    #[serde(default)]
+    pub slogan_en: Option<String>,
     /// A demonstration bench (`onetrip demo`, tests): the only place the demo catalog authority's
     /// key is accepted, since its private half is public.
     #[serde(default)]
@@ -145,11 +174,11 @@ pub struct Devices {
     #[serde(default)]
     pub scanner: Option<ScannerDevice>,
     /// Record every byte exchanged with each device to `<dir>/<device>.jsonl` (for technicians
-    /// chasing a field problem), until `record_until`; the card reader's data is withheld.
+    /// chasing a field problem), until `record_until`; every device's personal data is withheld.
     #[serde(default)]
     pub record_dir: Option<PathBuf>,
-    /// When recording stops by itself (RFC 3339, e.g. "2026-12-02T18:00:00+08:00"); required
-    /// with `record_dir`, so a recording is never left on.
+    /// When recording stops by itself (RFC 3339, e.g. "2026-12-02T18:00:00+08:00"), at most 7
+    /// days ahead; required with `record_dir`, so a recording is never left on.
     #[serde(default)]
     pub record_until: Option<String>,
 }
@@ -227,7 +256,7 @@ fn default_paper_width() -> u32 {
     80
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Upstream {
     /// `https://…` in production; `http://127.0.0.1:…` only for the local reference upstream.
@@ -324,6 +353,74 @@ impl Default for Ui {
             fullscreen: true,
             voice: true,
         }
+    }
+}
+
+/// What `{:?}` shows in place of a secret: a configuration printed for debugging, in a panic
+/// message or a log line, never carries a token or the PIN's hash.
+const HIDDEN: &str = "(hidden)";
+
+fn hidden<T>(secret: &Option<T>) -> Option<&'static str> {
+    secret.as_ref().map(|_| HIDDEN)
+}
+
+// Written out field by field (not derived), each listed by name: a field added later is a
+// compile error here until someone decides whether it is a secret.
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Upstream {
+            base_url,
+            token: _,
+            connect_timeout_secs,
+            request_timeout_secs,
+            tracking_url,
+            heartbeat_secs,
+            tls,
+        } = self;
+        f.debug_struct("Upstream")
+            .field("base_url", base_url)
+            .field("token", &HIDDEN)
+            .field("connect_timeout_secs", connect_timeout_secs)
+            .field("request_timeout_secs", request_timeout_secs)
+            .field("tracking_url", tracking_url)
+            .field("heartbeat_secs", heartbeat_secs)
+            .field("tls", tls)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Fleet {
+            server,
+            controller_id,
+            token: _,
+            poll_secs,
+            ca_file,
+            download_origins,
+            reboot_idle_secs,
+            quiet_hours,
+        } = self;
+        f.debug_struct("Fleet")
+            .field("server", server)
+            .field("controller_id", controller_id)
+            .field("token", &HIDDEN)
+            .field("poll_secs", poll_secs)
+            .field("ca_file", ca_file)
+            .field("download_origins", download_origins)
+            .field("reboot_idle_secs", reboot_idle_secs)
+            .field("quiet_hours", quiet_hours)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Staff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Staff { pin, pin_hash } = self;
+        f.debug_struct("Staff")
+            .field("pin", &hidden(pin))
+            .field("pin_hash", &hidden(pin_hash))
+            .finish()
     }
 }
 

@@ -164,16 +164,18 @@ fn scanner(r: &Refuse, scanner: Option<&ScannerDevice>) -> Checked {
 }
 
 fn recording(r: &Refuse, devices: &Devices) -> Checked {
+    let week = chrono::Utc::now() + chrono::TimeDelta::days(7); // (the drivers stop there too)
+    let allowed = |t: &str| chrono::DateTime::parse_from_rfc3339(t).is_ok_and(|u| u <= week);
     match (&devices.record_dir, &devices.record_until) {
         (Some(_), None) => r.bad(
             "devices.record_until",
             "(missing)".into(),
             "when recording stops (RFC 3339, e.g. \"2026-12-02T18:00:00+08:00\"): a recording of device I/O is never left on",
         ),
-        (_, Some(t)) if chrono::DateTime::parse_from_rfc3339(t).is_err() => r.bad(
+        (_, Some(t)) if !allowed(t) => r.bad(
             "devices.record_until",
             format!("{t:?}"),
-            "a time with its offset, e.g. \"2026-12-02T18:00:00+08:00\"",
+            "a time with its offset at most 7 days ahead, e.g. \"2026-12-02T18:00:00+08:00\": a recording of device I/O is for one field problem, never left on",
         ),
         _ => Ok(()),
     }
@@ -191,11 +193,11 @@ fn printer(r: &Refuse, printer: &PrinterDevice) -> Checked {
 }
 
 fn upstream(r: &Refuse, u: &Upstream) -> Checked {
-    if !secure_or_loopback(&u.base_url) {
+    if let Err(problem) = check_url(&u.base_url) {
         return r.bad(
             "upstream.base_url",
-            format!("{:?}", u.base_url),
-            "a URL starting with https:// (plain http:// only to this machine's own loopback): the token, citizens' applications and ID numbers go there",
+            shown_url(&u.base_url),
+            &format!("{problem}; expected a URL starting with https:// (plain http:// only to this machine's own loopback): the token, citizens' applications and ID numbers go there"),
         );
     }
     if u.token.trim().is_empty() {
@@ -280,11 +282,11 @@ fn fleet(r: &Refuse, fleet: Option<&Fleet>) -> Checked {
     let Some(fleet) = fleet else {
         return Ok(());
     };
-    if !secure_or_loopback(&fleet.server) {
+    if let Err(problem) = check_url(&fleet.server) {
         return r.bad(
             "fleet.server",
-            format!("{:?}", fleet.server),
-            "the DDI root with its tenant, https://…/TENANT (plain http:// only to loopback)",
+            shown_url(&fleet.server),
+            &format!("{problem}; expected the DDI root with its tenant, https://…/TENANT (plain http:// only to loopback)"),
         );
     }
     if fleet.token.trim().is_empty() {
@@ -301,7 +303,16 @@ fn fleet(r: &Refuse, fleet: Option<&Fleet>) -> Checked {
             "10 to 86400 seconds",
         );
     }
-    Ok(())
+    let not_origin =
+        |o: &&String| !check_url(o).is_ok_and(|u| u.path() == "/" && u.query().is_none());
+    match fleet.download_origins.iter().find(not_origin) {
+        Some(o) => r.bad(
+            "fleet.download_origins",
+            format!("{o:?}"),
+            "https://host[:port]",
+        ),
+        None => Ok(()),
+    }
 }
 
 fn staff(r: &Refuse, staff: &Staff) -> Checked {
@@ -365,21 +376,46 @@ fn data(r: &Refuse, data: &Data) -> Checked {
 
 /// `https://…`, or `http://` to this machine's own loopback (the local reference upstream).
 pub fn secure_or_loopback(url: &str) -> bool {
-    if url.starts_with("https://") {
-        return true;
+    check_url(url).is_ok()
+}
+
+/// A URL the terminal sends its token (and citizens' data) to, read by the same URL parser the
+/// HTTP client uses, never by splitting the text: `https://` to a named host, or plain `http://`
+/// only to this machine's loopback (127.0.0.0/8, ::1, `localhost`). A user name or password
+/// before the host is refused: in `http://127.0.0.1:1@upstream.example` the host is
+/// `upstream.example`, whatever the text before the `@` looks like. Err says what is wrong.
+pub fn check_url(text: &str) -> Result<url::Url, &'static str> {
+    let url = url::Url::parse(text).map_err(|_| "not a URL")?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("a user name or password before the host (user@host) is refused");
     }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
+    let loopback = match url.host() {
+        None => return Err("no host"),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err("plain http:// to a host other than this machine's loopback"),
+        _ => Err("neither https:// nor http://"),
+    }
+}
+
+/// A refused URL as a message may show it: without what stands before an `@` in its authority
+/// (a user name or password there is a secret, whatever else it is).
+fn shown_url(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), text),
     };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let shown = match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}(hidden)@{}", &rest[at + 1..]),
+        None => text.to_string(),
+    };
+    format!("{shown:?}")
 }
 
 /// Keys whose values never appear in a message (the journal and a technician's screen are not

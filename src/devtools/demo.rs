@@ -37,8 +37,10 @@ pub fn bench_config(dir: &Path, upstream: std::net::SocketAddr) -> anyhow::Resul
         r#"
 [terminal]
 id = "DEMO-0001"
-hall = "西湖区公安分局 文新派出所 服务大厅（演示）"
-hall_en = "Wenxin Police Station Service Hall (demo)"
+hall = "郑州市公安局金水分局 示范派出所 服务大厅（演示）"
+hall_en = "Model Police Station Service Hall, Zhengzhou (demo)"
+slogan = "就跑一次"
+slogan_en = "One trip is enough"
 # A demonstration bench: the demo catalog authority's key is accepted only here.
 demo = true
 

@@ -522,7 +522,7 @@ mod tests {
         let featured: Vec<String> = v.most_used.iter().map(|m| m.code.clone()).collect();
         assert_eq!(
             featured,
-            ["ZA-FZJL-01", "CRJ-QZ-01", "FZ-ZFGK-02", "JG-JSZ-01"]
+            ["ZA-FZJL-01", "CRJ-ZJ-01", "FZ-ZFGK-02", "JG-JSZ-01"]
         );
         assert!(v.most_used_featured);
         // Type → category → item.

@@ -172,6 +172,7 @@ impl Engine {
                     id: String::new(),
                     number: String::new(),
                 },
+                kind: crate::vocab::submission::ReceiptKind::Application,
                 item_code: item.code.clone(),
                 item_name: item.name(en).to_string(),
                 next_steps: lines,

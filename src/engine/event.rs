@@ -65,6 +65,8 @@ pub enum Action {
     StaffReprint(String),
     /// Send a rejected submission again (by its number).
     StaffRequeue(String),
+    /// Send every rejected submission again (a gateway rejected a backlog).
+    StaffRequeueAllRejected,
     StaffPaperReplaced,
 }
 

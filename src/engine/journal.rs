@@ -42,6 +42,7 @@ fn step_of(action: &Action) -> Option<What> {
         | Action::StaffEntry
         | Action::StaffReprint(_)
         | Action::StaffRequeue(_)
+        | Action::StaffRequeueAllRejected
         | Action::StaffPaperReplaced => return None,
         Action::Start => Button::Start,
         Action::Confirm => Button::Confirm,

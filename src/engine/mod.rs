@@ -301,7 +301,7 @@ impl Engine {
                     self.front.notice = if self.front.english {
                         format!("Receipt {number}: please ask at the counter for its progress.")
                     } else {
-                        format!("受理编号 {number}：办理进度请到窗口查询")
+                        format!("提交编号 {number}：办理进度请到窗口查询")
                     };
                 }
             }
@@ -311,7 +311,7 @@ impl Engine {
                         "This code is not recognised. Please scan the QR code on your receipt."
                             .into()
                     } else {
-                        "无法识别此二维码，请扫描受理回执上的二维码".into()
+                        "无法识别此二维码，请扫描回执上的二维码".into()
                     };
                 }
             }

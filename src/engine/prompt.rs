@@ -113,7 +113,7 @@ impl Engine {
                 Some(DoneOutcome::PrintFailed) => format!(
                     "{}{}",
                     pick(
-                        "已提交成功，但回执未能打印。请记下受理编号，工作人员可以补打：",
+                        "已提交成功，但回执未能打印。请记下提交编号，工作人员可以补打：",
                         "Submitted, but the receipt did not print. Note the number; staff can reprint it: ",
                     ),
                     view.submission_number

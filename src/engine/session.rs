@@ -539,7 +539,7 @@ mod tests {
     fn scanning_a_receipt_on_attract_names_its_number() {
         let (mut e, t) = engine();
         e.handle_at(Event::ReceiptScanned("HZ-000007".into()), t);
-        assert_eq!(e.view().notice, "受理编号 HZ-000007：办理进度请到窗口查询");
+        assert_eq!(e.view().notice, "提交编号 HZ-000007：办理进度请到窗口查询");
         e.handle_at(Event::UnknownCodeScanned, t);
         assert!(e.view().notice.contains("无法识别"));
         // Not during a session.

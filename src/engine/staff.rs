@@ -180,6 +180,13 @@ impl Engine {
                 }
                 self.staff_request(StaffRequest::Requeue(number));
             }
+            (Screen::Staff, Action::StaffRequeueAllRejected) => {
+                // Audited by the store: one row per submission and one for the whole, as staff.
+                if let Some(st) = self.phase.staff_mut() {
+                    st.message = staff_words::requeueing_all(self.front.english);
+                }
+                self.staff_request(StaffRequest::RequeueAllRejected);
+            }
             (Screen::Staff, Action::StaffPaperReplaced) => {
                 self.effects
                     .push_back(Effect::Audit(AuditEvent::StaffPaperReplaced));

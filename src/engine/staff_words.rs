@@ -86,6 +86,21 @@ fn restarts_words(restarts: &[(String, u32)], english: bool) -> Option<String> {
 fn delivery_words(paused: &DeliveryPaused, english: bool) -> String {
     let words = paused.refusal.words(english);
     let detail = &paused.detail;
+    if paused.refusal == crate::vocab::refusal::Refusal::RepeatedRejection {
+        let n = crate::vocab::refusal::SAME_REJECTIONS;
+        return if english {
+            format!(
+                "{words} ({n} in a row: {detail}): the rest are held, not rejected, and sending \
+                 resumes by itself once upstream takes one. Ask the platform why; then put the \
+                 rejected ones back with \"Send all again\""
+            )
+        } else {
+            format!(
+                "{words}（连续 {n} 次：{detail}）：其余申请暂停发送，不再标为被拒收；上游恢复受理后自动继续。\
+                 请向上游平台核实原因，再用“全部重新发送”把被拒收的申请放回队列"
+            )
+        };
+    }
     if english {
         format!(
             "{words} ({detail}): sending is paused and resumes by itself once the terminal's \
@@ -121,6 +136,13 @@ pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
             ok: false,
         });
     }
+    if let Some(step) = &report.clock_step {
+        devices.push(DeviceWords {
+            name: pick(english, "系统时钟", "System clock").to_string(),
+            state: clock_step_words(step.step_ms, &report.clock_step_at, english),
+            ok: false,
+        });
+    }
     let catalog = &report.catalog;
     StaffView {
         devices,
@@ -149,6 +171,24 @@ pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
             .as_ref()
             .map(|p| delivery_words(p, english))
             .unwrap_or_default(),
+    }
+}
+
+/// A step of the wall clock, for staff: how far, when; and that nothing was erased by it.
+fn clock_step_words(step_ms: i64, at: &str, english: bool) -> String {
+    let days = step_ms as f64 / 86_400_000.0;
+    let days = format!("{days:+.1}");
+    let days = days.strip_suffix(".0").unwrap_or(&days);
+    if english {
+        format!(
+            "the time was set {days} days at {at}: retention and the PIN lockout keep to the \
+             terminal's own running time (export the logs for a technician)"
+        )
+    } else {
+        format!(
+            "系统时间于 {at} 跳变 {days} 天：到期清理和密码锁定按本机实际运行时间计算，不受影响\
+             （请导出日志交技术人员）"
+        )
     }
 }
 
@@ -185,6 +225,15 @@ pub(super) fn requeueing(number: &str, english: bool) -> String {
     }
 }
 
+pub(super) fn requeueing_all(english: bool) -> String {
+    pick(
+        english,
+        "正在重新发送全部被拒收的申请…",
+        "Sending every rejected submission again…",
+    )
+    .to_string()
+}
+
 pub(super) fn paper_replaced(english: bool) -> String {
     pick(english, "已记录换纸", "New paper roll noted").to_string()
 }
@@ -204,6 +253,24 @@ pub(super) fn requeued(number: &str, outcome: &RequeueOutcome, english: bool) ->
     match (outcome, english) {
         (RequeueOutcome::Queued, false) => format!("{number} 已重新排队发送"),
         (RequeueOutcome::Queued, true) => format!("{number} is queued to be sent again"),
+        (RequeueOutcome::All { queued, purged }, false) => {
+            let mut text = format!("已将 {queued} 份被拒收的申请重新排队发送");
+            if *purged > 0 {
+                text.push_str(&format!(
+                    "；{purged} 份的内容已按保存期限清除，无法重新发送"
+                ));
+            }
+            text
+        }
+        (RequeueOutcome::All { queued, purged }, true) => {
+            let mut text = format!("{queued} rejected submissions are queued to be sent again");
+            if *purged > 0 {
+                text.push_str(&format!(
+                    "; {purged} cannot be: their content was purged at the retention limit"
+                ));
+            }
+            text
+        }
         (RequeueOutcome::Purged, false) => {
             format!("{number} 的申请内容已按保存期限清除，无法重新发送")
         }
@@ -218,8 +285,13 @@ pub(super) fn requeued(number: &str, outcome: &RequeueOutcome, english: bool) ->
         (RequeueOutcome::Failed(None), true) => {
             "The local store cannot be used: nothing can be sent again".to_string()
         }
-        (RequeueOutcome::Failed(Some(e)), false) => format!("{number} 重新发送失败：{e}"),
-        (RequeueOutcome::Failed(Some(e)), true) => format!("{number} not sent again: {e}"),
+        // (No number when all were asked for at once.)
+        (RequeueOutcome::Failed(Some(e)), false) => format!("{number} 重新发送失败：{e}")
+            .trim_start()
+            .to_string(),
+        (RequeueOutcome::Failed(Some(e)), true) => format!("{number} not sent again: {e}")
+            .trim_start()
+            .to_string(),
     }
 }
 
@@ -325,6 +397,93 @@ mod tests {
                 .starts_with("Upstream refuses this terminal's credentials (HTTP 401"),
             "{}",
             en.delivery_problem
+        );
+    }
+
+    /// Issue 32: the breaker's pause and a step of the wall clock, in either language; and the
+    /// answer to "send all again".
+    #[test]
+    fn a_held_queue_and_a_clock_step_read_in_either_language() {
+        let report = StaffReport {
+            delivery_paused: Some(DeliveryPaused {
+                refusal: crate::sync::Refusal::RepeatedRejection,
+                detail:
+                    "HTTP 400: a JSON answer without the platform's error field · body 1a2b3c4d"
+                        .into(),
+            }),
+            clock_step: Some(crate::vocab::staff_report::ClockStep {
+                step_ms: 31 * 24 * 3600 * 1000,
+                wall_ms: 0,
+                age_ms: 0,
+                count: 1,
+            }),
+            clock_step_at: "2027-01-06 10:00".into(),
+            ..StaffReport::default()
+        };
+        let zh = staff_view(&report, false);
+        assert!(
+            zh.delivery_problem
+                .starts_with("上游连续以同一原因拒收申请")
+                && zh.delivery_problem.contains("连续 3 次")
+                && zh.delivery_problem.contains("全部重新发送"),
+            "{}",
+            zh.delivery_problem
+        );
+        let clock = zh.devices.iter().find(|d| d.name == "系统时钟").unwrap();
+        assert!(!clock.ok);
+        assert!(
+            clock
+                .state
+                .starts_with("系统时间于 2027-01-06 10:00 跳变 +31 天"),
+            "{}",
+            clock.state
+        );
+        let en = staff_view(&report, true);
+        let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        assert!(!han(&en.delivery_problem), "{}", en.delivery_problem);
+        assert!(
+            en.delivery_problem.contains("3 in a row"),
+            "{}",
+            en.delivery_problem
+        );
+        let clock = en
+            .devices
+            .iter()
+            .find(|d| d.name == "System clock")
+            .unwrap();
+        assert!(clock.state.contains("+31 days"), "{}", clock.state);
+        assert!(!han(&clock.state));
+        let back = crate::vocab::refusal::Refusal::RepeatedRejection;
+        assert_eq!(
+            back.words(false),
+            "上游连续以同一原因拒收申请（可能是网关拦截或平台变更）"
+        );
+        let all = RequeueOutcome::All {
+            queued: 61,
+            purged: 3,
+        };
+        assert_eq!(
+            requeued("", &all, false),
+            "已将 61 份被拒收的申请重新排队发送；3 份的内容已按保存期限清除，无法重新发送"
+        );
+        assert_eq!(
+            requeued(
+                "",
+                &RequeueOutcome::All {
+                    queued: 2,
+                    purged: 0
+                },
+                true
+            ),
+            "2 rejected submissions are queued to be sent again"
+        );
+        assert_eq!(
+            requeued(
+                "",
+                &RequeueOutcome::Failed(Some("disk I/O error".into())),
+                false
+            ),
+            "重新发送失败：disk I/O error"
         );
     }
 

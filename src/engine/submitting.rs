@@ -9,7 +9,7 @@ use super::view::{DoneOutcome, Screen};
 use super::Engine;
 use crate::vocab::audit::AuditEvent;
 use crate::vocab::mask;
-use crate::vocab::submission::{NewSubmission, ReceiptRequest, StoredSubmission};
+use crate::vocab::submission::{NewSubmission, ReceiptKind, ReceiptRequest, StoredSubmission};
 
 /// Why Confirm waits: the applicant's card is not on the reader (whoever stands at the screen
 /// now may not be the applicant), or another person's card was put there.
@@ -171,6 +171,11 @@ impl Engine {
                 }));
                 self.effects.push_back(Effect::Print(ReceiptRequest {
                     submission: stored.clone(),
+                    kind: if item.pre_acceptance {
+                        ReceiptKind::PreAcceptance
+                    } else {
+                        ReceiptKind::Application
+                    },
                     item_code: item.code.to_string(),
                     item_name: item.name(english).to_string(),
                     next_steps: item.next_steps(english),

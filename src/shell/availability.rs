@@ -164,4 +164,44 @@ mod tests {
         d.set_store_problem(Some(Outage::Store(StoreFault::Corrupt)));
         assert!(shown(d.availability()).starts_with("本地存储已损坏"));
     }
+
+    /// Issue 32: one missed status reply took the printer offline, and the terminal went in and
+    /// out of service every few seconds. The real printer task against a simulated printer that
+    /// leaves every other status request unanswered: the terminal stays in service throughout.
+    #[cfg(feature = "dev-tools")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_printer_missing_every_other_status_reply_keeps_the_terminal_in_service() {
+        use onetrip_drivers::printer::sim::PrinterSim;
+        use onetrip_drivers::printer::task::{self, PrinterConfig, PrinterEvent};
+        use std::time::Duration;
+
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("printer");
+        let sim = PrinterSim::start(&link).unwrap();
+        let mut cfg = PrinterConfig::new(&link, 115_200);
+        cfg.status_interval = Duration::from_millis(100);
+        cfg.latency = Duration::from_millis(300);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let _printer = task::spawn(cfg, tx);
+        let mut d = Devices::default();
+        d.register(DeviceKind::Printer, true);
+        let ready = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(PrinterEvent::Status(s)) = rx.recv().await {
+                d.update(DeviceKind::Printer, s);
+                if d.availability() == Availability::Available {
+                    return;
+                }
+            }
+        });
+        ready.await.expect("in service");
+
+        sim.drop_status_replies(Some(2));
+        let until = tokio::time::Instant::now() + Duration::from_secs(5);
+        while let Ok(Some(event)) = tokio::time::timeout_at(until, rx.recv()).await {
+            if let PrinterEvent::Status(s) = event {
+                d.update(DeviceKind::Printer, s);
+            }
+            assert_eq!(d.availability(), Availability::Available);
+        }
+    }
 }

@@ -66,15 +66,23 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
         }
     }
     if let (Some(fleet), Some(controller_id)) = (&cfg.fleet, cfg.fleet_controller_id()) {
-        let installer = crate::sync::fleet::Installer::default();
         match crate::sync::fleet::FleetClient::new(
             fleet,
             &controller_id,
             &cfg.data.dir.join("fleet"),
-            installer,
         ) {
             Ok(f) => {
-                supervise("fleet", restarts.clone(), move || f.clone().run());
+                let f = f
+                    .with_free_floor(crate::store::MIN_FREE_BYTES)
+                    .with_screen(options.screen_idle.subscribe());
+                // Every request has a deadline (at most the download's, beating on each chunk)
+                // and every wait beats: a fleet task without a step for 15 min is stuck.
+                supervise_watched(
+                    "fleet",
+                    restarts.clone(),
+                    Duration::from_secs(15 * 60),
+                    move |pulse| f.clone().run_with(pulse),
+                );
             }
             Err(e) => tracing::error!(error = %e, "fleet updates are off"),
         }

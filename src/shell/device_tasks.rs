@@ -46,7 +46,7 @@ pub fn open(
     let recording = cfg.devices.recording_until();
     match (&recording, &cfg.devices.record_dir) {
         (Some((dir, until)), _) => {
-            tracing::warn!(dir = %dir.display(), until = %until, "device I/O is being recorded (card data withheld)");
+            tracing::warn!(dir = %dir.display(), until = %until, "device I/O is being recorded (personal data withheld)");
             devices.set_recording(Some(until.format("%Y-%m-%d %H:%M").to_string()));
         }
         (None, Some(_)) => {

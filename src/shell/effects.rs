@@ -92,6 +92,18 @@ impl Effects {
                     sink(Event::Requeued { number, outcome });
                 });
             }
+            Effect::Staff(StaffRequest::RequeueAllRejected) => {
+                let wake = self.wake.clone();
+                tokio::spawn(async move {
+                    let outcome = staff_desk::requeue_all(store).await;
+                    wake.notify_one();
+                    // One answer for them all: no single number.
+                    sink(Event::Requeued {
+                        number: String::new(),
+                        outcome,
+                    });
+                });
+            }
             Effect::Staff(StaffRequest::SavePinGuard(state)) => {
                 if let Some(store) = &store {
                     staff_desk::keep_pin_guard(store, state);

@@ -31,6 +31,9 @@ pub struct Kiosk {
     /// One single-shot UI timer, armed at the engine's next deadline (or the next minute, for the
     /// clock in the top bar) after every event; off until `start_timer`.
     timer: Option<(slint::Timer, std::rc::Weak<RefCell<Kiosk>>)>,
+    /// Since when the idle screen is up (`None` while someone uses the terminal), for the fleet
+    /// client: updates install and reboot only then.
+    screen_idle: Option<tokio::sync::watch::Sender<Option<std::time::Instant>>>,
 }
 
 impl Kiosk {
@@ -53,6 +56,7 @@ impl Kiosk {
             speaker: super::voice::Speaker::Off,
             spoken: String::new(),
             timer: None,
+            screen_idle: None,
         }));
         let api = ui.global::<Api>();
         let touch = |action: fn(slint::SharedString) -> Action| {
@@ -97,6 +101,7 @@ impl Kiosk {
         api.on_pin_backspace(simple(Action::PinBackspace));
         api.on_pin_enter(simple(Action::PinEnter));
         api.on_staff_paper_replaced(simple(Action::StaffPaperReplaced));
+        api.on_staff_requeue_all_rejected(simple(Action::StaffRequeueAllRejected));
         api.on_back(simple(Action::Back));
         api.on_home(simple(Action::Home));
         api.on_still_here(simple(Action::StillHere));
@@ -134,6 +139,32 @@ impl Kiosk {
         }
     }
 
+    /// Tells `screen_idle` from now on whether someone is at the screen.
+    pub fn publish_screen(
+        &mut self,
+        screen_idle: tokio::sync::watch::Sender<Option<std::time::Instant>>,
+    ) {
+        self.screen_idle = Some(screen_idle);
+        self.tell_screen();
+    }
+
+    fn tell_screen(&self) {
+        use crate::engine::Screen;
+        let Some(tx) = &self.screen_idle else { return };
+        let idle = matches!(self.engine.screen(), Screen::Attract | Screen::OutOfService);
+        tx.send_if_modified(|since| match (idle, since.is_some()) {
+            (true, false) => {
+                *since = Some(std::time::Instant::now());
+                true
+            }
+            (false, true) => {
+                *since = None;
+                true
+            }
+            _ => false,
+        });
+    }
+
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
@@ -146,6 +177,7 @@ impl Kiosk {
             self.shown = None;
         }
         self.render();
+        self.tell_screen();
         self.arm_timer();
     }
 

@@ -58,6 +58,7 @@ pub fn launch(
             let _ = slint::invoke_from_event_loop(kiosk::pump_active);
         }
     });
+    let screen_idle = options.screen_idle.clone();
     let runtime = Runtime::start(options, handle, sink);
     let mut engine_cfg =
         EngineConfig::new(Duration::from_secs(cfg.ui.inactivity_timeout_secs as u64));
@@ -77,12 +78,15 @@ pub fn launch(
                 .hall_en
                 .as_deref()
                 .unwrap_or(&cfg.terminal.hall),
+            slogan_zh: &cfg.terminal.slogan,
+            slogan_en: cfg.terminal.slogan_en.as_deref().unwrap_or_default(),
             portrait: cfg.ui.orientation == crate::config::Orientation::Portrait,
         },
     );
     if cfg.ui.voice {
         kiosk.borrow_mut().set_speaker(voice::Speaker::espeak());
     }
+    kiosk.borrow_mut().publish_screen(screen_idle);
     kiosk::set_active(&kiosk);
     Ok(Launched { ui, kiosk, runtime })
 }

@@ -38,6 +38,10 @@ pub struct RuntimeOptions {
     pub not_configured: Option<crate::engine::Outage>,
     /// Every submission is marked as a test (`onetrip burn-in`).
     pub test_submissions: bool,
+    /// Since when the idle screen (attract, out of service) is up, `None` while a citizen or
+    /// staff use the terminal: the kiosk writes it, the fleet client waits for it to install
+    /// and reboot.
+    pub screen_idle: tokio::sync::watch::Sender<Option<std::time::Instant>>,
 }
 
 impl RuntimeOptions {
@@ -59,6 +63,7 @@ impl RuntimeOptions {
             device_stall: Duration::from_secs(120),
             not_configured: None,
             test_submissions: false,
+            screen_idle: tokio::sync::watch::Sender::new(None),
         }
     }
 

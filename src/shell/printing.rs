@@ -13,6 +13,8 @@ use crate::vocab::submission::ReceiptRequest;
 pub struct PrintJob {
     hall_zh: String,
     hall_en: String,
+    slogan_zh: String,
+    slogan_en: String,
     tracking: String,
     width: PaperWidth,
     printer: PrinterHandle,
@@ -27,6 +29,8 @@ impl PrintJob {
                 .hall_en
                 .clone()
                 .unwrap_or_else(|| cfg.terminal.hall.clone()),
+            slogan_zh: cfg.terminal.slogan.clone(),
+            slogan_en: cfg.terminal.slogan_en.clone().unwrap_or_default(),
             tracking: cfg.upstream.tracking_url.clone(),
             width: cfg.paper_width(),
             printer: printer.clone(),
@@ -40,13 +44,14 @@ impl PrintJob {
         store: Option<StoreHandle>,
     ) -> Result<(), String> {
         let when = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
-        let hall = if request.english {
-            &self.hall_en
+        let (hall, slogan) = if request.english {
+            (&self.hall_en, &self.slogan_en)
         } else {
-            &self.hall_zh
+            (&self.hall_zh, &self.slogan_zh)
         };
         let doc = Receipt {
             hall,
+            slogan,
             request,
             when: &when,
             tracking_url: &self.tracking,

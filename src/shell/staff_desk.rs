@@ -3,7 +3,7 @@
 //! lockout kept across restarts.
 
 use crate::catalog::active::{CatalogStatus, Origin};
-use crate::store::{now_ms, Counter, Requeued, StoreError, StoreHandle, EXPIRY_WARNING_MS};
+use crate::store::{Counter, Requeued, Store, StoreError, StoreHandle, DAY_MS, EXPIRY_WARNING_MS};
 use crate::vocab::staff_report::{
     CatalogInForce, DeliveryPaused, DeviceLine, PinGuardState, RejectedSubmission, RequeueOutcome,
     StaffReport,
@@ -12,55 +12,76 @@ use crate::vocab::staff_report::{
 /// The store setting that keeps the PIN pad's failures and lockout.
 const PIN_GUARD_SETTING: &str = "staff_pin_guard";
 
-/// The PIN lockout as stored: until a wall-clock time, so that it runs on while powered off.
+/// A step of the wall clock is shown to staff for this long (of running time) after it was
+/// noticed; the heartbeat always carries the last one.
+pub const CLOCK_STEP_SHOWN_MS: i64 = 7 * DAY_MS;
+
+/// The PIN lockout as stored: until a terminal age (ms of running time, store/clock.rs), so that a
+/// wall clock stepped forward — by NTP, a dead RTC or a wrong BIOS date — does not lift it. While
+/// the terminal is off the age stands still: a lockout is served in running time.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PinGuardKept {
     failures: u32,
     lockouts: u32,
-    locked_until_ms: i64,
-}
-
-impl From<PinGuardState> for PinGuardKept {
-    fn from(s: PinGuardState) -> PinGuardKept {
-        PinGuardKept {
-            failures: s.failures,
-            lockouts: s.lockouts,
-            locked_until_ms: now_ms()
-                .saturating_add(i64::try_from(s.remaining_ms).unwrap_or(i64::MAX)),
-        }
-    }
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    locked_until_age_ms: Option<i64>,
+    /// Kept by firmware before the terminal's age: until a wall-clock time (read, not written).
+    #[serde(default, skip_serializing)]
+    locked_until_ms: Option<i64>,
 }
 
 impl PinGuardKept {
-    fn now(&self) -> PinGuardState {
+    fn kept(s: PinGuardState, store: &Store) -> PinGuardKept {
+        PinGuardKept {
+            failures: s.failures,
+            lockouts: s.lockouts,
+            locked_until_age_ms: Some(
+                store
+                    .age_ms()
+                    .saturating_add(i64::try_from(s.remaining_ms).unwrap_or(i64::MAX)),
+            ),
+            locked_until_ms: None,
+        }
+    }
+
+    fn now(&self, store: &Store) -> PinGuardState {
+        let left = match (self.locked_until_age_ms, self.locked_until_ms) {
+            (Some(until), _) => until.saturating_sub(store.age_ms()),
+            (None, Some(until)) => until.saturating_sub(store.now().wall_ms),
+            (None, None) => 0,
+        };
         PinGuardState {
             failures: self.failures,
             lockouts: self.lockouts,
-            remaining_ms: u64::try_from(self.locked_until_ms.saturating_sub(now_ms())).unwrap_or(0),
+            remaining_ms: u64::try_from(left).unwrap_or(0),
         }
     }
 }
 
 /// The lockout as kept (a power cycle is not five more guesses).
 pub async fn kept_pin_guard(store: &StoreHandle) -> Option<PinGuardState> {
-    let kept = store
-        .call(|s| s.setting(PIN_GUARD_SETTING))
+    store
+        .call(|s| {
+            let kept = s.setting(PIN_GUARD_SETTING).ok()??;
+            match serde_json::from_str::<PinGuardKept>(&kept) {
+                Ok(k) => Some(k.now(s)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "kept PIN lockout unreadable; ignored");
+                    None
+                }
+            }
+        })
         .await
         .ok()?
-        .ok()??;
-    match serde_json::from_str::<PinGuardKept>(&kept) {
-        Ok(k) => Some(k.now()),
-        Err(e) => {
-            tracing::warn!(error = %e, "kept PIN lockout unreadable; ignored");
-            None
-        }
-    }
 }
 
 pub fn keep_pin_guard(store: &StoreHandle, state: PinGuardState) {
-    let kept = serde_json::to_string(&PinGuardKept::from(state)).unwrap_or_default();
     store.post(move |s| {
-        if let Err(e) = s.set_setting(PIN_GUARD_SETTING, &kept) {
+        let kept = serde_json::to_string(&PinGuardKept::kept(state, s)).unwrap_or_default();
+        let written = s
+            .set_setting(PIN_GUARD_SETTING, &kept)
+            .and_then(|()| s.keep_age_now());
+        if let Err(e) = written {
             tracing::error!(error = %e, "PIN lockout not kept");
         }
     });
@@ -107,9 +128,13 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
     let gathered = store
         .call(move |s| {
             let q = s.queue_counts()?;
-            let expiring = s.expiring(now_ms(), retention_ms, EXPIRY_WARNING_MS)?;
+            let expiring = s.expiring(retention_ms, EXPIRY_WARNING_MS)?;
+            let age = s.age_ms();
+            let step = s
+                .clock_step()
+                .filter(|c| age.saturating_sub(c.age_ms) < CLOCK_STEP_SHOWN_MS);
             Ok::<_, StoreError>((
-                q,
+                (q, step),
                 expiring,
                 s.rejected_submissions(20)?,
                 s.unprinted_receipts()?,
@@ -119,7 +144,11 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
         })
         .await;
     match gathered {
-        Ok(Ok((q, expiring, rejected, unprinted, receipts, paper))) => {
+        Ok(Ok(((q, step), expiring, rejected, unprinted, receipts, paper))) => {
+            report.clock_step_at = step
+                .map(|c| local(c.wall_ms, "%Y-%m-%d %H:%M"))
+                .unwrap_or_default();
+            report.clock_step = step;
             report.pending = q.pending;
             report.expiring = expiring;
             report.rejected = q.rejected;
@@ -130,13 +159,7 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
                     number: r.number,
                     item_code: r.item_code,
                     reason: r.reason,
-                    at: chrono::DateTime::from_timestamp_millis(r.at_ms)
-                        .map(|t| {
-                            t.with_timezone(&chrono::Local)
-                                .format("%m-%d %H:%M")
-                                .to_string()
-                        })
-                        .unwrap_or_default(),
+                    at: local(r.at_ms, "%m-%d %H:%M"),
                 })
                 .collect();
             report.unprinted = unprinted;
@@ -168,6 +191,35 @@ pub async fn requeue(store: Option<StoreHandle>, number: String) -> RequeueOutco
     }
 }
 
+/// Staff asked to put every rejected submission back in the queue at once: how it ended.
+pub async fn requeue_all(store: Option<StoreHandle>) -> RequeueOutcome {
+    let Some(store) = store else {
+        return RequeueOutcome::Failed(None);
+    };
+    match store.call(|s| s.requeue_all_rejected("staff")).await {
+        Ok(Ok(done)) => {
+            tracing::info!(
+                queued = done.queued,
+                purged = done.purged,
+                "every rejected submission requeued by staff"
+            );
+            RequeueOutcome::All {
+                queued: done.queued,
+                purged: done.purged,
+            }
+        }
+        Ok(Err(e)) => RequeueOutcome::Failed(Some(e.to_string())),
+        Err(e) => RequeueOutcome::Failed(Some(e.to_string())),
+    }
+}
+
+/// A wall-clock time as local time text.
+fn local(ms: i64, format: &str) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
+        .unwrap_or_default()
+}
+
 /// Staff put in a new roll: the paper estimate starts again.
 pub fn paper_replaced(store: &StoreHandle) {
     store.post(|s| {
@@ -175,4 +227,53 @@ pub fn paper_replaced(store: &StoreHandle) {
             tracing::error!(error = %e, "counter write failed");
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::ShiftedClock;
+
+    /// Review N4: the kept lockout ran until a wall-clock time, so a clock stepped forward (NTP
+    /// from DHCP, a wrong BIOS date) and a restart cleared it. It is served in running time now:
+    /// neither a step forward nor one back a year moves it, only the terminal's own time.
+    #[test]
+    fn a_clock_step_neither_lifts_nor_stretches_the_kept_lockout() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ShiftedClock::default());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let open =
+            || StoreHandle::spawn(Store::open_with_clock(dir.path(), clock.clone()).unwrap());
+        rt.block_on(async {
+            let store = open();
+            keep_pin_guard(
+                &store,
+                PinGuardState {
+                    failures: 0,
+                    lockouts: 1,
+                    remaining_ms: 300_000,
+                },
+            );
+            let left = |s: Option<PinGuardState>| s.expect("kept").remaining_ms;
+            assert!(left(kept_pin_guard(&store).await) > 290_000);
+            // The clock jumps 31 days ahead, then the terminal restarts: still locked.
+            clock.step_wall(31 * DAY_MS);
+            drop(store);
+            let store = open();
+            let kept = kept_pin_guard(&store).await;
+            assert!(left(kept) > 290_000, "{kept:?}");
+            assert_eq!(kept.unwrap().lockouts, 1);
+            // A year back: not a year longer either.
+            clock.step_wall(-(365 + 31) * DAY_MS);
+            assert!(left(kept_pin_guard(&store).await) <= 300_000);
+            // Five minutes of the terminal's own time end it.
+            clock.run_for(300_001);
+            assert_eq!(left(kept_pin_guard(&store).await), 0);
+        });
+    }
 }

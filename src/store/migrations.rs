@@ -51,6 +51,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
         WHEN old.at > (CAST(strftime('%s', 'now') AS INTEGER) - 30 * 86400) * 1000
         BEGIN SELECT RAISE(ABORT, 'audit log is append-only for 30 days'); END;",
+    // 4: every row carries the terminal's age (ms of running time, clock.rs) it was written at:
+    // retention counts that, not the wall clock. Rows from before start at age 0, so their
+    // retention counts from this upgrade: kept longer, never shorter. `warned_age_ms`: when an
+    // undelivered submission was first reported as near its limit (none is purged before staff
+    // and the heartbeat were told for EXPIRY_WARNING_MS of running time).
+    "ALTER TABLE submissions ADD COLUMN created_age_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE submissions ADD COLUMN warned_age_ms INTEGER;
+    ALTER TABLE receipts ADD COLUMN updated_age_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE audit ADD COLUMN age_ms INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -4,6 +4,7 @@
 //! Migrations are versioned with `PRAGMA user_version`; a database from a newer firmware is refused.
 
 mod audit_rows;
+mod clock;
 mod counters;
 mod handle;
 mod migrations;
@@ -17,11 +18,16 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::vocab::submission::StoreFault;
 
+#[cfg(any(test, feature = "dev-tools"))]
+pub use clock::ShiftedClock;
+pub use clock::{Clock, Now, SystemClock, DAY_MS, STEP_MS};
 pub use counters::Counter;
 pub use handle::{StoreGone, StoreHandle};
-pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected, Requeued};
+pub use outbox::{Delivery, OutboxRow, QueueCounts, Rejected, Requeued, RequeuedAll};
 pub use payload::applicant_payload;
-pub use upkeep::{probe_store, retention, StoreVerdict, AUDIT_RETENTION_MS, EXPIRY_WARNING_MS};
+pub use upkeep::{
+    probe_store, retention, Purged, StoreVerdict, AUDIT_RETENTION_MS, EXPIRY_WARNING_MS,
+};
 
 pub const DB_FILE: &str = "onetrip.sqlite3";
 
@@ -101,6 +107,8 @@ fn make_private(path: &Path, mode: u32) -> Result<(), StoreError> {
 
 pub struct Store {
     conn: Connection,
+    /// The wall clock and the terminal's age (see clock.rs).
+    age: clock::Age,
 }
 
 /// Milliseconds since the Unix epoch (the store's time unit).
@@ -114,6 +122,14 @@ pub fn now_ms() -> i64 {
 impl Store {
     /// Opens (creating if needed) the store in `dir` and brings its schema up to date.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_clock(dir, std::sync::Arc::new(SystemClock::default()))
+    }
+
+    /// As `open`, reading time from `clock` (tests step it).
+    pub fn open_with_clock(
+        dir: &Path,
+        clock: std::sync::Arc<dyn Clock>,
+    ) -> Result<Store, StoreError> {
         {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new()
@@ -174,7 +190,10 @@ impl Store {
             });
         }
         migrations::apply(&conn, &display)?;
-        Ok(Store { conn })
+        let age = clock::Age::open(&conn, clock)?;
+        let store = Store { conn, age };
+        store.check_step_while_off();
+        Ok(store)
     }
 
     /// Copies the WAL into the database and empties it: with `secure_delete` the purged cells are
@@ -230,7 +249,9 @@ impl Store {
                 detail: format!("{pages} pages of at most {max}"),
             });
         }
-        self.set_setting("store_probe_at", &now_ms().to_string())
+        let now = self.now();
+        self.keep_age(now)?;
+        self.set_setting("store_probe_at", &now.wall_ms.to_string())
     }
 
     /// Free bytes in the file system that holds the database.
@@ -245,9 +266,10 @@ impl Store {
 
     /// Appends to the audit log (never personal data: callers pass ids and codes).
     pub fn audit(&self, actor: &str, event: &str, detail: &str) -> Result<(), StoreError> {
+        let now = self.now();
         self.conn.execute(
-            "INSERT INTO audit (at, actor, event, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![now_ms(), actor, event, detail],
+            "INSERT INTO audit (at, actor, event, detail, age_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now.wall_ms, actor, event, detail, now.age_ms],
         )?;
         Ok(())
     }
@@ -328,7 +350,8 @@ mod tests {
     #[test]
     fn purged_personal_data_is_gone_from_the_files() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
+        let clock = std::sync::Arc::new(ShiftedClock::default());
+        let s = Store::open_with_clock(dir.path(), clock.clone()).unwrap();
         let marker = "阿依古丽-PURGE-MARKER-650102194807050023";
         let big = marker.repeat(200); // overflow pages too
         let ids: Vec<String> = (0..3)
@@ -373,15 +396,19 @@ mod tests {
             ),
         ])
         .unwrap();
-        assert_eq!(s.purge_expired(now_ms() + 10, 0).unwrap(), 1);
+        // Reported first, purged after the warning's time (of running time).
+        assert_eq!(s.purge_expired(0).unwrap(), 0);
+        clock.run_for(EXPIRY_WARNING_MS);
+        assert_eq!(s.purge_expired(0).unwrap(), 1);
         assert!(!found(&s), "a purged payload is still in the store's files");
     }
 
     #[test]
     fn receipts_and_audit_rows_have_a_retention_and_recent_audit_rows_cannot_be_deleted() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
-        let day = 24 * 3600 * 1000i64;
+        let clock = std::sync::Arc::new(ShiftedClock::default());
+        let s = Store::open_with_clock(dir.path(), clock.clone()).unwrap();
+        let day = DAY_MS;
         let now = now_ms();
         for (at, event) in [(now - 400 * day, "old"), (now - day, "recent")] {
             s.connection()
@@ -395,7 +422,12 @@ mod tests {
             .connection()
             .execute("DELETE FROM audit WHERE event = 'recent'", []);
         assert!(deleted.is_err(), "a recent audit row was deleted");
-        let (receipts, audit) = s.purge_old_records(now, 30 * day, 365 * day).unwrap();
+        // Retention counts running time: a wall clock a year ahead removes nothing...
+        clock.step_wall(400 * day);
+        assert_eq!(s.purge_old_records(30 * day, 365 * day).unwrap(), (0, 0));
+        // ...a year of running does; a row younger than 30 days by the wall clock stays.
+        clock.run_for(366 * day);
+        let (receipts, audit) = s.purge_old_records(30 * day, 365 * day).unwrap();
         assert_eq!((receipts, audit), (0, 1));
         let left: Vec<String> = s
             .connection()
@@ -405,7 +437,7 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(left, ["recent"]);
+        assert_eq!(left, ["recent", "clock_step"]);
     }
 
     #[test]

@@ -3,8 +3,12 @@
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::{now_ms, Store, StoreError};
+use super::{Now, Store, StoreError};
 use crate::vocab::submission::{ReceiptRequest, StoredSubmission};
+
+/// The longest a delivery ever waits (the worker's backoff and `Retry-After` are capped at
+/// 15 minutes); a retry scheduled further ahead than this was scheduled by a clock since set back.
+pub const MAX_WAIT_AHEAD_MS: i64 = 3600 * 1000;
 
 /// A submission waiting for delivery.
 #[derive(Clone)]
@@ -63,6 +67,38 @@ pub enum Requeued {
     Purged,
 }
 
+/// What putting back every rejected submission did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequeuedAll {
+    /// Back in the queue, due now.
+    pub queued: usize,
+    /// Rejected and already purged at the retention limit: left as they are.
+    pub purged: usize,
+}
+
+/// One rejected submission back in the queue, due now, its attempts reset; audited.
+fn requeue_one(
+    tx: &Transaction<'_>,
+    id: &str,
+    number: &str,
+    actor: &str,
+    now: Now,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE submissions SET state = 'pending', attempts = 0, next_attempt_at = ?2,
+                updated_at = ?2,
+                last_error = 'requeued after: ' || COALESCE(last_error, '')
+         WHERE id = ?1",
+        params![id, now.wall_ms],
+    )?;
+    tx.execute(
+        "INSERT INTO audit (at, actor, event, detail, age_ms)
+         VALUES (?1, ?2, 'submission_requeued', ?3, ?4)",
+        params![now.wall_ms, actor, format!("{number} {id}"), now.age_ms],
+    )?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueCounts {
     pub pending: i64,
@@ -97,6 +133,7 @@ impl Store {
         item_code: &str,
         payload: &serde_json::Value,
     ) -> Result<StoredSubmission, StoreError> {
+        let now = self.now();
         let tx = self.write_transaction()?;
         let seq: i64 = tx.query_row(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM submissions",
@@ -105,7 +142,10 @@ impl Store {
         )?;
         let id = uuid::Uuid::new_v4().to_string();
         let number = format!("{terminal_id}-{seq:06}");
-        let now = now_ms();
+        let Now {
+            wall_ms: now,
+            age_ms: age,
+        } = now;
         let mut body = payload.clone();
         if let Some(obj) = body.as_object_mut() {
             obj.insert("id".into(), id.clone().into());
@@ -117,20 +157,23 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO submissions (id, seq, number, kind, item_code, payload, state, attempts,
-                                      next_attempt_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7)",
-            params![id, seq, number, kind, item_code, body.to_string(), now],
+                                      next_attempt_at, created_at, updated_at, created_age_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7, ?7, ?8)",
+            params![id, seq, number, kind, item_code, body.to_string(), now, age],
         )?;
         tx.execute(
-            "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'citizen', 'submission_committed', ?2)",
-            params![now, id],
+            "INSERT INTO audit (at, actor, event, detail, age_ms)
+             VALUES (?1, 'citizen', 'submission_committed', ?2, ?3)",
+            params![now, id, age],
         )?;
         tx.commit()?;
         Ok(StoredSubmission { id, number })
     }
 
     /// Pending submissions due at `now`, oldest first. Delivery is strictly in order: while the
-    /// oldest pending submission waits for its retry, nothing behind it is sent.
+    /// oldest pending submission waits for its retry, nothing behind it is sent. A retry set more
+    /// than [`MAX_WAIT_AHEAD_MS`] after `now` is due at once: no wait is that long, so the wall
+    /// clock was set back since (a year back must not hold the queue for a year).
     pub fn due(&self, now: i64, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, number, kind, item_code, payload, attempts, created_at, next_attempt_at
@@ -154,7 +197,7 @@ impl Store {
         let mut due = Vec::new();
         for row in rows {
             let (row, at) = row?;
-            if at > now {
+            if at > now && at <= now.saturating_add(MAX_WAIT_AHEAD_MS) {
                 break;
             }
             due.push(row);
@@ -177,8 +220,11 @@ impl Store {
 
     /// Records a batch of delivery outcomes in one transaction. Accepted ones lose their personal data.
     pub fn record_deliveries(&self, outcomes: &[(String, Delivery)]) -> Result<(), StoreError> {
+        let Now {
+            wall_ms: now,
+            age_ms: age,
+        } = self.now();
         let tx = self.write_transaction()?;
-        let now = now_ms();
         for (id, outcome) in outcomes {
             match outcome {
                 Delivery::Accepted { reference } => {
@@ -215,8 +261,9 @@ impl Store {
                         params![id, error, now],
                     )?;
                     tx.execute(
-                        "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'sync', 'submission_rejected', ?2)",
-                        params![now, id],
+                        "INSERT INTO audit (at, actor, event, detail, age_ms)
+                         VALUES (?1, 'sync', 'submission_rejected', ?2, ?3)",
+                        params![now, id, age],
                     )?;
                 }
             }
@@ -234,6 +281,7 @@ impl Store {
     /// Puts a rejected submission back in the queue, due now, with its attempts reset; audited
     /// with who asked (`staff` at the screen, `technician` from the command line).
     pub fn requeue(&self, number: &str, actor: &str) -> Result<Requeued, StoreError> {
+        let now = self.now();
         let tx = self.write_transaction()?;
         let found: Option<(String, String, bool)> = tx
             .query_row(
@@ -247,18 +295,7 @@ impl Store {
             Some((_, state, _)) if state != "rejected" => Requeued::NotRejected,
             Some((_, _, false)) => Requeued::Purged,
             Some((id, _, true)) => {
-                let now = now_ms();
-                tx.execute(
-                    "UPDATE submissions SET state = 'pending', attempts = 0, next_attempt_at = ?2,
-                            updated_at = ?2,
-                            last_error = 'requeued after: ' || COALESCE(last_error, '')
-                     WHERE id = ?1",
-                    params![id, now],
-                )?;
-                tx.execute(
-                    "INSERT INTO audit (at, actor, event, detail) VALUES (?1, ?2, 'submission_requeued', ?3)",
-                    params![now, actor, format!("{number} {id}")],
-                )?;
+                requeue_one(&tx, &id, number, actor, now)?;
                 Requeued::Queued
             }
         };
@@ -266,21 +303,60 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Puts every rejected submission back in the queue at once (after staff or a technician
+    /// checked with the platform why they were refused: a gateway that rejected a backlog). Each
+    /// is audited as one `submission_requeued`, and the whole as `submissions_requeued_all`
+    /// with who asked. Those whose data was purged stay rejected: nothing to send.
+    pub fn requeue_all_rejected(&self, actor: &str) -> Result<RequeuedAll, StoreError> {
+        let now = self.now();
+        let tx = self.write_transaction()?;
+        let rows: Vec<(String, String, bool)> = {
+            let mut stmt = tx.prepare(
+                "SELECT id, number, payload IS NOT NULL FROM submissions WHERE state = 'rejected'
+                 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut done = RequeuedAll::default();
+        for (id, number, _) in rows.iter().filter(|r| r.2) {
+            requeue_one(&tx, id, number, actor, now)?;
+            done.queued += 1;
+        }
+        done.purged = rows.len() - done.queued;
+        tx.execute(
+            "INSERT INTO audit (at, actor, event, detail, age_ms)
+             VALUES (?1, ?2, 'submissions_requeued_all', ?3, ?4)",
+            params![
+                now.wall_ms,
+                actor,
+                format!("{} queued, {} purged", done.queued, done.purged),
+                now.age_ms
+            ],
+        )?;
+        tx.commit()?;
+        Ok(done)
+    }
+
     /// Keeps the (masked) receipt of a submission, and whether it printed, for staff reprints.
     pub fn save_receipt(&self, receipt: &ReceiptRequest, printed: bool) -> Result<(), StoreError> {
         let body = serde_json::to_string(receipt).unwrap_or_default();
+        let now = self.now();
         self.conn.execute(
-            "INSERT INTO receipts (submission_id, number, body, state, prints, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO receipts (submission_id, number, body, state, prints, updated_at,
+                                   updated_age_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(submission_id) DO UPDATE SET state = excluded.state,
-                 prints = prints + excluded.prints, updated_at = excluded.updated_at",
+                 prints = prints + excluded.prints, updated_at = excluded.updated_at,
+                 updated_age_ms = excluded.updated_age_ms",
             params![
                 receipt.submission.id,
                 receipt.submission.number,
                 body,
                 if printed { "printed" } else { "failed" },
                 printed as i64,
-                now_ms()
+                now.wall_ms,
+                now.age_ms
             ],
         )?;
         Ok(())
@@ -342,69 +418,6 @@ impl Store {
         }
         Ok(c)
     }
-
-    /// Purges personal data of submissions older than `retention_ms` that never got through.
-    /// Returns how many were purged; each one is audited.
-    pub fn purge_expired(&self, now: i64, retention_ms: i64) -> Result<usize, StoreError> {
-        let tx = self.write_transaction()?;
-        let ids: Vec<(String, String)> = {
-            let mut stmt = tx.prepare(
-                "SELECT id, number FROM submissions WHERE payload IS NOT NULL AND state != 'accepted'
-                 AND created_at < ?1",
-            )?;
-            let rows = stmt.query_map([now - retention_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        for (id, number) in &ids {
-            tx.execute(
-                "UPDATE submissions SET payload = NULL, purged_at = ?2, updated_at = ?2,
-                        last_error = COALESCE(last_error, '') || ' [purged: retention limit]'
-                 WHERE id = ?1",
-                params![id, now],
-            )?;
-            tx.execute(
-                "INSERT INTO audit (at, actor, event, detail) VALUES (?1, 'retention', 'submission_purged_undelivered', ?2)",
-                params![now, format!("{number} {id}")],
-            )?;
-        }
-        tx.commit()?;
-        if !ids.is_empty() {
-            self.scrub_wal();
-        }
-        Ok(ids.len())
-    }
-
-    /// How many undelivered submissions reach the retention limit within `warn_ms` (reported to
-    /// staff and upstream before anything is erased).
-    pub fn expiring(&self, now: i64, retention_ms: i64, warn_ms: i64) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM submissions WHERE payload IS NOT NULL AND state != 'accepted'
-             AND created_at < ?1",
-            [now.saturating_sub(retention_ms).saturating_add(warn_ms)],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Masked receipts older than `receipts_ms` and audit rows older than `audit_ms` go; returns
-    /// (receipts, audit rows) deleted.
-    pub fn purge_old_records(
-        &self,
-        now: i64,
-        receipts_ms: i64,
-        audit_ms: i64,
-    ) -> Result<(usize, usize), StoreError> {
-        let tx = self.write_transaction()?;
-        let receipts = tx.execute(
-            "DELETE FROM receipts WHERE updated_at < ?1",
-            [now.saturating_sub(receipts_ms)],
-        )?;
-        let audit = tx.execute(
-            "DELETE FROM audit WHERE at < ?1",
-            [now.saturating_sub(audit_ms)],
-        )?;
-        tx.commit()?;
-        Ok((receipts, audit))
-    }
 }
 
 #[cfg(test)]
@@ -451,23 +464,96 @@ mod tests {
 
     #[test]
     fn undelivered_submissions_near_the_retention_limit_are_counted_before_any_purge() {
-        let (_d, s) = store();
-        let day = 24 * 3600 * 1000i64;
-        let a = s
-            .insert_submission("T1", "application", "X", &payload())
-            .unwrap();
+        use crate::store::{ShiftedClock, DAY_MS};
+        let clock = std::sync::Arc::new(ShiftedClock::default());
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_with_clock(dir.path(), clock.clone()).unwrap();
         s.insert_submission("T1", "application", "X", &payload())
             .unwrap();
-        s.connection()
-            .execute(
-                "UPDATE submissions SET created_at = ?2 WHERE id = ?1",
-                params![a.id, now_ms() - 28 * day],
-            )
+        // 28 days of running later, another one.
+        clock.run_for(28 * DAY_MS);
+        s.insert_submission("T1", "application", "X", &payload())
             .unwrap();
         // 30 days kept, 3 days' warning: the 28-day-old one is reported, nothing purged yet.
-        assert_eq!(s.expiring(now_ms(), 30 * day, 3 * day).unwrap(), 1);
-        assert_eq!(s.purge_expired(now_ms(), 30 * day).unwrap(), 0);
-        assert_eq!(s.expiring(now_ms(), 30 * day, 0).unwrap(), 0);
+        assert_eq!(s.expiring(30 * DAY_MS, 3 * DAY_MS).unwrap(), 1);
+        assert_eq!(s.purge_expired(30 * DAY_MS).unwrap(), 0);
+        assert_eq!(s.expiring(30 * DAY_MS, 0).unwrap(), 0);
+        // At the limit, and reported for three days (since the round above): purged.
+        clock.run_for(2 * DAY_MS + 1);
+        assert_eq!(s.purge_expired(30 * DAY_MS).unwrap(), 0, "told 2 days ago");
+        clock.run_for(DAY_MS);
+        assert_eq!(s.purge_expired(30 * DAY_MS).unwrap(), 1);
+    }
+
+    /// A backlog rejected by a gateway: put back all at once, audited; a purged one stays.
+    #[test]
+    fn every_rejected_submission_is_put_back_at_once() {
+        let (_d, s) = store();
+        let ids: Vec<String> = (0..4)
+            .map(|_| {
+                s.insert_submission("T1", "application", "X", &payload())
+                    .unwrap()
+                    .id
+            })
+            .collect();
+        let rejected: Vec<(String, Delivery)> = ids[..3]
+            .iter()
+            .map(|id| {
+                (
+                    id.clone(),
+                    Delivery::Rejected {
+                        error: "HTTP 400: a JSON answer without the platform's error field".into(),
+                    },
+                )
+            })
+            .collect();
+        s.record_deliveries(&rejected).unwrap();
+        s.connection()
+            .execute(
+                "UPDATE submissions SET payload = NULL WHERE id = ?1",
+                [&ids[2]],
+            )
+            .unwrap();
+        let done = s.requeue_all_rejected("technician").unwrap();
+        assert_eq!(
+            done,
+            RequeuedAll {
+                queued: 2,
+                purged: 1
+            }
+        );
+        let c = s.queue_counts().unwrap();
+        assert_eq!((c.pending, c.rejected), (3, 1));
+        let audit: Vec<(String, String, String)> = s
+            .connection()
+            .prepare(
+                "SELECT actor, event, detail FROM audit WHERE event LIKE 'submission%requeued%'
+                 ORDER BY seq",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(audit.len(), 3, "{audit:?}");
+        assert!(audit[..2]
+            .iter()
+            .all(|(a, e, _)| a == "technician" && e == "submission_requeued"));
+        assert_eq!(
+            audit[2],
+            (
+                "technician".to_string(),
+                "submissions_requeued_all".to_string(),
+                "2 queued, 1 purged".to_string()
+            )
+        );
+        assert_eq!(
+            s.requeue_all_rejected("staff").unwrap(),
+            RequeuedAll {
+                queued: 0,
+                purged: 1
+            }
+        );
     }
 
     #[test]
@@ -481,7 +567,7 @@ mod tests {
             .unwrap();
         assert_eq!(a.number, "T1-000001");
         assert_eq!(b.number, "T1-000002");
-        let due = s.due(now_ms(), 10).unwrap();
+        let due = s.due(crate::store::now_ms(), 10).unwrap();
         assert_eq!(
             due.iter().map(|r| &r.id).collect::<Vec<_>>(),
             vec![&a.id, &b.id]
@@ -501,7 +587,7 @@ mod tests {
                 b.id.clone(),
                 Delivery::Retry {
                     error: "503".into(),
-                    next_attempt_at: now_ms() + 60_000,
+                    next_attempt_at: crate::store::now_ms() + 60_000,
                 },
             ),
         ])
@@ -518,10 +604,10 @@ mod tests {
             .unwrap();
         assert_eq!(payload_a, None, "personal data purged on acceptance");
         assert!(
-            s.due(now_ms(), 10).unwrap().is_empty(),
+            s.due(crate::store::now_ms(), 10).unwrap().is_empty(),
             "b waits for its backoff"
         );
-        assert!(s.next_due_at().unwrap().unwrap() > now_ms());
+        assert!(s.next_due_at().unwrap().unwrap() > crate::store::now_ms());
     }
 
     #[test]
@@ -552,13 +638,19 @@ mod tests {
 
     #[test]
     fn retention_purges_undelivered_personal_data() {
-        let (_d, s) = store();
+        use crate::store::{ShiftedClock, DAY_MS};
+        let clock = std::sync::Arc::new(ShiftedClock::default());
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_with_clock(dir.path(), clock.clone()).unwrap();
         let a = s
             .insert_submission("T1", "application", "X", &payload())
             .unwrap();
-        let week = 7 * 24 * 3600 * 1000;
-        assert_eq!(s.purge_expired(now_ms(), week).unwrap(), 0);
-        assert_eq!(s.purge_expired(now_ms() + week + 1, week).unwrap(), 1);
+        let week = 7 * DAY_MS;
+        assert_eq!(s.purge_expired(week).unwrap(), 0);
+        clock.run_for(week + 1);
+        assert_eq!(s.purge_expired(week).unwrap(), 0, "not reported yet");
+        clock.run_for(3 * DAY_MS);
+        assert_eq!(s.purge_expired(week).unwrap(), 1);
         let (payload, err): (Option<String>, String) = s
             .connection()
             .query_row(
@@ -571,6 +663,26 @@ mod tests {
         assert!(err.contains("retention"));
     }
 
+    /// A retry set by a clock since set back a year is due at once, not in a year.
+    #[test]
+    fn a_retry_set_before_the_clock_went_back_is_due() {
+        let (_d, s) = store();
+        let a = s
+            .insert_submission("T1", "application", "X", &payload())
+            .unwrap();
+        s.record_deliveries(&[(
+            a.id.clone(),
+            Delivery::Retry {
+                error: "timeout".into(),
+                next_attempt_at: crate::store::now_ms() + 60_000,
+            },
+        )])
+        .unwrap();
+        assert!(s.due(crate::store::now_ms(), 10).unwrap().is_empty());
+        let year_back = crate::store::now_ms() - 365 * crate::store::DAY_MS;
+        assert_eq!(s.due(year_back, 10).unwrap().len(), 1);
+    }
+
     #[test]
     fn a_failed_receipt_is_kept_for_reprint() {
         let (_d, s) = store();
@@ -578,6 +690,7 @@ mod tests {
             .insert_submission("T1", "application", "X", &payload())
             .unwrap();
         let receipt = ReceiptRequest {
+            kind: Default::default(),
             submission: sub.clone(),
             item_code: "X".into(),
             item_name: "无犯罪记录证明申请".into(),

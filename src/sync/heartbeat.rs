@@ -11,6 +11,7 @@ use crate::catalog::active::CatalogStatus;
 use crate::store::{QueueCounts, StoreHandle};
 use crate::vocab::device_health::DeviceHealth;
 use crate::vocab::restarts::Restarts;
+use crate::vocab::staff_report::ClockStep;
 
 /// Which firmware runs: this binary's version always, the image's version and the A/B slot it
 /// booted from when there are any. Read once at start by whoever starts the terminal.
@@ -19,6 +20,8 @@ pub struct Firmware {
     pub binary: String,
     pub image: Option<String>,
     pub slot: Option<String>,
+    /// Signed with development keys (RAUC compatible `…-dev`): never a production image.
+    pub dev_keys: bool,
 }
 
 impl Default for Firmware {
@@ -28,6 +31,7 @@ impl Default for Firmware {
             binary: env!("CARGO_PKG_VERSION").to_string(),
             image: None,
             slot: None,
+            dev_keys: false,
         }
     }
 }
@@ -65,6 +69,9 @@ pub struct Body<'a> {
     /// Background tasks restarted after a crash, by name.
     pub task_restarts: std::collections::BTreeMap<&'static str, u32>,
     pub at_ms: i64,
+    /// The terminal's age (ms of running time, what retention counts) and the last step of the
+    /// wall clock it noticed; `None` when the store could not be read.
+    pub clock: Option<(i64, Option<ClockStep>)>,
 }
 
 impl Body<'_> {
@@ -89,6 +96,10 @@ impl Body<'_> {
             "counters": {"receipts_printed": self.receipts_printed, "paper_mm": self.paper_mm},
             "task_restarts": self.task_restarts,
             "catalog": self.catalog,
+            "clock": self.clock.map(|(age_ms, step)| serde_json::json!({
+                "terminal_age_ms": age_ms,
+                "last_step": step,
+            })),
         })
     }
 }
@@ -107,19 +118,16 @@ impl Heartbeat {
                 .call(move |s| {
                     (
                         s.queue_counts().ok(),
-                        s.expiring(
-                            crate::store::now_ms(),
-                            retention_ms,
-                            crate::store::EXPIRY_WARNING_MS,
-                        )
-                        .ok(),
+                        s.expiring(retention_ms, crate::store::EXPIRY_WARNING_MS)
+                            .ok(),
                         s.count(&crate::store::Counter::ReceiptsPrinted)
                             .unwrap_or(0),
                         s.count(&crate::store::Counter::PaperMm).unwrap_or(0),
+                        (s.age_ms(), s.clock_step()),
                     )
                 })
                 .await;
-            let Ok((queue, expiring, receipts_printed, paper_mm)) = local else {
+            let Ok((queue, expiring, receipts_printed, paper_mm, clock)) = local else {
                 continue;
             };
             let catalog = self.catalog.borrow().to_json();
@@ -137,6 +145,7 @@ impl Heartbeat {
                 refused: self.link.refused(),
                 task_restarts,
                 at_ms: crate::store::now_ms(),
+                clock: Some(clock),
             }
             .to_json();
             if let Err(e) = self.client.send_heartbeat(&body).await {
@@ -173,6 +182,15 @@ mod tests {
                 refused: link.refused(),
                 task_restarts: [("sync", 1)].into(),
                 at_ms: 1,
+                clock: Some((
+                    90_000,
+                    Some(ClockStep {
+                        step_ms: 31 * 24 * 3600 * 1000,
+                        wall_ms: 5,
+                        age_ms: 60_000,
+                        count: 1,
+                    }),
+                )),
             }
             .to_json()
         };
@@ -201,6 +219,25 @@ mod tests {
         assert_eq!(b["queue"]["pending"], 100);
         assert_eq!(b["queue"]["expiring_within_3_days"], 2);
         assert_eq!(b["task_restarts"]["sync"], 1);
+        // A wall clock stepped forward a month is reported, with the running time retention
+        // counts.
+        assert_eq!(b["clock"]["terminal_age_ms"], 90_000);
+        assert_eq!(b["clock"]["last_step"]["step_ms"], 2_678_400_000i64);
+        assert_eq!(b["clock"]["last_step"]["count"], 1);
+        // Rejections in a row with the same answer: paused, in words, with the typed reason.
+        link.set_refused(
+            Refusal::RepeatedRejection,
+            "HTTP 400: a JSON answer without the platform's error field · body 1a2b3c4d".into(),
+            11,
+        );
+        let b = body(&link);
+        assert_eq!(b["delivery"]["paused"], true);
+        assert_eq!(b["delivery"]["refusal"], "repeated_rejection");
+        assert_eq!(b["delivery"]["since_ms"], 11);
+        assert!(b["delivery"]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTP 400"));
         link.clear();
         assert_eq!(body(&link)["delivery"]["paused"], false);
     }

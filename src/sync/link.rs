@@ -1,4 +1,5 @@
-//! Whether upstream currently refuses this terminal (credentials, address, a proxy, a certificate).
+//! Whether upstream currently refuses this terminal (credentials, address, a proxy, a certificate),
+//! or rejects submission after submission the same way (the breaker, breaker.rs).
 //! The sync worker sets it and pauses the queue; staff see it on their screen and the heartbeat
 //! reports it; it clears by itself once a delivery gets the platform's answer again.
 
@@ -13,7 +14,8 @@ pub struct Refused {
     /// In Chinese words for the heartbeat ("上游拒绝本机凭证"); the staff screen words `kind`
     /// in its own language.
     pub words: &'static str,
-    /// What upstream answered ("HTTP 401: unknown terminal token"): no personal data.
+    /// What upstream answered, in the terminal's words with the body's digest
+    /// ("HTTP 401: the platform's error answer · body 1a2b3c4d"): never upstream's text.
     pub detail: String,
     /// Wall-clock ms of the first refusal of this spell.
     pub since_ms: i64,

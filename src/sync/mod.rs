@@ -1,5 +1,6 @@
 //! Delivery of the outbox to the upstream platform: the HTTP client and the worker that drives it.
 
+pub mod breaker;
 pub mod catalog;
 pub mod client;
 pub mod fleet;

@@ -2,8 +2,12 @@
 //! with a reference, or why not), a case's progress, the appointment times offered. Total: any
 //! bytes give an outcome, never a panic; and bounded: no text longer than [`MAX_TEXT_CHARS`], no
 //! list longer than [`MAX_ITEMS`], so a broken or hostile platform cannot fill the staff screen,
-//! the store or a citizen's screen. Only std, serde and serde_json: the fuzz crate
-//! (`drivers/fuzz`, target `upstream_answers`) compiles this file as it is.
+//! the store or a citizen's screen. A failure's reason is in the terminal's own words — the
+//! status and what kind of answer it was — never upstream's text, which may echo a citizen's ID
+//! number and would then be stored, logged and bundled for a technician; the client adds a short
+//! digest of the body ([`SendError::with_digest`]) so the platform can still find which answer
+//! it was. Only std, serde and serde_json: the fuzz crate (`drivers/fuzz`, target
+//! `upstream_answers`) compiles this file as it is.
 
 use std::time::Duration;
 
@@ -30,6 +34,22 @@ pub enum SendError {
 }
 
 pub use crate::vocab::refusal::Refusal;
+
+impl SendError {
+    /// The reason with the answer's digest after it (" · body 1a2b3c4d"), so that the same answer
+    /// twice reads the same and the platform's operators can match it in their own logs.
+    pub fn with_digest(mut self, digest: &str) -> SendError {
+        if digest.is_empty() {
+            return self;
+        }
+        let (SendError::Retryable { reason, .. }
+        | SendError::Permanent { reason, .. }
+        | SendError::Refused { reason, .. }) = &mut self;
+        reason.push_str(" · body ");
+        reason.push_str(digest);
+        self
+    }
+}
 
 /// One step of a case's progress as upstream gave it (the time is formatted for the screen by
 /// the caller, in local time).
@@ -60,6 +80,15 @@ fn json(body: &[u8]) -> Option<serde_json::Value> {
     serde_json::from_slice(body).ok()
 }
 
+/// What kind of answer a failure came with, in the terminal's words (never upstream's own).
+fn answer_words(body: Option<&serde_json::Value>) -> &'static str {
+    match body {
+        Some(b) if b.get("error").is_some_and(|e| e.is_string()) => "the platform's error answer",
+        Some(_) => "a JSON answer without the platform's error field",
+        None => "an answer that is not JSON",
+    }
+}
+
 fn not_json() -> SendError {
     SendError::Retryable {
         reason: "answer is not JSON".into(),
@@ -74,11 +103,7 @@ pub fn submission(
     body: &[u8],
 ) -> Result<String, SendError> {
     let body = json(body);
-    let reason = body
-        .as_ref()
-        .map(|b| text(b, "error"))
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| "no reason given".into());
+    let reason = answer_words(body.as_ref());
     if (200..300).contains(&status) {
         return body
             .as_ref()
@@ -107,7 +132,10 @@ pub fn submission(
     };
     match status {
         // Only the platform's own word about this submission rejects it.
-        400 | 409 | 422 if body.is_some() => Err(SendError::Permanent { status, reason }),
+        400 | 409 | 422 if body.is_some() => Err(SendError::Permanent {
+            status,
+            reason: format!("HTTP {status}: {reason}"),
+        }),
         400 | 409 | 422 => Err(refused(Refusal::NotThePlatform)),
         401 | 403 => Err(refused(Refusal::Credentials)),
         _ => Err(refused(Refusal::Address)),
@@ -228,6 +256,35 @@ mod tests {
         }
     }
 
+    /// Issue 31: upstream's error text may echo the citizen's ID number; a reason never holds
+    /// it, only the status, the kind of answer and (added by the client) the body's digest.
+    #[test]
+    fn a_reason_never_holds_upstreams_words() {
+        use serde_json::json;
+        let id = "330106198503121231";
+        let said = format!("身份证号 {id} 与姓名不符");
+        for (code, body) in [
+            (422u16, j(json!({"error": said}))),
+            (400, j(json!({"message": said}))),
+            (503, j(json!({"error": said}))),
+            (401, j(json!({"error": said}))),
+            (404, format!("<html>{said}</html>").into_bytes()),
+        ] {
+            let e = submission(code, None, &body).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains(id) && !shown.contains("姓名"), "{shown}");
+            assert!(shown.contains(&format!("HTTP {code}")), "{shown}");
+        }
+        let e = submission(422, None, &j(json!({"error": said}))).unwrap_err();
+        assert_eq!(
+            e.with_digest("1a2b3c4d"),
+            SendError::Permanent {
+                status: 422,
+                reason: "HTTP 422: the platform's error answer · body 1a2b3c4d".into()
+            }
+        );
+    }
+
     #[test]
     fn nothing_grows_past_the_bounds() {
         use serde_json::json;
@@ -236,7 +293,7 @@ mod tests {
         let Err(SendError::Permanent { reason, .. }) = r else {
             panic!("{r:?}")
         };
-        assert_eq!(reason.chars().count(), MAX_TEXT_CHARS);
+        assert!(reason.chars().count() < MAX_TEXT_CHARS, "{reason}");
         let steps: Vec<_> = (0..1000)
             .map(|i| json!({"at_ms": i, "text_zh": long, "text_en": 7}))
             .collect();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use onetrip_drivers::supervisor::Pulse;
 use tokio::sync::Notify;
 
+use super::breaker::{Breaker, Verdict, SAME_REJECTIONS};
 use super::client::{Refusal, SendError, UpstreamClient};
 use super::link::LinkStatus;
 use crate::store::{now_ms, Delivery, StoreHandle};
@@ -89,6 +90,13 @@ impl SyncWorker {
 
     /// As `run`, beating `pulse` on every step (its supervisor restarts it when that stops).
     pub async fn run_with(self, pulse: Pulse) {
+        // Rejections in a row, as kept: a restart does not reject another few of a backlog.
+        let mut breaker = self.store.call(Breaker::kept).await.unwrap_or_default();
+        if breaker.is_open() {
+            let reason = breaker.reason().to_string();
+            self.link
+                .set_refused(Refusal::RepeatedRejection, reason, (self.clock)());
+        }
         loop {
             pulse.beat();
             let batch = self.batch;
@@ -103,7 +111,7 @@ impl SyncWorker {
                         detail: e.to_string(),
                     })
                 });
-            let due = match due {
+            let mut due = match due {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox unreadable");
@@ -129,13 +137,21 @@ impl SyncWorker {
                 }
                 continue;
             }
+            // While the breaker holds the queue, each pause probes the next submission (an
+            // acceptance anywhere closes it), not the oldest again and again.
+            let first = breaker.first_probe(due.len());
+            due.rotate_left(first);
             let mut outcomes = Vec::with_capacity(due.len());
             let mut refused: Option<(Refusal, String)> = None;
+            let was = breaker.clone();
             for row in &due {
                 pulse.beat();
+                // Reasons are the terminal's own words and the body's digest (replies.rs), never
+                // upstream's text: they are logged, stored and shown to staff.
                 let outcome = match self.client.send_submission(row).await {
                     Ok(reference) => {
                         tracing::info!(submission = %row.id, "submission accepted upstream");
+                        breaker.accepted();
                         Delivery::Accepted { reference }
                     }
                     Err(SendError::Retryable {
@@ -155,9 +171,21 @@ impl SyncWorker {
                         }
                     }
                     Err(SendError::Permanent { status, reason }) => {
-                        tracing::error!(submission = %row.id, status, %reason, "submission rejected upstream");
-                        Delivery::Rejected {
-                            error: format!("HTTP {status}: {reason}"),
+                        match breaker.rejected(&reason) {
+                            Verdict::Reject => {
+                                tracing::error!(submission = %row.id, status, %reason, "submission rejected upstream");
+                                Delivery::Rejected { error: reason }
+                            }
+                            Verdict::RejectAndPause => {
+                                tracing::error!(submission = %row.id, status, %reason, in_a_row = SAME_REJECTIONS, "submission rejected upstream, the same way as the ones before it: the rest of the queue is held");
+                                refused = Some((Refusal::RepeatedRejection, reason.clone()));
+                                Delivery::Rejected { error: reason }
+                            }
+                            Verdict::Hold => {
+                                // Not this submission's fault: it keeps its place and attempts.
+                                refused = Some((Refusal::RepeatedRejection, reason.clone()));
+                                Delivery::Paused { error: reason }
+                            }
                         }
                     }
                     Err(SendError::Refused { kind, reason }) => {
@@ -166,21 +194,32 @@ impl SyncWorker {
                         Delivery::Paused { error: reason }
                     }
                 };
-                if refused.is_none() {
+                // Upstream answered as the platform: a refusal in force is over — unless the
+                // breaker is open and this answer (a retry) says nothing about it.
+                let says_nothing = breaker.is_open() && matches!(outcome, Delivery::Retry { .. });
+                if refused.is_none() && !says_nothing {
                     if let Some(was) = self.link.clear() {
                         tracing::warn!(refusal = ?was.kind, "upstream takes the terminal again; delivery resumes");
                     }
                 }
-                let stop = matches!(outcome, Delivery::Retry { .. } | Delivery::Paused { .. });
+                let stop = refused.is_some()
+                    || matches!(outcome, Delivery::Retry { .. } | Delivery::Paused { .. });
                 outcomes.push((row.id.clone(), outcome));
                 // Upstream is struggling or refusing: stop this round, leave the rest for later.
                 if stop {
                     break;
                 }
             }
+            let keep = (breaker != was).then(|| breaker.clone());
             let saved = self
                 .store
-                .call(move |s| s.record_deliveries(&outcomes))
+                .call(move |s| {
+                    let saved = s.record_deliveries(&outcomes);
+                    if let Some(breaker) = keep {
+                        breaker.keep(s);
+                    }
+                    saved
+                })
                 .await;
             if !matches!(saved, Ok(Ok(()))) {
                 tracing::error!(
@@ -190,7 +229,11 @@ impl SyncWorker {
             }
             if let Some((kind, reason)) = refused {
                 let pause = self.backoff.refused_pause;
-                tracing::error!(refusal = ?kind, %reason, pause_s = pause.as_secs(), "upstream refuses this terminal; the queue is paused");
+                if kind == Refusal::RepeatedRejection {
+                    tracing::error!(%reason, in_a_row = SAME_REJECTIONS, pause_s = pause.as_secs(), "upstream rejects submission after submission the same way; the queue is paused and the rest are held, not rejected");
+                } else {
+                    tracing::error!(refusal = ?kind, %reason, pause_s = pause.as_secs(), "upstream refuses this terminal; the queue is paused");
+                }
                 self.link.set_refused(kind, reason, (self.clock)());
                 // The whole queue waits, new submissions included: every one would be refused alike.
                 tokio::time::sleep(pause).await;

@@ -42,13 +42,20 @@ pub fn redacted_config(text: &str) -> String {
     }
 }
 
-/// Writes the bundle into `out` (created if needed); returns the files written.
+/// Writes the bundle into `out`, a directory this call creates (it must not exist: on a stick,
+/// one prepared in advance could hold links or FIFOs named like the bundle's files); returns the
+/// files written. Each file is created new inside the directory just made, never opened through
+/// a link or onto something already there: a link, a FIFO or a device in the way is an error,
+/// and nothing is written through it.
 pub fn write_bundle(config_path: &Path, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let dir = new_directory(out)?;
     let mut written = Vec::new();
     let mut put = |name: &str, text: String| -> anyhow::Result<()> {
         let path = out.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut file = new_file(&dir, name)
+            .with_context(|| format!("cannot create {} (nothing written)", path.display()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
         Ok(())
     };
@@ -131,6 +138,12 @@ pub fn write_bundle(config_path: &Path, out: &Path) -> anyhow::Result<Vec<PathBu
             .unwrap_or_else(|_| "{\"note\": \"the kiosk is not running\"}\n".into()),
     )?;
 
+    // The firmware, and every update decision of the stick and the fleet (refusals with reasons).
+    put(
+        "firmware.txt",
+        crate::sync::fleet::local::Local::from_env().report(),
+    )?;
+
     let journal = std::process::Command::new("journalctl")
         .args(["-b", "--no-pager", "-o", "short-iso", "-n", "20000"])
         .output();
@@ -146,6 +159,32 @@ pub fn write_bundle(config_path: &Path, out: &Path) -> anyhow::Result<Vec<PathBu
         },
     )?;
     Ok(written)
+}
+
+/// Creates `out` (mode 0700, its parent must exist) and opens it without following a link: the
+/// directory the files go into is the one made here.
+fn new_directory(out: &Path) -> anyhow::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
+            "{} already exists: the bundle goes into a new directory (nothing written)",
+            out.display()
+        ),
+        r => r.with_context(|| format!("cannot create {}", out.display()))?,
+    }
+    let flags = OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::RDONLY | OFlags::CLOEXEC;
+    rustix::fs::open(out, flags, Mode::empty())
+        .with_context(|| format!("cannot open {} just made", out.display()))
+}
+
+/// A file created in `dir` (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600): fails on anything already
+/// there — a file, a link, a FIFO — instead of writing through it or waiting on it.
+fn new_file(dir: &std::os::fd::OwnedFd, name: &str) -> std::io::Result<std::fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(0o600))?;
+    Ok(std::fs::File::from(fd))
 }
 
 /// Where the running kiosk keeps its latest device health (systemd's RuntimeDirectory).

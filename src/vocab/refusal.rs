@@ -14,7 +14,16 @@ pub enum Refusal {
     NotThePlatform,
     /// TLS: the server's certificate does not verify against the configured CA.
     Certificate,
+    /// [`SAME_REJECTIONS`] submissions in a row rejected for the same reason (the same status and
+    /// kind of answer): a gateway, or a change on the platform, rather than each submission's
+    /// fault. The rest of the queue is held, not rejected (sync/breaker.rs).
+    RepeatedRejection,
 }
+
+/// How many rejections in a row with the same reason pause the queue: one or two alike happen
+/// (two citizens asking for an item the hall does not offer); a third in a row is a pattern, and
+/// at most this many of a backlog are marked rejected by it.
+pub const SAME_REJECTIONS: u32 = 3;
 
 impl Refusal {
     /// For the staff screen (in the terminal's language) and the heartbeat (in Chinese).
@@ -33,6 +42,11 @@ impl Refusal {
                 "The answer is not the platform's (a proxy or gateway?)",
             ),
             Refusal::Certificate => ("上游证书校验失败", "Upstream's certificate does not verify"),
+            Refusal::RepeatedRejection => (
+                "上游连续以同一原因拒收申请（可能是网关拦截或平台变更）",
+                "Upstream keeps rejecting submissions for the same reason (a gateway, or a \
+                 change on the platform?)",
+            ),
         };
         if english {
             en

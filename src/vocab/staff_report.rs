@@ -12,6 +12,8 @@ pub enum StaffRequest {
     Reprint(String),
     /// Put a rejected submission back in the queue (by its number).
     Requeue(String),
+    /// Put every rejected submission back in the queue at once.
+    RequeueAllRejected,
     /// A new roll is in: the paper-used counter starts again.
     PaperReplaced,
     /// Keep the PIN pad's failures and lockout across restarts.
@@ -53,11 +55,27 @@ pub struct CatalogInForce {
     pub updated: bool,
 }
 
-/// Upstream refuses the terminal, so the queue is paused.
+/// The wall clock was stepped by more than a day (noticed against the monotonic clock), as kept
+/// in the store: for staff and the heartbeat. Retention and the PIN lockout are not moved by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockStep {
+    /// How far it moved (negative: set back), in ms.
+    pub step_ms: i64,
+    /// The wall clock when the step was noticed (after it).
+    pub wall_ms: i64,
+    /// The terminal's age (ms of running time) when it was noticed.
+    pub age_ms: i64,
+    /// Steps noticed so far on this terminal.
+    pub count: u32,
+}
+
+/// Upstream refuses the terminal (or rejects submissions the same way again and again), so the
+/// queue is paused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryPaused {
     pub refusal: Refusal,
-    /// What upstream answered ("HTTP 401: unknown terminal token").
+    /// What upstream answered, in the terminal's words with the body's digest ("HTTP 401: the
+    /// platform's error answer · body 1a2b3c4d"); never upstream's own text.
     pub detail: String,
 }
 
@@ -88,12 +106,22 @@ pub struct StaffReport {
     /// Why the last catalog update was refused (its signature, its checks).
     pub catalog_problem: Option<String>,
     pub delivery_paused: Option<DeliveryPaused>,
+    /// The last step of the wall clock, while recent (a week of running time).
+    pub clock_step: Option<ClockStep>,
+    /// When it was noticed, as local time text.
+    pub clock_step_at: String,
 }
 
 /// How sending a rejected submission again ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequeueOutcome {
     Queued,
+    /// Every rejected submission at once (`StaffRequest::RequeueAllRejected`): how many went back
+    /// in the queue, and how many were left because their content was purged.
+    All {
+        queued: usize,
+        purged: usize,
+    },
     /// Its content was purged at the retention limit.
     Purged,
     NotRejected,

@@ -10,10 +10,25 @@ pub struct StoredSubmission {
     pub number: String,
 }
 
+/// What the paper may call itself. The terminal stores and forwards an application: 申请回执
+/// with a 提交编号. An item the bureau runs here as pre-acceptance says so: 预受理回执, and that
+/// identity is checked at the counter. Acceptance (受理) is the authority's act: the terminal
+/// never claims it by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    #[default]
+    Application,
+    PreAcceptance,
+}
+
 /// What the receipt needs; masked already, so it may be kept for staff reprints.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceiptRequest {
     pub submission: StoredSubmission,
+    /// Receipts kept before the kind existed are applications.
+    #[serde(default)]
+    pub kind: ReceiptKind,
     pub item_code: String,
     pub item_name: String,
     pub next_steps: Vec<String>,

@@ -141,7 +141,7 @@ fn the_review_sheet_has_a_page_per_item_and_a_csv_a_spreadsheet_reads() {
     let page = std::fs::read_to_string(out.join("items/HZ-SFZ-01.html")).unwrap();
     for expected in [
         "<h1>HZ-SFZ-01 居民身份证首次申领</h1>",
-        "<th>收费</th><td>20 元（享受最低生活保障的和特殊困难人员可减免）</td>",
+        "<th>收费</th><td>20 元（城市享受最低生活保障的和农村生活确有困难的免收工本费；其他生活确有困难的可以减收）</td>",
         "<a href=\"http://www.sgjweuf.cn/new/63/74/2003/12/ad24786501110321300215568.htm\">",
         "<th>编辑说明</th><td>原“免费”出自汝州",
         "审核人：",

@@ -103,7 +103,11 @@ fn card_tap_to_printed_receipt_to_upstream() {
             _ => None,
         })
         .collect();
-    assert!(lines.iter().any(|l| l == "受理回执"), "{lines:?}");
+    // Stored and forwarded, not accepted: the paper says so (受理 is the authority's act).
+    assert!(lines.iter().any(|l| l == "申请回执"), "{lines:?}");
+    assert!(!lines
+        .iter()
+        .any(|l| l.contains("受理回执") || l.contains("受理编号")));
     assert!(
         lines.iter().any(|l| l == "事项：无犯罪记录证明（个人）"),
         "{lines:?}"
@@ -225,7 +229,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
     ));
     wait_for(&kiosk, "the scanned receipt's number", |ui| {
         ui.global::<Api>().get_notice()
-            == format!("受理编号 {number}：办理进度请到窗口查询").as_str()
+            == format!("提交编号 {number}：办理进度请到窗口查询").as_str()
     });
 
     // A rare-character name (a private-use code point and CJK Extension A) reads and renders.

@@ -165,3 +165,44 @@ fn set_pin_replaces_a_plain_pin_with_its_hash() {
     let out = onetrip(&["--config", path.to_str().unwrap(), "check-config"]);
     assert!(out.status.success(), "{out:?}");
 }
+
+/// `http://127.0.0.1:1@upstream.example.invalid` looks like loopback to a reader who splits the
+/// text, but its host is `upstream.example.invalid`: the HTTP client would send the token and
+/// citizens' applications there in clear. Refused, upstream and fleet alike, with what is wrong
+/// and without echoing what stood before the `@`.
+#[test]
+fn a_url_with_a_user_before_the_host_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/onetrip.example.toml"
+    ))
+    .unwrap();
+    let base_line = example
+        .lines()
+        .find(|l| l.starts_with("base_url = "))
+        .unwrap();
+    let fleet =
+        "\n[fleet]\nserver = \"http://127.0.0.1:1@fleet.example.invalid/DEFAULT\"\ntoken = \"t\"\n";
+    for (key, text) in [
+        (
+            "upstream.base_url",
+            example.replace(
+                base_line,
+                "base_url = \"http://127.0.0.1:1@upstream.example.invalid\"",
+            ),
+        ),
+        ("fleet.server", format!("{example}{fleet}")),
+    ] {
+        let path = dir.path().join("onetrip.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = onetrip(&["--config", path.to_str().unwrap(), "check-config"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {err}");
+        assert!(
+            err.contains(key) && err.contains("user@host"),
+            "{key}: {err}"
+        );
+        assert!(!err.contains("127.0.0.1:1@"), "{key}: echoed: {err}");
+    }
+}

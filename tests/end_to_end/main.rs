@@ -38,4 +38,5 @@ mod catalog_cli;
 mod config_cli;
 mod dev_tools;
 mod diagnostics;
+mod log_bundle;
 mod outbox_cli;

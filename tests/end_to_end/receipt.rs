@@ -10,6 +10,7 @@ use onetrip_drivers::printer::PaperWidth;
 
 fn request(english: bool, name_masked: &str) -> ReceiptRequest {
     ReceiptRequest {
+        kind: Default::default(),
         submission: StoredSubmission {
             id: "6f1c2b9e-0000-4000-8000-000000000007".into(),
             number: "HZXH-0001-000007".into(),
@@ -38,6 +39,10 @@ fn request(english: bool, name_masked: &str) -> ReceiptRequest {
 }
 
 fn bytes(req: &ReceiptRequest, width: PaperWidth) -> Vec<u8> {
+    with_slogan(req, width, "")
+}
+
+fn with_slogan(req: &ReceiptRequest, width: PaperWidth, slogan: &str) -> Vec<u8> {
     let hall = if req.english {
         "Wenxin Police Station Service Hall"
     } else {
@@ -45,6 +50,7 @@ fn bytes(req: &ReceiptRequest, width: PaperWidth) -> Vec<u8> {
     };
     let doc = Receipt {
         hall,
+        slogan,
         request: req,
         when: "2026-11-29 09:41",
         tracking_url: "https://track.example.invalid/s/{number}",
@@ -81,10 +87,11 @@ fn chinese_receipt_on_80mm() {
     let printed = decode(&bytes(&request(false, "张*明"), PaperWidth::Mm80));
     let l = lines(&printed);
     assert_eq!(l[0], "西湖区公安分局 文新派出所 服务大厅");
-    assert_eq!(l[1], "受理回执");
+    assert_eq!(l[1], "申请回执");
     for want in [
         "事项：无犯罪记录证明申请",
-        "受理编号：",
+        "提交编号：",
+        "申请已提交。是否受理，以公安机关审核为准。",
         "HZXH-0001-000007",
         "时间：2026-11-29 09:41",
         "申请人：张*明",
@@ -131,7 +138,8 @@ fn english_receipt() {
     )));
     for want in [
         "Wenxin Police Station Service Hall",
-        "Receipt",
+        "Application receipt",
+        "Submission number:",
         "Item: Certificate of no criminal record",
         "Applicant: S***** J***",
         "ID number: 330106********1231",
@@ -140,6 +148,45 @@ fn english_receipt() {
     ] {
         assert!(l.contains(&want.to_string()), "missing {want:?} in {l:?}");
     }
+}
+
+/// An item the bureau runs here as pre-acceptance: the paper says so, and that the citizen's
+/// identity is checked at the counter; nothing claims acceptance.
+#[test]
+fn a_pre_acceptance_receipt_says_identity_is_checked_at_the_counter() {
+    let mut req = request(false, "张*明");
+    req.kind = onetrip::vocab::submission::ReceiptKind::PreAcceptance;
+    let l = lines(&decode(&bytes(&req, PaperWidth::Mm80)));
+    assert_eq!(l[1], "预受理回执");
+    let said = l.join("");
+    assert!(
+        said.contains("本机仅预受理：请本人持身份证到窗口核验身份，受理以窗口为准。"),
+        "{l:?}"
+    );
+    req.english = true;
+    let en = lines(&decode(&bytes(&req, PaperWidth::Mm80))).join(" ");
+    assert!(en.contains("Pre-application receipt"), "{en}");
+    assert!(en.contains("your identity is checked"), "{en}");
+}
+
+/// The programme's slogan is the configuration's: Zhengzhou's when configured, none otherwise —
+/// never another province's from the code.
+#[test]
+fn the_slogan_is_the_configurations_or_none() {
+    for req in [request(false, "张*明"), request(true, "S***** J***")] {
+        let plain = lines(&decode(&bytes(&req, PaperWidth::Mm80))).join("\n");
+        assert!(!plain.contains("跑一次"), "{plain}");
+    }
+    let zz = lines(&decode(&with_slogan(
+        &request(false, "张*明"),
+        PaperWidth::Mm80,
+        "就跑一次",
+    )));
+    assert!(
+        zz.contains(&"请妥善保管本回执 · 就跑一次".to_string()),
+        "{zz:?}"
+    );
+    assert!(!zz.join("").contains("最多跑一次"));
 }
 
 #[test]

@@ -42,6 +42,7 @@ fn staff_reprint_of_a_failed_receipt() {
             )
             .unwrap();
         let request = ReceiptRequest {
+            kind: Default::default(),
             submission: sub.clone(),
             item_code: "ZA-WFZ-001".into(),
             item_name: "无犯罪记录证明申请".into(),

@@ -588,12 +588,15 @@ async fn a_week_long_outage_only_delays_delivery() {
         .unwrap()
         .insert_submission("T1", "application", "X", &payload(9))
         .unwrap();
-    let thirty_days = 30 * 24 * 3600 * 1000;
-    let purged = store
-        .lock()
-        .unwrap()
-        .purge_expired(clock() + thirty_days + 1, thirty_days)
-        .unwrap();
+    // (Retention counts the terminal's running time: here a store whose clocks the test moves,
+    // 30 days of running and the three days' warning.)
+    let thirty_days = 30 * onetrip::store::DAY_MS;
+    let running = Arc::new(onetrip::store::ShiftedClock::default());
+    let aged = Store::open_with_clock(&dir.path().join("data"), running.clone()).unwrap();
+    running.run_for(thirty_days + 1);
+    assert_eq!(aged.purge_expired(thirty_days).unwrap(), 0, "told first");
+    running.run_for(onetrip::store::EXPIRY_WARNING_MS);
+    let purged = aged.purge_expired(thirty_days).unwrap();
     assert_eq!(purged, 1);
     let audited: i64 = store.lock().unwrap().connection()
         .query_row("SELECT COUNT(*) FROM audit WHERE event = 'submission_purged_undelivered' AND detail = ?1", [format!("{} {}", late.number, late.id)], |r| r.get(0))
@@ -858,4 +861,420 @@ async fn a_connection_dropped_after_commit_is_retried_and_replayed_once() {
     let got = received(&db).unwrap();
     assert_eq!(got.len(), 1, "exactly once");
     assert!(got[0].replays >= 1, "the retry was not a replay");
+}
+
+/// The number of rows in the kept (masked) receipts.
+fn receipts_kept(store: &Store) -> i64 {
+    store
+        .connection()
+        .query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Undelivered submissions (pending or rejected) whose application is still in the store.
+fn undelivered_kept(store: &Store) -> i64 {
+    store
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM submissions WHERE state != 'accepted' AND payload IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// Issue 32 (review N4): retention purged every row older than 30 days by the wall clock, pending
+/// ones included, so DHCP-supplied NTP, a dead RTC or a wrong BIOS date 31 days ahead erased the
+/// undelivered applications (and the warning, on the same clock, never came). Now the wall clock
+/// jumps a month ahead, then a year back: nothing is erased, no warning fires, both steps are
+/// reported; retention follows the terminal's running time (delivered data goes after 30 days of
+/// it, undelivered only after the warning), and a retry set before the clock went back a year is
+/// not held for a year.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clock_step_erases_nothing_and_holds_nothing_back() {
+    use onetrip::store::{Clock, Purged, ShiftedClock, DAY_MS, EXPIRY_WARNING_MS};
+    common::capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clock = Arc::new(ShiftedClock::default());
+    let store = Store::open_with_clock(&data, clock.clone()).unwrap();
+    let thirty = 30 * DAY_MS;
+    // Three delivered, five pending, one rejected; each with its masked receipt kept.
+    let subs: Vec<_> = (0..9)
+        .map(|i| {
+            store
+                .insert_submission("T1", "application", "X", &payload(i))
+                .unwrap()
+        })
+        .collect();
+    for s in &subs {
+        let receipt = onetrip::engine::ReceiptRequest {
+            kind: Default::default(),
+            submission: s.clone(),
+            item_code: "X".into(),
+            item_name: "无犯罪记录证明申请".into(),
+            next_steps: vec![],
+            name_masked: "测*".into(),
+            id_masked: "330106********1231".into(),
+            english: false,
+        };
+        store.save_receipt(&receipt, true).unwrap();
+    }
+    let mut outcomes: Vec<(String, onetrip::store::Delivery)> = subs[..3]
+        .iter()
+        .map(|s| {
+            (
+                s.id.clone(),
+                onetrip::store::Delivery::Accepted {
+                    reference: format!("UP-{}", s.number),
+                },
+            )
+        })
+        .collect();
+    outcomes.push((
+        subs[8].id.clone(),
+        onetrip::store::Delivery::Rejected {
+            error: "HTTP 422: the platform's error answer · body 1a2b3c4d".into(),
+        },
+    ));
+    store.record_deliveries(&outcomes).unwrap();
+    assert_eq!(undelivered_kept(&store), 6);
+
+    // The wall clock steps 31 days ahead; the hourly round runs.
+    clock.step_wall(31 * DAY_MS);
+    assert_eq!(
+        store.expiring(thirty, EXPIRY_WARNING_MS).unwrap(),
+        0,
+        "the jump fired the expiry warning"
+    );
+    assert_eq!(store.apply_retention(thirty).unwrap(), Purged::default());
+    assert_eq!(
+        undelivered_kept(&store),
+        6,
+        "undelivered applications erased"
+    );
+    assert_eq!(receipts_kept(&store), 9);
+    let step = store.clock_step().expect("the step is reported");
+    assert!(step.step_ms >= 31 * DAY_MS - 60_000, "{step:?}");
+
+    // Then a year back (from the true time).
+    clock.step_wall(-(31 + 365) * DAY_MS);
+    assert_eq!(store.expiring(thirty, EXPIRY_WARNING_MS).unwrap(), 0);
+    assert_eq!(store.apply_retention(thirty).unwrap(), Purged::default());
+    assert_eq!(undelivered_kept(&store), 6);
+    assert_eq!(receipts_kept(&store), 9);
+    let step = store.clock_step().unwrap();
+    assert!(step.step_ms <= -395 * DAY_MS && step.count == 2, "{step:?}");
+    let audited: i64 = store
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM audit WHERE event = 'clock_step'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 2);
+    assert!(common::logged().contains("the wall clock stepped by more than a day"));
+
+    // 31 days of the terminal's own running time: the delivered ones' data (their kept receipts)
+    // goes on that age; the undelivered ones are reported now and kept for the warning's time.
+    clock.run_for(31 * DAY_MS);
+    let purged = store.apply_retention(thirty).unwrap();
+    assert_eq!(purged.receipts, 9);
+    assert_eq!(purged.undelivered, 0, "purged before staff were told");
+    assert_eq!(undelivered_kept(&store), 6);
+    assert_eq!(store.expiring(thirty, EXPIRY_WARNING_MS).unwrap(), 6);
+
+    // Delivery on the clock a year back: the pending ones were due before the step, and are now,
+    // not in a year.
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let handle =
+        onetrip::store::StoreHandle::spawn(Store::open_with_clock(&data, clock.clone()).unwrap());
+    let wall = clock.clone();
+    let worker = tokio::spawn(
+        SyncWorker {
+            store: handle,
+            clock: Arc::new(move || wall.wall_ms()),
+            client: UpstreamClient::new(&upstream_cfg(addr, TOKEN)).unwrap(),
+            wake: Arc::new(Notify::new()),
+            backoff: fast(),
+            batch: 16,
+            link: Default::default(),
+        }
+        .run(),
+    );
+    wait_until("the five pending delivered", || {
+        store.queue_counts().unwrap().accepted == 8
+    })
+    .await;
+    worker.abort();
+    let up = rusqlite::Connection::open(dir.path().join("up.sqlite3")).unwrap();
+    let mut got: Vec<String> = received(&up).unwrap().into_iter().map(|r| r.key).collect();
+    got.sort();
+    let mut sent: Vec<String> = subs[3..8].iter().map(|s| s.id.clone()).collect();
+    sent.sort();
+    assert_eq!(got, sent);
+}
+
+/// Issue 32 (review N6): any JSON body on 400/409/422 counted as the platform's verdict and a
+/// round went on, so a gateway answering `400 {"message": "blocked"}` to everything marked the
+/// whole backlog rejected. Now three rejections in a row with the same reason pause the queue
+/// (staff and the heartbeat are told, as for a refusal of the terminal) and the rest are held,
+/// not rejected; the three are put back at once, a restart does not reject three more, and once
+/// upstream takes submissions again all ten arrive, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_rejecting_everything_rejects_three_and_holds_the_rest() {
+    use axum::response::IntoResponse;
+    use onetrip::sync::breaker::SAME_REJECTIONS;
+    use std::sync::atomic::Ordering;
+    common::capture_logs();
+    let (gateway, hits) = odd_upstream(|_| {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"message": "blocked"})),
+        )
+            .into_response()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut ids) = pending(dir.path(), 10);
+    let counts = || {
+        let c = store.lock().unwrap().queue_counts().unwrap();
+        (c.pending, c.rejected, c.accepted)
+    };
+    let link = onetrip::sync::LinkStatus::default();
+    let (_wake, worker) =
+        spawn_worker_with(&store, &upstream_cfg(gateway, TOKEN), fast(), link.clone());
+    wait_until("the queue paused", || link.refused().is_some()).await;
+    // Two pauses more: one try each, held.
+    let tried = SAME_REJECTIONS as usize + 2;
+    wait_until("two tries after the pause", || {
+        hits.load(Ordering::SeqCst) >= tried
+    })
+    .await;
+    worker.abort();
+    assert_eq!(counts(), (7, 3, 0), "at most three rejected");
+    let refused = link.refused().unwrap();
+    assert_eq!(refused.kind, onetrip::sync::Refusal::RepeatedRejection);
+    assert!(refused.words.contains("同一原因"), "{}", refused.words);
+    assert!(
+        refused
+            .detail
+            .starts_with("HTTP 400: a JSON answer without the platform's error field · body "),
+        "{}",
+        refused.detail
+    );
+    let held_attempts: i64 = store
+        .lock()
+        .unwrap()
+        .connection()
+        .query_row(
+            "SELECT MAX(attempts) FROM submissions WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(held_attempts, 0, "a held submission was counted an attempt");
+    assert!(common::logged().contains("the queue is paused and the rest are held, not rejected"));
+
+    // Put back at once; a worker started again (a power cut) holds them, rejects none.
+    let done = store
+        .lock()
+        .unwrap()
+        .requeue_all_rejected("technician")
+        .unwrap();
+    assert_eq!(done.queued, 3);
+    let before = hits.load(Ordering::SeqCst);
+    let link = onetrip::sync::LinkStatus::default();
+    let (_wake, worker) =
+        spawn_worker_with(&store, &upstream_cfg(gateway, TOKEN), fast(), link.clone());
+    wait_until("two more tries", || {
+        hits.load(Ordering::SeqCst) >= before + 2
+    })
+    .await;
+    worker.abort();
+    assert_eq!(counts(), (10, 0, 0));
+    assert_eq!(
+        link.refused().map(|r| r.kind),
+        Some(onetrip::sync::Refusal::RepeatedRejection)
+    );
+
+    // Upstream takes submissions again: all ten, once each, and the pause clears by itself.
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let (_wake, worker) =
+        spawn_worker_with(&store, &upstream_cfg(addr, TOKEN), fast(), link.clone());
+    wait_until("all ten accepted", || counts().2 == 10).await;
+    worker.abort();
+    assert!(link.refused().is_none(), "the pause clears by itself");
+    let up = rusqlite::Connection::open(dir.path().join("up.sqlite3")).unwrap();
+    let mut keys: Vec<String> = received(&up).unwrap().into_iter().map(|r| r.key).collect();
+    keys.sort();
+    ids.sort();
+    assert_eq!(keys, ids);
+}
+
+/// An ID number upstream echoes in its error text (issue 31).
+const ECHOED_ID: &str = "510104198807153318";
+
+/// Issue 31: upstream's error text may echo a citizen's ID number, and it was stored
+/// (`last_error`), logged, shown and bundled for a technician verbatim. Now a rejection, a retry
+/// and a refusal of the terminal whose bodies hold an ID number leave no trace of it in the
+/// store's files, the log or `onetrip logs --out`: only the typed reason and the body's digest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstreams_error_text_is_never_stored_logged_or_bundled() {
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+    common::capture_logs();
+    fn said(code: StatusCode) -> Response {
+        (
+            code,
+            axum::Json(serde_json::json!({
+                "error": format!("申请人身份证号 {ECHOED_ID} 与姓名不符")
+            })),
+        )
+            .into_response()
+    }
+    let upstreams = [
+        (
+            odd_upstream(|_| said(StatusCode::UNPROCESSABLE_ENTITY))
+                .await
+                .0,
+            "HTTP 422: the platform's error answer · body ",
+        ),
+        (
+            odd_upstream(|_| said(StatusCode::SERVICE_UNAVAILABLE))
+                .await
+                .0,
+            "HTTP 503: the platform's error answer · body ",
+        ),
+        (
+            odd_upstream(|_| said(StatusCode::UNAUTHORIZED)).await.0,
+            "HTTP 401: the platform's error answer · body ",
+        ),
+    ];
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/onetrip.example.toml"
+    ))
+    .unwrap();
+    for (upstream, expected) in upstreams {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, s) = one_pending(dir.path());
+        let link = onetrip::sync::LinkStatus::default();
+        let (_w, worker) =
+            spawn_worker_with(&store, &upstream_cfg(upstream, TOKEN), fast(), link.clone());
+        wait_until("an answer recorded", || {
+            submission_row(&store, &s.id).2.is_some()
+        })
+        .await;
+        worker.abort();
+        // Nothing in the store's files (rows, WAL), or the technician's bundle.
+        let data = dir.path().join("data");
+        for f in ["onetrip.sqlite3", "onetrip.sqlite3-wal"] {
+            let bytes = std::fs::read(data.join(f)).unwrap_or_default();
+            assert!(
+                !bytes
+                    .windows(ECHOED_ID.len())
+                    .any(|w| w == ECHOED_ID.as_bytes()),
+                "{f} holds the echoed ID number ({expected})"
+            );
+        }
+        let config = dir.path().join("onetrip.toml");
+        std::fs::write(
+            &config,
+            example.replace(
+                "dir = \"/var/lib/onetrip\"",
+                &format!("dir = \"{}\"", data.display()),
+            ),
+        )
+        .unwrap();
+        let bundle = dir.path().join("bundle");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_onetrip"))
+            .arg("--config")
+            .arg(&config)
+            .args(["logs", "--out"])
+            .arg(&bundle)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let mut files = 0;
+        for entry in std::fs::read_dir(&bundle).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read(&path).unwrap();
+            assert!(
+                !text
+                    .windows(ECHOED_ID.len())
+                    .any(|w| w == ECHOED_ID.as_bytes()),
+                "{} holds the echoed ID number",
+                path.display()
+            );
+            files += 1;
+        }
+        assert!(files >= 5, "{files} files in the bundle");
+
+        // The store says what happened, in its own words, with the body's digest.
+        let error = submission_row(&store, &s.id).2.unwrap();
+        let digest = error
+            .strip_prefix(expected)
+            .unwrap_or_else(|| panic!("{error}"));
+        assert!(
+            digest.len() == 8 && digest.chars().all(|c| c.is_ascii_hexdigit()),
+            "{error}"
+        );
+        if let Some(refused) = link.refused() {
+            assert!(refused.detail.starts_with("HTTP 401"), "{}", refused.detail);
+        }
+    }
+    // Nor the log, at debug level, of any of the three.
+    common::assert_not_logged(&[ECHOED_ID, "与姓名不符"]);
+}
+
+/// The breaker must not stall a queue the platform rightly rejects a few of: four applications
+/// in a row for an item the hall does not offer get the same answer. Three are rejected and trip
+/// the breaker; the fourth is held, the next probe is the fifth — accepted, which closes the
+/// breaker — and the queue goes on: six delivered, four rejected, nothing waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rightful_rejections_in_a_row_do_not_stall_the_queue() {
+    use axum::response::IntoResponse;
+    common::capture_logs();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The first four submissions (T1-000001 … 000004) are for an item this hall does not offer.
+    let app = axum::Router::new().fallback(|body: axum::body::Bytes| async move {
+        let sub: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let number = sub["number"].as_str().unwrap_or_default().to_string();
+        if ["T1-000001", "T1-000002", "T1-000003", "T1-000004"].contains(&number.as_str()) {
+            (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(serde_json::json!({"error": "item not offered at this hall"})),
+            )
+                .into_response()
+        } else {
+            (
+                axum::http::StatusCode::CREATED,
+                axum::Json(serde_json::json!({"reference": format!("UP-{number}")})),
+            )
+                .into_response()
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _ids) = pending(dir.path(), 10);
+    let link = onetrip::sync::LinkStatus::default();
+    let (_wake, worker) =
+        spawn_worker_with(&store, &upstream_cfg(addr, TOKEN), fast(), link.clone());
+    wait_until("every submission answered", || {
+        let c = store.lock().unwrap().queue_counts().unwrap();
+        c.pending == 0
+    })
+    .await;
+    worker.abort();
+    let c = store.lock().unwrap().queue_counts().unwrap();
+    assert_eq!((c.accepted, c.rejected), (6, 4));
+    assert!(link.refused().is_none(), "the breaker closed by itself");
 }

@@ -61,7 +61,8 @@ fn every_ui_string_has_an_english_translation() {
 }
 
 /// The hall is named in the citizen's language: the configuration gives both names, and the
-/// language button switches the one on the attract screen with the rest of the words.
+/// language button switches the one on the attract screen with the rest of the words. So is the
+/// programme's slogan: the configuration's (Zhengzhou's 就跑一次 on the demo), not the code's.
 #[test]
 fn the_hall_is_named_in_the_citizens_language() {
     use crate::common::kiosk::{screen_is, tap, wait_for};
@@ -78,13 +79,16 @@ fn the_hall_is_named_in_the_citizens_language() {
             .is_some()
     };
     let (zh, en) = (
-        "西湖区公安分局 文新派出所 服务大厅（演示）",
-        "Wenxin Police Station Service Hall (demo)",
+        "郑州市公安局金水分局 示范派出所 服务大厅（演示）",
+        "Model Police Station Service Hall, Zhengzhou (demo)",
     );
     assert!(shown(zh) && !shown(en), "the Chinese hall name first");
+    assert!(shown("公安自助服务 · 就跑一次"), "the configured slogan");
+    assert!(!shown("公安自助服务 · 最多跑一次"));
     tap(&ui, "English");
     wait_for(&kiosk, "the English hall name", |_| shown(en));
     assert!(!shown(zh), "the Chinese hall name still shown in English");
+    assert!(shown("Police self-service · One trip is enough"));
     tap(&ui, "中文");
     wait_for(&kiosk, "the Chinese hall name again", |_| shown(zh));
 }

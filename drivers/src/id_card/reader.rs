@@ -1,8 +1,16 @@
 //! The reader task: owns the serial port, polls for cards, reports typed events.
 //!
 //! Pacing: one find-card every `poll_interval`; a card that stays on the reader is read once and then
-//! only watched; two misses in a row mean it was taken away. I/O errors or three silent commands in a
-//! row mean the cable is gone: the task reports `Offline` and reopens the port with backoff.
+//! only watched; two misses in a row mean it was taken away. I/O errors or a run of three commands
+//! without an answer ([`FAILURES_BEFORE_OFFLINE`]) mean the cable is gone: the task reports `Offline`
+//! and reopens the port with backoff. One late or lost reply is not a lost reader.
+//!
+//! Every reply is matched to the command it answers: stale bytes are drained before each command,
+//! and a reply that cannot be the answer to the command asked is dropped, not believed (a SAM reply
+//! carries no copy of its command, so each command's possible answers are told by their status
+//! words and their data's length: see [`answers`]). Deadlines come from the line
+//! ([`crate::port::Line`]): the bytes of the command and of its longest reply at the line's speed,
+//! the reader's own time for the command, and a latency margin.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,7 +21,7 @@ use tokio::sync::mpsc;
 use super::codec::{Command, Decoder, FrameError, Response, Sw3};
 use super::identity::{self, Identity, TEXT_LEN};
 use crate::device::{DeviceState, DeviceStatus};
-use crate::port;
+use crate::port::{self, Line};
 use crate::supervisor::Pulse;
 
 #[derive(Debug, Clone)]
@@ -21,10 +29,9 @@ pub struct ReaderConfig {
     pub path: PathBuf,
     pub baud: u32,
     pub poll_interval: Duration,
-    /// Per-command timeout for short commands.
-    pub command_timeout: Duration,
-    /// Timeout for the read reply (1295 bytes take ~112 ms on the wire, readers need ~1.1 s).
-    pub read_timeout: Duration,
+    /// What a reply may take beyond its bytes' time on the line and the reader's own work
+    /// ([`Line::latency`]).
+    pub latency: Duration,
     /// Record every byte exchanged (see [`crate::record`]).
     pub record: Option<crate::record::Recorder>,
     /// Restarted after a panic, or when no poll happened for the stall time ([`spawn`]).
@@ -32,13 +39,17 @@ pub struct ReaderConfig {
 }
 
 impl ReaderConfig {
+    /// The line the reader is on, for its deadlines.
+    pub fn line(&self) -> Line {
+        Line::new(self.baud).with_latency(self.latency)
+    }
+
     pub fn new(path: impl Into<PathBuf>, baud: u32) -> ReaderConfig {
         ReaderConfig {
             path: path.into(),
             baud,
             poll_interval: Duration::from_millis(300),
-            command_timeout: Duration::from_millis(800),
-            read_timeout: Duration::from_millis(3000),
+            latency: Line::DEFAULT_LATENCY,
             record: None,
             supervision: Default::default(),
         }
@@ -74,6 +85,85 @@ impl ReadError {
 const DRAIN_LIMIT: Duration = Duration::from_millis(300);
 const DRAIN_MAX_BYTES: usize = 8 * 1024;
 
+/// A run of this many commands without an answer (a timeout, a bad frame) and the reader counts as
+/// gone: it is reported offline and its port reopened. One or two late replies on a slow or busy
+/// line are not a lost reader.
+pub const FAILURES_BEFORE_OFFLINE: u32 = 3;
+
+/// The reader's own time for a command, beyond the bytes' time on the line: vendor demos show
+/// ~300 ms for a select and ~1.1 s for a read; about twice that is allowed.
+pub fn work(cmd: Command) -> Duration {
+    Duration::from_millis(match cmd {
+        Command::ReadText => 2_000,
+        Command::ReadTextWithFingerprint => 2_500,
+        Command::ResetSam | Command::ReadAdditionalAddress => 1_000,
+        Command::SelectCard | Command::ReadPhysicalId => 600,
+        Command::SamStatus | Command::ReadSamId | Command::FindCard | Command::SetMaxRfFrame(_) => {
+            300
+        }
+    })
+}
+
+/// The longest reply a command can have, in bytes on the wire (preamble to checksum).
+pub fn longest_reply(cmd: Command) -> usize {
+    // Preamble, length, SW1–SW3 and the checksum: 11 bytes around the data.
+    11 + match cmd {
+        // Text and photo lengths, 256 + 1024 bytes.
+        Command::ReadText => 4 + 256 + 1024,
+        // …and a fingerprint's length and up to 1024 bytes of it.
+        Command::ReadTextWithFingerprint => 6 + 256 + 1024 + 1024,
+        Command::ReadAdditionalAddress => 70,
+        Command::ReadSamId => 16,
+        Command::FindCard | Command::SelectCard | Command::ReadPhysicalId => 8,
+        Command::ResetSam | Command::SamStatus | Command::SetMaxRfFrame(_) => 0,
+    }
+}
+
+/// Whether `reply` can be the answer to `cmd`. A SAM reply carries no copy of its command (only
+/// SW1–SW3 and data), so each command's possible answers are told apart by their status word and
+/// their data's length: a find-card answers 9F (card found) or 80 (no card), a SAM command 90 or
+/// a SAM fault with no data, a select 90 with a few bytes, a read 90 with the text and photo, and
+/// a failed select or read a card error with no data. A status about the host's own frame
+/// (checksum, length, command error) can answer any command. Anything else is a late reply to an
+/// earlier command, or noise: dropped, never believed.
+pub fn answers(cmd: Command, reply: &Response) -> bool {
+    let sw3 = reply.sw3.0;
+    let empty = reply.data.is_empty();
+    // The host's frame was refused: the answer to whatever was just sent.
+    if matches!(sw3, 0x10 | 0x11 | 0x21 | 0x23 | 0x24) {
+        return empty;
+    }
+    // Statuses that name another command's outcome, never a card error of a select or a read.
+    let other_commands = matches!(sw3, 0x90 | 0x9F | 0x80 | 0x81 | 0x60 | 0x66);
+    match cmd {
+        Command::ResetSam | Command::SamStatus | Command::SetMaxRfFrame(_) => {
+            matches!(sw3, 0x90 | 0x60 | 0x66) && empty
+        }
+        Command::ReadSamId => {
+            (sw3 == 0x90 && (1..=64).contains(&reply.data.len()))
+                || (matches!(sw3, 0x60 | 0x66) && empty)
+        }
+        Command::FindCard => (sw3 == 0x9F && reply.data.len() <= 8) || (sw3 == 0x80 && empty),
+        // The documented select reply has 8 bytes of data; one with none is taken too (a late
+        // SAM status read as a select's success costs nothing: the select's own reply, late
+        // in turn, cannot answer the read that follows).
+        Command::SelectCard | Command::ReadPhysicalId => {
+            (sw3 == 0x90 && reply.data.len() <= 16)
+                || (sw3 == 0x81 && cmd == Command::SelectCard && empty)
+                || (!other_commands && empty)
+        }
+        Command::ReadText => {
+            (sw3 == 0x90 && reply.data.len() >= 4 + TEXT_LEN) || (!other_commands && empty)
+        }
+        Command::ReadTextWithFingerprint => {
+            (sw3 == 0x90 && reply.data.len() >= 6 + TEXT_LEN) || (!other_commands && empty)
+        }
+        Command::ReadAdditionalAddress => {
+            (sw3 == 0x90 && !empty && reply.data.len() <= 256) || (!other_commands && empty)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum IdCardEvent {
     Status(DeviceStatus),
@@ -88,25 +178,27 @@ pub enum IdCardEvent {
 pub struct Link<S> {
     io: S,
     decoder: Decoder,
-    command_timeout: Duration,
-    read_timeout: Duration,
+    line: Line,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
-    pub fn new(io: S, command_timeout: Duration, read_timeout: Duration) -> Link<S> {
+    /// A conversation on `line`: its speed and latency give every command its deadline.
+    pub fn new(io: S, line: Line) -> Link<S> {
         Link {
             io,
             decoder: Decoder::new(),
-            command_timeout,
-            read_timeout,
+            line,
         }
     }
 
-    /// Sends one command and waits for its reply.
+    /// Sends one command and waits for its reply: stale bytes are dropped first, and only a reply
+    /// that can answer `cmd` is taken ([`answers`]) within the command's deadline.
     pub async fn transact(&mut self, cmd: Command) -> Result<Response, ReadError> {
-        self.decoder.clear();
-        // A line that does not take a command within its timeout is stuck: the port is reopened.
-        match tokio::time::timeout(self.command_timeout, self.io.write_all(&cmd.encode())).await {
+        self.drain_stale().await?;
+        let frame = cmd.encode();
+        // A line that does not take a command within its time is stuck: the port is reopened.
+        let write_limit = self.line.deadline(frame.len(), 0, Duration::ZERO);
+        match tokio::time::timeout(write_limit, self.io.write_all(&frame)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(ReadError::Io(e.to_string())),
             Err(_) => {
@@ -115,15 +207,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
                 ))
             }
         }
-        let limit = match cmd {
-            Command::ReadText | Command::ReadTextWithFingerprint => self.read_timeout,
-            _ => self.command_timeout,
-        };
+        let limit = self
+            .line
+            .deadline(frame.len(), longest_reply(cmd), work(cmd));
         let deadline = tokio::time::Instant::now() + limit;
         let mut buf = [0u8; 1024];
         loop {
-            if let Some(reply) = self.decoder.next_response() {
-                return reply.map_err(ReadError::from);
+            while let Some(reply) = self.decoder.next_response() {
+                let reply = reply.map_err(ReadError::from)?;
+                if answers(cmd, &reply) {
+                    return Ok(reply);
+                }
+                // A late answer to an earlier command (or noise that framed): not this one's.
+                tracing::debug!(device = "id_card", command = ?cmd, sw3 = %reply.sw3, "a reply that does not answer the command was dropped");
             }
             match tokio::time::timeout_at(deadline, self.io.read(&mut buf)).await {
                 Err(_) => {
@@ -136,6 +232,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
                 Ok(Err(e)) => return Err(ReadError::Io(e.to_string())),
             }
         }
+    }
+
+    /// Drops whatever already waits on the line before a command (a late reply to an earlier
+    /// one), without waiting for more. Bounded: a line that keeps bytes coming is noise.
+    async fn drain_stale(&mut self) -> Result<(), ReadError> {
+        self.decoder.clear();
+        let mut buf = [0u8; 1024];
+        let mut taken = 0usize;
+        // A zero timeout still polls the read once: it takes what is there and never waits.
+        while let Ok(Ok(n)) = tokio::time::timeout(Duration::ZERO, self.io.read(&mut buf)).await {
+            if n == 0 {
+                break;
+            }
+            taken += n;
+            if taken > DRAIN_MAX_BYTES {
+                return Err(ReadError::Noise);
+            }
+        }
+        if taken > 0 {
+            tracing::debug!(
+                device = "id_card",
+                bytes = taken,
+                "stale bytes dropped before a command"
+            );
+        }
+        Ok(())
     }
 
     /// A reply that arrives after its timeout must not be taken for the next command's reply.
@@ -297,7 +419,7 @@ pub async fn run_beating(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>, pu
             Ok(stream) => {
                 backoff = Duration::from_millis(200);
                 let stream = crate::record::Recorded::new(stream, config.record.clone());
-                let link = Link::new(stream, config.command_timeout, config.read_timeout);
+                let link = Link::new(stream, config.line());
                 let why = match session(&config, link, &mut rep, &pulse).await {
                     Some(why) => why,
                     None => return,
@@ -322,7 +444,7 @@ pub async fn run_on<S: AsyncRead + AsyncWrite + Unpin>(
     tx: mpsc::Sender<IdCardEvent>,
 ) -> Option<String> {
     let mut rep = Reporter { tx, last: None };
-    let link = Link::new(stream, config.command_timeout, config.read_timeout);
+    let link = Link::new(stream, config.line());
     session(config, link, &mut rep, &Pulse::default()).await
 }
 
@@ -333,7 +455,17 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     rep: &mut Reporter,
     pulse: &Pulse,
 ) -> Option<String> {
-    match link.sam_status().await {
+    // A late or lost answer is asked again: a run of failures, not one, means no reader.
+    let mut sam = link.sam_status().await;
+    for _ in 1..FAILURES_BEFORE_OFFLINE {
+        match &sam {
+            Err(e) if !e.is_link_lost() && !matches!(e, ReadError::Status { .. }) => {
+                sam = link.sam_status().await;
+            }
+            _ => break,
+        }
+    }
+    match sam {
         Ok(()) => {}
         Err(ReadError::Status { sw3, .. }) => {
             rep.status(DeviceStatus::with_detail(
@@ -402,10 +534,111 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
             Err(e) if e.is_link_lost() => return Some(e.to_string()),
             Err(e) => {
                 silent += 1;
-                if silent >= 3 {
+                if silent >= FAILURES_BEFORE_OFFLINE {
                     return Some(format!("reader does not answer ({e})"));
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(sw3: u8, data: usize) -> Response {
+        Response {
+            data: vec![0; data],
+            ..Response::status(Sw3(sw3))
+        }
+    }
+
+    #[test]
+    fn each_reply_answers_only_the_commands_it_can_answer() {
+        use Command::*;
+        let all = [
+            ResetSam,
+            SamStatus,
+            ReadSamId,
+            FindCard,
+            SelectCard,
+            ReadText,
+            ReadAdditionalAddress,
+            ReadPhysicalId,
+            ReadTextWithFingerprint,
+            SetMaxRfFrame(0x50),
+        ];
+        // Each reply, and exactly the commands it may answer.
+        let cases: [(Response, &[Command]); 11] = [
+            (
+                reply(0x90, 0),
+                &[
+                    ResetSam,
+                    SamStatus,
+                    SetMaxRfFrame(0x50),
+                    SelectCard,
+                    ReadPhysicalId,
+                ],
+            ),
+            (
+                reply(0x60, 0),
+                &[ResetSam, SamStatus, ReadSamId, SetMaxRfFrame(0x50)],
+            ),
+            (
+                reply(0x90, 16),
+                &[ReadSamId, SelectCard, ReadAdditionalAddress, ReadPhysicalId],
+            ),
+            (reply(0x9F, 4), &[FindCard]),
+            (reply(0x80, 0), &[FindCard]),
+            (
+                reply(0x90, 8),
+                &[ReadSamId, SelectCard, ReadAdditionalAddress, ReadPhysicalId],
+            ),
+            (reply(0x81, 0), &[SelectCard]),
+            // Text and photo, with or without a fingerprint's length: a card read either way.
+            (reply(0x90, 1284), &[ReadText, ReadTextWithFingerprint]),
+            (reply(0x90, 1286), &[ReadText, ReadTextWithFingerprint]),
+            (
+                reply(0x41, 0),
+                &[
+                    SelectCard,
+                    ReadText,
+                    ReadAdditionalAddress,
+                    ReadPhysicalId,
+                    ReadTextWithFingerprint,
+                ],
+            ),
+            // The host's own frame refused: the answer to whatever was sent.
+            (reply(0x21, 0), &all),
+        ];
+        for (r, answered) in cases {
+            for cmd in all {
+                assert_eq!(answers(cmd, &r), answered.contains(&cmd), "{cmd:?} ← {r:?}");
+            }
+        }
+        // The field's case: a late "no card" is no SAM status.
+        assert!(!answers(SamStatus, &reply(0x80, 0)));
+    }
+
+    #[test]
+    fn deadlines_cover_the_longest_reply_on_the_line() {
+        let line = Line::new(9600).with_latency(Duration::from_millis(100));
+        // A card read at 9600 baud: 1305 bytes on the wire (1.36 s), the reader's 2 s, 0.1 s.
+        let read = line.deadline(
+            Command::ReadText.encode().len(),
+            longest_reply(Command::ReadText),
+            work(Command::ReadText),
+        );
+        assert_eq!(longest_reply(Command::ReadText), 1295);
+        assert_eq!(
+            read,
+            Duration::from_micros(1_359_375) + Duration::from_millis(2100)
+        );
+        let find = line.deadline(
+            10,
+            longest_reply(Command::FindCard),
+            work(Command::FindCard),
+        );
+        assert!(find < Duration::from_millis(450), "{find:?}");
     }
 }

@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use super::codec::{Command, Decoder, FrameError, Response, Sw3};
 use super::identity::{check_char, ucs2_field, PHOTO_LEN, TEXT_LEN};
-use crate::pty::{PtyMaster, Shared, SimHandle};
+use crate::pty::{PtyMaster, Replies, ReplyLine, Shared, SimHandle};
 
 /// One synthetic card: the 256-byte text block and a 1024-byte stand-in for the WLT photo.
 #[derive(Clone)]
@@ -226,6 +226,17 @@ pub enum Fault {
     PulledMidRead,
 }
 
+/// Replies held back ([`IdCardSim::hold_replies`]): while held, every reply waits; once let go,
+/// they all leave at once, just before the answer to the next command — the late replies of a
+/// reader that stalled, arriving while the host waits for something else.
+#[derive(Default)]
+enum Held {
+    #[default]
+    No,
+    Holding(Vec<u8>),
+    LetGo(Vec<u8>),
+}
+
 /// The simulated reader: its deck, the card on it, the fault it plays and what it heard.
 #[derive(Default)]
 pub struct SimReader {
@@ -234,6 +245,8 @@ pub struct SimReader {
     fault: Option<Fault>,
     commands: Vec<Command>,
     noise: Option<crate::noise::Noise>,
+    held: Held,
+    line: ReplyLine,
 }
 
 /// Handle to a running reader simulator.
@@ -282,6 +295,24 @@ impl IdCardSim {
     /// Every command received so far, in order.
     pub fn commands(&self) -> Vec<Command> {
         self.state().commands.clone()
+    }
+
+    /// `true`: the reader answers nothing for now, keeping every reply; `false`: the kept replies
+    /// all leave at once just before the answer to the next command (late answers to earlier
+    /// commands, as a stalled reader or a host that read its port late delivers them).
+    pub fn hold_replies(&self, hold: bool) {
+        let mut s = self.state();
+        s.held = match (std::mem::take(&mut s.held), hold) {
+            (Held::No, true) => Held::Holding(Vec::new()),
+            (Held::Holding(kept) | Held::LetGo(kept), true) => Held::Holding(kept),
+            (Held::Holding(kept) | Held::LetGo(kept), false) => Held::LetGo(kept),
+            (Held::No, false) => Held::No,
+        };
+    }
+
+    /// How the replies travel back: late by a delay, or paced at a slow line's speed.
+    pub fn set_line(&self, line: ReplyLine) {
+        self.state().line = line;
     }
 }
 
@@ -396,6 +427,10 @@ async fn serve(mut pty: PtyMaster, state: Shared<SimReader>) {
     let mut buf = [0u8; 512];
     let noise_state = state.clone();
     let _noise = crate::noise::start(&pty, move || noise_state.lock().noise);
+    let line_state = state.clone();
+    let Ok(replies) = Replies::start(&pty, move || line_state.lock().line) else {
+        return;
+    };
     loop {
         let read = pty.read(&mut buf).await;
         let n = match read {
@@ -415,9 +450,23 @@ async fn serve(mut pty: PtyMaster, state: Shared<SimReader>) {
                 Reply::Frame(b) | Reply::Truncated(b) => b,
                 Reply::Nothing => continue,
             };
-            if pty.write_all(&bytes).await.is_err() {
-                break;
-            }
+            let (out, line) = {
+                let mut s = state.lock();
+                let out = match std::mem::take(&mut s.held) {
+                    Held::Holding(mut kept) => {
+                        kept.extend_from_slice(&bytes);
+                        s.held = Held::Holding(kept);
+                        continue;
+                    }
+                    Held::LetGo(mut kept) => {
+                        kept.extend_from_slice(&bytes);
+                        kept
+                    }
+                    Held::No => bytes,
+                };
+                (out, s.line)
+            };
+            replies.send(out, line.delay);
         }
     }
 }

@@ -18,6 +18,14 @@ pub const FS_CHINESE_ON: [u8; 2] = [0x1C, 0x26];
 pub const FS_CHINESE_OFF: [u8; 2] = [0x1C, 0x2E];
 pub const GS_CUT_PARTIAL: [u8; 4] = [0x1D, 0x56, 0x42, 0x00];
 
+/// The most a QR code on a receipt holds (a tracking link is a few dozen bytes).
+pub const MAX_QR_DATA: usize = 1024;
+
+/// The longest command a job can hold, parameters and data included: the QR code's `GS ( k`
+/// store (`1D 28 6B pL pH 31 50 30` and its data). A printer left waiting inside a command by a
+/// job cut short needs at most this many more bytes to finish it ([`super::task`]'s recovery).
+pub const LONGEST_COMMAND: usize = 8 + MAX_QR_DATA;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaperWidth {
     Mm58,
@@ -86,6 +94,8 @@ pub struct Document {
 pub enum EncodeError {
     #[error("text has characters the printer cannot encode in GB18030")]
     Unencodable,
+    #[error("a QR code of {0} bytes (at most {MAX_QR_DATA})")]
+    QrTooLong(usize),
     #[error("escpos: {0}")]
     Escpos(String),
 }
@@ -160,6 +170,9 @@ pub fn encode(doc: &Document) -> Result<Vec<u8>, EncodeError> {
                 }
             }
             Block::Qr { data, module } => {
+                if data.len() > MAX_QR_DATA {
+                    return Err(EncodeError::QrTooLong(data.len()));
+                }
                 p.justify(JustifyMode::CENTER).map_err(e)?;
                 p.qrcode_option(
                     data,
@@ -234,6 +247,29 @@ mod tests {
             0x1D, 0x28, 0x6B, 0x06, 0x00, 0x31, 0x50, 0x30, 0x41, 0x42, 0x43
         ]));
         assert!(has(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30]));
+    }
+
+    #[test]
+    fn a_qr_code_longer_than_the_recovery_allows_is_refused() {
+        let qr = |n: usize| Document {
+            blocks: vec![Block::Qr {
+                data: "A".repeat(n),
+                module: 6,
+            }],
+        };
+        let bytes = encode(&qr(MAX_QR_DATA)).unwrap();
+        // The store command and its data: exactly the longest command a job holds.
+        let at = bytes
+            .windows(3)
+            .position(|w| w == [0x31, 0x50, 0x30])
+            .unwrap();
+        let store = &bytes[at - 5..at + 3 + MAX_QR_DATA];
+        assert_eq!(store.len(), LONGEST_COMMAND);
+        assert_eq!(store[..3], [0x1D, 0x28, 0x6B]);
+        assert!(matches!(
+            encode(&qr(MAX_QR_DATA + 1)),
+            Err(EncodeError::QrTooLong(n)) if n == MAX_QR_DATA + 1
+        ));
     }
 
     #[test]

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
-use crate::pty::{PtyMaster, Shared, SimHandle};
+use crate::pty::{PtyMaster, Replies, ReplyLine, Shared, SimHandle};
 
 /// One thing the printer put on paper, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,9 +118,12 @@ impl EscPosDecoder {
                 }
                 match b[1] {
                     b'@' => {
+                        // Initialise: the print buffer (an unfinished line) and the modes are
+                        // cleared, and a stored QR code with them.
                         self.bold = false;
                         self.large = false;
                         self.line.clear();
+                        self.qr_data = None;
                         Step::Consumed(2, None)
                     }
                     b'2' => Step::Consumed(2, None),
@@ -269,6 +272,9 @@ impl EscPosDecoder {
                     }
                 }
             }
+            // Other control codes are no text: NUL (what the driver's recovery sends) and the
+            // rest are ignored outside a command.
+            0x00..=0x1F => Step::Consumed(1, None),
             _ => {
                 self.line.push(first);
                 // Guard against a stream with no line feeds ever.
@@ -304,6 +310,18 @@ pub struct SimPrinter {
     changed: Arc<tokio::sync::Notify>,
     /// The line sends junk by itself.
     noise: Option<crate::noise::Noise>,
+    /// How replies travel back and how fast the host's bytes arrive.
+    line: ReplyLine,
+    /// Every `n`th status request goes unanswered.
+    drop_every: Option<u32>,
+    /// Status requests received (for `drop_every`).
+    requests: u32,
+    /// The line breaks after these bytes have arrived and this many more: everything after is lost.
+    break_after: Option<(Vec<u8>, usize)>,
+    /// The line broke ([`PrinterSim::break_line_after`]): nothing arrives until it is mended.
+    broken: bool,
+    /// Mend the line: drop what is still on its way, then take bytes again.
+    mend: bool,
 }
 
 /// Handle to a running printer simulator.
@@ -320,6 +338,12 @@ impl PrinterSim {
             asb: false,
             changed: Arc::new(tokio::sync::Notify::new()),
             noise: None,
+            line: ReplyLine::default(),
+            drop_every: None,
+            requests: 0,
+            break_after: None,
+            broken: false,
+            mend: false,
         };
         SimHandle::plug_in(link, printer, serve)
     }
@@ -373,6 +397,105 @@ impl PrinterSim {
     pub fn clear_raw(&self) {
         self.state().raw.clear();
     }
+
+    /// How the line behaves: status replies late by a delay, the host's bytes and the replies
+    /// paced at a slow line's speed.
+    pub fn set_line(&self, line: ReplyLine) {
+        self.state().line = line;
+    }
+
+    /// Every `n`th status request from now on goes unanswered (`None`: all answered).
+    pub fn drop_status_replies(&self, every: Option<u32>) {
+        let mut s = self.state();
+        s.drop_every = every.filter(|n| *n > 0);
+        s.requests = 0;
+    }
+
+    /// The line breaks `then` bytes after the printer next receives `after`: the rest of what the
+    /// host sends is lost, as when the terminal loses power (or the driver is killed) in the
+    /// middle of a job while the printer stays on, holding half a command. `None` mends the line.
+    /// Mending drops whatever the dead host's driver had written but the printer had not read,
+    /// then takes bytes again; [`Self::line_broken`] tells when that is done.
+    pub fn break_line_after(&self, cut: Option<(Vec<u8>, usize)>) {
+        let mut s = self.state();
+        match cut {
+            Some(cut) => {
+                s.broken = false;
+                s.break_after = Some(cut);
+            }
+            None => {
+                s.break_after = None;
+                s.mend = true;
+                s.changed.notify_one();
+            }
+        }
+    }
+
+    /// Whether the line is broken ([`Self::break_line_after`]), or not yet mended.
+    pub fn line_broken(&self) -> bool {
+        let s = self.state();
+        s.broken || s.mend
+    }
+}
+
+/// Real-time commands are executed as they arrive, wherever they are in the stream — inside another
+/// command's parameters or data too (Epson TM-T88III specification and Citizen CT-S2000 manual,
+/// `DLE EOT n`: "the status is transmitted whenever the data sequence 10 04 n is received"); the
+/// same bytes also go on to the command interpreter, which takes them as that other command's
+/// parameters when it is waiting for some. This finds `DLE EOT n` across reads.
+#[derive(Debug, Default)]
+struct RealTime {
+    tail: Vec<u8>,
+}
+
+impl RealTime {
+    /// The `n` of every `DLE EOT n` (1 ≤ n ≤ 4) completed by `bytes`.
+    fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            self.tail.push(b);
+            if self.tail.len() > 3 {
+                self.tail.remove(0);
+            }
+            if let [0x10, 0x04, n @ 1..=4] = self.tail[..] {
+                out.push(n);
+                self.tail.clear();
+            }
+        }
+        out
+    }
+}
+
+/// The bytes of `incoming` the printer receives before the line breaks (the rest is lost).
+fn arriving<'a>(s: &mut SimPrinter, incoming: &'a [u8]) -> &'a [u8] {
+    if s.broken {
+        return &[];
+    }
+    let Some((after, then)) = s.break_after.as_mut() else {
+        return incoming;
+    };
+    // Where the count of `then` starts in `incoming`: after `after`, once it has arrived.
+    let mut start = 0;
+    if !after.is_empty() {
+        let back = s.raw.len().min(after.len() - 1);
+        let mut window = s.raw[s.raw.len() - back..].to_vec();
+        window.extend_from_slice(incoming);
+        let Some(at) = window
+            .windows(after.len())
+            .position(|w| w == after.as_slice())
+        else {
+            return incoming;
+        };
+        start = at + after.len() - back;
+        after.clear();
+    }
+    let keep = start + (*then).min(incoming.len() - start);
+    *then -= keep - start;
+    if *then == 0 {
+        s.broken = true;
+        s.break_after = None;
+    }
+    &incoming[..keep]
 }
 
 /// The ASB block for a paper state (`None` for a printer that says nothing).
@@ -400,33 +523,57 @@ fn status_byte(paper: SimPaper, n: u8) -> Option<u8> {
     })
 }
 
+/// Mends a broken line if asked: what is still in the pty (written by the driver that died) is
+/// dropped first. Returns whether it did.
+fn mend(pty: &PtyMaster, state: &Shared<SimPrinter>) -> bool {
+    let mut s = state.lock();
+    if !s.mend {
+        return false;
+    }
+    let _ = pty.discard_input();
+    s.broken = false;
+    s.mend = false;
+    true
+}
+
 async fn serve(mut pty: PtyMaster, state: Shared<SimPrinter>) {
     let noise_state = state.clone();
     let _noise = crate::noise::start(&pty, move || noise_state.lock().noise);
+    let line_state = state.clone();
+    let Ok(replies) = Replies::start(&pty, move || line_state.lock().line) else {
+        return;
+    };
     let mut decoder = EscPosDecoder::new();
+    let mut real_time = RealTime::default();
     let mut buf = [0u8; 1024];
     loop {
-        let stall_after = state.lock().stall_after;
+        let (stall_after, line) = {
+            let s = state.lock();
+            (s.stall_after, s.line)
+        };
+        // A slow line delivers the host's bytes a few at a time, each at the line's pace.
+        let most = if line.baud.is_some() { 16 } else { buf.len() };
         let room = match stall_after {
             Some(0) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             }
-            Some(n) => n.min(buf.len()),
-            None => buf.len(),
+            Some(n) => n.min(most),
+            None => most,
         };
         let changed = state.lock().changed.clone();
+        if mend(&pty, &state) {
+            continue;
+        }
         let read = tokio::select! {
             read = pty.read(&mut buf[..room]) => read,
             _ = changed.notified() => {
-                let push = {
-                    let s = state.lock();
-                    if s.asb { asb_block(s.paper) } else { None }
-                };
-                if let Some(block) = push {
-                    if pty.write_all(&block).await.is_err() {
-                        break;
-                    }
+                if mend(&pty, &state) {
+                    continue;
+                }
+                let s = state.lock();
+                if s.asb {
+                    replies.send(asb_block(s.paper).map(Vec::from).unwrap_or_default(), s.line.delay);
                 }
                 continue;
             }
@@ -438,44 +585,56 @@ async fn serve(mut pty: PtyMaster, state: Shared<SimPrinter>) {
             }
             Ok(n) => n,
         };
-        let mut replies = Vec::new();
-        {
-            let mut s = state.lock();
-            s.raw.extend_from_slice(&buf[..n]);
-            if let Some(left) = s.stall_after.as_mut() {
-                *left = left.saturating_sub(n);
+        let wire = line.wire(n);
+        if !wire.is_zero() {
+            tokio::time::sleep(wire).await;
+        }
+        let mut out = Vec::new();
+        let mut s = state.lock();
+        if let Some(left) = s.stall_after.as_mut() {
+            *left = left.saturating_sub(n);
+        }
+        let got = arriving(&mut s, &buf[..n]);
+        s.raw.extend_from_slice(got);
+        // Real-time requests first, as they arrive; the interpreter then takes the same bytes.
+        for n in real_time.push(got) {
+            s.requests = s.requests.wrapping_add(1);
+            if s.drop_every
+                .is_some_and(|every| s.requests.is_multiple_of(every))
+            {
+                continue;
             }
-            for item in decoder.push(&buf[..n]) {
-                match item {
-                    Decoded::StatusRequest(n) => replies.extend(status_byte(s.paper, n)),
-                    Decoded::AutoStatusBack(n) => {
-                        s.asb = n != 0;
-                        if s.asb {
-                            // The printer answers the enable with its current status.
-                            replies.extend(asb_block(s.paper).into_iter().flatten());
-                        }
+            out.extend(status_byte(s.paper, n));
+        }
+        for item in decoder.push(got) {
+            match item {
+                // Answered above, as it arrived.
+                Decoded::StatusRequest(_) => {}
+                Decoded::AutoStatusBack(n) => {
+                    s.asb = n != 0;
+                    if s.asb {
+                        // The printer answers the enable with its current status.
+                        out.extend(asb_block(s.paper).into_iter().flatten());
                     }
-                    Decoded::Printed(p) => {
-                        // A printer out of paper or open prints nothing.
-                        if matches!(s.paper, SimPaper::Out | SimPaper::CoverOpen) {
+                }
+                Decoded::Printed(p) => {
+                    // A printer out of paper or open prints nothing.
+                    if matches!(s.paper, SimPaper::Out | SimPaper::CoverOpen) {
+                        continue;
+                    }
+                    if let Some(left) = s.lines_left.as_mut() {
+                        if *left == 0 {
+                            s.paper = SimPaper::Out;
+                            s.lines_left = None;
                             continue;
                         }
-                        if let Some(left) = s.lines_left.as_mut() {
-                            if *left == 0 {
-                                s.paper = SimPaper::Out;
-                                s.lines_left = None;
-                                continue;
-                            }
-                            *left -= 1;
-                        }
-                        s.printed.push(p);
+                        *left -= 1;
                     }
+                    s.printed.push(p);
                 }
             }
         }
-        if !replies.is_empty() && pty.write_all(&replies).await.is_err() {
-            break;
-        }
+        replies.send(out, s.line.delay);
     }
 }
 
@@ -551,6 +710,32 @@ mod tests {
             vec![Decoded::StatusRequest(4)]
         );
         assert_eq!(d.push(&[0x01]), vec![Decoded::StatusRequest(1)]);
+    }
+
+    #[test]
+    fn a_status_request_is_found_anywhere_even_inside_a_commands_data() {
+        let mut rt = RealTime::default();
+        // Inside a QR code's data, cut across reads.
+        let mut found = rt.push(&[0x1D, 0x28, 0x6B, 0x10, 0x00, 0x31, 0x50, 0x30, 0x41, 0x10]);
+        found.extend(rt.push(&[0x04]));
+        found.extend(rt.push(&[0x02, 0x10, 0x04, 0x04, 0x10, 0x04, 0x05]));
+        assert_eq!(found, vec![2, 4], "n = 5 is no request");
+        // The interpreter takes the same bytes as the QR code's data, and nothing is printed.
+        let mut d = EscPosDecoder::new();
+        let mut stream = vec![0x1D, 0x28, 0x6B, 0x06, 0x00, 0x31, 0x50, 0x30];
+        stream.extend([0x10, 0x04, 0x01]);
+        assert_eq!(d.push(&stream), vec![]);
+        assert_eq!(d.qr_data.as_deref(), Some(&[0x10, 0x04, 0x01][..]));
+        // NULs outside a command are nothing; ESC @ drops an unfinished line.
+        assert_eq!(
+            d.push(&[0x00, 0x00, b'A', 0x1B, 0x40, b'B', b'\n']),
+            vec![Decoded::Printed(Printed::Line {
+                text: "B".into(),
+                bold: false,
+                large: false
+            })]
+        );
+        assert!(d.qr_data.is_none());
     }
 
     #[test]

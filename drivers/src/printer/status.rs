@@ -11,6 +11,17 @@ pub fn is_status_byte(b: u8) -> bool {
     b & 0x93 == 0x12
 }
 
+/// Whether `b` can be the reply to `DLE EOT n`. Every n's reply has the same fixed bits (bits 1
+/// and 4 set, 0 and 7 clear: Epson TM-T88III specification, DLE EOT), so a reply names its n only
+/// where the bits themselves are tied: the paper sensor's (n = 4) reports "near end" in bits 2
+/// and 3 together and "paper end" in bits 5 and 6 together, so a byte with one of a pair set is
+/// no answer to n = 4. Past that, the driver keeps one request on the line at a time and waits
+/// out a late reply before asking another n ([`super::task`]).
+pub fn answers(n: u8, b: u8) -> bool {
+    let bit = |i: u8| (b >> i) & 1;
+    is_status_byte(b) && (n != 4 || (bit(2) == bit(3) && bit(5) == bit(6)))
+}
+
 /// `GS a n`: Automatic Status Back for online/offline (bit 1), errors (bit 2) and the paper roll
 /// sensor (bit 3). The printer then pushes a 4-byte block whenever one of them changes.
 pub const ENABLE_ASB: [u8; 3] = [0x1D, 0x61, 0x0E];
@@ -223,5 +234,19 @@ mod tests {
         }
         assert!(!is_status_byte(0x00));
         assert!(!is_status_byte(0xFF));
+    }
+
+    #[test]
+    fn a_reply_answers_the_paper_sensor_only_with_its_paired_bits() {
+        // The simulator's and the research's replies to n = 4: adequate, near end, paper end.
+        for b in [0x12, 0x1E, 0x72, 0x7E] {
+            assert!(answers(4, b), "{b:02X}");
+        }
+        // Offline (n = 1) and cover open / stopped at paper end (n = 2) are no paper status.
+        for b in [0x1A, 0x16, 0x32] {
+            assert!(answers(1, b) && answers(2, b), "{b:02X}");
+            assert!(!answers(4, b), "{b:02X}");
+        }
+        assert!(!answers(1, 0x10), "an ASB block's first byte is no reply");
     }
 }

@@ -1,5 +1,22 @@
 //! The printer task: owns the port, polls real-time status when idle and before every job, and never
 //! starts a job on a printer that is out of paper or open.
+//!
+//! Every status reply is matched to the request it answers: stale bytes are drained before each
+//! request, one request is on the line at a time, a reply must have the bit pattern of an answer to
+//! the n asked ([`super::status::answers`]), and a request that goes unanswered is asked once more
+//! and its late reply waited out before another n is asked, so it is never taken for that one's
+//! answer. Deadlines come from the line ([`Line`]): the bytes still ahead on the wire (a job just
+//! written, the recovery bytes) and the reply, at the line's speed, and a latency margin. One poll
+//! without an answer is not an offline printer: a run of [`FAILURES_BEFORE_OFFLINE`] is.
+//!
+//! A printer keeps its power when the terminal loses its own or the task is restarted, and may be
+//! left inside a command a job cut short (the QR code's data half sent). It still answers `DLE EOT`
+//! — real-time commands are executed as they arrive, even inside another command's data (Epson
+//! TM-T88III specification and Citizen CT-S2000 manual, `DLE EOT n`) — but those bytes, and the
+//! next job's first bytes, are also eaten as the rest of the unfinished command. So every time the
+//! port opens, the task first sends [`LONGEST_COMMAND`] `NUL`s, which finish any command a job can
+//! leave open and are ignored otherwise, then `ESC @`, which clears the print buffer and the modes
+//! (the unfinished line is dropped, not printed), before the first query or job.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,12 +24,12 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
+use super::commands::LONGEST_COMMAND;
 use super::status::{
-    asb_to_device_status, is_status_byte, request, Incoming, IncomingDecoder, RealTimeStatus,
-    ENABLE_ASB,
+    answers, asb_to_device_status, request, Incoming, IncomingDecoder, RealTimeStatus, ENABLE_ASB,
 };
 use crate::device::{DeviceState, DeviceStatus, PaperLevel};
-use crate::port;
+use crate::port::{self, Line};
 
 #[derive(Debug, Clone)]
 pub struct PrinterConfig {
@@ -20,11 +37,12 @@ pub struct PrinterConfig {
     pub baud: u32,
     /// How often status is polled while idle.
     pub status_interval: Duration,
-    /// How long a status reply may take.
-    pub reply_timeout: Duration,
+    /// What a status reply may take beyond its bytes' time on the line ([`Line::latency`]).
+    pub latency: Duration,
     /// Ask the printer to push status changes (`GS a`), where it offers Automatic Status Back.
     pub automatic_status_back: bool,
-    /// A job whose bytes the printer has not taken by then failed (a jammed mechanism).
+    /// A job whose bytes the printer has not taken within their time on the line and this much
+    /// more failed (a jammed mechanism).
     pub job_timeout: Duration,
     /// Record every byte exchanged (see [`crate::record`]).
     pub record: Option<crate::record::Recorder>,
@@ -38,12 +56,17 @@ impl PrinterConfig {
             path: path.into(),
             baud,
             status_interval: Duration::from_secs(2),
-            reply_timeout: Duration::from_millis(500),
+            latency: Line::DEFAULT_LATENCY,
             automatic_status_back: false,
             job_timeout: Duration::from_secs(30),
             record: None,
             supervision: Default::default(),
         }
+    }
+
+    /// The line the printer is on, for its deadlines.
+    pub fn line(&self) -> Line {
+        Line::new(self.baud).with_latency(self.latency)
     }
 }
 
@@ -116,6 +139,17 @@ pub const STUCK: &str = "the printer's line does not take data (stuck or flow co
 /// Words for a flooded line, for the staff screen and the log.
 pub const NOISE: &str = "the printer's line keeps sending data (noise or a wrong device)";
 
+/// Words for a printer that answered no status poll in a run of [`FAILURES_BEFORE_OFFLINE`].
+pub const NO_ANSWER: &str = "printer does not answer";
+
+/// A run of this many status polls without an answer takes the printer out of service; one or two
+/// missed polls on a slow or busy line do not (and each poll already asks an unanswered request
+/// twice).
+pub const FAILURES_BEFORE_OFFLINE: u32 = 3;
+
+/// How many times one status request is sent before it counts as unanswered.
+const ATTEMPTS: usize = 2;
+
 /// The longest stale bytes are drained before a query or a job, and the most taken, before the
 /// line counts as flooded. The most is half a tty's input buffer (4 KiB): a line that filled the
 /// buffer while the driver was not reading counts as flooded on its first reads, however the
@@ -126,21 +160,62 @@ const DRAIN_LIMIT: Duration = Duration::from_millis(100);
 const SETTLE: Duration = Duration::from_millis(50);
 const DRAIN_MAX_BYTES: usize = 2 * 1024;
 
-/// Asks DLE EOT 1, 2 and 4.
+/// `ESC @`: initialise the printer (clears the print buffer and the print modes; what is already
+/// in the receive buffer stays).
+const INITIALISE: [u8; 2] = [0x1B, 0x40];
+
+/// What the task sends first on a newly opened port: enough `NUL`s to finish the longest command a
+/// job can leave unfinished (a `NUL` outside a command is ignored), then `ESC @`.
+pub fn recovery() -> Vec<u8> {
+    let mut bytes = vec![0u8; LONGEST_COMMAND];
+    bytes.extend_from_slice(&INITIALISE);
+    bytes
+}
+
+/// The deadlines of one status query: the first reply may wait behind bytes still ahead of its
+/// request on the wire; the others only behind their own request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patience {
+    pub first: Duration,
+    pub each: Duration,
+}
+
+impl Patience {
+    /// A query on `line` after `in_flight` bytes that may not have left yet.
+    pub fn after(line: &Line, in_flight: usize) -> Patience {
+        let request = request(1).len();
+        Patience {
+            first: line.deadline(in_flight.saturating_add(request), 1, Duration::ZERO),
+            each: line.deadline(request, 1, Duration::ZERO),
+        }
+    }
+}
+
+/// Asks DLE EOT 1, 2 and 4, each reply within `timeout`.
 pub async fn query_status<S: AsyncRead + AsyncWrite + Unpin>(
     io: &mut S,
     timeout: Duration,
 ) -> Result<RealTimeStatus, QueryError> {
-    drain(io).await?;
+    query(
+        io,
+        Patience {
+            first: timeout,
+            each: timeout,
+        },
+    )
+    .await
+}
+
+/// Asks DLE EOT 1, 2 and 4, one request on the line at a time.
+pub async fn query<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut S,
+    patience: Patience,
+) -> Result<RealTimeStatus, QueryError> {
     let mut answers = [0u8; 3];
+    let mut limit = patience.first;
     for (slot, n) in answers.iter_mut().zip([1u8, 2, 4]) {
-        // A line that does not take three bytes in the reply time is stuck, not slow.
-        match tokio::time::timeout(timeout, io.write_all(&request(n))).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(QueryError::Io(e.to_string())),
-            Err(_) => return Err(QueryError::Io(STUCK.into())),
-        }
-        *slot = read_status_byte(io, timeout).await?;
+        *slot = ask(io, n, limit).await?;
+        limit = patience.each;
     }
     Ok(RealTimeStatus {
         printer: answers[0],
@@ -149,21 +224,74 @@ pub async fn query_status<S: AsyncRead + AsyncWrite + Unpin>(
     })
 }
 
-async fn read_status_byte<S: AsyncRead + Unpin>(
+/// One request: stale bytes drained, sent, its reply awaited; sent once more if unanswered. A
+/// request is given up only at twice its deadline: one still owed a reply (the printer answers
+/// in order, so the first reply is the first request's) has it waited out until then, so a late
+/// reply is never taken for the answer to the next request.
+async fn ask<S: AsyncRead + AsyncWrite + Unpin>(
     io: &mut S,
-    timeout: Duration,
+    n: u8,
+    limit: Duration,
 ) -> Result<u8, QueryError> {
-    let deadline = tokio::time::Instant::now() + timeout;
+    drain(io).await?;
+    let mut owed = 0usize;
+    let mut answer = None;
+    let mut last_sent = tokio::time::Instant::now();
+    for _ in 0..ATTEMPTS {
+        // A line that does not take three bytes in the reply time is stuck, not slow.
+        match tokio::time::timeout(limit, io.write_all(&request(n))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(QueryError::Io(e.to_string())),
+            Err(_) => return Err(QueryError::Io(STUCK.into())),
+        }
+        owed += 1;
+        last_sent = tokio::time::Instant::now();
+        if let Some(b) = read_reply(io, n, last_sent + limit, 1).await?.first() {
+            owed -= 1;
+            answer = Some(*b);
+            break;
+        }
+    }
+    if owed > 0 {
+        let late = read_reply(io, n, last_sent + limit * 2, owed).await?;
+        if !late.is_empty() {
+            tracing::debug!(
+                device = "printer",
+                n,
+                late = late.len(),
+                "late status replies waited out"
+            );
+        }
+    }
+    answer.ok_or(QueryError::NoAnswer)
+}
+
+/// Up to `want` replies to `DLE EOT n` before `deadline`; bytes that cannot be one are skipped
+/// (noise, an ASB block), within the flood limit.
+async fn read_reply<S: AsyncRead + Unpin>(
+    io: &mut S,
+    n: u8,
+    deadline: tokio::time::Instant,
+    want: usize,
+) -> Result<Vec<u8>, QueryError> {
+    let mut got = Vec::new();
+    let mut skipped = 0usize;
     let mut b = [0u8; 1];
-    loop {
+    while got.len() < want {
         match tokio::time::timeout_at(deadline, io.read(&mut b)).await {
-            Err(_) => return Err(QueryError::NoAnswer),
+            Err(_) => break,
             Ok(Ok(0)) => return Err(QueryError::Io("port closed".into())),
-            Ok(Ok(_)) if is_status_byte(b[0]) => return Ok(b[0]),
-            Ok(Ok(_)) => continue, // not a status byte: noise, skip it
+            Ok(Ok(_)) if answers(n, b[0]) => got.push(b[0]),
+            Ok(Ok(_)) => {
+                skipped += 1;
+                if skipped > DRAIN_MAX_BYTES {
+                    return Err(QueryError::Noise);
+                }
+            }
             Ok(Err(e)) => return Err(QueryError::Io(e.to_string())),
         }
     }
+    Ok(got)
 }
 
 /// Drops stale bytes before a query, within `DRAIN_LIMIT` and `DRAIN_MAX_BYTES`.
@@ -186,6 +314,8 @@ async fn drain<S: AsyncRead + Unpin>(io: &mut S) -> Result<(), QueryError> {
 struct Reporter {
     tx: mpsc::Sender<PrinterEvent>,
     last: Option<DeviceStatus>,
+    /// Status polls in a row the printer did not answer.
+    misses: u32,
 }
 
 impl Reporter {
@@ -195,6 +325,25 @@ impl Reporter {
             self.last = Some(s.clone());
             let _ = self.tx.send(PrinterEvent::Status(s)).await;
         }
+    }
+
+    /// What a status query saw: an answer is reported (and ends a run of misses); no answer is
+    /// reported only once it is the [`FAILURES_BEFORE_OFFLINE`]th in a row.
+    async fn polled(&mut self, s: DeviceStatus) {
+        if s.state == DeviceState::Offline && s.detail.as_deref() == Some(NO_ANSWER) {
+            self.misses = self.misses.saturating_add(1);
+            if self.misses < FAILURES_BEFORE_OFFLINE {
+                tracing::info!(
+                    device = "printer",
+                    misses = self.misses,
+                    "a status poll went unanswered"
+                );
+                return;
+            }
+        } else {
+            self.misses = 0;
+        }
+        self.status(s).await;
     }
 }
 
@@ -215,7 +364,9 @@ async fn run(
     let mut rep = Reporter {
         tx: events,
         last: None,
+        misses: 0,
     };
+    let line = config.line();
     let mut backoff = Duration::from_millis(200);
     loop {
         pulse.beat();
@@ -246,13 +397,27 @@ async fn run(
         // query. A flooded line has filled the input buffer by then, so that query's drain
         // meets its byte limit at once, however busy the machine is.
         tokio::time::sleep(SETTLE).await;
+        // Whatever a job cut short left the printer waiting for is finished and dropped first.
+        let mut first = recovery();
         if config.automatic_status_back {
-            if let Err(e) = io.write_all(&ENABLE_ASB).await {
+            first.extend_from_slice(&ENABLE_ASB);
+        }
+        let limit = line.deadline(first.len(), 0, Duration::ZERO);
+        match tokio::time::timeout(limit, io.write_all(&first)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
                 rep.status(offline(e.to_string())).await;
                 tokio::time::sleep(backoff).await;
                 continue;
             }
+            Err(_) => {
+                rep.status(offline(STUCK)).await;
+                tokio::time::sleep(backoff).await;
+                continue;
+            }
         }
+        // Bytes that may still be on the wire ahead of the next request.
+        let mut in_flight = first.len();
         let mut ticker = tokio::time::interval(config.status_interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut incoming = IncomingDecoder::default();
@@ -268,17 +433,23 @@ async fn run(
                 job = jobs.recv() => {
                     let Some(job) = job else { return };
                     let len = job.bytes.len();
-                    let (result, status, lost) = print_job(&mut io, &config, job.bytes).await;
-                    if let Some(s) = status { rep.status(s).await; }
+                    let (result, status, lost) =
+                        print_job_after(&mut io, &config, job.bytes, in_flight).await;
+                    in_flight = 0;
+                    if let Some(s) = status { rep.polled(s).await; }
                     if result.is_ok() { let _ = rep.tx.send(PrinterEvent::Printed { bytes: len }).await; }
                     let _ = job.reply.send(result);
                     if let Some(e) = lost { break e; }
                 }
-                _ = ticker.tick() => match query_status(&mut io, config.reply_timeout).await {
-                    Ok(st) => rep.status(st.to_device_status()).await,
-                    Err(QueryError::NoAnswer) => rep.status(offline("printer does not answer")).await,
-                    Err(QueryError::Io(e)) => break e,
-                    Err(QueryError::Noise) => break NOISE.to_string(),
+                _ = ticker.tick() => {
+                    let polled = query(&mut io, Patience::after(&line, in_flight)).await;
+                    in_flight = 0;
+                    match polled {
+                        Ok(st) => rep.polled(st.to_device_status()).await,
+                        Err(QueryError::NoAnswer) => rep.polled(offline(NO_ANSWER)).await,
+                        Err(QueryError::Io(e)) => break e,
+                        Err(QueryError::Noise) => break NOISE.to_string(),
+                    }
                 },
                 // Between jobs: status the printer pushes by itself (ASB), and the hang-up of a
                 // pulled cable, noticed at once rather than at the next poll.
@@ -317,13 +488,23 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
     config: &PrinterConfig,
     bytes: Vec<u8>,
 ) -> (Result<(), PrintError>, Option<DeviceStatus>, Option<String>) {
-    let before = match query_status(io, config.reply_timeout).await {
+    print_job_after(io, config, bytes, 0).await
+}
+
+/// As [`print_job`], with `in_flight` bytes written just before that may still be on the wire.
+async fn print_job_after<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut S,
+    config: &PrinterConfig,
+    bytes: Vec<u8>,
+    in_flight: usize,
+) -> (Result<(), PrintError>, Option<DeviceStatus>, Option<String>) {
+    let line = config.line();
+    let before = match query(io, Patience::after(&line, in_flight)).await {
         Ok(st) => st.to_device_status(),
         Err(QueryError::NoAnswer) => {
-            let s = offline("printer does not answer");
             return (
                 Err(PrintError::Offline("no status reply".into())),
-                Some(s),
+                Some(offline(NO_ANSWER)),
                 None,
             );
         }
@@ -337,12 +518,11 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
         let why = before.detail.clone().unwrap_or_else(|| "not ready".into());
         return (Err(PrintError::NotReady(why)), Some(before), None);
     }
-    let sent = tokio::time::timeout(config.job_timeout, async {
-        io.write_all(&bytes).await?;
-        io.flush().await
-    })
-    .await;
-    match sent {
+    // The bytes' own time on the line, and the mechanism's allowance. Not flushed (`tcdrain`
+    // would block a runtime thread for the whole job): the status query after it waits for the
+    // job's bytes ahead of its request instead.
+    let limit = line.wire(bytes.len()) + config.job_timeout;
+    match tokio::time::timeout(limit, io.write_all(&bytes)).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
             let e = e.to_string();
@@ -355,7 +535,7 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     // The job is only done if the printer is still fine after it: paper may run out midway.
-    match query_status(io, config.reply_timeout).await {
+    match query(io, Patience::after(&line, bytes.len())).await {
         Ok(st) => {
             let after = st.to_device_status();
             if after.is_ready() {
@@ -367,7 +547,7 @@ pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
         }
         Err(QueryError::NoAnswer) => (
             Err(PrintError::FailedMidJob("no status after the job".into())),
-            Some(offline("printer does not answer")),
+            Some(offline(NO_ANSWER)),
             None,
         ),
         Err(QueryError::Io(e)) => (Err(PrintError::FailedMidJob(e.clone())), None, Some(e)),

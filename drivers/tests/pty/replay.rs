@@ -35,8 +35,7 @@ fn keep(fresh: &Path, name: &str) {
 fn reader_cfg(path: &Path, rec: Option<Recorder>) -> ReaderConfig {
     let mut c = ReaderConfig::new(path, 115_200);
     c.poll_interval = Duration::from_millis(40);
-    c.command_timeout = Duration::from_millis(300);
-    c.read_timeout = Duration::from_millis(800);
+    c.latency = Duration::from_millis(100);
     c.record = rec;
     c
 }
@@ -209,7 +208,11 @@ async fn printer_recordings_replay() {
         let port = onetrip_drivers::port::open(&link, 115_200).unwrap();
         let mut io = Recorded::new(
             port,
-            Some(Recorder::create(&fresh, "device", forever()).unwrap()),
+            Some(
+                Recorder::create(&fresh, "device", forever())
+                    .unwrap()
+                    .unredacted(),
+            ),
         );
         let (ok, _, _) = print_job(&mut io, &cfg, job()).await;
         ok.unwrap();
@@ -274,7 +277,11 @@ async fn scanner_recordings_replay() {
         let port = onetrip_drivers::port::open(&link, 9600).unwrap();
         let mut io = Recorded::new(
             port,
-            Some(Recorder::create(&fresh, "device", forever()).unwrap()),
+            Some(
+                Recorder::create(&fresh, "device", forever())
+                    .unwrap()
+                    .unredacted(),
+            ),
         );
         let codes: Vec<Vec<u8>> = vec![
             frame("公安".as_bytes(), Some("]Q1"), b"\r\n"),

@@ -215,3 +215,31 @@ pub(super) fn ages_are_ordered(k: &mut Checker, _: &Scope, item: &Item) {
         }
     }
 }
+
+/// An item whose summary says it is pre-accepted here (预受理) prints a 预受理回执, and one marked
+/// so says it: the paper and the page never disagree. Only an item that stores an application can
+/// be pre-accepted.
+pub(super) fn pre_acceptance_is_said(k: &mut Checker, _: &Scope, item: &Item) {
+    let said = item.summary.zh.contains("预受理");
+    if said && !item.pre_acceptance {
+        k.on(
+            item,
+            "the summary says 预受理: set `pre_acceptance = true` so the receipt is a 预受理回执"
+                .to_string(),
+        );
+    }
+    if item.pre_acceptance && !said {
+        k.on(
+            item,
+            "`pre_acceptance = true` but the summary does not say 预受理 (say what the citizen gets)"
+                .to_string(),
+        );
+    }
+    if item.pre_acceptance && !matches!(item.mode, Mode::Submit | Mode::Complete) {
+        k.on(
+            item,
+            "`pre_acceptance` on an item that stores no application (mode submit or complete only)"
+                .to_string(),
+        );
+    }
+}

@@ -2,8 +2,9 @@
 //!
 //! Here the catalog as a whole (its header, featured items, sources, police types, categories
 //! and codes); each item then goes through `ITEM_RULES`, in order: `item.rs` (its texts, facts,
-//! verification, sources and eligibility), `claims.rs` (editors' remarks; and, against one
-//! terminal, the devices an item needs or claims: [`for_terminal`]), `fields.rs` (its form).
+//! verification, sources and eligibility), `claims.rs` (editors' remarks; outcomes no mode can
+//! give; and, against one terminal, the devices an item needs or claims: [`for_terminal`]),
+//! `fields.rs` (its form).
 
 mod claims;
 mod fields;
@@ -115,7 +116,7 @@ struct Scope<'a> {
 type ItemRule = fn(&mut Checker, &Scope, &Item);
 
 /// Every item rule, in the order its problems are listed.
-const ITEM_RULES: [ItemRule; 15] = [
+const ITEM_RULES: [ItemRule; 17] = [
     item::category_exists,
     item::names_fit_tiles,
     item::texts_are_bilingual,
@@ -125,8 +126,10 @@ const ITEM_RULES: [ItemRule; 15] = [
     item::verification_is_signed,
     item::scan_has_a_question,
     claims::no_editors_remarks,
+    claims::no_outcome_claims,
     item::listed_materials_are_listed,
     item::next_steps_are_set,
+    item::pre_acceptance_is_said,
     item::sources_exist,
     item::eligibility_is_sane,
     item::ages_are_ordered,
@@ -341,6 +344,25 @@ verified = false
     #[test]
     fn a_minimal_catalog_is_valid() {
         assert_eq!(problems(""), Vec::<String>::new());
+    }
+
+    /// The receipt's heading follows the item: a summary that says 预受理 without the flag (the
+    /// citizen would get a plain application receipt), the flag without the words, and the flag
+    /// on an item that stores nothing are each refused.
+    #[test]
+    fn pre_acceptance_is_said_on_the_page_and_the_paper_alike() {
+        let item = |summary: &str, mode: &str, flag: bool| {
+            let flag = if flag { "pre_acceptance = true\n" } else { "" };
+            ITEM.replace("开具证明", summary)
+                .replace("mode = \"submit\"\n", &format!("mode = \"{mode}\"\n{flag}"))
+        };
+        let check = |items: String| problems_in(HEAD, &items).join("\n");
+        assert!(
+            check(item("在本机预受理", "submit", false)).contains("set `pre_acceptance = true`")
+        );
+        assert!(check(item("开具证明", "submit", true)).contains("does not say 预受理"));
+        assert!(check(item("在本机预受理", "guide", true)).contains("stores no application"));
+        assert_eq!(check(item("在本机预受理", "submit", true)), "");
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn answer_form(h: &mut OnRuntime) {
 
 /// complete, submit, appointment, query, guide.
 const BURN_IN_ITEMS: [&str; 5] = [
-    "JG-WF-01",
+    "FZ-ZFGK-05",
     "ZA-FZJL-01",
     "CRJ-JF-03",
     "FZ-ZFGK-02",

@@ -27,7 +27,7 @@ fn describe(e: &ReadError, port: &Path) -> String {
 /// Runs the command; on success returns what to print on stdout.
 pub async fn run(o: Options<'_>) -> Result<String, Failure> {
     let stream = port::open(o.port, o.baud).map_err(|e| Failure::device(e.to_string()))?;
-    let mut link = Link::new(stream, Duration::from_millis(800), Duration::from_secs(3));
+    let mut link = Link::new(stream, port::Line::new(o.baud));
     if o.sam {
         link.sam_status()
             .await

@@ -56,7 +56,7 @@ pub fn test_page() -> Document {
                 bold: true,
                 large: true,
             },
-            line("中文：公安自助服务 最多跑一次"),
+            line("中文：公安自助服务 打印测试"),
             line("ASCII: 0123456789 ABCDEFGHIJ abcdefghij"),
             line("------------------------------------------------"),
             Block::Qr {

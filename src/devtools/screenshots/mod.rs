@@ -62,11 +62,13 @@ impl Platform for Headless {
 /// The tracking link of the screenshots' submissions (as a terminal's configuration gives it).
 pub const TRACKING_URL: &str = "https://track.example.invalid/s/{number}";
 
-/// The hall's names in the top bar, as the configuration gives them.
+/// The hall's names in the top bar and the programme's slogan, as the configuration gives them.
 #[derive(Debug, Clone, Copy)]
 pub struct Hall<'a> {
     pub zh: &'a str,
     pub en: &'a str,
+    pub slogan_zh: &'a str,
+    pub slogan_en: &'a str,
 }
 
 /// Shows every view of the catalogue (or those whose name starts with `only`) in the four
@@ -91,6 +93,8 @@ fn each_view(
             &ui::Terminal {
                 hall_zh: hall.zh,
                 hall_en: hall.en,
+                slogan_zh: hall.slogan_zh,
+                slogan_en: hall.slogan_en,
                 portrait: h > w,
             },
         );
@@ -140,6 +144,7 @@ fn render_device_panel(
         .item("ZA-FZJL-01")
         .ok_or_else(|| anyhow::anyhow!("the sample item is not in the catalog"))?;
     let request = crate::engine::ReceiptRequest {
+        kind: Default::default(),
         submission: crate::engine::StoredSubmission {
             id: "6f1c2b9e-0000-4000-8000-000000000007".into(),
             number: "HZXH-0001-000007".into(),
@@ -153,6 +158,7 @@ fn render_device_panel(
     };
     let doc = crate::receipt::Receipt {
         hall,
+        slogan: "",
         request: &request,
         when: "2026-11-29 09:41",
         tracking_url: TRACKING_URL,
