@@ -16,12 +16,13 @@ SOURCES=${APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 # systemd-resolved/systemd-timesyncd (upstream by name, a clock good enough for TLS),
 # libinput/libseat/seatd/libxkbcommon (Slint's linuxkms backend), fontconfig (linked by Slint),
 # espeak-ng + ALSA (voice guidance), ca-certificates (HTTPS upstream), rauc + grub-common (A/B
-# updates: rauc's grub backend edits grubenv with grub-editenv), e2fsprogs (grown data partition).
+# updates: rauc's grub backend edits grubenv with grub-editenv), e2fsprogs (grown data partition),
+# openssl (a log stick's arming note is checked against the update CA: logs-to-stick).
 PKGS=(
   systemd systemd-sysv udev dbus kmod linux-image-amd64 initramfs-tools zstd
   libinput10 libseat1 seatd libxkbcommon0 libudev1 libfontconfig1
   systemd-resolved systemd-timesyncd
-  espeak-ng alsa-utils ca-certificates
+  espeak-ng alsa-utils ca-certificates openssl
   rauc rauc-service grub-common e2fsprogs
 )
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # A signed RAUC bundle (verity format) of a root slot image, for updates in the field.
-#   in:  OUT, VERSION, SLOT (squashfs slot image), BUNDLE (output path), UPDATE_CERT, UPDATE_KEY
+#   in:  OUT, VERSION, SLOT (squashfs slot image), BUNDLE (output path), UPDATE_CERT, UPDATE_KEY,
+#        [COMPATIBLE] (onetrip-x86_64; onetrip-x86_64-dev with development keys)
 set -euo pipefail
 OUT=${OUT:?}; VERSION=${VERSION:?}; SLOT=${SLOT:?}; BUNDLE=${BUNDLE:?}
 d=$(mktemp -d "$OUT/bundle.XXXX")
 cat > "$d/manifest.raucm" <<X
 [update]
-compatible=onetrip-x86_64
+compatible=${COMPATIBLE:-onetrip-x86_64}
 version=$VERSION
 description=OneTrip terminal firmware $VERSION
 

@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# A development update PKI: a CA (its certificate goes into the image as RAUC's keyring) and a
-# code-signing leaf that signs bundles. For development and CI only: generated fresh in $OUT/pki,
-# never committed. A fleet keeps its own CA key offline and passes UPDATE_CA/UPDATE_CERT/UPDATE_KEY.
+# A development update PKI: a CA (its certificate goes into the image as RAUC's keyring), a
+# code-signing leaf that signs bundles, and a technician's leaf (S/MIME signing, not code signing:
+# it arms log sticks, it cannot sign firmware). For development and CI only: generated fresh in
+# $OUT/pki, never committed. A fleet keeps its own CA key offline and passes UPDATE_CA/UPDATE_CERT/
+# UPDATE_KEY, and issues its technicians' certificates the same way (README, "Logs").
 set -euo pipefail
 OUT=${OUT:?OUT must name the output folder}
 P="$OUT/pki"
-[ -s "$P/signing.key.pem" ] && exit 0
+technician() { # a leaf for arming log sticks, under the CA made below (or before)
+  [ -s "$P/technician.key.pem" ] && return 0
+  cat > "$P/technician.ext" <<'X'
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=critical,emailProtection
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid,issuer
+X
+  openssl ecparam -name prime256v1 -genkey -noout -out "$P/technician.key.pem"
+  openssl req -new -key "$P/technician.key.pem" -subj "/O=OneTrip development/CN=OneTrip development technician" \
+    -out "$P/technician.csr"
+  openssl x509 -req -in "$P/technician.csr" -CA "$P/ca.cert.pem" -CAkey "$P/ca.key.pem" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$P/technician.ext" -out "$P/technician.cert.pem" 2>/dev/null
+}
+if [ -s "$P/signing.key.pem" ]; then technician; exit 0; fi
 mkdir -p "$P"; chmod 700 "$P"
 cat > "$P/ca.ext" <<'X'
 basicConstraints=critical,CA:TRUE
@@ -28,4 +45,5 @@ openssl req -new -key "$P/signing.key.pem" -subj "/O=OneTrip development/CN=OneT
   -out "$P/signing.csr"
 openssl x509 -req -in "$P/signing.csr" -CA "$P/ca.cert.pem" -CAkey "$P/ca.key.pem" -CAcreateserial \
   -days 3650 -sha256 -extfile "$P/signing.ext" -out "$P/signing.cert.pem" 2>/dev/null
+technician
 echo "dev PKI: $P (development only)"

@@ -2,7 +2,7 @@
 # One root slot: the cached base tree + the overlay (units, udev rules, RAUC config) + the kiosk
 # binary + the update keyring, locked down, then a squashfs image built from the directory (the
 # root is read-only by nature; nothing is mounted to build it).
-#   in:  OUT, VERSION, KIOSK_BIN, KEYRING, [EXTRA_OVERLAY] (test-only files), [SLOT_NAME]
+#   in:  OUT, VERSION, KIOSK_BIN, KEYRING, [COMPATIBLE], [EXTRA_OVERLAY] (test-only files), [SLOT_NAME]
 #   out: $OUT/$SLOT_NAME.squashfs (default root.squashfs), $OUT/rootfs-$SLOT_NAME/ (kept for the manifest)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,8 +15,12 @@ rm -rf "$tree"; mkdir -p "$tree"
 tar -C "$tree" -xf "$tarball"
 cp -a "$HERE/overlay/." "$tree/"
 if [ -n "${EXTRA_OVERLAY:-}" ]; then cp -a "$EXTRA_OVERLAY/." "$tree/"; fi
+# The kiosk's own user (overlay/usr/lib/sysusers.d): made here, the root is read-only at boot.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$tree" systemd-sysusers >/dev/null 2>&1
 install -m 0755 "$KIOSK_BIN" "$tree/usr/bin/onetrip"
 install -m 0644 "$KEYRING" "$tree/etc/rauc/keyring.pem"
+# The compatible string: `onetrip-x86_64-dev` for an image with development keys (it says so).
+sed -i "s/^compatible=.*/compatible=${COMPATIBLE:-onetrip-x86_64}/" "$tree/etc/rauc/system.conf"
 echo "$VERSION" > "$tree/etc/onetrip-version"
 cat > "$tree/etc/os-release.d-onetrip" <<X
 ONETRIP_VERSION=$VERSION
@@ -28,6 +32,7 @@ mkdir -p "$tree/var/lib/dbus"; ln -sfn /etc/machine-id "$tree/var/lib/dbus/machi
 # Lock-down: no login anywhere (no getty on any console, root locked), no Ctrl+Alt+Del reboot,
 # no VT switching targets, no apt sources; only the kiosk and what it needs run.
 systemctl --root="$tree" enable onetrip.service onetrip-mark-good.service onetrip-boot-deadline.timer \
+  onetrip-reboot.path \
   seatd.service systemd-repart.service systemd-networkd.service systemd-resolved.service \
   systemd-timesyncd.service >/dev/null 2>&1 || true
 for u in getty@.service serial-getty@.service getty.target console-getty.service autovt@.service \

@@ -9,7 +9,8 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:?}
 V1=$(cat "$OUT/VERSION")
 export OUT KIOSK_BIN="$OUT/onetrip.bin" KEYRING="$OUT/pki/ca.cert.pem" \
-  UPDATE_CERT="$OUT/pki/signing.cert.pem" UPDATE_KEY="$OUT/pki/signing.key.pem"
+  UPDATE_CERT="$OUT/pki/signing.cert.pem" UPDATE_KEY="$OUT/pki/signing.key.pem" \
+  COMPATIBLE="$(cat "$OUT/COMPATIBLE" 2>/dev/null || echo onetrip-x86_64-dev)"
 
 make_bundle() { # name version [overlay]
   local name=$1 version=$2 overlay=${3:-}

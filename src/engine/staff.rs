@@ -25,7 +25,7 @@ pub const REFRESH: Duration = Duration::from_secs(2);
 /// Staff who walk away are logged out after this.
 pub const STAFF_IDLE: Duration = Duration::from_secs(120);
 
-#[derive(Debug)]
+/// `Debug` leaves out the digits being typed.
 pub(super) struct StaffState {
     /// The PIN pad, or the staff screen once the PIN was right.
     screen: Screen,
@@ -33,6 +33,16 @@ pub(super) struct StaffState {
     report: Option<StaffReport>,
     message: String,
     last_refresh: Option<Instant>,
+}
+
+impl std::fmt::Debug for StaffState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffState")
+            .field("screen", &self.screen)
+            .field("pin_length", &self.pin.chars().count())
+            .field("message", &self.message)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StaffState {

@@ -319,7 +319,7 @@ async fn log_bundle_has_no_personal_data_and_no_secret() {
     let token = "tok-7f3a9c1e55d2";
     let config = example
         .replace(
-            "dir = \"/var/lib/onetrip\"",
+            "dir = \"/var/lib/onetrip/store\"",
             &format!("dir = \"{}\"", data.display()),
         )
         .replace("replace-with-the-provisioned-token", token)

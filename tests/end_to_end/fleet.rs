@@ -714,7 +714,7 @@ fn config_file(dir: &Path, server: Option<&str>) -> PathBuf {
     ))
     .unwrap();
     let mut text = example.replace(
-        "dir = \"/var/lib/onetrip\"",
+        "dir = \"/var/lib/onetrip/store\"",
         &format!("dir = \"{}\"", dir.join("data").display()),
     );
     if let Some(server) = server {

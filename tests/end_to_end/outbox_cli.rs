@@ -27,7 +27,7 @@ fn a_technician_lists_and_requeues_a_rejected_submission() {
     std::fs::write(
         &config,
         example.replace(
-            "dir = \"/var/lib/onetrip\"",
+            "dir = \"/var/lib/onetrip/store\"",
             &format!("dir = \"{}\"", data.display()),
         ),
     )
@@ -114,7 +114,7 @@ fn a_technician_puts_back_every_rejected_submission_at_once() {
     std::fs::write(
         &config,
         example.replace(
-            "dir = \"/var/lib/onetrip\"",
+            "dir = \"/var/lib/onetrip/store\"",
             &format!("dir = \"{}\"", data.display()),
         ),
     )

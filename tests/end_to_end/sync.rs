@@ -1187,7 +1187,7 @@ async fn upstreams_error_text_is_never_stored_logged_or_bundled() {
         std::fs::write(
             &config,
             example.replace(
-                "dir = \"/var/lib/onetrip\"",
+                "dir = \"/var/lib/onetrip/store\"",
                 &format!("dir = \"{}\"", data.display()),
             ),
         )

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod machine;
+mod sticks;
 mod tls_front;
 
 use std::path::{Path, PathBuf};
@@ -500,17 +501,42 @@ fn serves_a_citizen(
 }
 
 /// A technician's log stick: the bundle lands on it, with this session's audit and without the
-/// citizen's data or the terminal's token.
+/// citizen's data or the terminal's token — and only on a stick a technician armed, only FAT.
+/// Before it, two that are not: an ext4 stick with the label (links to the configuration, the
+/// store and GRUB's environment where the bundle would go, FIFOs) is refused without being
+/// mounted, at once; a FAT stick nobody armed gets nothing. What they pointed at is untouched:
+/// the bundle holds the configuration as provisioned, and the terminal goes on to boot its
+/// update with its store open.
 fn writes_a_log_stick(m: &mut Machine, dir: &Path) {
-    // A technician's log stick: the bundle lands on it, with this session's audit and without
-    // the citizen's data or the terminal's token.
-    let stick = dir.join("logs-stick.img");
-    run(Command::new("mkfs.vfat")
-        .args(["-n", "ONETRIP-LOG", "-C"])
-        .arg(&stick)
-        .arg("65536"));
+    let note = sticks::arming_note(dir, &image_dir());
+
+    let ext4 = sticks::ext4_log_stick_with_links_and_fifos(dir, &note);
+    let before = sticks::digest(&ext4);
+    m.plug_stick(&ext4, "ext4stick", true);
+    m.wait_console("ONETRIP-LOG: not FAT", 1, Duration::from_secs(120));
+    m.unplug_stick("ext4stick");
+    assert_eq!(
+        sticks::digest(&ext4),
+        before,
+        "the ext4 log stick was mounted or written"
+    );
+
+    let unarmed = sticks::fat(dir, "logs-unarmed", "ONETRIP-LOG", 65536);
+    m.plug_stick(&unarmed, "unarmed", true);
+    m.wait_console("ONETRIP-LOG: not armed", 1, Duration::from_secs(120));
+    sticks::wait_after(m, "ONETRIP-LOG: not armed", "ONETRIP-LOG: unmounted");
+    m.unplug_stick("unarmed");
+    assert!(
+        sticks::top_names(&unarmed).is_empty(),
+        "written to a stick nobody armed: {:?}",
+        sticks::top_names(&unarmed)
+    );
+
+    let stick = sticks::fat(dir, "logs-stick", "ONETRIP-LOG", 65536);
+    sticks::put(&stick, &note, "onetrip-arm.p7");
     m.plug_stick(&stick, "logstick", true);
     m.wait_console("ONETRIP-LOG: bundle written", 1, Duration::from_secs(120));
+    sticks::wait_after(m, "ONETRIP-LOG: bundle written", "ONETRIP-LOG: unmounted");
     let bundle = dir.join("logs-from-stick");
     run(Command::new("mcopy")
         .args(["-s", "-i"])
@@ -524,6 +550,11 @@ fn writes_a_log_stick(m: &mut Machine, dir: &Path) {
     assert!(texts.contains("submitted\t"), "no audit in the bundle");
     assert!(texts.contains("queue pending"), "no queue in the bundle");
     assert!(texts.contains("kiosk ready"), "no journal in the bundle");
+    // The configuration as provisioned (its redacted copy), not whatever a link pointed at.
+    assert!(
+        texts.contains("/dev/onetrip/id-card") && texts.contains("token = \"(removed)\""),
+        "no configuration in the bundle"
+    );
     for secret_or_personal in [
         "张晓明",
         "330106198503121231",
