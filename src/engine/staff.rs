@@ -357,6 +357,16 @@ mod tests {
         e.take_effects()
     }
 
+    /// The digits staff are typing never show in a debug print (a log line, a panic message).
+    #[test]
+    fn the_typed_pin_is_not_in_debug_output() {
+        let mut st = StaffState::pad(String::new());
+        st.pin.push_str("2580");
+        let shown = format!("{st:?}");
+        assert!(!shown.contains("2580"), "{shown}");
+        assert!(shown.contains("pin_length: 4"), "{shown}");
+    }
+
     #[test]
     fn the_right_pin_opens_the_staff_screen_and_asks_for_figures() {
         let t = Instant::now();
