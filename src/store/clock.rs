@@ -195,6 +195,9 @@ impl Store {
             let skew = now.wall_ms.saturating_sub(kept);
             if skew < -STEP_MS {
                 self.record_step(skew, now.wall_ms, now.age_ms);
+                // Kept at once: the next opening (a restart, a technician's CLI) before the minute
+                // probe would report the same step again.
+                let _ = self.keep_age(now);
             }
         }
     }

@@ -74,7 +74,13 @@ pub async fn fetch(
         if resp.content_length().is_some_and(|n| n > limit) {
             return Err(format!("download: more than the {limit} bytes announced"));
         }
-        let mut file = tokio::fs::File::create(&path)
+        // A new file, never through a link planted in the folder (leftovers were removed).
+        let _ = tokio::fs::remove_file(&path).await;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&path)
             .await
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let mut hash = sha2::Sha256::new();

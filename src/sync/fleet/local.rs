@@ -6,6 +6,7 @@
 //! decision, for the technician's log bundle). Tests point every path into a temporary folder.
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// RAUC's state folder on the data partition (`data-directory` in the image's system.conf).
@@ -162,6 +163,7 @@ impl Local {
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(self.rauc_dir.join(name))?;
         writeln!(f, "{line}")?;
         f.sync_all()

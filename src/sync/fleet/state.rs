@@ -3,6 +3,7 @@
 //! slot to be confirmed good (reported only then), and the last action closed (its feedback sent
 //! again if the server still offers it). Written atomically: a temporary file, fsync, rename.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,13 @@ impl FleetDir {
         use std::io::Write;
         std::fs::create_dir_all(&self.0)?;
         let tmp = self.0.join("state.json.tmp");
-        let mut f = std::fs::File::create(&tmp)?;
+        // A new file, never through a link planted in the folder.
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&tmp)?;
         f.write_all(&serde_json::to_vec_pretty(record).unwrap_or_default())?;
         f.sync_all()?;
         std::fs::rename(&tmp, self.state())?;
@@ -78,6 +85,7 @@ impl FleetDir {
             .create(true)
             .truncate(false)
             .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(self.0.join("lock"))?;
         rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
             |_| {
