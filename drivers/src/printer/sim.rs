@@ -312,8 +312,9 @@ pub struct SimPrinter {
     noise: Option<crate::noise::Noise>,
     /// How replies travel back and how fast the host's bytes arrive.
     line: ReplyLine,
-    /// Every `n`th status request goes unanswered.
+    /// Every `n`th status request goes unanswered (and the `drop_run - 1` after it).
     drop_every: Option<u32>,
+    drop_run: u32,
     /// Status requests received (for `drop_every`).
     requests: u32,
     /// The line breaks after these bytes have arrived and this many more: everything after is lost.
@@ -340,6 +341,7 @@ impl PrinterSim {
             noise: None,
             line: ReplyLine::default(),
             drop_every: None,
+            drop_run: 1,
             requests: 0,
             break_after: None,
             broken: false,
@@ -406,8 +408,15 @@ impl PrinterSim {
 
     /// Every `n`th status request from now on goes unanswered (`None`: all answered).
     pub fn drop_status_replies(&self, every: Option<u32>) {
+        self.drop_status_runs(every, 1);
+    }
+
+    /// From now on, every `n`th status request and the `run - 1` after it go unanswered: a run of
+    /// two swallows a request and the driver's retry, so the poll is missed.
+    pub fn drop_status_runs(&self, every: Option<u32>, run: u32) {
         let mut s = self.state();
         s.drop_every = every.filter(|n| *n > 0);
+        s.drop_run = run.max(1);
         s.requests = 0;
     }
 
@@ -599,9 +608,11 @@ async fn serve(mut pty: PtyMaster, state: Shared<SimPrinter>) {
         // Real-time requests first, as they arrive; the interpreter then takes the same bytes.
         for n in real_time.push(got) {
             s.requests = s.requests.wrapping_add(1);
-            if s.drop_every
-                .is_some_and(|every| s.requests.is_multiple_of(every))
-            {
+            let run = s.drop_run;
+            let requests = s.requests;
+            if s.drop_every.is_some_and(|every| {
+                (0..run).any(|k| requests >= k && (requests - k).is_multiple_of(every))
+            }) {
                 continue;
             }
             out.extend(status_byte(s.paper, n));

@@ -481,6 +481,23 @@ fn pushed_status(asb_enabled: bool, item: Incoming) -> Option<DeviceStatus> {
     }
 }
 
+/// A job's status query: as the idle polls, one unanswered query is not an offline printer — only
+/// a run of [`FAILURES_BEFORE_OFFLINE`] is (the first waits for `in_flight` bytes on the wire).
+async fn query_in_a_run<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut S,
+    line: &Line,
+    in_flight: usize,
+) -> Result<RealTimeStatus, QueryError> {
+    let mut result = query(io, Patience::after(line, in_flight)).await;
+    for _ in 1..FAILURES_BEFORE_OFFLINE {
+        if !matches!(result, Err(QueryError::NoAnswer)) {
+            break;
+        }
+        result = query(io, Patience::after(line, 0)).await;
+    }
+    result
+}
+
 /// One job on an open port: status before, the bytes, status after.
 /// Returns (result, status seen, link lost reason).
 pub async fn print_job<S: AsyncRead + AsyncWrite + Unpin>(
@@ -499,7 +516,7 @@ async fn print_job_after<S: AsyncRead + AsyncWrite + Unpin>(
     in_flight: usize,
 ) -> (Result<(), PrintError>, Option<DeviceStatus>, Option<String>) {
     let line = config.line();
-    let before = match query(io, Patience::after(&line, in_flight)).await {
+    let before = match query_in_a_run(io, &line, in_flight).await {
         Ok(st) => st.to_device_status(),
         Err(QueryError::NoAnswer) => {
             return (
@@ -535,7 +552,7 @@ async fn print_job_after<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     // The job is only done if the printer is still fine after it: paper may run out midway.
-    match query(io, Patience::after(&line, bytes.len())).await {
+    match query_in_a_run(io, &line, bytes.len()).await {
         Ok(st) => {
             let after = st.to_device_status();
             if after.is_ready() {
