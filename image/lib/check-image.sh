@@ -143,6 +143,9 @@ echo signed > "$legacy/catalog/current.signed"; echo ok > "$legacy/rauc/confirme
 printf '[terminal]\nid = "T"\n[data]\ndir = "%s"\nretention_days = 30\n[ui]\ndir = "%s"\n' \
   "$legacy" "$legacy" > "$legacy/config/onetrip.toml"
 cp "$legacy/config/onetrip.toml" "$work/legacy.toml"
+# The kiosk owns config/: a link it left where the new configuration is written is not followed.
+echo untouched > "$work/target"
+ln -s "$work/target" "$legacy/config/onetrip.toml.new"
 # A power cut after the move: the files are in store/, the configuration still old.
 ONETRIP_DATA=$legacy "$tree/usr/lib/onetrip/move-legacy-store" >/dev/null
 cp "$work/legacy.toml" "$legacy/config/onetrip.toml"
@@ -156,6 +159,7 @@ done
   || breach "the configuration's [data] dir was not pointed at store/"
 grep -qx "dir = \"$legacy\"" "$legacy/config/onetrip.toml" || breach "another section's dir was changed"
 grep -qx ok "$legacy/rauc/confirmed-version" || breach "RAUC's state was touched"
+grep -qx untouched "$work/target" || breach "the configuration was written through a link"
 [ "$fail" = 0 ] && echo "  moved: the store, its WAL and the catalog; the configuration follows, once"
 
 [ "$fail" = 0 ] && echo "check-image: all checks passed"
