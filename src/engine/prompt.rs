@@ -107,8 +107,8 @@ impl Engine {
             },
             Screen::Done => match view.outcome {
                 Some(DoneOutcome::Printed) => pick(
-                    "办理成功，请取走回执和身份证",
-                    "Done. Please take your receipt and your ID card",
+                    "已提交，请取走回执和身份证",
+                    "Submitted. Please take your receipt and your ID card",
                 ),
                 Some(DoneOutcome::PrintFailed) => format!(
                     "{}{}",

@@ -90,7 +90,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
     );
     tap(&ui, "确认提交");
     wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
-    assert_eq!(text_value(&ui, "outcome"), "办理成功，请取走回执");
+    assert_eq!(text_value(&ui, "outcome"), "已提交，请取走回执");
     let number = text_value(&ui, "submission-number");
     assert_eq!(number, "DEMO-0001-000001");
 
