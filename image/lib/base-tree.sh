@@ -26,7 +26,7 @@ PKGS=(
   rauc rauc-service grub-common e2fsprogs
 )
 
-key=$(cat "$0" "$HERE/lib/initramfs-squashfs" | sha256sum | cut -c1-16)
+key=$(cat "$0" "$HERE/lib/initramfs-root-slot" | sha256sum | cut -c1-16)
 tarball="$OUT/cache/base-$key.tar"
 mkdir -p "$OUT/cache"
 if [ -s "$tarball" ]; then
@@ -41,8 +41,9 @@ mmdebstrap --variant=minbase --format=tar --include="$include" \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/zh_CN/*' \
   --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d"; echo COMPRESS=zstd > "$1/etc/initramfs-tools/conf.d/zstd"' \
+  --essential-hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/modules-list"' \
   --essential-hook='mkdir -p "$1/etc/initramfs-tools/hooks"' \
-  --essential-hook="copy-in $HERE/lib/initramfs-squashfs /etc/initramfs-tools/hooks" \
+  --essential-hook="copy-in $HERE/lib/initramfs-root-slot /etc/initramfs-tools/hooks" \
   --customize-hook='chroot "$1" dpkg-query -W -f "\${Package}\t\${Version}\t\${Architecture}\t\${source:Package}\t\${source:Version}\n" > "$1/usr/share/onetrip-packages.tsv"' \
   bookworm "$tarball.tmp" "$SOURCES"
 mv "$tarball.tmp" "$tarball"

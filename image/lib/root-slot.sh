@@ -32,7 +32,7 @@ mkdir -p "$tree/var/lib/dbus"; ln -sfn /etc/machine-id "$tree/var/lib/dbus/machi
 # Lock-down: no login anywhere (no getty on any console, root locked), no Ctrl+Alt+Del reboot,
 # no VT switching targets, no apt sources; only the kiosk and what it needs run.
 systemctl --root="$tree" enable onetrip.service onetrip-mark-good.service onetrip-boot-deadline.timer \
-  onetrip-reboot.path \
+  onetrip-reboot.path onetrip-boot-report.service \
   seatd.service systemd-repart.service systemd-networkd.service systemd-resolved.service \
   systemd-timesyncd.service >/dev/null 2>&1 || true
 for u in getty@.service serial-getty@.service getty.target console-getty.service autovt@.service \

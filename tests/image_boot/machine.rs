@@ -261,6 +261,8 @@ fn launch(
     cmd.args([
         "-accel", &accel, "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536",
     ])
+    // Nothing QEMU adds by default (a DVD drive the firmware tries to boot first, a parallel port).
+    .arg("-nodefaults")
     // A reset ends QEMU; `Machine::wait_console` starts it again (see `start_again`).
     .arg("-no-reboot")
     // The chipset's watchdog resets the machine when it expires, as a terminal's does (QEMU's
