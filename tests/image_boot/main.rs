@@ -53,7 +53,7 @@ fn work_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn run(cmd: &mut Command) {
+pub(crate) fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
         out.status.success(),
@@ -243,20 +243,13 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// A technician's update stick: FAT, labelled ONETRIP-UPD, one signed bundle on it.
 fn update_stick(dir: &Path, bundle: &Path, name: &str) -> PathBuf {
-    let stick = dir.join(format!("{name}.img"));
     let kib = std::fs::metadata(bundle).unwrap().len() / 1024 + 64 * 1024;
-    run(Command::new("mkfs.vfat")
-        .args(["-n", "ONETRIP-UPD", "-C"])
-        .arg(&stick)
-        .arg(kib.to_string()));
-    run(Command::new("mcopy")
-        .arg("-i")
-        .arg(&stick)
-        .arg(bundle)
-        .arg(format!(
-            "::/{}",
-            bundle.file_name().unwrap().to_str().unwrap()
-        )));
+    let stick = sticks::fat(dir, name, "ONETRIP-UPD", kib);
+    sticks::put(
+        &stick,
+        bundle,
+        bundle.file_name().unwrap().to_str().unwrap(),
+    );
     stick
 }
 

@@ -8,16 +8,7 @@ use std::process::Command;
 use sha2::Digest;
 
 use crate::machine::Machine;
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::run;
 
 /// An empty FAT stick of `kib` KiB with this label.
 pub fn fat(dir: &Path, name: &str, label: &str, kib: u64) -> PathBuf {
