@@ -237,7 +237,7 @@ pub fn misfits_all(
         &Orientation::chosen(orientation),
         |window, ui, (w, h), stem| {
             // Drawn as for a picture, so layout and timers are exactly those of the PNG.
-            draw(window, w, h)?;
+            snapshot(window, w, h)?;
             views += 1;
             for misfit in super::screen_fit::misfits(ui.window()) {
                 found.push((stem.to_string(), misfit));
@@ -248,12 +248,15 @@ pub fn misfits_all(
     Ok((views, found))
 }
 
-/// The window drawn into RGB bytes, by the renderer's own snapshot: it is compiled (optimised,
-/// with the dependencies) for its one pixel type, where `render()` is generic and would be
-/// compiled here, unoptimised in tests — 45 % of the screenshot tests' time went to copying
-/// pixels one call at a time. Then alpha is dropped (the window is opaque). The boot test's
-/// twin draws with it too.
-pub fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
+/// The window drawn, by the renderer's own snapshot: it is compiled (optimised, with the
+/// dependencies) for its one pixel type, where `render()` is generic and would be compiled here,
+/// unoptimised in tests — 45 % of the screenshot tests' time went to copying pixels one call at
+/// a time.
+fn snapshot(
+    window: &MinimalSoftwareWindow,
+    w: u32,
+    h: u32,
+) -> anyhow::Result<slint::SharedPixelBuffer<slint::Rgba8Pixel>> {
     slint::platform::update_timers_and_animations();
     // Marks the frame drawn, as a real window's event loop would (the snapshot renders it).
     window.draw_if_needed(|_| {});
@@ -264,7 +267,13 @@ pub fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Ve
         rgba.width(),
         rgba.height()
     );
-    Ok(rgb_of_rgba(rgba.as_bytes()))
+    Ok(rgba)
+}
+
+/// The window drawn into RGB bytes (alpha dropped: the window is opaque). The boot test's twin
+/// draws with it too.
+pub fn draw(window: &MinimalSoftwareWindow, w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
+    Ok(rgb_of_rgba(snapshot(window, w, h)?.as_bytes()))
 }
 
 /// RGBA bytes without their alpha. Byte by byte over slices in a plain loop: unoptimised (as
