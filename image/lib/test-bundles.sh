@@ -3,7 +3,9 @@
 # firmware as a newer version, and one whose kiosk never gets READY. Each is kept while its
 # version matches, so image/test reuses what CI made while the cargo tests ran.
 #   in:  OUT (with VERSION, onetrip.bin and pki/ from image/build)
-#   out: $OUT/test-good.raucb, $OUT/test-bad.raucb (+ .version)
+#   out: $OUT/test-good.raucb, $OUT/test-bad.raucb (+ .version), and the never-ready firmware's
+#        root slot as RAUC writes it ($OUT/test-bad.squashfs: the boot test puts it in slot B
+#        before power-on, as an install would, so the fall-back costs no second install)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:?}
@@ -14,11 +16,12 @@ export OUT KIOSK_BIN="$OUT/onetrip.bin" KEYRING="$OUT/pki/ca.cert.pem" \
 
 make_bundle() { # name version [overlay]
   local name=$1 version=$2 overlay=${3:-}
-  [ -s "$OUT/test-$name.raucb" ] && [ "$(cat "$OUT/test-$name.version" 2>/dev/null)" = "$version" ] && return
+  [ -s "$OUT/test-$name.raucb" ] && [ -s "$OUT/test-$name.squashfs" ] &&
+    [ "$(cat "$OUT/test-$name.version" 2>/dev/null)" = "$version" ] && return
   SLOT_NAME="test-$name" VERSION="$version" EXTRA_OVERLAY="$overlay" "$HERE/lib/root-slot.sh"
   SLOT="$OUT/test-$name.squashfs" BUNDLE="$OUT/test-$name.raucb" VERSION="$version" "$HERE/lib/bundle.sh"
   echo "$version" > "$OUT/test-$name.version"
-  rm -rf "$OUT/rootfs-test-$name" "$OUT/test-$name.squashfs"
+  rm -rf "$OUT/rootfs-test-$name"
 }
 make_bundle good "$V1-u2"
 make_bundle bad "$V1-u3-never-ready" "$HERE/test-overlay/never-ready"

@@ -35,6 +35,8 @@ pub struct Machine {
     plugged: Vec<(PathBuf, String, bool)>,
     /// How many times QEMU has been started for this terminal (one per reset).
     pub starts: usize,
+    /// When QEMU was last started (power-on, a reset or a power cut): boot times count from it.
+    pub started: Instant,
     qmp: Qmp,
     pub width: u32,
     pub height: u32,
@@ -67,6 +69,7 @@ impl Machine {
             wiring,
             plugged: Vec::new(),
             starts: 1,
+            started: Instant::now(),
             qmp,
             width,
             height,
@@ -91,6 +94,7 @@ impl Machine {
         self.child = child;
         self.qmp = qmp;
         self.starts += 1;
+        self.started = Instant::now();
     }
 
     /// The power is cut: QEMU is killed (whatever the guest had not written is lost) and the
