@@ -55,6 +55,8 @@ fn staff_report(r: &crate::engine::StaffView) -> StaffReport {
         catalog: r.catalog.as_str().into(),
         catalog_problem: r.catalog_problem.as_str().into(),
         delivery_problem: r.delivery_problem.as_str().into(),
+        firmware: r.firmware.as_str().into(),
+        firmware_problem: r.firmware_problem.as_str().into(),
     }
 }
 

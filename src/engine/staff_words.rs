@@ -9,7 +9,9 @@ use onetrip_drivers::device::{DeviceKind, PaperLevel};
 use super::outage::{device_name, device_problem, pick, store_fault_words, STARTING};
 
 use super::view::{DeviceWords, StaffView};
-use crate::vocab::staff_report::{DeliveryPaused, DeviceLine, RequeueOutcome, StaffReport};
+use crate::vocab::staff_report::{
+    DeliveryPaused, DeviceLine, FirmwareInUse, RequeueOutcome, StaffReport,
+};
 
 fn device_words(line: &DeviceLine, english: bool) -> DeviceWords {
     let base = device_name(line.kind, english);
@@ -171,6 +173,28 @@ pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
             .as_ref()
             .map(|p| delivery_words(p, english))
             .unwrap_or_default(),
+        firmware: firmware_words(&report.firmware, english),
+        firmware_problem: if report.firmware.dev_keys {
+            pick(
+                english,
+                "开发密钥签名的固件，不是正式终端：请联系技术人员安装正式固件",
+                "Signed with DEVELOPMENT keys, not a production terminal: call a technician to install production firmware",
+            )
+            .to_string()
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// The firmware's version and slot; a developer's build runs from no image and has neither.
+fn firmware_words(firmware: &FirmwareInUse, english: bool) -> String {
+    match (&firmware.version, &firmware.slot, english) {
+        (Some(v), Some(s), false) => format!("{v}（{s} 槽）"),
+        (Some(v), Some(s), true) => format!("{v} (slot {s})"),
+        (Some(v), None, _) => v.clone(),
+        (None, _, false) => "开发者构建（不在终端镜像中运行）".to_string(),
+        (None, _, true) => "developer build (not running from a terminal image)".to_string(),
     }
 }
 
@@ -369,6 +393,38 @@ mod tests {
                 "{d:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_firmware_and_its_development_keys_read_in_either_language() {
+        let mut report = StaffReport {
+            firmware: FirmwareInUse {
+                version: Some("2026.12.1".into()),
+                slot: Some("B".into()),
+                dev_keys: false,
+            },
+            ..StaffReport::default()
+        };
+        let zh = staff_view(&report, false);
+        assert_eq!(zh.firmware, "2026.12.1（B 槽）");
+        assert_eq!(zh.firmware_problem, "");
+        report.firmware.dev_keys = true;
+        assert_eq!(
+            staff_view(&report, false).firmware_problem,
+            "开发密钥签名的固件，不是正式终端：请联系技术人员安装正式固件"
+        );
+        let en = staff_view(&report, true);
+        assert_eq!(en.firmware, "2026.12.1 (slot B)");
+        assert!(
+            en.firmware_problem
+                .starts_with("Signed with DEVELOPMENT keys, not a production terminal"),
+            "{}",
+            en.firmware_problem
+        );
+        assert_eq!(
+            staff_view(&StaffReport::default(), true).firmware,
+            "developer build (not running from a terminal image)"
+        );
     }
 
     #[test]

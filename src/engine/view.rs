@@ -185,4 +185,8 @@ pub struct StaffView {
     pub catalog: String,
     pub catalog_problem: String,
     pub delivery_problem: String,
+    /// Which firmware runs (version and slot).
+    pub firmware: String,
+    /// Development keys: not a production terminal (empty otherwise).
+    pub firmware_problem: String,
 }

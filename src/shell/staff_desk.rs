@@ -5,8 +5,8 @@
 use crate::catalog::active::{CatalogStatus, Origin};
 use crate::store::{Counter, Requeued, Store, StoreError, StoreHandle, DAY_MS, EXPIRY_WARNING_MS};
 use crate::vocab::staff_report::{
-    CatalogInForce, DeliveryPaused, DeviceLine, PinGuardState, RejectedSubmission, RequeueOutcome,
-    StaffReport,
+    CatalogInForce, DeliveryPaused, DeviceLine, FirmwareInUse, PinGuardState, RejectedSubmission,
+    RequeueOutcome, StaffReport,
 };
 
 /// The store setting that keeps the PIN pad's failures and lockout.
@@ -99,6 +99,7 @@ pub struct ReportBasis {
     pub catalog: CatalogStatus,
     pub refused: Option<crate::sync::link::Refused>,
     pub retention_ms: i64,
+    pub firmware: FirmwareInUse,
 }
 
 /// Gathers the staff screen's figures.
@@ -119,6 +120,7 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
             refusal: r.kind,
             detail: r.detail,
         }),
+        firmware: basis.firmware,
         ..StaffReport::default()
     };
     let Some(store) = store else {

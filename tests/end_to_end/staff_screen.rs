@@ -108,7 +108,7 @@ fn staff_see_devices_queue_rejections_and_reprint() {
         text_value(ui, "device 扫码器（可选）") == "未连接或无响应"
     });
     bench.scanner.replug().unwrap();
-    assert_eq!(text_value(&ui, "store"), "正常");
+    assert_eq!(text_value(&ui, "store"), "本地存储：正常");
     let rejected = text_value(&ui, &format!("rejected {rejected_number}"));
     assert!(rejected.contains("ZA-FZJL-01"), "{rejected}");
     // The typed reason and the answer's digest (upstream's own words are never kept).
@@ -117,7 +117,15 @@ fn staff_see_devices_queue_rejections_and_reprint() {
         "{rejected}"
     );
     assert!(text_value(&ui, "queue").contains(" / 1 / "), "one rejected");
-    assert!(text_value(&ui, "catalog").starts_with(&onetrip::catalog::shipped().version));
+    assert!(text_value(&ui, "catalog").starts_with(&format!(
+        "服务目录：{}",
+        onetrip::catalog::shipped().version
+    )));
+    // A developer's build runs from no terminal image: staff are told so, not shown a version.
+    assert_eq!(
+        text_value(&ui, "firmware"),
+        "固件：开发者构建（不在终端镜像中运行）"
+    );
 
     // Reprint from the screen: the printer simulator decodes the kept (masked) receipt.
     let before = bench.printer.printed().len();
@@ -231,7 +239,7 @@ fn a_corrupt_store_is_shown_to_staff() {
         !ui.global::<Api>().get_staff().store_problem.is_empty()
     });
     let store = text_value(&ui, "store");
-    assert!(store.starts_with("无法使用："), "{store}");
+    assert!(store.starts_with("本地存储无法使用："), "{store}");
     assert!(
         store.contains("onetrip.sqlite3"),
         "the file is named: {store}"
@@ -334,7 +342,7 @@ fn an_english_terminal_shows_staff_an_english_screen() {
     });
     assert_eq!(text_value(&ui, "device ID card reader"), "OK");
     assert_eq!(text_value(&ui, "device Receipt printer"), "OK");
-    assert_eq!(text_value(&ui, "store"), "OK");
+    assert_eq!(text_value(&ui, "store"), "Local store: OK");
     let catalog = text_value(&ui, "catalog");
     assert!(catalog.ends_with("(as shipped)"), "{catalog}");
     let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));

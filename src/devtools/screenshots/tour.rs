@@ -14,7 +14,7 @@ use crate::engine::{
 };
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::vocab::staff_report::{
-    CatalogInForce, DeliveryPaused, DeviceLine, RejectedSubmission, StaffReport,
+    CatalogInForce, DeliveryPaused, DeviceLine, FirmwareInUse, RejectedSubmission, StaffReport,
 };
 
 /// The views worth a picture: every screen, each outcome of Done, a card that cannot apply, and the
@@ -297,6 +297,8 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
         refusal: crate::sync::Refusal::Credentials,
         detail: "HTTP 401: unknown terminal token".into(),
     });
+    // …on an image signed with development keys, which staff must not take for a real terminal.
+    paused.firmware.dev_keys = true;
     e.handle(Event::StaffReport(Box::new(paused)), t0);
     shots.push(("staff_delivery_paused".into(), e.view()));
     // A terminal with no usage of its own yet (new or reset): the catalog's featured items.
@@ -346,6 +348,11 @@ fn sample_staff_report() -> StaffReport {
         catalog: CatalogInForce {
             version: "2026.12.03-1".into(),
             updated: false,
+        },
+        firmware: FirmwareInUse {
+            version: Some("2026.12.1".into()),
+            slot: Some("B".into()),
+            dev_keys: false,
         },
         ..StaffReport::default()
     }
