@@ -464,6 +464,8 @@ mod tests {
         assert!(page.eligible && !page.card_needed);
         touch(&mut e, Action::Start, t);
         assert_eq!(e.screen(), Screen::Printing);
+        // It says what is printing: a guide, not a receipt.
+        assert_eq!(e.view().prompt, "正在打印办事指南，请从下方出纸口取走");
         let printed: Vec<ReceiptRequest> = e
             .take_effects()
             .into_iter()

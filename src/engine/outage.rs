@@ -109,7 +109,7 @@ pub(super) fn store_fault_words(fault: StoreFault, english: bool) -> &'static st
 
 fn outage_words(outage: &Outage, english: bool) -> String {
     match outage {
-        Outage::Starting => pick(english, "正在启动设备…", "Starting the devices…").to_string(),
+        Outage::Starting => pick(english, "正在启动设备…", "Starting the devices...").to_string(),
         Outage::Device { kind, status } => {
             device_outage(*kind, status.as_ref(), english).unwrap_or_default()
         }

@@ -87,6 +87,10 @@ impl Engine {
                 "Check the details, then press Submit",
             ),
             Screen::Submitting => pick("正在提交，请稍候", "Submitting, please wait"),
+            Screen::Printing if view.submission_number.is_empty() => pick(
+                "正在打印办事指南，请从下方出纸口取走",
+                "Printing the guide. Take it from the slot below",
+            ),
             Screen::Printing => pick(
                 "正在打印回执，请从下方出纸口取走",
                 "Printing your receipt. Take it from the slot below",
@@ -113,8 +117,8 @@ impl Engine {
                 Some(DoneOutcome::PrintFailed) => format!(
                     "{}{}",
                     pick(
-                        "已提交成功，但回执未能打印。请记下提交编号，工作人员可以补打：",
-                        "Submitted, but the receipt did not print. Note the number; staff can reprint it: ",
+                        "已提交。回执未能打印，请记下提交编号，工作人员可以补打：",
+                        "Submitted. The receipt did not print: note the number; staff can reprint it: ",
                     ),
                     view.submission_number
                 ),

@@ -235,7 +235,7 @@ pub(super) fn wrong_pin(tries_left: u32, english: bool) -> String {
 
 pub(super) fn reprinting(number: &str, english: bool) -> String {
     if english {
-        format!("Reprinting {number}…")
+        format!("Reprinting {number}...")
     } else {
         format!("正在补打 {number}…")
     }
@@ -243,7 +243,7 @@ pub(super) fn reprinting(number: &str, english: bool) -> String {
 
 pub(super) fn requeueing(number: &str, english: bool) -> String {
     if english {
-        format!("Sending {number} again…")
+        format!("Sending {number} again...")
     } else {
         format!("正在重新发送 {number}…")
     }
@@ -253,7 +253,7 @@ pub(super) fn requeueing_all(english: bool) -> String {
     pick(
         english,
         "正在重新发送全部被拒收的申请…",
-        "Sending every rejected submission again…",
+        "Sending every rejected submission again...",
     )
     .to_string()
 }

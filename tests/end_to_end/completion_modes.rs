@@ -323,6 +323,13 @@ fn an_application_with_the_paper_running_out_mid_receipt() {
         ui.global::<Api>().get_outcome(),
         onetrip::ui::Outcome::PrintFailed
     );
+    // Submitted is the headline (the application is safe); the paper is the terminal's fault,
+    // said apart from it.
+    assert_eq!(text_value(&ui, "outcome"), "已提交");
+    assert_eq!(
+        text_value(&ui, "what next"),
+        "回执未能打印，请记下编号找工作人员补打"
+    );
     let number = text_value(&ui, "submission-number");
     assert!(number.starts_with("DEMO-0001-"), "{number}");
     // The submission is safe and goes upstream all the same.

@@ -58,6 +58,8 @@ fn text_colours_pass_wcag_aa() {
         ("danger", get("danger"), get("background")),
         ("danger on surface", get("danger"), get("surface")),
         ("success", get("success"), get("background")),
+        ("warning", get("warning"), get("background")),
+        ("warning on surface", get("warning"), get("surface")),
         // The item page's eligibility boxes (ui/screens/item_detail.slint).
         ("eligible box", get("success"), hex("#E6F2E9")),
         ("not eligible box", get("danger"), hex("#FBE9E9")),
