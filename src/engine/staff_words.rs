@@ -9,9 +9,8 @@ use onetrip_drivers::device::{DeviceKind, PaperLevel};
 use super::outage::{device_name, device_problem, pick, store_fault_words, STARTING};
 
 use super::view::{DeviceWords, StaffView};
-use crate::vocab::staff_report::{
-    DeliveryPaused, DeviceLine, FirmwareInUse, RequeueOutcome, StaffReport,
-};
+use crate::vocab::firmware::Firmware;
+use crate::vocab::staff_report::{DeliveryPaused, DeviceLine, RequeueOutcome, StaffReport};
 
 fn device_words(line: &DeviceLine, english: bool) -> DeviceWords {
     let base = device_name(line.kind, english);
@@ -188,8 +187,8 @@ pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
 }
 
 /// The firmware's version and slot; a developer's build runs from no image and has neither.
-fn firmware_words(firmware: &FirmwareInUse, english: bool) -> String {
-    match (&firmware.version, &firmware.slot, english) {
+fn firmware_words(firmware: &Firmware, english: bool) -> String {
+    match (&firmware.image, &firmware.slot, english) {
         (Some(v), Some(s), false) => format!("{v}（{s} 槽）"),
         (Some(v), Some(s), true) => format!("{v} (slot {s})"),
         (Some(v), None, _) => v.clone(),
@@ -398,10 +397,10 @@ mod tests {
     #[test]
     fn the_firmware_and_its_development_keys_read_in_either_language() {
         let mut report = StaffReport {
-            firmware: FirmwareInUse {
-                version: Some("2026.12.1".into()),
+            firmware: Firmware {
+                image: Some("2026.12.1".into()),
                 slot: Some("B".into()),
-                dev_keys: false,
+                ..Firmware::default()
             },
             ..StaffReport::default()
         };

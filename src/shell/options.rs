@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::catalog::active::{CatalogStatus, Origin};
 use crate::config::Config;
 use crate::engine::Event;
-use crate::sync::heartbeat::Firmware;
 use crate::sync::worker::Backoff;
+use crate::vocab::firmware::Firmware;
 
 /// Delivers an event to the UI thread (and wakes it).
 pub type UiSink = Arc<dyn Fn(Event) + Send + Sync>;

@@ -25,7 +25,7 @@ use crate::store::{StoreFault, StoreHandle, StoreVerdict};
 use crate::sync::{LinkStatus, UpstreamClient};
 use crate::vocab::device_health::DeviceHealth;
 use crate::vocab::restarts::Restarts;
-use crate::vocab::staff_report::{FirmwareInUse, StaffRequest};
+use crate::vocab::staff_report::StaffRequest;
 
 /// Whether the store could be opened (the terminal is READY for systemd only once this is known).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,11 +257,7 @@ impl Driver {
             catalog: self.catalog.borrow().clone(),
             refused: self.link.refused(),
             retention_ms: self.options.retention_ms(),
-            firmware: FirmwareInUse {
-                version: self.options.firmware.image.clone(),
-                slot: self.options.firmware.slot.clone(),
-                dev_keys: self.options.firmware.dev_keys,
-            },
+            firmware: self.options.firmware.clone(),
         };
         let (store, sink) = (self.effects.store.clone(), self.sink.clone());
         tokio::spawn(async move {

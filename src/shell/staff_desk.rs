@@ -5,8 +5,8 @@
 use crate::catalog::active::{CatalogStatus, Origin};
 use crate::store::{Counter, Requeued, Store, StoreError, StoreHandle, DAY_MS, EXPIRY_WARNING_MS};
 use crate::vocab::staff_report::{
-    CatalogInForce, DeliveryPaused, DeviceLine, FirmwareInUse, PinGuardState, RejectedSubmission,
-    RequeueOutcome, StaffReport,
+    CatalogInForce, DeliveryPaused, DeviceLine, PinGuardState, RejectedSubmission, RequeueOutcome,
+    StaffReport,
 };
 
 /// The store setting that keeps the PIN pad's failures and lockout.
@@ -99,7 +99,7 @@ pub struct ReportBasis {
     pub catalog: CatalogStatus,
     pub refused: Option<crate::sync::link::Refused>,
     pub retention_ms: i64,
-    pub firmware: FirmwareInUse,
+    pub firmware: crate::vocab::firmware::Firmware,
 }
 
 /// Gathers the staff screen's figures.

@@ -10,31 +10,9 @@ use super::UpstreamClient;
 use crate::catalog::active::CatalogStatus;
 use crate::store::{QueueCounts, StoreHandle};
 use crate::vocab::device_health::DeviceHealth;
+use crate::vocab::firmware::Firmware;
 use crate::vocab::restarts::Restarts;
 use crate::vocab::staff_report::ClockStep;
-
-/// Which firmware runs: this binary's version always, the image's version and the A/B slot it
-/// booted from when there are any. Read once at start by whoever starts the terminal.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Firmware {
-    pub binary: String,
-    pub image: Option<String>,
-    pub slot: Option<String>,
-    /// Signed with development keys (RAUC compatible `…-dev`): never a production image.
-    pub dev_keys: bool,
-}
-
-impl Default for Firmware {
-    /// This binary, outside an image (a developer's build).
-    fn default() -> Self {
-        Firmware {
-            binary: env!("CARGO_PKG_VERSION").to_string(),
-            image: None,
-            slot: None,
-            dev_keys: false,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct Heartbeat {

@@ -4,7 +4,7 @@
 //! (`sync::fleet::local`), so the terminal and its updates never disagree about them.
 
 use crate::sync::fleet::local::Local;
-use crate::sync::heartbeat::Firmware;
+use crate::vocab::firmware::Firmware;
 
 /// The image's version (`/etc/onetrip-version`), or `None` outside an image (a developer's build).
 pub fn image_version() -> Option<String> {

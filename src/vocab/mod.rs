@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod device_health;
+pub mod firmware;
 pub mod mask;
 pub mod refusal;
 pub mod restarts;

@@ -55,16 +55,6 @@ pub struct CatalogInForce {
     pub updated: bool,
 }
 
-/// Which firmware runs: the image's version and the A/B slot it booted from (none outside a
-/// terminal image), and whether the image is signed with development keys (never a production
-/// terminal: staff are to call a technician).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FirmwareInUse {
-    pub version: Option<String>,
-    pub slot: Option<String>,
-    pub dev_keys: bool,
-}
-
 /// The wall clock was stepped by more than a day (noticed against the monotonic clock), as kept
 /// in the store: for staff and the heartbeat. Retention and the PIN lockout are not moved by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -116,7 +106,8 @@ pub struct StaffReport {
     /// Why the last catalog update was refused (its signature, its checks).
     pub catalog_problem: Option<String>,
     pub delivery_paused: Option<DeliveryPaused>,
-    pub firmware: FirmwareInUse,
+    /// Which firmware runs (for the development-keys warning too).
+    pub firmware: super::firmware::Firmware,
     /// The last step of the wall clock, while recent (a week of running time).
     pub clock_step: Option<ClockStep>,
     /// When it was noticed, as local time text.

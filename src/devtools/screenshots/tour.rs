@@ -14,7 +14,7 @@ use crate::engine::{
 };
 use crate::engine::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 use crate::vocab::staff_report::{
-    CatalogInForce, DeliveryPaused, DeviceLine, FirmwareInUse, RejectedSubmission, StaffReport,
+    CatalogInForce, DeliveryPaused, DeviceLine, RejectedSubmission, StaffReport,
 };
 
 /// The views worth a picture: every screen, each outcome of Done, a card that cannot apply, and the
@@ -349,10 +349,10 @@ fn sample_staff_report() -> StaffReport {
             version: "2026.12.03-1".into(),
             updated: false,
         },
-        firmware: FirmwareInUse {
-            version: Some("2026.12.1".into()),
+        firmware: crate::vocab::firmware::Firmware {
+            image: Some("2026.12.1".into()),
             slot: Some("B".into()),
-            dev_keys: false,
+            ..Default::default()
         },
         ..StaffReport::default()
     }
