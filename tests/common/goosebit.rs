@@ -4,6 +4,10 @@
 //! management API. The tests drive it as a bureau would — devices, a bundle, a rollout — and read
 //! back what it shows.
 //!
+//! `start_with` serves HTTPS (uvicorn's own TLS: the links gooseBit writes into its answers then
+//! say `https://` and the host the terminal dialled) and takes another database (PostgreSQL for the
+//! fleet bench).
+//!
 //! gooseBit lives in a Python venv: `$ONETRIP_GOOSEBIT`, else `/opt/goosebit` (`.ci/run` installs
 //! it there; the README's test section says how). Without it the test fails and says so.
 #![allow(dead_code)]
@@ -14,10 +18,33 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+/// The administrator `start` sets up (gooseBit's first-run setup), for its management API.
+pub const ADMIN_USER: &str = "admin@bureau.invalid";
+pub const ADMIN_PASSWORD: &str = "test-admin";
+
+/// How gooseBit is started.
+#[derive(Default)]
+pub struct Options {
+    /// HTTPS: the server's certificate and key (PEM files) and the CA the host trusts them by.
+    pub tls: Option<Tls>,
+    /// A database URI (`postgres://…`), instead of its own SQLite file.
+    pub db_uri: Option<String>,
+    /// `GOOSEBIT_POLL_TIME`, `HH:MM:SS` (default 10 s).
+    pub poll_time: Option<String>,
+    /// uvicorn worker processes (default 1).
+    pub workers: Option<u32>,
+}
+
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub ca: PathBuf,
+}
+
 pub struct GooseBit {
     child: Child,
     dir: tempfile::TempDir,
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` with `Options::tls`)
     pub url: String,
     admin: String,
     http: reqwest::Client,
@@ -42,6 +69,11 @@ fn missing(venv: &Path) -> String {
 impl GooseBit {
     /// A fresh gooseBit on a free loopback port, ready for requests.
     pub async fn start() -> GooseBit {
+        GooseBit::start_with(Options::default()).await
+    }
+
+    /// As `start`, with TLS, another database or another poll time.
+    pub async fn start_with(options: Options) -> GooseBit {
         let venv = venv();
         let python = venv.join("bin/python");
         let aerich = venv.join("bin/aerich");
@@ -65,18 +97,20 @@ impl GooseBit {
             ),
         )
         .unwrap();
+        let db_uri = options
+            .db_uri
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/db.sqlite3", dir.path().display()));
+        let poll_time = options.poll_time.clone().unwrap_or("00:00:10".into());
         let env = |cmd: &mut Command| {
             cmd.current_dir(dir.path())
-                .env(
-                    "GOOSEBIT_DB_URI",
-                    format!("sqlite://{}/db.sqlite3", dir.path().display()),
-                )
+                .env("GOOSEBIT_DB_URI", &db_uri)
                 .env("GOOSEBIT_ARTIFACTS_DIR", dir.path().join("artifacts"))
                 .env(
                     "GOOSEBIT_DEVICE_AUTH",
                     r#"{"enable": true, "mode": "strict"}"#,
                 )
-                .env("GOOSEBIT_POLL_TIME", "00:00:10")
+                .env("GOOSEBIT_POLL_TIME", &poll_time)
                 // Its own logging setup silences uvicorn, which tells the port it got.
                 .env(
                     "GOOSEBIT_LOGGING",
@@ -96,6 +130,16 @@ impl GooseBit {
             String::from_utf8_lossy(&out.stderr)
         );
         let log = dir.path().join("server.log");
+        // One process takes any free port and says which; several workers share one named here
+        // (uvicorn then says the port it was given).
+        let port = match options.workers {
+            Some(n) if n > 1 => std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port(),
+            _ => 0,
+        };
         let mut serve = Command::new(&python);
         serve.args([
             "-m",
@@ -104,8 +148,18 @@ impl GooseBit {
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            &port.to_string(),
         ]);
+        if let Some(tls) = &options.tls {
+            serve
+                .arg("--ssl-certfile")
+                .arg(&tls.cert)
+                .arg("--ssl-keyfile")
+                .arg(&tls.key);
+        }
+        if let Some(n) = options.workers {
+            serve.args(["--workers", &n.to_string()]);
+        }
         env(&mut serve);
         let child = serve
             .stdin(Stdio::null())
@@ -113,17 +167,25 @@ impl GooseBit {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
+        let mut http = reqwest::Client::builder();
+        if let Some(tls) = &options.tls {
+            let ca = std::fs::read(&tls.ca).unwrap();
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
+        }
         let mut gb = GooseBit {
             child,
             dir,
             url: String::new(),
             admin: String::new(),
-            http: reqwest::Client::new(),
+            http: http.build().unwrap(),
         };
         // uvicorn says where it listens once the application has started (bounded wait).
         for _ in 0..600 {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if let Some(at) = text.find("running on http://") {
+            if let Some(at) = text
+                .find("running on http://")
+                .or_else(|| text.find("running on https://"))
+            {
                 let rest = &text[at + "running on ".len()..];
                 gb.url = rest.split_whitespace().next().unwrap().to_string();
                 break;
@@ -137,10 +199,7 @@ impl GooseBit {
         let resp = gb
             .http
             .post(format!("{}/setup", gb.url))
-            .form(&[
-                ("username", "admin@bureau.invalid"),
-                ("password", "test-admin"),
-            ])
+            .form(&[("username", ADMIN_USER), ("password", ADMIN_PASSWORD)])
             .send()
             .await
             .unwrap();
@@ -152,6 +211,17 @@ impl GooseBit {
     /// The DDI root with its tenant, for `[fleet] server`.
     pub fn ddi_root(&self) -> String {
         format!("{}/DEFAULT", self.url)
+    }
+
+    /// The loopback address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        let hostport = self.url.split("://").nth(1).unwrap_or_default();
+        hostport.trim_end_matches('/').parse().unwrap()
+    }
+
+    /// The server's process (uvicorn), for its CPU time and memory.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn log(&self) -> String {
@@ -181,6 +251,36 @@ impl GooseBit {
             Some(json!({"devices": [id], "auth_token": token})),
         )
         .await;
+    }
+
+    /// Terminals put in a feed (a rollout reaches the terminals of its feed).
+    pub async fn set_feed(&self, ids: &[String], feed: &str) {
+        self.api(
+            reqwest::Method::PATCH,
+            "devices",
+            Some(json!({"devices": ids, "feed": feed})),
+        )
+        .await;
+    }
+
+    /// Offers a terminal its rollout again although it reported a failure: gooseBit offers a
+    /// terminal in its error state nothing more until an operator does this.
+    pub async fn force_update(&self, id: &str) {
+        self.api(
+            reqwest::Method::PATCH,
+            "devices",
+            Some(json!({"devices": [id], "force_update": true})),
+        )
+        .await;
+    }
+
+    /// The rollout with this id, with its success and failure counts.
+    pub async fn rollout_by_id(&self, id: i64) -> Value {
+        self.rollouts()
+            .await
+            .into_iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no rollout {id}"))
     }
 
     /// Uploads a bundle; its software id.

@@ -1,7 +1,7 @@
 //! A terminal under QEMU (TCG: these machines cannot run KVM guests): UEFI (OVMF) → GRUB → a root
 //! slot, its serial console in a file, QMP on a unix socket for the screen, touches and keys, the
-//! host's device simulators on its USB-serial ports and the reference upstream behind the
-//! user-mode network.
+//! host's device simulators on its USB-serial ports, the reference upstream and the fleet server
+//! behind the user-mode network.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -15,6 +15,8 @@ use serde_json::{json, Value};
 pub const GUEST_UPSTREAM: &str = "10.0.2.100:8700";
 /// The upstream's address alone (its certificate names it).
 pub const GUEST_HOST: &str = "10.0.2.100";
+/// Where the guest reaches the fleet server (gooseBit on the host, its own TLS).
+pub const GUEST_FLEET: &str = "10.0.2.100:8443";
 
 pub struct Wiring {
     /// Host tty paths (the simulators' pty slaves) for the USB-serial adapters, by their USB
@@ -22,6 +24,8 @@ pub struct Wiring {
     pub usb_serial: Vec<(&'static str, PathBuf)>,
     /// The reference upstream (its TLS front) on the host's loopback.
     pub upstream: std::net::SocketAddr,
+    /// The fleet server on the host's loopback.
+    pub fleet: std::net::SocketAddr,
     /// USB sticks plugged in from power-on (e.g. a technician's update stick), read-only.
     pub sticks: Vec<PathBuf>,
 }
@@ -319,12 +323,13 @@ fn launch(
     .args(["-device", "usb-tablet,bus=xhci.0"])
     // A keyboard plugged in by a citizen (it must give no way out).
     .args(["-device", "usb-kbd,bus=xhci.0"])
-    // The user-mode network, restricted: the guest reaches only the upstream forward.
+    // The user-mode network, restricted: the guest reaches only the upstream's and the fleet
+    // server's forwards.
     .args([
         "-netdev",
         &format!(
-            "user,id=n0,restrict=on,guestfwd=tcp:{GUEST_UPSTREAM}-cmd:socat - TCP:{}",
-            wiring.upstream
+            "user,id=n0,restrict=on,guestfwd=tcp:{GUEST_UPSTREAM}-cmd:socat - TCP:{},guestfwd=tcp:{GUEST_FLEET}-cmd:socat - TCP:{}",
+            wiring.upstream, wiring.fleet
         ),
     ])
     .args(["-device", "virtio-net-pci,netdev=n0"]);

@@ -18,6 +18,10 @@ pub struct TlsFront {
     pub addr: SocketAddr,
     /// The CA's certificate, to provision as `ca.pem`.
     pub ca_file: PathBuf,
+    /// The same server certificate and its key as PEM files, for a server that speaks TLS itself
+    /// (the fleet server): it names the guest's address and the host's loopback.
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
 }
 
 /// Starts a TLS front for `upstream` with a server certificate for `guest_host` (an IP address),
@@ -32,11 +36,15 @@ pub async fn start(dir: &Path, guest_host: &str, upstream: SocketAddr) -> TlsFro
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let server_key = KeyPair::generate().unwrap();
     // rcgen makes an IP address SAN of a string that parses as one.
-    let mut server = CertificateParams::new(vec![guest_host.to_string()]).unwrap();
+    let mut server =
+        CertificateParams::new(vec![guest_host.to_string(), "127.0.0.1".to_string()]).unwrap();
     server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let server_cert = server.signed_by(&server_key, &ca_cert, &ca_key).unwrap();
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+    let (cert_file, key_file) = (dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&cert_file, server_cert.pem()).unwrap();
+    std::fs::write(&key_file, server_key.serialize_pem()).unwrap();
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -68,5 +76,10 @@ pub async fn start(dir: &Path, guest_host: &str, upstream: SocketAddr) -> TlsFro
             });
         }
     });
-    TlsFront { addr, ca_file }
+    TlsFront {
+        addr,
+        ca_file,
+        server_cert: cert_file,
+        server_key: key_file,
+    }
 }
