@@ -124,6 +124,10 @@ impl Http {
             // A bundle is hundreds of MiB on a slow link: every read must make progress; the
             // whole of each request has its own deadline (Limits).
             .read_timeout(Duration::from_secs(60))
+            // Polls are minutes apart and servers close idle connections after seconds (uvicorn
+            // 5 s): a pooled one reused as the server closes it fails the poll (18 of ~30,000 in
+            // benches/fleet_scale.rs). Kept only within a poll's few requests.
+            .pool_idle_timeout(Duration::from_secs(3))
             .redirect(reqwest::redirect::Policy::none())
             .https_only(server_origin.scheme == "https")
             .user_agent(concat!("onetrip/", env!("CARGO_PKG_VERSION")));
