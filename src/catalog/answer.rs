@@ -93,6 +93,35 @@ impl Field {
         matches!(self.kind, FieldKind::Letters | FieldKind::Digits)
     }
 
+    /// Whether this field may yet be asked: asked now, or hanging on a question not answered yet
+    /// that may itself be asked (`fields`: the item's, to follow the condition).
+    pub fn may_be_asked(&self, fields: &[Field], answers: &[(String, String)]) -> bool {
+        self.may_be_asked_within(fields, answers, fields.len())
+    }
+
+    fn may_be_asked_within(
+        &self,
+        fields: &[Field],
+        answers: &[(String, String)],
+        depth: usize,
+    ) -> bool {
+        if self.asked(answers) {
+            return true;
+        }
+        let Some(cond) = &self.ask_if else {
+            return false;
+        };
+        if self.kind == FieldKind::Prefill || answers.iter().any(|(k, _)| *k == cond.field) {
+            return false;
+        }
+        // A condition on a question that is still to come (not a loop: the depth bounds it).
+        depth > 0
+            && fields
+                .iter()
+                .find(|f| f.key == cond.field)
+                .is_some_and(|f| f.may_be_asked_within(fields, answers, depth - 1))
+    }
+
     /// Whether to ask this field, given the answers so far.
     pub fn asked(&self, answers: &[(String, String)]) -> bool {
         if self.kind == FieldKind::Prefill {

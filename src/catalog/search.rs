@@ -1,6 +1,8 @@
-//! Search by pinyin initials, typed on the on-screen letter keyboard: `wfz` finds 无犯罪记录证明.
-//! Each character of an item's Chinese name contributes the first letters of all its readings (the
-//! `pinyin` crate's heteronyms), so 行驶证 is found as `xsz` and `hsz` alike.
+//! Search from the on-screen letter keyboard. In Chinese, by pinyin initials: `wfz` finds
+//! 无犯罪记录证明; each character of an item's Chinese name contributes the first letters of all
+//! its readings (the `pinyin` crate's heteronyms), so 行驶证 is found as `xsz` and `hsz` alike. In
+//! English, by the start of any word of the English name, typed on across the following words
+//! without spaces (the keyboard has none): `pass` and `passportrenew` both find "Passport renewal".
 
 use std::collections::BTreeSet;
 
@@ -25,9 +27,22 @@ fn initials(name: &str) -> Vec<BTreeSet<char>> {
         .collect()
 }
 
+/// The English name from each word's start to its end, spaces and punctuation taken out:
+/// "Passport renewal" → `passportrenewal`, `renewal`.
+fn word_tails(name: &str) -> Vec<String> {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    (0..words.len()).map(|i| words[i..].concat()).collect()
+}
+
 pub struct SearchIndex {
     /// Item code and the initials of its Chinese name, in catalog order.
     entries: Vec<(String, Vec<BTreeSet<char>>)>,
+    /// Item code and its English name's word tails, in catalog order.
+    english: Vec<(String, Vec<String>)>,
 }
 
 impl SearchIndex {
@@ -38,7 +53,64 @@ impl SearchIndex {
                 .iter()
                 .map(|i| (i.code.clone(), initials(&i.name.zh)))
                 .collect(),
+            english: catalog
+                .items
+                .iter()
+                .map(|i| (i.code.clone(), word_tails(&i.name.en)))
+                .collect(),
         }
+    }
+
+    /// Item codes matching `query` in the session's language (`english`: word starts of the
+    /// English name; else pinyin initials).
+    pub fn find_in(&self, query: &str, english: bool) -> Vec<String> {
+        if english {
+            self.find_english(query)
+        } else {
+            self.find(query)
+        }
+    }
+
+    /// The letters that, typed next, still find something in the session's language.
+    pub fn next_letters_in(&self, query: &str, english: bool) -> BTreeSet<char> {
+        if english {
+            self.next_letters_english(query)
+        } else {
+            self.next_letters(query)
+        }
+    }
+
+    /// Names with a word starting with `query`: those whose first word does first, then the
+    /// rest, each in catalog order.
+    fn find_english(&self, query: &str) -> Vec<String> {
+        let q: String = Self::normalise(query).into_iter().collect();
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<(usize, usize, &str)> = self
+            .english
+            .iter()
+            .enumerate()
+            .filter_map(|(order, (code, tails))| {
+                tails
+                    .iter()
+                    .position(|t| t.starts_with(&q))
+                    .map(|pos| (usize::from(pos > 0), order, code.as_str()))
+            })
+            .collect();
+        hits.sort();
+        hits.into_iter().map(|(_, _, c)| c.to_string()).collect()
+    }
+
+    fn next_letters_english(&self, query: &str) -> BTreeSet<char> {
+        let q: String = Self::normalise(query).into_iter().collect();
+        self.english
+            .iter()
+            .flat_map(|(_, tails)| tails.iter())
+            .filter(|t| t.starts_with(&q))
+            .filter_map(|t| t[q.len()..].chars().next())
+            .filter(char::is_ascii_lowercase)
+            .collect()
     }
 
     /// Where `query` first matches in `sets`, if it does.
@@ -124,6 +196,40 @@ mod tests {
         assert!(xsz
             .iter()
             .any(|code| c.item(code).unwrap().name.zh.contains("行驶证")));
+    }
+
+    #[test]
+    fn english_finds_the_start_of_any_word_typed_on_across_words() {
+        let c = shipped();
+        let index = SearchIndex::new(&c);
+        let english = |q: &str| -> Vec<String> {
+            index
+                .find_in(q, true)
+                .iter()
+                .map(|code| c.item(code).unwrap().name.en.clone())
+                .collect()
+        };
+        let crim = english("crim");
+        assert!(
+            crim.contains(&"No-criminal-record certificate (individual)".to_string()),
+            "{crim:?}"
+        );
+        // Typed on across words, hyphens and spaces left out; names starting so come first.
+        let typed_on = english("nocriminalrec");
+        assert_eq!(
+            typed_on.first().map(String::as_str),
+            Some("No-criminal-record certificate (individual)")
+        );
+        assert!(english("record").iter().any(|n| n.starts_with("No-criminal")));
+        // Pinyin initials mean nothing in English, and English nothing in pinyin.
+        assert!(index.find_in("wfz", true).is_empty());
+        assert!(index.find_in("crim", false).is_empty());
+        // The keyboard lights only letters that still find something.
+        let next = index.next_letters_in("crimina", true);
+        assert_eq!(next, BTreeSet::from(['l']));
+        for letter in index.next_letters_in("p", true) {
+            assert!(!index.find_in(&format!("p{letter}"), true).is_empty());
+        }
     }
 
     #[test]

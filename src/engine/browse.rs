@@ -25,11 +25,16 @@ pub(super) struct Browsing {
     police_type: Option<String>,
     category: Option<String>,
     item: Option<String>,
-    /// Pinyin initials, lower case.
+    /// What was typed on the search keyboard (pinyin initials, or English), lower case.
     query: String,
 }
 
 impl Browsing {
+    /// Forgets what was typed: letters meant in one language mean nothing in the other.
+    pub(super) fn clear_query(&mut self) {
+        self.query.clear();
+    }
+
     /// Straight to an item (rating a case's officer from its progress).
     pub(super) fn choose_item(&mut self, code: String) {
         self.item = Some(code);
@@ -135,7 +140,7 @@ impl Engine {
                     && self
                         .offer
                         .index
-                        .next_letters(&s.browsing.query)
+                        .next_letters_in(&s.browsing.query, self.front.english)
                         .contains(&c)
                 {
                     if let Some(s) = self.phase.session_mut() {
@@ -361,14 +366,14 @@ impl Engine {
                 view.keys = self
                     .offer
                     .index
-                    .next_letters(&s.browsing.query)
+                    .next_letters_in(&s.browsing.query, en)
                     .into_iter()
                     .collect::<String>()
                     .to_uppercase();
                 view.items = self
                     .offer
                     .index
-                    .find(&s.browsing.query)
+                    .find_in(&s.browsing.query, en)
                     .iter()
                     .filter_map(|code| c.item(code))
                     .take(MAX_RESULTS)

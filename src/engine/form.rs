@@ -50,6 +50,16 @@ impl FormState {
     }
 }
 
+/// A choice's words; in English, a choice that is one Chinese character (a plate's province,
+/// 豫) keeps it in front — it is what the citizen sees on the plate: "豫 Henan".
+fn choice_label(code: &str, label: &str, english: bool) -> String {
+    let mut chars = code.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if english && !c.is_ascii() => format!("{c} {label}"),
+        _ => label.to_string(),
+    }
+}
+
 fn kind_name(k: FieldKind) -> &'static str {
     match k {
         FieldKind::Choice => "choice",
@@ -312,8 +322,13 @@ impl Engine {
         let en = self.front.english;
         if self.phase.screen() == Screen::Form {
             if let Some(f) = item.fields.get(s.form.field) {
+                // Questions that may still come count in the total, so the counter never
+                // grows under the citizen (2/2 then 3/3): 2/3, then 3/3 or done.
+                let given = s.form.answers.given();
                 let asked: Vec<usize> = (0..item.fields.len())
-                    .filter(|&i| item.fields[i].asked(s.form.answers.given()) || i == s.form.field)
+                    .filter(|&i| {
+                        item.fields[i].may_be_asked(&item.fields, given) || i == s.form.field
+                    })
                     .collect();
                 let pos = asked.iter().position(|&i| i == s.form.field).unwrap_or(0) + 1;
                 view.form = Some(FormView {
@@ -325,7 +340,7 @@ impl Engine {
                         .iter()
                         .map(|o| Tile {
                             code: o.code.clone(),
-                            name: o.label.get(en).to_string(),
+                            name: choice_label(&o.code, o.label.get(en), en),
                             hint: String::new(),
                         })
                         .collect(),
@@ -402,6 +417,33 @@ mod tests {
 
     fn drain(e: &mut Harness) -> Vec<Effect> {
         e.take_effects().into_iter().collect()
+    }
+
+    #[test]
+    fn a_plates_province_keeps_its_character_in_english() {
+        assert_eq!(super::choice_label("豫", "Henan", true), "豫 Henan");
+        assert_eq!(super::choice_label("豫", "豫", false), "豫");
+        assert_eq!(super::choice_label("abroad", "Abroad", true), "Abroad");
+    }
+
+    #[test]
+    fn the_step_counter_counts_a_question_that_may_still_come() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        start(&mut e, "FZ-ZFGK-05", t);
+        let steps = |e: &mut Harness| e.view().form.unwrap().step;
+        // The reason is asked only after 不满意: counted from the start, never added later.
+        assert_eq!(steps(&mut e), "1 / 3");
+        typed(&mut e, "A123456", t);
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(steps(&mut e), "2 / 3");
+        touch(&mut e, Action::FormChoose("dissatisfied".into()), t);
+        assert_eq!(steps(&mut e), "3 / 3");
+        // Satisfied: the reason is never asked, and the form ends at 2 / 3.
+        touch(&mut e, Action::Back, t);
+        assert_eq!(steps(&mut e), "2 / 3");
+        touch(&mut e, Action::FormChoose("satisfied".into()), t);
+        assert_eq!(e.screen(), Screen::Confirm);
     }
 
     #[test]

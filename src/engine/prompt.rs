@@ -33,7 +33,7 @@ impl Engine {
             Screen::Items => pick("请选择要办理的事项", "Choose what you want to do"),
             Screen::Search => pick(
                 "请输入事项名称的拼音首字母",
-                "Type the pinyin initials of the item",
+                "Type the start of a word of the service's name",
             ),
             Screen::ItemDetail => match &view.detail {
                 Some(d) if d.eligible => format!(

@@ -178,7 +178,13 @@ impl Engine {
             self.clock.countdown_from = None;
         }
         match (self.phase.screen(), action) {
-            (_, Action::ToggleLanguage) => self.front.english = !self.front.english,
+            (_, Action::ToggleLanguage) => {
+                self.front.english = !self.front.english;
+                // Letters typed as pinyin initials mean nothing as English words, and back.
+                if let Some(s) = self.phase.session_mut() {
+                    s.browsing.clear_query();
+                }
+            }
             (_, Action::ToggleElderly) => self.front.elderly = !self.front.elderly,
             (_, Action::ToggleVoice) => self.front.voice = !self.front.voice,
             (_, Action::StillHere) => {}

@@ -1,6 +1,7 @@
 //! Finding an item on the touch screen, headless, on the real kiosk with simulated devices: by the
-//! "most used here" row (from the store's counters), by pinyin initials on the letter keyboard, and
-//! the item page's eligibility for a card that qualifies and one that does not.
+//! "most used here" row (from the store's counters), by pinyin initials on the letter keyboard (and
+//! by English words in English), and the item page's eligibility for a card that qualifies and one
+//! that does not.
 
 use crate::common;
 
@@ -116,6 +117,33 @@ fn most_used_pinyin_search_and_eligibility() {
     assert!(ElementHandle::find_by_accessible_label(&ui, "Start")
         .next()
         .is_none());
+
+    // Search in English: by the start of a word of the English name, typed on across words —
+    // not by pinyin initials, which mean nothing to this citizen.
+    tap(&ui, "Home");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "Search by name");
+    wait_for(&kiosk, "search", screen_is(ScreenKind::Search));
+    assert_eq!(button(&ui, "W").accessible_enabled(), Some(true));
+    for key in ["P", "A", "S", "S", "P"] {
+        tap(&ui, key);
+    }
+    assert_eq!(text_value(&ui, "query"), "PASSP");
+    // Only "passport" goes on from here: O, and nothing else.
+    assert_eq!(button(&ui, "O").accessible_enabled(), Some(true));
+    assert_eq!(button(&ui, "W").accessible_enabled(), Some(false));
+    tap(&ui, "Ordinary passport");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    assert_eq!(text_value(&ui, "item name"), "Ordinary passport");
+    // Switching to Chinese clears what was typed: English letters are not pinyin initials.
+    tap(&ui, "Home");
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "Search by name");
+    wait_for(&kiosk, "search", screen_is(ScreenKind::Search));
+    tap(&ui, "C");
+    tap(&ui, "中文");
+    kiosk.borrow_mut().pump();
+    assert_eq!(text_value(&ui, "query"), "");
 
     let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
     for personal in ["张晓明", "330106198503121231"] {
