@@ -220,7 +220,9 @@ mod tests {
             typed_on.first().map(String::as_str),
             Some("No-criminal-record certificate (individual)")
         );
-        assert!(english("record").iter().any(|n| n.starts_with("No-criminal")));
+        assert!(english("record")
+            .iter()
+            .any(|n| n.starts_with("No-criminal")));
         // Pinyin initials mean nothing in English, and English nothing in pinyin.
         assert!(index.find_in("wfz", true).is_empty());
         assert!(index.find_in("crim", false).is_empty());
