@@ -275,13 +275,14 @@ struct Counters {
 /// one in slot A — and reported on the next poll, as on a terminal.
 async fn terminal_life(
     t: Terminal,
-    fleet: FleetClient,
+    client: impl Fn(&Terminal) -> FleetClient,
     first_wave: bool,
     start_after: Duration,
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
 ) {
     tokio::time::sleep(start_after).await;
+    let mut fleet = client(&t);
     while !stop.load(Ordering::Relaxed) {
         counters.polls.fetch_add(1, Ordering::Relaxed);
         let wait = match fleet.poll_once().await {
@@ -307,6 +308,8 @@ async fn terminal_life(
                 } else {
                     t.boot_into(&version, if slot == "A" { "B" } else { "A" });
                 }
+                // A new process after the reboot: no connection kept from before it.
+                fleet = client(&t);
                 Duration::ZERO
             }
             Ok(PollOutcome::Reported { success, .. }) => {
@@ -363,6 +366,10 @@ fn roll_out(gb: &goosebit::GooseBit, software: i64, name: &str) -> (i32, Duratio
 
 fn main() {
     let a = args();
+    assert!(
+        a.terminals >= 20,
+        "--terminals: at least 20, for three waves of 1 %, 10 % and the rest"
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -371,7 +378,12 @@ fn main() {
     let pg = Postgres::start();
     let gb = rt.block_on(goosebit::GooseBit::start_with(goosebit::Options {
         db_uri: Some(pg.uri()),
-        poll_time: Some(format!("00:00:{:02}", a.poll_secs.min(59))),
+        poll_time: Some(format!(
+            "{:02}:{:02}:{:02}",
+            a.poll_secs / 3600,
+            a.poll_secs / 60 % 60,
+            a.poll_secs % 60
+        )),
         ..Default::default()
     }));
     let n = a.terminals;
@@ -404,18 +416,21 @@ fn main() {
             reboot_idle_secs: 0,
             quiet_hours: None,
         };
-        let fleet = FleetClient::new(&cfg, id, &t.dir.path().join("fleet"))
-            .unwrap()
-            .with_installer(Installer {
-                install: vec!["true".into()],
-                reboot: vec!["true".into()],
-            })
-            .with_local(Local::inside(t.dir.path()));
+        let id = id.clone();
+        let client = move |t: &Terminal| {
+            FleetClient::new(&cfg, &id, &t.dir.path().join("fleet"))
+                .unwrap()
+                .with_installer(Installer {
+                    install: vec!["true".into()],
+                    reboot: vec!["true".into()],
+                })
+                .with_local(Local::inside(t.dir.path()))
+        };
         // Spread over one poll interval, as terminals switched on through a morning are.
         let after = Duration::from_millis(a.poll_secs * 1000 * i as u64 / n as u64);
         rt.spawn(terminal_life(
             t,
-            fleet,
+            client,
             i < first,
             after,
             counters.clone(),

@@ -2,7 +2,7 @@
 //! 无犯罪记录证明; each character of an item's Chinese name contributes the first letters of all
 //! its readings (the `pinyin` crate's heteronyms), so 行驶证 is found as `xsz` and `hsz` alike. In
 //! English, by the start of any word of the English name, typed on across the following words
-//! without spaces (the keyboard has none): `pass` and `passportrenew` both find "Passport renewal".
+//! without spaces (the keyboard has none): `pass` and `ordinarypass` both find "Ordinary passport".
 
 use std::collections::BTreeSet;
 
@@ -215,7 +215,7 @@ mod tests {
             "{crim:?}"
         );
         // Typed on across words, hyphens and spaces left out; names starting so come first.
-        let typed_on = english("nocriminalrec");
+        let typed_on = english("nocriminalre");
         assert_eq!(
             typed_on.first().map(String::as_str),
             Some("No-criminal-record certificate (individual)")

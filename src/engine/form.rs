@@ -93,7 +93,7 @@ fn shown(field: &Field, value: &str, english: bool) -> String {
             .options
             .iter()
             .find(|o| o.code == value)
-            .map(|o| o.label.get(english).to_string())
+            .map(|o| choice_label(&o.code, o.label.get(english), english))
             .unwrap_or_default(),
         _ => value.to_string(),
     }
@@ -324,10 +324,23 @@ impl Engine {
             if let Some(f) = item.fields.get(s.form.field) {
                 // Questions that may still come count in the total, so the counter never
                 // grows under the citizen (2/2 then 3/3): 2/3, then 3/3 or done.
-                let given = s.form.answers.given();
+                // Answers from here on do not count: gone back to change one, the citizen sees
+                // the same total as on the way there.
+                let before: Vec<(String, String)> = s
+                    .form
+                    .answers
+                    .given()
+                    .iter()
+                    .filter(|(k, _)| {
+                        item.fields[..s.form.field.min(item.fields.len())]
+                            .iter()
+                            .any(|f| &f.key == k)
+                    })
+                    .cloned()
+                    .collect();
                 let asked: Vec<usize> = (0..item.fields.len())
                     .filter(|&i| {
-                        item.fields[i].may_be_asked(&item.fields, given) || i == s.form.field
+                        item.fields[i].may_be_asked(&item.fields, &before) || i == s.form.field
                     })
                     .collect();
                 let pos = asked.iter().position(|&i| i == s.form.field).unwrap_or(0) + 1;
@@ -444,6 +457,11 @@ mod tests {
         assert_eq!(steps(&mut e), "2 / 3");
         touch(&mut e, Action::FormChoose("satisfied".into()), t);
         assert_eq!(e.screen(), Screen::Confirm);
+        // Back from the summary to change the rating: still 2 / 3, never 2 / 2 then 3 / 3.
+        touch(&mut e, Action::Back, t);
+        assert_eq!(steps(&mut e), "2 / 3");
+        touch(&mut e, Action::FormChoose("dissatisfied".into()), t);
+        assert_eq!(steps(&mut e), "3 / 3");
     }
 
     #[test]

@@ -31,8 +31,6 @@ pub struct Options {
     pub db_uri: Option<String>,
     /// `GOOSEBIT_POLL_TIME`, `HH:MM:SS` (default 10 s).
     pub poll_time: Option<String>,
-    /// uvicorn worker processes (default 1).
-    pub workers: Option<u32>,
 }
 
 pub struct Tls {
@@ -130,16 +128,6 @@ impl GooseBit {
             String::from_utf8_lossy(&out.stderr)
         );
         let log = dir.path().join("server.log");
-        // One process takes any free port and says which; several workers share one named here
-        // (uvicorn then says the port it was given).
-        let port = match options.workers {
-            Some(n) if n > 1 => std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port(),
-            _ => 0,
-        };
         let mut serve = Command::new(&python);
         serve.args([
             "-m",
@@ -148,7 +136,7 @@ impl GooseBit {
             "--host",
             "127.0.0.1",
             "--port",
-            &port.to_string(),
+            "0",
         ]);
         if let Some(tls) = &options.tls {
             serve
@@ -156,9 +144,6 @@ impl GooseBit {
                 .arg(&tls.cert)
                 .arg("--ssl-keyfile")
                 .arg(&tls.key);
-        }
-        if let Some(n) = options.workers {
-            serve.args(["--workers", &n.to_string()]);
         }
         env(&mut serve);
         let child = serve

@@ -146,6 +146,7 @@ fn most_used_pinyin_search_and_eligibility() {
     tap(&ui, "Search by name");
     wait_for(&kiosk, "search", screen_is(ScreenKind::Search));
     tap(&ui, "C");
+    assert_eq!(text_value(&ui, "query"), "C");
     tap(&ui, "中文");
     kiosk.borrow_mut().pump();
     assert_eq!(text_value(&ui, "query"), "");

@@ -504,10 +504,10 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     let kiosk = boots_locked_down_to_the_attract_screen(&mut m, &twin, &dir, &v1);
     the_fleet_was_told_of_the_fall_back(&rt, &fleet, &v1, &v3);
     let rollout = the_next_release_downloads_on_the_idle_screen(&mut m, &rt, &fleet);
-    serves_a_citizen(&mut m, &twin, &guest_bench, &twin_bench, &dir);
-    the_keys_gave_no_way_out(&m, &kiosk);
+    let at_done = serves_a_citizen(&mut m, &twin, &guest_bench, &twin_bench, &dir);
+    the_keys_gave_no_way_out(&at_done, &kiosk);
     prints_where_the_boot_time_went(&mut m);
-    is_updated_from_the_fleet_through_a_power_cut(&mut m, &twin, &rt, &fleet, rollout, &v2);
+    is_updated_from_the_fleet_through_a_power_cut(&mut m, &at_done, &rt, &fleet, rollout, &v2);
     writes_a_log_stick(&mut m, &dir);
     // Still once, after the update, the power cut and the log stick.
     assert_eq!(guest_bench.upstream_count(), 1, "delivered exactly once");
@@ -634,10 +634,9 @@ fn prints_where_the_boot_time_went(m: &mut Machine) {
 
 /// After the keys and a whole citizen session (far longer than a restart or a reboot takes to
 /// show): still the same kiosk process, the same boot, no SysRq answered.
-fn the_keys_gave_no_way_out(m: &Machine, kiosk: &BootedKiosk) {
-    let console = m.console();
+fn the_keys_gave_no_way_out(console: &str, kiosk: &BootedKiosk) {
     assert_eq!(
-        pid_of_ready_kiosk(&console),
+        pid_of_ready_kiosk(console),
         kiosk.pids,
         "the kiosk was restarted"
     );
@@ -654,14 +653,15 @@ fn the_keys_gave_no_way_out(m: &Machine, kiosk: &BootedKiosk) {
 }
 
 /// One citizen: the resident card on the reader, then by touch to a printed receipt, delivered
-/// upstream once, with nothing personal on the console.
+/// upstream once, with nothing personal on the console. Returns the console as it was when the
+/// Done screen showed.
 fn serves_a_citizen(
     m: &mut Machine,
     twin: &Twin,
     guest_bench: &Bench,
     twin_bench: &Bench,
     dir: &Path,
-) {
+) -> String {
     // One citizen: the resident card on the reader, then by touch to a printed receipt.
     guest_bench.reader.tap(0);
     twin_bench.reader.tap(0);
@@ -702,6 +702,16 @@ fn serves_a_citizen(
     touch(m, twin, "确认提交");
     wait_for(&twin.kiosk, "done", screen_is(ScreenKind::Done));
     let done = same_screen(m, twin, "the done screen", Duration::from_secs(90), dir);
+    // What the terminal had done by the time the citizen saw Done (the Done screen lingers 20 s,
+    // then the idle screen may let an installed update reboot the terminal).
+    let at_done = m.console();
+    // The citizen takes the receipt and leaves.
+    touch(m, twin, "完成");
+    wait_for(
+        &twin.kiosk,
+        "the twin's attract screen",
+        screen_is(ScreenKind::Attract),
+    );
     done.save_png(&dir.join("done-qemu.png"));
 
     // The receipt came out of the guest's printer (the host's simulator decoded its ESC/POS).
@@ -738,6 +748,7 @@ fn serves_a_citizen(
     for personal in ["张晓明", "330106198503121231", "13812345678"] {
         assert!(!console.contains(personal), "{personal} logged");
     }
+    at_done
 }
 
 /// A technician's log stick: the bundle lands on it, with this session's audit and without the
@@ -854,41 +865,49 @@ fn the_next_release_downloads_on_the_idle_screen(
 }
 
 /// The citizen's session was never cut short: whether or not the install was done by then, the
-/// terminal is still on this boot at the Done screen, and reboots into slot B only once the
-/// citizen has left (完成, the attract screen, idle for `reboot_idle_secs`). The power fails as
+/// terminal was still on this boot when the Done screen showed, and reboots into slot B only
+/// once the citizen has left (完成, the attract screen, idle for `reboot_idle_secs`). The power fails as
 /// GRUB starts that boot — both slots bootable, B first, this boot already counted (GRUB's TRY),
 /// the kiosk not READY: a cut is not a bad firmware, so the terminal powers on into slot B again
 /// and confirms it. Until then gooseBit sees the action running, not finished.
 fn is_updated_from_the_fleet_through_a_power_cut(
     m: &mut Machine,
-    twin: &Twin,
+    at_done: &str,
     rt: &tokio::runtime::Runtime,
     fleet: &Fleet,
     rollout: i64,
     v2: &str,
 ) {
     const INSTALLED: &str = "fleet update installed; a reboot follows";
-    let console = m.console();
     assert_eq!(
-        console.matches("OneTrip: booting slot B").count(),
+        at_done.matches("OneTrip: booting slot B").count(),
         1,
         "the terminal rebooted during the citizen's session"
     );
     println!(
         "update: {} when the citizen's session ended",
-        if console.contains(INSTALLED) {
-            "installed (the reboot waits for the attract screen)"
+        if at_done.contains(INSTALLED) {
+            "installed (the reboot waited for the attract screen)"
         } else {
             "still downloading or installing"
         }
     );
-    touch(m, twin, "完成");
-    wait_for(
-        &twin.kiosk,
-        "the twin's attract screen",
-        screen_is(ScreenKind::Attract),
-    );
-    m.wait_console(INSTALLED, 1, Duration::from_secs(900));
+    // Installed, or refused (then at once, with the terminal's reason, not after 15 minutes).
+    let until = Instant::now() + Duration::from_secs(900);
+    loop {
+        let console = m.console();
+        if console.contains(INSTALLED) {
+            break;
+        }
+        if let Some(line) = console
+            .lines()
+            .find(|l| l.contains("fleet update refused or failed"))
+        {
+            panic!("the update from gooseBit failed: {line}");
+        }
+        assert!(Instant::now() < until, "the update was never installed");
+        std::thread::sleep(Duration::from_secs(1));
+    }
     m.wait_console("OneTrip: booting slot B", 2, AFTER_A_REBOOT);
     // Installed and rebooting: gooseBit sees it running, not finished.
     let r = rt.block_on(fleet.gb.rollout_by_id(rollout));

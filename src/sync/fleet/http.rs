@@ -125,8 +125,9 @@ impl Http {
             // whole of each request has its own deadline (Limits).
             .read_timeout(Duration::from_secs(60))
             // Polls are minutes apart and servers close idle connections after seconds (uvicorn
-            // 5 s): a pooled one reused as the server closes it fails the poll (18 of ~30,000 in
-            // benches/fleet_scale.rs). Kept only within a poll's few requests.
+            // 5 s): a pooled connection sent on just as the server closes it fails the poll
+            // (seen in benches/fleet_scale.rs when a request came exactly 5 s after the last).
+            // Kept only within a poll's few requests.
             .pool_idle_timeout(Duration::from_secs(3))
             .redirect(reqwest::redirect::Policy::none())
             .https_only(server_origin.scheme == "https")
