@@ -169,16 +169,7 @@ fn prepare_disk(
         slot_len <= size,
         "{never_ready_slot:?} is larger than slot B"
     );
-    run(Command::new("dd")
-        .arg(format!("if={}", never_ready_slot.display()))
-        .arg(format!("of={}", disk.display()))
-        .args([
-            "bs=1M",
-            "oflag=seek_bytes",
-            "conv=notrunc,fsync",
-            "status=none",
-        ])
-        .arg(format!("seek={start}")));
+    write_into(&disk, never_ready_slot, start);
     let esp = format!("{}@@1M", disk.display());
     let env = dir.join("grubenv");
     run(Command::new("mcopy")
@@ -199,6 +190,20 @@ fn prepare_disk(
     // The terminal's disk is larger than the image: the data partition grows on the first boot.
     run(Command::new("truncate").args(["-s", "4G"]).arg(&disk));
     disk
+}
+
+/// Writes `file` into `disk` at byte `offset`, the rest of the disk untouched.
+fn write_into(disk: &Path, file: &Path, offset: u64) {
+    run(Command::new("dd")
+        .arg(format!("if={}", file.display()))
+        .arg(format!("of={}", disk.display()))
+        .args([
+            "bs=1M",
+            "oflag=seek_bytes",
+            "conv=notrunc,fsync",
+            "status=none",
+        ])
+        .arg(format!("seek={offset}")));
 }
 
 /// The fleet client's `state.json` (`data.dir/fleet`, the store's folder on the data partition),
@@ -238,16 +243,7 @@ fn write_fleet_record(dir: &Path, disk: &Path, record: &serde_json::Value) {
         String::from_utf8_lossy(&stat.stdout).contains("Type: regular"),
         "the fleet record was not written"
     );
-    run(Command::new("dd")
-        .arg(format!("if={}", data.display()))
-        .arg(format!("of={}", disk.display()))
-        .args([
-            "bs=1M",
-            "oflag=seek_bytes",
-            "conv=notrunc,fsync",
-            "status=none",
-        ])
-        .arg(format!("seek={start}")));
+    write_into(disk, &data, start);
     std::fs::remove_file(&data).unwrap();
 }
 
