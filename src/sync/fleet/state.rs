@@ -78,8 +78,8 @@ impl FleetDir {
     }
 
     /// One poll at a time on this terminal (the kiosk's task, `onetrip fleet poll --once`): held
-    /// until the returned file is dropped.
-    pub fn lock(&self) -> std::io::Result<std::fs::File> {
+    /// until the returned guard is dropped.
+    pub fn lock(&self) -> std::io::Result<PollLock> {
         std::fs::create_dir_all(&self.0)?;
         let f = std::fs::OpenOptions::new()
             .create(true)
@@ -95,7 +95,7 @@ impl FleetDir {
                 )
             },
         )?;
-        Ok(f)
+        Ok(PollLock(f))
     }
 
     /// Removes what a download interrupted by a power cut or a crash left (only a poll holding
@@ -121,4 +121,36 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
     let probe = if dir.exists() { dir } else { dir.parent()? };
     let st = rustix::fs::statvfs(probe).ok()?;
     Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+/// The fleet's poll lock. Dropping it unlocks explicitly: a child process forked elsewhere in
+/// the kiosk (a voice prompt, a print) holds a copy of the descriptor until it execs, and a
+/// lock released only by closing would stay held through that copy, so the next poll would
+/// find "another poll running".
+pub struct PollLock(std::fs::File);
+
+impl Drop for PollLock {
+    fn drop(&mut self) {
+        let _ = rustix::fs::flock(&self.0, rustix::fs::FlockOperation::Unlock);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_lock_is_free_even_while_a_copy_of_its_descriptor_lives() {
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = FleetDir(dir.path().join("fleet"));
+        let held = fleet.lock().unwrap();
+        let err = fleet.lock().err().expect("a second poll is refused");
+        assert!(err.to_string().contains("another fleet poll"), "{err}");
+        // What a child forked between open and exec holds: the same open file description.
+        let forked_copy = held.0.try_clone().unwrap();
+        drop(held);
+        let again = fleet.lock();
+        assert!(again.is_ok(), "{:?}", again.err());
+        drop(forked_copy);
+    }
 }
