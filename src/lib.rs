@@ -6,10 +6,11 @@
 //! The modules, top to bottom; each imports only those below it (`.ci/layers` checks):
 //! `cli` (the command line's handlers; `main.rs` parses) · `devtools` (feature `dev-tools`) ·
 //! `terminal` (the kiosk's process life, firmware, hardware id, log bundle) · `shell` and `ui` ·
-//! `engine`, `sync`, `store` · `catalog`, `receipt`, `config` · `vocab`.
+//! `engine`, `sync`, `store` · `config` · `community` · `catalog`, `receipt` · `vocab`.
 
 pub mod catalog;
 pub mod cli;
+pub mod community;
 pub mod config;
 #[cfg(feature = "dev-tools")]
 pub mod devtools;

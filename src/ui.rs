@@ -80,6 +80,59 @@ fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
 
 pub use onetrip_ui::*;
 
+fn place_line(p: &crate::community::panel::PanelPlace) -> PlaceLine {
+    PlaceLine {
+        name: p.name.as_str().into(),
+        address: p.address.as_str().into(),
+        hours: p.hours.as_str().into(),
+        phone: p.phone.as_str().into(),
+    }
+}
+
+fn community_panel(p: &crate::community::panel::Panel, note: &str) -> CommunityPanel {
+    let people: Vec<Officer> = p
+        .people
+        .iter()
+        .map(|x| Officer {
+            name: x.name.as_str().into(),
+            role: x.role_words.as_str().into(),
+            badge: x.badge.as_str().into(),
+            phone: x.phone.as_str().into(),
+            in_room: x.in_room.as_str().into(),
+            today: x.today.as_str().into(),
+            present: x.today_status == Some(crate::community::Presence::InRoom),
+            police: x.role.is_police(),
+        })
+        .collect();
+    let arrow = |(matter, to, phone): &(String, String, String)| {
+        if phone.is_empty() {
+            format!("{matter} → {to}")
+        } else {
+            format!("{matter} → {to} {phone}")
+        }
+    };
+    let elsewhere: Vec<SharedString> = p.elsewhere.iter().map(|r| arrow(r).into()).collect();
+    CommunityPanel {
+        area: p.area.as_str().into(),
+        people: ModelRc::new(VecModel::from(people)),
+        room: p.room.as_ref().map(place_line).unwrap_or_default(),
+        station: p.station.as_str().into(),
+        duty_phone: p.duty_phone.clone().unwrap_or_default().into(),
+        updated: p.updated.as_str().into(),
+        why_nobody: p.why_nobody.as_str().into(),
+        duties: p
+            .officer()
+            .map(|o| o.duties.join(if p.english { "; " } else { "、" }))
+            .unwrap_or_default()
+            .into(),
+        elsewhere: ModelRc::new(VecModel::from(elsewhere)),
+        nearest: ModelRc::new(VecModel::from(
+            p.nearest.iter().map(place_line).collect::<Vec<_>>(),
+        )),
+        note: note.into(),
+    }
+}
+
 fn screen_kind(s: Screen) -> ScreenKind {
     match s {
         Screen::OutOfService => ScreenKind::OutOfService,
@@ -97,6 +150,7 @@ fn screen_kind(s: Screen) -> ScreenKind {
         Screen::Submitting => ScreenKind::Submitting,
         Screen::Printing => ScreenKind::Printing,
         Screen::Done => ScreenKind::Done,
+        Screen::Community => ScreenKind::Community,
         Screen::StaffPin => ScreenKind::StaffPin,
         Screen::Staff => ScreenKind::Staff,
     }
@@ -275,6 +329,12 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_pin_length(view.pin_length as i32);
     api.set_staff_message(view.staff_message.as_str().into());
     api.set_staff(view.staff.as_ref().map(staff_report).unwrap_or_default());
+    api.set_community(
+        view.community
+            .as_ref()
+            .map(|p| community_panel(p, &view.community_note))
+            .unwrap_or_default(),
+    );
     api.set_countdown_visible(view.countdown.is_some());
     api.set_countdown(view.countdown.unwrap_or(0) as i32);
 }

@@ -4,7 +4,6 @@
 //! cut leaves either the old update or the new one, never half of each; and it is verified again
 //! at every start, so a file changed on disk is refused like a tampered download.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
@@ -108,18 +107,7 @@ pub fn install(
             in_force: in_force.to_string(),
         });
     }
-    let target = path(data_dir);
-    let dir = target.parent().unwrap_or(data_dir);
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    // One line each: neither an ETag nor base64 contains a newline.
-    writeln!(tmp, "{}", etag.replace(['\n', '\r'], ""))?;
-    writeln!(tmp, "{}", signature_b64.trim())?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    // The rename itself must survive a power cut too.
-    std::fs::File::open(dir)?.sync_all()?;
+    super::signed_file::write(&path(data_dir), etag, signature_b64, bytes)?;
     Ok(catalog)
 }
 
@@ -135,11 +123,20 @@ pub fn load(
         last_rejection: why,
     };
     let file = path(data_dir);
-    let raw = match std::fs::read(&file) {
-        Ok(raw) => raw,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let kept = match super::signed_file::read(&file) {
+        Ok(Some(kept)) => kept,
+        Ok(None) => {
             let c = shipped();
             let s = shipped_status(&c, None);
+            return (c, s);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            let c = shipped();
+            tracing::error!(file = %file.display(), "kept catalog refused; using the shipped one");
+            let s = shipped_status(
+                &c,
+                Some(format!("kept catalog refused: {}", UpdateError::NotText)),
+            );
             return (c, s);
         }
         Err(e) => {
@@ -150,16 +147,7 @@ pub fn load(
             return (c, s);
         }
     };
-    let mut parts = raw.splitn(3, |b| *b == b'\n');
-    let etag = parts.next().map(|b| String::from_utf8_lossy(b).to_string());
-    let sig = parts.next().map(|b| String::from_utf8_lossy(b).to_string());
-    let body = parts.next();
-    let result = match (etag, sig, body) {
-        (Some(etag), Some(sig), Some(body)) => {
-            verify(body, &sig, key, capabilities).map(|c| (c, etag))
-        }
-        _ => Err(UpdateError::NotText),
-    };
+    let result = verify(&kept.body, &kept.signature, key, capabilities).map(|c| (c, kept.etag));
     let shipped_version = shipped().version;
     match result {
         Ok((catalog, _)) if !is_newer(&catalog.version, &shipped_version) => {
@@ -188,9 +176,7 @@ pub fn load(
 
 /// The ETag of the kept update, for `If-None-Match`.
 pub fn kept_etag(data_dir: &Path) -> Option<String> {
-    let raw = std::fs::read(path(data_dir)).ok()?;
-    let line = raw.split(|b| *b == b'\n').next()?;
-    Some(String::from_utf8_lossy(line).to_string()).filter(|s| !s.is_empty())
+    super::signed_file::etag(&path(data_dir))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod eligibility;
 pub mod review;
 pub mod search;
 pub mod signature;
+pub mod signed_file;
 pub mod tool;
 
 pub use check::Problem;

@@ -7,6 +7,7 @@
 mod quiet_hours;
 mod schema;
 pub mod staff_pin;
+pub mod urls;
 mod validate;
 
 use std::path::Path;
@@ -15,7 +16,8 @@ pub use schema::{
     CatalogSettings, Config, Data, Devices, Fleet, Language, Orientation, PrinterDevice,
     QuietHours, ScannerDevice, SerialDevice, Staff, Terminal, Ui, Upstream, UpstreamTls,
 };
-pub use validate::{check_url, secure_or_loopback, ConfigError};
+pub use urls::{check_url, secure_or_loopback};
+pub use validate::ConfigError;
 
 pub const DEFAULT_PATH: &str = "/etc/onetrip/onetrip.toml";
 

@@ -129,6 +129,10 @@ pub struct Terminal {
     /// The slogan in English sessions; none when absent.
     #[serde(default)]
     pub slogan_en: Option<String>,
+    /// The police station's 24-hour duty phone, shown on the community panel and the out-of-service
+    /// screen until a signed community feed names it (and whenever the feed is refused).
+    #[serde(default)]
+    pub duty_phone: Option<String>,
     /// A demonstration bench (`onetrip demo`, tests): the only place the demo catalog authority's
     /// key is accepted, since its private half is public.
     #[serde(default)]

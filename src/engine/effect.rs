@@ -1,5 +1,6 @@
 //! What the engine asks the shell to do: commit, print, audit, ask upstream, wipe the UI.
 
+use crate::community::panel::Panel;
 use crate::vocab::audit::AuditEvent;
 use crate::vocab::staff_report::StaffRequest;
 use crate::vocab::submission::{NewSubmission, ReceiptRequest};
@@ -15,6 +16,8 @@ pub enum Effect {
     Staff(StaffRequest),
     /// Ask upstream (online only).
     Query(CaseQuery),
+    /// The community panel as shown, printed as the contact card.
+    PrintContactCard(Box<Panel>),
     /// Ask upstream which appointment times are free.
     FetchSlots {
         item_code: String,

@@ -7,6 +7,7 @@ use onetrip_drivers::id_card::{Date, Identity};
 
 use super::outage::Outage;
 use crate::catalog::Catalog;
+use crate::community::Feed;
 use crate::vocab::staff_report::{PinGuardState, RequeueOutcome, StaffReport};
 use crate::vocab::submission::StoredSubmission;
 use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
@@ -56,6 +57,10 @@ pub enum Action {
     ToggleVoice,
     /// "No ID card with you?" on the attract screen: browse and print guides without one.
     BrowseWithoutCard,
+    /// "Your community officer" on the attract screen: the panel, without a card.
+    OpenCommunity,
+    /// On the panel: print the contact card (警民联系卡).
+    PrintContactCard,
     /// The hidden press-and-hold on the idle screen.
     StaffEntry,
     PinDigit(char),
@@ -86,6 +91,8 @@ pub enum Event {
     UnknownCodeScanned,
     /// A verified, validated catalog to use from the next session on.
     CatalogUpdated(Arc<Catalog>),
+    /// A verified community feed (at start, the kept one; then each update).
+    CommunityUpdated(Arc<Feed>),
     /// How often each item was started here (from the store's counters).
     UsageCounts(HashMap<String, u64>),
     /// The calendar date (for age rules); sent at start and when the day changes.

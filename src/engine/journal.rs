@@ -60,6 +60,8 @@ fn step_of(action: &Action) -> Option<What> {
         Action::RateCase => Button::RateCase,
         Action::GuideInstead => Button::GuideInstead,
         Action::BrowseWithoutCard => Button::BrowseWithoutCard,
+        Action::OpenCommunity => Button::OpenCommunity,
+        Action::PrintContactCard => Button::PrintContactCard,
     };
     Some(What::Touch { button })
 }
@@ -83,6 +85,8 @@ fn action_of(button: Button) -> Action {
         Button::RateCase => Action::RateCase,
         Button::GuideInstead => Action::GuideInstead,
         Button::BrowseWithoutCard => Action::BrowseWithoutCard,
+        Button::OpenCommunity => Action::OpenCommunity,
+        Button::PrintContactCard => Action::PrintContactCard,
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod answers;
 mod browse;
+mod community;
 mod completion;
 mod effect;
 mod event;
@@ -37,6 +38,7 @@ use onetrip_drivers::id_card::Date;
 
 use crate::catalog::search::SearchIndex;
 use crate::catalog::Catalog;
+use crate::community::Feed;
 use session::Session;
 use staff::{PinGuard, StaffState};
 
@@ -74,6 +76,9 @@ pub struct EngineConfig {
     /// The tracking link template (`{number}` is replaced), as printed on the receipt; the Done
     /// screen shows it as a QR code too, for a phone. Empty: no code on screen.
     pub tracking_url: String,
+    /// The station's duty phone from the configuration, for the community panel until a feed
+    /// names it.
+    pub duty_phone: Option<String>,
 }
 
 impl EngineConfig {
@@ -90,6 +95,7 @@ impl EngineConfig {
             staff_pin: None,
             voice_default: true,
             tracking_url: String::new(),
+            duty_phone: None,
         }
     }
 }
@@ -106,9 +112,11 @@ pub struct Engine {
 }
 
 /// What the terminal offers: the catalog in force (and a newer one waiting for the session to
-/// end), its search index, how often each item was used here, and today's date.
+/// end), its search index, how often each item was used here, today's date, and the village's
+/// community feed.
 struct Offer {
     catalog: Arc<Catalog>,
+    community: Option<Arc<Feed>>,
     index: SearchIndex,
     pending: Option<Arc<Catalog>>,
     usage: HashMap<String, u64>,
@@ -210,6 +218,7 @@ impl Engine {
             offer: Offer {
                 index: SearchIndex::new(&catalog),
                 catalog,
+                community: None,
                 pending: None,
                 usage: HashMap::new(),
                 today,
@@ -323,6 +332,7 @@ impl Engine {
                     self.swap_catalog(catalog);
                 }
             }
+            Event::CommunityUpdated(feed) => self.community_updated(feed),
             Event::UsageCounts(counts) => self.offer.usage = counts,
             Event::StaffReport(report) => self.staff_report(*report),
             Event::Requeued { number, outcome } => {
@@ -336,7 +346,11 @@ impl Engine {
             Event::Slots(outcome) => self.slots_offered(outcome),
             Event::Today(date) => self.offer.today = date,
             Event::Stored(result) => self.stored(result),
-            Event::Printed(result) => self.printed(result),
+            Event::Printed(result) => {
+                if !self.contact_card_printed(result.is_ok()) {
+                    self.printed(result)
+                }
+            }
         }
     }
 }

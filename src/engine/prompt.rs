@@ -22,10 +22,24 @@ impl Engine {
             );
         }
         match self.phase.screen() {
+            // A village room has no counter window: the numbers are on the screen.
             Screen::OutOfService => pick(
-                "本机暂停服务，请到人工窗口办理",
-                "This terminal is out of service. Please go to a counter",
+                "本机暂停服务。民警和派出所的电话在屏幕上，紧急情况请拨打110",
+                "This terminal is out of service. The officer's and the station's phone numbers are on the screen; in an emergency, call 110",
             ),
+            Screen::Community => match view.community.as_ref().and_then(|p| p.officer()) {
+                Some(o) => format!(
+                    "{}{}，{}{}",
+                    pick("您的社区民警是", "Your community officer is "),
+                    o.name,
+                    pick("电话", "phone "),
+                    o.phone
+                ),
+                None => pick(
+                    "紧急情况请拨打110，其他事项请拨打派出所值班电话",
+                    "In an emergency, call 110; for anything else, call the station's duty phone",
+                ),
+            },
             Screen::Attract => pick("请将身份证放在读卡区", "Please place your ID card on the reader"),
             Screen::ReadingCard => pick("正在读取身份证，请不要移动", "Reading your card. Please do not move it"),
             Screen::Home => pick("请选择业务类别", "Choose a service"),

@@ -70,9 +70,12 @@ impl Engine {
             summary: Vec::new(),
             query_outcome: None,
             slots: None,
+            community: None,
+            community_note: String::new(),
             prompt: String::new(),
             voice: self.front.voice,
         };
+        self.community_view(&mut view);
         if let Some(s) = s {
             self.browse_view(&mut view);
             self.form_view(&mut view);

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use onetrip_drivers::id_card::Identity;
 
 use super::browse::Browsing;
+use super::community::CardPrint;
 use super::completion::Completion;
 use super::effect::Effect;
 use super::event::{Action, Availability};
@@ -39,6 +40,8 @@ pub(super) struct Session {
     pub(super) completion: Completion,
     /// The confirmed application: the card check, the stored record, the receipt (submitting.rs).
     pub(super) submitting: Submitting,
+    /// The community panel's contact card (community.rs).
+    pub(super) contact_card: CardPrint,
 }
 
 impl Session {
@@ -57,6 +60,7 @@ impl Session {
             form: FormState::default(),
             completion: Completion::default(),
             submitting: Submitting::default(),
+            contact_card: CardPrint::default(),
         }
     }
 }
@@ -100,6 +104,7 @@ impl Engine {
                 | Screen::QueryResult
                 | Screen::Slots
                 | Screen::Confirm
+                | Screen::Community
         )
     }
 
@@ -189,6 +194,11 @@ impl Engine {
             (_, Action::ToggleVoice) => self.front.voice = !self.front.voice,
             (_, Action::StillHere) => {}
             (Screen::Attract, Action::BrowseWithoutCard) => self.start_session(None),
+            (Screen::Attract, Action::OpenCommunity) => self.open_community(),
+            (Screen::Community, Action::PrintContactCard) => self.print_contact_card(),
+            (Screen::Community, Action::Back | Action::Home | Action::Finish) => {
+                self.end_session("done")
+            }
             (screen, action) if self.browsing(screen) => self.browse(action),
             (Screen::Form, Action::FormKey(c)) => self.form_key(c),
             (Screen::Form, Action::FormBackspace) => self.form_backspace(),

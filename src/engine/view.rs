@@ -1,5 +1,6 @@
 //! What the engine shows: the screen and everything on it, derived from its state (masked).
 
+use crate::community::panel::Panel;
 use crate::vocab::staff_report::RejectedSubmission;
 use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
 
@@ -24,6 +25,8 @@ pub enum Screen {
     Submitting,
     Printing,
     Done,
+    /// The community officer panel (我的社区民警), without a card.
+    Community,
     /// Staff: the PIN pad.
     StaffPin,
     /// Staff: devices, store, queue, reprints, counters.
@@ -48,6 +51,7 @@ impl Screen {
             Screen::Submitting => "submitting",
             Screen::Printing => "printing",
             Screen::Done => "done",
+            Screen::Community => "community",
             Screen::StaffPin => "staff_pin",
             Screen::Staff => "staff",
         }
@@ -108,6 +112,10 @@ pub struct View {
     pub query_outcome: Option<QueryOutcome>,
     /// Slots: `None` while waiting.
     pub slots: Option<SlotsOutcome>,
+    /// The community panel (on its screen and the out-of-service screen), and how its contact
+    /// card's printing went ("" before any).
+    pub community: Option<Panel>,
+    pub community_note: String,
     /// What to say aloud for this screen, and whether to.
     pub prompt: String,
     pub voice: bool,

@@ -27,6 +27,10 @@ pub struct Wiring {
     pub health: watch::Receiver<DeviceHealth>,
     /// The catalog in force: handed to the catalog updater, its writer.
     pub catalog: watch::Sender<CatalogStatus>,
+    /// The community feed in force: the community updater is its writer.
+    pub community: watch::Sender<crate::sync::community::CommunityStatus>,
+    /// Since when the terminal has been out of service (the drive loop writes it).
+    pub out_of_service_since: watch::Receiver<Option<i64>>,
     /// Counts every task's restarts.
     pub restarts: RestartTally,
     /// Whether upstream refuses the terminal: the delivery worker sets it.
@@ -39,6 +43,7 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
     let restarts = &wiring.restarts;
     // The heartbeat reads the catalog in force; the updater (if any) writes it.
     let catalog = wiring.catalog.subscribe();
+    let community = wiring.community.subscribe();
     let retention_ms = options.retention_ms();
     if let Some(store) = &wiring.store {
         let (store, every, faults) = (store.clone(), options.store_probe, wiring.store_faults);
@@ -58,11 +63,25 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
         };
         if updater.key.is_some() {
             let every = options.catalog_check;
+            let deliver_to = wiring.sink.clone();
+            let community = crate::sync::community::CommunityUpdater {
+                client: updater.client.clone(),
+                data_dir: cfg.data.dir.clone(),
+                key: updater.key,
+                status: wiring.community,
+                deliver: Arc::new(move |f| deliver_to(Event::CommunityUpdated(f))),
+            };
             supervise("catalog", restarts.clone(), move || {
                 updater.clone().run(every)
             });
+            // The village's officers change more often than the catalog: checked as often.
+            supervise("community", restarts.clone(), move || {
+                community.clone().run(every)
+            });
         } else {
-            tracing::warn!("no catalog.public_key configured: catalog updates are off");
+            tracing::warn!(
+                "no catalog.public_key configured: catalog and community updates are off"
+            );
         }
     }
     if let (Some(fleet), Some(controller_id)) = (&cfg.fleet, cfg.fleet_controller_id()) {
@@ -115,6 +134,8 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
         client,
         store,
         catalog,
+        community,
+        out_of_service_since: wiring.out_of_service_since,
         link: wiring.link,
         restarts: restarts.watch(),
         devices: wiring.health,

@@ -77,6 +77,13 @@ impl Effects {
                     sink(Event::Printed(result));
                 });
             }
+            Effect::PrintContactCard(panel) => {
+                let job = self.print_job.clone();
+                tokio::spawn(async move {
+                    let result = job.print_contact_card(&panel, store).await;
+                    sink(Event::Printed(result));
+                });
+            }
             Effect::Staff(StaffRequest::Reprint(number)) => {
                 let job = self.print_job.clone();
                 tokio::spawn(async move {

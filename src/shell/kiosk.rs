@@ -23,8 +23,11 @@ pub struct Kiosk {
     /// What is on the window now: an unchanged view is not pushed again (the item buttons would be
     /// rebuilt on every event).
     shown: Option<crate::engine::View>,
-    /// The calendar day the engine was last told.
+    /// The calendar day the wall clock last said.
     day: onetrip_drivers::id_card::Date,
+    /// Where the latest day seen is kept (the data directory), so the engine's day never goes
+    /// back; `None` in tests without one.
+    pub days_kept_in: Option<std::path::PathBuf>,
     speaker: super::voice::Speaker,
     /// The last prompt spoken (a screen is announced once, not on every refresh).
     spoken: String,
@@ -53,6 +56,7 @@ impl Kiosk {
             clock,
             shown: None,
             day: super::today(),
+            days_kept_in: None,
             speaker: super::voice::Speaker::Off,
             spoken: String::new(),
             timer: None,
@@ -93,6 +97,8 @@ impl Kiosk {
         api.on_search_clear(simple(Action::SearchClear));
         api.on_start(simple(Action::Start));
         api.on_browse_without_card(simple(Action::BrowseWithoutCard));
+        api.on_open_community(simple(Action::OpenCommunity));
+        api.on_print_contact_card(simple(Action::PrintContactCard));
         api.on_staff_entry(simple(Action::StaffEntry));
         api.on_form_backspace(simple(Action::FormBackspace));
         api.on_form_next(simple(Action::FormNext));
@@ -189,7 +195,12 @@ impl Kiosk {
         let today = super::today();
         if today != self.day {
             self.day = today;
-            self.handle(Event::Today(today));
+            // Never a day before one this terminal has seen (a clock set back).
+            let day = match &self.days_kept_in {
+                Some(dir) => crate::community::kept::reading_day(dir, today, None),
+                None => today,
+            };
+            self.handle(Event::Today(day));
         }
         if let Some(deadline) = self.engine.next_deadline() {
             if (self.clock)() >= deadline {

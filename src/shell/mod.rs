@@ -50,6 +50,21 @@ pub fn launch(
     );
     tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog loaded");
     options.catalog_status = status;
+    // The community feed kept from upstream, verified again (a refused one is reported and the
+    // panel falls back to the duty phone and 110).
+    let community = match crate::community::kept::load(&cfg.data.dir, cfg.catalog.key().as_ref()) {
+        Ok(feed) => feed,
+        Err(e) => {
+            tracing::error!(error = %e, "kept community feed refused");
+            options.community_status.last_rejection = Some(format!("kept feed refused: {e}"));
+            None
+        }
+    };
+    options.community_status = crate::sync::community::CommunityStatus::of(
+        community.as_ref(),
+        options.community_status.last_rejection.take(),
+    );
+    let day = crate::community::kept::reading_day(&cfg.data.dir, today(), community.as_ref());
     let ui = AppWindow::new()?;
     let (tx, rx) = std::sync::mpsc::channel();
     let sink: UiSink = Arc::new(move |event| {
@@ -66,9 +81,17 @@ pub fn launch(
     engine_cfg.staff_pin = cfg.staff.pin_hash.clone();
     engine_cfg.voice_default = cfg.ui.voice;
     engine_cfg.tracking_url = cfg.upstream.tracking_url.clone();
+    engine_cfg.duty_phone = cfg.terminal.duty_phone.clone();
     crate::ui::select_language(engine_cfg.english_default);
-    let engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
+    let mut engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), day);
+    if let Some(feed) = community {
+        engine.handle(
+            crate::engine::Event::CommunityUpdated(Arc::new(feed)),
+            clock(),
+        );
+    }
     let kiosk = Kiosk::new(&ui, engine, runtime.effects.clone(), rx, clock);
+    kiosk.borrow_mut().days_kept_in = Some(cfg.data.dir.clone());
     crate::ui::show_terminal(
         &ui,
         &crate::ui::Terminal {

@@ -24,6 +24,8 @@ pub struct RuntimeOptions {
     /// The catalog in force at start (set by `launch`); from there the catalog updater keeps the
     /// heartbeat's and the staff screen's view of it current.
     pub catalog_status: CatalogStatus,
+    /// The community feed in force at start (set by `launch`), for the heartbeat.
+    pub community_status: crate::sync::community::CommunityStatus,
     /// Which firmware runs, for the heartbeat (filled by whoever starts the terminal; a
     /// developer's build has no image version and no slot).
     pub firmware: Firmware,
@@ -57,6 +59,7 @@ impl RuntimeOptions {
                 origin: Origin::Shipped,
                 last_rejection: None,
             },
+            community_status: Default::default(),
             firmware: Firmware::default(),
             config,
             store_probe: Duration::from_secs(60),

@@ -3,6 +3,7 @@
 
 use onetrip_drivers::printer::{commands, Block, PaperWidth, PrinterHandle};
 
+use crate::community::panel::Panel;
 use crate::config::Config;
 use crate::receipt::Receipt;
 use crate::store::{Counter, StoreHandle};
@@ -58,11 +59,7 @@ impl PrintJob {
             width: self.width,
         }
         .layout();
-        let lines = doc
-            .blocks
-            .iter()
-            .filter(|b| matches!(b, Block::Text { .. }))
-            .count() as i64;
+        let lines = text_lines(&doc);
         let result = match commands::encode(&doc) {
             Ok(bytes) => self.printer.print(bytes).await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -87,14 +84,39 @@ impl PrintJob {
                         tracing::error!(error = %e, "receipt not kept for reprint");
                     }
                     if printed {
-                        let _ = s.bump(&Counter::ReceiptsPrinted, 1);
-                        let _ = s.bump(&Counter::PaperLines, lines);
-                        // 24-dot font plus spacing at 8 dots/mm ≈ 3.75 mm a line, plus the QR code
-                        // and the cut margin.
-                        let _ = s.bump(&Counter::PaperMm, (lines as f64 * 3.75) as i64 + 45);
+                        count_paper(s, lines);
                     }
                 })
                 .await;
+        }
+        result
+    }
+
+    /// The community panel's contact card: nothing of the citizen, nothing kept for a reprint;
+    /// the paper is counted like a receipt's.
+    pub async fn print_contact_card(
+        &self,
+        panel: &Panel,
+        store: Option<StoreHandle>,
+    ) -> Result<(), String> {
+        let when = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+        let hall = if panel.english {
+            &self.hall_en
+        } else {
+            &self.hall_zh
+        };
+        let doc = crate::community::card::layout(panel, hall, &when, self.width);
+        let lines = text_lines(&doc);
+        let result = match commands::encode(&doc) {
+            Ok(bytes) => self.printer.print(bytes).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match &result {
+            Ok(()) => tracing::info!("contact card printed"),
+            Err(e) => tracing::warn!(error = %e, "contact card not printed"),
+        }
+        if let (Some(store), true) = (store, result.is_ok()) {
+            let _ = store.call(move |s| count_paper(s, lines)).await;
         }
         result
     }
@@ -116,4 +138,19 @@ impl PrintJob {
             Err(e) => Err(e),
         }
     }
+}
+
+fn text_lines(doc: &onetrip_drivers::printer::Document) -> i64 {
+    doc.blocks
+        .iter()
+        .filter(|b| matches!(b, Block::Text { .. }))
+        .count() as i64
+}
+
+/// One more slip out of the roll, for the paper estimate staff see.
+fn count_paper(s: &crate::store::Store, lines: i64) {
+    let _ = s.bump(&Counter::ReceiptsPrinted, 1);
+    let _ = s.bump(&Counter::PaperLines, lines);
+    // 24-dot font plus spacing at 8 dots/mm ≈ 3.75 mm a line, plus the QR code and the cut margin.
+    let _ = s.bump(&Counter::PaperMm, (lines as f64 * 3.75) as i64 + 45);
 }

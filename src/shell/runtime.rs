@@ -128,6 +128,10 @@ async fn run(
     let restarts = RestartTally::default();
     let link = LinkStatus::default();
     let (catalog, catalog_status) = watch::channel(options.catalog_status.clone());
+    let community = watch::Sender::new(options.community_status.clone());
+    // Since when (wall ms) the terminal has been out of service, for the heartbeat: the fleet
+    // flags "down for more than a day" without anyone having to read the screen.
+    let out_of_service_since = watch::Sender::new(None::<i64>);
     let mut tasks = device_tasks::open(&options, &restarts, &mut devices);
     let (health, health_rx) = watch::channel(devices.snapshot());
     let wake = Arc::new(Notify::new());
@@ -143,6 +147,8 @@ async fn run(
             store_faults: store_faults.clone(),
             health: health_rx,
             catalog,
+            community,
+            out_of_service_since: out_of_service_since.subscribe(),
             restarts: restarts.clone(),
             link: link.clone(),
             sink: sink.clone(),
@@ -168,6 +174,7 @@ async fn run(
         health,
         restarts: restarts.watch(),
         catalog: catalog_status,
+        out_of_service_since,
         link,
         store_error,
         store_fault: None,
@@ -208,6 +215,8 @@ struct Driver {
     restarts: watch::Receiver<Restarts>,
     /// The catalog in force.
     catalog: watch::Receiver<CatalogStatus>,
+    /// Since when the terminal has been out of service (wall ms), for the heartbeat.
+    out_of_service_since: watch::Sender<Option<i64>>,
     /// Whether upstream refuses the terminal.
     link: LinkStatus,
     /// Why the store could not be opened (for staff; the citizen sees the plain sentence).
@@ -292,6 +301,14 @@ impl Driver {
         if now != self.published {
             tracing::info!(availability = ?now, "terminal availability changed");
             self.published = now.clone();
+            let out = matches!(now, Availability::OutOfService(_));
+            self.out_of_service_since.send_modify(|since| {
+                *since = match (out, *since) {
+                    (true, Some(t)) => Some(t),
+                    (true, None) => Some(crate::store::now_ms()),
+                    (false, _) => None,
+                }
+            });
             (self.sink)(Event::Availability(now));
         }
         let devices = &self.devices;

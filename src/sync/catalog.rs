@@ -26,9 +26,27 @@ pub struct Fetched {
 impl UpstreamClient {
     /// `Ok(None)`: not modified since `etag`.
     pub async fn fetch_catalog(&self, etag: Option<&str>) -> Result<Option<Fetched>, SendError> {
+        self.fetch_signed(
+            "/v1/catalog",
+            SIGNATURE_HEADER,
+            etag,
+            super::client::CATALOG_CAP,
+        )
+        .await
+    }
+
+    /// A document the authority signed (the catalog, the community feed): its bytes, the
+    /// signature from `signature_header` and the ETag; `Ok(None)` when not modified since `etag`.
+    pub(super) async fn fetch_signed(
+        &self,
+        path: &str,
+        signature_header: &str,
+        etag: Option<&str>,
+        cap: usize,
+    ) -> Result<Option<Fetched>, SendError> {
         let mut req = self
             .http
-            .get(format!("{}/v1/catalog", self.base))
+            .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token);
         if let Some(tag) = etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, tag);
@@ -59,9 +77,9 @@ impl UpstreamClient {
                 .unwrap_or_default()
                 .to_string()
         };
-        let signature = header(SIGNATURE_HEADER);
+        let signature = header(signature_header);
         let etag = header("etag");
-        let bytes = super::client::read_capped(resp, super::client::CATALOG_CAP).await?;
+        let bytes = super::client::read_capped(resp, cap).await?;
         Ok(Some(Fetched {
             bytes,
             signature,

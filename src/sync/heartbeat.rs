@@ -20,6 +20,10 @@ pub struct Heartbeat {
     pub store: StoreHandle,
     /// The catalog in force, as the catalog updater keeps it.
     pub catalog: watch::Receiver<CatalogStatus>,
+    /// The community feed in force, as its updater keeps it.
+    pub community: watch::Receiver<super::community::CommunityStatus>,
+    /// Since when (wall ms) the terminal has been out of service.
+    pub out_of_service_since: watch::Receiver<Option<i64>>,
     pub link: LinkStatus,
     /// Supervised tasks restarted since start, as the supervisors count them.
     pub restarts: watch::Receiver<Restarts>,
@@ -43,6 +47,9 @@ pub struct Body<'a> {
     pub receipts_printed: i64,
     pub paper_mm: i64,
     pub catalog: serde_json::Value,
+    /// The community feed in force (version, issue date, its age in days) and any refusal.
+    pub community: serde_json::Value,
+    pub out_of_service_since_ms: Option<i64>,
     pub refused: Option<Refused>,
     /// Background tasks restarted after a crash, by name.
     pub task_restarts: std::collections::BTreeMap<&'static str, u32>,
@@ -74,6 +81,11 @@ impl Body<'_> {
             "counters": {"receipts_printed": self.receipts_printed, "paper_mm": self.paper_mm},
             "task_restarts": self.task_restarts,
             "catalog": self.catalog,
+            "community": self.community,
+            "out_of_service": {
+                "since_ms": self.out_of_service_since_ms,
+                "for_ms": self.out_of_service_since_ms.map(|since| (self.at_ms - since).max(0)),
+            },
             "clock": self.clock.map(|(age_ms, step)| serde_json::json!({
                 "terminal_age_ms": age_ms,
                 "last_step": step,
@@ -109,6 +121,7 @@ impl Heartbeat {
                 continue;
             };
             let catalog = self.catalog.borrow().to_json();
+            let community = self.community.borrow().to_json();
             let devices = self.devices.borrow().clone();
             let task_restarts = self.restarts.borrow().counts().clone();
             let body = Body {
@@ -120,6 +133,8 @@ impl Heartbeat {
                 receipts_printed,
                 paper_mm,
                 catalog,
+                community,
+                out_of_service_since_ms: *self.out_of_service_since.borrow(),
                 refused: self.link.refused(),
                 task_restarts,
                 at_ms: crate::store::now_ms(),
@@ -157,6 +172,8 @@ mod tests {
                 receipts_printed: 0,
                 paper_mm: 0,
                 catalog: serde_json::json!({}),
+                community: serde_json::json!({}),
+                out_of_service_since_ms: None,
                 refused: link.refused(),
                 task_restarts: [("sync", 1)].into(),
                 at_ms: 1,

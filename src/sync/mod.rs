@@ -3,6 +3,7 @@
 pub mod breaker;
 pub mod catalog;
 pub mod client;
+pub mod community;
 pub mod fleet;
 pub mod heartbeat;
 pub mod link;

@@ -155,10 +155,12 @@ pub enum Button {
     RateCase,
     GuideInstead,
     BrowseWithoutCard,
+    OpenCommunity,
+    PrintContactCard,
 }
 
 impl Button {
-    pub const ALL: [Button; 16] = [
+    pub const ALL: [Button; 18] = [
         Button::Start,
         Button::Confirm,
         Button::Back,
@@ -175,6 +177,8 @@ impl Button {
         Button::RateCase,
         Button::GuideInstead,
         Button::BrowseWithoutCard,
+        Button::OpenCommunity,
+        Button::PrintContactCard,
     ];
 
     pub fn name(self) -> String {

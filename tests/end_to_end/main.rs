@@ -11,6 +11,7 @@ mod common;
 // The kiosk in front of a citizen.
 mod burn_in;
 mod citizen_session;
+mod community;
 mod completion_modes;
 mod contrast;
 mod finding_an_item;

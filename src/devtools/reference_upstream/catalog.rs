@@ -82,6 +82,22 @@ pub(super) async fn catalog_get(State(app): State<App>, headers: HeaderMap) -> R
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
+    serve_signed(
+        &published,
+        &headers,
+        crate::sync::catalog::SIGNATURE_HEADER,
+        "application/toml; charset=utf-8",
+    )
+}
+
+/// A signed document with its signature header and ETag, or 304 for a matching
+/// `If-None-Match`.
+pub(super) fn serve_signed(
+    published: &PublishedCatalog,
+    headers: &HeaderMap,
+    signature_header: &'static str,
+    content_type: &'static str,
+) -> Response {
     let (bytes, tag) = (&published.bytes, &published.etag);
     let matches = headers
         .get("if-none-match")
@@ -93,14 +109,9 @@ pub(super) async fn catalog_get(State(app): State<App>, headers: HeaderMap) -> R
         (
             StatusCode::OK,
             [
+                (axum::http::header::CONTENT_TYPE, content_type),
                 (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/toml; charset=utf-8",
-                ),
-                (
-                    axum::http::header::HeaderName::from_static(
-                        crate::sync::catalog::SIGNATURE_HEADER,
-                    ),
+                    axum::http::header::HeaderName::from_static(signature_header),
                     published.signature.as_str(),
                 ),
             ],

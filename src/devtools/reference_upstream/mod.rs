@@ -15,6 +15,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 mod catalog;
+mod community;
 mod heartbeats;
 mod lookups;
 mod submissions;
@@ -45,6 +46,8 @@ struct App {
     token: Arc<str>,
     faults: Faults,
     catalog: Arc<Mutex<PublishedCatalog>>,
+    /// The village feed every terminal of this server is given.
+    community: Arc<Mutex<PublishedCatalog>>,
 }
 
 pub fn open_db(path: &Path) -> rusqlite::Result<Connection> {
@@ -80,6 +83,7 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         token: token.into(),
         faults,
         catalog: Arc::new(Mutex::new(sample_published())),
+        community: Arc::new(Mutex::new(community::sample_published())),
     };
     Router::new()
         .route(
@@ -89,6 +93,11 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         .route("/v1/submissions", post(submissions::submit))
         .route("/v1/heartbeat", post(heartbeats::heartbeat))
         .route("/v1/catalog", get(catalog::catalog_get))
+        .route("/v1/community", get(community::community_get))
+        .route(
+            "/v1/admin/community",
+            axum::routing::put(community::community_publish),
+        )
         .route("/v1/cases/query", post(lookups::case_query))
         .route("/v1/appointments/slots", get(lookups::appointment_slots))
         .route("/v1/admin/submissions", get(submissions::list))

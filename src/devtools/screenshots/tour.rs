@@ -46,6 +46,11 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
         }))
     };
 
+    // The demo village's feed, as upstream signs it (read as of its issue: the tests' day is
+    // before it).
+    let feed = crate::community::Feed::parse(crate::community::demo_feed().as_bytes())
+        .expect("the demo feed is valid");
+    e.handle(Event::CommunityUpdated(std::sync::Arc::new(feed)), t0);
     e.handle(
         Event::Availability(Availability::OutOfService(vec![Outage::Device {
             kind: DeviceKind::Printer,
@@ -80,6 +85,27 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     );
     prepare(&mut e);
     shots.push(("attract".into(), e.view()));
+    touch(&mut e, Action::OpenCommunity);
+    shots.push(("community".into(), e.view()));
+    touch(&mut e, Action::PrintContactCard);
+    e.handle(Event::Printed(Ok(())), t0);
+    shots.push(("community_printed".into(), e.view()));
+    touch(&mut e, Action::Back);
+    // Past the feed's expiry: nobody is shown, the duty phone and 110 are.
+    e.handle(
+        Event::Today(onetrip_drivers::id_card::Date {
+            year: 2028,
+            month: 1,
+            day: 1,
+        }),
+        t0,
+    );
+    prepare(&mut e);
+    touch(&mut e, Action::OpenCommunity);
+    shots.push(("community_expired".into(), e.view()));
+    touch(&mut e, Action::Back);
+    e.handle(Event::Today(crate::engine::harness::TODAY), t0);
+    prepare(&mut e);
     e.handle(Event::CardDetected, t0);
     shots.push(("reading_card".into(), e.view()));
     e.handle(Event::CardReadFailed("SW3 41".into()), t0);
@@ -392,6 +418,7 @@ mod tests {
                         n if n.starts_with("done") || n == "guide_done" => Screen::Done,
                         n if n.starts_with("form") || n.starts_with("rating") => Screen::Form,
                         n if n.starts_with("query") => Screen::QueryResult,
+                        n if n.starts_with("community") => Screen::Community,
                         "staff_pin" => Screen::StaffPin,
                         "staff" | "staff_delivery_paused" => Screen::Staff,
                         other => panic!("no expectation for {other}"),
