@@ -89,7 +89,11 @@ fn place_line(p: &crate::community::panel::PanelPlace) -> PlaceLine {
     }
 }
 
-fn community_panel(p: &crate::community::panel::Panel, note: &str) -> CommunityPanel {
+fn community_panel(
+    p: &crate::community::panel::Panel,
+    note: &str,
+    requests: bool,
+) -> CommunityPanel {
     let people: Vec<Officer> = p
         .people
         .iter()
@@ -130,6 +134,7 @@ fn community_panel(p: &crate::community::panel::Panel, note: &str) -> CommunityP
             p.nearest.iter().map(place_line).collect::<Vec<_>>(),
         )),
         note: note.into(),
+        requests,
     }
 }
 
@@ -332,7 +337,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_community(
         view.community
             .as_ref()
-            .map(|p| community_panel(p, &view.community_note))
+            .map(|p| community_panel(p, &view.community_note, view.community_requests))
             .unwrap_or_default(),
     );
     api.set_countdown_visible(view.countdown.is_some());

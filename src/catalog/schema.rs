@@ -221,6 +221,10 @@ pub enum CardField {
 pub struct Choice {
     pub code: String,
     pub label: Text,
+    /// Chosen, the form goes no further and says this instead (a risk of violence: call 110
+    /// now, not a request that waits for a call-back).
+    #[serde(default)]
+    pub stop: Option<Text>,
 }
 
 /// Ask a field only when an earlier choice has a given answer.
@@ -239,6 +243,12 @@ pub enum SubmissionKind {
     Application,
     /// A conduct rating of the handling officer or unit.
     Evaluation,
+    /// A call-back or a visit from the community officer; its receipt carries the number that
+    /// will call and a verification code the officer says first.
+    VisitRequest,
+    /// A request to mediate a dispute, routed by the platform to the police room or the
+    /// people's mediation committee.
+    Mediation,
 }
 
 impl SubmissionKind {
@@ -246,6 +256,8 @@ impl SubmissionKind {
         match self {
             SubmissionKind::Application => "application",
             SubmissionKind::Evaluation => "evaluation",
+            SubmissionKind::VisitRequest => "visit_request",
+            SubmissionKind::Mediation => "mediation",
         }
     }
 }

@@ -63,7 +63,7 @@ impl Engine {
     }
 
     /// A category's items; a category of one item opens that item (a list of one asks nothing).
-    fn open_category(&mut self, catalog: &crate::catalog::Catalog, code: String) {
+    pub(super) fn open_category(&mut self, catalog: &crate::catalog::Catalog, code: String) {
         let only = single(catalog.items_in(&code)).map(|i| i.code.clone());
         if let Some(s) = self.phase.session_mut() {
             s.browsing.category = Some(code);

@@ -8,8 +8,14 @@ use std::sync::Arc;
 use super::effect::Effect;
 use super::view::{Screen, View};
 use super::Engine;
+use crate::catalog::{Item, SubmissionKind};
 use crate::community::panel::Panel;
-use crate::community::{parse_date, Feed};
+use crate::community::{parse_date, Feed, EMERGENCY};
+use crate::vocab::submission::{verification_code, StoredSubmission};
+
+/// The catalog's category of requests to the community officer (a call-back or a visit,
+/// mediation): the panel opens it.
+pub const REQUESTS: &str = "ZA-SQJW";
 
 /// How the panel's contact card is going, within one visit to the panel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,6 +64,65 @@ impl Engine {
             .push_back(Effect::PrintContactCard(Box::new(self.panel())));
     }
 
+    /// 我要找民警: the catalog's requests to the officer, as a list (the card is asked for by
+    /// the item, as for any application).
+    pub(super) fn community_requests(&mut self) {
+        let catalog = self.offer.catalog.clone();
+        if catalog.category(REQUESTS).is_some() {
+            self.open_category(&catalog, REQUESTS.to_string());
+        }
+    }
+
+    /// The receipt's next steps: the item's own and, for a call-back or a visit, the number
+    /// that will call, the code the officer says first, and what the police never ask — so a
+    /// villager can tell the real call from a fraudster's.
+    pub(super) fn receipt_steps(
+        &self,
+        item: &Item,
+        stored: &StoredSubmission,
+        english: bool,
+    ) -> Vec<String> {
+        let mut steps = item.next_steps(english);
+        if item.kind != SubmissionKind::VisitRequest {
+            return steps;
+        }
+        let panel = self.panel();
+        let code = verification_code(&stored.id);
+        let caller = match (panel.officer(), &panel.duty_phone) {
+            (Some(o), _) => Some((format!("{} {}", o.role_words, o.name), o.phone.clone())),
+            (None, Some(duty)) => Some((
+                if english {
+                    "the police station"
+                } else {
+                    "派出所"
+                }
+                .to_string(),
+                duty.clone(),
+            )),
+            (None, None) => None,
+        };
+        steps.push(match (caller, english) {
+            (Some((who, phone)), false) => format!("民警将用 {phone}（{who}）与您联系"),
+            (Some((who, phone)), true) => format!("The police will call you from {phone} ({who})"),
+            (None, false) => "民警将与您联系".into(),
+            (None, true) => "The police will contact you".into(),
+        });
+        steps.push(if english {
+            format!("Verification code {code}: the officer says it first. If it does not match, hang up and call {EMERGENCY}")
+        } else {
+            format!("核验码 {code}：来电民警会先说出此码，对不上请挂断并拨打{EMERGENCY}")
+        });
+        steps.push(
+            if english {
+                "The police never ask you to transfer money or install an app"
+            } else {
+                "民警不会要求您转账、下载软件"
+            }
+            .into(),
+        );
+        steps
+    }
+
     /// The printer's answer, while the panel is up; `false` if it was not the contact card's.
     pub(super) fn contact_card_printed(&mut self, ok: bool) -> bool {
         if self.phase.screen() != Screen::Community {
@@ -83,28 +148,29 @@ impl Engine {
             return;
         }
         view.community = Some(self.panel());
+        view.community_requests = self.offer.catalog.category(REQUESTS).is_some();
         let en = self.front.english;
         let state = self.phase.session().map(|s| s.contact_card);
         view.community_note = match state {
             Some(CardPrint::Printing) => {
                 if en {
-                    "Printing the contact card…"
+                    "Printing…"
                 } else {
-                    "正在打印联系卡…"
+                    "正在打印…"
                 }
             }
             Some(CardPrint::Printed) => {
                 if en {
-                    "Printed: please take the card from the slot below."
+                    "Printed: take it from below"
                 } else {
-                    "联系卡已打印，请从下方出纸口取走。"
+                    "已打印，请在下方取卡"
                 }
             }
             Some(CardPrint::Failed) => {
                 if en {
-                    "The card could not be printed. Please note the numbers on the screen."
+                    "Not printed: note the numbers"
                 } else {
-                    "联系卡未能打印，请记下屏幕上的电话号码。"
+                    "未能打印，请记下号码"
                 }
             }
             _ => "",
@@ -159,13 +225,10 @@ mod tests {
             .collect();
         assert_eq!(printed.len(), 1);
         assert_eq!(printed[0].people[0].name, "李示警");
-        assert_eq!(e.view().community_note, "正在打印联系卡…");
+        assert_eq!(e.view().community_note, "正在打印…");
         e.handle_at(Event::Printed(Ok(())), t);
         assert_eq!(e.screen(), Screen::Community);
-        assert_eq!(
-            e.view().community_note,
-            "联系卡已打印，请从下方出纸口取走。"
-        );
+        assert_eq!(e.view().community_note, "已打印，请在下方取卡");
         e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Attract);
         assert!(e
@@ -211,5 +274,154 @@ mod tests {
         assert_eq!(panel.duty_phone.as_deref(), Some("0371-5550-0110"));
         assert!(!panel.people.is_empty());
         assert!(!v.prompt.contains("窗口"), "{}", v.prompt);
+    }
+
+    fn card() -> Event {
+        let c = onetrip_drivers::id_card::sim::SimCard::resident_sample();
+        Event::CardPresented(Box::new(onetrip_drivers::id_card::identity::parse(
+            &c.text, c.photo,
+        )))
+    }
+
+    fn touch(e: &mut Harness, a: Action, t: Instant) {
+        e.handle_at(Event::Touch(a), t);
+    }
+
+    #[test]
+    fn a_call_back_prints_the_number_that_will_call_and_the_code_said_first() {
+        let t = Instant::now();
+        let mut e = Harness::shipped(t);
+        e.handle_at(Event::CommunityUpdated(feed()), t);
+        e.handle_at(day("2026-12-01"), t);
+        touch(&mut e, Action::OpenCommunity, t);
+        assert!(e.view().community_requests);
+        touch(&mut e, Action::CommunityRequests, t);
+        assert_eq!(e.screen(), Screen::Items);
+        let codes: Vec<String> = e.view().items.iter().map(|i| i.code.clone()).collect();
+        assert_eq!(codes, ["ZA-SQJW-01", "ZA-SQJW-02"]);
+        touch(&mut e, Action::SelectItem("ZA-SQJW-01".into()), t);
+        assert!(e.view().detail.unwrap().card_needed);
+        // The card starts the request: it is someone's, and the officer calls them back.
+        e.handle_at(card(), t);
+        assert_eq!(e.screen(), Screen::Form);
+        touch(&mut e, Action::FormChoose("advice".into()), t);
+        touch(&mut e, Action::FormChoose("call".into()), t);
+        for c in "13812345678".chars() {
+            touch(&mut e, Action::FormKey(c), t);
+        }
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(e.screen(), Screen::Slots);
+        e.handle_at(
+            Event::Slots(crate::vocab::upstream::SlotsOutcome::Offered(vec![
+                crate::vocab::upstream::Slot {
+                    id: "20261202T0900".into(),
+                    zh: "12月2日 周三 09:00".into(),
+                    en: "Wed 2 Dec 09:00".into(),
+                },
+            ])),
+            t,
+        );
+        touch(&mut e, Action::ChooseSlot("20261202T0900".into()), t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        e.take_effects();
+        touch(&mut e, Action::Confirm, t);
+        let kinds: Vec<&str> = e
+            .take_effects()
+            .into_iter()
+            .filter_map(|x| match x {
+                Effect::Submit(s) => Some(s.kind),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, ["visit_request"]);
+        let id = "9f3c2a10-0000-4000-8000-000000000000";
+        e.handle_at(
+            Event::Stored(Ok(StoredSubmission {
+                id: id.into(),
+                number: "DEMO-0001-000042".into(),
+            })),
+            t,
+        );
+        let steps = e
+            .take_effects()
+            .into_iter()
+            .find_map(|x| match x {
+                Effect::Print(r) => Some(r.next_steps),
+                _ => None,
+            })
+            .unwrap();
+        let code = verification_code(id);
+        assert_eq!(code, format!("{:04}", 0x9f3c2a10u32 % 10_000));
+        assert!(
+            steps.contains(&"民警将用 0371-5550-0123（社区民警 李示警）与您联系".to_string()),
+            "{steps:?}"
+        );
+        assert!(
+            steps.contains(&format!(
+                "核验码 {code}：来电民警会先说出此码，对不上请挂断并拨打110"
+            )),
+            "{steps:?}"
+        );
+        assert!(
+            steps.contains(&"民警不会要求您转账、下载软件".to_string()),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn mediation_asks_relations_not_names_and_a_risk_of_violence_stops_at_110() {
+        let t = Instant::now();
+        let mut e = Harness::shipped(t);
+        e.handle_at(Event::CommunityUpdated(feed()), t);
+        touch(&mut e, Action::OpenCommunity, t);
+        touch(&mut e, Action::CommunityRequests, t);
+        touch(&mut e, Action::SelectItem("ZA-SQJW-02".into()), t);
+        e.handle_at(card(), t);
+        touch(&mut e, Action::FormChoose("land".into()), t);
+        // The other side is a relation, chosen: there is no field to type a name into.
+        let form = e.view().form.unwrap();
+        assert_eq!(form.kind, "choice");
+        assert!(form.choices.iter().any(|c| c.code == "neighbour"));
+        touch(&mut e, Action::FormChoose("neighbour".into()), t);
+        touch(&mut e, Action::FormChoose("yes".into()), t);
+        let form = e.view().form.unwrap();
+        assert_eq!(e.screen(), Screen::Form);
+        assert!(form.error.contains("立即拨打110"), "{}", form.error);
+        assert!(
+            form.label.contains("危险"),
+            "still on the question: {}",
+            form.label
+        );
+        // No risk: on to the time and the phone, and a mediation request is submitted.
+        touch(&mut e, Action::FormChoose("no".into()), t);
+        touch(&mut e, Action::FormChoose("weekend".into()), t);
+        for c in "13812345678".chars() {
+            touch(&mut e, Action::FormKey(c), t);
+        }
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        e.take_effects();
+        touch(&mut e, Action::Confirm, t);
+        let submitted: Vec<(&str, Vec<(String, String)>)> = e
+            .take_effects()
+            .into_iter()
+            .filter_map(|x| match x {
+                Effect::Submit(s) => Some((s.kind, s.answers)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(submitted.len(), 1);
+        assert_eq!(submitted[0].0, "mediation");
+        let answers = &submitted[0].1;
+        for (k, v) in [
+            ("dispute", "land"),
+            ("other_party", "neighbour"),
+            ("violence", "no"),
+        ] {
+            assert!(
+                answers.contains(&(k.to_string(), v.to_string())),
+                "{answers:?}"
+            );
+        }
     }
 }

@@ -61,6 +61,8 @@ pub enum Action {
     OpenCommunity,
     /// On the panel: print the contact card (警民联系卡).
     PrintContactCard,
+    /// On the panel: what to ask the officer for (a call-back or a visit, mediation).
+    CommunityRequests,
     /// The hidden press-and-hold on the idle screen.
     StaffEntry,
     PinDigit(char),

@@ -219,9 +219,16 @@ impl Engine {
             return;
         };
         let value = chosen.unwrap_or_else(|| s.form.input.clone());
-        match field.check(&value, today) {
-            Err(why) => s.form.error = why.get(english).to_string(),
-            Ok(v) => {
+        // A choice that stops the form (a risk of violence): it says why, and nothing goes on.
+        let stop = field
+            .options
+            .iter()
+            .find(|o| o.code == value)
+            .and_then(|o| o.stop.as_ref());
+        match (field.check(&value, today), stop) {
+            (Ok(_), Some(stop)) => s.form.error = stop.get(english).to_string(),
+            (Err(why), _) => s.form.error = why.get(english).to_string(),
+            (Ok(v), None) => {
                 s.form.answers.set(&field.key, v);
                 // A changed answer may make later questions moot: drop their answers.
                 let later: Vec<String> = item.fields[s.form.field + 1..]

@@ -62,6 +62,7 @@ fn step_of(action: &Action) -> Option<What> {
         Action::BrowseWithoutCard => Button::BrowseWithoutCard,
         Action::OpenCommunity => Button::OpenCommunity,
         Action::PrintContactCard => Button::PrintContactCard,
+        Action::CommunityRequests => Button::CommunityRequests,
     };
     Some(What::Touch { button })
 }
@@ -87,6 +88,7 @@ fn action_of(button: Button) -> Action {
         Button::BrowseWithoutCard => Action::BrowseWithoutCard,
         Button::OpenCommunity => Action::OpenCommunity,
         Button::PrintContactCard => Action::PrintContactCard,
+        Button::CommunityRequests => Action::CommunityRequests,
     }
 }
 

@@ -72,6 +72,7 @@ impl Engine {
             slots: None,
             community: None,
             community_note: String::new(),
+            community_requests: false,
             prompt: String::new(),
             voice: self.front.voice,
         };

@@ -196,6 +196,7 @@ impl Engine {
             (Screen::Attract, Action::BrowseWithoutCard) => self.start_session(None),
             (Screen::Attract, Action::OpenCommunity) => self.open_community(),
             (Screen::Community, Action::PrintContactCard) => self.print_contact_card(),
+            (Screen::Community, Action::CommunityRequests) => self.community_requests(),
             (Screen::Community, Action::Back | Action::Home | Action::Finish) => {
                 self.end_session("done")
             }

@@ -141,10 +141,12 @@ impl Engine {
         };
         self.effects.push_back(Effect::Submit(NewSubmission {
             item_code: item.code.clone(),
-            kind: if item.mode == crate::catalog::Mode::Appointment {
-                "appointment"
-            } else {
-                item.kind.name()
+            kind: match (item.kind, item.mode) {
+                (
+                    crate::catalog::SubmissionKind::Application,
+                    crate::catalog::Mode::Appointment,
+                ) => "appointment",
+                (kind, _) => kind.name(),
             },
             identity,
             answers: s.form.answer_pairs(),
@@ -158,6 +160,10 @@ impl Engine {
             return;
         }
         let english = self.front.english;
+        let steps = match (&result, self.item()) {
+            (Ok(stored), Some(item)) => self.receipt_steps(item, stored, english),
+            _ => Vec::new(),
+        };
         let Some(s) = self.phase.session_mut() else {
             return;
         };
@@ -178,7 +184,7 @@ impl Engine {
                     },
                     item_code: item.code.to_string(),
                     item_name: item.name(english).to_string(),
-                    next_steps: item.next_steps(english),
+                    next_steps: steps,
                     name_masked: s
                         .identity
                         .as_ref()

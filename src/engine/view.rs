@@ -116,6 +116,9 @@ pub struct View {
     /// card's printing went ("" before any).
     pub community: Option<Panel>,
     pub community_note: String,
+    /// The catalog has the requests to the officer (call-back or visit, mediation): the panel
+    /// offers them.
+    pub community_requests: bool,
     /// What to say aloud for this screen, and whether to.
     pub prompt: String,
     pub voice: bool,

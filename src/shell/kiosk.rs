@@ -99,6 +99,7 @@ impl Kiosk {
         api.on_browse_without_card(simple(Action::BrowseWithoutCard));
         api.on_open_community(simple(Action::OpenCommunity));
         api.on_print_contact_card(simple(Action::PrintContactCard));
+        api.on_community_requests(simple(Action::CommunityRequests));
         api.on_staff_entry(simple(Action::StaffEntry));
         api.on_form_backspace(simple(Action::FormBackspace));
         api.on_form_next(simple(Action::FormNext));

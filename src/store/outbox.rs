@@ -154,6 +154,11 @@ impl Store {
             obj.insert("kind".into(), kind.into());
             obj.insert("item_code".into(), item_code.into());
             obj.insert("created_at_ms".into(), now.into());
+            if kind == "visit_request" {
+                // The officer's work queue shows it; the receipt prints the same code.
+                let code = crate::vocab::submission::verification_code(&id);
+                obj.insert("verification_code".into(), code.into());
+            }
         }
         tx.execute(
             "INSERT INTO submissions (id, seq, number, kind, item_code, payload, state, attempts,

@@ -157,10 +157,11 @@ pub enum Button {
     BrowseWithoutCard,
     OpenCommunity,
     PrintContactCard,
+    CommunityRequests,
 }
 
 impl Button {
-    pub const ALL: [Button; 18] = [
+    pub const ALL: [Button; 19] = [
         Button::Start,
         Button::Confirm,
         Button::Back,
@@ -179,6 +180,7 @@ impl Button {
         Button::BrowseWithoutCard,
         Button::OpenCommunity,
         Button::PrintContactCard,
+        Button::CommunityRequests,
     ];
 
     pub fn name(self) -> String {

@@ -10,6 +10,15 @@ pub struct StoredSubmission {
     pub number: String,
 }
 
+/// The four-digit code the officer says first when calling back (防冒充): derived from the
+/// submission's random id (a UUID v4: 32 random bits here), so the store's payload, the receipt
+/// and upstream agree without another secret to keep. Any other digits on a call are a stranger's.
+pub fn verification_code(id: &str) -> String {
+    let hex: String = id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
+    let n = u32::from_str_radix(&hex, 16).unwrap_or(0);
+    format!("{:04}", n % 10_000)
+}
+
 /// What the paper may call itself. The terminal stores and forwards an application: 申请回执
 /// with a 提交编号. An item the bureau runs here as pre-acceptance says so: 预受理回执, and that
 /// identity is checked at the counter. Acceptance (受理) is the authority's act: the terminal

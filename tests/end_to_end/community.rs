@@ -164,10 +164,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     let before = bench.printer.printed().len();
     tap(&ui, "打印警民联系卡");
     wait_for(&kiosk, "the card printed", |ui| {
-        ui.global::<Api>()
-            .get_community()
-            .note
-            .contains("联系卡已打印")
+        ui.global::<Api>().get_community().note.contains("已打印")
     });
     let lines = printed_lines(&bench, before);
     for expected in [
@@ -204,8 +201,81 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
         .iter()
         .any(|l| l.contains("申请人") || l.contains("证件号码")));
 
-    tap(&ui, "返回");
+    // A call-back booked from the panel: the card, a reason, a time from upstream; the receipt
+    // names the number that will call and the code the officer says first, and upstream gets
+    // the same code with the request.
+    tap(&ui, "我要找民警");
+    wait_for(&kiosk, "the requests", screen_is(ScreenKind::Items));
+    tap(&ui, "请民警回电或上门");
+    wait_for(&kiosk, "its page", screen_is(ScreenKind::ItemDetail));
+    bench.reader.tap(0);
+    wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
+    tap(&ui, "办证咨询");
+    wait_for(&kiosk, "call or visit", |ui| {
+        ui.global::<Api>().get_form().label == "回电还是上门"
+    });
+    tap(&ui, "给我回电话");
+    wait_for(&kiosk, "the phone", |ui| {
+        ui.global::<Api>().get_form().kind == "phone"
+    });
+    for d in "13912345678".chars() {
+        tap(&ui, &d.to_string());
+    }
+    tap(&ui, "下一步");
+    wait_for(&kiosk, "times", |ui| {
+        ui.global::<Api>().get_slots_state() == onetrip::ui::QueryState::Found
+    });
+    let first = ui.global::<Api>().get_slots().row_data(0).unwrap();
+    tap(&ui, first.name.as_str());
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    let before = bench.printer.printed().len();
+    tap(&ui, "确认提交");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    let number = ui.global::<Api>().get_submission_number().to_string();
+    let lines = printed_lines(&bench, before);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("民警将用 0371-5550-0123（社区民警 李示警）")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("民警不会要求您转账、下载软件")),
+        "{lines:?}"
+    );
+    let printed_code = lines
+        .iter()
+        .find_map(|l| l.split("核验码 ").nth(1))
+        .map(|rest| rest.chars().take(4).collect::<String>())
+        .expect("a verification code on the receipt");
+    assert!(
+        printed_code.chars().all(|c| c.is_ascii_digit()),
+        "{printed_code}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let body = loop {
+        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
+        if let Ok(b) = db.query_row(
+            "SELECT body FROM received WHERE number = ?1",
+            [&number],
+            |r| r.get::<_, String>(0),
+        ) {
+            break serde_json::from_str::<serde_json::Value>(&b).unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(body["kind"], "visit_request");
+    assert_eq!(body["verification_code"], printed_code.as_str());
+    assert_eq!(body["answers"]["way"], "call");
+    tap(&ui, "完成");
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
 
     // The fleet sees which feed is in force, and how old it is; the terminal is in service.
     let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);

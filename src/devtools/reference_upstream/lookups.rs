@@ -97,13 +97,29 @@ pub(super) async fn case_query(
             .and_then(|v| v["applicant"]["id_number"].as_str().map(|s| s == id_number))
             .unwrap_or(false)
     };
+    // What happens next, with the promise the platform makes for each kind of request.
+    let next = |body: &str| {
+        let kind = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["kind"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        match kind.as_str() {
+            "visit_request" => json!({"at_ms": null, "status": "scheduled",
+                "text_zh": "已派社区民警，将按约定时间回电或上门", "text_en": "Passed to the community officer, who calls or visits at the time booked"}),
+            "mediation" => json!({"at_ms": null, "status": "mediation",
+                "text_zh": "已转调解：一般纠纷3日内联系您", "text_en": "Passed to mediation: you will be called within 3 days"}),
+            _ => {
+                json!({"at_ms": null, "status": "review", "text_zh": "审核中", "text_en": "Under review"})
+            }
+        }
+    };
     match found {
         Some((body, item_code, at)) if party_matches(&body) => Json(json!({
             "case_number": number,
             "item_code": item_code,
             "steps": [
                 {"at_ms": at, "status": "received", "text_zh": "已受理", "text_en": "Received"},
-                {"at_ms": null, "status": "review", "text_zh": "审核中", "text_en": "Under review"},
+                next(&body),
             ],
         }))
         .into_response(),

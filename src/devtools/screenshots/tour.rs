@@ -90,7 +90,17 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::PrintContactCard);
     e.handle(Event::Printed(Ok(())), t0);
     shots.push(("community_printed".into(), e.view()));
-    touch(&mut e, Action::Back);
+    // What to ask the officer for; mediation, up to a risk of violence (it stops at 110).
+    touch(&mut e, Action::CommunityRequests);
+    shots.push(("community_requests".into(), e.view()));
+    touch(&mut e, Action::SelectItem("ZA-SQJW-02".into()));
+    e.handle(card(SimCard::resident_sample()), t0);
+    for choice in ["land", "neighbour", "yes"] {
+        touch(&mut e, Action::FormChoose(choice.into()));
+    }
+    shots.push(("form_violence_stop".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
     // Past the feed's expiry: nobody is shown, the duty phone and 110 are.
     e.handle(
         Event::Today(onetrip_drivers::id_card::Date {
@@ -418,6 +428,7 @@ mod tests {
                         n if n.starts_with("done") || n == "guide_done" => Screen::Done,
                         n if n.starts_with("form") || n.starts_with("rating") => Screen::Form,
                         n if n.starts_with("query") => Screen::QueryResult,
+                        "community_requests" => Screen::Items,
                         n if n.starts_with("community") => Screen::Community,
                         "staff_pin" => Screen::StaffPin,
                         "staff" | "staff_delivery_paused" => Screen::Staff,
