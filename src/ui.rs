@@ -135,6 +135,19 @@ fn community_panel(
         )),
         note: note.into(),
         requests,
+        notices: ModelRc::new(VecModel::from(
+            p.notices
+                .iter()
+                .map(|n| NoticeLine {
+                    kind: n.kind_words.as_str().into(),
+                    fraud: n.kind == crate::community::NoticeKind::AntiFraud,
+                    title: n.title.as_str().into(),
+                    body: n.body.as_str().into(),
+                    publisher: n.publisher.as_str().into(),
+                    date: n.date.as_str().into(),
+                })
+                .collect::<Vec<_>>(),
+        )),
     }
 }
 
@@ -156,6 +169,7 @@ fn screen_kind(s: Screen) -> ScreenKind {
         Screen::Printing => ScreenKind::Printing,
         Screen::Done => ScreenKind::Done,
         Screen::Community => ScreenKind::Community,
+        Screen::Notices => ScreenKind::Notices,
         Screen::StaffPin => ScreenKind::StaffPin,
         Screen::Staff => ScreenKind::Staff,
     }

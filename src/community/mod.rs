@@ -42,6 +42,52 @@ pub struct Feed {
     /// The nearest working terminals or rooms, for when this one cannot serve.
     #[serde(default)]
     pub nearest: Vec<Place>,
+    /// The area's monthly 警情通报, anti-fraud alerts, notices: rotating on the idle screen,
+    /// read in full from the panel.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
+}
+
+/// At most this many notices at once (a month's 通报 and a few alerts).
+const MAX_NOTICES: usize = 12;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub title: Text,
+    pub body: Text,
+    /// Who issued it (the station, the city's anti-fraud centre).
+    pub publisher: Text,
+    /// When it was issued.
+    pub date: String,
+    /// Shown from this day to `valid_until`, both included.
+    pub valid_from: String,
+    pub valid_until: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// 警情通报: the area's incidents of the month, de-identified.
+    PoliceReport,
+    /// 反诈预警: a current fraud, and 96110.
+    AntiFraud,
+    /// 通知.
+    Notice,
+}
+
+impl NoticeKind {
+    pub fn words(self, english: bool) -> &'static str {
+        match (self, english) {
+            (NoticeKind::PoliceReport, false) => "警情通报",
+            (NoticeKind::PoliceReport, true) => "Police report",
+            (NoticeKind::AntiFraud, false) => "反诈预警",
+            (NoticeKind::AntiFraud, true) => "Fraud alert",
+            (NoticeKind::Notice, false) => "通知",
+            (NoticeKind::Notice, true) => "Notice",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,6 +336,25 @@ impl Feed {
         for (i, place) in self.nearest.iter().enumerate() {
             self.place_problems(place, &format!("nearest[{i}]"), &mut p);
         }
+        if self.notices.len() > MAX_NOTICES {
+            p.push(format!("more than {MAX_NOTICES} notices"));
+        }
+        for (i, n) in self.notices.iter().enumerate() {
+            let at = format!("notices[{i}]");
+            text(&n.title, &format!("{at}.title"), 30, &mut p);
+            text(&n.body, &format!("{at}.body"), 300, &mut p);
+            text(&n.publisher, &format!("{at}.publisher"), 24, &mut p);
+            match (
+                parse_date(&n.date),
+                parse_date(&n.valid_from),
+                parse_date(&n.valid_until),
+            ) {
+                (Some(_), Some(from), Some(until)) if from <= until => {}
+                _ => p.push(format!(
+                    "{at}: date, valid_from and valid_until must be dates, valid_from first"
+                )),
+            }
+        }
         p
     }
 
@@ -321,10 +386,22 @@ impl Feed {
                 .filter(|p| parse_date(&p.valid_until).is_some_and(|until| today <= until))
                 .collect()
         };
+        let notices = if expired {
+            Vec::new()
+        } else {
+            self.notices
+                .iter()
+                .filter(|n| {
+                    parse_date(&n.valid_from).is_some_and(|from| from <= today)
+                        && parse_date(&n.valid_until).is_some_and(|until| today <= until)
+                })
+                .collect()
+        };
         InForce {
             feed: self,
             expired,
             people,
+            notices,
         }
     }
 }
@@ -336,6 +413,8 @@ pub struct InForce<'a> {
     /// Past `expires_at`: only the duty phone and 110.
     pub expired: bool,
     pub people: Vec<&'a Person>,
+    /// The notices of the day (none once the feed has expired).
+    pub notices: Vec<&'a Notice>,
 }
 
 impl Person {
@@ -426,6 +505,29 @@ mod tests {
         let Invalid(problems) = Feed::parse(&serde_json::to_vec(&feed).unwrap()).unwrap_err();
         assert!(
             problems.iter().any(|p| p.contains("six digits")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn notices_show_within_their_days_and_not_past_the_feeds_expiry() {
+        let feed = sample();
+        let titles = |d: &str| -> Vec<String> {
+            feed.in_force(date(d))
+                .notices
+                .iter()
+                .map(|n| n.title.zh.clone())
+                .collect()
+        };
+        assert_eq!(titles("2026-12-01").len(), 2);
+        // The anti-fraud alert runs to the end of January; the month's report to the end of the month.
+        assert_eq!(titles("2027-01-15").len(), 1);
+        assert!(titles("2028-01-01").is_empty());
+        let mut broken = sample();
+        broken.notices[0].valid_until = "2026-01-01".into();
+        let Invalid(problems) = Feed::parse(&serde_json::to_vec(&broken).unwrap()).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("valid_from first")),
             "{problems:?}"
         );
     }

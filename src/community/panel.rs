@@ -5,7 +5,7 @@
 
 use onetrip_drivers::id_card::Date;
 
-use super::{Feed, Place, Presence, Role};
+use super::{Feed, NoticeKind, Place, Presence, Role};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Panel {
@@ -25,6 +25,19 @@ pub struct Panel {
     pub elsewhere: Vec<(String, String, String)>,
     /// Where else to go when this terminal or room cannot help.
     pub nearest: Vec<PanelPlace>,
+    /// The notices of the day.
+    pub notices: Vec<PanelNotice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelNotice {
+    pub kind: NoticeKind,
+    /// 警情通报, 反诈预警, 通知.
+    pub kind_words: String,
+    pub title: String,
+    pub body: String,
+    pub publisher: String,
+    pub date: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +184,18 @@ impl Panel {
                     .map(|p| PanelPlace::of(p, english))
                     .collect()
             },
+            notices: in_force
+                .notices
+                .iter()
+                .map(|n| PanelNotice {
+                    kind: n.kind,
+                    kind_words: n.kind.words(english).to_string(),
+                    title: n.title.get(english).to_string(),
+                    body: n.body.get(english).to_string(),
+                    publisher: n.publisher.get(english).to_string(),
+                    date: n.date.clone(),
+                })
+                .collect(),
         }
     }
 

@@ -141,9 +141,10 @@ impl Engine {
     }
 
     pub(super) fn community_view(&self, view: &mut View) {
+        // The attract screen rotates the notices; the others show the panel.
         if !matches!(
             self.phase.screen(),
-            Screen::Community | Screen::OutOfService
+            Screen::Community | Screen::Notices | Screen::OutOfService | Screen::Attract
         ) {
             return;
         }
@@ -227,6 +228,16 @@ mod tests {
         assert_eq!(printed[0].people[0].name, "李示警");
         assert_eq!(e.view().community_note, "正在打印…");
         e.handle_at(Event::Printed(Ok(())), t);
+        assert_eq!(e.screen(), Screen::Community);
+        // The area's notices in full, and back to the panel.
+        assert_eq!(e.view().community.unwrap().notices.len(), 2);
+        e.handle_at(Event::Touch(Action::OpenNotices), t);
+        assert_eq!(e.screen(), Screen::Notices);
+        assert_eq!(
+            e.view().community.unwrap().notices[1].kind_words,
+            "反诈预警"
+        );
+        e.handle_at(Event::Touch(Action::Back), t);
         assert_eq!(e.screen(), Screen::Community);
         assert_eq!(e.view().community_note, "已打印，请在下方取卡");
         e.handle_at(Event::Touch(Action::Back), t);

@@ -63,6 +63,8 @@ pub enum Action {
     PrintContactCard,
     /// On the panel: what to ask the officer for (a call-back or a visit, mediation).
     CommunityRequests,
+    /// On the panel: the area's notices in full.
+    OpenNotices,
     /// The hidden press-and-hold on the idle screen.
     StaffEntry,
     PinDigit(char),

@@ -63,6 +63,7 @@ fn step_of(action: &Action) -> Option<What> {
         Action::OpenCommunity => Button::OpenCommunity,
         Action::PrintContactCard => Button::PrintContactCard,
         Action::CommunityRequests => Button::CommunityRequests,
+        Action::OpenNotices => Button::OpenNotices,
     };
     Some(What::Touch { button })
 }
@@ -89,6 +90,7 @@ fn action_of(button: Button) -> Action {
         Button::OpenCommunity => Action::OpenCommunity,
         Button::PrintContactCard => Action::PrintContactCard,
         Button::CommunityRequests => Action::CommunityRequests,
+        Button::OpenNotices => Action::OpenNotices,
     }
 }
 

@@ -27,6 +27,7 @@ impl Engine {
                 "本机暂停服务。民警和派出所的电话在屏幕上，紧急情况请拨打110",
                 "This terminal is out of service. The officer's and the station's phone numbers are on the screen; in an emergency, call 110",
             ),
+            Screen::Notices => pick("辖区通报和反诈预警", "Notices and fraud alerts for the area"),
             Screen::Community => match view.community.as_ref().and_then(|p| p.officer()) {
                 Some(o) => format!(
                     "{}{}，{}{}",

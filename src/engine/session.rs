@@ -105,6 +105,7 @@ impl Engine {
                 | Screen::Slots
                 | Screen::Confirm
                 | Screen::Community
+                | Screen::Notices
         )
     }
 
@@ -197,6 +198,19 @@ impl Engine {
             (Screen::Attract, Action::OpenCommunity) => self.open_community(),
             (Screen::Community, Action::PrintContactCard) => self.print_contact_card(),
             (Screen::Community, Action::CommunityRequests) => self.community_requests(),
+            (Screen::Community, Action::OpenNotices) => {
+                if let Some(s) = self.phase.session_mut() {
+                    s.history.push(Screen::Community);
+                }
+                self.go(Screen::Notices);
+            }
+            (Screen::Notices, Action::Back) => {
+                if let Some(s) = self.phase.session_mut() {
+                    s.history.pop();
+                }
+                self.go(Screen::Community);
+            }
+            (Screen::Notices, Action::Home | Action::Finish) => self.end_session("done"),
             (Screen::Community, Action::Back | Action::Home | Action::Finish) => {
                 self.end_session("done")
             }

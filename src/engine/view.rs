@@ -27,6 +27,8 @@ pub enum Screen {
     Done,
     /// The community officer panel (我的社区民警), without a card.
     Community,
+    /// The area's notices in full (警情通报, fraud alerts), from the panel.
+    Notices,
     /// Staff: the PIN pad.
     StaffPin,
     /// Staff: devices, store, queue, reprints, counters.
@@ -52,6 +54,7 @@ impl Screen {
             Screen::Printing => "printing",
             Screen::Done => "done",
             Screen::Community => "community",
+            Screen::Notices => "notices",
             Screen::StaffPin => "staff_pin",
             Screen::Staff => "staff",
         }

@@ -100,6 +100,7 @@ impl Kiosk {
         api.on_open_community(simple(Action::OpenCommunity));
         api.on_print_contact_card(simple(Action::PrintContactCard));
         api.on_community_requests(simple(Action::CommunityRequests));
+        api.on_open_notices(simple(Action::OpenNotices));
         api.on_staff_entry(simple(Action::StaffEntry));
         api.on_form_backspace(simple(Action::FormBackspace));
         api.on_form_next(simple(Action::FormNext));

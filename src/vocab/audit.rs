@@ -158,10 +158,11 @@ pub enum Button {
     OpenCommunity,
     PrintContactCard,
     CommunityRequests,
+    OpenNotices,
 }
 
 impl Button {
-    pub const ALL: [Button; 19] = [
+    pub const ALL: [Button; 20] = [
         Button::Start,
         Button::Confirm,
         Button::Back,
@@ -181,6 +182,7 @@ impl Button {
         Button::OpenCommunity,
         Button::PrintContactCard,
         Button::CommunityRequests,
+        Button::OpenNotices,
     ];
 
     pub fn name(self) -> String {

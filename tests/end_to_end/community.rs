@@ -137,6 +137,11 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
         |o| o.heartbeat = std::time::Duration::from_millis(300),
     );
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    // The idle screen shows the area's notices one at a time, once the feed is in.
+    wait_for(&kiosk, "a notice on the idle screen", |ui| {
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(ui, "rotating notice")
+            .any(|e| e.accessible_value().is_some_and(|v| v.contains("警情通报")))
+    });
     tap(&ui, "我的社区民警");
     wait_for(&kiosk, "the panel", screen_is(ScreenKind::Community));
     // The feed comes from the local upstream at start (it may land after the tap).
@@ -160,6 +165,17 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
             .map(|v| v.to_string())
             .collect();
     assert_eq!(emergency, ["110"]);
+
+    // The area's notices, read in full from the top bar, and back.
+    tap(&ui, "通报（2）");
+    wait_for(&kiosk, "the notices", screen_is(ScreenKind::Notices));
+    assert!(text_value(&ui, "notice title").contains("警情通报"));
+    tap(&ui, "下一位");
+    wait_for(&kiosk, "the fraud alert", |ui| {
+        text_value(ui, "notice").contains("96110")
+    });
+    tap(&ui, "返回");
+    wait_for(&kiosk, "the panel again", screen_is(ScreenKind::Community));
 
     let before = bench.printer.printed().len();
     tap(&ui, "打印警民联系卡");

@@ -90,6 +90,9 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::PrintContactCard);
     e.handle(Event::Printed(Ok(())), t0);
     shots.push(("community_printed".into(), e.view()));
+    touch(&mut e, Action::OpenNotices);
+    shots.push(("notices".into(), e.view()));
+    touch(&mut e, Action::Back);
     // What to ask the officer for; mediation, up to a risk of violence (it stops at 110).
     touch(&mut e, Action::CommunityRequests);
     shots.push(("community_requests".into(), e.view()));
@@ -429,6 +432,7 @@ mod tests {
                         n if n.starts_with("form") || n.starts_with("rating") => Screen::Form,
                         n if n.starts_with("query") => Screen::QueryResult,
                         "community_requests" => Screen::Items,
+                        "notices" => Screen::Notices,
                         n if n.starts_with("community") => Screen::Community,
                         "staff_pin" => Screen::StaffPin,
                         "staff" | "staff_delivery_paused" => Screen::Staff,
