@@ -253,6 +253,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_english(view.english);
     api.set_elderly(view.elderly);
     api.set_voice(view.voice);
+    api.set_volume(i32::from(view.volume));
     api.set_prompt(view.prompt.as_str().into());
     api.set_name_masked(view.name_masked.as_str().into());
     api.set_id_masked(view.id_masked.as_str().into());

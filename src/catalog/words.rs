@@ -1,7 +1,7 @@
 //! The citizen's copy the catalog data does not hold: how a mode, a fee and an item's name read
 //! on a tile and on the item page.
 
-use super::schema::{Item, Mode, Text};
+use super::schema::{Item, Mode, SubmissionKind, Text};
 
 impl Mode {
     /// How it completes, in the few words of a tile's second line.
@@ -51,6 +51,33 @@ pub fn fits_tile(text: &Text) -> bool {
 impl Item {
     pub fn name(&self, english: bool) -> &str {
         self.name.get(english)
+    }
+
+    /// How it completes, on its tile: the kind's words where the mode's would mislead (a
+    /// call-back is booked here, but not at a counter).
+    pub fn tile_hint(&self, english: bool) -> &'static str {
+        match (self.kind, english) {
+            (SubmissionKind::VisitRequest, false) => "约民警回电或上门",
+            (SubmissionKind::VisitRequest, true) => "Book a call or a visit",
+            (SubmissionKind::Mediation, false) => "本机申请，调解员联系您",
+            (SubmissionKind::Mediation, true) => "Ask here; a mediator calls",
+            _ => self.mode.tile_hint(english),
+        }
+    }
+
+    /// How it completes, on its page.
+    pub fn describe_mode(&self, english: bool) -> &'static str {
+        match (self.kind, english) {
+            (SubmissionKind::VisitRequest, false) => "在本机约一个时间，请民警回电或上门",
+            (SubmissionKind::VisitRequest, true) => {
+                "Book a time here for the officer to call or visit"
+            }
+            (SubmissionKind::Mediation, false) => "在本机申请调解，民警或调解员会联系您",
+            (SubmissionKind::Mediation, true) => {
+                "Ask for mediation here; the police or a mediator will call you"
+            }
+            _ => self.mode.describe(english),
+        }
     }
 
     /// The name for a tile: the short form where there is one.

@@ -336,6 +336,15 @@ pub struct Ui {
     /// Speak each screen's prompt (espeak-ng); citizens can switch it off on the attract screen.
     #[serde(default = "yes")]
     pub voice: bool,
+    /// espeak-ng's amplitude (0-200) at the middle of the citizen's five volume steps: calibrate it
+    /// once per terminal model with a sound meter at the screen, to 60-70 dB SPL (the voting
+    /// guidelines' default range; VotingWorks #1484). The steps around it are ×0.4, ×0.7, ×1.4, ×2.
+    #[serde(default = "default_voice_amplitude")]
+    pub voice_amplitude: u8,
+}
+
+fn default_voice_amplitude() -> u8 {
+    100
 }
 
 fn default_language() -> Language {
@@ -356,6 +365,7 @@ impl Default for Ui {
             orientation: default_orientation(),
             fullscreen: true,
             voice: true,
+            voice_amplitude: default_voice_amplitude(),
         }
     }
 }

@@ -258,6 +258,13 @@ fn ui(r: &Refuse, ui: &Ui) -> Checked {
             "15 to 600 seconds",
         );
     }
+    if !(10..=200).contains(&ui.voice_amplitude) {
+        return r.bad(
+            "ui.voice_amplitude",
+            ui.voice_amplitude.to_string(),
+            "espeak-ng's amplitude, 10 to 200 (calibrated: 60-70 dB SPL at the screen)",
+        );
+    }
     Ok(())
 }
 

@@ -256,7 +256,7 @@ impl Engine {
         Tile {
             code: item.code.clone(),
             name: item.tile_name(self.front.english).to_string(),
-            hint: item.mode.tile_hint(self.front.english).to_string(),
+            hint: item.tile_hint(self.front.english).to_string(),
         }
     }
 
@@ -280,7 +280,7 @@ impl Engine {
             code: item.code.clone(),
             name: item.name(en).to_string(),
             summary: item.summary.get(en).to_string(),
-            mode: item.mode.describe(en).to_string(),
+            mode: item.describe_mode(en).to_string(),
             eligible: reasons.is_empty(),
             card_needed: !card_on_reader && item.mode != Mode::Guide,
             reasons,

@@ -55,6 +55,9 @@ pub enum Action {
     ToggleElderly,
     /// Voice guidance on or off (on the attract screen and in the top bar).
     ToggleVoice,
+    /// The voice a step louder or softer (for the session; reset after it).
+    VolumeUp,
+    VolumeDown,
     /// "No ID card with you?" on the attract screen: browse and print guides without one.
     BrowseWithoutCard,
     /// "Your community officer" on the attract screen: the panel, without a card.

@@ -64,6 +64,8 @@ fn step_of(action: &Action) -> Option<What> {
         Action::PrintContactCard => Button::PrintContactCard,
         Action::CommunityRequests => Button::CommunityRequests,
         Action::OpenNotices => Button::OpenNotices,
+        Action::VolumeUp => Button::VolumeUp,
+        Action::VolumeDown => Button::VolumeDown,
     };
     Some(What::Touch { button })
 }
@@ -91,6 +93,8 @@ fn action_of(button: Button) -> Action {
         Button::PrintContactCard => Action::PrintContactCard,
         Button::CommunityRequests => Action::CommunityRequests,
         Button::OpenNotices => Action::OpenNotices,
+        Button::VolumeUp => Action::VolumeUp,
+        Button::VolumeDown => Action::VolumeDown,
     }
 }
 

@@ -124,7 +124,8 @@ struct Offer {
 }
 
 /// The terminal as whoever walks up finds it: in service or not, the notice on its idle screen,
-/// the screen's language, size and voice (a citizen's choices, reset after the session), and the
+/// the screen's language, size, voice and its volume (a citizen's choices, reset after the
+/// session), and the
 /// staff PIN pad's lockout (which outlives any one phase).
 struct Front {
     availability: Availability,
@@ -132,8 +133,14 @@ struct Front {
     english: bool,
     elderly: bool,
     voice: bool,
+    /// 1 to `VOLUME_STEPS`; the middle one is the calibrated default.
+    volume: u8,
     pin_guard: PinGuard,
 }
+
+/// The citizen's volume steps (the middle one is the terminal's calibrated default).
+pub const VOLUME_STEPS: u8 = 5;
+pub const VOLUME_DEFAULT: u8 = 3;
 
 /// The engine's time: the last event's, when the current screen last saw a touch, the walk-away
 /// countdown, and staff's last touch.
@@ -211,6 +218,7 @@ impl Engine {
             english: config.english_default,
             elderly: false,
             voice: config.voice_default,
+            volume: VOLUME_DEFAULT,
             pin_guard: PinGuard::default(),
         };
         Engine {

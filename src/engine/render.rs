@@ -75,6 +75,7 @@ impl Engine {
             community_requests: false,
             prompt: String::new(),
             voice: self.front.voice,
+            volume: self.front.volume,
         };
         self.community_view(&mut view);
         if let Some(s) = s {

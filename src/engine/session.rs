@@ -166,6 +166,7 @@ impl Engine {
         self.front.english = self.config.english_default;
         self.front.elderly = false;
         self.front.voice = self.config.voice_default;
+        self.front.volume = super::VOLUME_DEFAULT;
         self.show_idle();
     }
 
@@ -193,6 +194,21 @@ impl Engine {
             }
             (_, Action::ToggleElderly) => self.front.elderly = !self.front.elderly,
             (_, Action::ToggleVoice) => self.front.voice = !self.front.voice,
+            // One control: softer from the lowest step is off; louder from off is on again.
+            (_, Action::VolumeUp) => {
+                if self.front.voice {
+                    self.front.volume = (self.front.volume + 1).min(super::VOLUME_STEPS);
+                } else {
+                    self.front.voice = true;
+                }
+            }
+            (_, Action::VolumeDown) => {
+                if self.front.volume <= 1 {
+                    self.front.voice = false;
+                } else if self.front.voice {
+                    self.front.volume -= 1;
+                }
+            }
             (_, Action::StillHere) => {}
             (Screen::Attract, Action::BrowseWithoutCard) => self.start_session(None),
             (Screen::Attract, Action::OpenCommunity) => self.open_community(),
@@ -382,6 +398,28 @@ mod tests {
             .iter()
             .any(|x| matches!(x, Effect::WipeSession)));
         assert!(e.view().name_masked.is_empty());
+    }
+
+    #[test]
+    fn the_volume_steps_turn_the_voice_off_and_on_and_reset_after_the_session() {
+        let (mut e, t) = engine();
+        e.handle_at(Event::Touch(Action::VolumeUp), t);
+        e.handle_at(Event::Touch(Action::VolumeUp), t);
+        e.handle_at(Event::Touch(Action::VolumeUp), t);
+        assert_eq!((e.view().voice, e.view().volume), (true, 5));
+        for _ in 0..4 {
+            e.handle_at(Event::Touch(Action::VolumeDown), t);
+        }
+        assert_eq!((e.view().voice, e.view().volume), (true, 1));
+        e.handle_at(Event::Touch(Action::VolumeDown), t);
+        assert!(!e.view().voice, "softer than the lowest step is off");
+        e.handle_at(Event::Touch(Action::VolumeUp), t);
+        assert_eq!((e.view().voice, e.view().volume), (true, 1));
+        walk_to_confirm(&mut e, t);
+        e.handle_at(Event::Touch(Action::Home), t);
+        e.handle_at(Event::Touch(Action::Finish), t);
+        assert_eq!(e.screen(), Screen::Attract);
+        assert_eq!((e.view().voice, e.view().volume), (true, 3));
     }
 
     #[test]

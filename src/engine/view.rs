@@ -125,6 +125,8 @@ pub struct View {
     /// What to say aloud for this screen, and whether to.
     pub prompt: String,
     pub voice: bool,
+    /// The volume step, 1 to `VOLUME_STEPS`.
+    pub volume: u8,
 }
 
 /// A button in a list: a code to send back and the words on it.

@@ -28,6 +28,8 @@ pub struct Kiosk {
     /// Where the latest day seen is kept (the data directory), so the engine's day never goes
     /// back; `None` in tests without one.
     pub days_kept_in: Option<std::path::PathBuf>,
+    /// `[ui] voice_amplitude`: espeak-ng's amplitude at the middle volume step.
+    pub voice_amplitude: u8,
     speaker: super::voice::Speaker,
     /// The last prompt spoken (a screen is announced once, not on every refresh).
     spoken: String,
@@ -57,6 +59,7 @@ impl Kiosk {
             shown: None,
             day: super::today(),
             days_kept_in: None,
+            voice_amplitude: 100,
             speaker: super::voice::Speaker::Off,
             spoken: String::new(),
             timer: None,
@@ -117,6 +120,8 @@ impl Kiosk {
         api.on_toggle_language(simple(Action::ToggleLanguage));
         api.on_toggle_elderly(simple(Action::ToggleElderly));
         api.on_toggle_voice(simple(Action::ToggleVoice));
+        api.on_volume_up(simple(Action::VolumeUp));
+        api.on_volume_down(simple(Action::VolumeDown));
         kiosk.borrow_mut().render();
         kiosk
     }
@@ -142,7 +147,8 @@ impl Kiosk {
             return;
         }
         if view.prompt != self.spoken {
-            self.speaker.say(&view.prompt, view.english);
+            let amplitude = super::voice::amplitude(view.volume, self.voice_amplitude);
+            self.speaker.say(&view.prompt, view.english, amplitude);
             self.spoken = view.prompt.clone();
         }
     }

@@ -92,6 +92,7 @@ pub fn launch(
     }
     let kiosk = Kiosk::new(&ui, engine, runtime.effects.clone(), rx, clock);
     kiosk.borrow_mut().days_kept_in = Some(cfg.data.dir.clone());
+    kiosk.borrow_mut().voice_amplitude = cfg.ui.voice_amplitude;
     crate::ui::show_terminal(
         &ui,
         &crate::ui::Terminal {

@@ -17,13 +17,28 @@ fn voice_args(english: bool) -> [&'static str; 4] {
     }
 }
 
+/// espeak-ng's amplitude for a volume step, around the terminal's calibrated amplitude at the
+/// middle step (`[ui] voice_amplitude`); espeak-ng takes 0 to 200.
+pub fn amplitude(step: u8, calibrated: u8) -> u8 {
+    const FACTORS: [f32; 5] = [0.4, 0.7, 1.0, 1.4, 2.0];
+    let factor = FACTORS[usize::from(step.clamp(1, 5)) - 1];
+    (f32::from(calibrated) * factor).round().min(200.0) as u8
+}
+
+/// What a recording speaker was given to say, and at which amplitudes.
+pub type Said = Rc<RefCell<Vec<String>>>;
+pub type Loudness = Rc<RefCell<Vec<u8>>>;
+
 pub enum Speaker {
     /// Plays through the default audio device.
     Espeak {
         current: Option<Child>,
     },
-    /// Keeps what would have been said (tests, and terminals without audio).
-    Record(Rc<RefCell<Vec<String>>>),
+    /// Keeps what would have been said, and how loud (tests, and terminals without audio).
+    Record {
+        said: Rc<RefCell<Vec<String>>>,
+        loudness: Rc<RefCell<Vec<u8>>>,
+    },
     Off,
 }
 
@@ -34,14 +49,28 @@ impl Speaker {
 
     /// A recorder and the list it fills.
     pub fn recording() -> (Speaker, Rc<RefCell<Vec<String>>>) {
-        let said = Rc::new(RefCell::new(Vec::new()));
-        (Speaker::Record(said.clone()), said)
+        let (speaker, said, _) = Speaker::recording_loudness();
+        (speaker, said)
     }
 
-    pub fn say(&mut self, text: &str, english: bool) {
+    /// A recorder, the sentences and the amplitude each was said at.
+    pub fn recording_loudness() -> (Speaker, Said, Loudness) {
+        let said = Rc::new(RefCell::new(Vec::new()));
+        let loudness = Rc::new(RefCell::new(Vec::new()));
+        let speaker = Speaker::Record {
+            said: said.clone(),
+            loudness: loudness.clone(),
+        };
+        (speaker, said, loudness)
+    }
+
+    pub fn say(&mut self, text: &str, english: bool, amplitude: u8) {
         match self {
             Speaker::Off => {}
-            Speaker::Record(said) => said.borrow_mut().push(text.to_string()),
+            Speaker::Record { said, loudness } => {
+                said.borrow_mut().push(text.to_string());
+                loudness.borrow_mut().push(amplitude);
+            }
             Speaker::Espeak { current } => {
                 if let Some(mut old) = current.take() {
                     let _ = old.kill();
@@ -52,6 +81,8 @@ impl Speaker {
                 }
                 match Command::new("espeak-ng")
                     .args(voice_args(english))
+                    .arg("-a")
+                    .arg(amplitude.to_string())
                     .arg("--")
                     .arg(text)
                     .stdin(Stdio::null())
@@ -104,5 +135,18 @@ pub fn synthesize_to_file(text: &str, english: bool, wav: &Path) -> std::io::Res
         Err(std::io::Error::other(format!(
             "espeak-ng exited with {status}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amplitude;
+
+    #[test]
+    fn the_middle_step_is_the_calibrated_amplitude_and_none_exceeds_espeaks_range() {
+        assert_eq!(amplitude(3, 100), 100);
+        assert_eq!((amplitude(1, 100), amplitude(5, 100)), (40, 200));
+        assert_eq!(amplitude(5, 150), 200, "espeak-ng takes at most 200");
+        assert_eq!(amplitude(0, 100), 40, "below the steps is the lowest");
     }
 }

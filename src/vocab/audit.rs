@@ -159,10 +159,12 @@ pub enum Button {
     PrintContactCard,
     CommunityRequests,
     OpenNotices,
+    VolumeUp,
+    VolumeDown,
 }
 
 impl Button {
-    pub const ALL: [Button; 20] = [
+    pub const ALL: [Button; 22] = [
         Button::Start,
         Button::Confirm,
         Button::Back,
@@ -183,6 +185,8 @@ impl Button {
         Button::PrintContactCard,
         Button::CommunityRequests,
         Button::OpenNotices,
+        Button::VolumeUp,
+        Button::VolumeDown,
     ];
 
     pub fn name(self) -> String {

@@ -228,7 +228,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
     tap(&ui, "办证咨询");
     wait_for(&kiosk, "call or visit", |ui| {
-        ui.global::<Api>().get_form().label == "回电还是上门"
+        ui.global::<Api>().get_form().label == "回电还是上门？"
     });
     tap(&ui, "给我回电话");
     wait_for(&kiosk, "the phone", |ui| {

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use crate::common::kiosk::{screen_is, tap, wait_for};
+use crate::common::kiosk::{screen_is, tap, text_value, wait_for};
 use onetrip::shell::voice::{synthesize_to_file, Speaker};
 use onetrip::ui::ScreenKind;
 
@@ -15,7 +15,7 @@ fn each_screen_is_announced_and_the_switch_silences_it() {
     let (rt, bench) = common::kiosk::boot();
     let _guard = rt.enter();
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
-    let (speaker, said) = Speaker::recording();
+    let (speaker, said, loudness) = Speaker::recording_loudness();
     kiosk.borrow_mut().set_speaker(speaker);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     assert_eq!(said.borrow().last().unwrap(), "请将身份证放在读卡区");
@@ -52,8 +52,25 @@ fn each_screen_is_announced_and_the_switch_silences_it() {
     bench.reader.remove();
     std::thread::sleep(Duration::from_millis(400));
 
-    // Switched off on the attract screen: the next session is silent...
-    tap(&ui, "关闭语音");
+    // At the calibrated amplitude (`[ui] voice_amplitude`, 100) by default; a step louder is
+    // ×1.4 for this citizen, and the next one hears the default again.
+    assert_eq!(*loudness.borrow().last().unwrap(), 100);
+    tap(&ui, "音量增大");
+    assert_eq!(text_value(&ui, "volume"), "音量 4");
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    assert_eq!(*loudness.borrow().last().unwrap(), 140);
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    assert_eq!(*loudness.borrow().last().unwrap(), 100);
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(400));
+
+    // Softer past the lowest step on the attract screen: off, and the next session is silent...
+    for _ in 0..3 {
+        tap(&ui, "音量减小");
+    }
+    assert_eq!(text_value(&ui, "volume"), "语音已关");
     let n = said.borrow().len();
     bench.reader.tap(0);
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
