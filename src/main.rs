@@ -83,6 +83,11 @@ enum Cmd {
         #[command(subcommand)]
         command: cli::catalog::CatalogCmd,
     },
+    /// The community feed (the village's officers): check it, sign it for publishing.
+    Community {
+        #[command(subcommand)]
+        command: cli::community::CommunityCmd,
+    },
 }
 
 fn main() -> ExitCode {
@@ -100,6 +105,7 @@ fn main() -> ExitCode {
         Cmd::CheckConfig => cli::kiosk::check_config(&config_path),
         Cmd::Device { device } => cli::diagnostics::command(device),
         Cmd::Catalog { command } => cli::catalog::command(command),
+        Cmd::Community { command } => cli::community::command(command),
         Cmd::Logs { out } => cli::logs::command(&config_path, &out),
         Cmd::Staff { command } => cli::staff::command(&config_path, command),
         Cmd::Outbox { command } => cli::outbox::command(&config_path, command),

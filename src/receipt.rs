@@ -304,6 +304,7 @@ mod tests {
             submission: StoredSubmission {
                 id: "0b8e".into(),
                 number: "HZXH-0001-000007".into(),
+                verification_code: None,
             },
             item_code: "ZA-WFZ-001".into(),
             item_name: if english {

@@ -12,6 +12,7 @@ use crate::config::Config;
 
 pub mod burn_in;
 pub mod catalog;
+pub mod community;
 #[cfg(feature = "dev-tools")]
 pub mod demo;
 pub mod diagnostics;

@@ -55,6 +55,31 @@ pub fn layout(panel: &Panel, hall: &str, when: &str, width: PaperWidth) -> Docum
         text(&mut blocks, &p.in_room, Align::Left, false, false);
         text(&mut blocks, &rule, Align::Left, false, false);
     }
+    // What the officer handles and where other matters go: the screen leaves them to this paper
+    // in elderly mode.
+    if let Some(o) = panel.officer().filter(|o| !o.duties.is_empty()) {
+        let sep = if en { "; " } else { "、" };
+        text(
+            &mut blocks,
+            &format!(
+                "{}{}",
+                label("民警负责：", "The officer handles: "),
+                o.duties.join(sep)
+            ),
+            Align::Left,
+            false,
+            false,
+        );
+    }
+    for (matter, to, phone) in &panel.elsewhere {
+        text(
+            &mut blocks,
+            format!("{matter} → {to} {phone}").trim_end(),
+            Align::Left,
+            false,
+            false,
+        );
+    }
     if !panel.why_nobody.is_empty() {
         text(&mut blocks, &panel.why_nobody, Align::Left, false, false);
         text(&mut blocks, &rule, Align::Left, false, false);
@@ -191,7 +216,13 @@ mod tests {
     #[test]
     fn the_card_names_the_officer_dials_them_and_says_when_it_was_printed() {
         let feed = Feed::parse(include_bytes!("../../assets/community/demo.json")).unwrap();
-        let panel = Panel::new(Some(&feed), parse_date("2026-12-07").unwrap(), false, None);
+        let panel = Panel::new(
+            Some(&feed),
+            parse_date("2026-12-07").unwrap(),
+            true,
+            false,
+            None,
+        );
         let doc = layout(&panel, "示例村警务室", "2026-12-07 09:41", PaperWidth::Mm80);
         let text = lines(&doc).join("\n");
         for want in [
@@ -223,7 +254,13 @@ mod tests {
     #[test]
     fn an_expired_feed_prints_no_person_only_the_duty_phone_and_110() {
         let feed = Feed::parse(include_bytes!("../../assets/community/demo.json")).unwrap();
-        let panel = Panel::new(Some(&feed), parse_date("2028-01-01").unwrap(), false, None);
+        let panel = Panel::new(
+            Some(&feed),
+            parse_date("2028-01-01").unwrap(),
+            true,
+            false,
+            None,
+        );
         let doc = layout(&panel, "示例村警务室", "2028-01-01 09:00", PaperWidth::Mm58);
         let text = lines(&doc).join("\n");
         assert!(

@@ -62,15 +62,19 @@ pub fn install(
     in_force: Option<&str>,
 ) -> Result<Feed, FeedError> {
     let feed = verify(bytes, signature_b64, key)?;
-    if let Some(in_force) = in_force {
-        if !is_newer(&feed.version, in_force) {
+    // Newer than the feed in force and than any feed ever kept here: a lost or damaged file
+    // does not reopen the door to an old feed (an officer since moved away).
+    let highest = highest_version(data_dir);
+    for floor in [in_force, highest.as_deref()].into_iter().flatten() {
+        if !is_newer(&feed.version, floor) {
             return Err(FeedError::NotNewer {
                 offered: feed.version,
-                in_force: in_force.to_string(),
+                in_force: floor.to_string(),
             });
         }
     }
     signed_file::write(&path(data_dir), etag, signature_b64, bytes)?;
+    keep_highest_version(data_dir, &feed.version)?;
     Ok(feed)
 }
 
@@ -87,22 +91,46 @@ pub fn kept_etag(data_dir: &Path) -> Option<String> {
     signed_file::etag(&path(data_dir))
 }
 
+fn highest_version_path(data_dir: &Path) -> PathBuf {
+    dir(data_dir).join("highest_version")
+}
+
+/// The newest version ever installed here (kept apart from the feed's own file).
+pub fn highest_version(data_dir: &Path) -> Option<String> {
+    std::fs::read_to_string(highest_version_path(data_dir))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn keep_highest_version(data_dir: &Path, version: &str) -> std::io::Result<()> {
+    let mut tmp = tempfile::NamedTempFile::new_in(dir(data_dir))?;
+    writeln!(tmp, "{version}")?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(highest_version_path(data_dir))
+        .map_err(|e| e.error)?;
+    std::fs::File::open(dir(data_dir))?.sync_all()
+}
+
 fn latest_day_path(data_dir: &Path) -> PathBuf {
     dir(data_dir).join("latest_day")
 }
 
-/// The day to read the feed against (see the module's note), and keeps it when it moved on.
+/// The day to read `feed` against, never before a day this terminal has seen: the latest of
+/// the wall clock's date, the latest day kept and the feed's issue date (see the module's note).
+/// The wall clock's date is kept only up to the day after the feed expires — a clock that once
+/// jumped to 2099 makes this feed expire (the safe side) but cannot also expire every later feed —
+/// and only while there is a feed to protect.
 pub fn reading_day(data_dir: &Path, wall: Date, feed: Option<&Feed>) -> Date {
     let kept = std::fs::read_to_string(latest_day_path(data_dir))
         .ok()
         .and_then(|s| parse_date(s.trim()));
     let issued = feed.and_then(|f| parse_date(&f.issued));
-    let day = [Some(wall), kept, issued]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(wall);
-    if kept != Some(day) {
+    let keep_up_to = feed.and_then(|f| parse_date(&f.expires_at)).map(day_after);
+    let to_keep = keep_up_to
+        .map(|cap| wall.min(cap))
+        .filter(|d| kept < Some(*d));
+    if let Some(day) = to_keep {
         let write = || -> std::io::Result<()> {
             std::fs::create_dir_all(dir(data_dir))?;
             let mut tmp = tempfile::NamedTempFile::new_in(dir(data_dir))?;
@@ -116,7 +144,25 @@ pub fn reading_day(data_dir: &Path, wall: Date, feed: Option<&Feed>) -> Date {
             tracing::warn!(error = %e, "latest day not kept");
         }
     }
-    day
+    [Some(wall), kept, to_keep, issued]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(wall)
+}
+
+fn day_after(d: Date) -> Date {
+    chrono::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        .and_then(|n| n.succ_opt())
+        .map(|n| {
+            use chrono::Datelike;
+            Date {
+                year: n.year() as u16,
+                month: n.month() as u8,
+                day: n.day() as u8,
+            }
+        })
+        .unwrap_or(d)
 }
 
 #[cfg(test)]
@@ -203,6 +249,23 @@ mod tests {
         assert!(
             load(d.path(), Some(&pk)).unwrap().is_none(),
             "nothing was kept"
+        );
+        // Kept, then the file lost (a damaged partition): an older feed is still refused.
+        let current = demo();
+        install(
+            d.path(),
+            &current,
+            &sign(&current, &sk),
+            "",
+            Some(&pk),
+            None,
+        )
+        .unwrap();
+        std::fs::remove_file(path(d.path())).unwrap();
+        let replay = install(d.path(), &older, &sign(&older, &sk), "", Some(&pk), None);
+        assert!(
+            matches!(replay, Err(FeedError::NotNewer { .. })),
+            "{replay:?}"
         );
     }
 

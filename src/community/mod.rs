@@ -231,8 +231,9 @@ pub fn parse_date(s: &str) -> Option<Date> {
 /// A phone number as a citizen dials it: digits, with dashes between groups.
 pub fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
+    // At most 16 characters: a large line of 58 mm paper, never split.
     (3..=15).contains(&digits)
-        && s.len() <= 20
+        && s.len() <= 16
         && s.chars().all(|c| c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')

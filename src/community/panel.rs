@@ -80,9 +80,12 @@ impl PanelPlace {
 }
 
 impl Panel {
+    /// The panel on `day`; today's whereabouts only with `whereabouts` (the wall clock's date is
+    /// `day`: a clock behind the feed cannot say where anyone is today).
     pub fn new(
         feed: Option<&Feed>,
         day: Date,
+        whereabouts: bool,
         english: bool,
         configured_duty_phone: Option<&str>,
     ) -> Panel {
@@ -105,11 +108,11 @@ impl Panel {
             };
         };
         let in_force = feed.in_force(day);
-        let people: Vec<PanelPerson> = in_force
+        let mut people: Vec<PanelPerson> = in_force
             .people
             .iter()
             .map(|p| {
-                let on = p.on(day);
+                let on = p.on(day).filter(|_| whereabouts);
                 let today = on
                     .map(|d| {
                         let status = d.status.words(english);
@@ -142,6 +145,8 @@ impl Panel {
                 }
             })
             .collect();
+        // Police officers first: the out-of-service screen and the call-back show the first.
+        people.sort_by_key(|p| !p.role.is_police());
         let why_nobody = if in_force.expired {
             words(
                 "社区民警信息已过期，正在等待更新。请拨打派出所值班电话，紧急情况请拨打110。",
@@ -162,12 +167,18 @@ impl Panel {
             room: (!people.is_empty()).then(|| PanelPlace::of(&feed.area.room, english)),
             people,
             station: feed.area.station.name.get(english).to_string(),
-            duty_phone: Some(feed.area.station.duty_phone.clone()),
+            // Past the feed's expiry, the terminal's own configured number first.
+            duty_phone: match (in_force.expired, configured_duty_phone) {
+                (true, Some(configured)) => Some(configured.to_string()),
+                _ => Some(feed.area.station.duty_phone.clone()),
+            },
             updated: feed.issued.clone(),
             why_nobody,
+            // Referrals carry phone numbers too: none from an expired feed.
             elsewhere: feed
                 .elsewhere
                 .iter()
+                .filter(|_| !in_force.expired)
                 .map(|r| {
                     (
                         r.matter.get(english).to_string(),
@@ -217,7 +228,13 @@ mod tests {
     #[test]
     fn today_status_and_badges_read_as_a_villager_needs() {
         let f = feed();
-        let p = Panel::new(Some(&f), parse_date("2026-12-07").unwrap(), false, None);
+        let p = Panel::new(
+            Some(&f),
+            parse_date("2026-12-07").unwrap(),
+            true,
+            false,
+            None,
+        );
         assert_eq!(p.area, "示例村（演示数据）");
         let officer = p.officer().unwrap();
         assert_eq!(officer.badge, "警号 000001");
@@ -236,6 +253,7 @@ mod tests {
         let none = Panel::new(
             None,
             parse_date("2026-12-07").unwrap(),
+            true,
             false,
             Some("0371-1234-5678"),
         );
@@ -243,7 +261,13 @@ mod tests {
         assert_eq!(none.duty_phone.as_deref(), Some("0371-1234-5678"));
         assert!(none.why_nobody.contains("110"));
         let f = feed();
-        let expired = Panel::new(Some(&f), parse_date("2028-01-01").unwrap(), true, None);
+        let expired = Panel::new(
+            Some(&f),
+            parse_date("2028-01-01").unwrap(),
+            true,
+            true,
+            None,
+        );
         assert!(expired.people.is_empty() && expired.room.is_none() && expired.nearest.is_empty());
         assert_eq!(expired.duty_phone.as_deref(), Some("0371-5550-0110"));
         assert!(

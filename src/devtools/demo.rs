@@ -41,7 +41,7 @@ hall = "郑州市公安局金水分局 示范派出所 服务大厅（演示）"
 hall_en = "Model Police Station Service Hall, Zhengzhou (demo)"
 slogan = "就跑一次"
 slogan_en = "One trip is enough"
-duty_phone = "0371-5550-0110"
+duty_phone = "0371-5550-0199"
 # A demonstration bench: the demo catalog authority's key is accepted only here.
 demo = true
 

@@ -11,7 +11,7 @@ use super::Engine;
 use crate::catalog::{Item, SubmissionKind};
 use crate::community::panel::Panel;
 use crate::community::{parse_date, Feed, EMERGENCY};
-use crate::vocab::submission::{verification_code, StoredSubmission};
+use crate::vocab::submission::StoredSubmission;
 
 /// The catalog's category of requests to the community officer (a call-back or a visit,
 /// mediation): the panel opens it.
@@ -32,16 +32,21 @@ impl Engine {
         self.offer.community = Some(feed);
     }
 
-    /// The panel as it reads today. The day is never before the feed's issue date: a clock set
-    /// back cannot bring back a person whose assignment has ended (the shell also never lets the
-    /// day go back across restarts).
+    /// The panel as it reads today. The day is never before the feed's issue date nor a day the
+    /// terminal has seen: a clock set back cannot bring back a person whose assignment has ended.
+    /// Today's whereabouts only when that day is the clock's too.
     pub(super) fn panel(&self) -> Panel {
         let feed = self.offer.community.as_deref();
         let issued = feed.and_then(|f| parse_date(&f.issued));
-        let day = issued.map_or(self.offer.today, |i| i.max(self.offer.today));
+        let day = [Some(self.offer.today), self.offer.latest_day_seen, issued]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(self.offer.today);
         Panel::new(
             feed,
             day,
+            day == self.offer.today,
             self.front.english,
             self.config.duty_phone.as_deref(),
         )
@@ -87,7 +92,9 @@ impl Engine {
             return steps;
         }
         let panel = self.panel();
-        let code = verification_code(&stored.id);
+        let Some(code) = stored.verification_code.as_deref() else {
+            return steps;
+        };
         let caller = match (panel.officer(), &panel.duty_phone) {
             (Some(o), _) => Some((format!("{} {}", o.role_words, o.name), o.phone.clone())),
             (None, Some(duty)) => Some((
@@ -123,11 +130,9 @@ impl Engine {
         steps
     }
 
-    /// The printer's answer, while the panel is up; `false` if it was not the contact card's.
-    pub(super) fn contact_card_printed(&mut self, ok: bool) -> bool {
-        if self.phase.screen() != Screen::Community {
-            return false;
-        }
+    /// The printer's answer for the contact card, wherever the citizen is by then (the panel
+    /// shows it when they come back to it).
+    pub(super) fn contact_card_printed(&mut self, ok: bool) {
         if let Some(s) = self.phase.session_mut() {
             if s.contact_card == CardPrint::Printing {
                 s.contact_card = if ok {
@@ -137,7 +142,6 @@ impl Engine {
                 };
             }
         }
-        true
     }
 
     pub(super) fn community_view(&self, view: &mut View) {
@@ -227,7 +231,7 @@ mod tests {
         assert_eq!(printed.len(), 1);
         assert_eq!(printed[0].people[0].name, "李示警");
         assert_eq!(e.view().community_note, "正在打印…");
-        e.handle_at(Event::Printed(Ok(())), t);
+        e.handle_at(Event::ContactCardPrinted(Ok(())), t);
         assert_eq!(e.screen(), Screen::Community);
         // The area's notices in full, and back to the panel.
         assert_eq!(e.view().community.unwrap().notices.len(), 2);
@@ -267,6 +271,17 @@ mod tests {
         // A clock in 2020 reads the feed as of its issue, not as of before it.
         e.handle_at(day("2020-01-01"), t);
         assert_eq!(e.view().community.unwrap().updated, "2026-12-01");
+        // Set back below a day the terminal has seen: read as of that day, and nobody's
+        // whereabouts are told (the clock's "today" is not the day read).
+        e.handle_at(day("2026-12-07"), t);
+        assert_eq!(
+            e.view().community.unwrap().officer().unwrap().today,
+            "今日下村走访，15:00 回警务室"
+        );
+        e.handle_at(Event::LatestDaySeen(parse_date("2027-03-01").unwrap()), t);
+        let panel = e.view().community.unwrap();
+        assert_eq!(panel.people.len(), 1, "the auxiliary's assignment ended");
+        assert_eq!(panel.officer().unwrap().today, "");
     }
 
     #[test]
@@ -345,11 +360,11 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["visit_request"]);
-        let id = "9f3c2a10-0000-4000-8000-000000000000";
         e.handle_at(
             Event::Stored(Ok(StoredSubmission {
-                id: id.into(),
+                id: "9f3c2a10-0000-4000-8000-000000000000".into(),
                 number: "DEMO-0001-000042".into(),
+                verification_code: Some("0482".into()),
             })),
             t,
         );
@@ -361,8 +376,7 @@ mod tests {
                 _ => None,
             })
             .unwrap();
-        let code = verification_code(id);
-        assert_eq!(code, format!("{:04}", 0x9f3c2a10u32 % 10_000));
+        let code = "0482";
         assert!(
             steps.contains(&"民警将用 0371-5550-0123（社区民警 李示警）与您联系".to_string()),
             "{steps:?}"

@@ -171,6 +171,7 @@ impl Engine {
                 submission: crate::vocab::submission::StoredSubmission {
                     id: String::new(),
                     number: String::new(),
+                    verification_code: None,
                 },
                 kind: crate::vocab::submission::ReceiptKind::Application,
                 item_code: item.code.clone(),

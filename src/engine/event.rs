@@ -104,6 +104,9 @@ pub enum Event {
     UsageCounts(HashMap<String, u64>),
     /// The calendar date (for age rules); sent at start and when the day changes.
     Today(Date),
+    /// The day the community feed is read against, never earlier than a day this terminal has
+    /// seen (the shell keeps it; see `community::kept::reading_day`).
+    LatestDaySeen(Date),
     /// The runtime's answer to `StaffRequest::Report`.
     StaffReport(Box<StaffReport>),
     /// A rejected submission was put back in the queue, or why not (the runtime's answer to
@@ -127,4 +130,6 @@ pub enum Event {
     Stored(Result<StoredSubmission, String>),
     /// The printer took the receipt (or could not).
     Printed(Result<(), String>),
+    /// The printer took the community panel's contact card (or could not).
+    ContactCardPrinted(Result<(), String>),
 }

@@ -666,6 +666,7 @@ mod tests {
             Event::Stored(Ok(StoredSubmission {
                 id: "e1".into(),
                 number: "DEMO-0001-000002".into(),
+                verification_code: None,
             })),
             t,
         );

@@ -274,6 +274,7 @@ pub fn replay(
             What::Stored { id: Some(id) } => Some(Event::Stored(Ok(StoredSubmission {
                 id: id.clone(),
                 number: "REPLAY".into(),
+                verification_code: None,
             }))),
             What::Printed { ok: true } => Some(Event::Printed(Ok(()))),
             What::Printed { ok: false } => Some(Event::Printed(Err("replayed failure".into()))),

@@ -117,6 +117,8 @@ pub struct Engine {
 struct Offer {
     catalog: Arc<Catalog>,
     community: Option<Arc<Feed>>,
+    /// The floor under `today` for reading the feed (a clock set back).
+    latest_day_seen: Option<Date>,
     index: SearchIndex,
     pending: Option<Arc<Catalog>>,
     usage: HashMap<String, u64>,
@@ -227,6 +229,7 @@ impl Engine {
                 index: SearchIndex::new(&catalog),
                 catalog,
                 community: None,
+                latest_day_seen: None,
                 pending: None,
                 usage: HashMap::new(),
                 today,
@@ -249,6 +252,11 @@ impl Engine {
 
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.offer.catalog
+    }
+
+    /// The community feed in force, if any.
+    pub fn community(&self) -> Option<&Arc<Feed>> {
+        self.offer.community.as_ref()
     }
 
     pub fn poll_effect(&mut self) -> Option<Effect> {
@@ -353,12 +361,10 @@ impl Engine {
             Event::QueryResult(outcome) => self.query_result(outcome),
             Event::Slots(outcome) => self.slots_offered(outcome),
             Event::Today(date) => self.offer.today = date,
+            Event::LatestDaySeen(date) => self.offer.latest_day_seen = Some(date),
             Event::Stored(result) => self.stored(result),
-            Event::Printed(result) => {
-                if !self.contact_card_printed(result.is_ok()) {
-                    self.printed(result)
-                }
-            }
+            Event::Printed(result) => self.printed(result),
+            Event::ContactCardPrinted(result) => self.contact_card_printed(result.is_ok()),
         }
     }
 }

@@ -346,6 +346,7 @@ mod tests {
             Event::Stored(Ok(StoredSubmission {
                 id: "id-1".into(),
                 number: "HZ-000001".into(),
+                verification_code: None,
             })),
             t,
         );
@@ -440,6 +441,7 @@ mod tests {
             Event::Stored(Ok(StoredSubmission {
                 id: "id-2".into(),
                 number: "HZ-000002".into(),
+                verification_code: None,
             })),
             t,
         );
@@ -459,6 +461,7 @@ mod tests {
             Event::Stored(Ok(StoredSubmission {
                 id: "id-3".into(),
                 number: "HZ-000003".into(),
+                verification_code: None,
             })),
             t,
         );
@@ -528,6 +531,7 @@ mod tests {
             Event::Stored(Ok(StoredSubmission {
                 id: "late".into(),
                 number: "T-000001".into(),
+                verification_code: None,
             })),
             t + e.config.submit_timeout,
         );
@@ -626,6 +630,7 @@ mod tests {
             Event::Stored(Ok(StoredSubmission {
                 id: "i".into(),
                 number: "n".into(),
+                verification_code: None,
             })),
             t,
         );

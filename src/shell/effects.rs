@@ -81,7 +81,7 @@ impl Effects {
                 let job = self.print_job.clone();
                 tokio::spawn(async move {
                     let result = job.print_contact_card(&panel, store).await;
-                    sink(Event::Printed(result));
+                    sink(Event::ContactCardPrinted(result));
                 });
             }
             Effect::Staff(StaffRequest::Reprint(number)) => {

@@ -203,12 +203,14 @@ impl Kiosk {
         let today = super::today();
         if today != self.day {
             self.day = today;
-            // Never a day before one this terminal has seen (a clock set back).
-            let day = match &self.days_kept_in {
-                Some(dir) => crate::community::kept::reading_day(dir, today, None),
-                None => today,
-            };
-            self.handle(Event::Today(day));
+            self.handle(Event::Today(today));
+            // The community feed is read against a day never before one this terminal has seen
+            // (a clock set back).
+            if let Some(dir) = self.days_kept_in.clone() {
+                let feed = self.engine.community().cloned();
+                let day = crate::community::kept::reading_day(&dir, today, feed.as_deref());
+                self.handle(Event::LatestDaySeen(day));
+            }
         }
         if let Some(deadline) = self.engine.next_deadline() {
             if (self.clock)() >= deadline {

@@ -83,7 +83,8 @@ pub fn launch(
     engine_cfg.tracking_url = cfg.upstream.tracking_url.clone();
     engine_cfg.duty_phone = cfg.terminal.duty_phone.clone();
     crate::ui::select_language(engine_cfg.english_default);
-    let mut engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), day);
+    let mut engine = Engine::new(engine_cfg, Arc::new(catalog), clock(), today());
+    engine.handle(crate::engine::Event::LatestDaySeen(day), clock());
     if let Some(feed) = community {
         engine.handle(
             crate::engine::Event::CommunityUpdated(Arc::new(feed)),

@@ -146,6 +146,11 @@ impl Store {
             wall_ms: now,
             age_ms: age,
         } = now;
+        let verification_code = if kind == "visit_request" {
+            Some(crate::vocab::submission::new_verification_code())
+        } else {
+            None
+        };
         let mut body = payload.clone();
         if let Some(obj) = body.as_object_mut() {
             obj.insert("id".into(), id.clone().into());
@@ -154,10 +159,9 @@ impl Store {
             obj.insert("kind".into(), kind.into());
             obj.insert("item_code".into(), item_code.into());
             obj.insert("created_at_ms".into(), now.into());
-            if kind == "visit_request" {
+            if let Some(code) = &verification_code {
                 // The officer's work queue shows it; the receipt prints the same code.
-                let code = crate::vocab::submission::verification_code(&id);
-                obj.insert("verification_code".into(), code.into());
+                obj.insert("verification_code".into(), code.clone().into());
             }
         }
         tx.execute(
@@ -172,7 +176,11 @@ impl Store {
             params![now, id, age],
         )?;
         tx.commit()?;
-        Ok(StoredSubmission { id, number })
+        Ok(StoredSubmission {
+            id,
+            number,
+            verification_code,
+        })
     }
 
     /// Pending submissions due at `now`, oldest first. Delivery is strictly in order: while the

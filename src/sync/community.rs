@@ -66,7 +66,13 @@ pub struct CommunityUpdater {
 
 impl CommunityUpdater {
     pub async fn check(&self) -> CheckOutcome {
-        let etag = kept::kept_etag(&self.data_dir);
+        // Only a feed that verified may be "not modified": a damaged kept file is fetched again.
+        let etag = self
+            .status
+            .borrow()
+            .version
+            .as_ref()
+            .and_then(|_| kept::kept_etag(&self.data_dir));
         let fetched = match self
             .client
             .fetch_signed("/v1/community", SIGNATURE_HEADER, etag.as_deref(), CAP)

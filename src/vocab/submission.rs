@@ -8,15 +8,20 @@ use onetrip_drivers::id_card::Identity;
 pub struct StoredSubmission {
     pub id: String,
     pub number: String,
+    /// A call-back's code the officer says first (`visit_request` only; see
+    /// [`new_verification_code`]).
+    #[serde(default)]
+    pub verification_code: Option<String>,
 }
 
-/// The four-digit code the officer says first when calling back (防冒充): derived from the
-/// submission's random id (a UUID v4: 32 random bits here), so the store's payload, the receipt
-/// and upstream agree without another secret to keep. Any other digits on a call are a stranger's.
-pub fn verification_code(id: &str) -> String {
-    let hex: String = id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
-    let n = u32::from_str_radix(&hex, 16).unwrap_or(0);
-    format!("{:04}", n % 10_000)
+/// The four-digit code the officer says first when calling back (防冒充): drawn from the
+/// operating system's random source with each call-back request, kept in its payload for the
+/// officer's work queue and printed on the citizen's receipt — never derived from the
+/// submission's id, which is logged and sent as the idempotency key.
+pub fn new_verification_code() -> String {
+    // A UUID v4 of its own: 122 bits from the same source as the submission's id, but not it.
+    let random = uuid::Uuid::new_v4().as_u128();
+    format!("{:04}", random % 10_000)
 }
 
 /// What the paper may call itself. The terminal stores and forwards an application: 申请回执

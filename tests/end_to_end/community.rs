@@ -35,9 +35,13 @@ fn upstream_cfg(addr: std::net::SocketAddr) -> Upstream {
 }
 
 async fn publish(addr: std::net::SocketAddr, doc: &[u8], sig: &str) {
+    publish_as(addr, TOKEN, doc, sig).await
+}
+
+async fn publish_as(addr: std::net::SocketAddr, token: &str, doc: &[u8], sig: &str) {
     let r = reqwest::Client::new()
         .put(format!("http://{addr}/v1/admin/community"))
-        .bearer_auth(TOKEN)
+        .bearer_auth(token)
         .header(SIGNATURE_HEADER, sig)
         .body(doc.to_vec())
         .send()
@@ -372,4 +376,150 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     }
     bench.printer.set_paper(SimPaper::Full);
     wait_for(&kiosk, "back in service", screen_is(ScreenKind::Attract));
+}
+
+/// A feed whose signature does not verify (forged, or the phone numbers changed on the way): the
+/// panel shows no person, only the station's duty phone (the terminal's configured one: no feed
+/// was ever trusted) and 110, and the heartbeat says why.
+#[test]
+fn a_badly_signed_feed_shows_only_the_duty_phone_and_110() {
+    let (rt, bench) = common::kiosk::boot();
+    let _guard = rt.enter();
+    let forged = demo_with_version("2026.12.20");
+    let (other, _) = signature::generate().unwrap();
+    let other = signature::signing_key(&other).unwrap();
+    rt.block_on(publish_as(
+        bench.upstream,
+        &bench.config.upstream.token,
+        &forged,
+        &signature::sign(&forged, &other),
+    ));
+    let (ui, kiosk) = common::kiosk::launch_with(
+        bench.config.clone(),
+        &rt,
+        (1920, 1080),
+        std::rc::Rc::new(std::time::Instant::now),
+        |o| o.heartbeat = std::time::Duration::from_millis(300),
+    );
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    // The refusal is in the heartbeat once the updater has tried.
+    let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        kiosk.borrow_mut().pump();
+        let beats: serde_json::Value = rt.block_on(async {
+            reqwest::Client::new()
+                .get(&url)
+                .bearer_auth(&bench.config.upstream.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        let refused = beats[0]["community"]["last_rejection"]
+            .as_str()
+            .is_some_and(|r| r.contains("signature"));
+        if refused {
+            assert!(beats[0]["community"]["version"].is_null(), "{beats}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no refusal reported: {beats}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    tap(&ui, "我的社区民警");
+    wait_for(&kiosk, "the panel", screen_is(ScreenKind::Community));
+    let panel = ui.global::<Api>().get_community();
+    assert_eq!(panel.people.row_count(), 0);
+    // The terminal's configured number: no feed was ever trusted here.
+    assert_eq!(panel.duty_phone, "0371-5550-0199");
+    assert!(
+        text_value(&ui, "why nobody").contains("110"),
+        "{}",
+        text_value(&ui, "why nobody")
+    );
+    let before = bench.printer.printed().len();
+    tap(&ui, "打印警民联系卡");
+    wait_for(&kiosk, "the card printed", |ui| {
+        ui.global::<Api>().get_community().note.contains("已打印")
+    });
+    let lines = printed_lines(&bench, before).join("\n");
+    assert!(
+        !lines.contains("李示警") && !lines.contains("0371-5550-0123"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("0371-5550-0199") && lines.contains("紧急报警：110"),
+        "{lines}"
+    );
+}
+
+/// The authority's tools: a feed checked as a terminal checks it, and signed so a terminal takes
+/// it; a feed with an auxiliary shown with a 警号 is refused, and never signed.
+#[test]
+fn the_feed_is_checked_and_signed_with_the_catalogs_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("authority.key");
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_onetrip"))
+            .args(args)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let keygen = run(&[
+        "catalog".as_ref(),
+        "keygen".as_ref(),
+        "--key".as_ref(),
+        key.as_os_str(),
+    ]);
+    assert!(keygen.status.success());
+    let public = String::from_utf8(keygen.stdout).unwrap();
+    let feed = dir.path().join("feed.json");
+    std::fs::write(&feed, onetrip::community::demo_feed()).unwrap();
+    let check = run(&["community".as_ref(), "check".as_ref(), feed.as_os_str()]);
+    assert!(check.status.success());
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("2026.12.01 is valid: 2 people, 2 notices"),
+        "{check:?}"
+    );
+    let sig = dir.path().join("feed.sig");
+    let sign = run(&[
+        "community".as_ref(),
+        "sign".as_ref(),
+        feed.as_os_str(),
+        "--key".as_ref(),
+        key.as_os_str(),
+        "--out".as_ref(),
+        sig.as_os_str(),
+    ]);
+    assert!(sign.status.success(), "{sign:?}");
+    let pk = signature::public_key(public.trim()).unwrap();
+    let bytes = std::fs::read(&feed).unwrap();
+    let verified =
+        kept::verify(&bytes, &std::fs::read_to_string(&sig).unwrap(), Some(&pk)).unwrap();
+    assert_eq!(verified.people[0].name.zh, "李示警");
+
+    let mut bad = Feed::parse(&bytes).unwrap();
+    bad.people[1].badge = Some("123456".into());
+    std::fs::write(&feed, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let refused = run(&[
+        "community".as_ref(),
+        "sign".as_ref(),
+        feed.as_os_str(),
+        "--key".as_ref(),
+        key.as_os_str(),
+        "--out".as_ref(),
+        dir.path().join("bad.sig").as_os_str(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("only a police officer carries a 警号"),
+        "{refused:?}"
+    );
+    assert!(!dir.path().join("bad.sig").exists());
 }

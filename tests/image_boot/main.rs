@@ -431,6 +431,9 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
 
     let mut twin_config = twin_bench.config.clone();
     twin_config.ui.voice = false;
+    // Provisioned as the guest is: without the demo authority's key, so no catalog update and no
+    // community feed (whose notices would rotate on the twin's idle screen only).
+    twin_config.catalog.public_key = None;
     let (ui, kiosk) = common::kiosk::launch(twin_config, &rt, (1920, 1080));
     let twin = Twin { window, ui, kiosk };
     wait_for(

@@ -43,6 +43,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
         Event::Stored(Ok(StoredSubmission {
             id: format!("shot-{n}"),
             number: format!("HZXH-0001-00000{n}"),
+            verification_code: None,
         }))
     };
 
@@ -88,7 +89,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::OpenCommunity);
     shots.push(("community".into(), e.view()));
     touch(&mut e, Action::PrintContactCard);
-    e.handle(Event::Printed(Ok(())), t0);
+    e.handle(Event::ContactCardPrinted(Ok(())), t0);
     shots.push(("community_printed".into(), e.view()));
     touch(&mut e, Action::OpenNotices);
     shots.push(("notices".into(), e.view()));
