@@ -50,6 +50,21 @@ async fn publish_as(addr: std::net::SocketAddr, token: &str, doc: &[u8], sig: &s
     assert!(r.status().is_success());
 }
 
+/// The heartbeats the reference upstream kept (its admin view).
+fn heartbeats(rt: &tokio::runtime::Runtime, url: &str, token: &str) -> serde_json::Value {
+    rt.block_on(async {
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+}
+
 fn demo_with_version(version: &str) -> Vec<u8> {
     let mut feed = Feed::parse(onetrip::community::demo_feed().as_bytes()).unwrap();
     feed.version = version.into();
@@ -301,17 +316,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let beat = loop {
-        let beats: serde_json::Value = rt.block_on(async {
-            reqwest::Client::new()
-                .get(&url)
-                .bearer_auth(&bench.config.upstream.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        });
+        let beats = heartbeats(&rt, &url, &bench.config.upstream.token);
         if let Some(b) = beats
             .as_array()
             .and_then(|a| a.first())
@@ -352,17 +357,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     assert_eq!(numbers, ["110"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let beats: serde_json::Value = rt.block_on(async {
-            reqwest::Client::new()
-                .get(&url)
-                .bearer_auth(&bench.config.upstream.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        });
+        let beats = heartbeats(&rt, &url, &bench.config.upstream.token);
         let b = &beats[0];
         if b["out_of_service"]["since_ms"].as_i64().is_some() {
             assert!(b["out_of_service"]["for_ms"].as_i64().unwrap() >= 0, "{b}");
@@ -407,17 +402,7 @@ fn a_badly_signed_feed_shows_only_the_duty_phone_and_110() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         kiosk.borrow_mut().pump();
-        let beats: serde_json::Value = rt.block_on(async {
-            reqwest::Client::new()
-                .get(&url)
-                .bearer_auth(&bench.config.upstream.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        });
+        let beats = heartbeats(&rt, &url, &bench.config.upstream.token);
         let refused = beats[0]["community"]["last_rejection"]
             .as_str()
             .is_some_and(|r| r.contains("signature"));
