@@ -249,6 +249,8 @@ pub enum SubmissionKind {
     /// A request to mediate a dispute, routed by the platform to the police room or the
     /// people's mediation committee.
     Mediation,
+    /// A lead (线索) given with the citizen's name and phone, kept confidential.
+    Tip,
 }
 
 impl SubmissionKind {
@@ -258,6 +260,7 @@ impl SubmissionKind {
             SubmissionKind::Evaluation => "evaluation",
             SubmissionKind::VisitRequest => "visit_request",
             SubmissionKind::Mediation => "mediation",
+            SubmissionKind::Tip => "tip",
         }
     }
 }

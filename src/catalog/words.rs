@@ -61,6 +61,8 @@ impl Item {
             (SubmissionKind::VisitRequest, true) => "Book a call or a visit",
             (SubmissionKind::Mediation, false) => "本机申请，调解员联系您",
             (SubmissionKind::Mediation, true) => "Ask here; a mediator calls",
+            (SubmissionKind::Tip, false) => "实名，依法保密",
+            (SubmissionKind::Tip, true) => "With your name, kept confidential",
             _ => self.mode.tile_hint(english),
         }
     }
@@ -75,6 +77,10 @@ impl Item {
             (SubmissionKind::Mediation, false) => "在本机申请调解，民警或调解员会联系您",
             (SubmissionKind::Mediation, true) => {
                 "Ask for mediation here; the police or a mediator will call you"
+            }
+            (SubmissionKind::Tip, false) => "在本机实名提供线索，民警核实后按您留的电话反馈",
+            (SubmissionKind::Tip, true) => {
+                "Give a lead here with your name; the police check it and call you back"
             }
             _ => self.mode.describe(english),
         }

@@ -324,7 +324,7 @@ mod tests {
         touch(&mut e, Action::CommunityRequests, t);
         assert_eq!(e.screen(), Screen::Items);
         let codes: Vec<String> = e.view().items.iter().map(|i| i.code.clone()).collect();
-        assert_eq!(codes, ["ZA-SQJW-01", "ZA-SQJW-02"]);
+        assert_eq!(codes, ["ZA-SQJW-01", "ZA-SQJW-02", "ZA-SQJW-03"]);
         touch(&mut e, Action::SelectItem("ZA-SQJW-01".into()), t);
         assert!(e.view().detail.unwrap().card_needed);
         // The card starts the request: it is someone's, and the officer calls them back.
@@ -448,5 +448,42 @@ mod tests {
                 "{answers:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_named_tip_asks_about_danger_first_and_is_submitted_as_a_tip() {
+        let t = Instant::now();
+        let mut e = Harness::shipped(t);
+        touch(&mut e, Action::OpenCommunity, t);
+        touch(&mut e, Action::CommunityRequests, t);
+        touch(&mut e, Action::SelectItem("ZA-SQJW-03".into()), t);
+        let page = e.view().detail.unwrap();
+        assert!(
+            page.conditions.iter().any(|c| c.contains("依法保密")),
+            "{page:?}"
+        );
+        e.handle_at(card(), t);
+        // Danger now: 110, not a form.
+        touch(&mut e, Action::FormChoose("yes".into()), t);
+        assert!(e.view().form.unwrap().error.contains("立即拨打110"));
+        for choice in ["no", "drugs", "this_village", "today", "yes"] {
+            touch(&mut e, Action::FormChoose(choice.into()), t);
+        }
+        for c in "13812345678".chars() {
+            touch(&mut e, Action::FormKey(c), t);
+        }
+        touch(&mut e, Action::FormNext, t);
+        assert_eq!(e.screen(), Screen::Confirm);
+        e.take_effects();
+        touch(&mut e, Action::Confirm, t);
+        let kinds: Vec<&str> = e
+            .take_effects()
+            .into_iter()
+            .filter_map(|x| match x {
+                Effect::Submit(s) => Some(s.kind),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, ["tip"]);
     }
 }

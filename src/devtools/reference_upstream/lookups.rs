@@ -106,6 +106,8 @@ pub(super) async fn case_query(
         match kind.as_str() {
             "visit_request" => json!({"at_ms": null, "status": "scheduled",
                 "text_zh": "已派社区民警，将按约定时间回电或上门", "text_en": "Passed to the community officer, who calls or visits at the time booked"}),
+            "tip" => json!({"at_ms": null, "status": "checking",
+                "text_zh": "线索已转民警核实，核实后电话反馈", "text_en": "Passed to the police to check; they will call you back"}),
             "mediation" => json!({"at_ms": null, "status": "mediation",
                 "text_zh": "已转调解：一般纠纷3日内联系您", "text_en": "Passed to mediation: you will be called within 3 days"}),
             _ => {
