@@ -311,6 +311,39 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     tap(&ui, "完成");
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.remove();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+
+    // On the same timeline as a case: the request's number and the card show what happens next.
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    tap(&ui, "执法公开");
+    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
+    tap(&ui, "案件办理进度查询");
+    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "the number", screen_is(ScreenKind::Form));
+    for c in number.chars() {
+        tap(&ui, &c.to_string());
+    }
+    tap(&ui, "下一步");
+    wait_for(&kiosk, "the timeline", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Found
+    });
+    let steps: Vec<String> = ui
+        .global::<Api>()
+        .get_progress()
+        .iter()
+        .map(|p| p.text.to_string())
+        .collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("已派社区民警，将按约定时间回电或上门")),
+        "{steps:?}"
+    );
+    tap(&ui, "结束办理");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
 
     // The fleet sees which feed is in force, and how old it is; the terminal is in service.
     let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);
