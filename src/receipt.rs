@@ -63,6 +63,27 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// `text` as printed lines of a slip `cols` columns wide (half as many in large type), with a
+/// placeholder for any character the printer cannot print.
+pub fn push_lines(
+    blocks: &mut Vec<Block>,
+    text: &str,
+    align: Align,
+    bold: bool,
+    large: bool,
+    cols: usize,
+) {
+    let text = printable_text(text);
+    for line in wrap(&text, if large { cols / 2 } else { cols }) {
+        blocks.push(Block::Text {
+            text: line,
+            align,
+            bold,
+            large,
+        });
+    }
+}
+
 /// The link a submission's QR code holds: the configured template with its number.
 pub fn tracking_link(template: &str, number: &str) -> String {
     template.replace("{number}", number)
@@ -107,16 +128,7 @@ impl Receipt<'_> {
         let cols = self.width.columns();
         let mut blocks = Vec::new();
         let text = |t: &str, align: Align, bold: bool, large: bool, blocks: &mut Vec<Block>| {
-            let t = printable_text(t);
-            let width = if large { cols / 2 } else { cols };
-            for line in wrap(&t, width) {
-                blocks.push(Block::Text {
-                    text: line,
-                    align,
-                    bold,
-                    large,
-                });
-            }
+            push_lines(blocks, t, align, bold, large, cols)
         };
         let rule = "-".repeat(cols);
         let label = |zh: &'static str, english: &'static str| if en { english } else { zh };

@@ -7,7 +7,7 @@ use onetrip_drivers::printer::{Align, Block, Document, PaperWidth};
 
 use super::panel::Panel;
 use super::{ANTI_FRAUD, COMPLAINTS, EMERGENCY};
-use crate::receipt::{printable_text, wrap};
+use crate::receipt::push_lines;
 
 /// The card, for `hall` (this terminal's place), printed at `when` (`2026-12-07 09:41`).
 pub fn layout(panel: &Panel, hall: &str, when: &str, width: PaperWidth) -> Document {
@@ -15,15 +15,7 @@ pub fn layout(panel: &Panel, hall: &str, when: &str, width: PaperWidth) -> Docum
     let cols = width.columns();
     let mut blocks = Vec::new();
     let text = |blocks: &mut Vec<Block>, t: &str, align: Align, bold: bool, large: bool| {
-        let t = printable_text(t);
-        for line in wrap(&t, if large { cols / 2 } else { cols }) {
-            blocks.push(Block::Text {
-                text: line,
-                align,
-                bold,
-                large,
-            });
-        }
+        push_lines(blocks, t, align, bold, large, cols)
     };
     let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
     let rule = "-".repeat(cols);
