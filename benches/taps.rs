@@ -33,6 +33,10 @@ struct Walk {
 fn engine(card: &str) -> (Engine, Instant) {
     let t = Instant::now();
     let mut h = Harness::shipped_with(EngineConfig::new(Duration::from_secs(600)), t);
+    // The demo village's feed: an anonymous tip needs its unit's key, "where?" its places.
+    let feed = onetrip::community::Feed::parse(onetrip::community::demo_feed().as_bytes())
+        .expect("the demo feed is valid");
+    h.handle(Event::CommunityUpdated(std::sync::Arc::new(feed)));
     h.card(onetrip::devtools::demo::stand_in_card(card));
     assert_eq!(
         h.screen(),

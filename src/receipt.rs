@@ -176,11 +176,15 @@ impl Receipt<'_> {
             blocks.push(Block::Cut { partial: false });
             return Document { blocks };
         }
+        if self.request.kind == ReceiptKind::AnonymousTip {
+            return self.anonymous_tip(blocks);
+        }
         // What happened here: an application stored and forwarded (or pre-accepted, where the
         // item is run so). Acceptance is the authority's act, never claimed by the terminal.
         let heading = match self.request.kind {
             ReceiptKind::Application => label("申请回执", "Application receipt"),
             ReceiptKind::PreAcceptance => label("预受理回执", "Pre-application receipt"),
+            ReceiptKind::AnonymousTip => unreachable!("laid out above"),
         };
         text(heading, Align::Center, true, true, &mut blocks);
         text(&rule, Align::Left, false, false, &mut blocks);
@@ -243,6 +247,7 @@ impl Receipt<'_> {
                 "本机仅预受理：请本人持身份证到窗口核验身份，受理以窗口为准。",
                 "Pre-application only: bring your ID card to the counter, where your identity is checked and the application accepted.",
             ),
+            ReceiptKind::AnonymousTip => unreachable!("laid out above"),
         };
         text(said, Align::Left, true, false, &mut blocks);
         text(&rule, Align::Left, false, false, &mut blocks);
@@ -284,6 +289,60 @@ impl Receipt<'_> {
         blocks.push(Block::Cut { partial: false });
         Document { blocks }
     }
+
+    /// 匿名线索回执: the tip's number and PIN — what follows the tip, and all that does — and
+    /// nothing of a person, no time (the tipster's pocket may be searched), no tracking code.
+    fn anonymous_tip(&self, mut blocks: Vec<Block>) -> Document {
+        let en = self.request.english;
+        let cols = self.width.columns();
+        let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
+        let rule = "-".repeat(cols);
+        let mut text = |t: &str, align: Align, bold: bool, large: bool| {
+            push_lines(&mut blocks, t, align, bold, large, cols)
+        };
+        text(
+            label("匿名线索回执", "Anonymous tip"),
+            Align::Center,
+            true,
+            true,
+        );
+        text(&rule, Align::Left, false, false);
+        text(
+            label("线索编号：", "Tip number:"),
+            Align::Left,
+            false,
+            false,
+        );
+        text(&self.request.submission.number, Align::Center, true, true);
+        text(label("查询码：", "PIN:"), Align::Left, false, false);
+        let pin = self.request.submission.pin.as_deref().unwrap_or_default();
+        text(pin, Align::Center, true, true);
+        text(
+            label(
+                "本机没有读取您的身份证，没有记录您的姓名和电话。",
+                "This terminal read no ID card and kept no name or phone number.",
+            ),
+            Align::Left,
+            true,
+            false,
+        );
+        text(&rule, Align::Left, false, false);
+        for (i, step) in self.request.next_steps.iter().enumerate() {
+            text(&format!("{}. {step}", i + 1), Align::Left, false, false);
+        }
+        text(&rule, Align::Left, false, false);
+        text(
+            &self.with_slogan(label(
+                "凭编号和查询码查询，请勿交给他人",
+                "Number and PIN follow the tip: keep them to yourself",
+            )),
+            Align::Center,
+            false,
+            false,
+        );
+        blocks.push(Block::Cut { partial: false });
+        Document { blocks }
+    }
 }
 
 #[cfg(test)]
@@ -317,6 +376,7 @@ mod tests {
                 id: "0b8e".into(),
                 number: "HZXH-0001-000007".into(),
                 verification_code: None,
+                pin: None,
             },
             item_code: "ZA-WFZ-001".into(),
             item_name: if english {

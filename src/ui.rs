@@ -269,6 +269,8 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_detail(view.detail.as_ref().map(item_page).unwrap_or_default());
     api.set_selected_item(view.selected_item.as_str().into());
     api.set_submission_number(view.submission_number.as_str().into());
+    api.set_tip_pin(view.tip_pin.as_str().into());
+    api.set_rating_offered(view.rating_offered);
     if api.get_tracking_link().as_str() != view.tracking_link {
         api.set_tracking_qr(qr_image(&view.tracking_link));
         api.set_tracking_link(view.tracking_link.as_str().into());
@@ -399,6 +401,7 @@ pub fn wipe(ui: &AppWindow) {
     api.set_progress(ModelRc::default());
     api.set_selected_item(SharedString::new());
     api.set_submission_number(SharedString::new());
+    api.set_tip_pin(SharedString::new());
     api.set_tracking_link(SharedString::new());
     api.set_tracking_qr(slint::Image::default());
 }

@@ -24,6 +24,7 @@ pub use check::Problem;
 pub use load::{bundle, parse, parse_for, read_path, shipped, shipped_files};
 pub use schema::{
     version_order, AskIf, Capability, CardField, CardKind, Catalog, Category, Choice, DateRange,
-    Field, FieldKind, Identify, Item, Mode, PoliceType, Rule, Source, SubmissionKind, Text,
+    Field, FieldKind, Identify, Item, Mode, OptionsFrom, PoliceType, Rule, Source, SubmissionKind,
+    Text,
 };
 pub use words::{fits_tile, TILE_NAME_MAX};

@@ -147,6 +147,10 @@ pub enum Identify {
     IdCard,
     /// The QR on a notice or receipt.
     Scan,
+    /// Nobody: the card reader is not read for the item, even with a card on it, and nothing of
+    /// a person goes with it (an anonymous tip, and the query that follows it by number and
+    /// PIN). Alone or not at all.
+    Nobody,
 }
 
 /// The card types as the catalog names them (the reader's `CardType`).
@@ -249,7 +253,8 @@ pub enum SubmissionKind {
     /// A request to mediate a dispute, routed by the platform to the police room or the
     /// people's mediation committee.
     Mediation,
-    /// A lead (线索) given with the citizen's name and phone, kept confidential.
+    /// A lead (线索): given with the citizen's name and phone, kept confidential; or, on an item
+    /// that identifies `nobody`, anonymous — sealed to the receiving unit's key, with no person.
     Tip,
 }
 
@@ -281,6 +286,24 @@ pub struct Field {
     pub range: Option<DateRange>,
     pub from: Option<CardField>,
     pub ask_if: Option<AskIf>,
+    /// A choice whose first options come from the community feed in force (the area's place
+    /// names), before the item's own (`options`: "somewhere else").
+    #[serde(default)]
+    pub options_from: Option<OptionsFrom>,
+}
+
+/// Where a choice's options may come from besides the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionsFrom {
+    /// The feed's `places`: villages and landmarks of this terminal's area.
+    CommunityPlaces,
+}
+
+impl OptionsFrom {
+    /// The item's one option kept after the feed's (the item's own options are all shown only
+    /// without a feed).
+    pub const KEPT_OPTION: &'static str = "elsewhere";
 }
 
 fn yes() -> bool {
@@ -351,6 +374,13 @@ pub struct Item {
     pub pre_acceptance: bool,
     #[serde(skip)]
     pub file: String,
+}
+
+impl Item {
+    /// Nobody is identified: an anonymous tip, or the query that follows one.
+    pub fn anonymous(&self) -> bool {
+        self.identify == [Identify::Nobody]
+    }
 }
 
 fn id_card_only() -> Vec<Identify> {

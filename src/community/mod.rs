@@ -9,6 +9,9 @@
 pub mod card;
 pub mod kept;
 pub mod panel;
+pub mod tip;
+
+pub use tip::{PlaceName, TipRecipient};
 
 use onetrip_drivers::id_card::Date;
 use serde::{Deserialize, Serialize};
@@ -46,6 +49,13 @@ pub struct Feed {
     /// read in full from the panel.
     #[serde(default)]
     pub notices: Vec<Notice>,
+    /// Where anonymous tips go: the receiving unit and its public key. Without it (or once the
+    /// feed has expired) the terminal takes no anonymous tip.
+    #[serde(default)]
+    pub tips: Option<TipRecipient>,
+    /// The area's villages and landmarks, offered by name where a tip asks "where?".
+    #[serde(default)]
+    pub places: Vec<PlaceName>,
 }
 
 /// At most this many notices at once (a month's 通报 and a few alerts).
@@ -249,6 +259,17 @@ fn is_time(s: &str) -> bool {
         && b[..2].iter().chain(&b[3..]).all(u8::is_ascii_digit)
 }
 
+/// A text of the feed: both languages, and no longer than `max` characters (three times that
+/// in English).
+fn text_problems(t: &Text, what: &str, max: usize, p: &mut Vec<String>) {
+    if t.zh.trim().is_empty() || t.en.trim().is_empty() {
+        p.push(format!("{what}: both languages are needed"));
+    }
+    if t.zh.chars().count() > max || t.en.chars().count() > max * 3 {
+        p.push(format!("{what}: longer than a screen line allows"));
+    }
+}
+
 /// Why a feed is refused, one line per problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the community feed is invalid ({} problems; first: {})", .0.len(), .0.first().cloned().unwrap_or_default())]
@@ -268,14 +289,7 @@ impl Feed {
 
     fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        let text = |t: &Text, what: &str, max: usize, p: &mut Vec<String>| {
-            if t.zh.trim().is_empty() || t.en.trim().is_empty() {
-                p.push(format!("{what}: both languages are needed"));
-            }
-            if t.zh.chars().count() > max || t.en.chars().count() > max * 3 {
-                p.push(format!("{what}: longer than a screen line allows"));
-            }
-        };
+        let text = text_problems;
         if crate::catalog::version_order(&self.version).is_none() {
             p.push(format!(
                 "version {:?} has no numbers to order by",
@@ -337,6 +351,7 @@ impl Feed {
         for (i, place) in self.nearest.iter().enumerate() {
             self.place_problems(place, &format!("nearest[{i}]"), &mut p);
         }
+        tip::problems(self.tips.as_ref(), &self.places, &mut p);
         if self.notices.len() > MAX_NOTICES {
             p.push(format!("more than {MAX_NOTICES} notices"));
         }
@@ -403,6 +418,8 @@ impl Feed {
             expired,
             people,
             notices,
+            tips: if expired { None } else { self.tips.as_ref() },
+            places: if expired { &[] } else { &self.places },
         }
     }
 }
@@ -416,6 +433,10 @@ pub struct InForce<'a> {
     pub people: Vec<&'a Person>,
     /// The notices of the day (none once the feed has expired).
     pub notices: Vec<&'a Notice>,
+    /// Where anonymous tips go (none once the feed has expired: a key nobody vouches for now).
+    pub tips: Option<&'a TipRecipient>,
+    /// Place names for a tip (none once expired).
+    pub places: &'a [PlaceName],
 }
 
 impl Person {

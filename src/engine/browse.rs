@@ -165,20 +165,25 @@ impl Engine {
             }
             (Screen::ItemDetail, Action::Start) => {
                 let Some(item) = self.item() else { return };
-                let ready = match self
-                    .phase
-                    .session()
-                    .map(|s| (&s.identity, s.card_on_reader()))
-                {
-                    // The card taken away: the page asks for it again (nothing of the card
-                    // holder's goes out for whoever stands here now).
-                    Some((Some(_), false)) => item.mode == Mode::Guide,
-                    Some((Some(who), true)) => {
-                        eligibility::check(item, who, self.offer.today) == Eligibility::Eligible
+                // An anonymous tip reads no card: it starts when there is a unit to seal it to.
+                let ready = if item.anonymous() {
+                    self.anonymous_unavailable(item).is_none()
+                } else {
+                    match self
+                        .phase
+                        .session()
+                        .map(|s| (&s.identity, s.card_on_reader()))
+                    {
+                        // The card taken away: the page asks for it again (nothing of the card
+                        // holder's goes out for whoever stands here now).
+                        Some((Some(_), false)) => item.mode == Mode::Guide,
+                        Some((Some(who), true)) => {
+                            eligibility::check(item, who, self.offer.today) == Eligibility::Eligible
+                        }
+                        // Without a card: a guide prints; anything else waits for the card.
+                        Some((None, _)) => item.mode == Mode::Guide,
+                        None => false,
                     }
-                    // Without a card: a guide prints; anything else waits for the card.
-                    Some((None, _)) => item.mode == Mode::Guide,
-                    None => false,
                 };
                 if ready {
                     self.begin_item();
@@ -227,9 +232,11 @@ impl Engine {
     /// On an item page that asks for the card (browsing without one, or the card taken away),
     /// the card starts the item, if it may apply.
     fn start_waiting_item(&mut self, who: &Identity) {
+        // An item for nobody never waits for a card, and a card does not start it.
         let waiting = self.phase.screen() == Screen::ItemDetail
             && self.item().is_some_and(|item| {
                 item.mode != Mode::Guide
+                    && !item.anonymous()
                     && eligibility::check(item, who, self.offer.today) == Eligibility::Eligible
             });
         if waiting {
@@ -264,12 +271,15 @@ impl Engine {
         let en = self.front.english;
         let who = self.phase.session().and_then(|s| s.identity.as_ref());
         let card_on_reader = self.phase.session().is_some_and(|s| s.card_on_reader());
-        let reasons = match who {
-            Some(who) => match eligibility::check(item, who, self.offer.today) {
+        let reasons = match (who, self.anonymous_unavailable(item)) {
+            (_, Some(why)) => vec![why],
+            // A card on the reader says nothing about an item for nobody.
+            (_, None) if item.anonymous() => Vec::new(),
+            (Some(who), None) => match eligibility::check(item, who, self.offer.today) {
                 Eligibility::Eligible => Vec::new(),
                 Eligibility::NotEligible(r) => r.iter().map(|t| t.get(en).to_string()).collect(),
             },
-            None => Vec::new(),
+            (None, None) => Vec::new(),
         };
         let unknown = if en {
             "Ask at the counter"
@@ -282,7 +292,7 @@ impl Engine {
             summary: item.summary.get(en).to_string(),
             mode: item.describe_mode(en).to_string(),
             eligible: reasons.is_empty(),
-            card_needed: !card_on_reader && item.mode != Mode::Guide,
+            card_needed: !card_on_reader && item.mode != Mode::Guide && !item.anonymous(),
             reasons,
             conditions: item
                 .conditions

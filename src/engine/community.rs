@@ -37,12 +37,7 @@ impl Engine {
     /// Today's whereabouts only when that day is the clock's too.
     pub(super) fn panel(&self) -> Panel {
         let feed = self.offer.community.as_deref();
-        let issued = feed.and_then(|f| parse_date(&f.issued));
-        let day = [Some(self.offer.today), self.offer.latest_day_seen, issued]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(self.offer.today);
+        let day = self.reading_day();
         Panel::new(
             feed,
             day,
@@ -50,6 +45,21 @@ impl Engine {
             self.front.english,
             self.config.duty_phone.as_deref(),
         )
+    }
+
+    /// The day the feed is read on: today, but never before its issue date nor a day the
+    /// terminal has seen.
+    pub(super) fn reading_day(&self) -> onetrip_drivers::id_card::Date {
+        let issued = self
+            .offer
+            .community
+            .as_deref()
+            .and_then(|f| parse_date(&f.issued));
+        [Some(self.offer.today), self.offer.latest_day_seen, issued]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(self.offer.today)
     }
 
     pub(super) fn open_community(&mut self) {
@@ -324,7 +334,16 @@ mod tests {
         touch(&mut e, Action::CommunityRequests, t);
         assert_eq!(e.screen(), Screen::Items);
         let codes: Vec<String> = e.view().items.iter().map(|i| i.code.clone()).collect();
-        assert_eq!(codes, ["ZA-SQJW-01", "ZA-SQJW-02", "ZA-SQJW-03"]);
+        assert_eq!(
+            codes,
+            [
+                "ZA-SQJW-01",
+                "ZA-SQJW-02",
+                "ZA-SQJW-03",
+                "ZA-SQJW-04",
+                "ZA-SQJW-05"
+            ]
+        );
         touch(&mut e, Action::SelectItem("ZA-SQJW-01".into()), t);
         assert!(e.view().detail.unwrap().card_needed);
         // The card starts the request: it is someone's, and the officer calls them back.
@@ -365,6 +384,7 @@ mod tests {
                 id: "9f3c2a10-0000-4000-8000-000000000000".into(),
                 number: "DEMO-0001-000042".into(),
                 verification_code: Some("0482".into()),
+                pin: None,
             })),
             t,
         );

@@ -57,7 +57,9 @@ impl Engine {
                 };
                 // A query carries the card holder's ID number: with the card taken away, whoever
                 // stands here now may be someone else. The item page asks for the card again.
-                if s.submitting.card_away() {
+                // A query for nobody (a tip's number and PIN) carries none.
+                let anonymous = item.anonymous();
+                if s.submitting.card_away() && !anonymous {
                     self.back_to_item_page();
                     return;
                 }
@@ -74,6 +76,7 @@ impl Engine {
                     id_number: s
                         .identity
                         .as_ref()
+                        .filter(|_| !anonymous)
                         .map(|i| i.id_number.clone())
                         .unwrap_or_default(),
                 };
@@ -172,6 +175,7 @@ impl Engine {
                     id: String::new(),
                     number: String::new(),
                     verification_code: None,
+                    pin: None,
                 },
                 kind: crate::vocab::submission::ReceiptKind::Application,
                 item_code: item.code.clone(),

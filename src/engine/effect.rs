@@ -1,6 +1,7 @@
 //! What the engine asks the shell to do: commit, print, audit, ask upstream, wipe the UI.
 
 use crate::community::panel::Panel;
+use crate::community::tip::AnonymousTip;
 use crate::vocab::audit::AuditEvent;
 use crate::vocab::staff_report::StaffRequest;
 use crate::vocab::submission::{NewSubmission, ReceiptRequest};
@@ -9,6 +10,8 @@ use crate::vocab::upstream::CaseQuery;
 #[derive(Debug, Clone)]
 pub enum Effect {
     Submit(NewSubmission),
+    /// Seal, then commit: an anonymous tip (no person, answers sealed to the unit's key).
+    SubmitAnonymousTip(AnonymousTip),
     Print(ReceiptRequest),
     Audit(AuditEvent),
     /// Drop every UI model that held personal data.

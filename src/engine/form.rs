@@ -102,7 +102,8 @@ fn shown(field: &Field, value: &str, english: bool) -> String {
 impl Engine {
     fn current_field(&self) -> Option<Field> {
         let s = self.phase.session()?;
-        self.item()?.fields.get(s.form.field).cloned()
+        let field = self.item()?.fields.get(s.form.field).cloned()?;
+        Some(self.with_feed_options(field))
     }
 
     /// A well-formed answer to the question on screen, as a citizen might give it: for the
@@ -142,17 +143,20 @@ impl Engine {
         let Some(s) = self.phase.session_mut() else {
             return;
         };
-        // Anything but a guide is someone's: the card comes first (`Action::Start` waits for it).
-        let Some(who) = s.identity.clone() else {
-            return;
+        // Anything but a guide is someone's — the card comes first (`Action::Start` waits for
+        // it) — but an anonymous tip, which is nobody's and reads no card.
+        let who = match (s.identity.clone(), item.anonymous()) {
+            (_, true) => None,
+            (Some(who), false) => Some(who),
+            (None, false) => return,
         };
         // Prefill from the card; keep what a query already established (the case number).
         s.form
             .answers
             .keep(|k| item.fields.iter().any(|f| f.key == k));
         for f in &item.fields {
-            if let (FieldKind::Prefill, Some(from)) = (f.kind, f.from) {
-                s.form.answers.set(&f.key, card_value(&who, from));
+            if let (FieldKind::Prefill, Some(from), Some(who)) = (f.kind, f.from, &who) {
+                s.form.answers.set(&f.key, card_value(who, from));
             }
         }
         s.form.input.clear();
@@ -328,7 +332,8 @@ impl Engine {
         let Some(item) = self.item() else { return };
         let en = self.front.english;
         if self.phase.screen() == Screen::Form {
-            if let Some(f) = item.fields.get(s.form.field) {
+            if let Some(f) = self.current_field() {
+                let f = &f;
                 // Questions that may still come count in the total, so the counter never
                 // grows under the citizen (2/2 then 3/3): 2/3, then 3/3 or done.
                 // Answers from here on do not count: gone back to change one, the citizen sees
@@ -385,7 +390,8 @@ impl Engine {
                 })
                 .filter_map(|f| {
                     let v = s.form.answers.get(&f.key)?;
-                    Some((f.label.get(en).to_string(), shown(f, v, en)))
+                    let f = self.with_feed_options(f.clone());
+                    Some((f.label.get(en).to_string(), shown(&f, v, en)))
                 })
                 .collect();
         }
@@ -667,6 +673,7 @@ mod tests {
                 id: "e1".into(),
                 number: "DEMO-0001-000002".into(),
                 verification_code: None,
+                pin: None,
             })),
             t,
         );

@@ -98,6 +98,16 @@ fn action_of(button: Button) -> Action {
     }
 }
 
+/// Inside an anonymous tip nothing is journaled but that it was stored: in a village, the time
+/// and the category of a tip can name the tipster.
+pub(super) fn withhold_inside_a_tip(what: Option<What>, inside: bool) -> Option<What> {
+    match what {
+        Some(What::Stored { id: Some(_) }) if inside => Some(What::AnonymousTip),
+        _ if inside => None,
+        other => other,
+    }
+}
+
 /// What an event was, safe for the log; `None` for events not worth a step.
 pub(super) fn describe(event: &Event) -> Option<What> {
     Some(match event {
@@ -189,6 +199,7 @@ pub fn figures(steps: &[Step]) -> Figures {
         matches!(
             s.what,
             What::Printed { .. }
+                | What::AnonymousTip
                 | What::QueryFound { .. }
                 | What::QueryNotFound
                 | What::QueryOffline
@@ -275,7 +286,14 @@ pub fn replay(
                 id: id.clone(),
                 number: "REPLAY".into(),
                 verification_code: None,
+                pin: None,
             }))),
+            // The tip's steps were never journaled: the replay ends here, on the screen the
+            // journal says.
+            What::AnonymousTip => {
+                screens.push(step.screen.clone());
+                break;
+            }
             What::Printed { ok: true } => Some(Event::Printed(Ok(()))),
             What::Printed { ok: false } => Some(Event::Printed(Err("replayed failure".into()))),
             What::QueryFound { steps } => Some(Event::QueryResult(QueryOutcome::Found(

@@ -11,6 +11,7 @@
 //! shared `crate::vocab`), which import no part. `harness.rs` drives it on simulated time for its
 //! tests, the screenshots, the taps bench and journal replay.
 
+mod anonymous;
 mod answers;
 mod browse;
 mod community;
@@ -273,7 +274,9 @@ impl Engine {
             .map(|started| now.saturating_duration_since(started).as_millis() as u64)
             .unwrap_or(0);
         let before = (self.phase.screen(), self.countdown_showing());
+        let in_tip = self.in_anonymous_tip();
         self.handle_event(event);
+        let what = journal::withhold_inside_a_tip(what, in_tip || self.in_anonymous_tip());
         self.journal(what, had_session, at_ms, before);
     }
 

@@ -42,9 +42,18 @@ impl Engine {
                 .map(|s| s.submitting.number().to_string())
                 .unwrap_or_default(),
             outcome: s.and_then(|s| s.submitting.outcome()),
+            tip_pin: match s {
+                Some(s) if self.phase.screen() == Screen::Done => {
+                    s.submitting.pin().unwrap_or_default().to_string()
+                }
+                _ => String::new(),
+            },
+            rating_offered: !self.item().is_some_and(|i| i.anonymous()),
+            // A tip's number is followed with its PIN, on this terminal: no tracking link.
             tracking_link: match s {
                 Some(s)
                     if s.submitting.has_stored()
+                        && s.submitting.pin().is_none()
                         && self.phase.screen() == Screen::Done
                         && !self.config.tracking_url.is_empty() =>
                 {

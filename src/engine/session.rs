@@ -347,6 +347,7 @@ mod tests {
                 id: "id-1".into(),
                 number: "HZ-000001".into(),
                 verification_code: None,
+                pin: None,
             })),
             t,
         );
@@ -442,6 +443,7 @@ mod tests {
                 id: "id-2".into(),
                 number: "HZ-000002".into(),
                 verification_code: None,
+                pin: None,
             })),
             t,
         );
@@ -462,6 +464,7 @@ mod tests {
                 id: "id-3".into(),
                 number: "HZ-000003".into(),
                 verification_code: None,
+                pin: None,
             })),
             t,
         );
@@ -532,6 +535,7 @@ mod tests {
                 id: "late".into(),
                 number: "T-000001".into(),
                 verification_code: None,
+                pin: None,
             })),
             t + e.config.submit_timeout,
         );
@@ -631,6 +635,7 @@ mod tests {
                 id: "i".into(),
                 number: "n".into(),
                 verification_code: None,
+                pin: None,
             })),
             t,
         );

@@ -69,6 +69,11 @@ impl Submitting {
         self.outcome.clone()
     }
 
+    /// An anonymous tip's PIN, once stored (for its Done screen).
+    pub(super) fn pin(&self) -> Option<&str> {
+        self.stored.as_ref().and_then(|s| s.pin.as_deref())
+    }
+
     pub(super) fn has_stored(&self) -> bool {
         self.stored.is_some()
     }
@@ -96,6 +101,10 @@ impl Submitting {
 impl Engine {
     /// 确认提交: with the card taken away, wait for the same card.
     pub(super) fn confirm(&mut self) {
+        if self.item().is_some_and(|i| i.anonymous()) {
+            self.submit_anonymous_tip();
+            return;
+        }
         if let Some(s) = self.phase.session_mut() {
             if s.submitting.card_away {
                 s.submitting.notice = Some(ConfirmNotice::PlaceCardAgain);
@@ -161,6 +170,7 @@ impl Engine {
         }
         let english = self.front.english;
         let steps = match (&result, self.item()) {
+            (Ok(_), Some(item)) if item.anonymous() => self.anonymous_receipt_steps(item, english),
             (Ok(stored), Some(item)) => self.receipt_steps(item, stored, english),
             _ => Vec::new(),
         };
@@ -177,7 +187,9 @@ impl Engine {
                 }));
                 self.effects.push_back(Effect::Print(ReceiptRequest {
                     submission: stored.clone(),
-                    kind: if item.pre_acceptance {
+                    kind: if item.anonymous() {
+                        ReceiptKind::AnonymousTip
+                    } else if item.pre_acceptance {
                         ReceiptKind::PreAcceptance
                     } else {
                         ReceiptKind::Application
@@ -185,14 +197,17 @@ impl Engine {
                     item_code: item.code.to_string(),
                     item_name: item.name(english).to_string(),
                     next_steps: steps,
+                    // Nobody's, even with a card on the reader.
                     name_masked: s
                         .identity
                         .as_ref()
+                        .filter(|_| !item.anonymous())
                         .map(|i| mask::name(&i.name))
                         .unwrap_or_default(),
                     id_masked: s
                         .identity
                         .as_ref()
+                        .filter(|_| !item.anonymous())
                         .map(|i| mask::id_number(&i.id_number))
                         .unwrap_or_default(),
                     english,

@@ -99,6 +99,11 @@ pub struct View {
     pub outcome: Option<DoneOutcome>,
     /// Done, after a submission was saved: the link its receipt's QR code holds ("" otherwise).
     pub tracking_link: String,
+    /// Done, after an anonymous tip was saved: the PIN that follows it with its number (shown
+    /// in case the receipt did not print; "" otherwise).
+    pub tip_pin: String,
+    /// QueryResult: the officer may be rated from here (not for a query by nobody).
+    pub rating_offered: bool,
     /// A notice on the attract screen (a failed read) or the out-of-service reason.
     pub notice: String,
     /// Seconds left on the inactivity countdown, when it is showing.

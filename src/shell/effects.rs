@@ -30,7 +30,62 @@ pub struct Effects {
     pub sink: UiSink,
 }
 
+/// One submission's way into the store: its kind and item, and whom to tell.
+struct Commit {
+    store: Option<StoreHandle>,
+    terminal: String,
+    kind: &'static str,
+    item: String,
+    wake: Arc<Notify>,
+    faults: mpsc::UnboundedSender<StoreVerdict>,
+}
+
+impl Commit {
+    /// Commits `payload` (or reports why there is none); a failed write takes the terminal out
+    /// of service; the delivery worker is woken either way.
+    async fn run(
+        self,
+        payload: Result<serde_json::Value, String>,
+    ) -> Result<StoredSubmission, String> {
+        let result = match (self.store, payload) {
+            (_, Err(e)) => Err(e),
+            (None, _) => Err("store unavailable".into()),
+            (Some(store), Ok(payload)) => {
+                let (terminal, kind, item) = (self.terminal, self.kind, self.item);
+                match store
+                    .call(move |s| s.insert_submission(&terminal, kind, &item, &payload))
+                    .await
+                {
+                    Ok(Ok(s)) => Ok(s),
+                    Ok(Err(e)) => {
+                        let _ = self.faults.send(Err(e.fault()));
+                        Err(e.to_string())
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        };
+        match &result {
+            Ok(s) => tracing::info!(submission = %s.id, "submission committed"),
+            Err(e) => tracing::error!(error = %e, "submission NOT committed"),
+        }
+        self.wake.notify_one();
+        result
+    }
+}
+
 impl Effects {
+    fn commit(&self, store: Option<StoreHandle>, kind: &'static str, item: String) -> Commit {
+        Commit {
+            store,
+            terminal: self.terminal_id.clone(),
+            kind,
+            item,
+            wake: self.wake.clone(),
+            faults: self.store_faults.clone(),
+        }
+    }
+
     /// Carries out one effect. The staff report is not among them: the drive loop holds the device
     /// states it needs.
     pub fn carry_out(&self, effect: Effect) {
@@ -38,36 +93,36 @@ impl Effects {
         let store = self.store.clone();
         match effect {
             Effect::Submit(submission) => {
-                let terminal = self.terminal_id.clone();
-                let (wake, faults) = (self.wake.clone(), self.store_faults.clone());
                 let payload = applicant_payload(&submission, self.test_submissions);
+                let commit = self.commit(store, submission.kind, submission.item_code.clone());
                 tokio::spawn(async move {
-                    let result: Result<StoredSubmission, String> = match store {
-                        None => Err("store unavailable".into()),
-                        Some(store) => {
-                            let item = submission.item_code.clone();
-                            let kind = submission.kind;
-                            match store
-                                .call(move |s| {
-                                    s.insert_submission(&terminal, kind, &item, &payload)
-                                })
-                                .await
-                            {
-                                Ok(Ok(s)) => Ok(s),
-                                Ok(Err(e)) => {
-                                    let _ = faults.send(Err(e.fault()));
-                                    Err(e.to_string())
-                                }
-                                Err(e) => Err(e.to_string()),
-                            }
+                    sink(Event::Stored(commit.run(Ok(payload)).await));
+                });
+            }
+            Effect::SubmitAnonymousTip(tip) => {
+                let commit = self.commit(store, "tip", tip.item_code.clone());
+                let test = self.test_submissions;
+                tokio::spawn(async move {
+                    // Sealed before the store sees it: the answers never reach the disk in clear.
+                    // The PIN goes upstream only as its argon2 hash (tens of ms: off this thread).
+                    let pin = crate::community::tip::new_pin();
+                    let for_hash = pin.clone();
+                    let payload = tokio::task::spawn_blocking(move || {
+                        let verifier =
+                            crate::config::staff_pin::hash(&for_hash).map_err(|e| e.to_string())?;
+                        let mut payload = tip.payload(&verifier)?;
+                        if test {
+                            payload["test"] = serde_json::Value::Bool(true);
                         }
-                    };
-                    match &result {
-                        Ok(s) => tracing::info!(submission = %s.id, "submission committed"),
-                        Err(e) => tracing::error!(error = %e, "submission NOT committed"),
-                    }
+                        Ok(payload)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    let result = commit.run(payload).await.map(|mut stored| {
+                        stored.pin = Some(pin);
+                        stored
+                    });
                     sink(Event::Stored(result));
-                    wake.notify_one();
                 });
             }
             Effect::Print(request) => {

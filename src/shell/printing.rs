@@ -7,7 +7,7 @@ use crate::community::panel::Panel;
 use crate::config::Config;
 use crate::receipt::Receipt;
 use crate::store::{Counter, StoreHandle};
-use crate::vocab::submission::ReceiptRequest;
+use crate::vocab::submission::{ReceiptKind, ReceiptRequest};
 
 /// What every receipt of this terminal shares: the hall, the tracking link, the paper.
 #[derive(Clone)]
@@ -74,8 +74,11 @@ impl PrintJob {
             let request = request.clone();
             let _ = store
                 .call(move |s| {
-                    // A guide has no submission: nothing to keep for a reprint.
-                    let kept = if request.submission.number.is_empty() {
+                    // A guide has no submission: nothing to keep for a reprint. An anonymous
+                    // tip's receipt carries its PIN: kept nowhere, reprinted by nobody.
+                    let kept = if request.submission.number.is_empty()
+                        || request.kind == ReceiptKind::AnonymousTip
+                    {
                         Ok(())
                     } else {
                         s.save_receipt(&request, printed)

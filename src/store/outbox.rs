@@ -180,6 +180,7 @@ impl Store {
             id,
             number,
             verification_code,
+            pin: None,
         })
     }
 

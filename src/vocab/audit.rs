@@ -133,6 +133,9 @@ pub enum Step {
     },
     /// Time passed and changed something (the countdown, a timeout).
     Tick,
+    /// An anonymous tip was stored: the one step its session keeps from its first question to
+    /// its end (no answer, no id, no receipt).
+    AnonymousTip,
 }
 
 /// The buttons a journal names (the names are the journal's text: `touch start`).
@@ -235,6 +238,7 @@ impl Step {
             Step::Slots { offered: Some(n) } => format!("slots offered {n}"),
             Step::Slots { offered: None } => "slots offline".into(),
             Step::Tick => "tick".into(),
+            Step::AnonymousTip => "anonymous_tip".into(),
         }
     }
 
@@ -274,6 +278,7 @@ impl Step {
             },
             ["slots", "offline"] => Step::Slots { offered: None },
             ["tick"] => Step::Tick,
+            ["anonymous_tip"] => Step::AnonymousTip,
             _ => return None,
         })
     }

@@ -12,6 +12,10 @@ pub struct StoredSubmission {
     /// [`new_verification_code`]).
     #[serde(default)]
     pub verification_code: Option<String>,
+    /// An anonymous tip's PIN, for its receipt and Done screen only: never serialised, so it
+    /// can reach no kept receipt, log or journal (upstream holds only its hash).
+    #[serde(skip)]
+    pub pin: Option<String>,
 }
 
 /// The four-digit code the officer says first when calling back (防冒充): drawn from the
@@ -34,6 +38,8 @@ pub enum ReceiptKind {
     #[default]
     Application,
     PreAcceptance,
+    /// 匿名线索回执: the tip's number and PIN, nothing of a person; never kept for a reprint.
+    AnonymousTip,
 }
 
 /// What the receipt needs; masked already, so it may be kept for staff reprints.

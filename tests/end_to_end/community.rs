@@ -289,22 +289,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
         printed_code.chars().all(|c| c.is_ascii_digit()),
         "{printed_code}"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let body = loop {
-        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
-        if let Ok(b) = db.query_row(
-            "SELECT body FROM received WHERE number = ?1",
-            [&number],
-            |r| r.get::<_, String>(0),
-        ) {
-            break serde_json::from_str::<serde_json::Value>(&b).unwrap();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the request never arrived"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let body = received_body(&bench, &number);
     assert_eq!(body["kind"], "visit_request");
     assert_eq!(body["verification_code"], printed_code.as_str());
     assert_eq!(body["answers"]["way"], "call");
@@ -540,4 +525,245 @@ fn the_feed_is_checked_and_signed_with_the_catalogs_key() {
         "{refused:?}"
     );
     assert!(!dir.path().join("bad.sig").exists());
+}
+
+/// The body of submission `number` as the reference upstream received it (waiting for the
+/// delivery worker up to 15 s).
+fn received_body(bench: &onetrip::devtools::demo::Bench, number: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
+        if let Ok(b) = db.query_row(
+            "SELECT body FROM received WHERE number = ?1",
+            [number],
+            |r| r.get::<_, String>(0),
+        ) {
+            return serde_json::from_str(&b).unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{number} never arrived upstream"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// `digits` stands in `text` as a number of its own (not inside a longer one: a time in ms).
+fn has_number(text: &str, digits: &str) -> bool {
+    text.match_indices(digits).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + digits.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+/// Every byte the kiosk's store holds on disk (the database, its WAL: free pages included), as
+/// text a search can run over.
+fn store_bytes(bench: &onetrip::devtools::demo::Bench) -> String {
+    let mut all = Vec::new();
+    for f in ["onetrip.sqlite3", "onetrip.sqlite3-wal"] {
+        if let Ok(bytes) = std::fs::read(bench.config.data.dir.join(f)) {
+            all.extend(bytes);
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+/// An anonymous tip through the real UI with a citizen's card lying on the reader: the card is
+/// not used, the receipt holds the tip's number and PIN and nothing of a person, the answers
+/// reach the store only sealed (not in its rows, journal, free pages, log or log bundle), the
+/// receiving unit opens them with its key, and the number and PIN — nobody's card — follow the
+/// tip on the timeline.
+#[test]
+fn an_anonymous_tip_names_nobody_and_is_followed_by_number_and_pin() {
+    let (rt, bench) = common::kiosk::boot();
+    let _guard = rt.enter();
+    let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    tap(&ui, "我的社区民警");
+    wait_for(&kiosk, "the feed", |ui| {
+        ui.global::<Api>().get_community().people.row_count() == 2
+    });
+    tap(&ui, "我要找民警");
+    wait_for(&kiosk, "the requests", screen_is(ScreenKind::Items));
+    tap(&ui, "匿名提供线索");
+    wait_for(&kiosk, "its page", screen_is(ScreenKind::ItemDetail));
+    // A card put down here starts nothing and goes nowhere.
+    bench.reader.tap(0);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::ItemDetail);
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
+    for (choice, next) in [
+        ("没有", "什么线索？"),
+        ("涉毒", "在哪里？"),
+        ("东示例村", "什么时候？"),
+        ("今天", "现在还在继续吗？"),
+    ] {
+        tap(&ui, choice);
+        wait_for(&kiosk, next, move |ui| {
+            ui.global::<Api>().get_form().label == next
+        });
+    }
+    tap(&ui, "还在继续");
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    let before = bench.printer.printed().len();
+    tap(&ui, "确认提交");
+    wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+    wait_for(&kiosk, "printed", |ui| {
+        ui.global::<Api>().get_outcome() == onetrip::ui::Outcome::Printed
+    });
+    let number = text_value(&ui, "submission-number");
+    let pin = text_value(&ui, "tip pin");
+    assert!(
+        pin.len() == 6 && pin.bytes().all(|b| b.is_ascii_digit()),
+        "{pin}"
+    );
+    let lines = printed_lines(&bench, before);
+    assert!(
+        lines.iter().any(|l| l.contains("匿名线索回执")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.contains(&number)), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains(&pin)), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("线索已加密，只有示例镇派出所能打开")),
+        "{lines:?}"
+    );
+    let qr = bench.printer.printed()[before..]
+        .iter()
+        .any(|p| matches!(p, Printed::Qr(_)));
+    assert!(!qr, "no tracking code on an anonymous tip");
+    tap(&ui, "完成");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+
+    // Upstream: no applicant, the answers sealed; the unit's key opens them, and the PIN's hash
+    // checks the printed PIN.
+    let body = received_body(&bench, &number);
+    assert_eq!(
+        (&body["kind"], &body["anonymous"]),
+        (&"tip".into(), &true.into())
+    );
+    assert!(
+        body.get("applicant").is_none() && body.get("answers").is_none(),
+        "{body}"
+    );
+    let opened =
+        onetrip::community::tip::open(&onetrip::community::tip::demo_secret_key(), &body["sealed"])
+            .expect("the unit opens it");
+    let opened: serde_json::Value = serde_json::from_slice(&opened).unwrap();
+    assert_eq!(opened["answers"]["category"], "drugs");
+    assert_eq!(opened["answers"]["place"], "east_village");
+    assert!(onetrip::config::staff_pin::verify(
+        body["pin_verifier"].as_str().unwrap(),
+        &pin
+    ));
+
+    // The terminal: nothing that names the tipster or tells the tip, anywhere on its disk or in
+    // its log; the journal has one step for the whole tip.
+    let on_disk = store_bytes(&bench);
+    // The log without each line's timestamp (its microseconds are six digits, like a PIN).
+    let logs: String = common::logged()
+        .lines()
+        .map(|l| l.split_once(' ').map_or("", |(_, rest)| rest))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bundle_dir = bench.dir.path().join("stick");
+    onetrip::terminal::log_bundle::write_bundle(
+        &bench.dir.path().join("onetrip.toml"),
+        &bundle_dir,
+    )
+    .unwrap();
+    let mut bundle = String::new();
+    for f in std::fs::read_dir(&bundle_dir).unwrap() {
+        bundle.push_str(&String::from_utf8_lossy(
+            &std::fs::read(f.unwrap().path()).unwrap(),
+        ));
+    }
+    for (what, text) in [("store", &on_disk), ("log", &logs), ("log bundle", &bundle)] {
+        for secret in [
+            "张晓明",
+            "330106198503121231",
+            "文三路",
+            "drugs",
+            "east_village",
+        ] {
+            assert!(!text.contains(secret), "{secret:?} in the {what}");
+        }
+        assert!(!has_number(text, &pin), "the PIN in the {what}");
+    }
+    let db = rusqlite::Connection::open(bench.config.data.dir.join("onetrip.sqlite3")).unwrap();
+    let journal: Vec<String> = db
+        .prepare("SELECT detail FROM audit WHERE event = 'journal' ORDER BY rowid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let after_page: Vec<&String> = journal
+        .iter()
+        .skip_while(|d| !d.contains("ZA-SQJW-04"))
+        .skip(1)
+        .collect();
+    assert!(
+        after_page
+            .iter()
+            .filter(|d| d.contains("anonymous_tip"))
+            .count()
+            == 1
+            && !after_page.iter().any(|d| d.contains("\"choose\"")),
+        "{journal:#?}"
+    );
+
+    // Followed by its number and PIN, with no card: a wrong PIN finds nothing.
+    for (typed_pin, found) in [("000000", false), (pin.as_str(), true)] {
+        if typed_pin == pin && pin == "000000" {
+            continue;
+        }
+        tap(&ui, "我的社区民警");
+        wait_for(&kiosk, "the panel", screen_is(ScreenKind::Community));
+        tap(&ui, "我要找民警");
+        wait_for(&kiosk, "the requests", screen_is(ScreenKind::Items));
+        tap(&ui, "查询匿名线索");
+        wait_for(&kiosk, "its page", screen_is(ScreenKind::ItemDetail));
+        tap(&ui, "开始办理");
+        wait_for(&kiosk, "the number", screen_is(ScreenKind::Form));
+        for c in number.chars() {
+            tap(&ui, &c.to_string());
+        }
+        tap(&ui, "下一步");
+        wait_for(&kiosk, "the PIN", |ui| {
+            ui.global::<Api>().get_form().label.contains("查询码")
+        });
+        for c in typed_pin.chars() {
+            tap(&ui, &c.to_string());
+        }
+        tap(&ui, "下一步");
+        let want = if found {
+            onetrip::ui::QueryState::Found
+        } else {
+            onetrip::ui::QueryState::NotFound
+        };
+        wait_for(&kiosk, "the answer", move |ui| {
+            ui.global::<Api>().get_query_state() == want
+        });
+        if found {
+            let steps: Vec<String> = ui
+                .global::<Api>()
+                .get_progress()
+                .iter()
+                .map(|p| p.text.to_string())
+                .collect();
+            assert!(
+                steps.iter().any(|s| s.contains("匿名线索已转民警核实")),
+                "{steps:?}"
+            );
+            assert!(!ui.global::<Api>().get_rating_offered());
+        }
+        tap(&ui, "结束办理");
+        wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    }
 }

@@ -15,6 +15,7 @@ fn request(english: bool, name_masked: &str) -> ReceiptRequest {
             id: "6f1c2b9e-0000-4000-8000-000000000007".into(),
             number: "HZXH-0001-000007".into(),
             verification_code: None,
+            pin: None,
         },
         item_code: "ZA-WFZ-001".into(),
         item_name: if english {

@@ -79,6 +79,19 @@ fn options(k: &mut Checker, item: &Item, field: &Field, what: &str) {
         }
         k.item_text(item, &format!("{what}.options.{}", o.code), &o.label);
     }
+    if field.options_from.is_some() && field.kind != FieldKind::Choice {
+        k.on(
+            item,
+            format!("{what}: `options_from` goes with kind = \"choice\" only"),
+        );
+    }
+    let kept = crate::catalog::schema::OptionsFrom::KEPT_OPTION;
+    if field.options_from.is_some() && !field.options.iter().any(|o| o.code == kept) {
+        k.on(
+            item,
+            format!("{what}: `options_from` needs an option `{kept}` to follow the feed's"),
+        );
+    }
 }
 
 fn date_range(k: &mut Checker, item: &Item, field: &Field, what: &str) {

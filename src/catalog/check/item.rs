@@ -2,7 +2,7 @@
 //! its facts (identification, fee), its verification, its next steps, sources and eligibility.
 
 use super::{Checker, Scope, MAX_FEE_YUAN};
-use crate::catalog::schema::{Identify, Item, Mode, Rule};
+use crate::catalog::schema::{FieldKind, Identify, Item, Mode, Rule, SubmissionKind};
 use crate::catalog::words::{fits_tile, TILE_NAME_MAX};
 
 pub(super) fn category_exists(k: &mut Checker, scope: &Scope, item: &Item) {
@@ -66,6 +66,44 @@ pub(super) fn texts_are_bilingual(k: &mut Checker, _: &Scope, item: &Item) {
 pub(super) fn identify_is_set(k: &mut Checker, _: &Scope, item: &Item) {
     if item.identify.is_empty() {
         k.on(item, "`identify` is empty; list id_card and/or scan");
+    }
+}
+
+/// An item nobody identifies for takes nothing of a person and submits only what can be sealed:
+/// an anonymous tip, or a query by number and PIN.
+pub(super) fn nobody_stays_nobody(k: &mut Checker, _: &Scope, item: &Item) {
+    if !item.identify.contains(&Identify::Nobody) {
+        return;
+    }
+    if item.identify.len() > 1 {
+        k.on(
+            item,
+            "`identify` lists nobody with another way: nobody stands alone",
+        );
+    }
+    if !item.eligibility.is_empty() {
+        k.on(
+            item,
+            "an item for nobody checks no card: drop its `eligibility`",
+        );
+    }
+    match (item.mode, item.kind) {
+        (Mode::Query, _) | (Mode::Submit, SubmissionKind::Tip) => {}
+        _ => k.on(
+            item,
+            "an item for nobody is a tip (mode submit, kind tip) or a query",
+        ),
+    }
+    for f in &item.fields {
+        if matches!(f.kind, FieldKind::Prefill | FieldKind::Phone) {
+            k.on(
+                item,
+                format!(
+                    "fields.{}: an item for nobody asks nothing that names a person",
+                    f.key
+                ),
+            );
+        }
     }
 }
 

@@ -116,11 +116,12 @@ struct Scope<'a> {
 type ItemRule = fn(&mut Checker, &Scope, &Item);
 
 /// Every item rule, in the order its problems are listed.
-const ITEM_RULES: [ItemRule; 17] = [
+const ITEM_RULES: [ItemRule; 18] = [
     item::category_exists,
     item::names_fit_tiles,
     item::texts_are_bilingual,
     item::identify_is_set,
+    item::nobody_stays_nobody,
     item::fee_is_sane,
     item::verified_is_complete,
     item::verification_is_signed,
@@ -431,6 +432,37 @@ verified = false
             "[[items]]\ncode = \"X\"\nbogus = 1\n",
             "unknown field `bogus`",
         );
+    }
+
+    /// An item for nobody (an anonymous tip) can take nothing that names a person, and cannot be
+    /// an application in disguise.
+    #[test]
+    fn an_item_for_nobody_takes_nothing_of_a_person() {
+        let tip = ITEM.replace("ZA-A-01", "ZA-A-50").replace(
+            "verified = false",
+            "verified = false\nkind = \"tip\"\nidentify = [\"nobody\"]",
+        );
+        assert_eq!(problems_in(HEAD, &tip), Vec::<String>::new());
+        let mixed = tip
+            .replace("ZA-A-50", "ZA-A-51")
+            .replace("[\"nobody\"]", "[\"nobody\", \"id_card\"]");
+        assert!(problems_in(HEAD, &mixed)
+            .iter()
+            .any(|p| p.contains("ZA-A-51: `identify` lists nobody with another way")));
+        let application = ITEM.replace("ZA-A-01", "ZA-A-52").replace(
+            "verified = false",
+            "verified = false\nidentify = [\"nobody\"]",
+        );
+        assert!(problems_in(HEAD, &application)
+            .iter()
+            .any(|p| p.contains("ZA-A-52: an item for nobody is a tip")));
+        let phone = format!(
+            "{}\n[[items.fields]]\nkey = \"phone\"\nlabel = {{ zh = \"电话\", en = \"Phone\" }}\nkind = \"phone\"\n",
+            tip.replace("ZA-A-50", "ZA-A-53")
+        );
+        assert!(problems_in(HEAD, &phone).iter().any(|p| p.contains(
+            "ZA-A-53: fields.phone: an item for nobody asks nothing that names a person"
+        )));
     }
 
     #[test]

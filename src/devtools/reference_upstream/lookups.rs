@@ -91,19 +91,29 @@ pub(super) async fn case_query(
         )
         .optional()
         .unwrap_or(None);
+    // The party: the card's ID number; for an anonymous tip, nobody's number but the PIN on its
+    // receipt, checked against the hash the tip carried (the platform never sees the PIN).
+    let pin = q["answers"]["pin"].as_str().unwrap_or_default();
     let party_matches = |body: &str| {
-        serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v["applicant"]["id_number"].as_str().map(|s| s == id_number))
-            .unwrap_or(false)
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+            return false;
+        };
+        if v["anonymous"] == true {
+            return !pin.is_empty()
+                && v["pin_verifier"]
+                    .as_str()
+                    .is_some_and(|h| crate::config::staff_pin::verify(h, pin));
+        }
+        !id_number.is_empty() && v["applicant"]["id_number"].as_str() == Some(id_number)
     };
     // What happens next, with the promise the platform makes for each kind of request.
     let next = |body: &str| {
-        let kind = serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v["kind"].as_str().map(str::to_string))
-            .unwrap_or_default();
-        match kind.as_str() {
+        let v = serde_json::from_str::<serde_json::Value>(body).unwrap_or_default();
+        let kind = v["kind"].as_str().unwrap_or_default();
+        let anonymous = v["anonymous"] == true;
+        match kind {
+            "tip" if anonymous => json!({"at_ms": null, "status": "checking",
+                "text_zh": "匿名线索已转民警核实（匿名线索不回电）", "text_en": "Passed to the police to check (no call-back for an anonymous tip)"}),
             "visit_request" => json!({"at_ms": null, "status": "scheduled",
                 "text_zh": "已派社区民警，将按约定时间回电或上门", "text_en": "Passed to the community officer, who calls or visits at the time booked"}),
             "tip" => json!({"at_ms": null, "status": "checking",

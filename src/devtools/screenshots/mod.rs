@@ -149,6 +149,7 @@ fn render_device_panel(
             id: "6f1c2b9e-0000-4000-8000-000000000007".into(),
             number: "HZXH-0001-000007".into(),
             verification_code: None,
+            pin: None,
         },
         item_code: item.code.clone(),
         item_name: item.name(false).into(),

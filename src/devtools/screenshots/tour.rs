@@ -44,6 +44,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
             id: format!("shot-{n}"),
             number: format!("HZXH-0001-00000{n}"),
             verification_code: None,
+            pin: None,
         }))
     };
 
@@ -104,6 +105,32 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     }
     shots.push(("form_violence_stop".into(), e.view()));
     touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+    // An anonymous tip: the area's places by name, then its number and PIN on the Done screen.
+    prepare(&mut e);
+    touch(&mut e, Action::OpenCommunity);
+    touch(&mut e, Action::CommunityRequests);
+    touch(&mut e, Action::SelectItem("ZA-SQJW-04".into()));
+    touch(&mut e, Action::Start);
+    for choice in ["no", "drugs"] {
+        touch(&mut e, Action::FormChoose(choice.into()));
+    }
+    shots.push(("form_tip_places".into(), e.view()));
+    for choice in ["east_village", "today", "yes"] {
+        touch(&mut e, Action::FormChoose(choice.into()));
+    }
+    touch(&mut e, Action::Confirm);
+    e.handle(
+        Event::Stored(Ok(StoredSubmission {
+            id: "shot-tip".into(),
+            number: "HZXH-0001-000031".into(),
+            verification_code: None,
+            pin: Some("482913".into()),
+        })),
+        t0,
+    );
+    e.handle(Event::Printed(Ok(())), t0);
+    shots.push(("done_anonymous_tip".into(), e.view()));
     touch(&mut e, Action::Finish);
     // Past the feed's expiry: nobody is shown, the duty phone and 110 are.
     e.handle(
