@@ -106,6 +106,8 @@ fn community_panel(
             today: x.today.as_str().into(),
             present: x.today_status == Some(crate::community::Presence::InRoom),
             police: x.role.is_police(),
+            photo: x.photo.as_deref().map(portrait).unwrap_or_default(),
+            has_photo: x.photo.is_some(),
         })
         .collect();
     let arrow = |(matter, to, phone): &(String, String, String)| {
@@ -212,6 +214,38 @@ pub fn select_language(english: bool) {
     if let Err(e) = slint::select_bundled_translation(if english { "en" } else { "" }) {
         tracing::warn!(error = %e, "cannot switch UI language");
     }
+}
+
+thread_local! {
+    /// Portraits already decoded, by their base64 text: the panel is set again on every view,
+    /// the feed changes rarely.
+    static PORTRAITS: std::cell::RefCell<Vec<(String, slint::Image)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A feed's portrait as an image (the feed was checked: a picture that does not decode is
+/// shown as none).
+fn portrait(base64: &str) -> slint::Image {
+    PORTRAITS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, image)) = cache.iter().find(|(b, _)| b == base64) {
+            return image.clone();
+        }
+        let image = match crate::community::photo::decode(base64) {
+            Ok(p) => slint::Image::from_rgba8(
+                slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                    &p.rgba, p.width, p.height,
+                ),
+            ),
+            Err(_) => slint::Image::default(),
+        };
+        // A village has a few people: the last few portraits are all there is to keep.
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push((base64.to_string(), image.clone()));
+        image
+    })
 }
 
 /// A QR code of `text` (black on white, four modules of quiet zone, one pixel per module: the

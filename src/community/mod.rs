@@ -9,6 +9,7 @@
 pub mod card;
 pub mod kept;
 pub mod panel;
+pub mod photo;
 pub mod tip;
 
 pub use tip::{PlaceName, TipRecipient};
@@ -175,6 +176,9 @@ pub struct Person {
     pub badge: Option<String>,
     /// The official phone (never a private one).
     pub phone: String,
+    /// A portrait, PNG in base64 (`photo.rs`: small, checked), shown on the panel.
+    #[serde(default)]
+    pub photo: Option<String>,
     /// Serving this village since.
     pub since: String,
     /// Not shown after this date.
@@ -323,6 +327,9 @@ impl Feed {
             }
             if !is_phone(&person.phone) {
                 p.push(format!("{at}.phone is not a phone number"));
+            }
+            if let Some(Err(why)) = person.photo.as_deref().map(photo::decode) {
+                p.push(format!("{at}.photo: {why}"));
             }
             if parse_date(&person.since).is_none() || parse_date(&person.valid_until).is_none() {
                 p.push(format!("{at}: since and valid_until must be dates"));

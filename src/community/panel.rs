@@ -54,6 +54,8 @@ pub struct PanelPerson {
     pub today: String,
     pub today_status: Option<Presence>,
     pub duties: Vec<String>,
+    /// The feed's portrait (PNG, base64; checked with the feed), if any.
+    pub photo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +144,7 @@ impl Panel {
                         .iter()
                         .map(|d| d.get(english).to_string())
                         .collect(),
+                    photo: p.photo.clone(),
                 }
             })
             .collect();

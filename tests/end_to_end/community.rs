@@ -177,6 +177,13 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
         ("辅警（非人民警察）", "")
     );
     assert_eq!(panel.duty_phone, "0371-5550-0110");
+    // The officer's face from the feed; the auxiliary has none there, and gets the pictogram.
+    let photos: Vec<String> =
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(&ui, "officer photo")
+            .filter_map(|e| e.accessible_value())
+            .map(|v| v.to_string())
+            .collect();
+    assert_eq!(photos, ["李示警"]);
     // The label's own text is labelled too: the number is the one with a value.
     let emergency: Vec<String> =
         i_slint_backend_testing::ElementHandle::find_by_accessible_label(&ui, "紧急报警")
@@ -299,36 +306,13 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     std::thread::sleep(std::time::Duration::from_millis(400));
 
     // On the same timeline as a case: the request's number and the card show what happens next.
-    bench.reader.tap(0);
-    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
-    tap(&ui, "执法公开");
-    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
-    tap(&ui, "案件办理进度查询");
-    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
-    tap(&ui, "开始办理");
-    wait_for(&kiosk, "the number", screen_is(ScreenKind::Form));
-    for c in number.chars() {
-        tap(&ui, &c.to_string());
-    }
-    tap(&ui, "下一步");
-    wait_for(&kiosk, "the timeline", |ui| {
-        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Found
-    });
-    let steps: Vec<String> = ui
-        .global::<Api>()
-        .get_progress()
-        .iter()
-        .map(|p| p.text.to_string())
-        .collect();
+    let (steps, _) = timeline_by_card(&ui, &kiosk, &bench, &number);
     assert!(
         steps
             .iter()
             .any(|s| s.contains("已派社区民警，将按约定时间回电或上门")),
         "{steps:?}"
     );
-    tap(&ui, "结束办理");
-    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
-    bench.reader.remove();
 
     // The fleet sees which feed is in force, and how old it is; the terminal is in service.
     let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);
@@ -766,4 +750,118 @@ fn an_anonymous_tip_names_nobody_and_is_followed_by_number_and_pin() {
         tap(&ui, "结束办理");
         wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     }
+}
+
+/// A mediation request and a named tip through the real UI, each on the progress timeline by its
+/// number and the card, with the promise the platform makes for its kind; upstream gets the other
+/// side of a dispute as a relation only, and the tip's place by the feed's code.
+#[test]
+fn mediation_and_a_named_tip_are_on_the_timeline_by_number_and_card() {
+    let (rt, bench) = common::kiosk::boot();
+    let _guard = rt.enter();
+    let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    // The feed (the tip's places) comes from the local upstream at start.
+    tap(&ui, "我的社区民警");
+    wait_for(&kiosk, "the feed", |ui| {
+        ui.global::<Api>().get_community().people.row_count() == 2
+    });
+    tap(&ui, "返回");
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+
+    // One request from the card to its number: the item, its choices, a phone.
+    let request = |item: &str, choices: &[&str]| -> String {
+        bench.reader.tap(0);
+        wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+        tap(&ui, "治安");
+        wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
+        tap(&ui, "社区警务");
+        wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
+        tap(&ui, item);
+        wait_for(&kiosk, "its page", screen_is(ScreenKind::ItemDetail));
+        tap(&ui, "开始办理");
+        wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
+        for choice in choices {
+            let before = ui.global::<Api>().get_form().label;
+            tap(&ui, choice);
+            wait_for(&kiosk, "the next question", move |ui| {
+                ui.global::<Api>().get_form().label != before
+            });
+        }
+        assert_eq!(ui.global::<Api>().get_form().kind, "phone");
+        for d in "13912345678".chars() {
+            tap(&ui, &d.to_string());
+        }
+        tap(&ui, "下一步");
+        wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+        tap(&ui, "确认提交");
+        wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
+        let number = text_value(&ui, "submission-number");
+        tap(&ui, "完成");
+        wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+        bench.reader.remove();
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        number
+    };
+    let mediation = request("申请纠纷调解", &["邻里", "邻居", "没有", "周末"]);
+    let tip = request(
+        "实名提供线索",
+        &["没有", "涉毒", "东示例村", "今天", "还在继续"],
+    );
+
+    let body = received_body(&bench, &mediation);
+    assert_eq!(body["kind"], "mediation");
+    assert_eq!(body["answers"]["other_party"], "neighbour");
+    assert_eq!(body["answers"]["violence"], "no");
+    let body = received_body(&bench, &tip);
+    assert_eq!(body["kind"], "tip");
+    assert_eq!(body["answers"]["place"], "east_village");
+    assert!(body.get("anonymous").is_none(), "{body}");
+
+    for (number, promise) in [
+        (&mediation, "已转调解：一般纠纷3日内联系您"),
+        (&tip, "线索已转民警核实，核实后电话反馈"),
+    ] {
+        let (steps, rating_offered) = timeline_by_card(&ui, &kiosk, &bench, number);
+        assert!(steps.iter().any(|s| s.contains(promise)), "{steps:?}");
+        // The person who asked may rate how it was handled.
+        assert!(rating_offered);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+}
+
+/// 案件办理进度查询 with the card and `number`: the timeline's steps and whether a rating is
+/// offered; back on the attract screen, the card taken away.
+fn timeline_by_card(
+    ui: &onetrip::ui::AppWindow,
+    kiosk: &common::kiosk::KioskRef,
+    bench: &onetrip::devtools::demo::Bench,
+    number: &str,
+) -> (Vec<String>, bool) {
+    bench.reader.tap(0);
+    wait_for(kiosk, "home", screen_is(ScreenKind::Home));
+    tap(ui, "执法公开");
+    wait_for(kiosk, "items", screen_is(ScreenKind::Items));
+    tap(ui, "案件办理进度查询");
+    wait_for(kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    tap(ui, "开始办理");
+    wait_for(kiosk, "the number", screen_is(ScreenKind::Form));
+    for c in number.chars() {
+        tap(ui, &c.to_string());
+    }
+    tap(ui, "下一步");
+    wait_for(kiosk, "the timeline", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Found
+    });
+    let steps: Vec<String> = ui
+        .global::<Api>()
+        .get_progress()
+        .iter()
+        .map(|p| p.text.to_string())
+        .collect();
+    let rating_offered = ui.global::<Api>().get_rating_offered();
+    tap(ui, "结束办理");
+    wait_for(kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    (steps, rating_offered)
 }
