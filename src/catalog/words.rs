@@ -56,6 +56,13 @@ impl Item {
     /// How it completes, on its tile: the kind's words where the mode's would mislead (a
     /// call-back is booked here, but not at a counter).
     pub fn tile_hint(&self, english: bool) -> &'static str {
+        match (self.anonymous(), self.mode, english) {
+            (true, Mode::Query, false) => return "凭编号和查询码，不读卡",
+            (true, Mode::Query, true) => return "By number and PIN, no card",
+            (true, _, false) => return "不读卡，不留姓名电话",
+            (true, _, true) => return "No card, no name, no phone",
+            _ => {}
+        }
         match (self.kind, english) {
             (SubmissionKind::VisitRequest, false) => "约民警回电或上门",
             (SubmissionKind::VisitRequest, true) => "Book a call or a visit",
@@ -69,6 +76,19 @@ impl Item {
 
     /// How it completes, on its page.
     pub fn describe_mode(&self, english: bool) -> &'static str {
+        match (self.anonymous(), self.mode, english) {
+            (true, Mode::Query, false) => return "凭匿名线索回执上的编号和查询码查询，本机不读身份证",
+            (true, Mode::Query, true) => {
+                return "Look it up with the number and PIN on the tip's receipt; no ID card is read"
+            }
+            (true, _, false) => {
+                return "匿名提供线索：本机不读身份证，不留姓名电话，线索加密后送达接收单位"
+            }
+            (true, _, true) => {
+                return "Anonymous: no ID card is read, no name or phone kept; the lead is encrypted for the receiving unit"
+            }
+            _ => {}
+        }
         match (self.kind, english) {
             (SubmissionKind::VisitRequest, false) => "在本机约一个时间，请民警回电或上门",
             (SubmissionKind::VisitRequest, true) => {

@@ -171,6 +171,18 @@ mod tests {
             }));
         let page = e.view().detail.unwrap();
         assert!(page.eligible && !page.card_needed, "{page:?}");
+        assert!(page.mode.contains("不读身份证"), "{page:?}");
+        // Its tile says so too: no "with your name" of the named tip.
+        e.touch(Action::Back);
+        let tile = e
+            .view()
+            .items
+            .into_iter()
+            .find(|t| t.code == "ZA-SQJW-04")
+            .unwrap();
+        assert_eq!(tile.hint, "不读卡，不留姓名电话");
+        e.touch(Action::SelectItem("ZA-SQJW-04".into()));
+        e.take_effects();
         let mut effects = Vec::new();
         e.touch(Action::Start);
         assert_eq!(e.screen(), Screen::Form);
