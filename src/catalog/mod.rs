@@ -8,6 +8,7 @@
 
 mod answer;
 pub mod check;
+mod digest;
 mod load;
 mod schema;
 mod words;
@@ -16,12 +17,13 @@ pub mod active;
 pub mod eligibility;
 pub mod review;
 pub mod search;
+pub mod sign_off;
 pub mod signature;
 pub mod signed_file;
 pub mod tool;
 
 pub use check::Problem;
-pub use load::{bundle, parse, parse_for, read_path, shipped, shipped_files};
+pub use load::{bundle, parse, parse_for, parse_for_review, read_path, shipped, shipped_files};
 pub use schema::{
     version_order, AskIf, Capability, CardField, CardKind, Catalog, Category, Choice, DateRange,
     Field, FieldKind, Identify, Item, Mode, OptionsFrom, PoliceType, Rule, Source, SubmissionKind,

@@ -168,6 +168,8 @@ fn facts(c: &Catalog, item: &Item) -> Vec<(&'static str, String)> {
             },
         ),
         ("编辑说明", item.editors_note.clone().unwrap_or_default()),
+        // What the sign-off binds to: any later edit of what a citizen sees changes it.
+        ("内容摘要", item.content_digest()),
     ]
 }
 
@@ -225,11 +227,14 @@ fn item_page(c: &Catalog, item: &Item) -> String {
         }
     }
     h.push_str("</ol></td></tr></table>");
-    h.push_str(
+    let _ = write!(
+        h,
         "<div class=\"box\"><p><b>审核意见</b>（核对上列每一项；与本局办事指南不符的，请写明正确内容）</p>\
          <p>□ 同意　□ 修改后同意　□ 不同意</p><p style=\"min-height:6em\"></p>\
+         <p>本页内容摘要（导入审核结论时核对）：<b>{digest}</b></p>\
          <p>审核人：<span class=\"line\"></span>　部门：<span class=\"line\"></span></p>\
          <p>日期：<span class=\"line\"></span>　签字：<span class=\"line\"></span></p></div></body></html>",
+        digest = item.content_digest(),
     );
     h
 }
@@ -287,10 +292,22 @@ fn csv(c: &Catalog) -> String {
         })
         .unwrap_or_default();
     header.push("来源".into());
+    header.extend(crate::catalog::sign_off::COLUMNS.map(String::from));
     out.push_str(&row(header));
     for item in &c.items {
         let mut cells: Vec<String> = facts(c, item).into_iter().map(|(_, v)| v).collect();
         cells.push(item.sources.join(" "));
+        // The reviewer's columns, filled in for an item already signed off.
+        let (by, on) = (item.verified_by.clone(), item.verified_on.clone());
+        match (item.verified, by, on) {
+            (true, Some(by), Some(on)) => cells.extend([
+                crate::catalog::sign_off::AGREED.into(),
+                by,
+                on,
+                String::new(),
+            ]),
+            _ => cells.extend([String::new(), String::new(), String::new(), String::new()]),
+        }
         out.push_str(&row(cells));
     }
     out

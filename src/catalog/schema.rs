@@ -357,6 +357,10 @@ pub struct Item {
     pub verified_by: Option<String>,
     #[serde(default)]
     pub verified_on: Option<String>,
+    /// The item's content digest the reviewer signed off (`Item::content_digest`): with
+    /// `verified = true`; an edit of anything a citizen sees no longer matches it.
+    #[serde(default)]
+    pub verified_digest: Option<String>,
     /// What the terminal needs to handle the item in its mode, beyond reading the card and
     /// printing (e.g. `payment`); checked against the terminal's capabilities.
     #[serde(default)]

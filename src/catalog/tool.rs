@@ -56,10 +56,13 @@ pub fn review(path: &Path, out_dir: &Path, out: &mut dyn Write, err: &mut dyn Wr
     let catalog = match read_path(path)
         .map_err(|e| e.to_string())
         .and_then(|files| {
-            parse(&files).map_err(|p| {
-                let list: Vec<String> = p.iter().map(|p| p.to_string()).collect();
-                format!("the catalog is not valid:\n{}", list.join("\n"))
-            })
+            // Items edited since their sign-off are printed as not verified: to be reviewed.
+            super::parse_for_review(&files)
+                .map(|(c, _)| c)
+                .map_err(|p| {
+                    let list: Vec<String> = p.iter().map(|p| p.to_string()).collect();
+                    format!("the catalog is not valid:\n{}", list.join("\n"))
+                })
         }) {
         Ok(c) => c,
         Err(e) => {
@@ -82,6 +85,44 @@ pub fn review(path: &Path, out_dir: &Path, out: &mut dyn Write, err: &mut dyn Wr
         Err(e) => {
             let _ = writeln!(err, "{}: cannot write: {e}", out_dir.display());
             1
+        }
+    }
+}
+
+/// Imports the reviewer's decisions from `csv` into the catalog folder `path` (see `sign_off`);
+/// exit 0 imported, 2 nothing written (every reason on `err`).
+pub fn import_review(path: &Path, csv: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match super::sign_off::import(path, csv) {
+        Ok(done) => {
+            let list = |codes: &[String]| {
+                if codes.is_empty() {
+                    "none".to_string()
+                } else {
+                    codes.join(" ")
+                }
+            };
+            let _ = writeln!(
+                out,
+                "imported {}: verified {}; not verified {}; comments kept in editors' notes {}; sign-off withdrawn (edited since) {}",
+                csv.display(),
+                list(&done.verified),
+                list(&done.unverified),
+                list(&done.commented),
+                list(&done.withdrawn),
+            );
+            0
+        }
+        Err(problems) => {
+            for p in &problems {
+                let _ = writeln!(err, "{p}");
+            }
+            let _ = writeln!(
+                err,
+                "{} problem(s); nothing was written to {}",
+                problems.len(),
+                path.display()
+            );
+            INVALID
         }
     }
 }

@@ -19,12 +19,17 @@ pub enum CatalogCmd {
         capabilities: Vec<Capability>,
     },
     /// Write the review sheet the issuing authority checks and signs: one printable page per
-    /// item (every field, its sources as links, a box for the reviewer), an index, and one CSV
-    /// row per item.
+    /// item (every field, its sources as links, its content digest, a box for the reviewer), an
+    /// index, and one CSV row per item with the reviewer's columns (审核结论 同意 / 修改后同意 /
+    /// 不同意, 审核人, 审核日期, 审核意见). With --import, bring the filled-in CSV back: agreed
+    /// items become verified with their digest, comments go into editors' notes (exit 2 and
+    /// nothing written if any row cannot be taken).
     Review {
         path: PathBuf,
+        #[arg(long, required_unless_present = "import", conflicts_with = "import")]
+        out: Option<PathBuf>,
         #[arg(long)]
-        out: PathBuf,
+        import: Option<PathBuf>,
     },
     /// Make an ed25519 key pair: the private key to --key (never overwritten), the public key (for
     /// `catalog.public_key`) to standard output.
@@ -61,12 +66,27 @@ pub fn command(cmd: CatalogCmd) -> ExitCode {
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         )),
-        CatalogCmd::Review { path, out } => ExitCode::from(tool::review(
+        CatalogCmd::Review {
+            path,
+            out: Some(out),
+            import: None,
+        } => ExitCode::from(tool::review(
             &path,
             &out,
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         )),
+        CatalogCmd::Review {
+            path,
+            import: Some(csv),
+            ..
+        } => ExitCode::from(tool::import_review(
+            &path,
+            &csv,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )),
+        CatalogCmd::Review { .. } => ExitCode::from(tool::INVALID),
         CatalogCmd::Keygen { key } => match tool::keygen(&key) {
             Ok(public) => {
                 println!("{public}");

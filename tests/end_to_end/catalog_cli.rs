@@ -187,6 +187,113 @@ fn the_review_sheet_has_a_page_per_item_and_a_csv_a_spreadsheet_reads() {
     assert_eq!(lines[3], "S2 GTZ-2016-21");
 }
 
+/// The sign-off comes back from the sheet with no hand-typing and is bound to the words signed:
+/// the CSV filled in as a spreadsheet saves it (its own date format) verifies one item with the
+/// digest on its page and keeps another's comment; one word edited afterwards and `catalog check`
+/// refuses the old sign-off; the same sheet imported again is refused whole, nothing written.
+#[test]
+fn the_reviewers_decisions_come_back_from_the_csv_bound_to_the_words_signed() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/catalog");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("catalog");
+    copy_dir(&shipped, &copy);
+    let sheet = dir.path().join("sheet");
+    let (code, _, err) = onetrip(&[
+        "catalog",
+        "review",
+        copy.to_str().unwrap(),
+        "--out",
+        sheet.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(sheet.join("items/HZ-SFZ-01.html")).unwrap();
+    let digest = page
+        .split("<th>内容摘要</th><td>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the page shows the digest")
+        .to_string();
+    assert!(page.contains(&format!("<b>{digest}</b>")), "{page}");
+
+    // The reviewer's decisions, as a spreadsheet writes the file back.
+    let filled = dir.path().join("filled.csv");
+    let python = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import csv, sys\n\
+             rows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig', newline='')))\n\
+             for r in rows:\n\
+             \x20   if r['编号'] == 'HZ-SFZ-01':\n\
+             \x20       r.update({'审核结论': '同意', '审核人': '郑州市公安局户政处', '审核日期': '2026/12/7'})\n\
+             \x20   if r['编号'] == 'HZ-HJZM-03':\n\
+             \x20       r.update({'审核结论': '修改后同意', '审核意见': '请增加\"另一人\"的字段, 再送审'})\n\
+             w = csv.DictWriter(open(sys.argv[2], 'w', encoding='utf-8-sig', newline=''), fieldnames=list(rows[0]))\n\
+             w.writeheader()\n\
+             w.writerows(rows)\n",
+        )
+        .arg(sheet.join("catalog.csv"))
+        .arg(&filled)
+        .output()
+        .expect("python3 (apt-get install python3)");
+    assert!(
+        python.status.success(),
+        "{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let import = [
+        "catalog",
+        "review",
+        copy.to_str().unwrap(),
+        "--import",
+        filled.to_str().unwrap(),
+    ];
+    let (code, out, err) = onetrip(&import);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verified HZ-SFZ-01;"), "{out}");
+    assert!(
+        out.contains("comments kept in editors' notes HZ-HJZM-03"),
+        "{out}"
+    );
+    let (code, out, err) = onetrip(&["catalog", "check", copy.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("(1 verified by the issuing authority)"),
+        "{out}"
+    );
+    let items = copy.join("items/hu_zheng.toml");
+    let text = std::fs::read_to_string(&items).unwrap();
+    assert!(
+        text.contains(&format!("verified = true\nverified_by = \"郑州市公安局户政处\"\nverified_on = \"2026-12-07\"\nverified_digest = \"{digest}\"")),
+        "{text}"
+    );
+    assert!(
+        text.contains("审核意见（修改后同意）：请增加\"另一人\"的字段, 再送审"),
+        "{text}"
+    );
+
+    // One word a citizen reads, edited after the sign-off: the sign-off no longer holds.
+    let edited = text.replacen("第一次申领居民身份证。", "首次申领居民身份证。", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&items, &edited).unwrap();
+    let (code, _, err) = onetrip(&["catalog", "check", copy.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!(
+            "HZ-SFZ-01: edited since it was verified (signed off as {digest}, now "
+        )),
+        "{err}"
+    );
+    // The old sheet no longer signs it: refused whole, nothing written.
+    let (code, _, err) = onetrip(&import);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("HZ-SFZ-01: edited since the sheet was printed"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(std::fs::read_to_string(&items).unwrap(), edited);
+}
+
 #[test]
 fn keygen_sign_and_the_signature_verifies() {
     let dir = tempfile::tempdir().unwrap();

@@ -158,6 +158,23 @@ pub(super) fn verification_is_signed(k: &mut Checker, _: &Scope, item: &Item) {
             "`verified_by`/`verified_on` go with `verified = true`",
         ),
     }
+    // The sign-off is bound to the words signed: an edit since un-verifies the item.
+    let now = item.content_digest();
+    match (item.verified, item.verified_digest.as_deref()) {
+        (true, Some(signed)) if signed == now => {}
+        (true, Some(signed)) => k.on(
+            item,
+            format!(
+                "edited since it was verified (signed off as {signed}, now {now}): have it reviewed again, or set verified = false"
+            ),
+        ),
+        (true, None) => k.on(
+            item,
+            format!("a verified item carries the digest signed off: `verified_digest = \"{now}\"` once reviewed"),
+        ),
+        (false, Some(_)) => k.on(item, "`verified_digest` goes with `verified = true`"),
+        (false, None) => {}
+    }
 }
 
 fn is_date(s: &str) -> bool {

@@ -486,11 +486,31 @@ verified = false
             ),
             "ZA-A-42: `verified_on` = \"2026-13-01\" is not a date",
         );
+        // Signed off with the digest of exactly these words: valid; one word changed since, not.
+        let facts = "fee_yuan = 0\ntime_limit = { zh = \"当场\", en = \"At once\" }\nmaterials = [{ zh = \"身份证\", en = \"ID card\" }]";
+        let unsigned = with("ZA-A-43", &format!("verified = false\n{facts}"));
+        let files = vec![
+            ("catalog.toml".to_string(), HEAD.to_string()),
+            ("items/za.toml".to_string(), unsigned),
+        ];
+        let digest = parse(&files).unwrap().items[0].content_digest();
         let confirmed = with(
             "ZA-A-43",
-            "verified = true\nverified_by = \"市局户政处\"\nverified_on = \"2026-12-01\"\nfee_yuan = 0\ntime_limit = { zh = \"当场\", en = \"At once\" }\nmaterials = [{ zh = \"身份证\", en = \"ID card\" }]",
+            &format!("verified = true\nverified_by = \"市局户政处\"\nverified_on = \"2026-12-01\"\nverified_digest = \"{digest}\"\n{facts}"),
         );
         assert_eq!(problems_in(HEAD, &confirmed), Vec::<String>::new());
+        let edited = confirmed.replace("A certificate", "A certificate at once");
+        assert!(problems_in(HEAD, &edited)
+            .iter()
+            .any(|p| p.contains(&format!(
+                "ZA-A-43: edited since it was verified (signed off as {digest}, now"
+            ))));
+        assert!(problems_in(
+            HEAD,
+            &confirmed.replace(&format!("verified_digest = \"{digest}\"\n"), "")
+        )
+        .iter()
+        .any(|p| p.contains("ZA-A-43: a verified item carries the digest signed off")));
         one(
             &with(
                 "ZA-A-44",
