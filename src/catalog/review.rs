@@ -16,16 +16,43 @@ pub struct Written {
     pub verified: usize,
 }
 
+/// How an item shows on the terminal, for its review page: pictures of its screens (files
+/// beside the page) and the receipts it prints, as printed lines. Made by the terminal's own
+/// code (`devtools::review_pictures`); the catalog only places them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown {
+    /// (caption, file name in `items/`).
+    pub screens: Vec<(String, String)>,
+    /// (caption, lines as printed).
+    pub receipts: Vec<(String, Vec<String>)>,
+}
+
 /// Writes `index.html`, `items/<code>.html` and `catalog.csv` into `dir` (created).
 pub fn write(c: &Catalog, dir: &Path) -> io::Result<Written> {
+    write_with(c, dir, &|_| None)
+}
+
+/// [`write`], each page with what `shown` says of its item.
+pub fn write_with(
+    c: &Catalog,
+    dir: &Path,
+    shown: &dyn Fn(&Item) -> Option<Shown>,
+) -> io::Result<Written> {
     std::fs::create_dir_all(dir.join("items"))?;
     for item in &c.items {
         std::fs::write(
             dir.join("items").join(format!("{}.html", item.code)),
-            item_page(c, item),
+            item_page(c, item, shown(item).as_ref()),
         )?;
     }
     std::fs::write(dir.join("index.html"), index(c))?;
+    for t in &c.police_types {
+        std::fs::write(
+            dir.join(format!("police-{}.html", t.code)),
+            police_type_file(c, &t.code, shown),
+        )?;
+    }
+    std::fs::write(dir.join("sign-list.html"), sign_list(c))?;
     // With a byte-order mark: spreadsheet programs then read the Chinese as UTF-8.
     std::fs::write(dir.join("catalog.csv"), format!("\u{feff}{}", csv(c)))?;
     Ok(Written {
@@ -180,19 +207,125 @@ th,td{border:1px solid #888;padding:.35em .5em;text-align:left;vertical-align:to
 th{background:#eef2f7;width:9em;white-space:nowrap}.note td{background:#fff8e1}\
 .box{border:2px solid #333;margin-top:1.5em;padding:.8em}.box p{margin:.4em 0}\
 .line{display:inline-block;border-bottom:1px solid #333;min-width:14em}\
-.pending{color:#a00}.done{color:#070}@media print{a{color:#111}body{margin:0}}";
+.pending{color:#a00}.done{color:#070}@media print{a{color:#111}body{margin:0}}\
+.shown{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}figure{margin:0}\
+.shown img{width:480px;border:1px solid #888}figcaption{font-size:.85em;color:#444}\
+.page{page-break-after:always;margin-bottom:3em}\
+pre.receipt{font-family:'SimSun','Noto Sans Mono CJK SC',monospace;border:1px dashed #888;padding:.5em;margin:0;background:#fffef8}";
 
-fn item_page(c: &Catalog, item: &Item) -> String {
+/// The item as the citizen meets it: its page on the screen, in Chinese and English, and the
+/// receipt it prints.
+fn shown_html(shown: &Shown, pictures: &str) -> String {
+    let mut h = String::from("<h2>本机显示与回执（由终端程序生成）</h2><div class=\"shown\">");
+    for (caption, file) in &shown.screens {
+        let _ = write!(
+            h,
+            "<figure><img src=\"{}{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>",
+            pictures,
+            esc(file),
+            esc(caption),
+            esc(caption)
+        );
+    }
+    for (caption, lines) in &shown.receipts {
+        let _ = write!(
+            h,
+            "<figure><pre class=\"receipt\">{}</pre><figcaption>{}</figcaption></figure>",
+            esc(&lines.join("\n")),
+            esc(caption)
+        );
+    }
+    h.push_str("</div>");
+    h
+}
+
+/// A page of its own per item (`items/CODE.html`).
+fn item_page(c: &Catalog, item: &Item, shown: Option<&Shown>) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{code} {name}</title><style>{style}</style></head><body>\
+         <p><a href=\"../index.html\">目录 {version}</a></p>{body}</body></html>",
+        code = esc(&item.code),
+        name = esc(&item.name.zh),
+        version = esc(&c.version),
+        style = STYLE,
+        body = item_body(c, item, shown, ""),
+    )
+}
+
+/// One police type's items in one printable file (`police-HZ.html`), a page each.
+fn police_type_file(c: &Catalog, code: &str, shown: &dyn Fn(&Item) -> Option<Shown>) -> String {
+    let name = c
+        .police_type(code)
+        .map(|t| t.name.zh.as_str())
+        .unwrap_or(code);
+    let mut h = format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{name} 审核表</title><style>{STYLE}</style></head><body>\
+         <p><a href=\"index.html\">目录 {version}</a></p><h1>{name}：服务事项审核表</h1>",
+        name = esc(name),
+        version = esc(&c.version),
+    );
+    for item in c
+        .items
+        .iter()
+        .filter(|i| c.police_type_of(i).is_some_and(|t| t.code == code))
+    {
+        let _ = write!(
+            h,
+            "<section class=\"page\">{}</section>",
+            item_body(c, item, shown(item).as_ref(), "items/")
+        );
+    }
+    h.push_str("</body></html>");
+    h
+}
+
+/// The list as a whole, signed once: every item with its digest, and the question a list of
+/// items alone cannot answer — is anything missing, or here that should not be?
+fn sign_list(c: &Catalog) -> String {
+    let mut h = format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>目录整体审核 {version}</title><style>{STYLE}</style></head><body>\
+         <h1>服务事项目录整体审核</h1><p>{issuer} · 目录版本 {version} · 共 {n} 项</p>\
+         <table><tr><th>编号</th><th>名称</th><th>办理方式</th><th>核定</th><th>内容摘要</th></tr>",
+        version = esc(&c.version),
+        issuer = esc(&c.issuer),
+        n = c.items.len(),
+    );
+    for item in &c.items {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&item.code),
+            esc(&item.name.zh),
+            mode_zh(item.mode),
+            if item.verified {
+                "已核定"
+            } else {
+                "未核定"
+            },
+            item.content_digest()
+        );
+    }
+    h.push_str(
+        "</table><div class=\"box\"><p><b>整体审核意见</b></p>\
+         <p>本目录是否遗漏本局应在本机办理或指引的事项？　□ 无　□ 有（请列明）</p><p style=\"min-height:4em\"></p>\
+         <p>是否有应删除、或应改为到窗口办理的事项？　□ 无　□ 有（请列明）</p><p style=\"min-height:4em\"></p>\
+         <p>审核人：<span class=\"line\"></span>　部门：<span class=\"line\"></span></p>\
+         <p>日期：<span class=\"line\"></span>　签字（盖章）：<span class=\"line\"></span></p></div></body></html>",
+    );
+    h
+}
+
+/// An item's facts, sources, screens and receipts and the reviewer's box; pictures are found
+/// under `pictures` (relative to the page).
+fn item_body(c: &Catalog, item: &Item, shown: Option<&Shown>, pictures: &str) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{code} {name}</title><style>{style}</style></head><body>\
-         <p><a href=\"../index.html\">目录 {version}</a></p><h1>{code} {name}</h1><p>{issuer} · 目录版本 {version}</p><table>",
+        "<h1>{code} {name}</h1><p>{issuer} · 目录版本 {version}</p><table>",
         code = esc(&item.code),
         name = esc(&item.name.zh),
         issuer = esc(&c.issuer),
         version = esc(&c.version),
-        style = STYLE,
     );
     for (label, value) in facts(c, item) {
         let class = if label == "编辑说明" {
@@ -227,13 +360,16 @@ fn item_page(c: &Catalog, item: &Item) -> String {
         }
     }
     h.push_str("</ol></td></tr></table>");
+    if let Some(shown) = shown {
+        h.push_str(&shown_html(shown, pictures));
+    }
     let _ = write!(
         h,
         "<div class=\"box\"><p><b>审核意见</b>（核对上列每一项；与本局办事指南不符的，请写明正确内容）</p>\
          <p>□ 同意　□ 修改后同意　□ 不同意</p><p style=\"min-height:6em\"></p>\
          <p>本页内容摘要（导入审核结论时核对）：<b>{digest}</b></p>\
          <p>审核人：<span class=\"line\"></span>　部门：<span class=\"line\"></span></p>\
-         <p>日期：<span class=\"line\"></span>　签字：<span class=\"line\"></span></p></div></body></html>",
+         <p>日期：<span class=\"line\"></span>　签字：<span class=\"line\"></span></p></div>",
         digest = item.content_digest(),
     );
     h
@@ -245,12 +381,18 @@ fn index(c: &Catalog) -> String {
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>服务事项目录审核 {version}</title><style>{style}</style></head><body>\
-         <h1>服务事项目录审核表</h1><p>{issuer} · 目录版本 {version} · 共 {n} 项，已核定 {verified} 项 · 表格：<a href=\"catalog.csv\">catalog.csv</a></p>\
+         <h1>服务事项目录审核表</h1><p>{issuer} · 目录版本 {version} · 共 {n} 项，已核定 {verified} 项 · 表格：<a href=\"catalog.csv\">catalog.csv</a> · <a href=\"sign-list.html\">目录整体审核页</a> · 按警种打印：{types}</p>\
          <table><tr><th>编号</th><th>名称</th><th>警种 / 类别</th><th>办理方式</th><th>核定</th></tr>",
         version = esc(&c.version),
         issuer = esc(&c.issuer),
         n = c.items.len(),
         style = STYLE,
+        types = c
+            .police_types
+            .iter()
+            .map(|t| format!("<a href=\"police-{}.html\">{}</a>", esc(&t.code), esc(&t.name.zh)))
+            .collect::<Vec<_>>()
+            .join(" "),
     );
     for item in &c.items {
         let state = if item.verified {

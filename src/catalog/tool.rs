@@ -51,8 +51,23 @@ pub fn check(
     }
 }
 
-/// Writes the review sheet of the catalog at `path` into `out_dir` (see `review`).
-pub fn review(path: &Path, out_dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+/// How the terminal shows each item (by code), made into `items/` of the sheet: its screens
+/// and receipts (see `review::Shown`).
+pub type ShowItems<'a> =
+    &'a dyn Fn(
+        &super::Catalog,
+        &Path,
+    ) -> Result<std::collections::HashMap<String, super::review::Shown>, String>;
+
+/// Writes the review sheet of the catalog at `path` into `out_dir` (see `review`), each page with
+/// what `show` made of its item.
+pub fn review(
+    path: &Path,
+    out_dir: &Path,
+    show: ShowItems,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let catalog = match read_path(path)
         .map_err(|e| e.to_string())
         .and_then(|files| {
@@ -70,7 +85,18 @@ pub fn review(path: &Path, out_dir: &Path, out: &mut dyn Write, err: &mut dyn Wr
             return INVALID;
         }
     };
-    match super::review::write(&catalog, out_dir) {
+    let items = out_dir.join("items");
+    let shown = match std::fs::create_dir_all(&items)
+        .map_err(|e| e.to_string())
+        .and_then(|_| show(&catalog, &items))
+    {
+        Ok(shown) => shown,
+        Err(e) => {
+            let _ = writeln!(err, "{}: cannot show the items: {e}", out_dir.display());
+            return 1;
+        }
+    };
+    match super::review::write_with(&catalog, out_dir, &|item| shown.get(&item.code).cloned()) {
         Ok(w) => {
             let _ = writeln!(
                 out,

@@ -19,7 +19,8 @@ pub enum CatalogCmd {
         capabilities: Vec<Capability>,
     },
     /// Write the review sheet the issuing authority checks and signs: one printable page per
-    /// item (every field, its sources as links, its content digest, a box for the reviewer), an
+    /// item (every field, its sources as links, its content digest, its page on this terminal's
+    /// screen in Chinese and English and the receipt it prints, a box for the reviewer), an
     /// index, and one CSV row per item with the reviewer's columns (审核结论 同意 / 修改后同意 /
     /// 不同意, 审核人, 审核日期, 审核意见). With --import, bring the filled-in CSV back: agreed
     /// items become verified with their digest, comments go into editors' notes (exit 2 and
@@ -48,6 +49,13 @@ pub enum CatalogCmd {
     },
 }
 
+/// What the review pages show of each item on the screen and on paper: drawn by the developer's
+/// build (the screenshots' renderer); the terminal's own build writes the pages without them.
+#[cfg(feature = "dev-tools")]
+const SHOW_ITEMS: tool::ShowItems = &crate::devtools::review_pictures::show_items;
+#[cfg(not(feature = "dev-tools"))]
+const SHOW_ITEMS: tool::ShowItems = &|_, _| Ok(Default::default());
+
 /// A capability by its configuration name, for `--capabilities`.
 fn capability(name: &str) -> Result<Capability, String> {
     let all = Capability::ALL;
@@ -73,6 +81,7 @@ pub fn command(cmd: CatalogCmd) -> ExitCode {
         } => ExitCode::from(tool::review(
             &path,
             &out,
+            SHOW_ITEMS,
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         )),

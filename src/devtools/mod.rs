@@ -5,5 +5,6 @@
 pub mod burn_in;
 pub mod demo;
 pub mod reference_upstream;
+pub mod review_pictures;
 pub mod screen_fit;
 pub mod screenshots;

@@ -136,7 +136,16 @@ fn the_review_sheet_has_a_page_per_item_and_a_csv_a_spreadsheet_reads() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("89 items (0 verified)"), "{stdout}");
-    let pages = std::fs::read_dir(out.join("items")).unwrap().count();
+    let pages = std::fs::read_dir(out.join("items"))
+        .unwrap()
+        .filter(|f| {
+            f.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "html")
+        })
+        .count();
     assert_eq!(pages, 89);
     let page = std::fs::read_to_string(out.join("items/HZ-SFZ-01.html")).unwrap();
     for expected in [
@@ -154,6 +163,40 @@ fn the_review_sheet_has_a_page_per_item_and_a_csv_a_spreadsheet_reads() {
     }
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("<a href=\"items/JG-WF-03.html\">JG-WF-03</a>"));
+
+    // What a citizen meets, drawn by the terminal's own code: the page in both languages (real
+    // pictures, with ink), and the receipt an application prints.
+    assert!(page.contains("<img src=\"HZ-SFZ-01.zh.png\""), "{page}");
+    assert!(page.contains("<img src=\"HZ-SFZ-01.en.png\""), "{page}");
+    let picture = out.join("items/HZ-SFZ-01.zh.png");
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&picture).unwrap(),
+    ));
+    let info = decoder.read_info().unwrap().info().clone();
+    assert_eq!((info.width, info.height), (1920, 1080));
+    let application = std::fs::read_to_string(out.join("items/ZA-FZJL-01.html")).unwrap();
+    for expected in [
+        "回执（中文）",
+        "申请回执",
+        "提交编号：",
+        "回执（英文）",
+        "Application receipt",
+    ] {
+        assert!(application.contains(expected), "{expected} not on the page");
+    }
+    // One file per police type to print, and the page that signs the list as a whole.
+    let household = std::fs::read_to_string(out.join("police-HZ.html")).unwrap();
+    assert!(household.contains("<h1>HZ-SFZ-01 居民身份证首次申领</h1>"));
+    assert!(household.contains("<img src=\"items/HZ-SFZ-01.zh.png\""));
+    assert!(!household.contains("<h1>ZA-FZJL-01"));
+    let list = std::fs::read_to_string(out.join("sign-list.html")).unwrap();
+    assert!(list.contains("是否遗漏"), "{list}");
+    let digest = page
+        .split("<th>内容摘要</th><td>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap();
+    assert!(list.contains(&format!("<td>{digest}</td>")));
 
     let python = Command::new("python3")
         .arg("-c")

@@ -85,19 +85,8 @@ fn each_view(
     ui::show_clock(&ui, "09:41");
     ui.show()?;
     for orientation in orientations {
-        let (w, h) = orientation.size();
+        let (w, h) = turn(window, &ui, hall, *orientation);
         let orientation = orientation.name();
-        window.set_size(PhysicalSize::new(w, h));
-        ui::show_terminal(
-            &ui,
-            &ui::Terminal {
-                hall_zh: hall.zh,
-                hall_en: hall.en,
-                slogan_zh: hall.slogan_zh,
-                slogan_en: hall.slogan_en,
-                portrait: h > w,
-            },
-        );
         for english in [false, true] {
             for elderly in [false, true] {
                 for (name, view) in catalogue(english, elderly) {
@@ -118,6 +107,28 @@ fn each_view(
         }
     }
     Ok(())
+}
+
+/// The window sized for `orientation`, the hall's names in its top bar; its size.
+fn turn(
+    window: &MinimalSoftwareWindow,
+    ui: &AppWindow,
+    hall: Hall,
+    orientation: Orientation,
+) -> (u32, u32) {
+    let (w, h) = orientation.size();
+    window.set_size(PhysicalSize::new(w, h));
+    ui::show_terminal(
+        ui,
+        &ui::Terminal {
+            hall_zh: hall.zh,
+            hall_en: hall.en,
+            slogan_zh: hall.slogan_zh,
+            slogan_en: hall.slogan_en,
+            portrait: h > w,
+        },
+    );
+    (w, h)
 }
 
 /// The one headless window every component is shown in (the platform can be set once).
@@ -220,6 +231,25 @@ pub fn render_all(
         written.push(path);
     }
     Ok(written)
+}
+
+/// Renders `views` in landscape (1920×1080) into `dir`, each to its file name: the review
+/// sheet's pictures of each item's page.
+pub fn render_views(
+    dir: &Path,
+    hall: Hall,
+    views: &[(String, crate::engine::View)],
+) -> anyhow::Result<()> {
+    let window = headless()?;
+    let ui = AppWindow::new()?;
+    ui::show_clock(&ui, "09:41");
+    ui.show()?;
+    let (w, h) = turn(&window, &ui, hall, Orientation::Landscape);
+    for (file, view) in views {
+        ui::apply_view(&ui, view);
+        render_png(&window, w, h, &dir.join(file))?;
+    }
+    Ok(())
 }
 
 /// Every text that does not fit, in every view and variant of the orientation asked for (or
