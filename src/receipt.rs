@@ -43,19 +43,62 @@ pub fn printable_text(text: &str) -> String {
         .collect()
 }
 
-/// Wraps `text` to `width` columns (character-wise: Chinese has no spaces to break on).
+/// `text` in the pieces a line may break between: a run of narrow letters and digits (a Latin
+/// word, a number, a phone number), a single wide character (Chinese has no spaces to break on:
+/// any character may end a line), a single space.
+fn pieces(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let narrow_word = columns(c) == 1 && !c.is_whitespace();
+        match (narrow_word, start) {
+            (true, None) => start = Some(i),
+            (true, Some(_)) => {}
+            (false, s) => {
+                if let Some(s) = s {
+                    out.push(&text[s..i]);
+                }
+                start = None;
+                out.push(&text[i..i + c.len_utf8()]);
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
+/// Wraps `text` to `width` columns: Chinese anywhere, English between words (a word longer than
+/// a line is cut where the line ends); the space a line breaks at is not printed.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0;
-    for c in text.chars() {
-        let w = columns(c);
+    let end_line = |lines: &mut Vec<String>, line: &mut String, used: &mut usize| {
+        lines.push(std::mem::take(line).trim_end().to_string());
+        *used = 0;
+    };
+    for piece in pieces(text) {
+        let w: usize = piece.chars().map(columns).sum();
         if used + w > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-            used = 0;
+            end_line(&mut lines, &mut line, &mut used);
         }
-        line.push(c);
-        used += w;
+        if used == 0 && piece == " " && !lines.is_empty() {
+            continue;
+        }
+        if w <= width {
+            line.push_str(piece);
+            used += w;
+            continue;
+        }
+        for c in piece.chars() {
+            if used + columns(c) > width && !line.is_empty() {
+                end_line(&mut lines, &mut line, &mut used);
+            }
+            line.push(c);
+            used += columns(c);
+        }
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -406,6 +449,15 @@ mod tests {
         assert_eq!(wrap("一二三四五", 4), vec!["一二", "三四", "五"]);
         assert_eq!(wrap("abcdef", 4), vec!["abcd", "ef"]);
         assert_eq!(wrap("", 4), vec![""]);
+        // English between words, never "name o / r phone"; the space at the break not printed.
+        assert_eq!(
+            wrap("kept no name or phone number.", 16),
+            vec!["kept no name or", "phone number."]
+        );
+        assert_eq!(
+            wrap("电话 0371-5550-0123 请拨打", 16),
+            vec!["电话", "0371-5550-0123", "请拨打"]
+        );
     }
 
     #[test]
