@@ -64,23 +64,9 @@ impl Engine {
                     return;
                 }
                 s.completion.asked_query();
-                let q = CaseQuery {
-                    item_code: item.code.clone(),
-                    answers: s
-                        .form
-                        .given()
-                        .iter()
-                        .filter(|(_, v)| !v.is_empty())
-                        .cloned()
-                        .collect(),
-                    id_number: s
-                        .identity
-                        .as_ref()
-                        .filter(|_| !anonymous)
-                        .map(|i| i.id_number.clone())
-                        .unwrap_or_default(),
-                };
-                self.effects.push_back(Effect::Query(q));
+                if let Some(q) = self.case_query(&item) {
+                    self.effects.push_back(Effect::Query(q));
+                }
                 self.forward_to(Screen::QueryResult);
             }
             Mode::Appointment => {
@@ -93,6 +79,59 @@ impl Engine {
                 self.forward_to(Screen::Slots);
             }
             _ => self.forward_to(Screen::Confirm),
+        }
+    }
+
+    /// The query of the answers given, with the card holder's ID number (none for an item that
+    /// identifies nobody).
+    fn case_query(&self, item: &Item) -> Option<CaseQuery> {
+        let s = self.phase.session()?;
+        Some(CaseQuery {
+            item_code: item.code.clone(),
+            answers: s
+                .form
+                .given()
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .cloned()
+                .collect(),
+            id_number: s
+                .identity
+                .as_ref()
+                .filter(|_| !item.anonymous())
+                .map(|i| i.id_number.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// 重试 after upstream could not be asked: the same query (with the card still on the
+    /// reader, as the first time) or the appointment times, asked again.
+    pub(super) fn retry(&mut self) {
+        let Some(item) = self.item().cloned() else {
+            return;
+        };
+        let screen = self.phase.screen();
+        let Some(s) = self.phase.session_mut() else {
+            return;
+        };
+        match screen {
+            Screen::QueryResult if s.completion.query_outcome == Some(QueryOutcome::Offline) => {
+                if s.submitting.card_away() && !item.anonymous() {
+                    self.back_to_item_page();
+                    return;
+                }
+                s.completion.asked_query();
+                if let Some(q) = self.case_query(&item) {
+                    self.effects.push_back(Effect::Query(q));
+                }
+            }
+            Screen::Slots if s.completion.slots == Some(SlotsOutcome::Offline) => {
+                s.completion.asked_slots();
+                self.effects.push_back(Effect::FetchSlots {
+                    item_code: item.code.clone(),
+                });
+            }
+            _ => {}
         }
     }
 

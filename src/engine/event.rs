@@ -45,6 +45,8 @@ pub enum Action {
     ChooseSlot(String),
     /// Offline appointment: print the guide instead.
     GuideInstead,
+    /// Upstream could not be asked (a query, the appointment times): ask again.
+    Retry,
     Confirm,
     Back,
     Home,

@@ -700,6 +700,47 @@ mod tests {
     }
 
     #[test]
+    fn offline_a_query_and_the_times_are_asked_again_with_one_tap() {
+        let t = Instant::now();
+        let mut e = engine(t);
+        start(&mut e, "FZ-ZFGK-02", t);
+        typed(&mut e, "demo-0001-000001", t);
+        touch(&mut e, Action::FormNext, t);
+        drain(&mut e);
+        // Retry means nothing while the answer is still coming.
+        touch(&mut e, Action::Retry, t);
+        assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Query(_))));
+        e.handle_at(Event::QueryResult(QueryOutcome::Offline), t);
+        touch(&mut e, Action::Retry, t);
+        assert_eq!(e.screen(), Screen::QueryResult);
+        assert_eq!(e.view().query_outcome, None, "waiting again");
+        let fx = drain(&mut e);
+        let Some(Effect::Query(q)) = fx.iter().find(|x| matches!(x, Effect::Query(_))) else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(q.case_number(), Some("DEMO-0001-000001"));
+        assert_eq!(q.id_number, "330106198503121231");
+        // The card taken away meanwhile: the page asks for it; nothing is sent.
+        e.handle_at(Event::QueryResult(QueryOutcome::Offline), t);
+        e.handle_at(Event::CardRemoved, t);
+        touch(&mut e, Action::Retry, t);
+        assert_eq!(e.screen(), Screen::ItemDetail);
+        assert!(!drain(&mut e).iter().any(|x| matches!(x, Effect::Query(_))));
+
+        let mut e = engine(t);
+        start(&mut e, "CRJ-JF-03", t);
+        typed(&mut e, "13812345678", t);
+        touch(&mut e, Action::FormNext, t);
+        e.handle_at(Event::Slots(SlotsOutcome::Offline), t);
+        drain(&mut e);
+        touch(&mut e, Action::Retry, t);
+        assert_eq!(e.view().slots, None, "waiting again");
+        assert!(drain(&mut e)
+            .iter()
+            .any(|x| matches!(x, Effect::FetchSlots { item_code } if item_code == "CRJ-JF-03")));
+    }
+
+    #[test]
     fn an_appointment_offers_upstream_times_and_offline_prints_the_guide() {
         let t = Instant::now();
         let mut e = engine(t);

@@ -239,6 +239,7 @@ impl Engine {
             (Screen::QueryResult, Action::RateCase) => self.rate_case(),
             (Screen::Slots, Action::ChooseSlot(id)) => self.choose_slot(id),
             (Screen::Slots, Action::GuideInstead) => self.guide_instead(),
+            (Screen::QueryResult | Screen::Slots, Action::Retry) => self.retry(),
             (Screen::QueryResult, Action::Finish) => self.end_session("done"),
             (Screen::QueryResult | Screen::Slots | Screen::Confirm, Action::Back) => {
                 self.back_into_form()

@@ -109,6 +109,7 @@ impl Kiosk {
         api.on_form_next(simple(Action::FormNext));
         api.on_rate_case(simple(Action::RateCase));
         api.on_guide_instead(simple(Action::GuideInstead));
+        api.on_retry(simple(Action::Retry));
         api.on_pin_backspace(simple(Action::PinBackspace));
         api.on_pin_enter(simple(Action::PinEnter));
         api.on_staff_paper_replaced(simple(Action::StaffPaperReplaced));

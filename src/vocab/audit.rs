@@ -157,6 +157,7 @@ pub enum Button {
     FormBackspace,
     RateCase,
     GuideInstead,
+    Retry,
     BrowseWithoutCard,
     OpenCommunity,
     PrintContactCard,
@@ -167,7 +168,7 @@ pub enum Button {
 }
 
 impl Button {
-    pub const ALL: [Button; 22] = [
+    pub const ALL: [Button; 23] = [
         Button::Start,
         Button::Confirm,
         Button::Back,
@@ -183,6 +184,7 @@ impl Button {
         Button::FormBackspace,
         Button::RateCase,
         Button::GuideInstead,
+        Button::Retry,
         Button::BrowseWithoutCard,
         Button::OpenCommunity,
         Button::PrintContactCard,

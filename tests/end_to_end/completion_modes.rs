@@ -168,6 +168,14 @@ fn case_query_offline_says_so() {
             .next()
             .is_none()
     );
+    // 重试 asks the platform again (here: unreachable again, and said so again).
+    let asked = || common::logged().matches("case query failed").count();
+    let before = asked();
+    tap(&ui, "重试");
+    wait_for(&kiosk, "asked again", |_| asked() > before);
+    wait_for(&kiosk, "offline again", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Offline
+    });
 }
 
 #[test]
