@@ -75,8 +75,12 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0;
+    // A line of spaces only (text that starts with spaces before a long word) is not printed.
     let end_line = |lines: &mut Vec<String>, line: &mut String, used: &mut usize| {
-        lines.push(std::mem::take(line).trim_end().to_string());
+        let ended = std::mem::take(line);
+        if !ended.trim().is_empty() {
+            lines.push(ended.trim_end().to_string());
+        }
         *used = 0;
     };
     for piece in pieces(text) {
@@ -450,6 +454,7 @@ mod tests {
         assert_eq!(wrap("abcdef", 4), vec!["abcd", "ef"]);
         assert_eq!(wrap("", 4), vec![""]);
         // English between words, never "name o / r phone"; the space at the break not printed.
+        assert_eq!(wrap("  abcdef", 4), vec!["abcd", "ef"]);
         assert_eq!(
             wrap("kept no name or phone number.", 16),
             vec!["kept no name or", "phone number."]

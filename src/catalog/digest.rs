@@ -6,7 +6,7 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::schema::Item;
+use super::schema::{Catalog, Item};
 
 /// Fields that are the editors' or the sign-off's, not the citizen's.
 const NOT_SEEN: [&str; 6] = [
@@ -18,11 +18,24 @@ const NOT_SEEN: [&str; 6] = [
     "sources",
 ];
 
-/// Objects with their keys in order, whatever order serde_json keeps them in.
+/// A value that says nothing (absent, no, empty): left out, so a field a later firmware adds with
+/// such a default does not change the digest of items that do not use it.
+fn says_nothing(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null | serde_json::Value::Bool(false) => true,
+        serde_json::Value::String(s) => s.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        serde_json::Value::Object(o) => o.values().all(says_nothing),
+        _ => false,
+    }
+}
+
+/// Objects with their keys in order, whatever order serde_json keeps them in, and without the
+/// keys that say nothing.
 fn canonical(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
+            let mut keys: Vec<&String> = map.keys().filter(|k| !says_nothing(&map[*k])).collect();
             keys.sort();
             let fields: Vec<String> = keys
                 .iter()
@@ -59,6 +72,22 @@ impl Item {
     }
 }
 
+impl Catalog {
+    /// Sign-offs whose digest is missing or is not the item's now are dropped (the item reads as
+    /// not verified); their codes.
+    pub fn void_stale_sign_offs(&mut self) -> Vec<String> {
+        let mut stale = Vec::new();
+        for item in &mut self.items {
+            if item.verified && item.verified_digest.as_deref() != Some(&item.content_digest()) {
+                stale.push(item.code.clone());
+                item.verified = false;
+                (item.verified_by, item.verified_on, item.verified_digest) = (None, None, None);
+            }
+        }
+        stale
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -75,6 +104,17 @@ mod tests {
         let mut edited = item.clone();
         edited.summary.en.push('!');
         assert_ne!(edited.content_digest(), digest);
+        // A field a later firmware adds, left at its default, changes no digest.
+        let mut value = serde_json::to_value(&item).unwrap();
+        value["a_later_field"] = serde_json::Value::Null;
+        value["another"] = serde_json::json!([]);
+        value["fields_flag"] = false.into();
+        let mut plain = serde_json::to_value(&item).unwrap();
+        for key in super::NOT_SEEN {
+            plain.as_object_mut().unwrap().remove(key);
+            value.as_object_mut().unwrap().remove(key);
+        }
+        assert_eq!(super::canonical(&value), super::canonical(&plain));
         let mut step = item;
         step.next_steps.push(crate::catalog::Text {
             zh: "新".into(),

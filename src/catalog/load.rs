@@ -27,9 +27,25 @@ struct CatalogFile {
 }
 
 /// Parses and validates a catalog from named TOML texts (file name, contents).
+/// A sign-off whose digest does not match the words is read as none (never shown to a citizen as
+/// verified); the authority's tools use [`parse_signed_off`], which refuses it.
 pub fn parse(files: &[(String, String)]) -> Result<Catalog, Vec<Problem>> {
+    let (mut catalog, mut problems) = read(files);
+    problems.extend(check::check(&catalog));
+    if problems.is_empty() {
+        catalog.void_stale_sign_offs();
+        Ok(catalog)
+    } else {
+        Err(problems)
+    }
+}
+
+/// [`parse`] as the authority's tools read a catalog: a stale or missing sign-off digest is a
+/// problem to fix, not something to drop.
+pub fn parse_signed_off(files: &[(String, String)]) -> Result<Catalog, Vec<Problem>> {
     let (catalog, mut problems) = read(files);
     problems.extend(check::check(&catalog));
+    problems.extend(check::sign_offs(&catalog));
     if problems.is_empty() {
         Ok(catalog)
     } else {
@@ -44,15 +60,7 @@ pub fn parse_for_review(
     files: &[(String, String)],
 ) -> Result<(Catalog, Vec<String>), Vec<Problem>> {
     let (mut catalog, mut problems) = read(files);
-    let mut stale = Vec::new();
-    for item in &mut catalog.items {
-        let signed = item.verified_digest.as_deref();
-        if item.verified && signed.is_some_and(|d| d != item.content_digest()) {
-            stale.push(item.code.clone());
-            item.verified = false;
-            (item.verified_by, item.verified_on, item.verified_digest) = (None, None, None);
-        }
-    }
+    let stale = catalog.void_stale_sign_offs();
     problems.extend(check::check(&catalog));
     if problems.is_empty() {
         Ok((catalog, stale))

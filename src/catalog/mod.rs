@@ -23,7 +23,9 @@ pub mod signed_file;
 pub mod tool;
 
 pub use check::Problem;
-pub use load::{bundle, parse, parse_for, parse_for_review, read_path, shipped, shipped_files};
+pub use load::{
+    bundle, parse, parse_for, parse_for_review, parse_signed_off, read_path, shipped, shipped_files,
+};
 pub use schema::{
     version_order, AskIf, Capability, CardField, CardKind, Catalog, Category, Choice, DateRange,
     Field, FieldKind, Identify, Item, Mode, OptionsFrom, PoliceType, Rule, Source, SubmissionKind,

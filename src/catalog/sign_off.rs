@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{parse, parse_for_review, read_path, Catalog};
+use super::{parse_for_review, parse_signed_off, read_path, Catalog};
 
 /// The reviewer's columns at the end of `catalog.csv`.
 pub const COLUMNS: [&str; 4] = ["审核结论", "审核人", "审核日期", "审核意见"];
@@ -30,7 +30,14 @@ pub struct Imported {
 /// One row's decision for one item.
 struct Decision {
     sign_off: Option<SignOff>,
+    /// A comment alone (no 审核结论): the sign-off lines stay as they are.
+    keep: bool,
     note: Option<String>,
+}
+
+/// The item was verified when the sheet came back (a stale sign-off already read as none).
+fn was_verified(catalog: &Catalog, code: &str) -> bool {
+    catalog.item(code).is_some_and(|i| i.verified)
 }
 
 struct SignOff {
@@ -120,6 +127,8 @@ fn decisions(catalog: &Catalog, csv: &[u8]) -> Result<Vec<(String, Decision)>, V
                 continue;
             }
         };
+        // One line in the file: a spreadsheet's line breaks become spaces.
+        let comment = comment.replace(['\r', '\n'], " ");
         let note = (!comment.is_empty()).then(|| {
             let who: Vec<&str> = [by.as_str(), on.as_str(), decision.as_str()]
                 .into_iter()
@@ -127,7 +136,15 @@ fn decisions(catalog: &Catalog, csv: &[u8]) -> Result<Vec<(String, Decision)>, V
                 .collect();
             format!("审核意见（{}）：{comment}", who.join("，"))
         });
-        out.push((code, Decision { sign_off, note }));
+        let keep = decision.is_empty();
+        out.push((
+            code,
+            Decision {
+                sign_off,
+                keep,
+                note,
+            },
+        ));
     }
     if problems.is_empty() {
         Ok(out)
@@ -155,7 +172,12 @@ fn edit_item(text: &str, code: &str, d: &Decision) -> Result<String, String> {
     let key = |l: &str, k: &str| l.split_once('=').is_some_and(|(name, _)| name.trim() == k);
     let mut old_note = None;
     let mut block: Vec<String> = Vec::new();
+    let mut verified_line = false;
     for l in &lines[start..end] {
+        if d.keep && !key(l, "editors_note") {
+            block.push(l.to_string());
+            continue;
+        }
         if ["verified_by", "verified_on", "verified_digest"]
             .iter()
             .any(|k| key(l, k))
@@ -170,6 +192,7 @@ fn edit_item(text: &str, code: &str, d: &Decision) -> Result<String, String> {
             continue;
         }
         if key(l, "verified") {
+            verified_line = true;
             match &d.sign_off {
                 Some(s) => {
                     block.push("verified = true".into());
@@ -192,6 +215,11 @@ fn edit_item(text: &str, code: &str, d: &Decision) -> Result<String, String> {
         }
         block.push(l.to_string());
     }
+    if !d.keep && !verified_line {
+        return Err(format!(
+            "{code}: no `verified = ...` line in its table; edit it by hand"
+        ));
+    }
     let note = match (old_note, &d.note) {
         (Some(old), Some(new)) => Some(format!("{old}；{new}")),
         (old, new) => old.or_else(|| new.clone()),
@@ -210,8 +238,10 @@ fn edit_item(text: &str, code: &str, d: &Decision) -> Result<String, String> {
     let mut out: Vec<String> = lines[..start].iter().map(|l| l.to_string()).collect();
     out.extend(block);
     out.extend(lines[end..].iter().map(|l| l.to_string()));
-    let mut text = out.join("\n");
-    text.push('\n');
+    // The file's own line ends (a file saved on Windows keeps CRLF).
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut text = out.join(eol);
+    text.push_str(eol);
     Ok(text)
 }
 
@@ -233,6 +263,7 @@ pub fn import(dir: &Path, csv_file: &Path) -> Result<Imported, Vec<String>> {
             done.withdrawn.push(code.clone());
             let void = Decision {
                 sign_off: None,
+                keep: false,
                 note: None,
             };
             rows.push((code, void));
@@ -248,7 +279,7 @@ pub fn import(dir: &Path, csv_file: &Path) -> Result<Imported, Vec<String>> {
         texts.insert(file, edit_item(&text, code, d).map_err(one)?);
         match &d.sign_off {
             Some(_) => done.verified.push(code.clone()),
-            None if done.withdrawn.contains(code) => {}
+            None if d.keep || done.withdrawn.contains(code) => {}
             None => done.unverified.push(code.clone()),
         }
         if d.note.is_some() {
@@ -259,15 +290,33 @@ pub fn import(dir: &Path, csv_file: &Path) -> Result<Imported, Vec<String>> {
         .iter()
         .map(|(name, _)| (name.clone(), texts[name].clone()))
         .collect();
-    parse(&edited).map_err(|p| p.iter().map(|p| p.to_string()).collect::<Vec<_>>())?;
-    for ((name, before), (_, after)) in files.iter().zip(&edited) {
-        if before != after {
+    let after = parse_signed_off(&edited)
+        .map_err(|p| p.iter().map(|p| p.to_string()).collect::<Vec<_>>())?;
+    // Each decision is in the files as decided (a table the edit could not find says so).
+    for (code, d) in &rows {
+        let verified = after.item(code).is_some_and(|i| i.verified);
+        if verified != (d.sign_off.is_some() || (d.keep && was_verified(&catalog, code))) {
+            return Err(one(format!(
+                "{code}: the sign-off could not be written into its file; edit it by hand"
+            )));
+        }
+    }
+    // Every changed file written beside its original first, then all moved into place.
+    let changed: Vec<(std::path::PathBuf, std::path::PathBuf)> = files
+        .iter()
+        .zip(&edited)
+        .filter(|((_, before), (_, after))| before != after)
+        .map(|((name, _), (_, after))| {
             let path = dir.join(name);
             let tmp = path.with_extension("toml.importing");
             std::fs::write(&tmp, after)
-                .and_then(|_| std::fs::rename(&tmp, &path))
-                .map_err(|e| one(format!("{}: {e}", path.display())))?;
-        }
+                .map(|_| (tmp, path))
+                .map_err(|e| format!("{}: {e}", dir.join(name).display()))
+        })
+        .collect::<Result<_, _>>()
+        .map_err(one)?;
+    for (tmp, path) in changed {
+        std::fs::rename(&tmp, &path).map_err(|e| one(format!("{}: {e}", path.display())))?;
     }
     Ok(done)
 }
@@ -275,6 +324,49 @@ pub fn import(dir: &Path, csv_file: &Path) -> Result<Imported, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TABLE: &str = "[[items]]\r\ncode = \"A-1\"\r\nverified = true\r\nverified_by = \"局\"\r\nverified_on = \"2026-12-01\"\r\nverified_digest = \"00\"\r\n\r\n[[items]]\r\ncode = \"A-10\"\r\nverified = false\r\n";
+
+    #[test]
+    fn a_comment_alone_keeps_the_sign_off_and_the_files_line_ends() {
+        let d = Decision {
+            sign_off: None,
+            keep: true,
+            note: Some("审核意见：补充材料".into()),
+        };
+        let out = edit_item(TABLE, "A-1", &d).unwrap();
+        assert!(
+            out.contains("verified = true\r\nverified_by = \"局\""),
+            "{out:?}"
+        );
+        assert!(
+            out.contains("editors_note = \"审核意见：补充材料\"\r\n"),
+            "{out:?}"
+        );
+        assert!(
+            out.ends_with("\r\n") && !out.replace("\r\n", "").contains('\n'),
+            "{out:?}"
+        );
+        // A-10 is not A-1's neighbour by prefix: untouched.
+        assert!(
+            out.ends_with("code = \"A-10\"\r\nverified = false\r\n"),
+            "{out:?}"
+        );
+        let refused = Decision {
+            sign_off: None,
+            keep: false,
+            note: None,
+        };
+        let out = edit_item(TABLE, "A-1", &refused).unwrap();
+        assert!(
+            out.contains("code = \"A-1\"\r\nverified = false\r\n\r\n"),
+            "{out:?}"
+        );
+        let no_line = "[[items]]\ncode = \"A-2\"\n";
+        assert!(edit_item(no_line, "A-2", &refused)
+            .unwrap_err()
+            .contains("no `verified"));
+    }
 
     #[test]
     fn a_spreadsheets_dates_are_read_as_dates() {

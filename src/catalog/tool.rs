@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{bundle, parse, parse_for, read_path, signature, Capability};
+use super::{bundle, read_path, signature, Capability};
 
 /// Exit status for an invalid catalog or bad input (as for an invalid configuration).
 pub const INVALID: u8 = 2;
@@ -24,7 +24,16 @@ pub fn check(
             return INVALID;
         }
     };
-    match parse_for(&files, capabilities) {
+    // The authority's reading: a stale sign-off is a problem here (a terminal drops it).
+    let checked = super::parse_signed_off(&files).and_then(|c| {
+        let problems = super::check::for_terminal(&c, capabilities);
+        if problems.is_empty() {
+            Ok(c)
+        } else {
+            Err(problems)
+        }
+    });
+    match checked {
         Ok(c) => {
             let _ = writeln!(
                 out,
@@ -174,7 +183,7 @@ pub fn keygen(key_file: &Path) -> std::io::Result<String> {
 /// `out_file.sig`; returns the signature. An invalid catalog is never signed.
 pub fn sign(path: &Path, key_file: &Path, out_file: &Path) -> Result<String, String> {
     let files = read_path(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    if let Err(problems) = parse(&files) {
+    if let Err(problems) = super::parse_signed_off(&files) {
         let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         return Err(format!(
             "not signed, the catalog is invalid:\n{}",

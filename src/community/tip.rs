@@ -90,6 +90,9 @@ pub(super) fn problems(tips: Option<&TipRecipient>, places: &[PlaceName], p: &mu
 /// Names the seal in the payload, so a unit knows how to open it.
 pub const SEAL_ALGORITHM: &str = "x25519-xsalsa20poly1305-sealedbox";
 
+/// What a tip's answers are padded to before sealing (a multiple of it).
+const SEALED_SIZE: usize = 1024;
+
 /// Digits of the PIN printed on the tip's receipt.
 pub const PIN_DIGITS: usize = 6;
 
@@ -148,10 +151,17 @@ impl AnonymousTip {
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect();
-        let inner = serde_json::json!({
+        let mut inner = serde_json::json!({
             "language": if self.english { "en" } else { "zh" },
             "answers": answers,
+            "pad": "",
         });
+        // A sealed box is its plaintext and 48 bytes: padded to whole kilobytes, its length
+        // tells nothing of which answers were chosen ("drugs" is shorter than "gambling").
+        let len = inner.to_string().len();
+        inner["pad"] = " "
+            .repeat(len.div_ceil(SEALED_SIZE) * SEALED_SIZE - len)
+            .into();
         Ok(serde_json::json!({
             "anonymous": true,
             "sealed": seal(&self.recipient, inner.to_string().as_bytes())?,
@@ -237,6 +247,27 @@ mod tests {
     fn the_demo_feed_carries_the_demo_units_key() {
         let feed = crate::community::Feed::parse(crate::community::demo_feed().as_bytes()).unwrap();
         assert_eq!(feed.tips.unwrap().public_key, demo_public_key());
+    }
+
+    #[test]
+    fn the_sealed_length_does_not_tell_the_answers() {
+        let tip = |category: &str, when: &str| AnonymousTip {
+            item_code: "ZA-SQJW-04".into(),
+            answers: vec![
+                ("category".into(), category.into()),
+                ("when".into(), when.into()),
+            ],
+            english: false,
+            recipient: demo(),
+        };
+        let a = tip("drugs", "today").payload("v").unwrap();
+        let b = tip("gambling", "this_week").payload("v").unwrap();
+        let len = |p: &serde_json::Value| p["sealed"]["ciphertext"].as_str().unwrap().len();
+        assert_eq!(len(&a), len(&b));
+        let opened = open(&demo_secret_key(), &a["sealed"]).unwrap();
+        assert_eq!(opened.len(), SEALED_SIZE);
+        let v: serde_json::Value = serde_json::from_slice(&opened).unwrap();
+        assert_eq!(v["answers"]["category"], "drugs");
     }
 
     #[test]

@@ -41,10 +41,11 @@ fn engine(catalog: &Arc<Catalog>, card: &str, english: bool) -> Harness {
     if let Ok(feed) = crate::community::Feed::parse(crate::community::demo_feed().as_bytes()) {
         h.handle(Event::CommunityUpdated(Arc::new(feed)));
     }
-    if english {
+    h.card(super::demo::stand_in_card(card));
+    // A foreign card turns the screen to English: the Chinese picture is turned back.
+    if h.view().english != english {
         h.touch(Action::ToggleLanguage);
     }
-    h.card(super::demo::stand_in_card(card));
     h
 }
 

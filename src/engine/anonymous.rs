@@ -75,10 +75,23 @@ impl Engine {
             .is_some_and(|i| i.anonymous() && i.mode == Mode::Submit)
     }
 
+    /// On an item for nobody, from its page to its end, a card put on the reader is not read
+    /// into anything: not the session, not the language, not the audit log.
+    pub(super) fn reads_no_card(&self) -> bool {
+        !matches!(
+            self.phase.screen(),
+            Screen::Home | Screen::Categories | Screen::Items | Screen::Search
+        ) && self.item().is_some_and(|i| i.anonymous())
+    }
+
     /// 确认提交 on an anonymous tip: the answers go to the shell to be sealed, with nothing of
     /// whoever holds a card on the reader.
     pub(super) fn submit_anonymous_tip(&mut self) {
         let Some(recipient) = self.tip_recipient() else {
+            // The feed lapsed since the tip began (a new day, a new feed without a unit).
+            if let Some(s) = self.phase.session_mut() {
+                s.submitting.tips_unavailable();
+            }
             return;
         };
         let Some(s) = self.phase.session() else {
@@ -191,6 +204,17 @@ mod tests {
         assert!(e.view().form.unwrap().error.contains("立即拨打110"));
         e.touch(Action::FormChoose("no".into()));
         e.touch(Action::FormChoose("drugs".into()));
+        // A foreign card put down mid-tip is not read into anything: not the language, not the
+        // session, not the audit log.
+        let foreign = onetrip_drivers::id_card::sim::SimCard::foreign_2023_sample();
+        e.handle(Event::CardPresented(Box::new(
+            onetrip_drivers::id_card::identity::parse(&foreign.text, foreign.photo),
+        )));
+        assert!(!e.view().english);
+        assert!(!e
+            .take_effects()
+            .iter()
+            .any(|x| matches!(x, Effect::Audit(AuditEvent::CardForBrowsing { .. }))));
         let places: Vec<String> = e
             .view()
             .form
@@ -220,7 +244,8 @@ mod tests {
             "{summary:?}"
         );
         // Nothing of the card holder on the confirm screen.
-        assert!(e.view().detail.is_some());
+        let v = e.view();
+        assert_eq!((v.name_masked.as_str(), v.id_masked.as_str()), ("", ""));
         effects.extend(e.take_effects());
         e.touch(Action::Confirm);
         assert_eq!(e.screen(), Screen::Submitting);

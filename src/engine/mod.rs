@@ -267,7 +267,14 @@ impl Engine {
     /// The shell hands the engine an event with the current time.
     pub fn handle(&mut self, event: Event, now: Instant) {
         self.clock.now = now;
-        let what = journal::describe(&event);
+        // A late answer of the store (after the submit timeout) belongs to no step of whoever
+        // is at the screen now.
+        let stale = matches!(event, Event::Stored(_)) && self.phase.screen() != Screen::Submitting;
+        let what = if stale {
+            None
+        } else {
+            journal::describe(&event)
+        };
         let had_session = self.phase.session().is_some();
         let at_ms = self
             .session_started()
@@ -295,6 +302,7 @@ impl Engine {
                     self.go(Screen::ReadingCard);
                 }
             }
+            Event::CardPresented(_) if self.reads_no_card() => {}
             Event::CardPresented(identity) => {
                 if matches!(self.phase.screen(), Screen::Attract | Screen::ReadingCard) {
                     self.start_session(Some(*identity));

@@ -124,6 +124,17 @@ impl Engine {
                     "Not submitted. Nothing was saved. Please go to a counter",
                 ),
             },
+            // A tip's number is not read aloud in the room: it is on the screen and the paper.
+            Screen::Done if !view.tip_pin.is_empty() => match view.outcome {
+                Some(DoneOutcome::PrintFailed) => pick(
+                    "线索已提交。回执未能打印，请记下屏幕上的线索编号和查询码",
+                    "Your tip is in. The receipt did not print: note the tip number and PIN on the screen",
+                ),
+                _ => pick(
+                    "线索已提交，请取走回执",
+                    "Your tip is in. Please take your receipt",
+                ),
+            },
             Screen::Done => match view.outcome {
                 Some(DoneOutcome::Printed) => pick(
                     "已提交，请取走回执和身份证",

@@ -8,6 +8,7 @@ use crate::vocab::mask;
 impl Engine {
     pub fn view(&self) -> View {
         let s = self.phase.session();
+        let anonymous = self.item().is_some_and(|i| i.anonymous());
         let countdown = self.clock.countdown_from.map(|from| {
             let total = self.scaled(self.config.countdown);
             let left = total.saturating_sub(self.clock.now.saturating_duration_since(from));
@@ -17,12 +18,15 @@ impl Engine {
             screen: self.phase.screen(),
             english: self.front.english,
             elderly: self.front.elderly,
+            // Nobody's on an item for nobody (an anonymous tip), whatever card was read before.
             name_masked: s
                 .and_then(|s| s.identity.as_ref())
+                .filter(|_| !anonymous)
                 .map(|i| mask::name(&i.name))
                 .unwrap_or_default(),
             id_masked: s
                 .and_then(|s| s.identity.as_ref())
+                .filter(|_| !anonymous)
                 .map(|i| mask::id_number(&i.id_number))
                 .unwrap_or_default(),
             police_types: Vec::new(),
@@ -48,7 +52,7 @@ impl Engine {
                 }
                 _ => String::new(),
             },
-            rating_offered: !self.item().is_some_and(|i| i.anonymous()),
+            rating_offered: !anonymous,
             // A tip's number is followed with its PIN, on this terminal: no tracking link.
             tracking_link: match s {
                 Some(s)

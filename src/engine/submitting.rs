@@ -17,6 +17,8 @@ use crate::vocab::submission::{NewSubmission, ReceiptKind, ReceiptRequest, Store
 enum ConfirmNotice {
     PlaceCardAgain,
     NotTheApplicant,
+    /// An anonymous tip whose receiving unit's key is no longer in force.
+    TipsUnavailable,
 }
 
 /// What became of the confirmed application in this session.
@@ -55,6 +57,11 @@ impl Submitting {
         }
     }
 
+    /// An anonymous tip cannot be sealed now: Confirm says so.
+    pub(super) fn tips_unavailable(&mut self) {
+        self.notice = Some(ConfirmNotice::TipsUnavailable);
+    }
+
     /// A new screen: Confirm's notice is gone.
     pub(super) fn clear_notice(&mut self) {
         self.notice = None;
@@ -91,6 +98,12 @@ impl Submitting {
                 "This is not the applicant's card. Please place the applicant's own card."
             } else {
                 "这不是本次办理人的证件，请放置办理人本人的身份证"
+            }
+            .to_string(),
+            Some(ConfirmNotice::TipsUnavailable) => if english {
+                "This terminal cannot take anonymous tips now. In danger, call 110; or give the lead with your name."
+            } else {
+                "本机暂时不能接收匿名线索。有危险请拨打110，或实名提供线索。"
             }
             .to_string(),
             None => String::new(),
@@ -182,9 +195,12 @@ impl Engine {
                 let Some(item) = s.browsing.chosen_item(&self.offer.catalog) else {
                     return;
                 };
-                self.effects.push_back(Effect::Audit(AuditEvent::Submitted {
-                    submission_id: stored.id.clone(),
-                }));
+                // A tip's row is not tied to the session's steps by its id.
+                if !item.anonymous() {
+                    self.effects.push_back(Effect::Audit(AuditEvent::Submitted {
+                        submission_id: stored.id.clone(),
+                    }));
+                }
                 self.effects.push_back(Effect::Print(ReceiptRequest {
                     submission: stored.clone(),
                     kind: if item.anonymous() {
@@ -230,10 +246,12 @@ impl Engine {
         let Some(s) = self.phase.session_mut() else {
             return;
         };
+        // A tip's receipt is audited without its id (see `stored`).
         let id = s
             .submitting
             .stored
             .as_ref()
+            .filter(|x| x.pin.is_none())
             .map(|x| x.id.clone())
             .unwrap_or_default();
         match result {

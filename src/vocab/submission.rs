@@ -4,7 +4,7 @@
 use onetrip_drivers::id_card::Identity;
 
 /// A submission the store committed: its row id and the number printed for the citizen.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredSubmission {
     pub id: String,
     pub number: String,
@@ -16,6 +16,16 @@ pub struct StoredSubmission {
     /// can reach no kept receipt, log or journal (upstream holds only its hash).
     #[serde(skip)]
     pub pin: Option<String>,
+}
+
+/// Without the codes: the call-back's code and the tip's PIN are for paper and screen only.
+impl std::fmt::Debug for StoredSubmission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSubmission")
+            .field("id", &self.id)
+            .field("number", &self.number)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The four-digit code the officer says first when calling back (防冒充): drawn from the

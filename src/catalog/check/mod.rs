@@ -175,6 +175,22 @@ pub fn check(c: &Catalog) -> Vec<Problem> {
     k.problems
 }
 
+/// The authority's rule on top of [`check`]: every sign-off matches the words signed
+/// (`item::sign_off_matches`).
+pub fn sign_offs(c: &Catalog) -> Vec<Problem> {
+    let mut k = Checker {
+        problems: Vec::new(),
+    };
+    let scope = Scope {
+        catalog: c,
+        sources: HashSet::new(),
+    };
+    for item in &c.items {
+        item::sign_off_matches(&mut k, &scope, item);
+    }
+    k.problems
+}
+
 /// The catalog's `version` and `issuer`, and that it has items.
 fn header(k: &mut Checker, c: &Catalog, first_file: &str) {
     if c.version.trim().is_empty() {
@@ -328,7 +344,8 @@ verified = false
             ("catalog.toml".to_string(), head.to_string()),
             ("items/za.toml".to_string(), items.to_string()),
         ];
-        match parse(&files) {
+        // As the authority's tools read it (stale sign-offs are problems).
+        match crate::catalog::parse_signed_off(&files) {
             Ok(_) => Vec::new(),
             Err(p) => p.iter().map(|p| p.to_string()).collect(),
         }
@@ -505,6 +522,13 @@ verified = false
             .any(|p| p.contains(&format!(
                 "ZA-A-43: edited since it was verified (signed off as {digest}, now"
             ))));
+        // A terminal takes the same catalog, and never calls the edited words verified.
+        let on_terminal = parse(&[
+            ("catalog.toml".to_string(), HEAD.to_string()),
+            ("items/za.toml".to_string(), edited.clone()),
+        ])
+        .unwrap();
+        assert!(!on_terminal.items[0].verified);
         assert!(problems_in(
             HEAD,
             &confirmed.replace(&format!("verified_digest = \"{digest}\"\n"), "")
