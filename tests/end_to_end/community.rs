@@ -865,3 +865,56 @@ fn timeline_by_card(
     bench.reader.remove();
     (steps, rating_offered)
 }
+
+/// The reference platform's side of a tip's PIN: the right PIN finds the tip, a wrong one the
+/// same 404 as a number that does not exist, and after `PIN_TRIES` wrong ones the number answers
+/// nothing more, right PIN or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tips_number_takes_a_few_wrong_pins_then_answers_nothing() {
+    use onetrip::devtools::reference_upstream::lookups::PIN_TRIES;
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let tip = serde_json::json!({
+        "id": "9a0e", "number": "T1-000001", "terminal_id": "T1", "kind": "tip",
+        "item_code": "ZA-SQJW-04", "created_at_ms": 0, "anonymous": true,
+        "sealed": {"alg": "x25519-xsalsa20poly1305-sealedbox", "key_id": "k", "ciphertext": "AA=="},
+        "pin_verifier": onetrip::config::staff_pin::hash("482913").unwrap(),
+    });
+    let r = http
+        .post(format!("http://{addr}/v1/submissions"))
+        .bearer_auth(TOKEN)
+        .header("Idempotency-Key", "9a0e")
+        .json(&tip)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let ask = |pin: &'static str| {
+        let http = http.clone();
+        async move {
+            http.post(format!("http://{addr}/v1/cases/query"))
+                .bearer_auth(TOKEN)
+                .json(&serde_json::json!({
+                    "item_code": "ZA-SQJW-05", "id_number": "", "case_number": "T1-000001",
+                    "answers": {"case_number": "T1-000001", "pin": pin},
+                }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(ask("482913").await, 200);
+    for _ in 0..PIN_TRIES {
+        assert_eq!(ask("000000").await, 404);
+    }
+    assert_eq!(
+        ask("482913").await,
+        404,
+        "locked after {PIN_TRIES} wrong PINs"
+    );
+}

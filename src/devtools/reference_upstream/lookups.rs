@@ -40,6 +40,9 @@ pub(super) async fn appointment_slots(State(app): State<App>, headers: HeaderMap
     Json(json!({ "slots": slots })).into_response()
 }
 
+/// Wrong PINs an anonymous tip's number takes before it answers nothing more.
+pub const PIN_TRIES: u32 = 5;
+
 /// A lookup for a party. A case's progress: the case number and the party's ID number must both
 /// match; any mismatch is the same 404, so the endpoint is no oracle for case numbers. A plate's
 /// violations (JG-WF-03): this reference platform has none on record, and says so for the plate
@@ -82,15 +85,25 @@ pub(super) async fn case_query(
             "case_number and id_number are required",
         );
     };
-    let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-    let found: Option<(String, String, i64)> = db
-        .query_row(
+    let found: Option<(String, String, i64)> = {
+        let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+        db.query_row(
             "SELECT body, item_code, received_at FROM received WHERE number = ?1",
             [number],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()
-        .unwrap_or(None);
+        .unwrap_or(None)
+    };
+    // Six digits are a bar, not a wall: a tip's number takes so many wrong PINs, then answers
+    // nothing, right PIN or not (the same 404: no oracle). Argon2 runs outside the database lock.
+    let failures = |number: &str| {
+        let tries = app.pin_failures.lock().unwrap_or_else(|e| e.into_inner());
+        tries.get(number).copied().unwrap_or(0)
+    };
+    if failures(number) >= PIN_TRIES {
+        return error(StatusCode::NOT_FOUND, "no such case for this party");
+    }
     // The party: the card's ID number; for an anonymous tip, nobody's number but the PIN on its
     // receipt, checked against the hash the tip carried (the platform never sees the PIN).
     let pin = q["answers"]["pin"].as_str().unwrap_or_default();
@@ -99,10 +112,15 @@ pub(super) async fn case_query(
             return false;
         };
         if v["anonymous"] == true {
-            return !pin.is_empty()
+            let right = !pin.is_empty()
                 && v["pin_verifier"]
                     .as_str()
                     .is_some_and(|h| crate::config::staff_pin::verify(h, pin));
+            if !right {
+                let mut tries = app.pin_failures.lock().unwrap_or_else(|e| e.into_inner());
+                *tries.entry(number.to_string()).or_default() += 1;
+            }
+            return right;
         }
         !id_number.is_empty() && v["applicant"]["id_number"].as_str() == Some(id_number)
     };

@@ -17,7 +17,7 @@ use serde_json::json;
 mod catalog;
 mod community;
 mod heartbeats;
-mod lookups;
+pub mod lookups;
 mod submissions;
 
 pub use catalog::{etag, sample_catalog, sample_published, PublishedCatalog};
@@ -48,6 +48,8 @@ struct App {
     catalog: Arc<Mutex<PublishedCatalog>>,
     /// The village feed every terminal of this server is given.
     community: Arc<Mutex<PublishedCatalog>>,
+    /// Wrong PINs tried per anonymous tip's number (see `lookups::PIN_TRIES`).
+    pin_failures: Arc<Mutex<std::collections::HashMap<String, u32>>>,
 }
 
 pub fn open_db(path: &Path) -> rusqlite::Result<Connection> {
@@ -84,6 +86,7 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         faults,
         catalog: Arc::new(Mutex::new(sample_published())),
         community: Arc::new(Mutex::new(community::sample_published())),
+        pin_failures: Arc::default(),
     };
     Router::new()
         .route(
