@@ -25,7 +25,7 @@ struct Cli {
 enum Cmd {
     /// Run the kiosk on this terminal (the default).
     Run {
-        /// On a missing or broken configuration, show "本机未配置/本机配置有误" with the
+        /// On a missing or broken configuration, show "本机尚未开通/本机设置有误" with the
         /// hardware id on screen and keep running, instead of exiting 2 (the terminal's service
         /// uses this: no restart loop behind a black screen).
         #[arg(long)]

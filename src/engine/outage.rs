@@ -128,15 +128,17 @@ fn outage_words(outage: &Outage, english: bool) -> String {
             }
         }
         Outage::NotConfigured { found, hardware_id } => match (found, english) {
-            (false, false) => format!("本机未配置，请联系技术人员（硬件编号 {hardware_id}）"),
-            (true, false) => format!("本机配置有误，请联系技术人员（硬件编号 {hardware_id}）"),
+            // Said to the citizen first (what it means for them); the id is for the technician who
+            // provisions it, and says so.
+            (false, false) => format!("本机尚未开通，暂不能办理。技术人员：硬件编号 {hardware_id}"),
+            (true, false) => format!("本机设置有误，暂不能办理。技术人员：硬件编号 {hardware_id}"),
             (false, true) => format!(
-                "This terminal is not configured: please call a technician (hardware id \
-                 {hardware_id})"
+                "This terminal is not set up yet and cannot serve. For the technician: hardware \
+                 id {hardware_id}"
             ),
             (true, true) => format!(
-                "This terminal's configuration is wrong: please call a technician (hardware id \
-                 {hardware_id})"
+                "This terminal's settings are wrong and it cannot serve. For the technician: \
+                 hardware id {hardware_id}"
             ),
         },
     }
@@ -198,7 +200,7 @@ mod tests {
         }];
         assert_eq!(
             reason(&unconfigured, false),
-            "本机未配置，请联系技术人员（硬件编号 52:54:00:12:34:56）"
+            "本机尚未开通，暂不能办理。技术人员：硬件编号 52:54:00:12:34:56"
         );
     }
 }

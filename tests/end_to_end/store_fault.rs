@@ -59,7 +59,7 @@ fn a_terminal_without_configuration_says_so_and_opens_nothing() {
     });
     let mut options = RuntimeOptions::new(onetrip::config::Config::not_configured());
     let shown = format!(
-        "本机未配置，请联系技术人员（硬件编号 {}）",
+        "本机尚未开通，暂不能办理。技术人员：硬件编号 {}",
         onetrip::terminal::hardware_id::hardware_id()
     );
     options.not_configured = Some(Outage::NotConfigured {
