@@ -31,6 +31,10 @@ pub enum CatalogCmd {
         out: Option<PathBuf>,
         #[arg(long)]
         import: Option<PathBuf>,
+        /// Pages without the pictures of the screens and the receipts (quicker: about a tenth of
+        /// a second per item and language saved).
+        #[arg(long, conflicts_with = "import")]
+        no_pictures: bool,
     },
     /// Make an ed25519 key pair: the private key to --key (never overwritten), the public key (for
     /// `catalog.public_key`) to standard output.
@@ -54,7 +58,8 @@ pub enum CatalogCmd {
 #[cfg(feature = "dev-tools")]
 const SHOW_ITEMS: tool::ShowItems = &crate::devtools::review_pictures::show_items;
 #[cfg(not(feature = "dev-tools"))]
-const SHOW_ITEMS: tool::ShowItems = &|_, _| Ok(Default::default());
+const SHOW_ITEMS: tool::ShowItems = NO_PICTURES;
+const NO_PICTURES: tool::ShowItems = &|_, _| Ok(Default::default());
 
 /// A capability by its configuration name, for `--capabilities`.
 fn capability(name: &str) -> Result<Capability, String> {
@@ -78,10 +83,11 @@ pub fn command(cmd: CatalogCmd) -> ExitCode {
             path,
             out: Some(out),
             import: None,
+            no_pictures,
         } => ExitCode::from(tool::review(
             &path,
             &out,
-            SHOW_ITEMS,
+            if no_pictures { NO_PICTURES } else { SHOW_ITEMS },
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         )),

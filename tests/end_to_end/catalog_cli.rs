@@ -247,9 +247,14 @@ fn the_reviewers_decisions_come_back_from_the_csv_bound_to_the_words_signed() {
         copy.to_str().unwrap(),
         "--out",
         sheet.to_str().unwrap(),
+        "--no-pictures",
     ]);
     assert_eq!(code, 0, "{err}");
     let page = std::fs::read_to_string(sheet.join("items/HZ-SFZ-01.html")).unwrap();
+    assert!(
+        !sheet.join("items/HZ-SFZ-01.zh.png").exists(),
+        "--no-pictures"
+    );
     let digest = page
         .split("<th>内容摘要</th><td>")
         .nth(1)
