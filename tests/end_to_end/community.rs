@@ -511,6 +511,15 @@ fn the_feed_is_checked_and_signed_with_the_catalogs_key() {
     assert!(!dir.path().join("bad.sig").exists());
 }
 
+/// 我的社区民警 from the idle screen, once the village's feed from the local upstream is in
+/// (fetched at start: it may land after the tap).
+fn open_panel_with_the_feed(ui: &onetrip::ui::AppWindow, kiosk: &common::kiosk::KioskRef) {
+    tap(ui, "我的社区民警");
+    wait_for(kiosk, "the feed", |ui| {
+        ui.global::<Api>().get_community().people.row_count() == 2
+    });
+}
+
 /// The body of submission `number` as the reference upstream received it (waiting for the
 /// delivery worker up to 15 s).
 fn received_body(bench: &onetrip::devtools::demo::Bench, number: &str) -> serde_json::Value {
@@ -564,10 +573,7 @@ fn an_anonymous_tip_names_nobody_and_is_followed_by_number_and_pin() {
     let _guard = rt.enter();
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
-    tap(&ui, "我的社区民警");
-    wait_for(&kiosk, "the feed", |ui| {
-        ui.global::<Api>().get_community().people.row_count() == 2
-    });
+    open_panel_with_the_feed(&ui, &kiosk);
     tap(&ui, "我要找民警");
     wait_for(&kiosk, "the requests", screen_is(ScreenKind::Items));
     tap(&ui, "匿名提供线索");
@@ -762,10 +768,7 @@ fn mediation_and_a_named_tip_are_on_the_timeline_by_number_and_card() {
     let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     // The feed (the tip's places) comes from the local upstream at start.
-    tap(&ui, "我的社区民警");
-    wait_for(&kiosk, "the feed", |ui| {
-        ui.global::<Api>().get_community().people.row_count() == 2
-    });
+    open_panel_with_the_feed(&ui, &kiosk);
     tap(&ui, "返回");
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
 

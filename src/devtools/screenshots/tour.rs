@@ -119,6 +119,8 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     for choice in ["east_village", "today", "yes"] {
         touch(&mut e, Action::FormChoose(choice.into()));
     }
+    // Nobody's: no applicant rows, whatever card was read before.
+    shots.push(("confirm_anonymous_tip".into(), e.view()));
     touch(&mut e, Action::Confirm);
     e.handle(
         Event::Stored(Ok(StoredSubmission {
@@ -452,7 +454,8 @@ mod tests {
                         "confirm"
                         | "timeout_warning"
                         | "confirm_appointment"
-                        | "confirm_card_again" => Screen::Confirm,
+                        | "confirm_card_again"
+                        | "confirm_anonymous_tip" => Screen::Confirm,
                         "slots" | "slots_offline" => Screen::Slots,
                         "submitting" => Screen::Submitting,
                         "printing" | "guide_printing" => Screen::Printing,
