@@ -11,7 +11,7 @@ cd "$OUT"
 rm -rf esp; mkdir -p esp
 grub-mkimage -O x86_64-efi -p /EFI/onetrip -c "$HERE/boot/early.cfg" -o esp/BOOTX64.EFI \
   part_gpt fat squash4 normal linux echo test configfile loadenv regexp serial terminal search \
-  search_fs_file sleep all_video efi_gop
+  search_fs_file sleep reboot all_video efi_gop
 grub-editenv esp/grubenv create
 grub-editenv esp/grubenv set ORDER="A B" A_OK=1 A_TRY=0 B_OK=0 B_TRY=0
 rm -f esp.img

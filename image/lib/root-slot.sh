@@ -30,7 +30,9 @@ mkdir -p "$tree/boot/efi" "$tree/var/lib/onetrip" "$tree/var/lib/systemd/linger"
 mkdir -p "$tree/var/lib/dbus"; ln -sfn /etc/machine-id "$tree/var/lib/dbus/machine-id"
 
 # Lock-down: no login anywhere (no getty on any console, root locked), no Ctrl+Alt+Del reboot,
-# no VT switching targets, no apt sources; only the kiosk and what it needs run.
+# no VT switching targets, no apt sources; only the kiosk and what it needs run. systemd-fsckd
+# only relays fsck's progress to a boot splash there is none of; the data partition's fsck still
+# runs, without waiting about 3 s of an emulated boot for it to start.
 systemctl --root="$tree" enable onetrip.service onetrip-mark-good.service onetrip-boot-deadline.timer \
   onetrip-reboot.path onetrip-boot-report.service \
   seatd.service systemd-repart.service systemd-networkd.service systemd-resolved.service \
@@ -38,7 +40,7 @@ systemctl --root="$tree" enable onetrip.service onetrip-mark-good.service onetri
 for u in getty@.service serial-getty@.service getty.target console-getty.service autovt@.service \
          ctrl-alt-del.target debug-shell.service rescue.service emergency.service \
          systemd-firstboot.service apt-daily.timer apt-daily-upgrade.timer \
-         rauc-mark-good.service; do
+         rauc-mark-good.service systemd-fsckd.service systemd-fsckd.socket; do
   systemctl --root="$tree" mask "$u" >/dev/null 2>&1
 done
 sed -i 's/^root:[^:]*:/root:*:/' "$tree/etc/shadow"

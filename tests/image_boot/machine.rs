@@ -104,9 +104,23 @@ impl Machine {
     /// The power is cut: QEMU is killed (whatever the guest had not written is lost) and the
     /// terminal is powered on again, with its disk and whatever is plugged in.
     pub fn power_cut(&mut self) {
+        self.cut_power();
+        self.power_on();
+    }
+
+    /// The power is cut and stays off (the disk can be read meanwhile).
+    pub fn cut_power(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Powered on again after `cut_power`, with whatever is plugged in.
+    pub fn power_on(&mut self) {
         self.start_again();
+    }
+
+    pub fn disk(&self) -> &Path {
+        &self.disk
     }
 
     /// The serial console so far, without terminal escapes and carriage returns.

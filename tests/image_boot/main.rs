@@ -11,6 +11,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod machine;
+mod power_cuts;
 mod sticks;
 mod tls_front;
 
@@ -24,6 +25,7 @@ use common::kiosk::{button, screen_is, wait_for, KioskRef};
 use machine::{Machine, Screen, Wiring, GUEST_FLEET, GUEST_HOST, GUEST_UPSTREAM};
 use onetrip::devtools::demo::Bench;
 use onetrip::ui::{AppWindow, ScreenKind};
+use onetrip_drivers::pty::ReplyLine;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, PointerEventButton, WindowAdapter};
 use slint::ComponentHandle;
@@ -80,9 +82,11 @@ fn guest_config(bench: &Bench, dir: &Path, fleet_token: &str) -> PathBuf {
             &format!("{}/id-card", dev.display()),
             "/dev/onetrip/id-card",
         )
+        // The printer on a 9600-baud line, as many receipt printers' serial ports are (the
+        // simulator paces it so: a receipt takes a second or two, and a power cut can land in it).
         .replace(
-            &format!("{}/printer", dev.display()),
-            "/dev/onetrip/printer",
+            &format!("path = \"{}/printer\"", dev.display()),
+            "path = \"/dev/onetrip/printer\"\nbaud = 9600",
         )
         .replace(
             &format!("{}/scanner", dev.display()),
@@ -117,7 +121,7 @@ fn guest_config(bench: &Bench, dir: &Path, fleet_token: &str) -> PathBuf {
 }
 
 /// A partition's start and size in bytes, by its GPT name.
-fn partition(disk: &Path, name: &str) -> (u64, u64) {
+pub(crate) fn partition(disk: &Path, name: &str) -> (u64, u64) {
     let out = Command::new("sfdisk").arg("-J").arg(disk).output().unwrap();
     assert!(out.status.success(), "sfdisk -J {disk:?}");
     let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -256,14 +260,14 @@ impl Platform for Headless {
     }
 }
 
-struct Twin {
+pub(crate) struct Twin {
     window: Rc<MinimalSoftwareWindow>,
     ui: AppWindow,
-    kiosk: KioskRef,
+    pub(crate) kiosk: KioskRef,
 }
 
 impl Twin {
-    fn screen(&self) -> Screen {
+    pub(crate) fn screen(&self) -> Screen {
         let (w, h) = (1920u32, 1080u32);
         self.kiosk.borrow_mut().pump();
         // As the screenshots draw: the renderer's own snapshot, rendered in its optimised
@@ -305,6 +309,12 @@ fn same_screen(m: &mut Machine, twin: &Twin, what: &str, within: Duration, dir: 
 /// Touches the labelled button's centre on the twin and the same spot on the terminal: the same
 /// press and release at the same pixel, on the platform's own clock.
 fn touch(m: &mut Machine, twin: &Twin, label: &str) {
+    let (x, y) = touch_twin(twin, label);
+    m.tap(x, y);
+}
+
+/// Touches the labelled button's centre on the twin; returns where, for the terminal.
+pub(crate) fn touch_twin(twin: &Twin, label: &str) -> (f32, f32) {
     use slint::platform::WindowEvent;
     let b = button(&twin.ui, label);
     let (p, s) = (b.absolute_position(), b.size());
@@ -315,7 +325,7 @@ fn touch(m: &mut Machine, twin: &Twin, label: &str) {
     window.dispatch_event(WindowEvent::PointerPressed { position, button });
     window.dispatch_event(WindowEvent::PointerReleased { position, button });
     window.dispatch_event(WindowEvent::PointerExited);
-    m.tap(position.x, position.y);
+    (position.x, position.y)
 }
 
 fn pid_of_ready_kiosk(console: &str) -> Vec<String> {
@@ -427,6 +437,10 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     let rt = common::kiosk::runtime();
     let _guard = rt.enter();
     let guest_bench = rt.block_on(Bench::start()).unwrap();
+    guest_bench.printer.set_line(ReplyLine {
+        delay: None,
+        baud: Some(9600),
+    });
     let twin_bench = rt.block_on(Bench::start()).unwrap();
 
     let mut twin_config = twin_bench.config.clone();
@@ -513,7 +527,22 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     m.unplug_stick("logstick");
     takes_nothing_it_should_not_run_from_a_stick(&mut m, &dir, (&good, &v2), (&bad, &v3));
     the_fleet_shows_the_update_finished_once_confirmed(&rt, &fleet, rollout, &v2, powered_on);
+    m.unplug_stick("stickgood");
+    m.unplug_stick("stickbad");
+    // Then the power is cut, again and again (image/test --power-cuts N; a few by default).
+    let flow = power_cuts::record_flow(&twin, &twin_bench);
+    power_cuts::run(&mut m, &flow, &guest_bench, "B", power_cuts(), &dir);
     m.save_console("serial.log.txt");
+}
+
+/// How many times to cut the power after the terminal's day (ONETRIP_POWER_CUTS, from
+/// `image/test --power-cuts N`): by default the two that decide what a citizen keeps, in the
+/// middle of a receipt and during its delivery.
+fn power_cuts() -> usize {
+    std::env::var("ONETRIP_POWER_CUTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2)
 }
 
 /// Slot B holds firmware whose kiosk never becomes READY (see `prepare_disk`): GRUB boots it,
