@@ -305,6 +305,8 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_submission_number(view.submission_number.as_str().into());
     api.set_tip_pin(view.tip_pin.as_str().into());
     api.set_rating_offered(view.rating_offered);
+    api.set_help_offered(view.help_offered);
+    api.set_help_called(view.help_called);
     if api.get_tracking_link().as_str() != view.tracking_link {
         api.set_tracking_qr(qr_image(&view.tracking_link));
         api.set_tracking_link(view.tracking_link.as_str().into());

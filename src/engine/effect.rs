@@ -25,4 +25,8 @@ pub enum Effect {
     FetchSlots {
         item_code: String,
     },
+    /// Ring the staff: a citizen pressed 呼叫工作人员 on this screen.
+    CallStaff {
+        screen: &'static str,
+    },
 }

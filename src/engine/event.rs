@@ -47,6 +47,9 @@ pub enum Action {
     GuideInstead,
     /// Upstream could not be asked (a query, the appointment times): ask again.
     Retry,
+    /// 呼叫工作人员 on a failure or out-of-service screen: staff are rung (a sound on the
+    /// terminal, an alert in the heartbeat and on the staff screen).
+    CallStaff,
     Confirm,
     Back,
     Home,

@@ -20,6 +20,7 @@ mod effect;
 mod event;
 mod form;
 pub mod harness;
+mod help;
 pub mod journal;
 pub mod outage;
 mod prompt;
@@ -139,6 +140,8 @@ struct Front {
     /// 1 to `VOLUME_STEPS`; the middle one is the calibrated default.
     volume: u8,
     pin_guard: PinGuard,
+    /// 呼叫工作人员 was pressed on the screen now showing (one ring per screen).
+    help_called: bool,
 }
 
 /// The citizen's volume steps (the middle one is the terminal's calibrated default).
@@ -223,6 +226,7 @@ impl Engine {
             voice: config.voice_default,
             volume: VOLUME_DEFAULT,
             pin_guard: PinGuard::default(),
+            help_called: false,
         };
         Engine {
             config,

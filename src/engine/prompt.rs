@@ -15,6 +15,12 @@ impl Engine {
                 zh.to_string()
             }
         };
+        if view.help_called {
+            return pick(
+                "已呼叫工作人员，请稍候。紧急情况请拨打110",
+                "Staff have been called. Please wait; in an emergency, call 110",
+            );
+        }
         if view.countdown.is_some() {
             return pick(
                 "您还在办理吗？如需继续，请按继续办理",

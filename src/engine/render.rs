@@ -86,6 +86,8 @@ impl Engine {
             community: None,
             community_note: String::new(),
             community_requests: false,
+            help_offered: false,
+            help_called: false,
             prompt: String::new(),
             voice: self.front.voice,
             volume: self.front.volume,
@@ -97,6 +99,8 @@ impl Engine {
             s.completion.show(self.phase.screen(), &mut view);
         }
         self.staff_view(&mut view);
+        view.help_offered = self.help_offered(&view);
+        view.help_called = self.front.help_called && view.help_offered;
         view.prompt = self.prompt(&view);
         view
     }

@@ -126,6 +126,9 @@ impl Engine {
         if let Some(s) = self.phase.session_mut() {
             s.submitting.clear_notice();
         }
+        if screen != self.phase.screen() {
+            self.front.help_called = false;
+        }
         self.phase.set_screen(screen);
         self.clock.since = self.clock.now;
         self.clock.countdown_from = None;
@@ -240,6 +243,7 @@ impl Engine {
             (Screen::Slots, Action::ChooseSlot(id)) => self.choose_slot(id),
             (Screen::Slots, Action::GuideInstead) => self.guide_instead(),
             (Screen::QueryResult | Screen::Slots, Action::Retry) => self.retry(),
+            (_, Action::CallStaff) => self.call_staff(),
             (Screen::QueryResult, Action::Finish) => self.end_session("done"),
             (Screen::QueryResult | Screen::Slots | Screen::Confirm, Action::Back) => {
                 self.back_into_form()

@@ -114,11 +114,17 @@ fn delivery_words(paused: &DeliveryPaused, english: bool) -> String {
 
 /// The report, worded.
 pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
+    // A citizen's call for staff comes first: somebody may still be waiting at the screen.
     let mut devices: Vec<DeviceWords> = report
-        .devices
+        .help_call
         .iter()
-        .map(|d| device_words(d, english))
+        .map(|(screen, at)| DeviceWords {
+            name: pick(english, "群众呼叫工作人员", "A citizen called for staff").to_string(),
+            state: help_call_words(screen, at, english),
+            ok: false,
+        })
         .collect();
+    devices.extend(report.devices.iter().map(|d| device_words(d, english)));
     if let Some(until) = &report.recording_until {
         devices.push(DeviceWords {
             name: pick(english, "设备通信记录", "Device I/O recording").to_string(),
@@ -183,6 +189,31 @@ pub fn staff_view(report: &StaffReport, english: bool) -> StaffView {
         } else {
             String::new()
         },
+    }
+}
+
+/// Where and when a citizen pressed 呼叫工作人员.
+fn help_call_words(screen: &str, at: &str, english: bool) -> String {
+    let (zh, en) = match screen {
+        "out_of_service" => ("本机暂停服务时", "while the terminal was out of service"),
+        "done" => (
+            "回执未打印或未保存时",
+            "when a receipt did not print or an application was not saved",
+        ),
+        "query_result" => (
+            "查询连不上平台时",
+            "when a progress query could not reach the platform",
+        ),
+        "slots" => (
+            "取不到预约时间时",
+            "when the appointment times could not be fetched",
+        ),
+        _ => ("办理中", "during a session"),
+    };
+    if english {
+        format!("at {at}, {en}")
+    } else {
+        format!("{at}，{zh}")
     }
 }
 
@@ -329,6 +360,30 @@ mod tests {
             required,
             status,
         }
+    }
+
+    /// A citizen's call for staff comes first, where and when, in either language.
+    #[test]
+    fn a_call_for_staff_is_the_first_line() {
+        let report = StaffReport {
+            devices: vec![line(
+                DeviceKind::IdCard,
+                true,
+                Some(DeviceStatus::new(DeviceState::Online)),
+            )],
+            help_call: Some(("out_of_service", "14:05".into())),
+            ..StaffReport::default()
+        };
+        let zh = staff_view(&report, false);
+        assert_eq!(zh.devices[0].name, "群众呼叫工作人员");
+        assert_eq!(zh.devices[0].state, "14:05，本机暂停服务时");
+        assert!(!zh.devices[0].ok);
+        let en = staff_view(&report, true);
+        assert_eq!(
+            en.devices[0].state,
+            "at 14:05, while the terminal was out of service"
+        );
+        assert_eq!(en.devices.len(), 2);
     }
 
     /// Moved from the runtime's availability test: the words staff read for each device.

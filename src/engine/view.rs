@@ -127,6 +127,10 @@ pub struct View {
     /// The catalog has the requests to the officer (call-back or visit, mediation): the panel
     /// offers them.
     pub community_requests: bool,
+    /// A failure or out-of-service screen: it offers 呼叫工作人员.
+    pub help_offered: bool,
+    /// Staff were rung from this screen.
+    pub help_called: bool,
     /// What to say aloud for this screen, and whether to.
     pub prompt: String,
     pub voice: bool,

@@ -31,6 +31,8 @@ pub struct Wiring {
     pub community: watch::Sender<crate::sync::community::CommunityStatus>,
     /// Since when the terminal has been out of service (the drive loop writes it).
     pub out_of_service_since: watch::Receiver<Option<i64>>,
+    /// A citizen's last call for staff (the effects write it).
+    pub help: watch::Receiver<Option<crate::vocab::help_call::HelpCall>>,
     /// Counts every task's restarts.
     pub restarts: RestartTally,
     /// Whether upstream refuses the terminal: the delivery worker sets it.
@@ -136,6 +138,7 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
         catalog,
         community,
         out_of_service_since: wiring.out_of_service_since,
+        help: wiring.help,
         link: wiring.link,
         restarts: restarts.watch(),
         devices: wiring.health,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
 use super::options::UiSink;
 use super::printing::PrintJob;
@@ -12,6 +12,7 @@ use super::staff_desk;
 use crate::engine::{Effect, Event, QueryOutcome, SlotsOutcome};
 use crate::store::{applicant_payload, StoreHandle, StoreVerdict};
 use crate::sync::UpstreamClient;
+use crate::vocab::help_call::HelpCall;
 use crate::vocab::staff_report::StaffRequest;
 use crate::vocab::submission::StoredSubmission;
 
@@ -27,6 +28,8 @@ pub struct Effects {
     pub store_faults: mpsc::UnboundedSender<StoreVerdict>,
     /// Submissions carry `"test": true` (a technician's burn-in, never a citizen's application).
     pub test_submissions: bool,
+    /// The last call for staff: the heartbeat sends it at once, the staff screen shows it.
+    pub help: watch::Sender<Option<HelpCall>>,
     pub sink: UiSink,
 }
 
@@ -177,6 +180,14 @@ impl Effects {
                 }
             }
             Effect::Staff(StaffRequest::Report) | Effect::WipeSession => {}
+            Effect::CallStaff { screen } => {
+                tracing::warn!(screen, "a citizen called for staff");
+                self.help.send_replace(Some(HelpCall {
+                    screen,
+                    at_ms: crate::store::now_ms(),
+                    seen_at_ms: None,
+                }));
+            }
             Effect::FetchSlots { item_code } => {
                 let client = self.client.clone();
                 tokio::spawn(async move {

@@ -32,6 +32,8 @@ pub struct Kiosk {
     pub voice_amplitude: u8,
     speaker: super::voice::Speaker,
     /// The last prompt spoken (a screen is announced once, not on every refresh).
+    /// 呼叫工作人员 was said aloud for the screen now showing (the ring: even with the voice off).
+    rang: bool,
     spoken: String,
     /// One single-shot UI timer, armed at the engine's next deadline (or the next minute, for the
     /// clock in the top bar) after every event; off until `start_timer`.
@@ -61,6 +63,7 @@ impl Kiosk {
             days_kept_in: None,
             voice_amplitude: 100,
             speaker: super::voice::Speaker::Off,
+            rang: false,
             spoken: String::new(),
             timer: None,
             screen_idle: None,
@@ -110,6 +113,7 @@ impl Kiosk {
         api.on_rate_case(simple(Action::RateCase));
         api.on_guide_instead(simple(Action::GuideInstead));
         api.on_retry(simple(Action::Retry));
+        api.on_call_staff(simple(Action::CallStaff));
         api.on_pin_backspace(simple(Action::PinBackspace));
         api.on_pin_enter(simple(Action::PinEnter));
         api.on_staff_paper_replaced(simple(Action::StaffPaperReplaced));
@@ -140,6 +144,17 @@ impl Kiosk {
 
     /// Speaks the view's prompt when it is new (the view is the one just rendered).
     fn render_voice(&mut self, view: &crate::engine::View) {
+        // The ring: a citizen called for staff. Said aloud even with the voice off, at the
+        // terminal's calibrated loudness, so that staff in the hall hear it.
+        if view.help_called != self.rang {
+            self.rang = view.help_called;
+            if view.help_called && !view.voice {
+                let amplitude =
+                    super::voice::amplitude(crate::engine::VOLUME_DEFAULT, self.voice_amplitude);
+                self.speaker.say(&view.prompt, view.english, amplitude);
+                return;
+            }
+        }
         if !view.voice {
             if !self.spoken.is_empty() {
                 self.speaker.hush();

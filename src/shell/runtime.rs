@@ -24,6 +24,7 @@ use crate::engine::{Availability, Effect, Event, Outage};
 use crate::store::{StoreFault, StoreHandle, StoreVerdict};
 use crate::sync::{LinkStatus, UpstreamClient};
 use crate::vocab::device_health::DeviceHealth;
+use crate::vocab::help_call::HelpCall;
 use crate::vocab::restarts::Restarts;
 use crate::vocab::staff_report::StaffRequest;
 
@@ -132,6 +133,9 @@ async fn run(
     // Since when (wall ms) the terminal has been out of service, for the heartbeat: the fleet
     // flags "down for more than a day" without anyone having to read the screen.
     let out_of_service_since = watch::Sender::new(None::<i64>);
+    // A citizen's last call for staff: the heartbeat sends it at once; opening the staff screen
+    // answers it.
+    let help = watch::Sender::new(None::<HelpCall>);
     let mut tasks = device_tasks::open(&options, &restarts, &mut devices);
     let (health, health_rx) = watch::channel(devices.snapshot());
     let wake = Arc::new(Notify::new());
@@ -149,6 +153,7 @@ async fn run(
             catalog,
             community,
             out_of_service_since: out_of_service_since.subscribe(),
+            help: help.subscribe(),
             restarts: restarts.clone(),
             link: link.clone(),
             sink: sink.clone(),
@@ -165,6 +170,7 @@ async fn run(
             wake,
             store_faults,
             test_submissions: options.test_submissions,
+            help,
             sink: sink.clone(),
         },
         options,
@@ -267,7 +273,16 @@ impl Driver {
             refused: self.link.refused(),
             retention_ms: self.options.retention_ms(),
             firmware: self.options.firmware.clone(),
+            help: self.effects.help.borrow().clone(),
         };
+        // Staff opened their screen: it shows the call, which is answered (the heartbeat says so).
+        self.effects.help.send_if_modified(|call| match call {
+            Some(c) if c.seen_at_ms.is_none() => {
+                c.seen_at_ms = Some(crate::store::now_ms());
+                true
+            }
+            _ => false,
+        });
         let (store, sink) = (self.effects.store.clone(), self.sink.clone());
         tokio::spawn(async move {
             let report = staff_desk::staff_report(basis, store).await;

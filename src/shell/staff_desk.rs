@@ -100,6 +100,8 @@ pub struct ReportBasis {
     pub refused: Option<crate::sync::link::Refused>,
     pub retention_ms: i64,
     pub firmware: crate::vocab::firmware::Firmware,
+    /// A citizen's last call for staff, if not yet seen on this screen.
+    pub help: Option<crate::vocab::help_call::HelpCall>,
 }
 
 /// Gathers the staff screen's figures.
@@ -121,6 +123,10 @@ pub async fn staff_report(basis: ReportBasis, store: Option<StoreHandle>) -> Sta
             detail: r.detail,
         }),
         firmware: basis.firmware,
+        help_call: basis
+            .help
+            .filter(|c| c.seen_at_ms.is_none())
+            .map(|c| (c.screen, local(c.at_ms, "%H:%M"))),
         ..StaffReport::default()
     };
     let Some(store) = store else {

@@ -58,6 +58,7 @@ fn row(e: &AuditEvent) -> (&'static str, String) {
         AuditEvent::StaffReprint { number } => ("staff_reprint", number.clone()),
         AuditEvent::StaffRequeue { number } => ("staff_requeue", number.clone()),
         AuditEvent::StaffPaperReplaced => ("staff_paper_replaced", String::new()),
+        AuditEvent::StaffCalled { screen } => ("staff_called", screen.to_string()),
         AuditEvent::Journal(step) => ("journal", step.to_record()),
         AuditEvent::Submitted { submission_id } => ("submitted", submission_id.clone()),
         AuditEvent::ReceiptPrinted { submission_id } => ("receipt_printed", submission_id.clone()),

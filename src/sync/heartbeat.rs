@@ -11,6 +11,7 @@ use crate::catalog::active::CatalogStatus;
 use crate::store::{QueueCounts, StoreHandle};
 use crate::vocab::device_health::DeviceHealth;
 use crate::vocab::firmware::Firmware;
+use crate::vocab::help_call::HelpCall;
 use crate::vocab::restarts::Restarts;
 use crate::vocab::staff_report::ClockStep;
 
@@ -24,6 +25,8 @@ pub struct Heartbeat {
     pub community: watch::Receiver<super::community::CommunityStatus>,
     /// Since when (wall ms) the terminal has been out of service.
     pub out_of_service_since: watch::Receiver<Option<i64>>,
+    /// A citizen's last call for staff: a change is sent at once, not at the next beat.
+    pub help: watch::Receiver<Option<HelpCall>>,
     pub link: LinkStatus,
     /// Supervised tasks restarted since start, as the supervisors count them.
     pub restarts: watch::Receiver<Restarts>,
@@ -50,6 +53,8 @@ pub struct Body<'a> {
     /// The community feed in force (version, issue date, its age in days) and any refusal.
     pub community: serde_json::Value,
     pub out_of_service_since_ms: Option<i64>,
+    /// A citizen's last call for staff (呼叫工作人员), and whether staff have seen it.
+    pub help: Option<HelpCall>,
     pub refused: Option<Refused>,
     /// Background tasks restarted after a crash, by name.
     pub task_restarts: std::collections::BTreeMap<&'static str, u32>,
@@ -82,6 +87,11 @@ impl Body<'_> {
             "task_restarts": self.task_restarts,
             "catalog": self.catalog,
             "community": self.community,
+            "help": self.help.as_ref().map(|h| serde_json::json!({
+                "called_at_ms": h.at_ms,
+                "screen": h.screen,
+                "seen_at_ms": h.seen_at_ms,
+            })),
             "out_of_service": {
                 "since_ms": self.out_of_service_since_ms,
                 "for_ms": self.out_of_service_since_ms.map(|since| (self.at_ms - since).max(0)),
@@ -95,13 +105,17 @@ impl Body<'_> {
 }
 
 impl Heartbeat {
-    pub async fn run(self) {
+    pub async fn run(mut self) {
         let mut ticker = tokio::time::interval(self.every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // Let the devices report first, so the first heartbeat says something.
         tokio::time::sleep(self.every.min(Duration::from_secs(3))).await;
         loop {
-            ticker.tick().await;
+            // A call for staff, or its answer, goes at once: somebody waits at the screen.
+            tokio::select! {
+                _ = ticker.tick() => {}
+                Ok(()) = self.help.changed() => {}
+            }
             let retention_ms = self.retention_ms;
             let local = self
                 .store
@@ -135,6 +149,7 @@ impl Heartbeat {
                 catalog,
                 community,
                 out_of_service_since_ms: *self.out_of_service_since.borrow(),
+                help: self.help.borrow_and_update().clone(),
                 refused: self.link.refused(),
                 task_restarts,
                 at_ms: crate::store::now_ms(),
@@ -174,6 +189,7 @@ mod tests {
                 catalog: serde_json::json!({}),
                 community: serde_json::json!({}),
                 out_of_service_since_ms: None,
+                help: None,
                 refused: link.refused(),
                 task_restarts: [("sync", 1)].into(),
                 at_ms: 1,

@@ -41,6 +41,10 @@ pub enum AuditEvent {
         number: String,
     },
     StaffPaperReplaced,
+    /// A citizen pressed 呼叫工作人员 on this screen.
+    StaffCalled {
+        screen: &'static str,
+    },
     Submitted {
         submission_id: String,
     },
@@ -158,6 +162,7 @@ pub enum Button {
     RateCase,
     GuideInstead,
     Retry,
+    CallStaff,
     BrowseWithoutCard,
     OpenCommunity,
     PrintContactCard,
@@ -168,7 +173,7 @@ pub enum Button {
 }
 
 impl Button {
-    pub const ALL: [Button; 23] = [
+    pub const ALL: [Button; 24] = [
         Button::Start,
         Button::Confirm,
         Button::Back,
@@ -185,6 +190,7 @@ impl Button {
         Button::RateCase,
         Button::GuideInstead,
         Button::Retry,
+        Button::CallStaff,
         Button::BrowseWithoutCard,
         Button::OpenCommunity,
         Button::PrintContactCard,

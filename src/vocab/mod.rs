@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod device_health;
 pub mod firmware;
+pub mod help_call;
 pub mod mask;
 pub mod refusal;
 pub mod restarts;

@@ -112,6 +112,9 @@ pub struct StaffReport {
     pub clock_step: Option<ClockStep>,
     /// When it was noticed, as local time text.
     pub clock_step_at: String,
+    /// A citizen called for staff (呼叫工作人员) since staff last opened this screen: from which
+    /// screen, at what local time.
+    pub help_call: Option<(&'static str, String)>,
 }
 
 /// How sending a rejected submission again ended.

@@ -123,3 +123,36 @@ pub fn printed_lines(bench: &Bench, from: usize) -> Vec<String> {
         })
         .collect()
 }
+
+/// The reference upstream's newest heartbeat once `pick` finds what is waited for in it (its
+/// admin listing, polled for up to 20 s).
+pub fn heartbeat_where(
+    rt: &tokio::runtime::Runtime,
+    bench: &Bench,
+    what: &str,
+    pick: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let beats: serde_json::Value = rt.block_on(async {
+            reqwest::Client::new()
+                .get(&url)
+                .bearer_auth(&bench.config.upstream.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        if let Some(b) = beats.as_array().and_then(|a| a.first()).filter(|b| pick(b)) {
+            return b.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no heartbeat with {what}: {beats}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

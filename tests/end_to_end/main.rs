@@ -10,6 +10,7 @@ mod common;
 
 // The kiosk in front of a citizen.
 mod burn_in;
+mod call_staff;
 mod citizen_session;
 mod community;
 mod completion_modes;

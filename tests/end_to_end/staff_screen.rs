@@ -539,26 +539,7 @@ fn a_clock_step_is_shown_to_staff_and_sent_in_the_heartbeat() {
     assert!(clock.contains("跳变 +31 天"), "{clock}");
     assert!(clock.contains("按本机实际运行时间计算"), "{clock}");
 
-    let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let beat = loop {
-        let beats: serde_json::Value = rt.block_on(async {
-            reqwest::Client::new()
-                .get(&url)
-                .bearer_auth(&bench.config.upstream.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        });
-        if let Some(b) = beats.as_array().and_then(|a| a.first()).cloned() {
-            break b;
-        }
-        assert!(Instant::now() < deadline, "no heartbeat");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let beat = common::kiosk::heartbeat_where(&rt, &bench, "a first beat", |_| true);
     let step = &beat["clock"]["last_step"];
     assert!(
         step["step_ms"].as_i64().unwrap() >= 31 * DAY_MS - 60_000,

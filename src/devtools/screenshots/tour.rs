@@ -65,6 +65,8 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     );
     prepare(&mut e);
     shots.push(("out_of_service".into(), e.view()));
+    touch(&mut e, Action::CallStaff);
+    shots.push(("out_of_service_staff_called".into(), e.view()));
     // A terminal booted before a technician provisioned it.
     e.handle(
         Event::Availability(Availability::OutOfService(vec![Outage::NotConfigured {
@@ -423,6 +425,7 @@ fn sample_staff_report() -> StaffReport {
             slot: Some("B".into()),
             ..Default::default()
         },
+        help_call: Some(("done", "14:05".into())),
         ..StaffReport::default()
     }
 }
@@ -441,7 +444,9 @@ mod tests {
                 let shots = catalogue(english, elderly);
                 for (name, view) in &shots {
                     let expected = match name.as_str() {
-                        "out_of_service" | "not_configured" => Screen::OutOfService,
+                        "out_of_service" | "out_of_service_staff_called" | "not_configured" => {
+                            Screen::OutOfService
+                        }
                         "attract" | "attract_read_failed" => Screen::Attract,
                         "reading_card" => Screen::ReadingCard,
                         "home" | "home_featured" | "home_without_card" => Screen::Home,
