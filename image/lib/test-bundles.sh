@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The boot test's two update bundles, made from the image in $OUT (image/build first): the same
-# firmware as a newer version, and one whose kiosk never gets READY. Each is kept while its
+# The boot test's update bundles, made from the image in $OUT (image/build first): the same
+# firmware as a newer version, one whose kiosk never gets READY, and the same firmware as a
+# still newer version (the power cuts during an install). Each is kept while its
 # version matches, so image/test reuses what CI made while the cargo tests ran.
 #   in:  OUT (with VERSION, onetrip.bin and pki/ from image/build)
-#   out: $OUT/test-good.raucb, $OUT/test-bad.raucb (+ .version), and the never-ready firmware's
+#   out: $OUT/test-good.raucb, $OUT/test-bad.raucb, $OUT/test-later.raucb (+ .version), and the never-ready firmware's
 #        root slot as RAUC writes it ($OUT/test-bad.squashfs: the boot test puts it in slot B
 #        before power-on, as an install would, so the fall-back costs no second install)
 set -euo pipefail
@@ -25,3 +26,4 @@ make_bundle() { # name version [overlay]
 }
 make_bundle good "$V1-u2"
 make_bundle bad "$V1-u3-never-ready" "$HERE/test-overlay/never-ready"
+make_bundle later "$V1-u4"

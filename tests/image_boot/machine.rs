@@ -261,6 +261,11 @@ impl Machine {
         }
     }
 
+    /// A stick pulled out while the power is off (QEMU is not running: nothing to tell it).
+    pub fn forget_stick(&mut self, id: &str) {
+        self.plugged.retain(|(_, plugged, _)| plugged != id);
+    }
+
     pub fn save_console(&self, name: &str) {
         let _ = std::fs::write(self.dir.join(name), self.console());
     }

@@ -354,7 +354,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// A technician's update stick: FAT, labelled ONETRIP-UPD, one signed bundle on it.
-fn update_stick(dir: &Path, bundle: &Path, name: &str) -> PathBuf {
+pub(crate) fn update_stick(dir: &Path, bundle: &Path, name: &str) -> PathBuf {
     let kib = std::fs::metadata(bundle).unwrap().len() / 1024 + 64 * 1024;
     let stick = sticks::fat(dir, name, "ONETRIP-UPD", kib);
     sticks::put(
@@ -431,6 +431,7 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
         .to_string();
     let (good, v2) = bundle("ONETRIP_BUNDLE_GOOD");
     let (bad, v3) = bundle("ONETRIP_BUNDLE_BAD");
+    let (later, v4) = bundle("ONETRIP_BUNDLE_LATER");
     let dir = work_dir("terminal");
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Headless(window.clone()))).unwrap();
@@ -531,7 +532,11 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     m.unplug_stick("stickbad");
     // Then the power is cut, again and again (image/test --power-cuts N; a few by default).
     let flow = power_cuts::record_flow(&twin, &twin_bench);
-    power_cuts::run(&mut m, &flow, &guest_bench, "B", power_cuts(), &dir);
+    let later = power_cuts::Later {
+        bundle: &later,
+        version: &v4,
+    };
+    power_cuts::run(&mut m, &flow, &guest_bench, "B", later, power_cuts(), &dir);
     m.save_console("serial.log.txt");
 }
 

@@ -131,14 +131,19 @@ enum Moment {
     Session,
     /// Within 2.5 s after 确认提交: the store's commit, the Done screen, the printer's first bytes.
     AfterConfirm,
+    /// Within 15 s after a technician's update stick began installing a newer firmware into the
+    /// other slot (RAUC checking the bundle or writing the slot); the stick is pulled while the
+    /// power is off.
+    Install,
 }
 
-const MOMENTS: [Moment; 5] = [
+const MOMENTS: [Moment; 6] = [
     Moment::MidReceipt,
     Moment::Delivery,
     Moment::Boot,
     Moment::Session,
     Moment::AfterConfirm,
+    Moment::Install,
 ];
 
 /// splitmix64: the cuts' instants, reproducible from the seed printed with the results.
@@ -168,12 +173,28 @@ pub struct Record {
     stores_checked: usize,
     boots_finished: usize,
     frame_after: Vec<Duration>,
+    /// The newer firmware was installed before a cut came (then it runs, in the other slot).
+    installed: bool,
 }
 
 /// Cuts the power `cuts` times (see the module's documentation) on a terminal that is up on
 /// `slot` with `guest_bench`'s devices and upstream; then serves the next citizen and checks
 /// that nothing printed was lost or delivered twice.
-pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: usize, dir: &Path) {
+/// A newer firmware's bundle, for the cuts during an install.
+pub struct Later<'a> {
+    pub bundle: &'a Path,
+    pub version: &'a str,
+}
+
+pub fn run(
+    m: &mut Machine,
+    flow: &Flow,
+    guest_bench: &Bench,
+    slot: &str,
+    later: Later,
+    cuts: usize,
+    dir: &Path,
+) {
     let seed = std::env::var("ONETRIP_POWER_CUT_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -186,7 +207,9 @@ pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: 
     println!("power cuts: {cuts}, seed {seed} (ONETRIP_POWER_CUT_SEED)");
     let mut random = Random(seed);
     let mut record = Record::default();
-    let booting = format!("OneTrip: booting slot {slot}");
+    let mut booting = format!("OneTrip: booting slot {slot}");
+    let other = if slot == "A" { "B" } else { "A" };
+    let mut stick = None;
     let boots_before = m.console().matches("OneTrip: booting slot").count();
     let started = Instant::now();
     // The terminal is up on the attract screen: the first cut's moment comes without a boot.
@@ -227,6 +250,36 @@ pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: 
                     Paper::read(guest_bench).lines > paper.lines
                 });
             }
+            Moment::Install if record.installed => {
+                // The newer firmware already runs (an install finished before its cut): a
+                // stick would bring nothing. The session's cut instead.
+                session(m, flow, guest_bench, flow.steps.len(), dir);
+                record.sessions_confirmed += 1;
+                std::thread::sleep(random.millis(Duration::from_millis(2500)));
+            }
+            Moment::Install => {
+                let stick = stick
+                    .get_or_insert_with(|| crate::update_stick(dir, later.bundle, "stick-later"));
+                const STARTED: &str = "ONETRIP-UPDATE: installing";
+                const DONE: &str = "rauc install rc=0";
+                let (started, done) = {
+                    let c = m.console();
+                    (c.matches(STARTED).count(), c.matches(DONE).count())
+                };
+                m.plug_stick(stick, "sticklater", false);
+                m.wait_console(STARTED, started + 1, Duration::from_secs(300));
+                let cut_at = Instant::now() + random.millis(Duration::from_secs(15));
+                while Instant::now() < cut_at && m.console().matches(DONE).count() == done {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                if m.console().matches(DONE).count() > done {
+                    // Installed before the cut: the next boot is the new firmware's, in the
+                    // other slot, as the update meant (not a switch by the cut).
+                    println!("the install of {} finished before its cut", later.version);
+                    record.installed = true;
+                    booting = format!("OneTrip: booting slot {other}");
+                }
+            }
             Moment::Delivery => {
                 let paper = Paper::read(guest_bench);
                 session(m, flow, guest_bench, flow.steps.len(), dir);
@@ -242,6 +295,9 @@ pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: 
         let delivered = guest_bench.upstream_count();
         m.cut_power();
         guest_bench.reader.remove();
+        if moment == Moment::Install {
+            m.forget_stick("sticklater");
+        }
         let label = match moment {
             Moment::MidReceipt if paper.torn_at_end => "mid-receipt",
             Moment::MidReceipt => "as the receipt was cut",
@@ -249,6 +305,8 @@ pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: 
             Moment::Boot => "during a boot",
             Moment::Session => "during a session",
             Moment::AfterConfirm => "just after Confirm",
+            Moment::Install if record.installed => "after an install",
+            Moment::Install => "during an install",
         };
         *record.cuts.entry(label.to_string()).or_default() += 1;
         println!(
@@ -259,6 +317,9 @@ pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: 
         );
         store_passes_integrity_check(m.disk(), dir);
         record.stores_checked += 1;
+        if i == 0 {
+            no_boot_report(m.disk(), dir);
+        }
         m.power_on();
         up = false;
     }
@@ -310,13 +371,19 @@ pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: 
         .filter(|l| l.contains("OneTrip: booting slot"))
         .skip(boots_before)
         .collect();
-    let switches = boots.iter().filter(|l| !l.contains(&booting)).count();
+    // Every boot on the slot the terminal was on (each finished boot was checked as it came);
+    // after an install that finished before its cut, the new firmware's slot from then on.
+    let first = format!("OneTrip: booting slot {slot}");
+    let switches = boots
+        .iter()
+        .filter(|l| !(l.contains(&first) || record.installed && l.contains(&booting)))
+        .count();
     let mut frames = record.frame_after.clone();
     frames.sort();
     println!(
         "power cuts: {cuts} ({}) · sessions confirmed {} · submissions on paper {} · \
          delivered {} · lost 0 · duplicated {} (resent and recognised: {replays}) · store intact \
-         {}/{} · boots {} ({} to the attract screen; first frame median {:.0} s) · slot switches {switches} · \
+         {}/{} · boots {} ({} to the attract screen; first frame median {:.0} s) · slot switches {switches}{} · \
          {:.0} min",
         record
             .cuts
@@ -335,6 +402,11 @@ pub fn run(m: &mut Machine, flow: &Flow, guest_bench: &Bench, slot: &str, cuts: 
         frames
             .get(frames.len() / 2)
             .map_or(0.0, |d| d.as_secs_f64()),
+        if record.installed {
+            format!(" (an install finished before its cut: {} runs)", later.version)
+        } else {
+            String::new()
+        },
         started.elapsed().as_secs_f64() / 60.0
     );
     assert!(twice.is_empty(), "delivered twice: {twice:?}");
@@ -477,6 +549,29 @@ fn numbers_in(text: &str) -> Vec<String> {
         i = end.max(start + 1);
     }
     out
+}
+
+/// The boot report (systemd-analyze after every boot, ~15 s of the emulated CPU) was read once,
+/// in the terminal's day: the boots after cuts go without it, as a technician's grubenv edit
+/// would have it. The journal stays on the console.
+fn no_boot_report(disk: &Path, dir: &Path) {
+    let esp = format!("{}@@1M", disk.display());
+    let env = dir.join("grubenv-cuts");
+    crate::run(
+        Command::new("mcopy")
+            .args(["-o", "-i", &esp, "::/EFI/onetrip/grubenv"])
+            .arg(&env),
+    );
+    crate::run(Command::new("grub-editenv").arg(&env).args([
+        "set",
+        "EXTRA_CMDLINE=systemd.journald.forward_to_console=1 systemd.journald.max_level_console=info",
+    ]));
+    crate::run(
+        Command::new("mcopy")
+            .args(["-o", "-i", &esp])
+            .arg(&env)
+            .arg("::/EFI/onetrip/grubenv"),
+    );
 }
 
 /// Reads the store on the terminal's disk as its next boot will: the data partition copied, its
