@@ -261,6 +261,37 @@ impl Machine {
         }
     }
 
+    /// Waits until the guest shows `expected` (a few per cent of pixels may differ: the clock, a
+    /// caret) and returns what it shows; keeps both pictures and the console when it does not.
+    pub fn wait_screen(
+        &mut self,
+        expected: &Screen,
+        what: &str,
+        within: Duration,
+        dir: &Path,
+    ) -> Screen {
+        let deadline = Instant::now() + within;
+        loop {
+            let guest = self.screen();
+            let diff = guest.difference(expected);
+            if diff < 0.02 {
+                return guest;
+            }
+            if Instant::now() > deadline {
+                let name = what.replace(' ', "_");
+                guest.save_png(&dir.join(format!("{name}-guest.png")));
+                expected.save_png(&dir.join(format!("{name}-twin.png")));
+                self.save_console("serial-at-failure.log");
+                panic!(
+                    "the terminal does not show {what} ({:.1}% of pixels differ); pictures in {dir:?}\n{}",
+                    diff * 100.0,
+                    self.console()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
     /// A stick pulled out while the power is off (QEMU is not running: nothing to tell it).
     pub fn forget_stick(&mut self, id: &str) {
         self.plugged.retain(|(_, plugged, _)| plugged != id);

@@ -283,27 +283,7 @@ impl Twin {
 /// Waits until the guest shows what the twin shows (a few per cent of pixels may differ: the
 /// clock, a caret). Keeps both pictures when it fails.
 fn same_screen(m: &mut Machine, twin: &Twin, what: &str, within: Duration, dir: &Path) -> Screen {
-    let reference = twin.screen();
-    let deadline = Instant::now() + within;
-    loop {
-        let guest = m.screen();
-        let diff = guest.difference(&reference);
-        if diff < 0.02 {
-            return guest;
-        }
-        if Instant::now() > deadline {
-            let name = what.replace(' ', "_");
-            guest.save_png(&dir.join(format!("{name}-guest.png")));
-            reference.save_png(&dir.join(format!("{name}-twin.png")));
-            m.save_console("serial-at-failure.log");
-            panic!(
-                "the terminal does not show {what} ({:.1}% of pixels differ); pictures in {dir:?}\n{}",
-                diff * 100.0,
-                m.console()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(700));
-    }
+    m.wait_screen(&twin.screen(), what, within, dir)
 }
 
 /// Touches the labelled button's centre on the twin and the same spot on the terminal: the same
