@@ -11,6 +11,7 @@ fn tiles(list: &[crate::engine::Tile]) -> ModelRc<Tile> {
             code: t.code.as_str().into(),
             name: t.name.as_str().into(),
             hint: t.hint.as_str().into(),
+            badge: t.badge.name().into(),
         })
         .collect();
     ModelRc::new(VecModel::from(v))
@@ -69,6 +70,7 @@ fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
         eligible: p.eligible,
         card_needed: p.card_needed,
         reasons: strings(&p.reasons),
+        paused: p.paused.as_str().into(),
         conditions: strings(&p.conditions),
         materials: strings(&p.materials),
         fee: p.fee.as_str().into(),
@@ -307,6 +309,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_rating_offered(view.rating_offered);
     api.set_help_offered(view.help_offered);
     api.set_help_called(view.help_called);
+    api.set_printing_paused(view.printing_paused);
     if api.get_tracking_link().as_str() != view.tracking_link {
         api.set_tracking_qr(qr_image(&view.tracking_link));
         api.set_tracking_link(view.tracking_link.as_str().into());
@@ -318,6 +321,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         Some(DoneOutcome::NotSaved) => Outcome::NotSaved,
     });
     api.set_notice(view.notice.as_str().into());
+    api.set_notice_other(view.notice_other.as_str().into());
     api.set_form(
         view.form
             .as_ref()
@@ -331,12 +335,22 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
             })
             .unwrap_or_default(),
     );
-    let summary: Vec<SummaryLine> = view
-        .summary
-        .iter()
+    // The confirm summary as one list (the screen lays it out in one or two columns): the item,
+    // the applicant's masked name and number (none for an anonymous tip), then the answers.
+    let pick = |zh: &'static str, en: &'static str| if view.english { en } else { zh };
+    let fixed = [
+        (pick("办理事项", "Item"), &view.selected_item),
+        (pick("申请人", "Applicant"), &view.name_masked),
+        (pick("证件号码", "ID number"), &view.id_masked),
+    ];
+    let summary: Vec<SummaryLine> = fixed
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(l, v)| (l, v.as_str()))
+        .chain(view.summary.iter().map(|(l, v)| (l.as_str(), v.as_str())))
         .map(|(l, v)| SummaryLine {
-            label: l.as_str().into(),
-            value: v.as_str().into(),
+            label: l.into(),
+            value: v.into(),
         })
         .collect();
     api.set_summary(ModelRc::new(VecModel::from(summary)));
@@ -377,6 +391,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
                         x.zh.clone()
                     },
                     hint: String::new(),
+                    badge: Default::default(),
                 })
                 .collect(),
         ),

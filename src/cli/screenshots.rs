@@ -28,6 +28,14 @@ pub struct Args {
     /// or cut off, and exit 1 if there is any.
     #[arg(long, conflicts_with = "out")]
     check: bool,
+    /// With --check: add this many rows to the confirm summary, more than any screen can show —
+    /// the check's own test that a row cut off or scrolled out of sight is found.
+    #[arg(long, default_value_t = 0, requires = "check")]
+    plant_rows: usize,
+    /// With --check: also list short texts (at most two lines) whose line breaks inside a
+    /// Chinese word or a quantity ("服务大 / 厅", "约6 / 公里").
+    #[arg(long, requires = "check")]
+    chinese_words: bool,
     /// The hall name in the top bar (a long one by default, as real halls have).
     #[arg(long, default_value = SCREENSHOT_HALL)]
     hall: String,
@@ -52,7 +60,14 @@ pub fn command(args: Args) -> ExitCode {
     };
     let only = args.only.as_deref();
     super::exit_code(if args.check {
-        screenshots::misfits_all(hall, only, args.orientation).and_then(|(views, misfits)| {
+        screenshots::misfits_all(
+            hall,
+            only,
+            args.orientation,
+            args.plant_rows,
+            args.chinese_words,
+        )
+        .and_then(|(views, misfits)| {
             for (view, misfit) in &misfits {
                 println!("{view}: {misfit}");
             }

@@ -3,6 +3,7 @@
 //! reference upstream, and the simulated devices of a burn-in.
 
 pub mod burn_in;
+pub mod chinese_words;
 pub mod demo;
 pub mod reference_upstream;
 pub mod review_pictures;

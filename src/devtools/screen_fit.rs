@@ -1,7 +1,8 @@
 //! Does every text fit? Walks the live Slint item tree of a laid-out window and finds text a
-//! citizen could not read whole: elided with "…", wrapped inside a word ("Househol / d"), drawn
-//! past its own box, cut by a clipping container, or outside the window — and pictures and
-//! buttons not wholly on screen.
+//! citizen could not read whole: elided with "…", wrapped inside a word ("Househol / d", and a
+//! Chinese word or a quantity in a short text: "服务大 / 厅", "约6 / 公里"), drawn past its own
+//! box, cut by a clipping container, outside the window, or hidden below a scroll area's edge with
+//! nothing saying more is there — and pictures and buttons not wholly on screen.
 //!
 //! It measures with the very text layout the software renderer draws with (Slint's shared parley
 //! layout, no cache), so a misfit here is a misfit on the screen. It reaches into Slint's internal
@@ -48,6 +49,8 @@ pub enum Problem {
     Clipped,
     /// Its box reaches outside the window.
     OutsideWindow,
+    /// Below (or above) a scroll area's edge, with nothing on screen saying more is there.
+    SilentScroll,
 }
 
 impl std::fmt::Display for Misfit {
@@ -61,6 +64,7 @@ impl std::fmt::Display for Misfit {
             }
             Problem::Clipped => "cut by a clipping container".into(),
             Problem::OutsideWindow => "outside the window".into(),
+            Problem::SilentScroll => "hidden in a scroll area with no cue".into(),
         };
         write!(
             f,
@@ -166,14 +170,50 @@ fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
-/// The box of `item` in window coordinates, and the part of the window its ancestors let it
-/// draw in (None when an ancestor hides it: invisible, fully clipped or transparent). Inside a
-/// Flickable only the width is bounded: what it hides above or below scrolls into view.
-fn placement(item: &ItemRc, window: LogicalSize) -> Option<(LogicalRect, LogicalRect)> {
+/// How many lines `chars[..n]` takes in the element's width (for the Chinese-word rule).
+fn lines_of(
+    renderer: &dyn Renderer,
+    item: &ItemRc,
+    t: &TextItem,
+    chars: &[char],
+    n: usize,
+) -> usize {
+    let s: String = chars[..n].iter().collect();
+    let wrapped = measure(renderer, item, &s, &t.font, Some(t.size.width), t.wrap).height;
+    let one = measure(renderer, item, &s, &t.font, None, TextWrap::NoWrap).height;
+    if one <= 0.0 {
+        return 1;
+    }
+    (wrapped / one).round().max(1.0) as usize
+}
+
+/// A short text whose line breaks inside a Chinese word or a quantity ("服务大 / 厅", "约6 / 公里").
+fn broken_chinese_word(renderer: &dyn Renderer, item: &ItemRc, t: &TextItem) -> Option<String> {
+    let chars: Vec<char> = t.text.chars().collect();
+    super::chinese_words::broken_word(&t.text, |n| lines_of(renderer, item, t, &chars, n))
+}
+
+/// Where an item is and what of it can be seen.
+struct Placement {
+    /// Its box in window coordinates.
+    rect: LogicalRect,
+    /// The part of the window its ancestors let it draw in, a Flickable's viewport counted as
+    /// unbounded above and below (what it hides there scrolls into view).
+    reachable: LogicalRect,
+    /// The same with every Flickable's viewport as a clip: what is on screen now.
+    shown: LogicalRect,
+    /// The innermost Flickable it is in, if any.
+    flickable: Option<ItemRc>,
+}
+
+/// Where `item` is (None when an ancestor hides it: invisible, fully clipped or transparent).
+fn placement(item: &ItemRc, window: LogicalSize) -> Option<Placement> {
     let geometry = item.geometry();
     let origin = item.map_to_window(geometry.origin);
     let rect = LogicalRect::new(origin, geometry.size);
-    let mut visible = LogicalRect::new(LogicalPoint::new(-1e6, -1e6), LogicalSize::new(2e6, 2e6));
+    let everywhere = LogicalRect::new(LogicalPoint::new(-1e6, -1e6), LogicalSize::new(2e6, 2e6));
+    let (mut reachable, mut shown) = (everywhere, everywhere);
+    let mut flickable = None;
     let mut scrolls = false;
     let bound = |visible: &mut LogicalRect, clip: LogicalRect, scrolls: bool| {
         let clip = if scrolls {
@@ -198,20 +238,67 @@ fn placement(item: &ItemRc, window: LogicalSize) -> Option<(LogicalRect, Logical
             let clip = LogicalRect::new(a.map_to_window(g.origin), g.size);
             if a.downcast::<Flickable>().is_some() {
                 scrolls = true;
+                if flickable.is_none() {
+                    flickable = Some(a.clone());
+                }
             }
-            bound(&mut visible, clip, scrolls);
-            if visible.is_empty() {
+            bound(&mut reachable, clip, scrolls);
+            bound(&mut shown, clip, false);
+            if reachable.is_empty() {
                 return None;
             }
         }
         ancestor = a.parent_item(ParentItemTraversalMode::StopAtPopups);
     }
-    bound(
-        &mut visible,
-        LogicalRect::new(LogicalPoint::default(), window),
-        scrolls,
-    );
-    Some((rect, visible))
+    let screen = LogicalRect::new(LogicalPoint::default(), window);
+    bound(&mut reachable, screen, scrolls);
+    bound(&mut shown, screen, false);
+    Some(Placement {
+        rect,
+        reachable,
+        shown,
+        flickable,
+    })
+}
+
+/// The accessible label of a scroll area's cue ("向下滑动查看更多"), shown while more is below.
+pub const SCROLL_CUE: &str = "scroll cue";
+
+/// Does the scroll area say that more is below? A visible cue beside it (in its parent).
+fn cued(flickable: &ItemRc, window: LogicalSize) -> bool {
+    let Some(parent) = flickable.parent_item(ParentItemTraversalMode::StopAtPopups) else {
+        return false;
+    };
+    parent
+        .visit_descendants(|item| {
+            let label = item.accessible_string_property(AccessibleStringProperty::Label);
+            let shown = text_item(item).is_some_and(|t| !t.text.trim().is_empty())
+                && placement(item, window).is_some_and(|p| p.shown.intersects(&p.rect));
+            if label.as_deref() == Some(SCROLL_CUE) && shown {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .is_some()
+}
+
+/// The problem of something whose ink (or box) is `ink`: cut off, off screen, or hidden below a
+/// scroll area that does not say so.
+fn unseen(at: &Placement, ink: &LogicalRect, window: LogicalSize) -> Option<Problem> {
+    let screen = LogicalRect::new(LogicalPoint::default(), window);
+    if !contains(&at.reachable, ink) {
+        return Some(if contains(&screen, ink) {
+            Problem::Clipped
+        } else {
+            Problem::OutsideWindow
+        });
+    }
+    let hidden = !contains(&at.shown, ink);
+    match &at.flickable {
+        Some(f) if hidden && !cued(f, window) => Some(Problem::SilentScroll),
+        _ => None,
+    }
 }
 
 fn contains(outer: &LogicalRect, inner: &LogicalRect) -> bool {
@@ -223,7 +310,10 @@ fn contains(outer: &LogicalRect, inner: &LogicalRect) -> bool {
 
 /// Every text in `window` that a citizen could not read whole. The window must have been laid
 /// out at its final size (as rendering it does).
-pub fn misfits(window: &slint::Window) -> Vec<Misfit> {
+///
+/// `chinese_words`: also a short text whose line breaks inside a Chinese word or a quantity (a
+/// listing for now: the screens still break 80-odd of them, which need word-aware wrapping).
+pub fn misfits(window: &slint::Window, chinese_words: bool) -> Vec<Misfit> {
     let inner = WindowInner::from_pub(window);
     let adapter = inner.window_adapter();
     let renderer = adapter.renderer();
@@ -232,7 +322,7 @@ pub fn misfits(window: &slint::Window) -> Vec<Misfit> {
     let root = ItemRc::new_root(inner.component());
     let mut found = Vec::new();
     root.visit_descendants(|item| {
-        if let Some(misfit) = check(renderer, item, window_size) {
+        if let Some(misfit) = check(renderer, item, window_size, chinese_words) {
             found.push(misfit);
         }
         ControlFlow::<()>::Continue(())
@@ -240,14 +330,20 @@ pub fn misfits(window: &slint::Window) -> Vec<Misfit> {
     found
 }
 
-fn check(renderer: &dyn Renderer, item: &ItemRc, window: LogicalSize) -> Option<Misfit> {
+fn check(
+    renderer: &dyn Renderer,
+    item: &ItemRc,
+    window: LogicalSize,
+    chinese_words: bool,
+) -> Option<Misfit> {
     let Some(t) = text_item(item) else {
         return check_picture(item, window);
     };
     if t.text.trim().is_empty() {
         return None;
     }
-    let (rect, visible) = placement(item, window)?;
+    let at = placement(item, window)?;
+    let rect = at.rect;
     let misfit = |problem| {
         Some(Misfit {
             text: t.text.clone(),
@@ -273,6 +369,9 @@ fn check(renderer: &dyn Renderer, item: &ItemRc, window: LogicalSize) -> Option<
             measure(renderer, item, word, &t.font, None, TextWrap::NoWrap).width > w + SLACK
         }) {
             return misfit(Problem::BrokenWord(word.to_string()));
+        }
+        if let Some(word) = broken_chinese_word(renderer, item, &t).filter(|_| chinese_words) {
+            return misfit(Problem::BrokenWord(word));
         }
     }
     // A wrapped line's measured width counts the space it broke at: only its height can
@@ -305,15 +404,7 @@ fn check(renderer: &dyn Renderer, item: &ItemRc, window: LogicalSize) -> Option<
         LogicalPoint::new(rect.min_x() + dx, rect.min_y() + dy),
         needs,
     );
-    if !contains(&visible, &ink) {
-        let screen = LogicalRect::new(LogicalPoint::default(), window);
-        return misfit(if contains(&screen, &ink) {
-            Problem::Clipped
-        } else {
-            Problem::OutsideWindow
-        });
-    }
-    None
+    misfit(unseen(&at, &ink, window)?)
 }
 
 /// A picture (pictogram, QR code, illustration) or a button: its whole box must be on screen.
@@ -325,23 +416,20 @@ fn check_picture(item: &ItemRc, window: LogicalSize) -> Option<Misfit> {
     if !picture && !named {
         return None;
     }
-    let (rect, visible) = placement(item, window)?;
-    if rect.is_empty() || contains(&visible, &rect) {
+    let at = placement(item, window)?;
+    let rect = at.rect;
+    if rect.is_empty() {
         return None;
     }
+    let problem = unseen(&at, &rect, window)?;
     let label = item
         .accessible_string_property(AccessibleStringProperty::Label)
         .filter(|l| !l.is_empty())
         .map(|l| format!("[{l}]"))
         .unwrap_or_else(|| "[picture]".into());
-    let screen = LogicalRect::new(LogicalPoint::default(), window);
     Some(Misfit {
         text: label,
-        problem: if contains(&screen, &rect) {
-            Problem::Clipped
-        } else {
-            Problem::OutsideWindow
-        },
+        problem,
         at: (rect.min_x(), rect.min_y(), rect.width(), rect.height()),
     })
 }

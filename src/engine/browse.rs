@@ -4,7 +4,7 @@
 
 use super::effect::Effect;
 use super::event::Action;
-use super::view::{ItemPage, Screen, Tile, View};
+use super::view::{Badge, ItemPage, Screen, Tile, View};
 use super::Engine;
 use crate::catalog::eligibility::{self, Eligibility};
 use crate::catalog::{Catalog, Item, Mode};
@@ -165,6 +165,9 @@ impl Engine {
             }
             (Screen::ItemDetail, Action::Start) => {
                 let Some(item) = self.item() else { return };
+                if self.paused_for(item).is_some() {
+                    return;
+                }
                 // An anonymous tip reads no card: it starts when there is a unit to seal it to.
                 let ready = if item.anonymous() {
                     self.anonymous_unavailable(item).is_none()
@@ -235,7 +238,8 @@ impl Engine {
         // An item for nobody never waits for a card, and a card does not start it.
         let waiting = self.phase.screen() == Screen::ItemDetail
             && self.item().is_some_and(|item| {
-                item.mode != Mode::Guide
+                self.paused_for(item).is_none()
+                    && item.mode != Mode::Guide
                     && !item.anonymous()
                     && eligibility::check(item, who, self.offer.today) == Eligibility::Eligible
             });
@@ -263,7 +267,18 @@ impl Engine {
         Tile {
             code: item.code.clone(),
             name: item.tile_name(self.front.english).to_string(),
-            hint: item.tile_hint(self.front.english).to_string(),
+            hint: self
+                .paused_hint(item)
+                .unwrap_or_else(|| item.tile_hint(self.front.english))
+                .to_string(),
+            // A guide is done at the counter, printed or read on screen.
+            badge: if item.mode == Mode::Guide {
+                Badge::Counter
+            } else if self.paused_for(item).is_some() {
+                Badge::Paused
+            } else {
+                Badge::Here
+            },
         }
     }
 
@@ -294,6 +309,7 @@ impl Engine {
             eligible: reasons.is_empty(),
             card_needed: !card_on_reader && item.mode != Mode::Guide && !item.anonymous(),
             reasons,
+            paused: self.paused_for(item).unwrap_or_default(),
             conditions: item
                 .conditions
                 .iter()
@@ -334,6 +350,7 @@ impl Engine {
                         code: t.code.clone(),
                         name: t.name.get(en).to_string(),
                         hint: t.hint.get(en).to_string(),
+                        badge: Badge::None,
                     })
                     .collect();
                 // A terminal with no usage of its own yet offers the catalog's featured items.
@@ -360,6 +377,7 @@ impl Engine {
                             c.items_in(&cat.code).count(),
                             if en { " items" } else { " 项" }
                         ),
+                        badge: Badge::None,
                     })
                     .collect();
             }

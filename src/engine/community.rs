@@ -68,6 +68,9 @@ impl Engine {
     }
 
     pub(super) fn print_contact_card(&mut self) {
+        if self.printing_paused() {
+            return;
+        }
         let Some(s) = self.phase.session_mut() else {
             return;
         };
@@ -167,6 +170,14 @@ impl Engine {
         let en = self.front.english;
         let state = self.phase.session().map(|s| s.contact_card);
         view.community_note = match state {
+            // The card would not print: the button says so (the numbers are on the panel).
+            _ if self.printing_paused() => {
+                if en {
+                    "Cannot print now: note the numbers"
+                } else {
+                    "暂不能打印，请记下号码"
+                }
+            }
             Some(CardPrint::Printing) => {
                 if en {
                     "Printing…"

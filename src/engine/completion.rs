@@ -238,6 +238,9 @@ impl Engine {
 
     /// From a case's progress: rate its officer, with the case number already known.
     pub(super) fn rate_case(&mut self) {
+        if self.printing_paused() {
+            return;
+        }
         let rating = self
             .offer
             .catalog

@@ -15,6 +15,10 @@ use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
     Available,
+    /// In service without the printer (out of paper, cover open, unplugged): what prints — a
+    /// submission's receipt, an appointment, a guide, the contact card — waits; queries and
+    /// everything read on screen go on. The outages are the printer's, for staff.
+    PrintingPaused(Vec<Outage>),
     /// Why not (the engine words it in the screen's language).
     OutOfService(Vec<Outage>),
 }

@@ -367,6 +367,7 @@ impl Engine {
                             code: o.code.clone(),
                             name: choice_label(&o.code, o.label.get(en), en),
                             hint: String::new(),
+                            badge: Default::default(),
                         })
                         .collect(),
                     error: s.form.error.clone(),

@@ -23,6 +23,8 @@ impl Engine {
                 Some(DoneOutcome::PrintFailed | DoneOutcome::NotSaved)
             ),
             Screen::QueryResult => view.query_outcome == Some(QueryOutcome::Offline),
+            // An item that waits for the printer: staff can refill it.
+            Screen::ItemDetail => view.detail.as_ref().is_some_and(|d| !d.paused.is_empty()),
             Screen::Slots => view.slots == Some(SlotsOutcome::Offline),
             _ => false,
         }

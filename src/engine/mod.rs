@@ -23,6 +23,7 @@ pub mod harness;
 mod help;
 pub mod journal;
 pub mod outage;
+mod paused;
 mod prompt;
 mod render;
 mod session;
@@ -49,7 +50,7 @@ pub use event::{Action, Availability, Event};
 pub use harness::Harness;
 pub use outage::Outage;
 pub use timers::Timer;
-pub use view::{DoneOutcome, FormView, ItemPage, Screen, StaffView, Tile, View};
+pub use view::{Badge, DoneOutcome, FormView, ItemPage, Screen, StaffView, Tile, View};
 
 pub use crate::vocab::audit::AuditEvent;
 pub use crate::vocab::submission::{NewSubmission, ReceiptRequest, StoredSubmission};

@@ -52,7 +52,8 @@ impl Engine {
                 }
                 _ => String::new(),
             },
-            rating_offered: !anonymous,
+            // A rating prints its receipt: not while printing is paused.
+            rating_offered: !anonymous && !self.printing_paused(),
             // A tip's number is followed with its PIN, on this terminal: no tracking link.
             tracking_link: match s {
                 Some(s)
@@ -75,6 +76,12 @@ impl Engine {
                     .unwrap_or_default(),
                 _ => String::new(),
             },
+            notice_other: match (&self.phase.screen(), &self.front.availability) {
+                (Screen::OutOfService, Availability::OutOfService(why)) => {
+                    outage::reason(why, !self.front.english)
+                }
+                _ => String::new(),
+            },
             countdown,
             pin_length: 0,
             staff_message: String::new(),
@@ -88,6 +95,7 @@ impl Engine {
             community_requests: false,
             help_offered: false,
             help_called: false,
+            printing_paused: self.printing_paused(),
             prompt: String::new(),
             voice: self.front.voice,
             volume: self.front.volume,

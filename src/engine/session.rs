@@ -136,7 +136,7 @@ impl Engine {
 
     pub(super) fn show_idle(&mut self) {
         match &self.front.availability {
-            Availability::Available => self.go(Screen::Attract),
+            Availability::Available | Availability::PrintingPaused(_) => self.go(Screen::Attract),
             Availability::OutOfService(_) => self.go(Screen::OutOfService),
         }
     }
@@ -233,6 +233,8 @@ impl Engine {
             (Screen::Community, Action::Back | Action::Home | Action::Finish) => {
                 self.end_session("done")
             }
+            // Before browsing's own actions: an item waiting for the printer offers it too.
+            (_, Action::CallStaff) => self.call_staff(),
             (screen, action) if self.browsing(screen) => self.browse(action),
             (Screen::Form, Action::FormKey(c)) => self.form_key(c),
             (Screen::Form, Action::FormBackspace) => self.form_backspace(),
@@ -243,7 +245,6 @@ impl Engine {
             (Screen::Slots, Action::ChooseSlot(id)) => self.choose_slot(id),
             (Screen::Slots, Action::GuideInstead) => self.guide_instead(),
             (Screen::QueryResult | Screen::Slots, Action::Retry) => self.retry(),
-            (_, Action::CallStaff) => self.call_staff(),
             (Screen::QueryResult, Action::Finish) => self.end_session("done"),
             (Screen::QueryResult | Screen::Slots | Screen::Confirm, Action::Back) => {
                 self.back_into_form()
@@ -330,6 +331,13 @@ mod tests {
             t0,
         );
         assert_eq!(e.view().notice, "回执打印机缺纸");
+        // Nobody chose a language: the reason in the other one too.
+        assert_eq!(e.view().notice_other, "Receipt printer: out of paper");
+        e.handle_at(Event::Touch(Action::ToggleLanguage), t0);
+        assert_eq!(
+            (e.view().notice.as_str(), e.view().notice_other.as_str()),
+            ("Receipt printer: out of paper", "回执打印机缺纸")
+        );
     }
 
     #[test]

@@ -208,6 +208,10 @@ fn help_call_words(screen: &str, at: &str, english: bool) -> String {
             "取不到预约时间时",
             "when the appointment times could not be fetched",
         ),
+        "item_detail" => (
+            "打印暂停、事项不能办理时",
+            "when an item could not start because printing was paused",
+        ),
         _ => ("办理中", "during a session"),
     };
     if english {

@@ -131,6 +131,12 @@ pub struct View {
     pub help_offered: bool,
     /// Staff were rung from this screen.
     pub help_called: bool,
+    /// Out of service (no session, so no language chosen): the reason in the other language,
+    /// shown under `notice`.
+    pub notice_other: String,
+    /// The printer cannot print, the terminal still serves: what prints waits (the attract
+    /// screen says so; items say why).
+    pub printing_paused: bool,
     /// What to say aloud for this screen, and whether to.
     pub prompt: String,
     pub voice: bool,
@@ -145,6 +151,35 @@ pub struct Tile {
     pub name: String,
     /// A second, smaller line (a police type's examples, an item's mode).
     pub hint: String,
+    /// An item's tile: where it is done, as elderly mode shows it in place of the hint line.
+    pub badge: Badge,
+}
+
+/// Where an item is done, in one word on its tile (elderly mode has no room for the hint line,
+/// and must not lose what it says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Badge {
+    /// Not an item (a police type, a category, a choice, a slot).
+    #[default]
+    None,
+    /// Done here: applied for, booked, looked up or sent at this terminal.
+    Here,
+    /// Done at the counter: the terminal gives the guide.
+    Counter,
+    /// Waits for the printer (printing paused).
+    Paused,
+}
+
+impl Badge {
+    /// The name the UI knows it by ("" for none).
+    pub fn name(self) -> &'static str {
+        match self {
+            Badge::None => "",
+            Badge::Here => "here",
+            Badge::Counter => "counter",
+            Badge::Paused => "paused",
+        }
+    }
 }
 
 /// The item page: all text already in the session's language.
@@ -161,6 +196,8 @@ pub struct ItemPage {
     pub card_needed: bool,
     /// "You cannot apply here because …", one line per reason.
     pub reasons: Vec<String>,
+    /// Why it waits for the printer ("" when it can start): printing is paused and it prints.
+    pub paused: String,
     /// Conditions the terminal cannot check from the card.
     pub conditions: Vec<String>,
     pub materials: Vec<String>,

@@ -1,5 +1,6 @@
 //! Terminal availability from device statuses: available only while every required device is ready
-//! and the store is usable (the CUSS rule).
+//! and the store is usable (the CUSS rule) — but a printer that cannot print only pauses what
+//! prints: queries and guides read on screen need no paper.
 
 use std::collections::BTreeMap;
 
@@ -88,8 +89,19 @@ impl Devices {
         if let Some(p) = &self.store_problem {
             problems.insert(0, p.clone());
         }
+        let printer_only = problems.iter().all(|p| {
+            matches!(
+                p,
+                Outage::Device {
+                    kind: DeviceKind::Printer,
+                    status: Some(_),
+                }
+            )
+        });
         if problems.is_empty() {
             Availability::Available
+        } else if printer_only {
+            Availability::PrintingPaused(problems)
         } else {
             Availability::OutOfService(problems)
         }
@@ -109,6 +121,9 @@ pub fn keep_health_for_technician(devices: &DeviceHealth, availability: &Availab
         // service); the devices' own states follow.
         "availability": match availability {
             Availability::Available => "available".to_string(),
+            Availability::PrintingPaused(why) => {
+                format!("printing paused: {}", crate::engine::outage::reason(why, false))
+            }
             Availability::OutOfService(why) => crate::engine::outage::reason(why, false),
         },
         "devices": devices,
@@ -128,10 +143,12 @@ mod tests {
     use crate::vocab::submission::StoreFault;
     use onetrip_drivers::device::{DeviceState, PaperLevel};
 
-    /// The out-of-service reason as a Chinese terminal shows it ("" when available).
+    /// The out-of-service reason as a Chinese terminal shows it ("" when available; "暂停打印："
+    /// and the printer's problem when only printing is paused).
     fn shown(a: Availability) -> String {
         match a {
             Availability::Available => String::new(),
+            Availability::PrintingPaused(why) => format!("暂停打印：{}", reason(&why, false)),
             Availability::OutOfService(why) => reason(&why, false),
         }
     }
@@ -160,9 +177,32 @@ mod tests {
                 ..ok_printer
             },
         );
-        assert_eq!(shown(d.availability()), "回执打印机缺纸");
+        // Out of paper pauses printing only: queries and guides need none.
+        assert_eq!(shown(d.availability()), "暂停打印：回执打印机缺纸");
+        d.update(DeviceKind::Printer, DeviceStatus::new(DeviceState::Offline));
+        assert_eq!(
+            shown(d.availability()),
+            "暂停打印：回执打印机未连接或无响应"
+        );
+        // With the reader down too, nobody can be served.
+        d.update(DeviceKind::IdCard, DeviceStatus::new(DeviceState::Offline));
+        assert_eq!(
+            shown(d.availability()),
+            "身份证阅读器未连接或无响应；回执打印机未连接或无响应"
+        );
+        d.update(DeviceKind::IdCard, DeviceStatus::new(DeviceState::Online));
         d.set_store_problem(Some(Outage::Store(StoreFault::Corrupt)));
         assert!(shown(d.availability()).starts_with("本地存储已损坏"));
+    }
+
+    /// A printer not heard from yet is the terminal starting, not a paused printer.
+    #[test]
+    fn a_printer_not_heard_from_keeps_the_terminal_starting() {
+        let mut d = Devices::default();
+        d.register(DeviceKind::IdCard, true);
+        d.register(DeviceKind::Printer, true);
+        d.update(DeviceKind::IdCard, DeviceStatus::new(DeviceState::Online));
+        assert!(matches!(d.availability(), Availability::OutOfService(_)));
     }
 
     /// Issue 32: one missed status reply took the printer offline, and the terminal went in and

@@ -30,7 +30,7 @@ pub struct Wiring {
     /// The community feed in force: the community updater is its writer.
     pub community: watch::Sender<crate::sync::community::CommunityStatus>,
     /// Since when the terminal has been out of service (the drive loop writes it).
-    pub out_of_service_since: watch::Receiver<Option<i64>>,
+    pub downtime: watch::Receiver<crate::sync::heartbeat::Downtime>,
     /// A citizen's last call for staff (the effects write it).
     pub help: watch::Receiver<Option<crate::vocab::help_call::HelpCall>>,
     /// Counts every task's restarts.
@@ -137,7 +137,7 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
         store,
         catalog,
         community,
-        out_of_service_since: wiring.out_of_service_since,
+        downtime: wiring.downtime,
         help: wiring.help,
         link: wiring.link,
         restarts: restarts.watch(),

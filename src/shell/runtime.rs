@@ -22,6 +22,7 @@ use crate::catalog::active::CatalogStatus;
 use crate::config::Config;
 use crate::engine::{Availability, Effect, Event, Outage};
 use crate::store::{StoreFault, StoreHandle, StoreVerdict};
+use crate::sync::heartbeat::Downtime;
 use crate::sync::{LinkStatus, UpstreamClient};
 use crate::vocab::device_health::DeviceHealth;
 use crate::vocab::help_call::HelpCall;
@@ -130,9 +131,10 @@ async fn run(
     let link = LinkStatus::default();
     let (catalog, catalog_status) = watch::channel(options.catalog_status.clone());
     let community = watch::Sender::new(options.community_status.clone());
-    // Since when (wall ms) the terminal has been out of service, for the heartbeat: the fleet
-    // flags "down for more than a day" without anyone having to read the screen.
-    let out_of_service_since = watch::Sender::new(None::<i64>);
+    // Since when (wall ms) the terminal has been out of service or without printing, for the
+    // heartbeat: the fleet flags "down for more than a day" or "no paper since yesterday"
+    // without anyone having to read the screen.
+    let downtime = watch::Sender::new(Downtime::default());
     // A citizen's last call for staff: the heartbeat sends it at once; opening the staff screen
     // answers it.
     let help = watch::Sender::new(None::<HelpCall>);
@@ -152,7 +154,7 @@ async fn run(
             health: health_rx,
             catalog,
             community,
-            out_of_service_since: out_of_service_since.subscribe(),
+            downtime: downtime.subscribe(),
             help: help.subscribe(),
             restarts: restarts.clone(),
             link: link.clone(),
@@ -180,7 +182,7 @@ async fn run(
         health,
         restarts: restarts.watch(),
         catalog: catalog_status,
-        out_of_service_since,
+        downtime,
         link,
         store_error,
         store_fault: None,
@@ -222,7 +224,7 @@ struct Driver {
     /// The catalog in force.
     catalog: watch::Receiver<CatalogStatus>,
     /// Since when the terminal has been out of service (wall ms), for the heartbeat.
-    out_of_service_since: watch::Sender<Option<i64>>,
+    downtime: watch::Sender<Downtime>,
     /// Whether upstream refuses the terminal.
     link: LinkStatus,
     /// Why the store could not be opened (for staff; the citizen sees the plain sentence).
@@ -317,12 +319,16 @@ impl Driver {
             tracing::info!(availability = ?now, "terminal availability changed");
             self.published = now.clone();
             let out = matches!(now, Availability::OutOfService(_));
-            self.out_of_service_since.send_modify(|since| {
-                *since = match (out, *since) {
-                    (true, Some(t)) => Some(t),
-                    (true, None) => Some(crate::store::now_ms()),
-                    (false, _) => None,
-                }
+            let paused = matches!(now, Availability::PrintingPaused(_));
+            // Kept from the first moment of each, however its reasons change meanwhile.
+            let since = |is: bool, since: Option<i64>| match (is, since) {
+                (true, Some(t)) => Some(t),
+                (true, None) => Some(crate::store::now_ms()),
+                (false, _) => None,
+            };
+            self.downtime.send_modify(|d| {
+                d.out_of_service_since_ms = since(out, d.out_of_service_since_ms);
+                d.printing_paused_since_ms = since(paused, d.printing_paused_since_ms);
             });
             (self.sink)(Event::Availability(now));
         }

@@ -245,10 +245,13 @@ impl UpstreamClient {
         Ok(SlotsOutcome::Offered(
             offered
                 .into_iter()
-                .map(|s| Slot {
-                    id: s.id,
-                    zh: s.zh,
-                    en: s.en,
+                .map(|s| match s.start {
+                    Some(start) => Slot::starting(s.id, start),
+                    None => Slot {
+                        id: s.id,
+                        zh: s.zh,
+                        en: s.en,
+                    },
                 })
                 .collect(),
         ))

@@ -23,8 +23,9 @@ pub struct Heartbeat {
     pub catalog: watch::Receiver<CatalogStatus>,
     /// The community feed in force, as its updater keeps it.
     pub community: watch::Receiver<super::community::CommunityStatus>,
-    /// Since when (wall ms) the terminal has been out of service.
-    pub out_of_service_since: watch::Receiver<Option<i64>>,
+    /// Since when (wall ms) the terminal has been out of service, or serving with printing
+    /// paused.
+    pub downtime: watch::Receiver<Downtime>,
     /// A citizen's last call for staff: a change is sent at once, not at the next beat.
     pub help: watch::Receiver<Option<HelpCall>>,
     pub link: LinkStatus,
@@ -37,6 +38,15 @@ pub struct Heartbeat {
     pub every: Duration,
     /// The store's retention, to count what is about to be purged undelivered.
     pub retention_ms: i64,
+}
+
+/// Since when (wall ms) the terminal has not served in full: out of service (nobody can be
+/// served), or printing paused (out of paper: queries and guides on screen only). Both `None`
+/// while it serves in full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Downtime {
+    pub out_of_service_since_ms: Option<i64>,
+    pub printing_paused_since_ms: Option<i64>,
 }
 
 /// What one heartbeat carries. No personal data: counts, versions, device states.
@@ -52,7 +62,7 @@ pub struct Body<'a> {
     pub catalog: serde_json::Value,
     /// The community feed in force (version, issue date, its age in days) and any refusal.
     pub community: serde_json::Value,
-    pub out_of_service_since_ms: Option<i64>,
+    pub downtime: Downtime,
     /// A citizen's last call for staff (呼叫工作人员), and whether staff have seen it.
     pub help: Option<HelpCall>,
     pub refused: Option<Refused>,
@@ -65,6 +75,14 @@ pub struct Body<'a> {
 }
 
 impl Body<'_> {
+    /// Since when, and for how long by this beat's time (both null when not).
+    fn since(&self, since_ms: Option<i64>) -> serde_json::Value {
+        serde_json::json!({
+            "since_ms": since_ms,
+            "for_ms": since_ms.map(|since| (self.at_ms - since).max(0)),
+        })
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "terminal_id": self.terminal_id,
@@ -92,10 +110,8 @@ impl Body<'_> {
                 "screen": h.screen,
                 "seen_at_ms": h.seen_at_ms,
             })),
-            "out_of_service": {
-                "since_ms": self.out_of_service_since_ms,
-                "for_ms": self.out_of_service_since_ms.map(|since| (self.at_ms - since).max(0)),
-            },
+            "out_of_service": self.since(self.downtime.out_of_service_since_ms),
+            "printing_paused": self.since(self.downtime.printing_paused_since_ms),
             "clock": self.clock.map(|(age_ms, step)| serde_json::json!({
                 "terminal_age_ms": age_ms,
                 "last_step": step,
@@ -148,7 +164,7 @@ impl Heartbeat {
                 paper_mm,
                 catalog,
                 community,
-                out_of_service_since_ms: *self.out_of_service_since.borrow(),
+                downtime: *self.downtime.borrow(),
                 help: self.help.borrow_and_update().clone(),
                 refused: self.link.refused(),
                 task_restarts,
@@ -188,7 +204,7 @@ mod tests {
                 paper_mm: 0,
                 catalog: serde_json::json!({}),
                 community: serde_json::json!({}),
-                out_of_service_since_ms: None,
+                downtime: Downtime::default(),
                 help: None,
                 refused: link.refused(),
                 task_restarts: [("sync", 1)].into(),

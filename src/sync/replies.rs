@@ -60,12 +60,22 @@ pub struct CaseStep {
     pub en: String,
 }
 
-/// An appointment time upstream offers.
+/// An appointment time upstream offers: its start (local time), when upstream gives one, from
+/// which the terminal words it itself; else upstream's own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferedSlot {
     pub id: String,
+    pub start: Option<chrono::NaiveDateTime>,
     pub zh: String,
     pub en: String,
+}
+
+/// `2026-12-08T09:00` or `2026-12-08T09:00:00` (local time, as the hall keeps it).
+fn local_time(v: &serde_json::Value, key: &str) -> Option<chrono::NaiveDateTime> {
+    let s = v.get(key)?.as_str()?;
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 /// At most [`MAX_TEXT_CHARS`] characters of a JSON string field; empty when absent or not text.
@@ -188,6 +198,7 @@ pub fn slots(status: u16, body: &[u8]) -> Result<Vec<OfferedSlot>, SendError> {
             a.iter()
                 .map(|x| OfferedSlot {
                     id: text(x, "id"),
+                    start: local_time(x, "start"),
                     zh: text(x, "label_zh"),
                     en: text(x, "label_en"),
                 })
@@ -310,6 +321,32 @@ mod tests {
         let got = slots(200, &j(json!({ "slots": offered }))).unwrap();
         assert_eq!(got.len(), MAX_ITEMS);
         assert!(got.iter().all(|s| s.id.starts_with('s') && s.zh == "上午"));
+    }
+
+    /// A slot with its start is worded by the terminal, weekday and all; a start that is no
+    /// time leaves upstream's words.
+    #[test]
+    fn a_slot_with_its_start_is_worded_with_its_weekday() {
+        use serde_json::json;
+        let got = slots(
+            200,
+            &j(json!({"slots": [
+                {"id": "a", "start": "2026-12-08T09:00", "label_zh": "明天上午"},
+                {"id": "b", "start": "2026-12-09T14:30:00"},
+                {"id": "c", "start": "not a time", "label_zh": "下午"},
+            ]})),
+        )
+        .unwrap();
+        let worded = |i: usize| {
+            crate::vocab::upstream::Slot::starting(got[i].id.clone(), got[i].start.unwrap())
+        };
+        assert_eq!(
+            (worded(0).zh.as_str(), worded(0).en.as_str()),
+            ("12月8日 周二 09:00", "Tue 8 Dec 09:00")
+        );
+        assert_eq!(worded(1).zh, "12月9日 周三 14:30");
+        assert_eq!(got[2].start, None);
+        assert_eq!(got[2].zh, "下午");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 /// The last call, as the heartbeat and the staff screen carry it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct HelpCall {
-    /// The screen it was pressed on (`out_of_service`, `done`, `query_result`, `slots`).
+    /// The screen it was pressed on (`out_of_service`, `done`, `query_result`, `slots`,
+    /// `item_detail`: an item waiting for the printer).
     pub screen: &'static str,
     pub at_ms: i64,
     /// When staff next opened their screen (which showed it): answered.

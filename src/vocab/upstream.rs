@@ -45,6 +45,28 @@ pub struct Slot {
     pub en: String,
 }
 
+impl Slot {
+    /// A slot worded by the terminal from its start (local time): the date, the weekday and
+    /// the time, so that nobody books a Monday thinking it is a Tuesday — "12月8日 周二 09:00",
+    /// "Tue 8 Dec 09:00".
+    pub fn starting(id: String, start: chrono::NaiveDateTime) -> Slot {
+        use chrono::{Datelike, Timelike};
+        const WEEKDAYS_ZH: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+        let weekday = start.weekday().num_days_from_monday() as usize;
+        let (h, m) = (start.hour(), start.minute());
+        Slot {
+            id,
+            zh: format!(
+                "{}月{}日 周{} {h:02}:{m:02}",
+                start.month(),
+                start.day(),
+                WEEKDAYS_ZH[weekday]
+            ),
+            en: format!("{} {h:02}:{m:02}", start.format("%a %-d %b")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlotsOutcome {
     Offered(Vec<Slot>),

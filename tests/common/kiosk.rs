@@ -12,21 +12,36 @@ use onetrip_drivers::printer::sim::Printed;
 use slint::platform::PointerEventButton;
 use slint::ComponentHandle;
 
-pub fn button(ui: &AppWindow, label: &str) -> ElementHandle {
-    let found = ElementQuery::from_root(ui)
+fn find_button(ui: &AppWindow, label: &str) -> Option<ElementHandle> {
+    ElementQuery::from_root(ui)
         .match_descendants()
         .match_accessible_role(AccessibleRole::Button)
         .match_predicate({
             let label = label.to_string();
             move |e| e.accessible_label().as_deref() == Some(label.as_str())
         })
-        .find_all();
-    assert!(
-        !found.is_empty(),
+        .find_first()
+}
+
+/// The button labelled `label`; a tile on a later page of a list is paged to first, as a citizen
+/// would (下一页 / Next page).
+pub fn button(ui: &AppWindow, label: &str) -> ElementHandle {
+    for _ in 0..10 {
+        if let Some(found) = find_button(ui, label) {
+            return found;
+        }
+        let next = find_button(ui, "下一页").or_else(|| find_button(ui, "Next page"));
+        match next {
+            Some(next) if next.accessible_enabled() == Some(true) => {
+                next.invoke_accessible_default_action()
+            }
+            _ => break,
+        }
+    }
+    panic!(
         "no button labelled {label:?} on screen {:?}",
         ui.global::<Api>().get_screen()
-    );
-    found.into_iter().next().unwrap()
+    )
 }
 
 pub fn tap(ui: &AppWindow, label: &str) {
@@ -59,6 +74,22 @@ pub fn wait_for(
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// From the home screen to an item's page, as a citizen taps: police type, category, item.
+pub fn open_item(
+    ui: &AppWindow,
+    kiosk: &Rc<std::cell::RefCell<shell::Kiosk>>,
+    police_type: &str,
+    category: &str,
+    item: &str,
+) {
+    tap(ui, police_type);
+    wait_for(kiosk, "categories", screen_is(ScreenKind::Categories));
+    tap(ui, category);
+    wait_for(kiosk, "items", screen_is(ScreenKind::Items));
+    tap(ui, item);
+    wait_for(kiosk, "item page", screen_is(ScreenKind::ItemDetail));
 }
 
 pub fn screen_is(s: ScreenKind) -> impl FnMut(&AppWindow) -> bool {
@@ -155,4 +186,23 @@ pub fn heartbeat_where(
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A case the station filed upstream (XZ-AJ) for the resident sample card, as the police
+/// platform would hold it: what the case-progress query then finds.
+pub fn file_case(rt: &tokio::runtime::Runtime, bench: &Bench, case: &str) {
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("http://{}/v1/submissions", bench.upstream))
+            .bearer_auth(&bench.config.upstream.token)
+            .header("Idempotency-Key", format!("station-{case}"))
+            .json(&serde_json::json!({
+                "number": case, "item_code": "XZ-AJ", "terminal_id": "STATION",
+                "applicant": {"id_number": "330106198503121231"}
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "filing {case}: {}", r.status());
+    });
 }

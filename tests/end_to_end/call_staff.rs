@@ -9,7 +9,7 @@ use onetrip::devtools::demo::DEMO_STAFF_PIN;
 use onetrip::shell::voice::Speaker;
 use onetrip::store::Store;
 use onetrip::ui::{Api, ScreenKind};
-use onetrip_drivers::printer::sim::SimPaper;
+use onetrip_drivers::pty::Plugged;
 use slint::ComponentHandle;
 
 use crate::common;
@@ -38,7 +38,8 @@ fn a_citizen_calls_staff_from_the_out_of_service_screen() {
     assert_eq!(first["help"], serde_json::Value::Null, "{first}");
     let quiet = said.borrow().len();
 
-    bench.printer.set_paper(SimPaper::Out);
+    // The card reader's cable pulled: nobody can be served.
+    bench.reader.unplug();
     wait_for(
         &kiosk,
         "out of service",

@@ -243,16 +243,17 @@ fn card_tap_to_printed_receipt_to_upstream() {
     assert!(ui.global::<Api>().get_name_masked().is_empty());
     bench.reader.remove();
 
-    // Paper out takes the terminal out of service; a refill brings it back.
+    // Paper out pauses printing, not the terminal (what the screen then says and still does:
+    // printing_paused.rs); a refill ends the pause.
     bench.printer.set_paper(SimPaper::Out);
-    wait_for(
-        &kiosk,
-        "out of service",
-        screen_is(ScreenKind::OutOfService),
-    );
-    assert!(text_value(&ui, "out-of-service-reason").contains("回执打印机缺纸"));
+    wait_for(&kiosk, "printing paused", |ui| {
+        ui.global::<Api>().get_printing_paused()
+            && ui.global::<Api>().get_screen() == ScreenKind::Attract
+    });
     bench.printer.set_paper(SimPaper::Full);
-    wait_for(&kiosk, "back in service", screen_is(ScreenKind::Attract));
+    wait_for(&kiosk, "printing again", |ui| {
+        !ui.global::<Api>().get_printing_paused()
+    });
 
     // A pulled reader cable: out of service, and back by itself when replugged.
     bench.reader.remove();
@@ -266,16 +267,17 @@ fn card_tap_to_printed_receipt_to_upstream() {
     bench.reader.replug().unwrap();
     wait_for(&kiosk, "reader back", screen_is(ScreenKind::Attract));
 
-    // The printer's cable pulled and replugged: out of service and back, without a restart.
+    // The printer's cable pulled and replugged: printing paused and back, without a restart
+    // (the terminal serves throughout).
     bench.printer.unplug();
-    wait_for(
-        &kiosk,
-        "out of service (printer)",
-        screen_is(ScreenKind::OutOfService),
-    );
-    assert!(text_value(&ui, "out-of-service-reason").contains("回执打印机"));
+    wait_for(&kiosk, "printing paused (printer)", |ui| {
+        ui.global::<Api>().get_printing_paused()
+    });
+    assert_eq!(ui.global::<Api>().get_screen(), ScreenKind::Attract);
     bench.printer.replug().unwrap();
-    wait_for(&kiosk, "printer back", screen_is(ScreenKind::Attract));
+    wait_for(&kiosk, "printer back", |ui| {
+        !ui.global::<Api>().get_printing_paused()
+    });
 
     // The optional scanner: a pull is for staff (tests/staff_ui.rs), not an outage, and nothing
     // about it is shown to citizens.

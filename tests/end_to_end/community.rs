@@ -15,7 +15,8 @@ use onetrip::sync::catalog::CheckOutcome;
 use onetrip::sync::community::{CommunityStatus, CommunityUpdater, SIGNATURE_HEADER};
 use onetrip::sync::UpstreamClient;
 use onetrip::ui::{Api, ScreenKind};
-use onetrip_drivers::printer::sim::{Printed, SimPaper};
+use onetrip_drivers::printer::sim::Printed;
+use onetrip_drivers::pty::Plugged;
 use slint::{ComponentHandle, Model};
 
 use crate::common::kiosk::{printed_lines, screen_is, tap, text_value, wait_for};
@@ -340,9 +341,10 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     assert!(beat["community"]["age_days"].as_i64().is_some(), "{beat}");
     assert!(beat["community"]["last_rejection"].is_null(), "{beat}");
 
-    // Out of paper in an empty room: the screen says where the officer is and which numbers
-    // answer, not "go to the counter"; the heartbeat says since when the terminal is down.
-    bench.printer.set_paper(SimPaper::Out);
+    // The reader's cable pulled in an empty room: the screen says where the officer is and
+    // which numbers answer, not "go to the counter"; the heartbeat says since when the terminal
+    // is down.
+    bench.reader.unplug();
     wait_for(
         &kiosk,
         "out of service",
@@ -371,7 +373,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    bench.printer.set_paper(SimPaper::Full);
+    bench.reader.replug().unwrap();
     wait_for(&kiosk, "back in service", screen_is(ScreenKind::Attract));
 }
 

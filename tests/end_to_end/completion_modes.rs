@@ -6,8 +6,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::common::kiosk::{printed_lines, screen_is, tap, text_value, wait_for};
-use onetrip::devtools::demo::DEMO_TOKEN;
+use crate::common::kiosk::{file_case, printed_lines, screen_is, tap, text_value, wait_for};
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use slint::ComponentHandle;
 
@@ -41,20 +40,7 @@ fn guide_case_query_and_rating() {
     let _guard = rt.enter();
     // A case the station filed for this citizen (the resident sample card).
     let case = "CASE-0001-000123";
-    rt.block_on(async {
-        let r = reqwest::Client::new()
-            .post(format!("http://{}/v1/submissions", bench.upstream))
-            .bearer_auth(DEMO_TOKEN)
-            .header("Idempotency-Key", "case-123")
-            .json(&serde_json::json!({
-                "number": case, "item_code": "XZ-AJ", "terminal_id": "STATION",
-                "applicant": {"id_number": "330106198503121231"}
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
-    });
+    file_case(&rt, &bench, case);
     let (ui, kiosk) = launch(bench.config.clone(), &rt);
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
 

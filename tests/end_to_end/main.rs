@@ -17,6 +17,8 @@ mod completion_modes;
 mod contrast;
 mod finding_an_item;
 mod fullscreen;
+mod pages;
+mod printing_paused;
 mod screenshots;
 mod translations;
 mod voice;

@@ -30,9 +30,12 @@ fn ink(path: &Path, from: f32, to: f32) -> usize {
 }
 
 /// Every screen's name, as `onetrip screenshots` writes it in each orientation and variant.
-const SCREENS: [&str; 37] = [
+const SCREENS: [&str; 40] = [
     "out_of_service",
     "attract",
+    "attract_printing_paused",
+    "home_printing_paused",
+    "item_printing_paused",
     "reading_card",
     "attract_read_failed",
     "home",
@@ -247,5 +250,37 @@ fn the_fit_check_reports_a_word_wider_than_the_screen() {
                     && l.ends_with("outside the window")),
             "{variant} not reported in {report}"
         );
+    }
+}
+
+/// A row the citizen cannot see is found, whether a container cuts it, the window ends above it
+/// or a scroll area hides it without a cue: thirty rows planted in the confirm summary are
+/// reported in every variant, and the check fails.
+#[test]
+fn the_fit_check_reports_a_planted_row_out_of_sight() {
+    let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
+        .args([
+            "screenshots",
+            "--check",
+            "--only",
+            "confirm",
+            "--plant-rows",
+            "30",
+        ])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{report}");
+    for orientation in ["landscape", "portrait"] {
+        for variant in ["zh-normal", "zh-elderly", "en-normal", "en-elderly"] {
+            let stem = format!("confirm-{orientation}-{variant}: ");
+            assert!(
+                report
+                    .lines()
+                    .any(|l| l.starts_with(&stem) && l.contains("\"Planted 29\"")),
+                "{stem} not reported in {report}"
+            );
+        }
     }
 }

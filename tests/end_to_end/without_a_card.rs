@@ -7,7 +7,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use crate::common::kiosk::{printed_lines, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{open_item, printed_lines, screen_is, tap, text_value, wait_for};
 use onetrip::ui::{Api, ScreenKind};
 use slint::ComponentHandle;
 
@@ -22,12 +22,7 @@ fn a_guide_prints_without_a_card_and_an_application_waits_for_one() {
     // Lost the card: the guide to replacing it, printed with no card at all.
     tap(&ui, "没带身份证？查看办事指南");
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
-    tap(&ui, "户政");
-    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
-    tap(&ui, "居民身份证");
-    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
-    tap(&ui, "居民身份证丢失补领");
-    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    open_item(&ui, &kiosk, "户政", "居民身份证", "居民身份证丢失补领");
     let before = bench.printer.printed().len();
     tap(&ui, "开始办理");
     wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
@@ -54,12 +49,13 @@ fn a_guide_prints_without_a_card_and_an_application_waits_for_one() {
     // An application is someone's: its page asks for the card, and reading it starts the form.
     tap(&ui, "没带身份证？查看办事指南");
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
-    tap(&ui, "治安");
-    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
-    tap(&ui, "犯罪记录查询");
-    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
-    tap(&ui, "无犯罪记录证明（个人）");
-    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    open_item(
+        &ui,
+        &kiosk,
+        "治安",
+        "犯罪记录查询",
+        "无犯罪记录证明（个人）",
+    );
     assert!(ui.global::<Api>().get_detail().card_needed);
     assert!(
         text_value(&ui, "card needed").contains("请将身份证放在读卡区"),
@@ -90,12 +86,7 @@ fn a_traffic_lookup_sends_the_plate() {
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     bench.reader.tap(0);
     wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
-    tap(&ui, "交管");
-    wait_for(&kiosk, "categories", screen_is(ScreenKind::Categories));
-    tap(&ui, "交通违法");
-    wait_for(&kiosk, "items", screen_is(ScreenKind::Items));
-    tap(&ui, "交通违法查询");
-    wait_for(&kiosk, "item page", screen_is(ScreenKind::ItemDetail));
+    open_item(&ui, &kiosk, "交管", "交通违法", "交通违法查询");
     tap(&ui, "开始办理");
     wait_for(&kiosk, "the province", screen_is(ScreenKind::Form));
     assert_eq!(text_value(&ui, "question"), "号牌的省份简称");

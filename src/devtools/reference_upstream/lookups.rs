@@ -30,8 +30,10 @@ pub(super) async fn appointment_slots(State(app): State<App>, headers: HeaderMap
         let weekday_zh = ["一", "二", "三", "四", "五", "六", "日"]
             [day.weekday().num_days_from_monday() as usize];
         for (h, m) in [(9, 0), (10, 0), (14, 0), (15, 30)] {
+            // The start for the terminal to word; the labels for clients that do not.
             slots.push(json!({
                 "id": format!("{}T{:02}{:02}", day.format("%Y%m%d"), h, m),
+                "start": format!("{}T{:02}:{:02}", day.format("%Y-%m-%d"), h, m),
                 "label_zh": format!("{}月{}日 周{} {:02}:{:02}", day.month(), day.day(), weekday_zh, h, m),
                 "label_en": format!("{} {:02}:{:02}", day.format("%a %-d %b"), h, m),
             }));

@@ -79,6 +79,7 @@ fn each_view(
     hall: Hall,
     only: Option<&str>,
     orientations: &[Orientation],
+    planted_rows: usize,
     mut visit: impl FnMut(&MinimalSoftwareWindow, &AppWindow, (u32, u32), &str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let ui = AppWindow::new()?;
@@ -89,9 +90,15 @@ fn each_view(
         let orientation = orientation.name();
         for english in [false, true] {
             for elderly in [false, true] {
-                for (name, view) in catalogue(english, elderly) {
+                for (name, mut view) in catalogue(english, elderly) {
                     if only.is_some_and(|prefix| !name.starts_with(prefix)) {
                         continue;
+                    }
+                    // The check's own test: rows the confirm summary cannot show.
+                    if name == "confirm" {
+                        for n in 0..planted_rows {
+                            view.summary.push((format!("Planted {n}"), "9".repeat(18)));
+                        }
                     }
                     ui::apply_view(&ui, &view);
                     let lang = if english { "en" } else { "zh" };
@@ -216,6 +223,7 @@ pub fn render_all(
         hall,
         only,
         &orientations,
+        0,
         |window, _, (w, h), stem| {
             let path = out.join(format!("{stem}.png"));
             render_png(window, w, h, &path)?;
@@ -254,11 +262,13 @@ pub fn render_views(
 
 /// Every text that does not fit, in every view and variant of the orientation asked for (or
 /// both; or the views whose name starts with `only`), as `(file stem, misfit)`; also the number of views
-/// looked at.
+/// looked at. `planted_rows` rows are added to the confirm summary (the check's own test).
 pub fn misfits_all(
     hall: Hall,
     only: Option<&str>,
     orientation: Option<Orientation>,
+    planted_rows: usize,
+    chinese_words: bool,
 ) -> anyhow::Result<(usize, Vec<(String, super::screen_fit::Misfit)>)> {
     let mut found = Vec::new();
     let mut views = 0;
@@ -267,11 +277,12 @@ pub fn misfits_all(
         hall,
         only,
         &Orientation::chosen(orientation),
+        planted_rows,
         |window, ui, (w, h), stem| {
             // Drawn as for a picture, so layout and timers are exactly those of the PNG.
             snapshot(window, w, h)?;
             views += 1;
-            for misfit in super::screen_fit::misfits(ui.window()) {
+            for misfit in super::screen_fit::misfits(ui.window(), chinese_words) {
                 found.push((stem.to_string(), misfit));
             }
             Ok(())

@@ -53,13 +53,11 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     let feed = crate::community::Feed::parse(crate::community::demo_feed().as_bytes())
         .expect("the demo feed is valid");
     e.handle(Event::CommunityUpdated(std::sync::Arc::new(feed)), t0);
+    // The card reader's cable pulled: nobody can be served.
     e.handle(
         Event::Availability(Availability::OutOfService(vec![Outage::Device {
-            kind: DeviceKind::Printer,
-            status: Some(DeviceStatus {
-                paper: Some(PaperLevel::Out),
-                ..DeviceStatus::new(DeviceState::Online)
-            }),
+            kind: DeviceKind::IdCard,
+            status: Some(DeviceStatus::new(DeviceState::Offline)),
         }])),
         t0,
     );
@@ -288,10 +286,12 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::FormNext);
     let slots = (1..=4)
         .flat_map(|d| {
-            [(9, 0), (10, 0), (14, 0)].map(|(h, m)| Slot {
-                id: format!("202612{:02}T{h:02}{m:02}", d),
-                zh: format!("12月{d}日 {h:02}:{m:02}"),
-                en: format!("{d} Dec {h:02}:{m:02}"),
+            // Worded as the terminal words upstream's start times (weekday and all).
+            [(9, 0), (10, 0), (14, 0)].map(|(h, m)| {
+                let start = chrono::NaiveDate::from_ymd_opt(2026, 12, d)
+                    .and_then(|day| day.and_hms_opt(h, m, 0))
+                    .expect("a real time");
+                Slot::starting(format!("202612{d:02}T{h:02}{m:02}"), start)
             })
         })
         .collect();
@@ -377,6 +377,25 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     prepare(&mut fresh);
     fresh.handle(card(SimCard::resident_sample()), t0);
     shots.push(("home_featured".into(), fresh.view()));
+    // Out of paper: the terminal still serves; what prints waits, and says so.
+    let paper_out = Outage::Device {
+        kind: DeviceKind::Printer,
+        status: Some(DeviceStatus {
+            paper: Some(PaperLevel::Out),
+            ..DeviceStatus::new(DeviceState::Online)
+        }),
+    };
+    fresh.handle(
+        Event::Availability(Availability::PrintingPaused(vec![paper_out])),
+        t0,
+    );
+    shots.push(("home_printing_paused".into(), fresh.view()));
+    touch(&mut fresh, Action::SelectItem("ZA-FZJL-01".into()));
+    shots.push(("item_printing_paused".into(), fresh.view()));
+    touch(&mut fresh, Action::Home);
+    touch(&mut fresh, Action::Finish);
+    prepare(&mut fresh);
+    shots.push(("attract_printing_paused".into(), fresh.view()));
     shots
 }
 
@@ -447,15 +466,20 @@ mod tests {
                         "out_of_service" | "out_of_service_staff_called" | "not_configured" => {
                             Screen::OutOfService
                         }
-                        "attract" | "attract_read_failed" => Screen::Attract,
+                        "attract" | "attract_read_failed" | "attract_printing_paused" => {
+                            Screen::Attract
+                        }
                         "reading_card" => Screen::ReadingCard,
-                        "home" | "home_featured" | "home_without_card" => Screen::Home,
+                        "home" | "home_featured" | "home_without_card" | "home_printing_paused" => {
+                            Screen::Home
+                        }
                         "categories" => Screen::Categories,
                         "items" => Screen::Items,
                         "search" | "search_empty" => Screen::Search,
-                        "item_detail" | "item_not_eligible" | "item_card_needed" => {
-                            Screen::ItemDetail
-                        }
+                        "item_detail"
+                        | "item_not_eligible"
+                        | "item_card_needed"
+                        | "item_printing_paused" => Screen::ItemDetail,
                         "confirm"
                         | "timeout_warning"
                         | "confirm_appointment"
@@ -495,6 +519,10 @@ mod tests {
                 assert!(get("timeout_warning").countdown.is_some());
                 assert_eq!(get("form_letters").form.as_ref().unwrap().kind, "letters");
                 assert!(!get("item_not_eligible").detail.as_ref().unwrap().eligible);
+                let paused = get("item_printing_paused");
+                assert!(!paused.detail.as_ref().unwrap().paused.is_empty());
+                assert!(paused.help_offered);
+                assert!(get("attract_printing_paused").printing_paused);
             }
         }
     }
