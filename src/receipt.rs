@@ -291,8 +291,8 @@ impl Receipt<'_> {
                 "Your application is submitted. Whether it is accepted is the police's decision.",
             ),
             ReceiptKind::PreAcceptance => label(
-                "本机仅预受理：请本人持身份证到窗口核验身份，受理以窗口为准。",
-                "Pre-application only: bring your ID card to the counter, where your identity is checked and the application accepted.",
+                "本机仅预受理：请本人持证件原件到窗口核验身份，受理以窗口为准。",
+                "Pre-application only: bring your identity document to the counter, where your identity is checked and the application accepted.",
             ),
             ReceiptKind::AnonymousTip => unreachable!("laid out above"),
         };

@@ -361,6 +361,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         Some(QueryOutcome::Offline) => (QueryState::Offline, Vec::new()),
     };
     api.set_query_state(state);
+    api.set_query_own_records(view.query_own_records);
     let lines: Vec<ProgressLine> = steps
         .iter()
         .map(|s| ProgressLine {

@@ -385,6 +385,15 @@ impl Item {
     pub fn anonymous(&self) -> bool {
         self.identify == [Identify::Nobody]
     }
+
+    /// A lookup of the card holder's own records (points, vehicles, travel records, …), not of
+    /// a case by its number: upstream answers what it holds for this person, and there is no
+    /// case officer to rate.
+    pub fn looks_up_own_records(&self) -> bool {
+        self.mode == Mode::Query
+            && !self.anonymous()
+            && !self.fields.iter().any(|f| f.key.ends_with("number"))
+    }
 }
 
 fn id_card_only() -> Vec<Identify> {

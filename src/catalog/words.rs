@@ -70,6 +70,9 @@ impl Item {
             (SubmissionKind::Mediation, true) => "Ask here; a mediator calls",
             (SubmissionKind::Tip, false) => "实名，依法保密",
             (SubmissionKind::Tip, true) => "With your name, kept confidential",
+            // Pre-acceptance: the counter still has a visit in it (identity, photo).
+            _ if self.pre_acceptance && english => "Pre-apply here, then counter",
+            _ if self.pre_acceptance => "本机预受理，再到窗口",
             _ => self.mode.tile_hint(english),
         }
     }
@@ -102,6 +105,10 @@ impl Item {
             (SubmissionKind::Tip, true) => {
                 "Give a lead here with your name; the police check it and call you back"
             }
+            _ if self.pre_acceptance && english => {
+                "Pre-apply here, then go to the counter, where it is accepted"
+            }
+            _ if self.pre_acceptance => "在本机预受理，再到窗口办理，受理以窗口为准",
             _ => self.mode.describe(english),
         }
     }

@@ -457,13 +457,13 @@ mod tests {
         assert!(!e.view().items.is_empty());
         touch(&mut e, Action::Back, t);
         assert_eq!(e.screen(), Screen::Home);
-        // 居住证 holds one item: its page at once, and back leads to the categories.
-        touch(&mut e, Action::ChoosePoliceType("HZ".into()), t);
+        // 交通事故 holds one item: its page at once, and back leads to the categories.
+        touch(&mut e, Action::ChoosePoliceType("JG".into()), t);
         assert_eq!(e.screen(), Screen::Categories);
-        touch(&mut e, Action::ChooseCategory("HZ-JZZ".into()), t);
+        touch(&mut e, Action::ChooseCategory("JG-SG".into()), t);
         assert_eq!(e.screen(), Screen::ItemDetail);
         let code = e.view().detail.unwrap().code;
-        assert!(code.starts_with("HZ-JZZ"), "{code}");
+        assert!(code.starts_with("JG-SG"), "{code}");
         assert!(e.take_effects().into_iter().any(|x| matches!(
             x,
             Effect::Audit(AuditEvent::ItemChosen { item_code }) if item_code == code
@@ -571,13 +571,13 @@ mod tests {
         let tile = tile.expect("the endorsement is listed");
         assert_eq!(
             (tile.name.as_str(), tile.hint.as_str()),
-            ("港澳再次签注", "本机申请，稍后领取")
+            ("港澳再次签注", "本机预受理，再到窗口")
         );
         touch(&mut e, Action::SelectItem("CRJ-QZ-01".into()), t);
         let page = e.view().detail.unwrap();
         assert_eq!(page.name, "往来港澳再次签注（个人旅游、探亲）");
         assert!(page.eligible);
-        assert_eq!(page.mode, "在本机提交申请，结果稍后领取");
+        assert_eq!(page.mode, "在本机预受理，再到窗口办理，受理以窗口为准");
         assert_eq!(page.fee, "一次15元，二次30元，一年多次80元");
         assert!(!page.verified);
         // Unknown codes change nothing.

@@ -84,6 +84,10 @@ impl Engine {
                         .unwrap_or_default();
                     format!("{}{last}", pick("当前进度：", "Current step: "))
                 }
+                Some(QueryOutcome::NotFound) if view.query_own_records => pick(
+                    "没有查到您本人的相关记录。如有疑问，请到窗口咨询",
+                    "Nothing is on record for you. If you think that is wrong, ask at the counter",
+                ),
                 Some(QueryOutcome::NotFound) => pick(
                     "没有查到您的案件，请核对编号，或到窗口咨询",
                     "No case found for you. Check the number, or ask at the counter",

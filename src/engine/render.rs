@@ -52,8 +52,11 @@ impl Engine {
                 }
                 _ => String::new(),
             },
-            // A rating prints its receipt: not while printing is paused.
-            rating_offered: !anonymous && !self.printing_paused(),
+            // A rating prints its receipt: not while printing is paused. One's own records
+            // (points, travel records) have no case officer to rate.
+            rating_offered: !anonymous
+                && !self.printing_paused()
+                && !self.item().is_some_and(|i| i.looks_up_own_records()),
             // A tip's number is followed with its PIN, on this terminal: no tracking link.
             tracking_link: match s {
                 Some(s)
@@ -89,6 +92,7 @@ impl Engine {
             form: None,
             summary: Vec::new(),
             query_outcome: None,
+            query_own_records: self.item().is_some_and(|i| i.looks_up_own_records()),
             slots: None,
             community: None,
             community_note: String::new(),

@@ -118,6 +118,8 @@ pub struct View {
     pub summary: Vec<(String, String)>,
     /// QueryResult: `None` while waiting.
     pub query_outcome: Option<QueryOutcome>,
+    /// QueryResult: the card holder's own records (points, vehicles, …), not a case's progress.
+    pub query_own_records: bool,
     /// Slots: `None` while waiting.
     pub slots: Option<SlotsOutcome>,
     /// The community panel (on its screen and the out-of-service screen), and how its contact

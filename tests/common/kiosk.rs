@@ -206,3 +206,30 @@ pub fn file_case(rt: &tokio::runtime::Runtime, bench: &Bench, case: &str) {
         assert!(r.status().is_success(), "filing {case}: {}", r.status());
     });
 }
+
+/// The body of the first submission for `item_code` the reference upstream received, once it
+/// has (waited for up to 15 s: delivery is the outbox's, after the receipt).
+pub fn delivered(bench: &Bench, item_code: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
+        if let Ok(b) = db.query_row(
+            "SELECT body FROM received WHERE item_code = ?1 ORDER BY rowid LIMIT 1",
+            [item_code],
+            |r| r.get::<_, String>(0),
+        ) {
+            return serde_json::from_str(&b).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{item_code} never arrived upstream"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A card laid on the reader (the simulator's deck, by index), and the home screen it opens.
+pub fn card_to_home(bench: &Bench, kiosk: &KioskRef, index: usize) {
+    bench.reader.tap(index);
+    wait_for(kiosk, "home", screen_is(ScreenKind::Home));
+}

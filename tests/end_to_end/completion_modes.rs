@@ -6,7 +6,9 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::common::kiosk::{file_case, printed_lines, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{
+    delivered, file_case, printed_lines, screen_is, tap, text_value, wait_for,
+};
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use slint::ComponentHandle;
 
@@ -88,22 +90,7 @@ fn guide_case_query_and_rating() {
     tap(&ui, "确认提交");
     wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
     // Delivered upstream as an evaluation, exactly once.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let body = loop {
-        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
-        let found: Option<String> = db
-            .query_row(
-                "SELECT body FROM received WHERE item_code = 'FZ-ZFGK-05'",
-                [],
-                |r| r.get(0),
-            )
-            .ok();
-        if let Some(b) = found {
-            break serde_json::from_str::<serde_json::Value>(&b).unwrap();
-        }
-        assert!(Instant::now() < deadline, "the rating never arrived");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let body = delivered(&bench, "FZ-ZFGK-05");
     assert_eq!(body["kind"], "evaluation");
     assert_eq!(body["answers"]["case_number"], case);
     assert_eq!(body["answers"]["rating"], "dissatisfied");
@@ -191,19 +178,7 @@ fn appointment_with_a_time_from_upstream() {
     wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
     tap(&ui, "确认提交");
     wait_for(&kiosk, "done", screen_is(ScreenKind::Done));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let body = loop {
-        let db = rusqlite::Connection::open(bench.dir.path().join("upstream.sqlite3")).unwrap();
-        if let Ok(b) = db.query_row(
-            "SELECT body FROM received WHERE item_code = 'CRJ-JF-03'",
-            [],
-            |r| r.get::<_, String>(0),
-        ) {
-            break serde_json::from_str::<serde_json::Value>(&b).unwrap();
-        }
-        assert!(Instant::now() < deadline, "the appointment never arrived");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let body = delivered(&bench, "CRJ-JF-03");
     assert_eq!(body["kind"], "appointment");
     assert_eq!(body["answers"]["slot"], first.code.as_str());
     assert_eq!(body["answers"]["slot_time"], first.name.as_str());

@@ -11,6 +11,7 @@ mod common;
 // The kiosk in front of a citizen.
 mod burn_in;
 mod call_staff;
+mod card_services;
 mod citizen_session;
 mod community;
 mod completion_modes;

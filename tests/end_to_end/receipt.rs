@@ -162,7 +162,7 @@ fn a_pre_acceptance_receipt_says_identity_is_checked_at_the_counter() {
     assert_eq!(l[1], "预受理回执");
     let said = l.join("");
     assert!(
-        said.contains("本机仅预受理：请本人持身份证到窗口核验身份，受理以窗口为准。"),
+        said.contains("本机仅预受理：请本人持证件原件到窗口核验身份，受理以窗口为准。"),
         "{l:?}"
     );
     req.english = true;

@@ -30,7 +30,7 @@ fn ink(path: &Path, from: f32, to: f32) -> usize {
 }
 
 /// Every screen's name, as `onetrip screenshots` writes it in each orientation and variant.
-const SCREENS: [&str; 40] = [
+const SCREENS: [&str; 42] = [
     "out_of_service",
     "attract",
     "attract_printing_paused",
@@ -49,6 +49,8 @@ const SCREENS: [&str; 40] = [
     "home_without_card",
     "item_card_needed",
     "form_province",
+    "query_own_records",
+    "item_hmt_renewal",
     "form_choice",
     "form_phone_error",
     "form_letters",

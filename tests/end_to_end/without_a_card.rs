@@ -103,11 +103,33 @@ fn a_traffic_lookup_sends_the_plate() {
     wait_for(&kiosk, "the answer", |ui| {
         ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::Found
     });
-    // The reference upstream answers for the plate it was sent.
-    assert_eq!(
-        text_value(&ui, "progress step"),
-        "豫AD12345：无未处理的交通违法记录"
+    // The plate is the card holder's own: the platform answers with its violations.
+    assert!(
+        text_value(&ui, "progress step").contains("机动车违反禁令标志指示，未处理"),
+        "{}",
+        text_value(&ui, "progress step")
     );
     tap(&ui, "结束办理");
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    // A stranger's plate tells nothing about its owner: the same answer as no record at all.
+    bench.reader.tap(0);
+    wait_for(&kiosk, "home", screen_is(ScreenKind::Home));
+    open_item(&ui, &kiosk, "交管", "交通违法", "交通违法查询");
+    tap(&ui, "开始办理");
+    wait_for(&kiosk, "the province", screen_is(ScreenKind::Form));
+    tap(&ui, "豫");
+    for c in "A99999".chars() {
+        tap(&ui, &c.to_string());
+    }
+    tap(&ui, "下一步");
+    wait_for(&kiosk, "nothing", |ui| {
+        ui.global::<Api>().get_query_state() == onetrip::ui::QueryState::NotFound
+    });
+    assert_eq!(
+        text_value(&ui, "query status"),
+        "没有查到您本人的相关记录。如有疑问，请到窗口咨询"
+    );
 }

@@ -42,13 +42,22 @@ pub(super) async fn appointment_slots(State(app): State<App>, headers: HeaderMap
     Json(json!({ "slots": slots })).into_response()
 }
 
+/// A case's first step: a case the station filed itself is the authority's, accepted (受理);
+/// what a terminal sent is only received until the police accept it.
+fn first_step(at_ms: i64, terminal_id: &str) -> serde_json::Value {
+    if terminal_id == "STATION" {
+        json!({"at_ms": at_ms, "status": "accepted", "text_zh": "已受理", "text_en": "Accepted"})
+    } else {
+        json!({"at_ms": at_ms, "status": "received", "text_zh": "已收到申请", "text_en": "Application received"})
+    }
+}
+
 /// Wrong PINs an anonymous tip's number takes before it answers nothing more.
 pub const PIN_TRIES: u32 = 5;
 
 /// A lookup for a party. A case's progress: the case number and the party's ID number must both
-/// match; any mismatch is the same 404, so the endpoint is no oracle for case numbers. A plate's
-/// violations (JG-WF-03): this reference platform has none on record, and says so for the plate
-/// it was sent. Anything else: nothing on record.
+/// match; any mismatch is the same 404, so the endpoint is no oracle for case numbers. A lookup
+/// by card (records.rs): the card holder's own records. Anything else: nothing on record.
 pub(super) async fn case_query(
     State(app): State<App>,
     headers: HeaderMap,
@@ -60,23 +69,15 @@ pub(super) async fn case_query(
     let Ok(q) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "body is not JSON");
     };
-    if q.get("case_number").is_none() {
-        let answer = |key: &str| q["answers"][key].as_str().unwrap_or_default().to_string();
-        let plate = format!("{}{}", answer("province"), answer("plate"));
-        return match q["item_code"].as_str() {
-            Some("JG-WF-03") if !answer("plate").is_empty() => Json(json!({
-                "case_number": plate,
-                "item_code": "JG-WF-03",
-                "steps": [{
-                    "at_ms": null,
-                    "status": "none",
-                    "text_zh": format!("{plate}：无未处理的交通违法记录"),
-                    "text_en": format!("{plate}: no unprocessed violations"),
-                }],
-            }))
-            .into_response(),
-            _ => error(StatusCode::NOT_FOUND, "nothing on record for this party"),
-        };
+    // A lookup by card (one's points, vehicles, travel records, an accident by its number):
+    // the card holder's own records, or nothing.
+    let id_number = q["id_number"].as_str().unwrap_or_default();
+    let item_code = q["item_code"].as_str().unwrap_or_default();
+    if let Some(steps) = super::records::by_card(item_code, id_number, &q["answers"]) {
+        return Json(json!({ "item_code": item_code, "steps": steps })).into_response();
+    }
+    if q.get("case_number").is_none() || item_code == "JG-SG-01" {
+        return error(StatusCode::NOT_FOUND, "nothing on record for this party");
     }
     let (Some(number), Some(id_number)) = (
         q.get("case_number").and_then(|v| v.as_str()),
@@ -87,12 +88,12 @@ pub(super) async fn case_query(
             "case_number and id_number are required",
         );
     };
-    let found: Option<(String, String, i64)> = {
+    let found: Option<(String, String, i64, String)> = {
         let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
         db.query_row(
-            "SELECT body, item_code, received_at FROM received WHERE number = ?1",
+            "SELECT body, item_code, received_at, terminal_id FROM received WHERE number = ?1",
             [number],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()
         .unwrap_or(None)
@@ -146,11 +147,11 @@ pub(super) async fn case_query(
         }
     };
     match found {
-        Some((body, item_code, at)) if party_matches(&body) => Json(json!({
+        Some((body, item_code, at, terminal)) if party_matches(&body) => Json(json!({
             "case_number": number,
             "item_code": item_code,
             "steps": [
-                {"at_ms": at, "status": "received", "text_zh": "已受理", "text_en": "Received"},
+                first_step(at, &terminal),
                 next(&body),
             ],
         }))

@@ -18,6 +18,7 @@ mod catalog;
 mod community;
 mod heartbeats;
 pub mod lookups;
+pub mod records;
 mod submissions;
 
 pub use catalog::{etag, sample_catalog, sample_published, PublishedCatalog};

@@ -252,8 +252,8 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
         Event::QueryResult(QueryOutcome::Found(vec![
             ProgressStep {
                 when: "2026-11-27 10:02".into(),
-                zh: "已受理".into(),
-                en: "Received".into(),
+                zh: "已收到申请".into(),
+                en: "Application received".into(),
             },
             ProgressStep {
                 when: "2026-11-28 15:40".into(),
@@ -329,6 +329,37 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::SelectItem("JG-WF-03".into()));
     touch(&mut e, Action::Start);
     shots.push(("form_province".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+
+    // One's own records by card (no question: the card is the key), and a HK/Macao/Taiwan
+    // residence permit's renewal, pre-applied here.
+    prepare(&mut e);
+    e.handle(card(SimCard::resident_sample()), t0);
+    touch(&mut e, Action::SelectItem("JG-JSZ-06".into()));
+    touch(&mut e, Action::Start);
+    e.handle(
+        Event::QueryResult(QueryOutcome::Found(vec![
+            ProgressStep {
+                when: String::new(),
+                zh: "驾驶证状态：正常；准驾车型：C1".into(),
+                en: "Driving licence: valid; class C1".into(),
+            },
+            ProgressStep {
+                when: String::new(),
+                zh: "本记分周期（2026年3月12日至2027年3月11日）已记3分，满分12分".into(),
+                en: "Points this scoring period (12 Mar 2026 to 11 Mar 2027): 3 of 12".into(),
+            },
+        ])),
+        t0,
+    );
+    shots.push(("query_own_records".into(), e.view()));
+    touch(&mut e, Action::Home);
+    touch(&mut e, Action::Finish);
+    prepare(&mut e);
+    e.handle(card(SimCard::hmt_sample()), t0);
+    touch(&mut e, Action::SelectItem("HZ-JZZ-03".into()));
+    shots.push(("item_hmt_renewal".into(), e.view()));
     touch(&mut e, Action::Home);
     touch(&mut e, Action::Finish);
 
@@ -479,6 +510,7 @@ mod tests {
                         "item_detail"
                         | "item_not_eligible"
                         | "item_card_needed"
+                        | "item_hmt_renewal"
                         | "item_printing_paused" => Screen::ItemDetail,
                         "confirm"
                         | "timeout_warning"
