@@ -354,13 +354,34 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         })
         .collect();
     api.set_summary(ModelRc::new(VecModel::from(summary)));
-    let (state, steps) = match &view.query_outcome {
-        None => (QueryState::Waiting, Vec::new()),
-        Some(QueryOutcome::Found(steps)) => (QueryState::Found, steps.clone()),
-        Some(QueryOutcome::NotFound) => (QueryState::NotFound, Vec::new()),
-        Some(QueryOutcome::Offline) => (QueryState::Offline, Vec::new()),
+    let (state, steps, acceptance) = match &view.query_outcome {
+        None => (QueryState::Waiting, Vec::new(), None),
+        Some(QueryOutcome::Found(steps, acceptance)) => {
+            (QueryState::Found, steps.clone(), acceptance.as_ref())
+        }
+        Some(QueryOutcome::NotFound) => (QueryState::NotFound, Vec::new(), None),
+        Some(QueryOutcome::Offline) => (QueryState::Offline, Vec::new(), None),
     };
     api.set_query_state(state);
+    // The authority's acceptance: its number and who, and its paper unless printing waits.
+    api.set_accepted(ProgressLine {
+        text: acceptance
+            .map(|a| a.number.as_str())
+            .unwrap_or_default()
+            .into(),
+        when: acceptance
+            .map(|a| a.authority(view.english))
+            .unwrap_or_default()
+            .into(),
+    });
+    api.set_acceptance_printable(
+        acceptance.is_some() && !view.printing_paused && view.acceptance_printed != Some(true),
+    );
+    api.set_acceptance_printed(match view.acceptance_printed {
+        Some(true) => "printed".into(),
+        Some(false) => "failed".into(),
+        None => SharedString::new(),
+    });
     api.set_query_own_records(view.query_own_records);
     let lines: Vec<ProgressLine> = steps
         .iter()

@@ -84,6 +84,26 @@ impl Field {
                     _ => Ok(v.to_string()),
                 }
             }
+            FieldKind::IdNumber => {
+                let well_formed = v.len() == 18
+                    && v.as_bytes()[..17].iter().all(u8::is_ascii_digit)
+                    && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X');
+                if !well_formed {
+                    return Err(t(
+                        "请输入18位身份证号码，最后一位可能是X",
+                        "Enter the 18-character ID number; the last may be X",
+                    ));
+                }
+                // The check digit catches a mistyped or swapped digit before it goes anywhere.
+                (onetrip_drivers::id_card::identity::check_char(&v[..17]) == v.chars().last())
+                    .then(|| v.to_string())
+                    .ok_or_else(|| {
+                        t(
+                            "身份证号码有误，请逐位核对",
+                            "This ID number is not valid: please check each digit",
+                        )
+                    })
+            }
             FieldKind::Prefill => Ok(v.to_string()),
         }
     }

@@ -116,6 +116,7 @@ fn field_zh(f: &super::Field) -> String {
         ),
         FieldKind::Date => "日期".into(),
         FieldKind::Phone => "手机号码".into(),
+        FieldKind::IdNumber => "身份证号码，18位，核对校验位".into(),
         FieldKind::Prefill => "从身份证读取".into(),
     };
     format!("{}（{kind}）", f.label.zh)

@@ -197,6 +197,10 @@ pub enum FieldKind {
     Date,
     /// A mainland mobile number.
     Phone,
+    /// A resident ID number typed for another person (the deceased whose registration was
+    /// cancelled, a relative): 18 characters, the last a digit or X, its check digit right.
+    /// Shown masked; the keypad is the digits' with an X.
+    IdNumber,
     /// Taken from the card, shown masked, never typed.
     Prefill,
 }
@@ -393,6 +397,18 @@ impl Item {
         self.mode == Mode::Query
             && !self.anonymous()
             && !self.fields.iter().any(|f| f.key.ends_with("number"))
+    }
+
+    /// A lookup of a case (an incident, an accident) by its number, whose officer may be rated
+    /// from its progress — not one's own records, nor an application made here (looked up by its
+    /// submission number: no case officer handles it).
+    pub fn has_a_case_officer(&self) -> bool {
+        self.mode == Mode::Query
+            && !self.anonymous()
+            && self
+                .fields
+                .iter()
+                .any(|f| f.key.ends_with("number") && f.key != "submission_number")
     }
 }
 

@@ -341,13 +341,14 @@ mod tests {
         assert!(q
             .answers
             .contains(&("pin".to_string(), "482913".to_string())));
-        e.handle(Event::QueryResult(QueryOutcome::Found(vec![
-            ProgressStep {
+        e.handle(Event::QueryResult(QueryOutcome::Found(
+            vec![ProgressStep {
                 when: String::new(),
                 zh: "匿名线索已转民警核实".into(),
                 en: String::new(),
-            },
-        ])));
+            }],
+            None,
+        )));
         let v = e.view();
         assert_eq!(v.screen, Screen::QueryResult);
         assert!(!v.rating_offered, "nobody to rate as");

@@ -15,12 +15,17 @@ use crate::vocab::upstream::{CaseQuery, QueryOutcome, Slot, SlotsOutcome};
 pub(super) struct Completion {
     query_outcome: Option<QueryOutcome>,
     slots: Option<SlotsOutcome>,
+    /// The 受理回执 is printing (the printer's answer leads back to the progress).
+    printing_acceptance: bool,
+    /// How the 受理回执 printed, once it has.
+    acceptance_printed: Option<bool>,
 }
 
 impl Completion {
     /// A question is out: the answer to an earlier one is stale.
     fn asked_query(&mut self) {
         self.query_outcome = None;
+        self.acceptance_printed = None;
     }
 
     fn asked_slots(&mut self) {
@@ -38,7 +43,10 @@ impl Completion {
     /// What upstream answered, on the screen that waits for it.
     pub(super) fn show(&self, screen: Screen, view: &mut View) {
         match screen {
-            Screen::QueryResult => view.query_outcome = self.query_outcome.clone(),
+            Screen::QueryResult => {
+                view.query_outcome = self.query_outcome.clone();
+                view.acceptance_printed = self.acceptance_printed;
+            }
             Screen::Slots => view.slots = self.slots.clone(),
             _ => {}
         }
@@ -223,8 +231,77 @@ impl Engine {
                 name_masked: String::new(),
                 id_masked: String::new(),
                 english: en,
+                acceptance: None,
             }));
         self.forward_to(Screen::Printing);
+    }
+
+    /// The 受理回执 of an application the authority accepted, as upstream reported it with the
+    /// case's progress: the authority's number, who and when — the only paper that says 受理.
+    /// Not while printing is paused.
+    pub(super) fn print_acceptance(&mut self) {
+        let Some(item) = self.item().cloned() else {
+            return;
+        };
+        let en = self.front.english;
+        let Some(s) = self.phase.session() else {
+            return;
+        };
+        let Some(QueryOutcome::Found(_, Some(acceptance))) = &s.completion.query_outcome else {
+            return;
+        };
+        if self.printing_paused() {
+            return;
+        }
+        let Some(query) = self.case_query(&item) else {
+            return;
+        };
+        let number = query.case_number().unwrap_or_default().to_string();
+        let identity = s.identity.as_ref();
+        let request = crate::vocab::submission::ReceiptRequest {
+            submission: crate::vocab::submission::StoredSubmission {
+                id: String::new(),
+                number,
+                verification_code: None,
+                pin: None,
+            },
+            kind: crate::vocab::submission::ReceiptKind::Acceptance,
+            item_code: item.code.clone(),
+            item_name: item.name(en).to_string(),
+            next_steps: vec![if en {
+                "The police will tell you the result; keep this receipt".to_string()
+            } else {
+                "办理结果以公安机关通知为准，请妥善保管本回执".to_string()
+            }],
+            name_masked: identity
+                .map(|i| crate::vocab::mask::name(&i.name))
+                .unwrap_or_default(),
+            id_masked: identity
+                .map(|i| crate::vocab::mask::id_number(&i.id_number))
+                .unwrap_or_default(),
+            english: en,
+            acceptance: Some(acceptance.clone()),
+        };
+        self.effects.push_back(Effect::Print(request));
+        if let Some(s) = self.phase.session_mut() {
+            s.completion.printing_acceptance = true;
+        }
+        self.forward_to(Screen::Printing);
+    }
+
+    /// The 受理回执's printer answer: back to the progress it came from, which says how it went
+    /// (not the Done screen, whose words are a submission's or a guide's). `false`: not ours.
+    pub(super) fn acceptance_printed(&mut self, ok: bool) -> bool {
+        let Some(s) = self.phase.session_mut() else {
+            return false;
+        };
+        if !std::mem::take(&mut s.completion.printing_acceptance) {
+            return false;
+        }
+        s.completion.acceptance_printed = Some(ok);
+        s.history.pop();
+        self.go(Screen::QueryResult);
+        true
     }
 
     pub(super) fn query_result(&mut self, outcome: QueryOutcome) {
@@ -238,7 +315,8 @@ impl Engine {
 
     /// From a case's progress: rate its officer, with the case number already known.
     pub(super) fn rate_case(&mut self) {
-        if self.printing_paused() {
+        // Only where the screen offers it: a case with an officer, printing not paused.
+        if self.printing_paused() || !self.item().is_some_and(|i| i.has_a_case_officer()) {
             return;
         }
         let rating = self

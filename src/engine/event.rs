@@ -51,6 +51,8 @@ pub enum Action {
     GuideInstead,
     /// Upstream could not be asked (a query, the appointment times): ask again.
     Retry,
+    /// On a case's progress that reports the authority's acceptance: print its 受理回执.
+    PrintAcceptance,
     /// 呼叫工作人员 on a failure or out-of-service screen: staff are rung (a sound on the
     /// terminal, an alert in the heartbeat and on the staff screen).
     CallStaff,

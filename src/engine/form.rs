@@ -66,6 +66,7 @@ fn kind_name(k: FieldKind) -> &'static str {
         FieldKind::Digits => "digits",
         FieldKind::Letters => "letters",
         FieldKind::Phone => "phone",
+        FieldKind::IdNumber => "id_number",
         FieldKind::Date => "date",
         FieldKind::Prefill => "prefill",
     }
@@ -89,6 +90,7 @@ fn shown(field: &Field, value: &str, english: bool) -> String {
         (FieldKind::Prefill, Some(CardField::IdNumber)) => mask::id_number(value),
         (FieldKind::Prefill, Some(CardField::Address)) => "（已读取）".into(),
         (FieldKind::Phone, _) if value.len() == 11 => format!("{}****{}", &value[..3], &value[7..]),
+        (FieldKind::IdNumber, _) => mask::id_number(value),
         (FieldKind::Choice, _) => field
             .options
             .iter()
@@ -117,6 +119,8 @@ impl Engine {
         Some(match f.kind {
             FieldKind::Choice => f.options.first()?.code.clone(),
             FieldKind::Phone => "13800000000".into(),
+            // A well-formed number with its right check digit (no one's: the sample card's).
+            FieldKind::IdNumber => "330106198503121231".into(),
             FieldKind::Date if f.range == Some(crate::catalog::DateRange::Future) => {
                 "20991231".into()
             }
@@ -192,10 +196,15 @@ impl Engine {
         let fits = match field.kind {
             FieldKind::Digits | FieldKind::Phone | FieldKind::Date => c.is_ascii_digit(),
             FieldKind::Letters => c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-',
+            // X only last, where an ID number's check character may be X.
+            FieldKind::IdNumber => {
+                c.is_ascii_digit() || (c == 'X' && s.form.input.chars().count() == 17)
+            }
             _ => false,
         };
         let max = match field.kind {
             FieldKind::Phone => 11,
+            FieldKind::IdNumber => 18,
             FieldKind::Date => 8,
             _ => field.max_len.unwrap_or(40) as usize,
         };
@@ -641,8 +650,14 @@ mod tests {
             zh: "已受理".into(),
             en: "Received".into(),
         }];
-        e.handle_at(Event::QueryResult(QueryOutcome::Found(steps.clone())), t);
-        assert_eq!(e.view().query_outcome, Some(QueryOutcome::Found(steps)));
+        e.handle_at(
+            Event::QueryResult(QueryOutcome::Found(steps.clone(), None)),
+            t,
+        );
+        assert_eq!(
+            e.view().query_outcome,
+            Some(QueryOutcome::Found(steps, None))
+        );
         // Rate the officer: the case number is carried over, so the first question is the rating.
         touch(&mut e, Action::RateCase, t);
         assert_eq!(e.screen(), Screen::Form);
@@ -795,11 +810,18 @@ mod tests {
     }
 
     #[test]
-    fn a_scanned_notice_answers_the_case_number() {
+    fn a_scanned_receipt_answers_the_submission_number() {
         let t = Instant::now();
         let mut e = engine(t);
-        // Not on other screens (a receipt scanned on the item page changes nothing).
+        // A case number is not this terminal's submission number: a receipt scanned on the
+        // case query's form answers nothing.
         touch(&mut e, Action::SelectItem("FZ-ZFGK-02".into()), t);
+        touch(&mut e, Action::Start, t);
+        e.handle_at(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
+        assert_eq!(e.screen(), Screen::Form);
+        touch(&mut e, Action::Home, t);
+        // Not on other screens (a receipt scanned on the item page changes nothing).
+        touch(&mut e, Action::SelectItem("FZ-ZFGK-10".into()), t);
         e.handle_at(Event::ReceiptScanned("DEMO-0001-000001".into()), t);
         assert_eq!(e.screen(), Screen::ItemDetail);
         touch(&mut e, Action::Start, t);

@@ -16,7 +16,7 @@ use super::Engine;
 use crate::vocab::audit::AuditEvent;
 use crate::vocab::audit::{Button, Step as What};
 use crate::vocab::submission::StoredSubmission;
-use crate::vocab::upstream::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+use crate::vocab::upstream::{Acceptance, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
 pub use crate::vocab::audit::JournalStep as Step;
 
@@ -68,6 +68,7 @@ fn step_of(action: &Action) -> Option<What> {
         Action::OpenNotices => Button::OpenNotices,
         Action::VolumeUp => Button::VolumeUp,
         Action::VolumeDown => Button::VolumeDown,
+        Action::PrintAcceptance => Button::PrintAcceptance,
     };
     Some(What::Touch { button })
 }
@@ -98,6 +99,7 @@ fn action_of(button: Button) -> Action {
         Button::CommunityRequests => Action::CommunityRequests,
         Button::OpenNotices => Action::OpenNotices,
         Button::VolumeUp => Action::VolumeUp,
+        Button::PrintAcceptance => Action::PrintAcceptance,
         Button::VolumeDown => Action::VolumeDown,
     }
 }
@@ -125,7 +127,10 @@ pub(super) fn describe(event: &Event) -> Option<What> {
         },
         Event::Stored(Err(_)) => What::Stored { id: None },
         Event::Printed(result) => What::Printed { ok: result.is_ok() },
-        Event::QueryResult(QueryOutcome::Found(steps)) => What::QueryFound { steps: steps.len() },
+        Event::QueryResult(QueryOutcome::Found(steps, acceptance)) => What::QueryFound {
+            steps: steps.len(),
+            accepted: acceptance.is_some(),
+        },
         Event::QueryResult(QueryOutcome::NotFound) => What::QueryNotFound,
         Event::QueryResult(QueryOutcome::Offline) => What::QueryOffline,
         Event::Slots(SlotsOutcome::Offered(s)) => What::Slots {
@@ -300,7 +305,7 @@ pub fn replay(
             }
             What::Printed { ok: true } => Some(Event::Printed(Ok(()))),
             What::Printed { ok: false } => Some(Event::Printed(Err("replayed failure".into()))),
-            What::QueryFound { steps } => Some(Event::QueryResult(QueryOutcome::Found(
+            What::QueryFound { steps, accepted } => Some(Event::QueryResult(QueryOutcome::Found(
                 (0..*steps)
                     .map(|_| ProgressStep {
                         when: String::new(),
@@ -308,6 +313,13 @@ pub fn replay(
                         en: String::new(),
                     })
                     .collect(),
+                // What the screens were: an acceptance without its number (never journaled).
+                accepted.then(|| Acceptance {
+                    number: String::new(),
+                    when: String::new(),
+                    authority_zh: String::new(),
+                    authority_en: String::new(),
+                }),
             ))),
             What::QueryOffline => Some(Event::QueryResult(QueryOutcome::Offline)),
             What::QueryNotFound => Some(Event::QueryResult(QueryOutcome::NotFound)),

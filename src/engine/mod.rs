@@ -54,7 +54,9 @@ pub use view::{Badge, DoneOutcome, FormView, ItemPage, Screen, StaffView, Tile, 
 
 pub use crate::vocab::audit::AuditEvent;
 pub use crate::vocab::submission::{NewSubmission, ReceiptRequest, StoredSubmission};
-pub use crate::vocab::upstream::{CaseQuery, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+pub use crate::vocab::upstream::{
+    Acceptance, CaseQuery, ProgressStep, QueryOutcome, Slot, SlotsOutcome,
+};
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {

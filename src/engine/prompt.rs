@@ -77,7 +77,7 @@ impl Engine {
             },
             Screen::QueryResult => match &view.query_outcome {
                 None => pick("正在查询，请稍候", "Looking it up"),
-                Some(QueryOutcome::Found(steps)) => {
+                Some(QueryOutcome::Found(steps, _)) => {
                     let last = steps
                         .last()
                         .map(|s| if en { s.en.clone() } else { s.zh.clone() })

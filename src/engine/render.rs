@@ -53,10 +53,9 @@ impl Engine {
                 _ => String::new(),
             },
             // A rating prints its receipt: not while printing is paused. One's own records
-            // (points, travel records) have no case officer to rate.
-            rating_offered: !anonymous
-                && !self.printing_paused()
-                && !self.item().is_some_and(|i| i.looks_up_own_records()),
+            // (points, travel records) and an application made here have no case officer.
+            rating_offered: !self.printing_paused()
+                && self.item().is_some_and(|i| i.has_a_case_officer()),
             // A tip's number is followed with its PIN, on this terminal: no tracking link.
             tracking_link: match s {
                 Some(s)
@@ -93,6 +92,7 @@ impl Engine {
             summary: Vec::new(),
             query_outcome: None,
             query_own_records: self.item().is_some_and(|i| i.looks_up_own_records()),
+            acceptance_printed: None,
             slots: None,
             community: None,
             community_note: String::new(),

@@ -242,6 +242,7 @@ impl Engine {
             (Screen::Form, Action::FormNext) => self.form_answer(None),
             (Screen::Form, Action::Back) => self.form_back(),
             (Screen::QueryResult, Action::RateCase) => self.rate_case(),
+            (Screen::QueryResult, Action::PrintAcceptance) => self.print_acceptance(),
             (Screen::Slots, Action::ChooseSlot(id)) => self.choose_slot(id),
             (Screen::Slots, Action::GuideInstead) => self.guide_instead(),
             (Screen::QueryResult | Screen::Slots, Action::Retry) => self.retry(),

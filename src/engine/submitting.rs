@@ -227,6 +227,7 @@ impl Engine {
                         .map(|i| mask::id_number(&i.id_number))
                         .unwrap_or_default(),
                     english,
+                    acceptance: None,
                 }));
                 s.submitting.stored = Some(stored);
                 self.go(Screen::Printing);
@@ -241,6 +242,9 @@ impl Engine {
 
     pub(super) fn printed(&mut self, result: Result<(), String>) {
         if self.phase.screen() != Screen::Printing {
+            return;
+        }
+        if self.acceptance_printed(result.is_ok()) {
             return;
         }
         let Some(s) = self.phase.session_mut() else {

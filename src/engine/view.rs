@@ -120,6 +120,8 @@ pub struct View {
     pub query_outcome: Option<QueryOutcome>,
     /// QueryResult: the card holder's own records (points, vehicles, …), not a case's progress.
     pub query_own_records: bool,
+    /// QueryResult: how the 受理回执 printed, once it has.
+    pub acceptance_printed: Option<bool>,
     /// Slots: `None` while waiting.
     pub slots: Option<SlotsOutcome>,
     /// The community panel (on its screen and the out-of-service screen), and how its contact

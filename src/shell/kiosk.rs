@@ -113,6 +113,7 @@ impl Kiosk {
         api.on_rate_case(simple(Action::RateCase));
         api.on_guide_instead(simple(Action::GuideInstead));
         api.on_retry(simple(Action::Retry));
+        api.on_print_acceptance(simple(Action::PrintAcceptance));
         api.on_call_staff(simple(Action::CallStaff));
         api.on_pin_backspace(simple(Action::PinBackspace));
         api.on_pin_enter(simple(Action::PinEnter));

@@ -75,10 +75,13 @@ impl PrintJob {
             let _ = store
                 .call(move |s| {
                     // A guide has no submission: nothing to keep for a reprint. An anonymous
-                    // tip's receipt carries its PIN: kept nowhere, reprinted by nobody.
+                    // tip's receipt carries its PIN: kept nowhere, reprinted by nobody. An
+                    // acceptance receipt is upstream's report, printed again by asking again.
                     let kept = if request.submission.number.is_empty()
-                        || request.kind == ReceiptKind::AnonymousTip
-                    {
+                        || matches!(
+                            request.kind,
+                            ReceiptKind::AnonymousTip | ReceiptKind::Acceptance
+                        ) {
                         Ok(())
                     } else {
                         s.save_receipt(&request, printed)

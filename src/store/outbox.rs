@@ -712,6 +712,7 @@ mod tests {
             name_masked: "张*明".into(),
             id_masked: "330106********1231".into(),
             english: false,
+            acceptance: None,
         };
         s.save_receipt(&receipt, false).unwrap();
         assert_eq!(s.unprinted_receipts().unwrap(), vec![sub.number.clone()]);

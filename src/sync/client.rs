@@ -8,7 +8,7 @@ use crate::store::OutboxRow;
 
 use super::replies::{self, CaseStep};
 pub use super::replies::{Refusal, SendError};
-use crate::vocab::upstream::{ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+use crate::vocab::upstream::{Acceptance, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -202,24 +202,40 @@ impl UpstreamClient {
             _ => Vec::new(),
         };
         Ok(match replies::case_progress(status, &body)? {
-            Some(steps) => QueryOutcome::Found(steps.into_iter().map(progress_step).collect()),
+            Some(steps) => QueryOutcome::Found(
+                steps.into_iter().map(progress_step).collect(),
+                replies::case_acceptance(&body).map(|a| Acceptance {
+                    number: a.number,
+                    when: a.at_ms.map(local_time).unwrap_or_default(),
+                    authority_zh: a.authority_zh,
+                    authority_en: a.authority_en,
+                }),
+            ),
             None => QueryOutcome::NotFound,
         })
     }
 }
 
+/// A start upstream wrote as numbers, if it is a real time (not 2 February 30th, not 25:00).
+fn calendar_time(s: replies::LocalStart) -> Option<chrono::NaiveDateTime> {
+    chrono::NaiveDate::from_ymd_opt(s.year, s.month, s.day)?.and_hms_opt(s.hour, s.minute, 0)
+}
+
+/// Upstream's time (ms since the epoch) in the terminal's local time, for screen and paper.
+fn local_time(at_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// A step for the screen: upstream's time in the terminal's local time.
 fn progress_step(s: CaseStep) -> ProgressStep {
     ProgressStep {
-        when: s
-            .at_ms
-            .and_then(chrono::DateTime::from_timestamp_millis)
-            .map(|t| {
-                t.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default(),
+        when: s.at_ms.map(local_time).unwrap_or_default(),
         zh: s.zh,
         en: s.en,
     }
@@ -245,7 +261,7 @@ impl UpstreamClient {
         Ok(SlotsOutcome::Offered(
             offered
                 .into_iter()
-                .map(|s| match s.start {
+                .map(|s| match s.start.and_then(calendar_time) {
                     Some(start) => Slot::starting(s.id, start),
                     None => Slot {
                         id: s.id,

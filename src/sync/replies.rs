@@ -65,17 +65,45 @@ pub struct CaseStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferedSlot {
     pub id: String,
-    pub start: Option<chrono::NaiveDateTime>,
+    pub start: Option<LocalStart>,
     pub zh: String,
     pub en: String,
 }
 
-/// `2026-12-08T09:00` or `2026-12-08T09:00:00` (local time, as the hall keeps it).
-fn local_time(v: &serde_json::Value, key: &str) -> Option<chrono::NaiveDateTime> {
+/// A start in local time as upstream wrote it, its fields only read as numbers here (the
+/// caller makes a calendar time of it, and drops one that is none: 2 30 is no date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalStart {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+}
+
+/// `2026-12-08T09:00` or `2026-12-08T09:00:00` (local time, as the hall keeps it). Std only:
+/// the fuzz crate compiles this file without the terminal's other crates.
+fn local_time(v: &serde_json::Value, key: &str) -> Option<LocalStart> {
     let s = v.get(key)?.as_str()?;
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+    let b = s.as_bytes();
+    let shape_ok = matches!(b.len(), 16 | 19)
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse().ok();
+    Some(LocalStart {
+        year: n(0..4)? as i32,
+        month: n(5..7)?,
+        day: n(8..10)?,
+        hour: n(11..13)?,
+        minute: n(14..16)?,
+    })
 }
 
 /// At most [`MAX_TEXT_CHARS`] characters of a JSON string field; empty when absent or not text.
@@ -150,6 +178,40 @@ pub fn submission(
         401 | 403 => Err(refused(Refusal::Credentials)),
         _ => Err(refused(Refusal::Address)),
     }
+}
+
+/// The authority's acceptance in a case's progress, as upstream gave it (the caller words the
+/// time). Believed only when well formed: a number of letters, digits and '-' (at most
+/// [`MAX_ACCEPTANCE_CHARS`]), since it is printed as the 受理编号 on a citizen's paper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseAcceptance {
+    pub number: String,
+    pub at_ms: Option<i64>,
+    pub authority_zh: String,
+    pub authority_en: String,
+}
+
+/// The longest acceptance number believed.
+pub const MAX_ACCEPTANCE_CHARS: usize = 40;
+
+/// A case query's 200 answer's `acceptance`, if there is a well-formed one.
+pub fn case_acceptance(body: &[u8]) -> Option<CaseAcceptance> {
+    let body = json(body)?;
+    let a = body.get("acceptance")?;
+    let number = a.get("number")?.as_str()?;
+    let well_formed = !number.is_empty()
+        && number.chars().count() <= MAX_ACCEPTANCE_CHARS
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    // A name on paper: no control characters (a printer takes them as commands).
+    let plain = |key: &str| text(a, key).chars().filter(|c| !c.is_control()).collect();
+    well_formed.then(|| CaseAcceptance {
+        number: number.to_string(),
+        at_ms: a.get("accepted_at_ms").and_then(|t| t.as_i64()),
+        authority_zh: plain("authority_zh"),
+        authority_en: plain("authority_en"),
+    })
 }
 
 /// A case query's answer: its steps, `None` when there is no such case for this party (404).
@@ -338,7 +400,11 @@ mod tests {
         )
         .unwrap();
         let worded = |i: usize| {
-            crate::vocab::upstream::Slot::starting(got[i].id.clone(), got[i].start.unwrap())
+            let s = got[i].start.unwrap();
+            let start = chrono::NaiveDate::from_ymd_opt(s.year, s.month, s.day)
+                .and_then(|d| d.and_hms_opt(s.hour, s.minute, 0))
+                .unwrap();
+            crate::vocab::upstream::Slot::starting(got[i].id.clone(), start)
         };
         assert_eq!(
             (worded(0).zh.as_str(), worded(0).en.as_str()),
@@ -366,5 +432,30 @@ mod tests {
             slots(503, b"{}"),
             Err(SendError::Permanent { status: 503, .. })
         ));
+    }
+
+    #[test]
+    fn an_acceptance_is_believed_only_well_formed() {
+        use serde_json::json;
+        let a = case_acceptance(&j(json!({"steps": [], "acceptance": {
+            "number": "SL20261207-000001", "accepted_at_ms": 5,
+            "authority_zh": "示例\u{1b}派出所", "authority_en": "Station"}})))
+        .unwrap();
+        assert_eq!(a.number, "SL20261207-000001");
+        assert_eq!(a.at_ms, Some(5));
+        // A control character would be a printer command on paper.
+        assert_eq!(a.authority_zh, "示例派出所");
+        for bad in [
+            json!({"acceptance": {"number": ""}}),
+            json!({"acceptance": {"number": "SL 1"}}),
+            json!({"acceptance": {"number": "\u{1b}@"}}),
+            json!({"acceptance": {"number": "A".repeat(MAX_ACCEPTANCE_CHARS + 1)}}),
+            json!({"acceptance": {"number": 7}}),
+            json!({"acceptance": "yes"}),
+            json!({"steps": []}),
+        ] {
+            assert_eq!(case_acceptance(&j(bad.clone())), None, "{bad}");
+        }
+        assert_eq!(case_acceptance(b"<html>"), None);
     }
 }

@@ -123,9 +123,11 @@ pub enum Step {
     Printed {
         ok: bool,
     },
-    /// Upstream found the case: how many progress steps.
+    /// Upstream found the case: how many progress steps, and whether it reported the
+    /// authority's acceptance (its number is not journaled).
     QueryFound {
         steps: usize,
+        accepted: bool,
     },
     /// Upstream has no such case.
     QueryNotFound,
@@ -170,10 +172,11 @@ pub enum Button {
     OpenNotices,
     VolumeUp,
     VolumeDown,
+    PrintAcceptance,
 }
 
 impl Button {
-    pub const ALL: [Button; 24] = [
+    pub const ALL: [Button; 25] = [
         Button::Start,
         Button::Confirm,
         Button::Back,
@@ -198,6 +201,7 @@ impl Button {
         Button::OpenNotices,
         Button::VolumeUp,
         Button::VolumeDown,
+        Button::PrintAcceptance,
     ];
 
     pub fn name(self) -> String {
@@ -240,7 +244,14 @@ impl Step {
             Step::Stored { id: Some(id) } => format!("stored {id}"),
             Step::Stored { id: None } => "stored failed".into(),
             Step::Printed { ok } => format!("printed {}", if *ok { "ok" } else { "failed" }),
-            Step::QueryFound { steps } => format!("query found {steps}"),
+            Step::QueryFound {
+                steps,
+                accepted: false,
+            } => format!("query found {steps}"),
+            Step::QueryFound {
+                steps,
+                accepted: true,
+            } => format!("query found {steps} accepted"),
             Step::QueryNotFound => "query not_found".into(),
             Step::QueryOffline => "query offline".into(),
             Step::Slots { offered: Some(n) } => format!("slots offered {n}"),
@@ -278,6 +289,11 @@ impl Step {
             ["printed", ok] => Step::Printed { ok: *ok == "ok" },
             ["query", "found", n] => Step::QueryFound {
                 steps: n.parse().ok()?,
+                accepted: false,
+            },
+            ["query", "found", n, "accepted"] => Step::QueryFound {
+                steps: n.parse().ok()?,
+                accepted: true,
             },
             ["query", "not_found"] => Step::QueryNotFound,
             ["query", "offline"] => Step::QueryOffline,
@@ -363,7 +379,14 @@ mod tests {
             Step::Stored { id: None },
             Step::Printed { ok: true },
             Step::Printed { ok: false },
-            Step::QueryFound { steps: 3 },
+            Step::QueryFound {
+                steps: 3,
+                accepted: false,
+            },
+            Step::QueryFound {
+                steps: 2,
+                accepted: true,
+            },
             Step::QueryNotFound,
             Step::QueryOffline,
             Step::Slots { offered: Some(4) },

@@ -50,6 +50,9 @@ pub enum ReceiptKind {
     PreAcceptance,
     /// 匿名线索回执: the tip's number and PIN, nothing of a person; never kept for a reprint.
     AnonymousTip,
+    /// 受理回执: printed only from upstream's report of the authority's own acceptance, with
+    /// the authority's number (`ReceiptRequest::acceptance`).
+    Acceptance,
 }
 
 /// What the receipt needs; masked already, so it may be kept for staff reprints.
@@ -65,6 +68,9 @@ pub struct ReceiptRequest {
     pub name_masked: String,
     pub id_masked: String,
     pub english: bool,
+    /// The authority's acceptance, for a 受理回执 (`ReceiptKind::Acceptance`) only.
+    #[serde(default)]
+    pub acceptance: Option<crate::vocab::upstream::Acceptance>,
 }
 
 /// A submission to commit: carries personal data, so it has no `Debug` that prints it.

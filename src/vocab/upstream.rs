@@ -74,9 +74,32 @@ pub enum SlotsOutcome {
     Offline,
 }
 
+/// The authority's own acceptance (受理) of an application, as upstream reports it with a
+/// case's progress: its number, when and who. Only with this may paper say 受理.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Acceptance {
+    /// The authority's acceptance number (letters, digits and '-').
+    pub number: String,
+    /// When, worded for the screen and paper in local time ("" when upstream did not say).
+    pub when: String,
+    pub authority_zh: String,
+    pub authority_en: String,
+}
+
+impl Acceptance {
+    pub fn authority(&self, english: bool) -> &str {
+        if english {
+            &self.authority_en
+        } else {
+            &self.authority_zh
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryOutcome {
-    Found(Vec<ProgressStep>),
+    /// The steps, and the authority's acceptance where upstream reports one.
+    Found(Vec<ProgressStep>, Option<Acceptance>),
     NotFound,
     /// Upstream could not be reached: the terminal says so plainly.
     Offline,

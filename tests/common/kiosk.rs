@@ -233,3 +233,11 @@ pub fn card_to_home(bench: &Bench, kiosk: &KioskRef, index: usize) {
     bench.reader.tap(index);
     wait_for(kiosk, "home", screen_is(ScreenKind::Home));
 }
+
+/// `button` (结束办理, 完成) back to the attract screen, and the card taken away.
+pub fn leave(ui: &AppWindow, kiosk: &KioskRef, bench: &Bench, button: &str) {
+    tap(ui, button);
+    wait_for(kiosk, "attract", screen_is(ScreenKind::Attract));
+    bench.reader.remove();
+    std::thread::sleep(Duration::from_millis(300));
+}

@@ -4,8 +4,6 @@
 //! applications that need only the card (a HK/Macao/Taiwan residence permit's renewal as a
 //! pre-application, the residence permit's yearly endorsement, the return of seized property).
 
-use std::time::Duration;
-
 use i_slint_backend_testing::ElementHandle;
 use onetrip::devtools::reference_upstream::records::{SAMPLE_ACCIDENT, SAMPLE_PLATE};
 use onetrip::ui::{Api, AppWindow, QueryState, ScreenKind};
@@ -13,7 +11,7 @@ use slint::ComponentHandle;
 
 use crate::common;
 use crate::common::kiosk::{
-    card_to_home, delivered, open_item, printed_lines, screen_is, tap, text_value, wait_for,
+    card_to_home, delivered, leave, open_item, printed_lines, screen_is, tap, text_value, wait_for,
     KioskRef,
 };
 
@@ -28,14 +26,6 @@ fn answer_found(kiosk: &KioskRef) {
     wait_for(kiosk, "the answer", |ui| {
         ui.global::<Api>().get_query_state() == QueryState::Found
     });
-}
-
-/// `button` (结束办理, 完成) back to the attract screen, and the card taken away.
-fn leave(ui: &AppWindow, kiosk: &KioskRef, bench: &onetrip::devtools::demo::Bench, button: &str) {
-    tap(ui, button);
-    wait_for(kiosk, "attract", screen_is(ScreenKind::Attract));
-    bench.reader.remove();
-    std::thread::sleep(Duration::from_millis(300));
 }
 
 #[test]
@@ -58,7 +48,8 @@ fn own_records_by_card_and_nobody_elses() {
         steps(&ui),
         [
             "驾驶证状态：正常；准驾车型：C1",
-            "本记分周期（2026年3月12日至2027年3月11日）已记3分，满分12分",
+            "本记分周期累积记分：3分（满分为12分）",
+            "本记分周期：2026年3月12日至2027年3月11日",
         ]
     );
     // One's own records have no case officer to rate.
@@ -201,4 +192,70 @@ fn applications_a_card_is_enough_for() {
     apply_with_phone(&ui, &kiosk);
     let body = delivered(&bench, "FZ-ZFGK-09");
     assert_eq!(body["answers"]["case_number"], "A4101052026");
+}
+
+/// A relationship certificate names the relative by an ID number typed on the digits' keypad
+/// with its X key: a mistyped check digit is caught on the spot, and the number shows masked.
+#[test]
+fn a_relative_is_named_by_a_checked_id_number() {
+    let (rt, bench) = common::kiosk::boot();
+    let _guard = rt.enter();
+    let (ui, kiosk) = common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
+    wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    card_to_home(&bench, &kiosk, 0);
+    open_item(&ui, &kiosk, "户政", "户籍类证明", "亲属关系证明");
+    start(&ui, &kiosk);
+    assert_eq!(text_value(&ui, "question"), "证明用途");
+    tap(&ui, "工作");
+    assert_eq!(text_value(&ui, "question"), "亲属与您的关系");
+    tap(&ui, "父母");
+    assert_eq!(text_value(&ui, "question"), "亲属的身份证号码");
+    // One digit wrong: the check digit says so before anything is sent.
+    for c in "410105195001011236".chars() {
+        tap(&ui, &c.to_string());
+    }
+    tap(&ui, "下一步");
+    assert_eq!(text_value(&ui, "form error"), "身份证号码有误，请逐位核对");
+    tap(&ui, "退格");
+    tap(&ui, "5");
+    tap(&ui, "下一步");
+    apply_with_phone(&ui, &kiosk);
+    let body = delivered(&bench, "HZ-HJZM-03");
+    assert_eq!(body["answers"]["other_id_number"], "410105195001011235");
+    assert_eq!(body["answers"]["relation"], "parent");
+    leave(&ui, &kiosk, &bench, "完成");
+
+    // An X is keyed last, where an ID number's check character may be X; the confirm screen
+    // shows the number masked as the card holder's own is.
+    card_to_home(&bench, &kiosk, 0);
+    open_item(&ui, &kiosk, "户政", "户籍类证明", "亲属关系证明");
+    start(&ui, &kiosk);
+    tap(&ui, "工作");
+    tap(&ui, "配偶");
+    tap(&ui, "X");
+    assert_eq!(
+        text_value(&ui, "answer"),
+        "",
+        "X is only the last character"
+    );
+    for c in "11010519491231002X".chars() {
+        tap(&ui, &c.to_string());
+    }
+    assert_eq!(text_value(&ui, "answer"), "11010519491231002X");
+    tap(&ui, "下一步");
+    assert_eq!(text_value(&ui, "question"), "联系电话（手机）");
+    for d in "13912345678".chars() {
+        tap(&ui, &d.to_string());
+    }
+    tap(&ui, "下一步");
+    wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
+    let summary = ui.global::<Api>().get_summary();
+    let relative = slint::Model::iter(&summary)
+        .find(|l| l.label == "亲属的身份证号码")
+        .expect("the relative's number is on the summary");
+    assert_eq!(
+        relative.value,
+        onetrip::vocab::mask::id_number("11010519491231002X")
+    );
+    assert!(!relative.value.contains("1949123"));
 }

@@ -9,6 +9,7 @@
 mod common;
 
 // The kiosk in front of a citizen.
+mod acceptance;
 mod burn_in;
 mod call_staff;
 mod card_services;

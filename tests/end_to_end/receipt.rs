@@ -37,6 +37,7 @@ fn request(english: bool, name_masked: &str) -> ReceiptRequest {
         name_masked: name_masked.into(),
         id_masked: "330106********1231".into(),
         english,
+        acceptance: None,
     }
 }
 

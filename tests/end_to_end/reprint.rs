@@ -50,6 +50,7 @@ fn staff_reprint_of_a_failed_receipt() {
             name_masked: "张*明".into(),
             id_masked: "330106********1231".into(),
             english: false,
+            acceptance: None,
         };
         store.save_receipt(&request, false).unwrap();
         sub.number

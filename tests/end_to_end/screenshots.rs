@@ -30,7 +30,7 @@ fn ink(path: &Path, from: f32, to: f32) -> usize {
 }
 
 /// Every screen's name, as `onetrip screenshots` writes it in each orientation and variant.
-const SCREENS: [&str; 42] = [
+const SCREENS: [&str; 44] = [
     "out_of_service",
     "attract",
     "attract_printing_paused",
@@ -50,6 +50,8 @@ const SCREENS: [&str; 42] = [
     "item_card_needed",
     "form_province",
     "query_own_records",
+    "query_accepted",
+    "form_id_number",
     "item_hmt_renewal",
     "form_choice",
     "form_phone_error",

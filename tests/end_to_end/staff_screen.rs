@@ -83,6 +83,7 @@ fn staff_see_devices_queue_rejections_and_reprint() {
                     name_masked: "张*明".into(),
                     id_masked: "330106********1231".into(),
                     english: false,
+                    acceptance: None,
                 },
                 false,
             )

@@ -917,6 +917,7 @@ async fn a_clock_step_erases_nothing_and_holds_nothing_back() {
             name_masked: "测*".into(),
             id_masked: "330106********1231".into(),
             english: false,
+            acceptance: None,
         };
         store.save_receipt(&receipt, true).unwrap();
     }

@@ -53,6 +53,13 @@ fuzz_target!(|data: &[u8]| {
         Ok(None) => assert_eq!(status, 404),
         Err(e) => bounded(&e),
     }
+    if let Some(a) = replies::case_acceptance(body) {
+        // Printed as the 受理编号: only letters, digits and '-', and short.
+        assert!(!a.number.is_empty() && a.number.chars().count() <= replies::MAX_ACCEPTANCE_CHARS);
+        assert!(a.number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        assert!(!a.authority_zh.chars().any(char::is_control));
+        assert!(a.authority_zh.chars().count() <= MAX_TEXT_CHARS);
+    }
     match replies::slots(status, body) {
         Ok(slots) => {
             assert!(slots.len() <= MAX_ITEMS);

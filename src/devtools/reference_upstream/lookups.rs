@@ -42,6 +42,67 @@ pub(super) async fn appointment_slots(State(app): State<App>, headers: HeaderMap
     Json(json!({ "slots": slots })).into_response()
 }
 
+/// A station's officer accepts (受理) an application the platform received: the authority's
+/// act, with its own acceptance number, which the case query then reports (and the terminal
+/// may print as a 受理回执). Body: `{"authority_zh": …, "authority_en": …}`. Accepting again
+/// answers the same number.
+pub(super) async fn accept(
+    State(app): State<App>,
+    headers: HeaderMap,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    body: Bytes,
+) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let who = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
+    let text = |k: &str| who[k].as_str().unwrap_or_default().to_string();
+    let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
+    let received: Option<i64> = db
+        .query_row(
+            "SELECT rowid FROM received WHERE number = ?1",
+            [&number],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap_or(None);
+    let Some(row) = received else {
+        return error(StatusCode::NOT_FOUND, "no such submission");
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let acceptance_number = format!("SL{}-{row:06}", chrono::Local::now().format("%Y%m%d"));
+    let stored = db.execute(
+        "INSERT OR IGNORE INTO accepted (number, acceptance_number, accepted_at, authority_zh, authority_en)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![number, acceptance_number, now, text("authority_zh"), text("authority_en")],
+    );
+    if let Err(e) = stored {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
+    match acceptance_of(&db, &number) {
+        Some(a) => Json(a).into_response(),
+        None => error(StatusCode::INTERNAL_SERVER_ERROR, "acceptance not kept"),
+    }
+}
+
+/// The acceptance recorded for a submission number, as the case query reports it.
+fn acceptance_of(db: &rusqlite::Connection, number: &str) -> Option<serde_json::Value> {
+    db.query_row(
+        "SELECT acceptance_number, accepted_at, authority_zh, authority_en FROM accepted WHERE number = ?1",
+        [number],
+        |r| {
+            Ok(json!({
+                "number": r.get::<_, String>(0)?,
+                "accepted_at_ms": r.get::<_, i64>(1)?,
+                "authority_zh": r.get::<_, String>(2)?,
+                "authority_en": r.get::<_, String>(3)?,
+            }))
+        },
+    )
+    .optional()
+    .unwrap_or(None)
+}
+
 /// A case's first step: a case the station filed itself is the authority's, accepted (受理);
 /// what a terminal sent is only received until the police accept it.
 fn first_step(at_ms: i64, terminal_id: &str) -> serde_json::Value {
@@ -88,15 +149,17 @@ pub(super) async fn case_query(
             "case_number and id_number are required",
         );
     };
-    let found: Option<(String, String, i64, String)> = {
+    let (found, acceptance): (Option<(String, String, i64, String)>, _) = {
         let db = app.db.lock().unwrap_or_else(|e| e.into_inner());
-        db.query_row(
-            "SELECT body, item_code, received_at, terminal_id FROM received WHERE number = ?1",
-            [number],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()
-        .unwrap_or(None)
+        let found = db
+            .query_row(
+                "SELECT body, item_code, received_at, terminal_id FROM received WHERE number = ?1",
+                [number],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .unwrap_or(None);
+        (found, acceptance_of(&db, number))
     };
     // Six digits are a bar, not a wall: a tip's number takes so many wrong PINs, then answers
     // nothing, right PIN or not (the same 404: no oracle). Argon2 runs outside the database lock.
@@ -147,15 +210,24 @@ pub(super) async fn case_query(
         }
     };
     match found {
-        Some((body, item_code, at, terminal)) if party_matches(&body) => Json(json!({
-            "case_number": number,
-            "item_code": item_code,
-            "steps": [
-                first_step(at, &terminal),
-                next(&body),
-            ],
-        }))
-        .into_response(),
+        Some((body, item_code, at, terminal)) if party_matches(&body) => {
+            let mut steps = vec![first_step(at, &terminal)];
+            match &acceptance {
+                // Accepted by a station: the authority's step, and its number for the paper.
+                Some(a) => steps.push(json!({"at_ms": a["accepted_at_ms"], "status": "accepted",
+                    "text_zh": "已受理", "text_en": "Accepted"})),
+                None => steps.push(next(&body)),
+            }
+            let mut answer = json!({
+                "case_number": number,
+                "item_code": item_code,
+                "steps": steps,
+            });
+            if let Some(a) = acceptance {
+                answer["acceptance"] = a;
+            }
+            Json(answer).into_response()
+        }
         _ => error(StatusCode::NOT_FOUND, "no such case for this party"),
     }
 }

@@ -75,6 +75,13 @@ pub fn open_db(path: &Path) -> rusqlite::Result<Connection> {
             reference TEXT NOT NULL,
             received_at INTEGER NOT NULL,
             replays INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS accepted (
+            number TEXT PRIMARY KEY,
+            acceptance_number TEXT NOT NULL,
+            accepted_at INTEGER NOT NULL,
+            authority_zh TEXT NOT NULL,
+            authority_en TEXT NOT NULL
         );",
     )?;
     Ok(conn)
@@ -105,6 +112,10 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         .route("/v1/cases/query", post(lookups::case_query))
         .route("/v1/appointments/slots", get(lookups::appointment_slots))
         .route("/v1/admin/submissions", get(submissions::list))
+        .route(
+            "/v1/admin/submissions/{number}/accept",
+            post(lookups::accept),
+        )
         .route("/v1/admin/heartbeats", get(heartbeats::heartbeats))
         .route(
             "/v1/admin/catalog",

@@ -61,8 +61,14 @@ pub fn by_card(item_code: &str, id_number: &str, answers: &Value) -> Option<Vec<
             step(
                 None,
                 "points",
-                "本记分周期（2026年3月12日至2027年3月11日）已记3分，满分12分",
-                "Points this scoring period (12 Mar 2026 to 11 Mar 2027): 3 of 12",
+                "本记分周期累积记分：3分（满分为12分）",
+                "Points this scoring period: 3 (the limit is 12)",
+            ),
+            step(
+                None,
+                "period",
+                "本记分周期：2026年3月12日至2027年3月11日",
+                "Scoring period: 12 Mar 2026 to 11 Mar 2027",
             ),
         ]),
         // 本人名下机动车的违法.

@@ -10,6 +10,7 @@ use slint::{ComponentHandle, PhysicalSize};
 
 use crate::ui::{self, AppWindow};
 
+mod card_services;
 mod tour;
 
 pub use tour::catalogue;
@@ -175,6 +176,7 @@ fn render_device_panel(
         name_masked: "张*明".into(),
         id_masked: "330106********1231".into(),
         english: false,
+        acceptance: None,
     };
     let doc = crate::receipt::Receipt {
         hall,

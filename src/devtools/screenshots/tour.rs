@@ -8,6 +8,7 @@ use onetrip_drivers::device::{DeviceKind, DeviceState, DeviceStatus, PaperLevel}
 use onetrip_drivers::id_card::identity::parse;
 use onetrip_drivers::id_card::sim::SimCard;
 
+use super::card_services;
 use super::TRACKING_URL;
 use crate::engine::{
     Action, Availability, Engine, EngineConfig, Event, Harness, Outage, StoredSubmission, View,
@@ -249,18 +250,21 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::Back);
     touch(&mut e, Action::FormNext);
     e.handle(
-        Event::QueryResult(QueryOutcome::Found(vec![
-            ProgressStep {
-                when: "2026-11-27 10:02".into(),
-                zh: "已收到申请".into(),
-                en: "Application received".into(),
-            },
-            ProgressStep {
-                when: "2026-11-28 15:40".into(),
-                zh: "调查取证中".into(),
-                en: "Under investigation".into(),
-            },
-        ])),
+        Event::QueryResult(QueryOutcome::Found(
+            vec![
+                ProgressStep {
+                    when: "2026-11-27 10:02".into(),
+                    zh: "已收到申请".into(),
+                    en: "Application received".into(),
+                },
+                ProgressStep {
+                    when: "2026-11-28 15:40".into(),
+                    zh: "调查取证中".into(),
+                    en: "Under investigation".into(),
+                },
+            ],
+            None,
+        )),
         t0,
     );
     shots.push(("query_found".into(), e.view()));
@@ -332,36 +336,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::Home);
     touch(&mut e, Action::Finish);
 
-    // One's own records by card (no question: the card is the key), and a HK/Macao/Taiwan
-    // residence permit's renewal, pre-applied here.
-    prepare(&mut e);
-    e.handle(card(SimCard::resident_sample()), t0);
-    touch(&mut e, Action::SelectItem("JG-JSZ-06".into()));
-    touch(&mut e, Action::Start);
-    e.handle(
-        Event::QueryResult(QueryOutcome::Found(vec![
-            ProgressStep {
-                when: String::new(),
-                zh: "驾驶证状态：正常；准驾车型：C1".into(),
-                en: "Driving licence: valid; class C1".into(),
-            },
-            ProgressStep {
-                when: String::new(),
-                zh: "本记分周期（2026年3月12日至2027年3月11日）已记3分，满分12分".into(),
-                en: "Points this scoring period (12 Mar 2026 to 11 Mar 2027): 3 of 12".into(),
-            },
-        ])),
-        t0,
-    );
-    shots.push(("query_own_records".into(), e.view()));
-    touch(&mut e, Action::Home);
-    touch(&mut e, Action::Finish);
-    prepare(&mut e);
-    e.handle(card(SimCard::hmt_sample()), t0);
-    touch(&mut e, Action::SelectItem("HZ-JZZ-03".into()));
-    shots.push(("item_hmt_renewal".into(), e.view()));
-    touch(&mut e, Action::Home);
-    touch(&mut e, Action::Finish);
+    card_services::shots(&mut e, &mut shots, t0, &prepare);
 
     // A foreigner's card and an item only mainland residents can apply for.
     prepare(&mut e);

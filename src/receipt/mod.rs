@@ -5,6 +5,8 @@ use onetrip_drivers::printer::{Align, Block, Document, PaperWidth};
 
 use crate::vocab::submission::{ReceiptKind, ReceiptRequest};
 
+mod kinds;
+
 /// Everything printed on a receipt. Personal fields arrive masked.
 #[derive(Debug, Clone)]
 pub struct Receipt<'a> {
@@ -166,6 +168,35 @@ impl Receipt<'_> {
         }
     }
 
+    /// The end of a numbered receipt: the QR code that tracks it, "keep this receipt" (with
+    /// the slogan), the cut.
+    fn tracking_footer(&self, blocks: &mut Vec<Block>) {
+        let en = self.request.english;
+        let cols = self.width.columns();
+        let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
+        push_lines(
+            blocks,
+            label("扫码查询办理进度", "Scan to track your application"),
+            Align::Center,
+            false,
+            false,
+            cols,
+        );
+        blocks.push(Block::Qr {
+            data: self.tracking_link(),
+            module: if self.width == PaperWidth::Mm58 { 5 } else { 6 },
+        });
+        push_lines(
+            blocks,
+            &self.with_slogan(label("请妥善保管本回执", "Please keep this receipt")),
+            Align::Center,
+            false,
+            false,
+            cols,
+        );
+        blocks.push(Block::Cut { partial: false });
+    }
+
     pub fn tracking_link(&self) -> String {
         tracking_link(self.tracking_url, &self.request.submission.number)
     }
@@ -226,11 +257,18 @@ impl Receipt<'_> {
         if self.request.kind == ReceiptKind::AnonymousTip {
             return self.anonymous_tip(blocks);
         }
+        if let (ReceiptKind::Acceptance, Some(acceptance)) =
+            (self.request.kind, &self.request.acceptance)
+        {
+            return self.acceptance(acceptance, blocks);
+        }
         // What happened here: an application stored and forwarded (or pre-accepted, where the
         // item is run so). Acceptance is the authority's act, never claimed by the terminal.
         let heading = match self.request.kind {
             ReceiptKind::Application => label("申请回执", "Application receipt"),
             ReceiptKind::PreAcceptance => label("预受理回执", "Pre-application receipt"),
+            // Without the authority's report (never made so): no claim of acceptance.
+            ReceiptKind::Acceptance => label("申请回执", "Application receipt"),
             ReceiptKind::AnonymousTip => unreachable!("laid out above"),
         };
         text(heading, Align::Center, true, true, &mut blocks);
@@ -294,6 +332,10 @@ impl Receipt<'_> {
                 "本机仅预受理：请本人持证件原件到窗口核验身份，受理以窗口为准。",
                 "Pre-application only: bring your identity document to the counter, where your identity is checked and the application accepted.",
             ),
+            ReceiptKind::Acceptance => label(
+                "申请已提交。是否受理，以公安机关审核为准。",
+                "Your application is submitted. Whether it is accepted is the police's decision.",
+            ),
             ReceiptKind::AnonymousTip => unreachable!("laid out above"),
         };
         text(said, Align::Left, true, false, &mut blocks);
@@ -315,79 +357,7 @@ impl Receipt<'_> {
             );
         }
         text(&rule, Align::Left, false, false, &mut blocks);
-        text(
-            label("扫码查询办理进度", "Scan to track your application"),
-            Align::Center,
-            false,
-            false,
-            &mut blocks,
-        );
-        blocks.push(Block::Qr {
-            data: self.tracking_link(),
-            module: if self.width == PaperWidth::Mm58 { 5 } else { 6 },
-        });
-        text(
-            &self.with_slogan(label("请妥善保管本回执", "Please keep this receipt")),
-            Align::Center,
-            false,
-            false,
-            &mut blocks,
-        );
-        blocks.push(Block::Cut { partial: false });
-        Document { blocks }
-    }
-
-    /// 匿名线索回执: the tip's number and PIN — what follows the tip, and all that does — and
-    /// nothing of a person, no time (the tipster's pocket may be searched), no tracking code.
-    fn anonymous_tip(&self, mut blocks: Vec<Block>) -> Document {
-        let en = self.request.english;
-        let cols = self.width.columns();
-        let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
-        let rule = "-".repeat(cols);
-        let mut text = |t: &str, align: Align, bold: bool, large: bool| {
-            push_lines(&mut blocks, t, align, bold, large, cols)
-        };
-        text(
-            label("匿名线索回执", "Anonymous tip"),
-            Align::Center,
-            true,
-            true,
-        );
-        text(&rule, Align::Left, false, false);
-        text(
-            label("线索编号：", "Tip number:"),
-            Align::Left,
-            false,
-            false,
-        );
-        text(&self.request.submission.number, Align::Center, true, true);
-        text(label("查询码：", "PIN:"), Align::Left, false, false);
-        let pin = self.request.submission.pin.as_deref().unwrap_or_default();
-        text(pin, Align::Center, true, true);
-        text(
-            label(
-                "本机没有读取您的身份证，没有记录您的姓名和电话。",
-                "This terminal read no ID card and kept no name or phone number.",
-            ),
-            Align::Left,
-            true,
-            false,
-        );
-        text(&rule, Align::Left, false, false);
-        for (i, step) in self.request.next_steps.iter().enumerate() {
-            text(&format!("{}. {step}", i + 1), Align::Left, false, false);
-        }
-        text(&rule, Align::Left, false, false);
-        text(
-            &self.with_slogan(label(
-                "凭编号和查询码查询，请勿交给他人",
-                "Number and PIN follow the tip: keep them to yourself",
-            )),
-            Align::Center,
-            false,
-            false,
-        );
-        blocks.push(Block::Cut { partial: false });
+        self.tracking_footer(&mut blocks);
         Document { blocks }
     }
 }
@@ -396,6 +366,7 @@ impl Receipt<'_> {
 mod tests {
     use super::*;
     use crate::engine::StoredSubmission;
+    use crate::vocab::upstream::Acceptance;
 
     #[test]
     fn receipt_numbers_from_scans() {
@@ -435,6 +406,7 @@ mod tests {
             name_masked: "王*䶮".into(),
             id_masked: "110108********4562".into(),
             english,
+            acceptance: None,
         }
     }
 
@@ -510,5 +482,46 @@ mod tests {
             data: "https://t.example.invalid/s/HZXH-0001-000007".into(),
             module: 6
         }));
+    }
+
+    /// 受理 on paper only with the authority's report: its number large, who and when; the
+    /// same kind without the report is an application receipt.
+    #[test]
+    fn an_acceptance_receipt_carries_the_authority_s_number() {
+        let mut req = request(false);
+        req.kind = ReceiptKind::Acceptance;
+        let layout = |req: &ReceiptRequest| {
+            lines(
+                &Receipt {
+                    hall: "Hall",
+                    slogan: "",
+                    request: req,
+                    when: "2026-12-07 10:00",
+                    tracking_url: "https://t.example.invalid/s/{number}",
+                    width: PaperWidth::Mm80,
+                }
+                .layout(),
+            )
+        };
+        let without = layout(&req);
+        assert!(without.contains(&"申请回执".to_string()), "{without:?}");
+        assert!(!without.iter().any(|l| l.contains("受理回执")));
+        req.acceptance = Some(Acceptance {
+            number: "SL20261207-000007".into(),
+            when: "2026-12-07 09:30".into(),
+            authority_zh: "金水分局示例派出所".into(),
+            authority_en: "Sample Station".into(),
+        });
+        let with = layout(&req);
+        for line in [
+            "受理回执",
+            "受理编号：",
+            "SL20261207-000007",
+            "受理单位：金水分局示例派出所",
+            "受理时间：2026-12-07 09:30",
+            "提交编号：HZXH-0001-000007",
+        ] {
+            assert!(with.contains(&line.to_string()), "{line} in {with:?}");
+        }
     }
 }
