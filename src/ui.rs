@@ -374,6 +374,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
             .unwrap_or_default()
             .into(),
     });
+    api.set_printing_acceptance(view.printing_acceptance);
     api.set_acceptance_printable(
         acceptance.is_some() && !view.printing_paused && view.acceptance_printed != Some(true),
     );

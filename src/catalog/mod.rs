@@ -10,6 +10,7 @@ mod answer;
 pub mod check;
 mod digest;
 mod load;
+mod lookup;
 mod schema;
 mod words;
 

@@ -199,7 +199,7 @@ pub enum FieldKind {
     Phone,
     /// A resident ID number typed for another person (the deceased whose registration was
     /// cancelled, a relative): 18 characters, the last a digit or X, its check digit right.
-    /// Shown masked; the keypad is the digits' with an X.
+    /// Masked on the confirm screen (whole only while typed); the keypad is the digits' with an X.
     IdNumber,
     /// Taken from the card, shown masked, never typed.
     Prefill,
@@ -388,27 +388,6 @@ impl Item {
     /// Nobody is identified: an anonymous tip, or the query that follows one.
     pub fn anonymous(&self) -> bool {
         self.identify == [Identify::Nobody]
-    }
-
-    /// A lookup of the card holder's own records (points, vehicles, travel records, …), not of
-    /// a case by its number: upstream answers what it holds for this person, and there is no
-    /// case officer to rate.
-    pub fn looks_up_own_records(&self) -> bool {
-        self.mode == Mode::Query
-            && !self.anonymous()
-            && !self.fields.iter().any(|f| f.key.ends_with("number"))
-    }
-
-    /// A lookup of a case (an incident, an accident) by its number, whose officer may be rated
-    /// from its progress — not one's own records, nor an application made here (looked up by its
-    /// submission number: no case officer handles it).
-    pub fn has_a_case_officer(&self) -> bool {
-        self.mode == Mode::Query
-            && !self.anonymous()
-            && self
-                .fields
-                .iter()
-                .any(|f| f.key.ends_with("number") && f.key != "submission_number")
     }
 }
 

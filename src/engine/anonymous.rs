@@ -341,16 +341,32 @@ mod tests {
         assert!(q
             .answers
             .contains(&("pin".to_string(), "482913".to_string())));
+        // Upstream reports an acceptance with the tip: not believed — a 受理回执 would put the
+        // card holder's name beside the tip's number.
+        let steps = vec![ProgressStep {
+            when: String::new(),
+            zh: "匿名线索已转民警核实".into(),
+            en: String::new(),
+        }];
         e.handle(Event::QueryResult(QueryOutcome::Found(
-            vec![ProgressStep {
+            steps.clone(),
+            Some(crate::vocab::upstream::Acceptance {
+                number: "SL1".into(),
                 when: String::new(),
-                zh: "匿名线索已转民警核实".into(),
-                en: String::new(),
-            }],
-            None,
+                authority_zh: String::new(),
+                authority_en: String::new(),
+            }),
         )));
         let v = e.view();
         assert_eq!(v.screen, Screen::QueryResult);
         assert!(!v.rating_offered, "nobody to rate as");
+        assert_eq!(v.query_outcome, Some(QueryOutcome::Found(steps, None)));
+        e.take_effects();
+        e.touch(Action::PrintAcceptance);
+        assert!(!e
+            .take_effects()
+            .iter()
+            .any(|x| matches!(x, Effect::Print(_))));
+        assert_eq!(e.view().screen, Screen::QueryResult);
     }
 }

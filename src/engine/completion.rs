@@ -19,13 +19,16 @@ pub(super) struct Completion {
     printing_acceptance: bool,
     /// How the 受理回执 printed, once it has.
     acceptance_printed: Option<bool>,
+    /// The ticket of the query waiting for its answer.
+    waiting: Option<u64>,
 }
 
 impl Completion {
     /// A question is out: the answer to an earlier one is stale.
-    fn asked_query(&mut self) {
+    fn asked_query(&mut self, ticket: u64) {
         self.query_outcome = None;
         self.acceptance_printed = None;
+        self.waiting = Some(ticket);
     }
 
     fn asked_slots(&mut self) {
@@ -47,6 +50,7 @@ impl Completion {
                 view.query_outcome = self.query_outcome.clone();
                 view.acceptance_printed = self.acceptance_printed;
             }
+            Screen::Printing => view.printing_acceptance = self.printing_acceptance,
             Screen::Slots => view.slots = self.slots.clone(),
             _ => {}
         }
@@ -71,10 +75,7 @@ impl Engine {
                     self.back_to_item_page();
                     return;
                 }
-                s.completion.asked_query();
-                if let Some(q) = self.case_query(&item) {
-                    self.effects.push_back(Effect::Query(q));
-                }
+                self.ask(&item);
                 self.forward_to(Screen::QueryResult);
             }
             Mode::Appointment => {
@@ -90,11 +91,31 @@ impl Engine {
         }
     }
 
+    /// The query of the answers given asked upstream, under a ticket of its own.
+    fn ask(&mut self, item: &Item) {
+        self.front.queries_asked += 1;
+        let ticket = self.front.queries_asked;
+        if let Some(s) = self.phase.session_mut() {
+            s.completion.asked_query(ticket);
+        }
+        if let Some(q) = self.case_query(item, ticket) {
+            self.effects.push_back(Effect::Query(q));
+        }
+    }
+
+    /// Whether the query with this ticket is the one waiting for its answer.
+    pub(super) fn query_waits_for(&self, ticket: u64) -> bool {
+        self.phase
+            .session()
+            .is_some_and(|s| s.completion.waiting == Some(ticket))
+    }
+
     /// The query of the answers given, with the card holder's ID number (none for an item that
     /// identifies nobody).
-    fn case_query(&self, item: &Item) -> Option<CaseQuery> {
+    fn case_query(&self, item: &Item, ticket: u64) -> Option<CaseQuery> {
         let s = self.phase.session()?;
         Some(CaseQuery {
+            ticket,
             item_code: item.code.clone(),
             answers: s
                 .form
@@ -128,10 +149,7 @@ impl Engine {
                     self.back_to_item_page();
                     return;
                 }
-                s.completion.asked_query();
-                if let Some(q) = self.case_query(&item) {
-                    self.effects.push_back(Effect::Query(q));
-                }
+                self.ask(&item);
             }
             Screen::Slots if s.completion.slots == Some(SlotsOutcome::Offline) => {
                 s.completion.asked_slots();
@@ -236,13 +254,25 @@ impl Engine {
         self.forward_to(Screen::Printing);
     }
 
-    /// The 受理回执 of an application the authority accepted, as upstream reported it with the
-    /// case's progress: the authority's number, who and when — the only paper that says 受理.
-    /// Not while printing is paused.
+    /// The 受理回执 of an application made here that the authority accepted, as upstream
+    /// reported it with its progress: the authority's number, who and when — the only paper
+    /// that says 受理. Only for the lookup of an application by its submission number (never a
+    /// tip's, never a case's), with the card still here, once, and not while printing waits.
     pub(super) fn print_acceptance(&mut self) {
         let Some(item) = self.item().cloned() else {
             return;
         };
+        if !item.follows_an_application() || self.printing_paused() {
+            return;
+        }
+        let card_away = self
+            .phase
+            .session()
+            .is_some_and(|s| s.submitting.card_away());
+        if card_away {
+            self.back_to_item_page();
+            return;
+        }
         let en = self.front.english;
         let Some(s) = self.phase.session() else {
             return;
@@ -250,13 +280,19 @@ impl Engine {
         let Some(QueryOutcome::Found(_, Some(acceptance))) = &s.completion.query_outcome else {
             return;
         };
-        if self.printing_paused() {
+        if s.completion.acceptance_printed == Some(true) {
             return;
         }
-        let Some(query) = self.case_query(&item) else {
+        let number = s
+            .form
+            .given()
+            .iter()
+            .find(|(k, _)| k == "submission_number")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        if number.is_empty() {
             return;
-        };
-        let number = query.case_number().unwrap_or_default().to_string();
+        }
         let identity = s.identity.as_ref();
         let request = crate::vocab::submission::ReceiptRequest {
             submission: crate::vocab::submission::StoredSubmission {
@@ -308,15 +344,31 @@ impl Engine {
         if self.phase.screen() != Screen::QueryResult {
             return;
         }
+        // An acceptance belongs to an application made here, looked up by its number: reported
+        // on any other lookup (a tip's, a case's, one's records) it is not believed.
+        let follows = self.item().is_some_and(|i| i.follows_an_application());
+        let outcome = match outcome {
+            QueryOutcome::Found(steps, acceptance) => {
+                QueryOutcome::Found(steps, acceptance.filter(|_| follows))
+            }
+            other => other,
+        };
         if let Some(s) = self.phase.session_mut() {
             s.completion.query_outcome = Some(outcome);
+            s.completion.waiting = None;
         }
     }
 
     /// From a case's progress: rate its officer, with the case number already known.
     pub(super) fn rate_case(&mut self) {
-        // Only where the screen offers it: a case with an officer, printing not paused.
-        if self.printing_paused() || !self.item().is_some_and(|i| i.has_a_case_officer()) {
+        // Only where the screen offers it: a case with an officer that was found, printing
+        // not paused.
+        let found = self
+            .phase
+            .session()
+            .is_some_and(|s| matches!(s.completion.query_outcome, Some(QueryOutcome::Found(..))));
+        if !found || self.printing_paused() || !self.item().is_some_and(|i| i.has_a_case_officer())
+        {
             return;
         }
         let rating = self

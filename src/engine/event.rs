@@ -133,7 +133,9 @@ pub enum Event {
     },
     /// The PIN pad's lockout as kept in the store (at start: a restart does not reset it).
     PinGuardRestored(PinGuardState),
-    /// Upstream's answer to `Effect::Query`.
+    /// Upstream's answer to `Effect::Query`, with its `CaseQuery::ticket` (the shell's).
+    QueryAnswered(u64, QueryOutcome),
+    /// Upstream's answer to the query now waiting (tests, the screenshots' tour, a replay).
     QueryResult(QueryOutcome),
     /// Upstream's answer to `Effect::FetchSlots`.
     Slots(SlotsOutcome),

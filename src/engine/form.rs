@@ -619,6 +619,51 @@ mod tests {
         assert_eq!(e.screen(), Screen::QueryResult);
     }
 
+    /// An answer comes back with its question's ticket: a late answer to an earlier question
+    /// (asked again meanwhile, or by the citizen before) is dropped, never shown as this one's.
+    #[test]
+    fn a_late_answer_belongs_to_nobody_at_the_screen_now() {
+        let t = Instant::now();
+        let ticket = |fx: Vec<Effect>| {
+            fx.into_iter()
+                .find_map(|x| match x {
+                    Effect::Query(q) => Some(q.ticket),
+                    _ => None,
+                })
+                .expect("a query")
+        };
+        let mut e = engine(t);
+        start(&mut e, "FZ-ZFGK-10", t);
+        typed(&mut e, "demo-0001-000001", t);
+        touch(&mut e, Action::FormNext, t);
+        let first = ticket(drain(&mut e));
+        // Back, corrected, asked again: the first answer is stale.
+        touch(&mut e, Action::Back, t);
+        touch(&mut e, Action::FormBackspace, t);
+        typed(&mut e, "2", t);
+        touch(&mut e, Action::FormNext, t);
+        let second = ticket(drain(&mut e));
+        assert_ne!(first, second);
+        let found = QueryOutcome::Found(Vec::new(), None);
+        e.handle_at(Event::QueryAnswered(first, found.clone()), t);
+        assert_eq!(e.view().query_outcome, None, "still waiting for the second");
+        e.handle_at(Event::QueryAnswered(second, QueryOutcome::NotFound), t);
+        assert_eq!(e.view().query_outcome, Some(QueryOutcome::NotFound));
+
+        // The next citizen's question: the last citizen's late answer is not theirs.
+        touch(&mut e, Action::Finish, t);
+        e.handle_at(Event::CardRemoved, t);
+        present(&mut e, SimCard::resident_sample(), t);
+        start(&mut e, "FZ-ZFGK-10", t);
+        typed(&mut e, "demo-0001-000003", t);
+        touch(&mut e, Action::FormNext, t);
+        let third = ticket(drain(&mut e));
+        e.handle_at(Event::QueryAnswered(second, found.clone()), t);
+        assert_eq!(e.view().query_outcome, None);
+        e.handle_at(Event::QueryAnswered(third, found.clone()), t);
+        assert_eq!(e.view().query_outcome, Some(found));
+    }
+
     #[test]
     fn a_case_query_online_offline_then_a_rating_through_the_outbox() {
         let t = Instant::now();

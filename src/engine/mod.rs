@@ -145,6 +145,8 @@ struct Front {
     pin_guard: PinGuard,
     /// 呼叫工作人员 was pressed on the screen now showing (one ring per screen).
     help_called: bool,
+    /// Queries asked since start: each one's ticket (never reused across sessions).
+    queries_asked: u64,
 }
 
 /// The citizen's volume steps (the middle one is the terminal's calibrated default).
@@ -230,6 +232,7 @@ impl Engine {
             volume: VOLUME_DEFAULT,
             pin_guard: PinGuard::default(),
             help_called: false,
+            queries_asked: 0,
         };
         Engine {
             config,
@@ -274,6 +277,17 @@ impl Engine {
     /// The shell hands the engine an event with the current time.
     pub fn handle(&mut self, event: Event, now: Instant) {
         self.clock.now = now;
+        // Upstream's answer to a query: only to the question still waiting for it. A late one
+        // (the citizen left, or asked again) belongs to nobody at the screen now.
+        let event = match event {
+            Event::QueryAnswered(ticket, outcome) => {
+                if !self.query_waits_for(ticket) {
+                    return;
+                }
+                Event::QueryResult(outcome)
+            }
+            other => other,
+        };
         // A late answer of the store (after the submit timeout) belongs to no step of whoever
         // is at the screen now.
         let stale = matches!(event, Event::Stored(_)) && self.phase.screen() != Screen::Submitting;
@@ -342,9 +356,9 @@ impl Engine {
                     self.scanned_number(number);
                 } else if self.phase.screen() == Screen::Attract {
                     self.front.notice = if self.front.english {
-                        format!("Receipt {number}: please ask at the counter for its progress.")
+                        format!("Receipt {number}: lay your ID card on the reader, open Cases & rating › Progress of my application and scan it again")
                     } else {
-                        format!("提交编号 {number}：办理进度请到窗口查询")
+                        format!("提交编号 {number}：请放身份证，在“执法公开 › 本机申请进度查询”中再扫一次")
                     };
                 }
             }
@@ -377,6 +391,8 @@ impl Engine {
             }
             Event::PinGuardRestored(state) => self.restore_pin_guard(state),
             Event::QueryResult(outcome) => self.query_result(outcome),
+            // Matched to its question in `handle`; one that reaches here is not awaited.
+            Event::QueryAnswered(..) => {}
             Event::Slots(outcome) => self.slots_offered(outcome),
             Event::Today(date) => self.offer.today = date,
             Event::LatestDaySeen(date) => self.offer.latest_day_seen = Some(date),

@@ -57,6 +57,8 @@ impl Engine {
                 "Type the start of a word of the service's name",
             ),
             Screen::ItemDetail => match &view.detail {
+                // Waiting for the printer: why, not "press Start" (there is no Start).
+                Some(d) if !d.paused.is_empty() => format!("{}。{}", d.name, d.paused),
                 Some(d) if d.eligible => format!(
                     "{}。{}",
                     d.name,
@@ -112,7 +114,7 @@ impl Engine {
                 "Check the details, then press Submit",
             ),
             Screen::Submitting => pick("正在提交，请稍候", "Submitting, please wait"),
-            Screen::Printing if view.submission_number.is_empty() => pick(
+            Screen::Printing if view.submission_number.is_empty() && !view.printing_acceptance => pick(
                 "正在打印办事指南，请从下方出纸口取走",
                 "Printing the guide. Take it from the slot below",
             ),

@@ -93,6 +93,7 @@ impl Engine {
             query_outcome: None,
             query_own_records: self.item().is_some_and(|i| i.looks_up_own_records()),
             acceptance_printed: None,
+            printing_acceptance: false,
             slots: None,
             community: None,
             community_note: String::new(),

@@ -630,7 +630,10 @@ mod tests {
     fn scanning_a_receipt_on_attract_names_its_number() {
         let (mut e, t) = engine();
         e.handle_at(Event::ReceiptScanned("HZ-000007".into()), t);
-        assert_eq!(e.view().notice, "提交编号 HZ-000007：办理进度请到窗口查询");
+        assert_eq!(
+            e.view().notice,
+            "提交编号 HZ-000007：请放身份证，在“执法公开 › 本机申请进度查询”中再扫一次"
+        );
         e.handle_at(Event::UnknownCodeScanned, t);
         assert!(e.view().notice.contains("无法识别"));
         // Not during a session.

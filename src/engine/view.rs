@@ -122,6 +122,8 @@ pub struct View {
     pub query_own_records: bool,
     /// QueryResult: how the 受理回执 printed, once it has.
     pub acceptance_printed: Option<bool>,
+    /// Printing: the paper is a 受理回执 (a receipt, though no submission of this session's).
+    pub printing_acceptance: bool,
     /// Slots: `None` while waiting.
     pub slots: Option<SlotsOutcome>,
     /// The community panel (on its screen and the out-of-service screen), and how its contact

@@ -212,6 +212,11 @@ impl Receipt<'_> {
         let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
 
         text(self.hall, Align::Center, true, false, &mut blocks);
+        if let (ReceiptKind::Acceptance, Some(acceptance)) =
+            (self.request.kind, &self.request.acceptance)
+        {
+            return self.acceptance(acceptance, blocks);
+        }
         if self.request.submission.number.is_empty() {
             // A guide: what to bring and where to go; nothing was submitted, nothing personal.
             text(
@@ -256,11 +261,6 @@ impl Receipt<'_> {
         }
         if self.request.kind == ReceiptKind::AnonymousTip {
             return self.anonymous_tip(blocks);
-        }
-        if let (ReceiptKind::Acceptance, Some(acceptance)) =
-            (self.request.kind, &self.request.acceptance)
-        {
-            return self.acceptance(acceptance, blocks);
         }
         // What happened here: an application stored and forwarded (or pre-accepted, where the
         // item is run so). Acceptance is the authority's act, never claimed by the terminal.

@@ -217,7 +217,7 @@ impl Effects {
                             }
                         },
                     };
-                    sink(Event::QueryResult(outcome));
+                    sink(Event::QueryAnswered(q.ticket, outcome));
                 });
             }
             Effect::Audit(event) => {

@@ -9,6 +9,10 @@ pub struct CaseQuery {
     /// The item's questions and the citizen's answers, in order; an unanswered one is left out.
     pub answers: Vec<(String, String)>,
     pub id_number: String,
+    /// Which question this is (the engine's count of queries asked): its answer comes back
+    /// with it, so a late answer to an earlier question — another citizen's, perhaps — is
+    /// dropped, not shown to whoever is at the screen now.
+    pub ticket: u64,
 }
 
 impl CaseQuery {

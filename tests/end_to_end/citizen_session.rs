@@ -229,7 +229,8 @@ fn card_tap_to_printed_receipt_to_upstream() {
     ));
     wait_for(&kiosk, "the scanned receipt's number", |ui| {
         ui.global::<Api>().get_notice()
-            == format!("提交编号 {number}：办理进度请到窗口查询").as_str()
+            == format!("提交编号 {number}：请放身份证，在“执法公开 › 本机申请进度查询”中再扫一次")
+                .as_str()
     });
 
     // A rare-character name (a private-use code point and CJK Extension A) reads and renders.

@@ -215,9 +215,18 @@ mod tests {
     #[test]
     fn no_item_claims_an_acceptance_or_a_decision_it_cannot_give() {
         let problems = |mode: &str, extra: &str| -> Vec<String> {
+            // A `complete` item is a rating (the only kind it may be).
+            let kind = if mode == "complete" {
+                "\nkind = \"evaluation\""
+            } else {
+                ""
+            };
             let item = ITEM
                 .replace("mode = \"submit\"", &format!("mode = \"{mode}\""))
-                .replace("verified = false", &format!("verified = false\n{extra}"));
+                .replace(
+                    "verified = false",
+                    &format!("verified = false{kind}\n{extra}"),
+                );
             match parse(&[
                 ("catalog.toml".to_string(), HEAD.to_string()),
                 ("items/za.toml".to_string(), item),

@@ -95,7 +95,10 @@ pub(super) fn nobody_stays_nobody(k: &mut Checker, _: &Scope, item: &Item) {
         ),
     }
     for f in &item.fields {
-        if matches!(f.kind, FieldKind::Prefill | FieldKind::Phone) {
+        if matches!(
+            f.kind,
+            FieldKind::Prefill | FieldKind::Phone | FieldKind::IdNumber
+        ) {
             k.on(
                 item,
                 format!(
@@ -278,6 +281,20 @@ pub(super) fn ages_are_ordered(k: &mut Checker, _: &Scope, item: &Item) {
     }
 }
 
+/// `complete` means nothing more is to come from the police: only where the citizen's own part
+/// is the whole of it (a conduct rating, `kind = "evaluation"`). An application is stored and
+/// forwarded and upstream sends no decision back: it is `submit`, whatever the item once said.
+pub(super) fn complete_is_the_citizen_s_part(k: &mut Checker, _: &Scope, item: &Item) {
+    if item.mode == Mode::Complete && item.kind != SubmissionKind::Evaluation {
+        k.on(
+            item,
+            "mode `complete` on an item that gets nothing back from upstream: only a rating \
+             (kind evaluation) is complete when sent; an application is `submit`"
+                .to_string(),
+        );
+    }
+}
+
 /// An item whose summary says it is pre-accepted here (预受理) prints a 预受理回执, and one marked
 /// so says it: the paper and the page never disagree. Only an item that stores an application can
 /// be pre-accepted.
@@ -297,11 +314,10 @@ pub(super) fn pre_acceptance_is_said(k: &mut Checker, _: &Scope, item: &Item) {
                 .to_string(),
         );
     }
-    if item.pre_acceptance && !matches!(item.mode, Mode::Submit | Mode::Complete) {
+    if item.pre_acceptance && item.mode != Mode::Submit {
         k.on(
             item,
-            "`pre_acceptance` on an item that stores no application (mode submit or complete only)"
-                .to_string(),
+            "`pre_acceptance` on an item that stores no application (mode submit only)".to_string(),
         );
     }
 }

@@ -116,7 +116,7 @@ struct Scope<'a> {
 type ItemRule = fn(&mut Checker, &Scope, &Item);
 
 /// Every item rule, in the order its problems are listed.
-const ITEM_RULES: [ItemRule; 18] = [
+const ITEM_RULES: [ItemRule; 19] = [
     item::category_exists,
     item::names_fit_tiles,
     item::texts_are_bilingual,
@@ -131,6 +131,7 @@ const ITEM_RULES: [ItemRule; 18] = [
     item::listed_materials_are_listed,
     item::next_steps_are_set,
     item::pre_acceptance_is_said,
+    item::complete_is_the_citizen_s_part,
     item::sources_exist,
     item::eligibility_is_sane,
     item::ages_are_ordered,
@@ -575,6 +576,29 @@ verified = false
                 "verified = false\neligibility = [{ rule = \"expires_within\", months = 0 }]",
             ),
             "ZA-A-51: expires_within 0 months is not a sane renewal window",
+        );
+    }
+
+    /// An application called complete would say on screen that nothing more is to come,
+    /// although upstream sends no decision back; a rating is complete when sent.
+    #[test]
+    fn complete_is_only_a_rating() {
+        let complete = ITEM
+            .replace("ZA-A-01", "ZA-A-52")
+            .replace("mode = \"submit\"", "mode = \"complete\"");
+        one(
+            &complete,
+            "ZA-A-52: mode `complete` on an item that gets nothing back from upstream",
+        );
+        let rating = complete.replace(
+            "verified = false",
+            "verified = false\nkind = \"evaluation\"",
+        );
+        assert!(
+            !problems_in(HEAD, &rating)
+                .iter()
+                .any(|p| p.contains("mode `complete`")),
+            "a rating is complete when sent"
         );
     }
 
