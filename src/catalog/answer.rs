@@ -84,14 +84,19 @@ impl Field {
                     _ => Ok(v.to_string()),
                 }
             }
+            // A first-generation (15-digit, 1984–2004) number has no check character: a relative
+            // who died with one has no other.
+            FieldKind::IdNumber if v.len() == 15 && v.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(v.to_string())
+            }
             FieldKind::IdNumber => {
                 let well_formed = v.len() == 18
                     && v.as_bytes()[..17].iter().all(u8::is_ascii_digit)
                     && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X');
                 if !well_formed {
                     return Err(t(
-                        "请输入18位身份证号码，最后一位可能是X",
-                        "Enter the 18-character ID number; the last may be X",
+                        "请输入18位身份证号码（最后一位可能是X），或15位旧号码",
+                        "Enter the 18-character ID number (the last may be X), or an old 15-digit one",
                     ));
                 }
                 // The check digit catches a mistyped or swapped digit before it goes anywhere.
@@ -153,5 +158,31 @@ impl Field {
                 .iter()
                 .any(|(k, v)| *k == cond.field && *v == cond.equals),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Another person's ID number: 18 characters with the right check character (X only
+    /// there), or a first-generation 15-digit number; nothing else.
+    #[test]
+    fn an_id_number_is_checked_before_it_goes_anywhere() {
+        let field: Field = toml::from_str(
+            "key = \"other_id_number\"\nlabel = { zh = \"号码\", en = \"Number\" }\nkind = \"id_number\"",
+        )
+        .unwrap();
+        let today = onetrip_drivers::id_card::Date::parse("20261207").unwrap();
+        let ok = |v: &str| field.check(v, today).is_ok();
+        assert!(ok("410105195001011235"));
+        assert!(ok("11010519491231002X"));
+        assert!(ok("410105500101123"), "a first-generation number");
+        assert!(!ok("410105195001011236"), "a wrong check digit");
+        assert!(!ok("1101051949123100X2"), "X only last");
+        assert!(!ok("4101051950010112"), "16 digits");
+        assert!(!ok("41010519500101123X5"));
+        let wrong = field.check("410105195001011236", today).unwrap_err();
+        assert_eq!(wrong.zh, "身份证号码有误，请逐位核对");
     }
 }

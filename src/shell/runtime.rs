@@ -319,7 +319,21 @@ impl Driver {
             tracing::info!(availability = ?now, "terminal availability changed");
             self.published = now.clone();
             let out = matches!(now, Availability::OutOfService(_));
-            let paused = matches!(now, Availability::PrintingPaused(_));
+            // The printer's outage lasts through an out-of-service spell that has it among its
+            // reasons (paper out, then the reader pulled and replugged): one pause, not two.
+            let paused = match &now {
+                Availability::PrintingPaused(_) => true,
+                Availability::OutOfService(outages) => outages.iter().any(|o| {
+                    matches!(
+                        o,
+                        crate::engine::Outage::Device {
+                            kind: DeviceKind::Printer,
+                            ..
+                        }
+                    )
+                }),
+                _ => false,
+            };
             // Kept from the first moment of each, however its reasons change meanwhile.
             let since = |is: bool, since: Option<i64>| match (is, since) {
                 (true, Some(t)) => Some(t),

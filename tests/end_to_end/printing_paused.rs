@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::ui::{Api, QueryState, ScreenKind};
 use onetrip_drivers::printer::sim::SimPaper;
+use onetrip_drivers::pty::Plugged;
 use slint::ComponentHandle;
 
 use crate::common;
@@ -93,9 +94,34 @@ fn out_of_paper_keeps_queries_and_pauses_what_prints() {
     // Rating the officer prints a receipt: not offered while printing is paused.
     assert!(!ui.global::<Api>().get_rating_offered());
 
-    // Paper back: printing resumes at once, the heartbeat says so.
+    // The reader pulled meanwhile: out of service, the printer among the reasons; replugged,
+    // printing is still paused — one pause since the paper ran out, not a new one.
     tap(&ui, "结束办理");
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
+    let paused_since = beat["printing_paused"]["since_ms"].as_i64();
+    bench.reader.remove();
+    bench.reader.unplug();
+    wait_for(
+        &kiosk,
+        "out of service",
+        screen_is(ScreenKind::OutOfService),
+    );
+    heartbeat_where(&rt, &bench, "out of service", |b| {
+        b["out_of_service"]["since_ms"].as_i64().is_some()
+            && b["printing_paused"]["since_ms"].as_i64() == paused_since
+    });
+    bench.reader.replug().unwrap();
+    wait_for(&kiosk, "attract again", screen_is(ScreenKind::Attract));
+    let beat = heartbeat_where(&rt, &bench, "in service again", |b| {
+        b["out_of_service"]["since_ms"].is_null()
+    });
+    assert_eq!(
+        beat["printing_paused"]["since_ms"].as_i64(),
+        paused_since,
+        "{beat}"
+    );
+
+    // Paper back: printing resumes at once, the heartbeat says so.
     bench.printer.set_paper(SimPaper::Full);
     wait_for(&kiosk, "printing again", |ui| {
         !ui.global::<Api>().get_printing_paused()
