@@ -364,16 +364,18 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     };
     api.set_query_state(state);
     // The authority's acceptance: its number and who, and its paper unless printing waits.
-    api.set_accepted(ProgressLine {
-        text: acceptance
+    api.set_accepted_number(
+        acceptance
             .map(|a| a.number.as_str())
             .unwrap_or_default()
             .into(),
-        when: acceptance
+    );
+    api.set_accepted_by(
+        acceptance
             .map(|a| a.authority(view.english))
             .unwrap_or_default()
             .into(),
-    });
+    );
     api.set_printing_acceptance(view.printing_acceptance);
     api.set_acceptance_printable(
         acceptance.is_some() && !view.printing_paused && view.acceptance_printed != Some(true),

@@ -264,11 +264,13 @@ impl Receipt<'_> {
         }
         // What happened here: an application stored and forwarded (or pre-accepted, where the
         // item is run so). Acceptance is the authority's act, never claimed by the terminal.
+        // An acceptance without the authority's report (never made so) claims nothing: it is
+        // laid out as the application it is.
         let heading = match self.request.kind {
-            ReceiptKind::Application => label("申请回执", "Application receipt"),
+            ReceiptKind::Application | ReceiptKind::Acceptance => {
+                label("申请回执", "Application receipt")
+            }
             ReceiptKind::PreAcceptance => label("预受理回执", "Pre-application receipt"),
-            // Without the authority's report (never made so): no claim of acceptance.
-            ReceiptKind::Acceptance => label("申请回执", "Application receipt"),
             ReceiptKind::AnonymousTip => unreachable!("laid out above"),
         };
         text(heading, Align::Center, true, true, &mut blocks);
@@ -324,17 +326,13 @@ impl Receipt<'_> {
             &mut blocks,
         );
         let said = match self.request.kind {
-            ReceiptKind::Application => label(
+            ReceiptKind::Application | ReceiptKind::Acceptance => label(
                 "申请已提交。是否受理，以公安机关审核为准。",
                 "Your application is submitted. Whether it is accepted is the police's decision.",
             ),
             ReceiptKind::PreAcceptance => label(
                 "本机仅预受理：请本人持证件原件到窗口核验身份，受理以窗口为准。",
                 "Pre-application only: bring your identity document to the counter, where your identity is checked and the application accepted.",
-            ),
-            ReceiptKind::Acceptance => label(
-                "申请已提交。是否受理，以公安机关审核为准。",
-                "Your application is submitted. Whether it is accepted is the police's decision.",
             ),
             ReceiptKind::AnonymousTip => unreachable!("laid out above"),
         };
