@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use onetrip::catalog::{Catalog, Item};
+use onetrip::devtools::screenshots::decision_tour::sample_violation;
 use onetrip::engine::journal::median;
 use onetrip::engine::{Action, Engine, EngineConfig, Event, Harness, Screen, Slot, SlotsOutcome};
+use onetrip::vocab::violation::ViolationsOutcome;
 
 /// How a walk reached the item page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -151,10 +153,18 @@ fn complete(p: &mut Tapper) -> Option<()> {
                 }
                 p.tap(Action::ChooseSlot("bench-1".into()));
             }
-            Screen::Confirm => p.tap(Action::Confirm),
-            Screen::Submitting | Screen::Printing | Screen::QueryResult | Screen::Done => {
-                return Some(())
+            Screen::Violations => {
+                let offered = vec![sample_violation("bench-1", true)];
+                p.engine
+                    .handle(Event::Violations(ViolationsOutcome::Offered(offered)), p.t);
+                p.tap(Action::ChooseViolation("bench-1".into()));
             }
+            Screen::Confirm => p.tap(Action::Confirm),
+            Screen::Submitting
+            | Screen::Printing
+            | Screen::QueryResult
+            | Screen::Decision
+            | Screen::Done => return Some(()),
             _ => return None,
         }
     }

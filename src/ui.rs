@@ -4,6 +4,8 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::engine::{DoneOutcome, QueryOutcome, Screen, SlotsOutcome, View};
 
+mod decision;
+
 fn tiles(list: &[crate::engine::Tile]) -> ModelRc<Tile> {
     let v: Vec<Tile> = list
         .iter()
@@ -168,6 +170,8 @@ fn screen_kind(s: Screen) -> ScreenKind {
         Screen::Form => ScreenKind::Form,
         Screen::QueryResult => ScreenKind::QueryResult,
         Screen::Slots => ScreenKind::Slots,
+        Screen::Violations => ScreenKind::Violations,
+        Screen::Decision => ScreenKind::Decision,
         Screen::Confirm => ScreenKind::Confirm,
         Screen::Submitting => ScreenKind::Submitting,
         Screen::Printing => ScreenKind::Printing,
@@ -338,11 +342,17 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     // The confirm summary as one list (the screen lays it out in one or two columns): the item,
     // the applicant's masked name and number (none for an anonymous tip), then the answers.
     let pick = |zh: &'static str, en: &'static str| if view.english { en } else { zh };
-    let fixed = [
-        (pick("办理事项", "Item"), &view.selected_item),
-        (pick("申请人", "Applicant"), &view.name_masked),
-        (pick("证件号码", "ID number"), &view.id_masked),
-    ];
+    // A violation's facts are the party's: one row for who, then the facts (decision.rs).
+    let party = format!("{} {}", view.name_masked, view.id_masked);
+    let fixed = if view.screen == Screen::Confirm && view.decision.is_some() {
+        vec![(pick("当事人", "Card holder"), &party)]
+    } else {
+        vec![
+            (pick("办理事项", "Item"), &view.selected_item),
+            (pick("申请人", "Applicant"), &view.name_masked),
+            (pick("证件号码", "ID number"), &view.id_masked),
+        ]
+    };
     let summary: Vec<SummaryLine> = fixed
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
@@ -424,6 +434,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     };
     api.set_slots_state(slots_state);
     api.set_slots(tiles(&slots));
+    decision::apply(ui, view);
     api.set_pin_length(view.pin_length as i32);
     api.set_staff_message(view.staff_message.as_str().into());
     api.set_staff(view.staff.as_ref().map(staff_report).unwrap_or_default());
@@ -480,4 +491,5 @@ pub fn wipe(ui: &AppWindow) {
     api.set_tip_pin(SharedString::new());
     api.set_tracking_link(SharedString::new());
     api.set_tracking_qr(slint::Image::default());
+    decision::wipe(ui);
 }

@@ -74,6 +74,7 @@ fn mode_zh(m: Mode) -> &'static str {
         Mode::Submit => "本机提交申请",
         Mode::Appointment => "本机预约",
         Mode::Query => "本机查询",
+        Mode::Decision => "本机查询、确认，打印上游作出的决定",
         Mode::Guide => "打印办事指南",
     }
 }

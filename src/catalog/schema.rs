@@ -67,16 +67,20 @@ pub enum Mode {
     Appointment,
     /// A lookup upstream (e.g. case progress); online only.
     Query,
+    /// The card holder's own record looked up upstream, one confirmed, and the authority's
+    /// decision made upstream and printed from its answer (JG-WF-01); online only.
+    Decision,
     /// Not handled here: the guidance is printed on a receipt.
     Guide,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 5] = [
+    pub const ALL: [Mode; 6] = [
         Mode::Complete,
         Mode::Submit,
         Mode::Appointment,
         Mode::Query,
+        Mode::Decision,
         Mode::Guide,
     ];
 
@@ -86,6 +90,7 @@ impl Mode {
             Mode::Submit => "submit",
             Mode::Appointment => "appointment",
             Mode::Query => "query",
+            Mode::Decision => "decision",
             Mode::Guide => "guide",
         }
     }

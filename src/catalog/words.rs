@@ -17,6 +17,8 @@ impl Mode {
             (Mode::Appointment, true) => "Book a counter time",
             (Mode::Query, false) => "本机查询",
             (Mode::Query, true) => "Look it up here",
+            (Mode::Decision, false) => "本机查询处理，打印决定书",
+            (Mode::Decision, true) => "Dealt with here; decision printed",
             (Mode::Guide, false) => "到窗口办理，打印指南",
             (Mode::Guide, true) => "At the counter; guide printed",
         }
@@ -33,6 +35,10 @@ impl Mode {
             (Mode::Appointment, true) => "Book a time at the counter here",
             (Mode::Query, false) => "在本机查询",
             (Mode::Query, true) => "Look it up here",
+            (Mode::Decision, false) => "在本机查询本人的记录，确认后由交管系统作出决定，本机打印决定书",
+            (Mode::Decision, true) => {
+                "Look up your own record here; once you confirm it, the traffic police system makes the decision and it is printed here"
+            }
             (Mode::Guide, false) => "须到窗口办理，本机打印办事指南",
             (Mode::Guide, true) => "Handled at the counter; a guide is printed here",
         }

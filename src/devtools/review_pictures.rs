@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use onetrip_drivers::printer::{Block, PaperWidth};
 
+use super::screenshots::decision_tour::{sample_decision, sample_violation};
 use super::screenshots::{self, Hall};
 use crate::catalog::review::Shown;
 use crate::catalog::{Catalog, Item};
@@ -19,6 +20,7 @@ use crate::engine::{
     Action, Availability, Effect, Engine, EngineConfig, Event, Harness, ReceiptRequest, Screen,
     Slot, SlotsOutcome, StoredSubmission, View,
 };
+use crate::vocab::violation::{DecisionOutcome, ViolationsOutcome};
 
 /// The sheet is the bureau's, not one hall's: the top bar and the receipt name no hall.
 const HALL: Hall = Hall {
@@ -96,6 +98,16 @@ fn receipt(h: &mut Harness) -> Option<ReceiptRequest> {
                 }
                 h.touch(Action::ChooseSlot("review-1".into()));
             }
+            // A decision: the sample violation confirmed, the sample decision printed.
+            Screen::Violations => {
+                h.handle(Event::Violations(ViolationsOutcome::Offered(vec![
+                    sample_violation("review-1", true),
+                ])));
+                h.touch(Action::ChooseViolation("review-1".into()));
+            }
+            Screen::Decision => h.handle(Event::Decided(DecisionOutcome::Decided(Box::new(
+                sample_decision(),
+            )))),
             Screen::Confirm => h.touch(Action::Confirm),
             Screen::Submitting => h.handle(Event::Stored(Ok(StoredSubmission {
                 id: "review".into(),

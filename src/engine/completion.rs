@@ -87,6 +87,7 @@ impl Engine {
                 });
                 self.forward_to(Screen::Slots);
             }
+            Mode::Decision => self.ask_violations(),
             _ => self.forward_to(Screen::Confirm),
         }
     }
@@ -250,6 +251,7 @@ impl Engine {
                 id_masked: String::new(),
                 english: en,
                 acceptance: None,
+                decision: None,
             }));
         self.forward_to(Screen::Printing);
     }
@@ -317,6 +319,7 @@ impl Engine {
                 .unwrap_or_default(),
             english: en,
             acceptance: Some(acceptance.clone()),
+            decision: None,
         };
         self.effects.push_back(Effect::Print(request));
         if let Some(s) = self.phase.session_mut() {

@@ -6,6 +6,7 @@ use crate::vocab::audit::AuditEvent;
 use crate::vocab::staff_report::StaffRequest;
 use crate::vocab::submission::{NewSubmission, ReceiptRequest};
 use crate::vocab::upstream::CaseQuery;
+use crate::vocab::violation::ViolationRequest;
 
 #[derive(Debug, Clone)]
 pub enum Effect {
@@ -21,6 +22,8 @@ pub enum Effect {
     Query(CaseQuery),
     /// The community panel as shown, printed as the contact card.
     PrintContactCard(Box<Panel>),
+    /// Ask upstream for the card holder's violations, or to decide one (online only).
+    Violations(ViolationRequest),
     /// Ask upstream which appointment times are free.
     FetchSlots {
         item_code: String,

@@ -11,6 +11,7 @@ use crate::community::Feed;
 use crate::vocab::staff_report::{PinGuardState, RequeueOutcome, StaffReport};
 use crate::vocab::submission::StoredSubmission;
 use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
+use crate::vocab::violation::{DecisionOutcome, ViolationsOutcome};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
@@ -47,6 +48,8 @@ pub enum Action {
     /// From a case's progress: rate its officer.
     RateCase,
     ChooseSlot(String),
+    /// One of the card holder's violations, to read its facts and confirm them.
+    ChooseViolation(String),
     /// Offline appointment: print the guide instead.
     GuideInstead,
     /// Upstream could not be asked (a query, the appointment times): ask again.
@@ -139,6 +142,14 @@ pub enum Event {
     QueryResult(QueryOutcome),
     /// Upstream's answer to `Effect::FetchSlots`.
     Slots(SlotsOutcome),
+    /// Upstream's answer to `Effect::Violations` asking for the card holder's violations, with
+    /// its `ViolationRequest::ticket`; matched in `handle` and passed on as `Violations`.
+    ViolationsAnswered(u64, ViolationsOutcome),
+    Violations(ViolationsOutcome),
+    /// Upstream's answer to `Effect::Violations` asking for a decision, with its ticket;
+    /// passed on as `Decided`.
+    DecisionAnswered(u64, DecisionOutcome),
+    Decided(DecisionOutcome),
     /// The store committed the submission (or could not).
     Stored(Result<StoredSubmission, String>),
     /// The printer took the receipt (or could not).

@@ -17,6 +17,42 @@ use crate::vocab::audit::AuditEvent;
 use crate::vocab::audit::{Button, Step as What};
 use crate::vocab::submission::StoredSubmission;
 use crate::vocab::upstream::{Acceptance, ProgressStep, QueryOutcome, Slot, SlotsOutcome};
+use crate::vocab::violation::{Decision, DecisionOutcome, Violation, ViolationsOutcome};
+
+/// A violation for a replay: its facts were never journaled, only that it was there.
+fn replayed_violation(i: usize) -> Violation {
+    Violation {
+        id: format!("replay-{i}"),
+        when: String::new(),
+        place: String::new(),
+        act_zh: String::new(),
+        act_en: String::new(),
+        plate: String::new(),
+        fine_yuan: 0,
+        points: 0,
+        basis_zh: String::new(),
+        basis_en: String::new(),
+        here: true,
+    }
+}
+
+/// A decision for a replay: that one was made, nothing of it.
+fn replayed_decision() -> Decision {
+    Decision {
+        number: "REPLAY".into(),
+        when: String::new(),
+        authority_zh: String::new(),
+        authority_en: String::new(),
+        fine_yuan: 0,
+        points: 0,
+        basis_zh: String::new(),
+        basis_en: String::new(),
+        payment_zh: String::new(),
+        payment_en: String::new(),
+        remedy_zh: String::new(),
+        remedy_en: String::new(),
+    }
+}
 
 pub use crate::vocab::audit::JournalStep as Step;
 
@@ -35,6 +71,7 @@ fn step_of(action: &Action) -> Option<What> {
         Action::ChoosePoliceType(code) => return Some(What::PoliceType { code: code.clone() }),
         Action::ChooseCategory(code) => return Some(What::Category { code: code.clone() }),
         Action::ChooseSlot(id) => return Some(What::Slot { id: id.clone() }),
+        Action::ChooseViolation(_) => return Some(What::Violation),
         Action::FormNext => return Some(What::FormNext { rejected: false }),
         Action::PinDigit(_)
         | Action::PinBackspace
@@ -137,6 +174,18 @@ pub(super) fn describe(event: &Event) -> Option<What> {
             offered: Some(s.len()),
         },
         Event::Slots(SlotsOutcome::Offline) => What::Slots { offered: None },
+        Event::Violations(ViolationsOutcome::Offered(list)) => What::Violations {
+            here: Some(list.iter().filter(|v| v.decided_here()).count()),
+        },
+        Event::Violations(ViolationsOutcome::Offline) => What::Violations { here: None },
+        Event::Decided(outcome) => What::Decided {
+            outcome: match outcome {
+                DecisionOutcome::Decided(_) => "decided",
+                DecisionOutcome::Refused => "refused",
+                DecisionOutcome::Offline => "offline",
+            }
+            .into(),
+        },
         Event::Tick => What::Tick,
         _ => return None,
     })
@@ -338,6 +387,17 @@ pub fn replay(
                         .collect(),
                 )))
             }
+            What::Violations { here: None } => Some(Event::Violations(ViolationsOutcome::Offline)),
+            What::Violations { here: Some(n) } => Some(Event::Violations(
+                ViolationsOutcome::Offered((0..*n).map(replayed_violation).collect()),
+            )),
+            // Which one is not journaled: the first stands in (Confirm is the same screen).
+            What::Violation => touch(Action::ChooseViolation(replayed_violation(0).id)),
+            What::Decided { outcome } => Some(Event::Decided(match outcome.as_str() {
+                "decided" => DecisionOutcome::Decided(Box::new(replayed_decision())),
+                "refused" => DecisionOutcome::Refused,
+                _ => DecisionOutcome::Offline,
+            })),
             What::Tick => Some(Event::Tick),
         };
         if let Some(e) = event {

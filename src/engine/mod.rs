@@ -16,6 +16,7 @@ mod answers;
 mod browse;
 mod community;
 mod completion;
+mod decision;
 mod effect;
 mod event;
 mod form;
@@ -50,7 +51,9 @@ pub use event::{Action, Availability, Event};
 pub use harness::Harness;
 pub use outage::Outage;
 pub use timers::Timer;
-pub use view::{Badge, DoneOutcome, FormView, ItemPage, Screen, StaffView, Tile, View};
+pub use view::{
+    Badge, DecisionView, DoneOutcome, FormView, ItemPage, Screen, StaffView, Tile, View,
+};
 
 pub use crate::vocab::audit::AuditEvent;
 pub use crate::vocab::submission::{NewSubmission, ReceiptRequest, StoredSubmission};
@@ -286,6 +289,18 @@ impl Engine {
                 }
                 Event::QueryResult(outcome)
             }
+            Event::ViolationsAnswered(ticket, outcome) => {
+                if !self.decision_waits_for(ticket) {
+                    return;
+                }
+                Event::Violations(outcome)
+            }
+            Event::DecisionAnswered(ticket, outcome) => {
+                if !self.decision_waits_for(ticket) {
+                    return;
+                }
+                Event::Decided(outcome)
+            }
             other => other,
         };
         // A late answer of the store (after the submit timeout) belongs to no step of whoever
@@ -394,6 +409,10 @@ impl Engine {
             // Matched to its question in `handle`; one that reaches here is not awaited.
             Event::QueryAnswered(..) => {}
             Event::Slots(outcome) => self.slots_offered(outcome),
+            Event::Violations(outcome) => self.violations_answered(outcome),
+            Event::Decided(outcome) => self.decided(outcome),
+            // Matched to their question in `handle`, like a query's.
+            Event::ViolationsAnswered(..) | Event::DecisionAnswered(..) => {}
             Event::Today(date) => self.offer.today = date,
             Event::LatestDaySeen(date) => self.offer.latest_day_seen = Some(date),
             Event::Stored(result) => self.stored(result),

@@ -107,13 +107,66 @@ impl Engine {
                     "Booking is not possible now. Print the guide and go to the counter",
                 ),
             },
+            Screen::Violations => match &view.decision {
+                Some(d) if d.offline => pick(
+                    "暂时无法连接交管系统，可打印办事指南后到交管窗口处理",
+                    "The traffic police system cannot be reached. Print the guide and go to the counter",
+                ),
+                Some(d) => match &d.tiles {
+                    None => pick("正在查询您名下车辆的违法", "Looking up your vehicles' violations"),
+                    Some(t) if !t.is_empty() => pick(
+                        "请选择要处理的违法，核对违法事实",
+                        "Choose the violation to deal with, and check its facts",
+                    ),
+                    Some(_) if d.counter_only > 0 => pick(
+                        "您的违法须到交管窗口处理",
+                        "Your violations can only be dealt with at the traffic-police counter",
+                    ),
+                    Some(_) => pick(
+                        "没有查到需要处理的违法",
+                        "There is no violation for you to deal with",
+                    ),
+                },
+                None => String::new(),
+            },
+            Screen::Decision => match view.decision.as_ref().and_then(|d| d.outcome.as_ref()) {
+                None => pick("正在提交至交管系统，请稍候", "Sending to the traffic police system, please wait"),
+                Some(crate::vocab::violation::DecisionOutcome::Decided(_)) => {
+                    match view.decision.as_ref().and_then(|d| d.printed) {
+                        Some(false) => pick(
+                            "处罚决定已作出，决定书未能打印。请记下决定书编号",
+                            "The decision is made, but it could not be printed. Note its number",
+                        ),
+                        _ => pick(
+                            "处罚决定已作出，请取走决定书，按决定书缴纳罚款",
+                            "The decision is made. Take it, and pay the fine as it says",
+                        ),
+                    }
+                }
+                Some(crate::vocab::violation::DecisionOutcome::Refused) => pick(
+                    "这条违法不能在本机处理，请到交管窗口处理",
+                    "This violation cannot be dealt with here. Please go to the traffic-police counter",
+                ),
+                Some(crate::vocab::violation::DecisionOutcome::Offline) => pick(
+                    "暂时无法连接交管系统，尚不清楚是否已处理，以交管12123或窗口为准。可以重试",
+                    "The traffic police system cannot be reached. It is not known yet whether it was dealt with: 12123 or the counter will tell you. You can try again",
+                ),
+            },
             // Waiting for the applicant's card: say what to do (the same words as on screen).
             Screen::Confirm if !view.notice.is_empty() => view.notice.clone(),
+            Screen::Confirm if view.decision.is_some() => pick(
+                "请核对违法事实。无异议请按确认；有异议请不要确认，到交管窗口陈述申辩",
+                "Check the facts. If they are right, confirm; if not, do not confirm: state your case at the traffic-police counter",
+            ),
             Screen::Confirm => pick(
                 "请核对信息，无误后请按确认提交",
                 "Check the details, then press Submit",
             ),
             Screen::Submitting => pick("正在提交，请稍候", "Submitting, please wait"),
+            Screen::Printing if view.decision.as_ref().is_some_and(|d| d.printing) => pick(
+                "正在打印处罚决定书，请从下方出纸口取走",
+                "Printing the penalty decision. Take it from the slot below",
+            ),
             Screen::Printing if view.submission_number.is_empty() && !view.printing_acceptance => pick(
                 "正在打印办事指南，请从下方出纸口取走",
                 "Printing the guide. Take it from the slot below",

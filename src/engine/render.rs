@@ -95,6 +95,7 @@ impl Engine {
             acceptance_printed: None,
             printing_acceptance: false,
             slots: None,
+            decision: None,
             community: None,
             community_note: String::new(),
             community_requests: false,
@@ -110,6 +111,11 @@ impl Engine {
             self.browse_view(&mut view);
             self.form_view(&mut view);
             s.completion.show(self.phase.screen(), &mut view);
+            // What an earlier decision item left is not another item's.
+            if self.deciding_here() {
+                s.deciding
+                    .show(self.phase.screen(), self.front.english, &mut view);
+            }
         }
         self.staff_view(&mut view);
         view.help_offered = self.help_offered(&view);

@@ -12,6 +12,7 @@ use onetrip_drivers::id_card::Identity;
 use super::browse::Browsing;
 use super::community::CardPrint;
 use super::completion::Completion;
+use super::decision::Deciding;
 use super::effect::Effect;
 use super::event::{Action, Availability};
 use super::form::FormState;
@@ -40,6 +41,8 @@ pub(super) struct Session {
     pub(super) completion: Completion,
     /// The confirmed application: the card check, the stored record, the receipt (submitting.rs).
     pub(super) submitting: Submitting,
+    /// A decision item's violations and upstream's decision (decision.rs).
+    pub(super) deciding: Deciding,
     /// The community panel's contact card (community.rs).
     pub(super) contact_card: CardPrint,
 }
@@ -60,6 +63,7 @@ impl Session {
             form: FormState::default(),
             completion: Completion::default(),
             submitting: Submitting::default(),
+            deciding: Deciding::default(),
             contact_card: CardPrint::default(),
         }
     }
@@ -103,6 +107,8 @@ impl Engine {
                 | Screen::Form
                 | Screen::QueryResult
                 | Screen::Slots
+                | Screen::Violations
+                | Screen::Decision
                 | Screen::Confirm
                 | Screen::Community
                 | Screen::Notices
@@ -246,6 +252,17 @@ impl Engine {
             (Screen::Slots, Action::ChooseSlot(id)) => self.choose_slot(id),
             (Screen::Slots, Action::GuideInstead) => self.guide_instead(),
             (Screen::QueryResult | Screen::Slots, Action::Retry) => self.retry(),
+            (Screen::Violations, Action::ChooseViolation(id)) => self.choose_violation(id),
+            (Screen::Violations | Screen::Decision, Action::Retry) => self.retry_decision(),
+            (Screen::Violations | Screen::Decision, Action::GuideInstead) => self.guide_instead(),
+            // While upstream decides, nowhere to go: the decision would be left without its paper.
+            (Screen::Decision, Action::Finish | Action::Home) if !self.decision_waiting() => {
+                self.end_session("done")
+            }
+            (Screen::Violations, Action::Finish) => self.end_session("done"),
+            (Screen::Confirm, Action::GuideInstead) if self.deciding_here() => self.dispute(),
+            (Screen::Violations, Action::Back) => self.back_to_item_page(),
+            (Screen::Violations, Action::Home) => self.home(),
             (Screen::QueryResult, Action::Finish) => self.end_session("done"),
             (Screen::QueryResult | Screen::Slots | Screen::Confirm, Action::Back) => {
                 self.back_into_form()

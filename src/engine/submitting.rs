@@ -149,8 +149,13 @@ impl Engine {
         }
     }
 
-    /// The confirmed application goes to the store.
+    /// The confirmed application goes to the store (a decision item's confirmed facts go to
+    /// upstream to be decided instead).
     fn submit(&mut self) {
+        if self.deciding_here() {
+            self.decide();
+            return;
+        }
         let Some(s) = self.phase.session() else {
             return;
         };
@@ -228,6 +233,7 @@ impl Engine {
                         .unwrap_or_default(),
                     english,
                     acceptance: None,
+                    decision: None,
                 }));
                 s.submitting.stored = Some(stored);
                 self.go(Screen::Printing);
@@ -244,7 +250,7 @@ impl Engine {
         if self.phase.screen() != Screen::Printing {
             return;
         }
-        if self.acceptance_printed(result.is_ok()) {
+        if self.acceptance_printed(result.is_ok()) || self.decision_printed(result.is_ok()) {
             return;
         }
         let Some(s) = self.phase.session_mut() else {

@@ -3,6 +3,7 @@
 use crate::community::panel::Panel;
 use crate::vocab::staff_report::RejectedSubmission;
 use crate::vocab::upstream::{QueryOutcome, SlotsOutcome};
+use crate::vocab::violation::DecisionOutcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -21,6 +22,11 @@ pub enum Screen {
     QueryResult,
     /// Appointment: the times upstream offers (or why there are none).
     Slots,
+    /// A decision item: the card holder's violations upstream offers (or why there are none).
+    Violations,
+    /// A decision item after Confirm: waiting for upstream's decision, then the decision (or
+    /// why there is none).
+    Decision,
     Confirm,
     Submitting,
     Printing,
@@ -49,6 +55,8 @@ impl Screen {
             Screen::Form => "form",
             Screen::QueryResult => "query_result",
             Screen::Slots => "slots",
+            Screen::Violations => "violations",
+            Screen::Decision => "decision",
             Screen::Confirm => "confirm",
             Screen::Submitting => "submitting",
             Screen::Printing => "printing",
@@ -126,6 +134,8 @@ pub struct View {
     pub printing_acceptance: bool,
     /// Slots: `None` while waiting.
     pub slots: Option<SlotsOutcome>,
+    /// Violations, Confirm and Decision of a decision item.
+    pub decision: Option<DecisionView>,
     /// The community panel (on its screen and the out-of-service screen), and how its contact
     /// card's printing went ("" before any).
     pub community: Option<Panel>,
@@ -150,8 +160,30 @@ pub struct View {
     pub volume: u8,
 }
 
+/// The Violations and Decision screens' content, in the session's language (plates masked).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DecisionView {
+    /// The violations that can be dealt with here, as tiles (`None` while asked, or offline
+    /// when `offline`).
+    pub tiles: Option<Vec<Tile>>,
+    /// How many more only the counter can deal with.
+    pub counter_only: usize,
+    /// Upstream could not be asked.
+    pub offline: bool,
+    /// The decision screen: `None` while waiting.
+    pub outcome: Option<DecisionOutcome>,
+    /// Confirm: the basis of the violation's penalty (long: shown apart from the facts).
+    pub basis: String,
+    /// The decision's facts as label and value rows.
+    pub rows: Vec<(String, String)>,
+    /// How the decision printed, once it has.
+    pub printed: Option<bool>,
+    /// The Printing screen prints the decision.
+    pub printing: bool,
+}
+
 /// A button in a list: a code to send back and the words on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Tile {
     pub code: String,
     pub name: String,

@@ -1,5 +1,6 @@
-//! The two receipts that are not an application's: the 受理回执 printed from the authority's
-//! reported acceptance, and the anonymous tip's, which carries nothing of a person.
+//! The receipts that are not an application's: the 受理回执 printed from the authority's
+//! reported acceptance, the penalty decision upstream made, and the anonymous tip's, which
+//! carries nothing of a person.
 
 use onetrip_drivers::printer::{Align, Block, Document};
 
@@ -139,6 +140,81 @@ impl Receipt<'_> {
                 "凭编号和查询码查询，请勿交给他人",
                 "Number and PIN follow the tip: keep them to yourself",
             )),
+            Align::Center,
+            false,
+            false,
+        );
+        blocks.push(Block::Cut { partial: false });
+        Document { blocks }
+    }
+
+    /// 处罚决定: the decision upstream made when the citizen confirmed the facts — its number
+    /// large, who made it and when, the party (masked), the facts, the fine and points, the
+    /// basis, how to pay and how to appeal, all as upstream answered them. No tracking code:
+    /// the decision is followed on 12123 or at the counter, by its number.
+    pub(super) fn decision(&self, mut blocks: Vec<Block>) -> Document {
+        let en = self.request.english;
+        let cols = self.width.columns();
+        let label = |zh: &'static str, english: &'static str| if en { english } else { zh };
+        let rule = "-".repeat(cols);
+        let mut text = |t: &str, align: Align, bold: bool, large: bool| {
+            push_lines(&mut blocks, t, align, bold, large, cols)
+        };
+        text(
+            label("交通违法处罚决定", "Traffic penalty decision"),
+            Align::Center,
+            true,
+            true,
+        );
+        text(&rule, Align::Left, false, false);
+        text(
+            label("决定书编号：", "Decision number:"),
+            Align::Left,
+            false,
+            false,
+        );
+        text(&self.request.submission.number, Align::Center, true, true);
+        if let Some(h) = &self.request.decision {
+            if !h.authority.is_empty() {
+                text(
+                    &format!("{}{}", label("作出机关：", "Decided by: "), h.authority),
+                    Align::Left,
+                    false,
+                    false,
+                );
+            }
+            if !h.when.is_empty() {
+                text(
+                    &format!("{}{}", label("决定时间：", "Decided on: "), h.when),
+                    Align::Left,
+                    false,
+                    false,
+                );
+            }
+        }
+        for (l, v) in [
+            (label("当事人：", "Party: "), &self.request.name_masked),
+            (label("证件号码：", "ID number: "), &self.request.id_masked),
+            (label("打印时间：", "Printed: "), &self.when.to_string()),
+        ] {
+            text(&format!("{l}{v}"), Align::Left, false, false);
+        }
+        text(
+            label(
+                "当事人在本机核对并确认了违法事实；决定由公安交通管理部门作出（据其系统记录）。",
+                "The party checked and confirmed the facts at this terminal; the decision was made by the traffic police (from their system's record).",
+            ),
+            Align::Left,
+            true,
+            false,
+        );
+        text(&rule, Align::Left, false, false);
+        for line in &self.request.next_steps {
+            text(line, Align::Left, false, false);
+        }
+        text(&rule, Align::Left, false, false);
+        text(
+            &self.with_slogan(label("请妥善保管本决定书", "Please keep this decision")),
             Align::Center,
             false,
             false,

@@ -217,6 +217,9 @@ impl Receipt<'_> {
         {
             return self.acceptance(acceptance, blocks);
         }
+        if self.request.kind == ReceiptKind::Decision {
+            return self.decision(blocks);
+        }
         if self.request.submission.number.is_empty() {
             // A guide: what to bring and where to go; nothing was submitted, nothing personal.
             text(
@@ -271,7 +274,7 @@ impl Receipt<'_> {
                 label("申请回执", "Application receipt")
             }
             ReceiptKind::PreAcceptance => label("预受理回执", "Pre-application receipt"),
-            ReceiptKind::AnonymousTip => unreachable!("laid out above"),
+            ReceiptKind::AnonymousTip | ReceiptKind::Decision => unreachable!("laid out above"),
         };
         text(heading, Align::Center, true, true, &mut blocks);
         text(&rule, Align::Left, false, false, &mut blocks);
@@ -334,7 +337,7 @@ impl Receipt<'_> {
                 "本机仅预受理：请本人持证件原件到窗口核验身份，受理以窗口为准。",
                 "Pre-application only: bring your identity document to the counter, where your identity is checked and the application accepted.",
             ),
-            ReceiptKind::AnonymousTip => unreachable!("laid out above"),
+            ReceiptKind::AnonymousTip | ReceiptKind::Decision => unreachable!("laid out above"),
         };
         text(said, Align::Left, true, false, &mut blocks);
         text(&rule, Align::Left, false, false, &mut blocks);
@@ -405,6 +408,7 @@ mod tests {
             id_masked: "110108********4562".into(),
             english,
             acceptance: None,
+            decision: None,
         }
     }
 

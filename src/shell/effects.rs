@@ -15,6 +15,7 @@ use crate::sync::UpstreamClient;
 use crate::vocab::help_call::HelpCall;
 use crate::vocab::staff_report::StaffRequest;
 use crate::vocab::submission::StoredSubmission;
+use crate::vocab::violation::{DecisionOutcome, ViolationsOutcome};
 
 /// What effects are carried out with.
 pub struct Effects {
@@ -218,6 +219,42 @@ impl Effects {
                         },
                     };
                     sink(Event::QueryAnswered(q.ticket, outcome));
+                });
+            }
+            Effect::Violations(request) => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let ticket = request.ticket;
+                    let event = match (&request.decide, client) {
+                        (None, None) => {
+                            Event::ViolationsAnswered(ticket, ViolationsOutcome::Offline)
+                        }
+                        (Some(_), None) => {
+                            Event::DecisionAnswered(ticket, DecisionOutcome::Offline)
+                        }
+                        (None, Some(client)) => Event::ViolationsAnswered(
+                            ticket,
+                            match client.violations(&request).await {
+                                Ok(list) => ViolationsOutcome::Offered(list),
+                                Err(e) => {
+                                    tracing::warn!(item = %request.item_code, error = %e, "violations lookup failed");
+                                    ViolationsOutcome::Offline
+                                }
+                            },
+                        ),
+                        (Some(id), Some(client)) => Event::DecisionAnswered(
+                            ticket,
+                            match client.decide(&request, id).await {
+                                Ok(Some(decision)) => DecisionOutcome::Decided(Box::new(decision)),
+                                Ok(None) => DecisionOutcome::Refused,
+                                Err(e) => {
+                                    tracing::warn!(item = %request.item_code, error = %e, "decision not answered");
+                                    DecisionOutcome::Offline
+                                }
+                            },
+                        ),
+                    };
+                    sink(event);
                 });
             }
             Effect::Audit(event) => {

@@ -82,6 +82,7 @@ impl Kiosk {
         api.on_choose_category(touch(|code| Action::ChooseCategory(code.to_string())));
         api.on_form_key(touch(|k| Action::FormKey(k.chars().next().unwrap_or(' '))));
         api.on_choose_slot(touch(|id| Action::ChooseSlot(id.to_string())));
+        api.on_choose_violation(touch(|id| Action::ChooseViolation(id.to_string())));
         api.on_form_choose(touch(|c| Action::FormChoose(c.to_string())));
         api.on_pin_digit(touch(|d| Action::PinDigit(d.chars().next().unwrap_or(' '))));
         api.on_staff_reprint(touch(|n| Action::StaffReprint(n.to_string())));

@@ -76,11 +76,13 @@ impl PrintJob {
                 .call(move |s| {
                     // A guide has no submission: nothing to keep for a reprint. An anonymous
                     // tip's receipt carries its PIN: kept nowhere, reprinted by nobody. An
-                    // acceptance receipt is upstream's report, printed again by asking again.
+                    // acceptance receipt or a decision is upstream's, printed again by asking again.
                     let kept = if request.submission.number.is_empty()
                         || matches!(
                             request.kind,
-                            ReceiptKind::AnonymousTip | ReceiptKind::Acceptance
+                            ReceiptKind::AnonymousTip
+                                | ReceiptKind::Acceptance
+                                | ReceiptKind::Decision
                         ) {
                         Ok(())
                     } else {

@@ -59,6 +59,9 @@ fn row(e: &AuditEvent) -> (&'static str, String) {
         AuditEvent::StaffRequeue { number } => ("staff_requeue", number.clone()),
         AuditEvent::StaffPaperReplaced => ("staff_paper_replaced", String::new()),
         AuditEvent::StaffCalled { screen } => ("staff_called", screen.to_string()),
+        AuditEvent::DecisionAnswered { item_code, outcome } => {
+            ("decision_answered", format!("{item_code} {outcome}"))
+        }
         AuditEvent::Journal(step) => ("journal", step.to_record()),
         AuditEvent::Submitted { submission_id } => ("submitted", submission_id.clone()),
         AuditEvent::ReceiptPrinted { submission_id } => ("receipt_printed", submission_id.clone()),

@@ -713,6 +713,7 @@ mod tests {
             id_masked: "330106********1231".into(),
             english: false,
             acceptance: None,
+            decision: None,
         };
         s.save_receipt(&receipt, false).unwrap();
         assert_eq!(s.unprinted_receipts().unwrap(), vec![sub.number.clone()]);

@@ -222,7 +222,7 @@ fn calendar_time(s: replies::LocalStart) -> Option<chrono::NaiveDateTime> {
 }
 
 /// Upstream's time (ms since the epoch) in the terminal's local time, for screen and paper.
-fn local_time(at_ms: i64) -> String {
+pub(super) fn local_time(at_ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(at_ms)
         .map(|t| {
             t.with_timezone(&chrono::Local)

@@ -8,6 +8,8 @@ pub mod fleet;
 pub mod heartbeat;
 pub mod link;
 pub mod replies;
+pub mod violation_replies;
+pub mod violations;
 pub mod worker;
 
 pub use client::{Refusal, SendError, UpstreamClient};

@@ -107,14 +107,14 @@ fn local_time(v: &serde_json::Value, key: &str) -> Option<LocalStart> {
 }
 
 /// At most [`MAX_TEXT_CHARS`] characters of a JSON string field; empty when absent or not text.
-fn text(v: &serde_json::Value, key: &str) -> String {
+pub(crate) fn text(v: &serde_json::Value, key: &str) -> String {
     v.get(key)
         .and_then(|x| x.as_str())
         .map(|s| s.chars().take(MAX_TEXT_CHARS).collect())
         .unwrap_or_default()
 }
 
-fn json(body: &[u8]) -> Option<serde_json::Value> {
+pub(crate) fn json(body: &[u8]) -> Option<serde_json::Value> {
     serde_json::from_slice(body).ok()
 }
 
@@ -127,7 +127,7 @@ fn answer_words(body: Option<&serde_json::Value>) -> &'static str {
     }
 }
 
-fn not_json() -> SendError {
+pub(crate) fn not_json() -> SendError {
     SendError::Retryable {
         reason: "answer is not JSON".into(),
         retry_after: None,

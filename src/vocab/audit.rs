@@ -45,6 +45,12 @@ pub enum AuditEvent {
     StaffCalled {
         screen: &'static str,
     },
+    /// Upstream answered a confirmed decision: `decided`, `refused` or `offline` (the
+    /// decision's number and the citizen's record are not audited).
+    DecisionAnswered {
+        item_code: String,
+        outcome: &'static str,
+    },
     Submitted {
         submission_id: String,
     },
@@ -137,6 +143,17 @@ pub enum Step {
     Slots {
         offered: Option<usize>,
     },
+    /// The card holder's violations offered for a decision: how many can be dealt with here
+    /// (`None`: upstream could not be asked).
+    Violations {
+        here: Option<usize>,
+    },
+    /// One of them chosen (which is not journaled: upstream's id follows a person).
+    Violation,
+    /// Upstream's answer to "decide it": `decided`, `refused` or `offline` (no number).
+    Decided {
+        outcome: String,
+    },
     /// Time passed and changed something (the countdown, a timeout).
     Tick,
     /// An anonymous tip was stored: the one step its session keeps from its first question to
@@ -223,6 +240,7 @@ impl Step {
                 | Step::PoliceType { .. }
                 | Step::Category { .. }
                 | Step::Slot { .. }
+                | Step::Violation
         )
     }
 
@@ -256,6 +274,10 @@ impl Step {
             Step::QueryOffline => "query offline".into(),
             Step::Slots { offered: Some(n) } => format!("slots offered {n}"),
             Step::Slots { offered: None } => "slots offline".into(),
+            Step::Violations { here: Some(n) } => format!("violations offered {n}"),
+            Step::Violations { here: None } => "violations offline".into(),
+            Step::Violation => "violation".into(),
+            Step::Decided { outcome } => format!("decided {outcome}"),
             Step::Tick => "tick".into(),
             Step::AnonymousTip => "anonymous_tip".into(),
         }
@@ -301,6 +323,14 @@ impl Step {
                 offered: Some(n.parse().ok()?),
             },
             ["slots", "offline"] => Step::Slots { offered: None },
+            ["violations", "offered", n] => Step::Violations {
+                here: Some(n.parse().ok()?),
+            },
+            ["violations", "offline"] => Step::Violations { here: None },
+            ["violation"] => Step::Violation,
+            ["decided", o @ ("decided" | "refused" | "offline")] => Step::Decided {
+                outcome: o.to_string(),
+            },
             ["tick"] => Step::Tick,
             ["anonymous_tip"] => Step::AnonymousTip,
             _ => return None,

@@ -54,9 +54,31 @@ pub fn address(full: &str) -> String {
     chars[..6].iter().collect::<String>() + &"*".repeat(chars.len() - 6)
 }
 
+/// A number plate keeps its province and issuing letter and its last two characters, enough
+/// for the owner to know the car (`豫A****45`).
+pub fn plate(p: &str) -> String {
+    let chars: Vec<char> = p.chars().collect();
+    let n = chars.len();
+    if n <= 4 {
+        return "*".repeat(n);
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < 2 || i >= n - 2 { *c } else { '*' })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plate_keeps_its_province_letter_and_last_two() {
+        assert_eq!(plate("豫AD12345"), "豫A****45");
+        assert_eq!(plate("豫A12345"), "豫A***45");
+        assert_eq!(plate("豫A1"), "***");
+    }
 
     #[test]
     fn names() {

@@ -11,3 +11,4 @@ pub mod restarts;
 pub mod staff_report;
 pub mod submission;
 pub mod upstream;
+pub mod violation;

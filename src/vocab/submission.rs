@@ -53,6 +53,10 @@ pub enum ReceiptKind {
     /// 受理回执: printed only from upstream's report of the authority's own acceptance, with
     /// the authority's number (`ReceiptRequest::acceptance`).
     Acceptance,
+    /// 处罚决定: the penalty decision upstream made when the citizen confirmed its facts; the
+    /// number is the decision's, the lines its content (`ReceiptRequest::decision`). Never
+    /// kept for a reprint: asked again, upstream answers the same decision.
+    Decision,
 }
 
 /// What the receipt needs; masked already, so it may be kept for staff reprints.
@@ -71,6 +75,16 @@ pub struct ReceiptRequest {
     /// The authority's acceptance, for a 受理回执 (`ReceiptKind::Acceptance`) only.
     #[serde(default)]
     pub acceptance: Option<crate::vocab::upstream::Acceptance>,
+    /// Who made a penalty decision and when (`ReceiptKind::Decision` only).
+    #[serde(default)]
+    pub decision: Option<DecisionHeader>,
+}
+
+/// The head of a penalty decision's paper: the authority, and when, in the receipt's language.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DecisionHeader {
+    pub authority: String,
+    pub when: String,
 }
 
 /// A submission to commit: carries personal data, so it has no `Debug` that prints it.

@@ -17,6 +17,7 @@ mod citizen_session;
 mod community;
 mod completion_modes;
 mod contrast;
+mod decision;
 mod finding_an_item;
 mod fullscreen;
 mod pages;

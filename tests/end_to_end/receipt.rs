@@ -38,6 +38,7 @@ fn request(english: bool, name_masked: &str) -> ReceiptRequest {
         id_masked: "330106********1231".into(),
         english,
         acceptance: None,
+        decision: None,
     }
 }
 

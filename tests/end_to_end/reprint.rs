@@ -51,6 +51,7 @@ fn staff_reprint_of_a_failed_receipt() {
             id_masked: "330106********1231".into(),
             english: false,
             acceptance: None,
+            decision: None,
         };
         store.save_receipt(&request, false).unwrap();
         sub.number

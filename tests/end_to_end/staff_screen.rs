@@ -84,6 +84,7 @@ fn staff_see_devices_queue_rejections_and_reprint() {
                     id_masked: "330106********1231".into(),
                     english: false,
                     acceptance: None,
+                    decision: None,
                 },
                 false,
             )

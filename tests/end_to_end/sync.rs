@@ -918,6 +918,7 @@ async fn a_clock_step_erases_nothing_and_holds_nothing_back() {
             id_masked: "330106********1231".into(),
             english: false,
             acceptance: None,
+            decision: None,
         };
         store.save_receipt(&receipt, true).unwrap();
     }

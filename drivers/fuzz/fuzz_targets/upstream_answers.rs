@@ -1,6 +1,7 @@
 //! Upstream's answers into typed outcomes (a submission's, a case query's, the appointment
-//! times), from any status and any body: never panics, nothing grows past the bounds. The module
-//! is the terminal's own file, compiled here as it is.
+//! times, a card holder's violations and a penalty decision), from any status and any body:
+//! never panics, nothing grows past the bounds. The modules are the terminal's own files,
+//! compiled here as they are.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,6 +9,10 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../../src/sync/replies.rs"]
 #[allow(dead_code)]
 mod replies;
+
+#[path = "../../../src/sync/violation_replies.rs"]
+#[allow(dead_code)]
+mod violation_replies;
 
 #[path = "../../../src/vocab/refusal.rs"]
 pub mod refusal;
@@ -65,6 +70,35 @@ fuzz_target!(|data: &[u8]| {
             assert!(slots.len() <= MAX_ITEMS);
             assert!(slots.iter().all(|s| !s.id.is_empty()));
         }
+        Err(e) => bounded(&e),
+    }
+    // A card holder's violations and a penalty decision: bounded, believable figures, and a
+    // decision number and texts a printer can take.
+    match violation_replies::violations(status, body) {
+        Ok(list) => {
+            assert_eq!(status, 200);
+            assert!(list.len() <= MAX_ITEMS);
+            for v in list {
+                assert!(!v.id.is_empty() && !v.act_zh.is_empty());
+                assert!(v.fine_yuan <= violation_replies::MAX_FINE_YUAN);
+                assert!(v.points <= violation_replies::MAX_POINTS);
+                assert!(!v.place.chars().any(char::is_control));
+            }
+        }
+        Err(e) => bounded(&e),
+    }
+    match violation_replies::decision(status, body) {
+        Ok(Some(d)) => {
+            assert!(status == 200 || status == 201);
+            assert!(d.number.chars().count() <= violation_replies::MAX_NUMBER_CHARS);
+            assert!(d.number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            assert!(!d.authority_zh.is_empty() && !d.remedy_zh.is_empty());
+            for t in [&d.basis_zh, &d.payment_zh, &d.remedy_zh, &d.authority_zh] {
+                assert!(!t.chars().any(char::is_control));
+                assert!(t.chars().count() <= MAX_TEXT_CHARS);
+            }
+        }
+        Ok(None) => assert!(matches!(status, 404 | 409 | 422)),
         Err(e) => bounded(&e),
     }
 });

@@ -60,8 +60,8 @@ const OUTCOME_CLAIMS: [(&str, &[&str]); 2] = [
 
 /// Why an item of this mode cannot keep an [`OUTCOME_CLAIMS`] claim. The catalog's words are
 /// printed whatever upstream answered, so no item's own text may say the authority accepted or
-/// decided: only an upstream answer that carries the decision could, and no mode prints one yet.
-/// A mode that does gets its own arm here, and the claim belongs in that answer, not in the data.
+/// decided: only an upstream answer that carries the decision can. `decision` prints one — from
+/// that answer, never from the item's words, which are the same when upstream refused.
 fn cannot_keep(mode: Mode) -> &'static str {
     match mode {
         Mode::Guide => {
@@ -75,6 +75,10 @@ fn cannot_keep(mode: Mode) -> &'static str {
             "`complete` stores and forwards like submit and gets no decision back from upstream"
         }
         Mode::Appointment => "a booking reserves a time at the counter; nothing is decided here",
+        Mode::Decision => {
+            "the decision is upstream's answer, printed from it; the item's own words print \
+             whatever upstream answered, refused or offline too"
+        }
     }
 }
 
@@ -265,7 +269,14 @@ mod tests {
                 "collect claims a decision or completion on the spot (\"done on the spot\")",
             ),
         ];
-        for mode in ["guide", "query", "submit", "complete", "appointment"] {
+        for mode in [
+            "guide",
+            "query",
+            "submit",
+            "complete",
+            "appointment",
+            "decision",
+        ] {
             assert_eq!(problems(mode, ""), Vec::<String>::new(), "{mode}");
             for (extra, expect) in planted {
                 let p = problems(mode, extra);

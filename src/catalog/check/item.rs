@@ -321,3 +321,24 @@ pub(super) fn pre_acceptance_is_said(k: &mut Checker, _: &Scope, item: &Item) {
         );
     }
 }
+
+/// A decision is made on the card holder's own record, for the card holder: the item reads the
+/// card and nothing else (a scanned code names no person), and asks nothing — the facts the
+/// citizen confirms are upstream's, never typed.
+pub(super) fn decision_is_the_card_holder_s(k: &mut Checker, _: &Scope, item: &Item) {
+    if item.mode != Mode::Decision {
+        return;
+    }
+    if item.identify != [Identify::IdCard] {
+        k.on(
+            item,
+            "mode `decision` is the card holder's own: `identify` is the ID card alone",
+        );
+    }
+    if !item.fields.is_empty() {
+        k.on(
+            item,
+            "mode `decision` asks nothing: the facts confirmed are upstream's, not typed",
+        );
+    }
+}

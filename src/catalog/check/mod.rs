@@ -116,7 +116,7 @@ struct Scope<'a> {
 type ItemRule = fn(&mut Checker, &Scope, &Item);
 
 /// Every item rule, in the order its problems are listed.
-const ITEM_RULES: [ItemRule; 19] = [
+const ITEM_RULES: [ItemRule; 20] = [
     item::category_exists,
     item::names_fit_tiles,
     item::texts_are_bilingual,
@@ -132,6 +132,7 @@ const ITEM_RULES: [ItemRule; 19] = [
     item::next_steps_are_set,
     item::pre_acceptance_is_said,
     item::complete_is_the_citizen_s_part,
+    item::decision_is_the_card_holder_s,
     item::sources_exist,
     item::eligibility_is_sane,
     item::ages_are_ordered,

@@ -37,7 +37,9 @@ fn answer_form(h: &mut OnRuntime) {
     }
 }
 
-/// complete, submit, appointment, query, guide.
+/// complete, submit, appointment, query, guide — never `decision`: a burn-in against a real
+/// platform must not have the authority decide a penalty (its submissions are marked test; a
+/// decision cannot be).
 const BURN_IN_ITEMS: [&str; 5] = [
     "FZ-ZFGK-05",
     "ZA-FZJL-01",

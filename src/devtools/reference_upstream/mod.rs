@@ -20,6 +20,7 @@ mod heartbeats;
 pub mod lookups;
 pub mod records;
 mod submissions;
+pub mod violations;
 
 pub use catalog::{etag, sample_catalog, sample_published, PublishedCatalog};
 pub use submissions::{received, Received};
@@ -82,6 +83,12 @@ pub fn open_db(path: &Path) -> rusqlite::Result<Connection> {
             accepted_at INTEGER NOT NULL,
             authority_zh TEXT NOT NULL,
             authority_en TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS decisions (
+            violation_id TEXT PRIMARY KEY,
+            number TEXT NOT NULL,
+            decided_at INTEGER NOT NULL,
+            replays INTEGER NOT NULL DEFAULT 0
         );",
     )?;
     Ok(conn)
@@ -111,6 +118,9 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         )
         .route("/v1/cases/query", post(lookups::case_query))
         .route("/v1/appointments/slots", get(lookups::appointment_slots))
+        .route("/v1/violations/lookup", post(violations::lookup))
+        .route("/v1/violations/{id}/decision", post(violations::decide))
+        .route("/v1/admin/decisions", get(violations::list))
         .route("/v1/admin/submissions", get(submissions::list))
         .route(
             "/v1/admin/submissions/{number}/accept",

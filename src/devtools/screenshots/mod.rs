@@ -11,6 +11,7 @@ use slint::{ComponentHandle, PhysicalSize};
 use crate::ui::{self, AppWindow};
 
 mod card_services;
+pub mod decision_tour;
 mod tour;
 
 pub use tour::catalogue;
@@ -177,6 +178,7 @@ fn render_device_panel(
         id_masked: "330106********1231".into(),
         english: false,
         acceptance: None,
+        decision: None,
     };
     let doc = crate::receipt::Receipt {
         hall,

@@ -9,6 +9,7 @@ use onetrip_drivers::id_card::identity::parse;
 use onetrip_drivers::id_card::sim::SimCard;
 
 use super::card_services;
+use super::decision_tour;
 use super::TRACKING_URL;
 use crate::engine::{
     Action, Availability, Engine, EngineConfig, Event, Harness, Outage, StoredSubmission, View,
@@ -337,6 +338,7 @@ pub fn catalogue(english: bool, elderly: bool) -> Vec<(String, View)> {
     touch(&mut e, Action::Finish);
 
     card_services::shots(&mut e, &mut shots, t0, &prepare);
+    decision_tour::shots(&mut e, &mut shots, t0, &prepare);
 
     // A foreigner's card and an item only mainland residents can apply for.
     prepare(&mut e);
@@ -493,6 +495,10 @@ mod tests {
                         | "confirm_card_again"
                         | "confirm_anonymous_tip" => Screen::Confirm,
                         "slots" | "slots_offline" => Screen::Slots,
+                        "violations" | "violations_offline" => Screen::Violations,
+                        "confirm_violation" => Screen::Confirm,
+                        "decision_printing" => Screen::Printing,
+                        n if n.starts_with("decision") => Screen::Decision,
                         "submitting" => Screen::Submitting,
                         "printing" | "guide_printing" => Screen::Printing,
                         n if n.starts_with("done") || n == "guide_done" => Screen::Done,
