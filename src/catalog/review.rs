@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use super::{CardKind, Catalog, FieldKind, Item, Mode, Rule, Text};
+use super::{CardKind, Catalog, FieldKind, Identify, Item, Mode, Rule, Text};
 
 /// What was written.
 #[derive(Debug, PartialEq, Eq)]
@@ -117,7 +117,7 @@ fn field_zh(f: &super::Field) -> String {
         ),
         FieldKind::Date => "日期".into(),
         FieldKind::Phone => "手机号码".into(),
-        FieldKind::IdNumber => "身份证号码，18位，核对校验位".into(),
+        FieldKind::IdNumber => "身份证号码，18位（核对校验位）或15位旧号码".into(),
         FieldKind::Prefill => "从身份证读取".into(),
     };
     format!("{}（{kind}）", f.label.zh)
@@ -158,6 +158,18 @@ fn facts(c: &Catalog, item: &Item) -> Vec<(&'static str, String)> {
         ),
         ("简介", item.summary.zh.clone()),
         ("办理方式", mode_zh(item.mode).into()),
+        (
+            "身份",
+            item.identify
+                .iter()
+                .map(|i| match i {
+                    Identify::IdCard => "读身份证",
+                    Identify::Scan => "扫描回执或告知书上的二维码",
+                    Identify::Nobody => "不读卡，不留个人信息（匿名）",
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+        ),
         (
             "本机核验",
             item.eligibility
