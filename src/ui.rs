@@ -5,14 +5,17 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use crate::engine::{DoneOutcome, QueryOutcome, Screen, SlotsOutcome, View};
 
 mod decision;
+pub mod words;
+
+use words::shown as w;
 
 fn tiles(list: &[crate::engine::Tile]) -> ModelRc<Tile> {
     let v: Vec<Tile> = list
         .iter()
         .map(|t| Tile {
             code: t.code.as_str().into(),
-            name: t.name.as_str().into(),
-            hint: t.hint.as_str().into(),
+            name: w(&t.name),
+            hint: w(&t.hint),
             badge: t.badge.name().into(),
         })
         .collect();
@@ -20,7 +23,7 @@ fn tiles(list: &[crate::engine::Tile]) -> ModelRc<Tile> {
 }
 
 fn strings(list: &[String]) -> ModelRc<SharedString> {
-    let v: Vec<SharedString> = list.iter().map(|s| s.as_str().into()).collect();
+    let v: Vec<SharedString> = list.iter().map(|s| w(s)).collect();
     ModelRc::new(VecModel::from(v))
 }
 
@@ -29,8 +32,8 @@ fn staff_report(r: &crate::engine::StaffView) -> StaffReport {
         .devices
         .iter()
         .map(|d| DeviceLine {
-            name: d.name.as_str().into(),
-            state: d.state.as_str().into(),
+            name: w(&d.name),
+            state: w(&d.state),
             ok: d.ok,
         })
         .collect();
@@ -46,7 +49,7 @@ fn staff_report(r: &crate::engine::StaffView) -> StaffReport {
         .collect();
     StaffReport {
         devices: ModelRc::new(VecModel::from(devices)),
-        store_problem: r.store_problem.as_str().into(),
+        store_problem: w(&r.store_problem),
         pending: r.pending as i32,
         rejected: r.rejected as i32,
         accepted: r.accepted as i32,
@@ -56,28 +59,28 @@ fn staff_report(r: &crate::engine::StaffView) -> StaffReport {
         receipts_printed: r.receipts_printed as i32,
         paper_m: format!("{:.1}", r.paper_mm as f64 / 1000.0).into(),
         catalog: r.catalog.as_str().into(),
-        catalog_problem: r.catalog_problem.as_str().into(),
-        delivery_problem: r.delivery_problem.as_str().into(),
+        catalog_problem: w(&r.catalog_problem),
+        delivery_problem: w(&r.delivery_problem),
         firmware: r.firmware.as_str().into(),
-        firmware_problem: r.firmware_problem.as_str().into(),
+        firmware_problem: w(&r.firmware_problem),
     }
 }
 
 fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
     ItemPage {
         code: p.code.as_str().into(),
-        name: p.name.as_str().into(),
-        summary: p.summary.as_str().into(),
+        name: w(&p.name),
+        summary: w(&p.summary),
         mode: p.mode.as_str().into(),
         eligible: p.eligible,
         card_needed: p.card_needed,
         reasons: strings(&p.reasons),
-        paused: p.paused.as_str().into(),
+        paused: w(&p.paused),
         conditions: strings(&p.conditions),
         materials: strings(&p.materials),
-        fee: p.fee.as_str().into(),
-        time_limit: p.time_limit.as_str().into(),
-        collect: p.collect.as_str().into(),
+        fee: w(&p.fee),
+        time_limit: w(&p.time_limit),
+        collect: w(&p.collect),
         verified: p.verified,
     }
 }
@@ -87,8 +90,8 @@ pub use onetrip_ui::*;
 fn place_line(p: &crate::community::panel::PanelPlace) -> PlaceLine {
     PlaceLine {
         name: p.name.as_str().into(),
-        address: p.address.as_str().into(),
-        hours: p.hours.as_str().into(),
+        address: w(&p.address),
+        hours: w(&p.hours),
         phone: p.phone.as_str().into(),
     }
 }
@@ -129,7 +132,7 @@ fn community_panel(
         station: p.station.as_str().into(),
         duty_phone: p.duty_phone.clone().unwrap_or_default().into(),
         updated: p.updated.as_str().into(),
-        why_nobody: p.why_nobody.as_str().into(),
+        why_nobody: w(&p.why_nobody),
         duties: p
             .officer()
             .map(|o| o.duties.join(if p.english { "; " } else { "、" }))
@@ -139,7 +142,7 @@ fn community_panel(
         nearest: ModelRc::new(VecModel::from(
             p.nearest.iter().map(place_line).collect::<Vec<_>>(),
         )),
-        note: note.into(),
+        note: w(note),
         requests,
         notices: ModelRc::new(VecModel::from(
             p.notices
@@ -147,8 +150,8 @@ fn community_panel(
                 .map(|n| NoticeLine {
                     kind: n.kind_words.as_str().into(),
                     fraud: n.kind == crate::community::NoticeKind::AntiFraud,
-                    title: n.title.as_str().into(),
-                    body: n.body.as_str().into(),
+                    title: w(&n.title),
+                    body: w(&n.body),
                     publisher: n.publisher.as_str().into(),
                     date: n.date.as_str().into(),
                 })
@@ -217,12 +220,15 @@ fn size_to_x_screen(ui: &AppWindow) {
 
 /// Selects the UI language for every `@tr` string ("" is the Chinese source text).
 pub fn select_language(english: bool) {
-    if let Err(e) = slint::select_bundled_translation(if english { "en" } else { "" }) {
+    // Chinese is the screens' own language; its "translation" joins their words (words.rs).
+    if let Err(e) = slint::select_bundled_translation(if english { "en" } else { "zh" }) {
         tracing::warn!(error = %e, "cannot switch UI language");
     }
 }
 
 thread_local! {
+    /// The language whose translation is in force on this (the UI's) thread.
+    static SELECTED_ENGLISH: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
     /// Portraits already decoded, by their base64 text: the panel is set again on every view,
     /// the feed changes rarely.
     static PORTRAITS: std::cell::RefCell<Vec<(String, slint::Image)>> =
@@ -286,7 +292,9 @@ pub fn qr_image(text: &str) -> slint::Image {
 /// Puts a view on the window. Only masked data ever reaches the UI.
 pub fn apply_view(ui: &AppWindow, view: &View) {
     let api = ui.global::<Api>();
-    if api.get_english() != view.english {
+    // The translation in force (Chinese has its own: words.rs), set once per change and on the
+    // window's first view, whoever made the window.
+    if SELECTED_ENGLISH.replace(Some(view.english)) != Some(view.english) {
         select_language(view.english);
     }
     api.set_screen(screen_kind(view.screen));
@@ -300,14 +308,14 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_police_types(tiles(&view.police_types));
     api.set_most_used(tiles(&view.most_used));
     api.set_most_used_featured(view.most_used_featured);
-    api.set_heading(view.heading.as_str().into());
+    api.set_heading(w(&view.heading));
     api.set_categories(tiles(&view.categories));
     api.set_items(tiles(&view.items));
     api.set_query(view.query.as_str().into());
     let live: Vec<bool> = ('A'..='Z').map(|c| view.keys.contains(c)).collect();
     api.set_key_live(ModelRc::new(VecModel::from(live)));
     api.set_detail(view.detail.as_ref().map(item_page).unwrap_or_default());
-    api.set_selected_item(view.selected_item.as_str().into());
+    api.set_selected_item(w(&view.selected_item));
     api.set_submission_number(view.submission_number.as_str().into());
     api.set_tip_pin(view.tip_pin.as_str().into());
     api.set_rating_offered(view.rating_offered);
@@ -324,13 +332,13 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         Some(DoneOutcome::PrintFailed) => Outcome::PrintFailed,
         Some(DoneOutcome::NotSaved) => Outcome::NotSaved,
     });
-    api.set_notice(view.notice.as_str().into());
-    api.set_notice_other(view.notice_other.as_str().into());
+    api.set_notice(w(&view.notice));
+    api.set_notice_other(w(&view.notice_other));
     api.set_form(
         view.form
             .as_ref()
             .map(|f| FormField {
-                label: f.label.as_str().into(),
+                label: w(&f.label),
                 kind: f.kind.into(),
                 value: f.value.as_str().into(),
                 choices: tiles(&f.choices),
@@ -359,8 +367,8 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         .map(|(l, v)| (l, v.as_str()))
         .chain(view.summary.iter().map(|(l, v)| (l.as_str(), v.as_str())))
         .map(|(l, v)| SummaryLine {
-            label: l.into(),
-            value: v.into(),
+            label: w(l),
+            value: w(v),
         })
         .collect();
     api.set_summary(ModelRc::new(VecModel::from(summary)));
@@ -400,12 +408,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
         .iter()
         .map(|s| ProgressLine {
             when: s.when.as_str().into(),
-            text: if view.english {
-                s.en.as_str()
-            } else {
-                s.zh.as_str()
-            }
-            .into(),
+            text: w(if view.english { &s.en } else { &s.zh }),
         })
         .collect();
     api.set_progress(ModelRc::new(VecModel::from(lines)));
@@ -460,9 +463,9 @@ pub struct Terminal<'a> {
 
 pub fn show_terminal(ui: &AppWindow, terminal: &Terminal) {
     let api = ui.global::<Api>();
-    api.set_hall_zh(terminal.hall_zh.into());
+    api.set_hall_zh(w(terminal.hall_zh));
     api.set_hall_en(terminal.hall_en.into());
-    api.set_slogan_zh(terminal.slogan_zh.into());
+    api.set_slogan_zh(w(terminal.slogan_zh));
     api.set_slogan_en(terminal.slogan_en.into());
     api.set_portrait(terminal.portrait);
 }

@@ -32,10 +32,6 @@ pub struct Args {
     /// the check's own test that a row cut off or scrolled out of sight is found.
     #[arg(long, default_value_t = 0, requires = "check")]
     plant_rows: usize,
-    /// With --check: also list short texts (at most two lines) whose line breaks inside a
-    /// Chinese word or a quantity ("服务大 / 厅", "约6 / 公里").
-    #[arg(long, requires = "check")]
-    chinese_words: bool,
     /// The hall name in the top bar (a long one by default, as real halls have).
     #[arg(long, default_value = SCREENSHOT_HALL)]
     hall: String,
@@ -60,21 +56,16 @@ pub fn command(args: Args) -> ExitCode {
     };
     let only = args.only.as_deref();
     super::exit_code(if args.check {
-        screenshots::misfits_all(
-            hall,
-            only,
-            args.orientation,
-            args.plant_rows,
-            args.chinese_words,
+        screenshots::misfits_all(hall, only, args.orientation, args.plant_rows).and_then(
+            |(views, misfits)| {
+                for (view, misfit) in &misfits {
+                    println!("{view}: {misfit}");
+                }
+                println!("{views} views, {} texts that do not fit", misfits.len());
+                anyhow::ensure!(misfits.is_empty(), "some texts do not fit");
+                Ok(())
+            },
         )
-        .and_then(|(views, misfits)| {
-            for (view, misfit) in &misfits {
-                println!("{view}: {misfit}");
-            }
-            println!("{views} views, {} texts that do not fit", misfits.len());
-            anyhow::ensure!(misfits.is_empty(), "some texts do not fit");
-            Ok(())
-        })
     } else {
         let out = args.out.expect("clap requires --out without --check");
         screenshots::render_all(&out, hall, only, args.orientation).map(|files| {

@@ -24,10 +24,20 @@ pub fn broken_word(text: &str, lines_of: impl Fn(usize) -> usize) -> Option<Stri
         return None;
     }
     let chars: Vec<char> = text.chars().collect();
+    // The words are those of the text as written: word joiners (ui/words.rs) change ICU's
+    // dictionary matches, so the text is judged without them, at the same break.
+    let written = crate::ui::words::plain(text);
+    let written_chars: Vec<char> = written.chars().collect();
     line_starts(&chars, lines_of)?
         .into_iter()
         .filter(|&at| at > 0 && at < chars.len())
-        .find_map(|at| word_broken_at(text, &chars, at))
+        .find_map(|at| {
+            let at = chars[..at]
+                .iter()
+                .filter(|&&c| c != crate::ui::words::JOINER)
+                .count();
+            word_broken_at(&written, &written_chars, at)
+        })
 }
 
 /// Where each line after the first begins (char indices), found by measuring prefixes: the
@@ -55,6 +65,10 @@ fn line_starts(chars: &[char], lines_of: impl Fn(usize) -> usize) -> Option<Vec<
         let mut start = low - 1;
         while start > 1 && closes(chars[start]) {
             start -= 1;
+        }
+        // A joined word (ui/words.rs) moves to the next line whole: the line begins where it does.
+        while start >= 2 && chars[start - 1] == crate::ui::words::JOINER {
+            start -= 2;
         }
         starts.push(start);
     }
@@ -133,5 +147,28 @@ mod tests {
         assert_eq!(broken_word("示范派出所的服务大厅", at_eight), None);
         // Three lines or more: prose, not judged.
         assert_eq!(broken_word("服务大厅", |n| n), None);
+    }
+
+    /// Joined against breaks inside words (ui/words.rs), a text that wraps between words is
+    /// judged by its words as written; a joined word the layout carried whole to the next line
+    /// is not taken for a break inside it.
+    #[test]
+    fn a_joined_text_is_judged_as_written() {
+        let joined = crate::ui::words::keep_whole("示范派出所服务大厅");
+        let chars: Vec<char> = joined.chars().collect();
+        let at = |c: char| chars.iter().position(|&x| x == c).unwrap();
+        // Wrapped before 服务.
+        let before_fu = at('服');
+        assert_eq!(
+            broken_word(&joined, |n| if n > before_fu { 2 } else { 1 }),
+            None
+        );
+        // The first line had room up to 务 but not for 服务 whole: 服 alone would not need a
+        // second line, 服务 does, and the line begins at 服.
+        let fu_wu = at('务');
+        assert_eq!(
+            broken_word(&joined, |n| if n > fu_wu { 2 } else { 1 }),
+            None
+        );
     }
 }

@@ -308,12 +308,10 @@ fn contains(outer: &LogicalRect, inner: &LogicalRect) -> bool {
         && inner.max_y() <= outer.max_y() + SLACK
 }
 
-/// Every text in `window` that a citizen could not read whole. The window must have been laid
-/// out at its final size (as rendering it does).
-///
-/// `chinese_words`: also a short text whose line breaks inside a Chinese word or a quantity (a
-/// listing for now: the screens still break 80-odd of them, which need word-aware wrapping).
-pub fn misfits(window: &slint::Window, chinese_words: bool) -> Vec<Misfit> {
+/// Every text in `window` that a citizen could not read whole — a short one whose line breaks
+/// inside a Chinese word or a quantity too (the window's words are joined: ui/words.rs). The
+/// window must have been laid out at its final size (as rendering it does).
+pub fn misfits(window: &slint::Window) -> Vec<Misfit> {
     let inner = WindowInner::from_pub(window);
     let adapter = inner.window_adapter();
     let renderer = adapter.renderer();
@@ -322,7 +320,7 @@ pub fn misfits(window: &slint::Window, chinese_words: bool) -> Vec<Misfit> {
     let root = ItemRc::new_root(inner.component());
     let mut found = Vec::new();
     root.visit_descendants(|item| {
-        if let Some(misfit) = check(renderer, item, window_size, chinese_words) {
+        if let Some(misfit) = check(renderer, item, window_size) {
             found.push(misfit);
         }
         ControlFlow::<()>::Continue(())
@@ -330,12 +328,7 @@ pub fn misfits(window: &slint::Window, chinese_words: bool) -> Vec<Misfit> {
     found
 }
 
-fn check(
-    renderer: &dyn Renderer,
-    item: &ItemRc,
-    window: LogicalSize,
-    chinese_words: bool,
-) -> Option<Misfit> {
+fn check(renderer: &dyn Renderer, item: &ItemRc, window: LogicalSize) -> Option<Misfit> {
     let Some(t) = text_item(item) else {
         return check_picture(item, window);
     };
@@ -370,7 +363,7 @@ fn check(
         }) {
             return misfit(Problem::BrokenWord(word.to_string()));
         }
-        if let Some(word) = broken_chinese_word(renderer, item, &t).filter(|_| chinese_words) {
+        if let Some(word) = broken_chinese_word(renderer, item, &t) {
             return misfit(Problem::BrokenWord(word));
         }
     }

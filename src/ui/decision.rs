@@ -19,7 +19,7 @@ pub(super) fn apply(ui: &AppWindow, view: &View) {
     api.set_violations(tiles(d.tiles.as_deref().unwrap_or_default()));
     api.set_violations_counter_only(d.counter_only as i32);
     api.set_confirming_decision(view.screen == Screen::Confirm && view.decision.is_some());
-    api.set_decision_basis(d.basis.as_str().into());
+    api.set_decision_basis(super::w(&d.basis));
     api.set_printing_decision(d.printing);
     api.set_decision_state(match &d.outcome {
         None => DecisionState::Waiting,
@@ -31,8 +31,8 @@ pub(super) fn apply(ui: &AppWindow, view: &View) {
         d.rows
             .iter()
             .map(|(l, v)| SummaryLine {
-                label: l.into(),
-                value: v.into(),
+                label: super::w(l),
+                value: super::w(v),
             })
             .collect::<Vec<_>>(),
     )));

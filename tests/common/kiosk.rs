@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use onetrip::devtools::demo::Bench;
 use onetrip::shell;
+pub use onetrip::ui::words::plain;
 use onetrip::ui::{Api, AppWindow, ScreenKind};
 use onetrip_drivers::printer::sim::Printed;
 use slint::platform::PointerEventButton;
@@ -17,10 +18,27 @@ fn find_button(ui: &AppWindow, label: &str) -> Option<ElementHandle> {
         .match_descendants()
         .match_accessible_role(AccessibleRole::Button)
         .match_predicate({
-            let label = label.to_string();
-            move |e| e.accessible_label().as_deref() == Some(label.as_str())
+            let label = plain(label);
+            // The window's words are joined against line breaks (ui/words.rs); a citizen reads
+            // them as written.
+            move |e| e.accessible_label().is_some_and(|l| plain(&l) == label)
         })
         .find_first()
+}
+
+/// Every element whose accessible label reads `label`: as written, or with its Chinese words
+/// joined as the window shows them (ui/words.rs).
+pub fn labelled(ui: &AppWindow, label: &str) -> std::vec::IntoIter<ElementHandle> {
+    let joined = onetrip::ui::words::keep_whole(label);
+    let as_joined: Vec<ElementHandle> = if joined == label {
+        Vec::new()
+    } else {
+        ElementHandle::find_by_accessible_label(ui, &joined).collect()
+    };
+    ElementHandle::find_by_accessible_label(ui, label)
+        .chain(as_joined)
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// The button labelled `label`; a tile on a later page of a list is paged to first, as a citizen
@@ -49,9 +67,9 @@ pub fn tap(ui: &AppWindow, label: &str) {
 }
 
 pub fn text_value(ui: &AppWindow, label: &str) -> String {
-    let found: Vec<_> = ElementHandle::find_by_accessible_label(ui, label).collect();
+    let found: Vec<_> = labelled(ui, label).collect();
     assert!(!found.is_empty(), "nothing labelled {label:?}");
-    found[0].accessible_value().unwrap_or_default().to_string()
+    plain(&found[0].accessible_value().unwrap_or_default())
 }
 
 /// Pumps the kiosk until `cond` holds, or fails after 20 s naming what it waited for.

@@ -71,7 +71,7 @@ fn a_station_s_acceptance_prints_as_a_receipt_with_its_number() {
     assert!(ElementHandle::find_by_accessible_label(&ui, "acceptance")
         .next()
         .is_none());
-    assert!(ElementHandle::find_by_accessible_label(&ui, "打印受理回执")
+    assert!(crate::common::kiosk::labelled(&ui, "打印受理回执")
         .next()
         .is_none());
     leave(&ui, &kiosk, &bench, "结束办理");
@@ -116,7 +116,7 @@ fn a_station_s_acceptance_prints_as_a_receipt_with_its_number() {
         text_value(&ui, "acceptance printed"),
         "受理回执已打印，请取走"
     );
-    assert!(ElementHandle::find_by_accessible_label(&ui, "打印受理回执")
+    assert!(crate::common::kiosk::labelled(&ui, "打印受理回执")
         .next()
         .is_none());
     let lines = printed_lines(&bench, before);

@@ -61,7 +61,7 @@ fn a_citizen_calls_staff_from_the_out_of_service_screen() {
     );
     // Pressed again: nobody is rung twice.
     assert!(
-        ElementHandle::find_by_accessible_label(&ui, "呼叫工作人员")
+        crate::common::kiosk::labelled(&ui, "呼叫工作人员")
             .next()
             .is_none(),
         "the button is gone once pressed"

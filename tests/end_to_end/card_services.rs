@@ -11,14 +11,14 @@ use slint::ComponentHandle;
 
 use crate::common;
 use crate::common::kiosk::{
-    card_to_home, delivered, leave, open_item, printed_lines, screen_is, tap, text_value, wait_for,
-    KioskRef,
+    card_to_home, delivered, leave, open_item, plain, printed_lines, screen_is, tap, text_value,
+    wait_for, KioskRef,
 };
 
 /// Every progress line on the result screen, in order.
 fn steps(ui: &AppWindow) -> Vec<String> {
     ElementHandle::find_by_accessible_label(ui, "progress step")
-        .filter_map(|e| e.accessible_value().map(|v| v.to_string()))
+        .filter_map(|e| e.accessible_value().map(|v| plain(&v)))
         .collect()
 }
 
@@ -53,7 +53,7 @@ fn own_records_by_card_and_nobody_elses() {
         ]
     );
     // One's own records have no case officer to rate.
-    assert!(ElementHandle::find_by_accessible_label(&ui, "评价办案民警")
+    assert!(crate::common::kiosk::labelled(&ui, "评价办案民警")
         .next()
         .is_none());
     leave(&ui, &kiosk, &bench, "结束办理");
@@ -251,7 +251,7 @@ fn a_relative_is_named_by_a_checked_id_number() {
     wait_for(&kiosk, "confirm", screen_is(ScreenKind::Confirm));
     let summary = ui.global::<Api>().get_summary();
     let relative = slint::Model::iter(&summary)
-        .find(|l| l.label == "亲属的身份证号码")
+        .find(|l| plain(&l.label) == "亲属的身份证号码")
         .expect("the relative's number is on the summary");
     assert_eq!(
         relative.value,

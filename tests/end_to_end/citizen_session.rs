@@ -9,7 +9,7 @@ use crate::common;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::common::kiosk::{screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{plain, screen_is, tap, text_value, wait_for};
 use i_slint_backend_testing::ElementHandle;
 use onetrip::shell;
 use onetrip::ui::{Api, ScreenKind};
@@ -32,7 +32,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
     wait_for(&kiosk, "the attract screen", screen_is(ScreenKind::Attract));
     assert!(ui.global::<Api>().get_name_masked().is_empty());
     assert!(
-        ElementHandle::find_by_accessible_label(&ui, "请将身份证放在读卡区")
+        crate::common::kiosk::labelled(&ui, "请将身份证放在读卡区")
             .next()
             .is_some(),
         "attract prompt"
@@ -77,7 +77,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
         let m = ui.global::<Api>().get_summary();
         (0..slint::Model::row_count(&m))
             .filter_map(|i| slint::Model::row_data(&m, i))
-            .map(|l| (l.label.to_string(), l.value.to_string()))
+            .map(|l| (plain(&l.label), plain(&l.value)))
             .collect()
     };
     assert!(
@@ -228,7 +228,7 @@ fn card_tap_to_printed_receipt_to_upstream() {
         b"\r\n",
     ));
     wait_for(&kiosk, "the scanned receipt's number", |ui| {
-        ui.global::<Api>().get_notice()
+        plain(&ui.global::<Api>().get_notice())
             == format!("提交编号 {number}：请放身份证，在“执法公开 › 本机申请进度查询”中再扫一次")
                 .as_str()
     });
@@ -301,11 +301,9 @@ fn card_tap_to_printed_receipt_to_upstream() {
         "English attract prompt"
     );
     tap(&ui, "中文");
-    assert!(
-        ElementHandle::find_by_accessible_label(&ui, "请将身份证放在读卡区")
-            .next()
-            .is_some()
-    );
+    assert!(crate::common::kiosk::labelled(&ui, "请将身份证放在读卡区")
+        .next()
+        .is_some());
 }
 
 /// A clock the test moves (minutes pass in an instant), and the kiosk's view of it.

@@ -19,7 +19,7 @@ use onetrip_drivers::printer::sim::Printed;
 use onetrip_drivers::pty::Plugged;
 use slint::{ComponentHandle, Model};
 
-use crate::common::kiosk::{printed_lines, screen_is, tap, text_value, wait_for};
+use crate::common::kiosk::{plain, printed_lines, screen_is, tap, text_value, wait_for};
 
 const TOKEN: &str = "t0ken";
 
@@ -159,8 +159,12 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
     // The idle screen shows the area's notices one at a time, once the feed is in.
     wait_for(&kiosk, "a notice on the idle screen", |ui| {
-        i_slint_backend_testing::ElementHandle::find_by_accessible_label(ui, "rotating notice")
-            .any(|e| e.accessible_value().is_some_and(|v| v.contains("警情通报")))
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(ui, "rotating notice").any(
+            |e| {
+                e.accessible_value()
+                    .is_some_and(|v| plain(&v).contains("警情通报"))
+            },
+        )
     });
     tap(&ui, "我的社区民警");
     wait_for(&kiosk, "the panel", screen_is(ScreenKind::Community));
@@ -186,11 +190,10 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
             .collect();
     assert_eq!(photos, ["李示警"]);
     // The label's own text is labelled too: the number is the one with a value.
-    let emergency: Vec<String> =
-        i_slint_backend_testing::ElementHandle::find_by_accessible_label(&ui, "紧急报警")
-            .filter_map(|e| e.accessible_value())
-            .map(|v| v.to_string())
-            .collect();
+    let emergency: Vec<String> = crate::common::kiosk::labelled(&ui, "紧急报警")
+        .filter_map(|e| e.accessible_value())
+        .map(|v| v.to_string())
+        .collect();
     assert_eq!(emergency, ["110"]);
 
     // The area's notices, read in full from the top bar, and back.
@@ -207,7 +210,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     let before = bench.printer.printed().len();
     tap(&ui, "打印警民联系卡");
     wait_for(&kiosk, "the card printed", |ui| {
-        ui.global::<Api>().get_community().note.contains("已打印")
+        plain(&ui.global::<Api>().get_community().note).contains("已打印")
     });
     let lines = printed_lines(&bench, before);
     for expected in [
@@ -255,7 +258,7 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     wait_for(&kiosk, "the form", screen_is(ScreenKind::Form));
     tap(&ui, "办证咨询");
     wait_for(&kiosk, "call or visit", |ui| {
-        ui.global::<Api>().get_form().label == "回电还是上门？"
+        plain(&ui.global::<Api>().get_form().label) == "回电还是上门？"
     });
     tap(&ui, "给我回电话");
     wait_for(&kiosk, "the phone", |ui| {
@@ -353,11 +356,10 @@ fn the_panel_shows_the_officer_and_prints_a_contact_card_without_a_card() {
     assert_eq!(text_value(&ui, "officer name"), "李示警");
     assert_eq!(text_value(&ui, "officer phone"), "0371-5550-0123");
     assert!(text_value(&ui, "nearest").contains("示例镇派出所服务大厅"));
-    let numbers: Vec<String> =
-        i_slint_backend_testing::ElementHandle::find_by_accessible_label(&ui, "紧急报警")
-            .filter_map(|e| e.accessible_value())
-            .map(|v| v.to_string())
-            .collect();
+    let numbers: Vec<String> = crate::common::kiosk::labelled(&ui, "紧急报警")
+        .filter_map(|e| e.accessible_value())
+        .map(|v| v.to_string())
+        .collect();
     assert_eq!(numbers, ["110"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -434,7 +436,7 @@ fn a_badly_signed_feed_shows_only_the_duty_phone_and_110() {
     let before = bench.printer.printed().len();
     tap(&ui, "打印警民联系卡");
     wait_for(&kiosk, "the card printed", |ui| {
-        ui.global::<Api>().get_community().note.contains("已打印")
+        plain(&ui.global::<Api>().get_community().note).contains("已打印")
     });
     let lines = printed_lines(&bench, before).join("\n");
     assert!(
@@ -594,7 +596,7 @@ fn an_anonymous_tip_names_nobody_and_is_followed_by_number_and_pin() {
     ] {
         tap(&ui, choice);
         wait_for(&kiosk, next, move |ui| {
-            ui.global::<Api>().get_form().label == next
+            plain(&ui.global::<Api>().get_form().label) == next
         });
     }
     tap(&ui, "还在继续");
@@ -728,7 +730,7 @@ fn an_anonymous_tip_names_nobody_and_is_followed_by_number_and_pin() {
         }
         tap(&ui, "下一步");
         wait_for(&kiosk, "the PIN", |ui| {
-            ui.global::<Api>().get_form().label.contains("查询码")
+            plain(&ui.global::<Api>().get_form().label).contains("查询码")
         });
         for c in typed_pin.chars() {
             tap(&ui, &c.to_string());
@@ -747,7 +749,7 @@ fn an_anonymous_tip_names_nobody_and_is_followed_by_number_and_pin() {
                 .global::<Api>()
                 .get_progress()
                 .iter()
-                .map(|p| p.text.to_string())
+                .map(|p| plain(&p.text))
                 .collect();
             assert!(
                 steps.iter().any(|s| s.contains("匿名线索已转民警核实")),
@@ -862,7 +864,7 @@ fn timeline_by_card(
         .global::<Api>()
         .get_progress()
         .iter()
-        .map(|p| p.text.to_string())
+        .map(|p| plain(&p.text))
         .collect();
     let rating_offered = ui.global::<Api>().get_rating_offered();
     tap(ui, "结束办理");

@@ -136,11 +136,9 @@ fn case_query_offline_says_so() {
         "暂时无法连接公安业务系统，请稍后再试或到窗口查询"
     );
     // No rating button for a case that could not be looked up.
-    assert!(
-        i_slint_backend_testing::ElementHandle::find_by_accessible_label(&ui, "评价办案民警")
-            .next()
-            .is_none()
-    );
+    assert!(crate::common::kiosk::labelled(&ui, "评价办案民警")
+        .next()
+        .is_none());
     // 重试 asks the platform again (here: unreachable again, and said so again).
     let asked = || common::logged().matches("case query failed").count();
     let before = asked();
@@ -181,7 +179,10 @@ fn appointment_with_a_time_from_upstream() {
     let body = delivered(&bench, "CRJ-JF-03");
     assert_eq!(body["kind"], "appointment");
     assert_eq!(body["answers"]["slot"], first.code.as_str());
-    assert_eq!(body["answers"]["slot_time"], first.name.as_str());
+    assert_eq!(
+        body["answers"]["slot_time"],
+        crate::common::kiosk::plain(&first.name).as_str()
+    );
     tap(&ui, "完成");
     wait_for(&kiosk, "attract", screen_is(ScreenKind::Attract));
 

@@ -11,7 +11,8 @@ use slint::{ComponentHandle, Model};
 
 use crate::common;
 use crate::common::kiosk::{
-    card_to_home, leave, open_item, printed_lines, screen_is, tap, text_value, wait_for, KioskRef,
+    card_to_home, leave, open_item, plain, printed_lines, screen_is, tap, text_value, wait_for,
+    KioskRef,
 };
 
 fn open(ui: &onetrip::ui::AppWindow, kiosk: &KioskRef) {
@@ -76,7 +77,7 @@ fn a_violation_confirmed_here_prints_upstream_s_decision_once() {
         .global::<Api>()
         .get_summary()
         .iter()
-        .map(|r| (r.label.to_string(), r.value.to_string()))
+        .map(|r| (plain(&r.label), plain(&r.value)))
         .collect();
     for row in [
         ("当事人", "张*明 330106********1231"),

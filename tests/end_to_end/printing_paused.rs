@@ -6,7 +6,6 @@
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use i_slint_backend_testing::ElementHandle;
 use onetrip::ui::{Api, QueryState, ScreenKind};
 use onetrip_drivers::printer::sim::SimPaper;
 use onetrip_drivers::pty::Plugged;
@@ -64,7 +63,7 @@ fn out_of_paper_keeps_queries_and_pauses_what_prints() {
         "本机暂时不能打印回执，此事项暂停办理。请到窗口办理或稍后再来，也可呼叫工作人员"
     );
     assert!(
-        ElementHandle::find_by_accessible_label(&ui, "开始办理")
+        crate::common::kiosk::labelled(&ui, "开始办理")
             .next()
             .is_none(),
         "nothing to start"

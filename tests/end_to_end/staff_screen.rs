@@ -454,9 +454,7 @@ fn a_gateway_rejecting_everything_pauses_the_queue_and_staff_put_back_all() {
     // Staff see the pause in words and the three rejected, and put them all back.
     log_in(&ui, &kiosk);
     wait_for(&kiosk, "the paused queue", |ui| {
-        ui.global::<Api>()
-            .get_staff()
-            .delivery_problem
+        crate::common::kiosk::plain(&ui.global::<Api>().get_staff().delivery_problem)
             .contains("同一原因")
     });
     let delivery = text_value(&ui, "delivery");

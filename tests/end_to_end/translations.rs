@@ -66,18 +66,13 @@ fn every_ui_string_has_an_english_translation() {
 #[test]
 fn the_hall_is_named_in_the_citizens_language() {
     use crate::common::kiosk::{screen_is, tap, wait_for};
-    use i_slint_backend_testing::ElementHandle;
     use onetrip::ui::ScreenKind;
 
     let (rt, bench) = crate::common::kiosk::boot();
     let _guard = rt.enter();
     let (ui, kiosk) = crate::common::kiosk::launch(bench.config.clone(), &rt, (1920, 1080));
     wait_for(&kiosk, "the attract screen", screen_is(ScreenKind::Attract));
-    let shown = |label: &str| {
-        ElementHandle::find_by_accessible_label(&ui, label)
-            .next()
-            .is_some()
-    };
+    let shown = |label: &str| crate::common::kiosk::labelled(&ui, label).next().is_some();
     let (zh, en) = (
         "郑州市公安局金水分局 示范派出所 服务大厅（演示）",
         "Model Police Station Service Hall, Zhengzhou (demo)",

@@ -272,7 +272,6 @@ pub fn misfits_all(
     only: Option<&str>,
     orientation: Option<Orientation>,
     planted_rows: usize,
-    chinese_words: bool,
 ) -> anyhow::Result<(usize, Vec<(String, super::screen_fit::Misfit)>)> {
     let mut found = Vec::new();
     let mut views = 0;
@@ -286,7 +285,7 @@ pub fn misfits_all(
             // Drawn as for a picture, so layout and timers are exactly those of the PNG.
             snapshot(window, w, h)?;
             views += 1;
-            for misfit in super::screen_fit::misfits(ui.window(), chinese_words) {
+            for misfit in super::screen_fit::misfits(ui.window()) {
                 found.push((stem.to_string(), misfit));
             }
             Ok(())
