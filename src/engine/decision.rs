@@ -686,4 +686,34 @@ mod tests {
         e.handle_at(Event::Touch(Action::ChooseViolation("V3".into())), t);
         assert_eq!(e.screen(), Screen::Violations);
     }
+
+    /// Upstream deciding: the inactivity countdown does not end the session (the paper is
+    /// coming); if the session ends anyway (its hard cap), a decision answered later is audited
+    /// as unclaimed — nobody got its paper.
+    #[test]
+    fn a_decision_is_waited_for_and_one_answered_too_late_is_audited() {
+        let t = Instant::now();
+        let mut e = to_violations(t);
+        e.handle_at(Event::Touch(Action::ChooseViolation("V1".into())), t);
+        e.handle_at(Event::Touch(Action::Confirm), t);
+        let q = asked(&mut e);
+        e.handle_at(Event::Tick, t + std::time::Duration::from_secs(120));
+        assert_eq!(e.screen(), Screen::Decision, "no walk-away while deciding");
+        assert_eq!(e.view().countdown, None);
+        e.handle_at(Event::Tick, t + std::time::Duration::from_secs(3 * 3600));
+        assert_eq!(e.screen(), Screen::Attract, "the session's hard cap");
+        e.take_effects();
+        e.handle_at(
+            Event::DecisionAnswered(q.ticket, DecisionOutcome::Decided(Box::new(decision()))),
+            t + std::time::Duration::from_secs(3 * 3600 + 1),
+        );
+        assert!(e.take_effects().iter().any(|x| matches!(
+            x,
+            Effect::Audit(AuditEvent::DecisionAnswered {
+                outcome: "decided_unclaimed",
+                ..
+            })
+        )));
+        assert_eq!(e.screen(), Screen::Attract);
+    }
 }

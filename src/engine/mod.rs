@@ -297,6 +297,18 @@ impl Engine {
             }
             Event::DecisionAnswered(ticket, outcome) => {
                 if !self.decision_waits_for(ticket) {
+                    // A decision made upstream after its question was given up (the session
+                    // ended): nobody got its paper. Staff see it in the audit log.
+                    if matches!(
+                        outcome,
+                        crate::vocab::violation::DecisionOutcome::Decided(_)
+                    ) {
+                        self.effects
+                            .push_back(Effect::Audit(AuditEvent::DecisionAnswered {
+                                item_code: String::new(),
+                                outcome: "decided_unclaimed",
+                            }));
+                    }
                     return;
                 }
                 Event::Decided(outcome)

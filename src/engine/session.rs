@@ -95,8 +95,12 @@ impl Engine {
         }
     }
 
-    /// Screens a citizen can walk away from.
+    /// Screens a citizen can walk away from (not a decision upstream is making: its paper is
+    /// coming; the session's hard cap still ends a hung one).
     pub(super) fn idle_screen(&self) -> bool {
+        if self.decision_waiting() {
+            return false;
+        }
         matches!(
             self.phase.screen(),
             Screen::Home
