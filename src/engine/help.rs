@@ -26,11 +26,12 @@ impl Engine {
             // An item that waits for the printer: staff can refill it.
             Screen::ItemDetail => view.detail.as_ref().is_some_and(|d| !d.paused.is_empty()),
             Screen::Slots => view.slots == Some(SlotsOutcome::Offline),
-            // Upstream could not be asked, or will not decide it here.
+            // Upstream could not be asked, will not decide it here, or its decision did not print.
             Screen::Violations | Screen::Decision => {
                 self.decision_failed()
                     || view.decision.as_ref().is_some_and(|d| {
                         d.outcome == Some(crate::vocab::violation::DecisionOutcome::Refused)
+                            || d.printed == Some(false)
                     })
             }
             _ => false,

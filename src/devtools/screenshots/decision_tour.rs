@@ -121,6 +121,29 @@ pub(super) fn shots(
     e.handle(Event::Printed(Ok(())), t0);
     shots.push(("decision".into(), e.view()));
     touch(e, Action::Finish);
+    // Decided, not printed: the number on screen, where to see the decision, staff to call.
+    prepare(e);
+    e.handle(card(SimCard::resident_sample()), t0);
+    touch(e, Action::SelectItem("JG-WF-01".into()));
+    touch(e, Action::Start);
+    let t = ticket(e);
+    e.handle(
+        Event::ViolationsAnswered(
+            t,
+            ViolationsOutcome::Offered(vec![sample_violation("V1", true)]),
+        ),
+        t0,
+    );
+    touch(e, Action::ChooseViolation("V1".into()));
+    touch(e, Action::Confirm);
+    let t = ticket(e);
+    e.handle(
+        Event::DecisionAnswered(t, DecisionOutcome::Decided(Box::new(sample_decision()))),
+        t0,
+    );
+    e.handle(Event::Printed(Err("paper out".into())), t0);
+    shots.push(("decision_print_failed".into(), e.view()));
+    touch(e, Action::Finish);
     // Refused here: to the counter, with the guide.
     prepare(e);
     e.handle(card(SimCard::resident_sample()), t0);

@@ -536,6 +536,10 @@ mod tests {
                 assert!(!paused.detail.as_ref().unwrap().paused.is_empty());
                 assert!(paused.help_offered);
                 assert!(get("attract_printing_paused").printing_paused);
+                // A decision made but not printed: its number on screen, and staff to call.
+                let unprinted = get("decision_print_failed");
+                assert_eq!(unprinted.decision.as_ref().unwrap().printed, Some(false));
+                assert!(unprinted.help_offered);
             }
         }
     }
