@@ -48,39 +48,39 @@ pub fn plain(text: &str) -> String {
     text.replace(JOINER, "")
 }
 
-/// The screens' own Chinese strings joined the same way, as a "zh" translation of them (the UI
-/// is written in Chinese: `@tr` shows the source string unless a translation says otherwise):
-/// each msgid of the English file — which holds every `@tr` string
-/// (tests/end_to_end/translations.rs) — whose words `keep_whole` joins, with the joined text as
-/// its msgstr. Kept as assets/lang/zh/LC_MESSAGES/onetrip-ui.po, checked by a test.
-pub fn chinese_translation(english_po: &str) -> String {
-    let mut out = String::from(
-        "# Made from the English file's msgids by ui::words::chinese_translation: the same\n\
-         # strings with their Chinese words joined against line breaks (U+2060). Regenerate with\n\
-         # `ONETRIP_BLESS=1 cargo test --lib ui::words`; do not edit by hand.\n\
-         msgid \"\"\nmsgstr \"\"\n\
-         \"Content-Type: text/plain; charset=UTF-8\\n\"\n\
-         \"Language: zh\\n\"\n\
-         \"Plural-Forms: nplurals=1; plural=0;\\n\"\n",
-    );
-    for line in english_po.lines() {
-        let Some(id) = line
-            .strip_prefix("msgid \"")
-            .and_then(|l| l.strip_suffix('"'))
-        else {
-            continue;
-        };
-        let joined = keep_whole(id);
-        if !id.is_empty() && joined != id {
-            out.push_str(&format!("\nmsgid \"{id}\"\nmsgstr \"{joined}\"\n"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The screens' own Chinese strings joined the same way, as a "zh" translation of them (the UI
+    /// is written in Chinese: `@tr` shows the source string unless a translation says otherwise):
+    /// each msgid of the English file — which holds every `@tr` string
+    /// (tests/end_to_end/translations.rs) — whose words `keep_whole` joins, with the joined text as
+    /// its msgstr. Kept as assets/lang/zh/LC_MESSAGES/onetrip-ui.po, checked by a test.
+    fn chinese_translation(english_po: &str) -> String {
+        let mut out = String::from(
+            "# Made from the English file's msgids by ui::words::chinese_translation: the same\n\
+             # strings with their Chinese words joined against line breaks (U+2060). Regenerate with\n\
+             # `ONETRIP_BLESS=1 cargo test --lib ui::words`; do not edit by hand.\n\
+             msgid \"\"\nmsgstr \"\"\n\
+             \"Content-Type: text/plain; charset=UTF-8\\n\"\n\
+             \"Language: zh\\n\"\n\
+             \"Plural-Forms: nplurals=1; plural=0;\\n\"\n",
+        );
+        for line in english_po.lines() {
+            let Some(id) = line
+                .strip_prefix("msgid \"")
+                .and_then(|l| l.strip_suffix('"'))
+            else {
+                continue;
+            };
+            let joined = keep_whole(id);
+            if !id.is_empty() && joined != id {
+                out.push_str(&format!("\nmsgid \"{id}\"\nmsgstr \"{joined}\"\n"));
+            }
+        }
+        out
+    }
 
     /// The Chinese screens' strings are the English file's msgids joined: regenerated with
     /// `ONETRIP_BLESS=1`, else compared (a new `@tr` string fails here until it is).
