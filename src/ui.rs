@@ -71,7 +71,7 @@ fn item_page(p: &crate::engine::ItemPage) -> ItemPage {
         code: p.code.as_str().into(),
         name: w(&p.name),
         summary: w(&p.summary),
-        mode: p.mode.as_str().into(),
+        mode: w(&p.mode),
         eligible: p.eligible,
         card_needed: p.card_needed,
         reasons: strings(&p.reasons),
@@ -89,7 +89,7 @@ pub use onetrip_ui::*;
 
 fn place_line(p: &crate::community::panel::PanelPlace) -> PlaceLine {
     PlaceLine {
-        name: p.name.as_str().into(),
+        name: w(&p.name),
         address: w(&p.address),
         hours: w(&p.hours),
         phone: p.phone.as_str().into(),
@@ -106,11 +106,11 @@ fn community_panel(
         .iter()
         .map(|x| Officer {
             name: x.name.as_str().into(),
-            role: x.role_words.as_str().into(),
+            role: w(&x.role_words),
             badge: x.badge.as_str().into(),
             phone: x.phone.as_str().into(),
-            in_room: x.in_room.as_str().into(),
-            today: x.today.as_str().into(),
+            in_room: w(&x.in_room),
+            today: w(&x.today),
             present: x.today_status == Some(crate::community::Presence::InRoom),
             police: x.role.is_police(),
             photo: x.photo.as_deref().map(portrait).unwrap_or_default(),
@@ -126,10 +126,10 @@ fn community_panel(
     };
     let elsewhere: Vec<SharedString> = p.elsewhere.iter().map(|r| arrow(r).into()).collect();
     CommunityPanel {
-        area: p.area.as_str().into(),
+        area: w(&p.area),
         people: ModelRc::new(VecModel::from(people)),
         room: p.room.as_ref().map(place_line).unwrap_or_default(),
-        station: p.station.as_str().into(),
+        station: w(&p.station),
         duty_phone: p.duty_phone.clone().unwrap_or_default().into(),
         updated: p.updated.as_str().into(),
         why_nobody: w(&p.why_nobody),
@@ -148,11 +148,11 @@ fn community_panel(
             p.notices
                 .iter()
                 .map(|n| NoticeLine {
-                    kind: n.kind_words.as_str().into(),
+                    kind: w(&n.kind_words),
                     fraud: n.kind == crate::community::NoticeKind::AntiFraud,
                     title: w(&n.title),
                     body: w(&n.body),
-                    publisher: n.publisher.as_str().into(),
+                    publisher: w(&n.publisher),
                     date: n.date.as_str().into(),
                 })
                 .collect::<Vec<_>>(),
@@ -302,7 +302,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
     api.set_elderly(view.elderly);
     api.set_voice(view.voice);
     api.set_volume(i32::from(view.volume));
-    api.set_prompt(view.prompt.as_str().into());
+    api.set_prompt(w(&view.prompt));
     api.set_name_masked(view.name_masked.as_str().into());
     api.set_id_masked(view.id_masked.as_str().into());
     api.set_police_types(tiles(&view.police_types));
@@ -342,7 +342,7 @@ pub fn apply_view(ui: &AppWindow, view: &View) {
                 kind: f.kind.into(),
                 value: f.value.as_str().into(),
                 choices: tiles(&f.choices),
-                error: f.error.as_str().into(),
+                error: w(&f.error),
                 step: f.step.as_str().into(),
             })
             .unwrap_or_default(),

@@ -1,6 +1,7 @@
 //! Shared by the end-to-end tests: the bench a test boots (`boot`, and `kiosk::boot` for a test
 //! of the window), and every log line captured, to prove no personal field is logged.
 
+pub mod citizen;
 pub mod goosebit;
 pub mod kiosk;
 

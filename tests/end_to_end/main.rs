@@ -19,6 +19,7 @@ mod completion_modes;
 mod contrast;
 mod decision;
 mod finding_an_item;
+mod five_tasks;
 mod fullscreen;
 mod pages;
 mod printing_paused;
