@@ -62,6 +62,7 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
             capabilities: cfg.terminal.capabilities.clone(),
             status: wiring.catalog,
             deliver: Arc::new(move |c| deliver_to(Event::CatalogUpdated(c))),
+            not_taken: Default::default(),
         };
         if updater.key.is_some() {
             let every = options.catalog_check;

@@ -80,6 +80,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
             let d = delivered.clone();
             Arc::new(move |c| d.lock().unwrap().push(c))
         },
+        not_taken: Default::default(),
     };
 
     // Upstream starts with the demo authority's catalog: not our authority, refused.
@@ -114,6 +115,9 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
         matches!(&out, CheckOutcome::Refused(why) if why.contains("signature")),
         "{out:?}"
     );
+    // The same refused bytes are not downloaded and verified again on the next check: a 304 by
+    // their ETag.
+    assert_eq!(updater.check().await, CheckOutcome::NotModified);
 
     // Signed, but broken: an item points at a category that does not exist.
     let broken = version(&good, "2026.12.10-1").replacen(
@@ -177,6 +181,7 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
         capabilities: updater.capabilities.clone(),
         status: status.clone(),
         deliver: Arc::new(|_| {}),
+        not_taken: Default::default(),
     };
     assert!(matches!(gone.check().await, CheckOutcome::Failed(_)));
 

@@ -70,7 +70,7 @@ pub(crate) fn run(cmd: &mut Command) {
 /// The guest's configuration: the bench's, pointed at the terminal's own device names and at
 /// the upstream forward over HTTPS (its CA provisioned beside it), as a technician would
 /// provision it, with the fleet server and the token it issued this terminal.
-fn guest_config(bench: &Bench, dir: &Path, fleet_token: &str) -> PathBuf {
+fn guest_config(bench: &Bench, dir: &Path, fleet_token: &str, catalog_key: &str) -> PathBuf {
     let text = std::fs::read_to_string(bench.dir.path().join("onetrip.toml")).unwrap();
     let dev = bench.dir.path().join("dev");
     let mut text = text
@@ -97,12 +97,17 @@ fn guest_config(bench: &Bench, dir: &Path, fleet_token: &str) -> PathBuf {
             &format!("https://{GUEST_UPSTREAM}"),
         )
         .replace("fullscreen = false", "fullscreen = true\nvoice = false");
-    // The demo authority's catalog key is for the demo only; the platform's CA is provisioned.
+    // The demo authority's catalog key is for the demo only: the run's own authority instead,
+    // asked every 15 s (for the power cuts during a catalog update). The platform's CA is
+    // provisioned.
     if let Some(start) = text.find("[catalog]") {
         let end = text[start..].find("[staff]").map(|e| start + e).unwrap();
         text.replace_range(
             start..end,
-            "[upstream.tls]\nca_file = \"/var/lib/onetrip/config/ca.pem\"\n\n",
+            &format!(
+                "[upstream.tls]\nca_file = \"/var/lib/onetrip/config/ca.pem\"\n\n\
+                 [catalog]\npublic_key = \"{catalog_key}\"\ncheck_secs = 15\n\n"
+            ),
         );
     }
     assert!(
@@ -423,11 +428,15 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
         baud: Some(9600),
     });
     let twin_bench = rt.block_on(Bench::start()).unwrap();
+    // The guest's catalog authority; its upstream offers the catalog the guest ships, signed by
+    // it (nothing to install until a cut during an update offers a newer one).
+    let mut authority = power_cuts::Authority::new();
+    authority.publish(&guest_bench, &onetrip::catalog::shipped().version);
 
     let mut twin_config = twin_bench.config.clone();
     twin_config.ui.voice = false;
-    // Provisioned as the guest is: without the demo authority's key, so no catalog update and no
-    // community feed (whose notices would rotate on the twin's idle screen only).
+    // Without a catalog key, so no community feed (whose notices would rotate on the twin's idle
+    // screen only); the guest has its own authority's key, and refuses the demo-signed feed.
     twin_config.catalog.public_key = None;
     let (ui, kiosk) = common::kiosk::launch(twin_config, &rt, (1920, 1080));
     let twin = Twin { window, ui, kiosk };
@@ -473,7 +482,12 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     let never_ready_slot = bad.with_extension("squashfs");
     let disk = prepare_disk(
         &dir,
-        &guest_config(&guest_bench, &dir, "fleet-token-boot-test-7c1e"),
+        &guest_config(
+            &guest_bench,
+            &dir,
+            "fleet-token-boot-test-7c1e",
+            &authority.public(),
+        ),
         &front.ca_file,
         &never_ready_slot,
         &fleet_record,
@@ -515,6 +529,7 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     let later = power_cuts::Later {
         bundle: &later,
         version: &v4,
+        catalogs: &mut authority,
     };
     power_cuts::run(&mut m, &flow, &guest_bench, "B", later, power_cuts(), &dir);
     m.save_console("serial.log.txt");

@@ -1,9 +1,11 @@
 //! The power cut, tested by cutting the power: QEMU is killed (the guest loses everything not yet
 //! on its disk) at moments that rotate through a boot, a citizen's session, just after Confirm,
-//! the middle of a receipt and the delivery upstream, each at a random instant within it; then
+//! the middle of a receipt, the delivery upstream and the download and keeping of a catalog update,
+//! each at a random instant within it; then
 //! the terminal is powered on again. After every cut, with the machine off, the store on its
 //! disk is read as the next boot would (the data partition's journal replayed on a copy) and
-//! must pass `PRAGMA integrity_check`; after every boot that is let finish, the terminal must be
+//! must pass `PRAGMA integrity_check`, and a kept catalog update must be whole (the old one or the
+//! new one, verifying); after every boot that is let finish, the terminal must be
 //! back on the attract screen by itself, on the same slot. At the end the next citizen is
 //! served, and every submission whose receipt came out (even half of it) must have reached the
 //! upstream exactly once.
@@ -13,7 +15,7 @@
 //! show the same screens.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -131,15 +133,20 @@ enum Moment {
     Session,
     /// Within 2.5 s after 确认提交: the store's commit, the Done screen, the printer's first bytes.
     AfterConfirm,
+    /// Within 3 s after upstream handed the terminal a newer signed catalog: its download, its
+    /// check and its atomic replacement of the one kept.
+    CatalogUpdate,
     /// Within 15 s after a technician's update stick began installing a newer firmware into the
     /// other slot (RAUC checking the bundle or writing the slot); the stick is pulled while the
     /// power is off.
     Install,
 }
 
-const MOMENTS: [Moment; 6] = [
+const MOMENTS: [Moment; 7] = [
     Moment::MidReceipt,
     Moment::Delivery,
+    // The third: `image/test --power-cuts 3` is the shortest run that has it.
+    Moment::CatalogUpdate,
     Moment::Boot,
     Moment::Session,
     Moment::AfterConfirm,
@@ -175,15 +182,115 @@ pub struct Record {
     frame_after: Vec<Duration>,
     /// The newer firmware was installed before a cut came (then it runs, in the other slot).
     installed: bool,
+    /// Cuts during a catalog update, and how many found the update already kept (whole).
+    catalog_cuts: usize,
+    catalog_kept_at_cut: usize,
 }
 
 /// Cuts the power `cuts` times (see the module's documentation) on a terminal that is up on
 /// `slot` with `guest_bench`'s devices and upstream; then serves the next citizen and checks
 /// that nothing printed was lost or delivered twice.
-/// A newer firmware's bundle, for the cuts during an install.
+/// The catalog authority the guest was provisioned with, a key made for the run (the demo
+/// authority's key is refused outside a demo): the cuts during a catalog update publish the
+/// shipped catalog under ever newer versions, signed with it, to the guest's upstream.
+pub struct Authority {
+    key: ed25519_dalek::SigningKey,
+    offered: Vec<String>,
+}
+
+impl Authority {
+    pub fn new() -> Authority {
+        let (private, _) = onetrip::catalog::signature::generate().unwrap();
+        Authority {
+            key: onetrip::catalog::signature::signing_key(&private).unwrap(),
+            offered: Vec::new(),
+        }
+    }
+
+    /// The public key, for the guest's `[catalog] public_key`.
+    pub fn public(&self) -> String {
+        onetrip::catalog::signature::public_of(&self.key)
+    }
+
+    /// Publishes the shipped catalog as `version` (the shipped version itself: what the guest
+    /// runs, offered, nothing to install) to `bench`'s upstream.
+    pub fn publish(&mut self, bench: &Bench, version: &str) {
+        let shipped = onetrip::catalog::shipped().version;
+        let doc = onetrip::catalog::bundle(&onetrip::catalog::shipped_files()).replacen(
+            &format!("version = \"{shipped}\""),
+            &format!("version = \"{version}\""),
+            1,
+        );
+        let signature = onetrip::catalog::signature::sign(doc.as_bytes(), &self.key);
+        let status = tokio::runtime::Handle::current().block_on(async {
+            reqwest::Client::new()
+                .put(format!("http://{}/v1/admin/catalog", bench.upstream))
+                .bearer_auth(&bench.config.upstream.token)
+                .header(onetrip::sync::catalog::SIGNATURE_HEADER, signature)
+                .body(doc)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert!(
+            status.is_success(),
+            "publishing catalog {version}: {status}"
+        );
+        if version != shipped {
+            self.offered.push(version.to_string());
+        }
+    }
+
+    /// How many times `bench`'s upstream handed a catalog out whole.
+    fn served(bench: &Bench) -> u64 {
+        tokio::runtime::Handle::current().block_on(async {
+            let v: serde_json::Value = reqwest::Client::new()
+                .get(format!("http://{}/v1/admin/catalog", bench.upstream))
+                .bearer_auth(&bench.config.upstream.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["served"].as_u64().unwrap()
+        })
+    }
+
+    /// The catalog update kept in a store directory read from the disk after a cut: none, or
+    /// one of those offered, whole (it verifies as at the next boot); its version.
+    fn kept(&self, data_dir: &Path) -> Option<String> {
+        let file = onetrip::catalog::active::path(data_dir);
+        if !file.exists() {
+            return None;
+        }
+        let key = self.key.verifying_key();
+        let (catalog, status) = onetrip::catalog::active::load(
+            data_dir,
+            Some(&key),
+            &onetrip::catalog::Capability::DEFAULT,
+        );
+        assert_eq!(
+            status.last_rejection, None,
+            "the kept catalog after a power cut is not whole"
+        );
+        assert!(
+            self.offered.contains(&catalog.version),
+            "kept {} of {:?}",
+            catalog.version,
+            self.offered
+        );
+        Some(catalog.version)
+    }
+}
+
+/// What the cuts during an update offer: a newer firmware's bundle (an install from a stick),
+/// newer catalogs from the guest's catalog authority.
 pub struct Later<'a> {
     pub bundle: &'a Path,
     pub version: &'a str,
+    pub catalogs: &'a mut Authority,
 }
 
 pub fn run(
@@ -205,6 +312,7 @@ pub fn run(
                 .as_secs()
         });
     println!("power cuts: {cuts}, seed {seed} (ONETRIP_POWER_CUT_SEED)");
+    let authority = later.catalogs;
     let mut random = Random(seed);
     let mut record = Record::default();
     let mut booting = format!("OneTrip: booting slot {slot}");
@@ -226,7 +334,7 @@ pub fn run(
         }
         match moment {
             Moment::Boot => {
-                // Boot follows Delivery in MOMENTS: the terminal was just powered on again.
+                // Boot follows a cut in MOMENTS: the terminal was just powered on again.
                 assert!(!up, "a boot to cut");
                 let m_started = m.started;
                 let frame = record
@@ -254,6 +362,22 @@ pub fn run(
                 wait_until("the receipt's first lines", Duration::from_secs(90), || {
                     Paper::read(guest_bench).lines > paper.lines
                 });
+            }
+            Moment::CatalogUpdate => {
+                let served = Authority::served(guest_bench);
+                let version = format!(
+                    "{}.{}",
+                    onetrip::catalog::shipped().version,
+                    authority.offered.len() + 1
+                );
+                authority.publish(guest_bench, &version);
+                // The guest asks every 15 s (its provisioning in the boot test).
+                wait_until(
+                    "the guest to fetch the update",
+                    Duration::from_secs(90),
+                    || Authority::served(guest_bench) > served,
+                );
+                std::thread::sleep(random.millis(Duration::from_secs(3)));
             }
             Moment::Install => {
                 let stick = stick
@@ -304,6 +428,7 @@ pub fn run(
             Moment::Session => "during a session",
             Moment::AfterConfirm => "just after Confirm",
             Moment::Install => "during an install",
+            Moment::CatalogUpdate => "during a catalog update",
         };
         *record.cuts.entry(label.to_string()).or_default() += 1;
         println!(
@@ -312,8 +437,21 @@ pub fn run(
             paper.numbers.len(),
             started.elapsed().as_secs_f64()
         );
-        store_passes_integrity_check(m.disk(), dir);
+        let store = store_passes_integrity_check(m.disk(), dir);
         record.stores_checked += 1;
+        let kept = authority.kept(&store);
+        if moment == Moment::CatalogUpdate {
+            record.catalog_cuts += 1;
+            let newest = authority.offered.last();
+            if kept.as_ref() == newest {
+                record.catalog_kept_at_cut += 1;
+            }
+            println!(
+                "  the catalog kept: {}",
+                kept.as_deref().unwrap_or("none (the shipped one runs)")
+            );
+        }
+        let _ = std::fs::remove_dir_all(&store);
         if i == 0 {
             no_boot_report(m.disk(), dir);
         }
@@ -381,7 +519,7 @@ pub fn run(
         "power cuts: {cuts} ({}) · sessions confirmed {} · submissions on paper {} · \
          delivered {} · lost 0 · duplicated {} (resent and recognised: {replays}) · store intact \
          {}/{} · boots {} ({} to the attract screen; first frame median {:.0} s) · slot switches {switches}{} · \
-         {:.0} min",
+         catalog updates cut {} (kept whole at the cut {}) · {:.0} min",
         record
             .cuts
             .iter()
@@ -404,10 +542,50 @@ pub fn run(
         } else {
             String::new()
         },
+        record.catalog_cuts,
+        record.catalog_kept_at_cut,
         started.elapsed().as_secs_f64() / 60.0
     );
     assert!(twice.is_empty(), "delivered twice: {twice:?}");
     assert_eq!(switches, 0, "a power cut switched slots: {boots:?}");
+    if let Some(newest) = authority.offered.last() {
+        // Whether or not a cut caught it kept, the newest update is in force in the end.
+        let beat = newest_heartbeat(guest_bench, Duration::from_secs(180), |b| {
+            b["catalog"]["version"] == newest.as_str()
+        });
+        assert!(
+            beat["catalog"]["last_rejection"].is_null(),
+            "{}",
+            beat["catalog"]
+        );
+    }
+}
+
+/// The guest's newest heartbeat at its upstream once `pick` holds for it (polled).
+fn newest_heartbeat(
+    bench: &Bench,
+    within: Duration,
+    pick: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let beats: serde_json::Value = tokio::runtime::Handle::current().block_on(async {
+            reqwest::Client::new()
+                .get(format!("http://{}/v1/admin/heartbeats", bench.upstream))
+                .bearer_auth(&bench.config.upstream.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        if let Some(b) = beats.as_array().and_then(|a| a.first()).filter(|b| pick(b)) {
+            return b.clone();
+        }
+        assert!(Instant::now() < deadline, "no such heartbeat: {beats}");
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 /// After a power-on: READY, the attract screen by itself, on the same slot.
@@ -543,7 +721,7 @@ fn no_boot_report(disk: &Path, dir: &Path) {
 /// Reads the store on the terminal's disk as its next boot will: the data partition copied, its
 /// ext4 journal replayed (what the boot's fsck does), the store's files taken out, and opened
 /// with their WAL, which SQLite replays; `PRAGMA integrity_check` must say ok.
-fn store_passes_integrity_check(disk: &Path, dir: &Path) {
+fn store_passes_integrity_check(disk: &Path, dir: &Path) -> PathBuf {
     let (start, size) = partition(disk, "onetrip-data");
     let copy = dir.join("data-after-cut.img");
     let _ = std::fs::remove_file(&copy);
@@ -595,4 +773,5 @@ fn store_passes_integrity_check(disk: &Path, dir: &Path) {
     assert_eq!(check, "ok", "the store after a power cut");
     drop(conn);
     let _ = std::fs::remove_file(&copy);
+    out.join("store")
 }

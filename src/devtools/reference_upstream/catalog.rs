@@ -82,12 +82,32 @@ pub(super) async fn catalog_get(State(app): State<App>, headers: HeaderMap) -> R
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    serve_signed(
+    let r = serve_signed(
         &published,
         &headers,
         crate::sync::catalog::SIGNATURE_HEADER,
         "application/toml; charset=utf-8",
-    )
+    );
+    if r.status() == StatusCode::OK {
+        app.catalog_served
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    r
+}
+
+/// The catalog published now (its ETag) and how many times a catalog was handed out whole.
+pub(super) async fn catalog_status(State(app): State<App>, headers: HeaderMap) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unknown terminal token");
+    }
+    let etag = app
+        .catalog
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .etag
+        .clone();
+    let served = app.catalog_served.load(std::sync::atomic::Ordering::SeqCst);
+    Json(json!({ "etag": etag, "served": served })).into_response()
 }
 
 /// A signed document with its signature header and ETag, or 304 for a matching

@@ -48,6 +48,9 @@ struct App {
     token: Arc<str>,
     faults: Faults,
     catalog: Arc<Mutex<PublishedCatalog>>,
+    /// How many times the catalog was handed out whole (not 304): a test times a power cut
+    /// into a terminal's download of an update by it.
+    catalog_served: Arc<std::sync::atomic::AtomicU64>,
     /// The village feed every terminal of this server is given.
     community: Arc<Mutex<PublishedCatalog>>,
     /// Wrong PINs tried per anonymous tip's number (see `lookups::PIN_TRIES`).
@@ -100,6 +103,7 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         token: token.into(),
         faults,
         catalog: Arc::new(Mutex::new(sample_published())),
+        catalog_served: Arc::default(),
         community: Arc::new(Mutex::new(community::sample_published())),
         pin_failures: Arc::default(),
     };
@@ -129,7 +133,7 @@ pub fn router(db: Connection, token: &str, faults: Faults) -> Router {
         .route("/v1/admin/heartbeats", get(heartbeats::heartbeats))
         .route(
             "/v1/admin/catalog",
-            axum::routing::put(catalog::catalog_publish),
+            axum::routing::put(catalog::catalog_publish).get(catalog::catalog_status),
         )
         .with_state(app)
 }
