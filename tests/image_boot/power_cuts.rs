@@ -371,10 +371,10 @@ pub fn run(
                     authority.offered.len() + 1
                 );
                 authority.publish(guest_bench, &version);
-                // The guest asks every 15 s (its provisioning in the boot test).
+                // The guest asks every minute (its provisioning in the boot test).
                 wait_until(
                     "the guest to fetch the update",
-                    Duration::from_secs(90),
+                    Duration::from_secs(150),
                     || Authority::served(guest_bench) > served,
                 );
                 std::thread::sleep(random.millis(Duration::from_secs(3)));
