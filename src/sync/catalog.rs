@@ -111,8 +111,8 @@ pub struct CatalogUpdater {
     pub status: watch::Sender<CatalogStatus>,
     /// Where an installed catalog goes (the engine, via the UI thread).
     pub deliver: Arc<dyn Fn(Arc<Catalog>) + Send + Sync>,
-    /// The ETag of the last document fetched and not installed (the one in force offered again,
-    /// or one refused): asked with `If-None-Match`, so the same bytes are not downloaded and
+    /// The ETag of the last document fetched and refused for what it is (the one in force
+    /// offered again, a bad signature, an invalid or older catalog): asked with `If-None-Match`, so the same bytes are not downloaded and
     /// verified again on every check (a terminal on its shipped catalog fetched it whole every
     /// 15 minutes: 4,300 terminals a city).
     pub not_taken: Arc<std::sync::Mutex<Option<String>>>,
@@ -153,9 +153,12 @@ impl CatalogUpdater {
             )
         })
         .await;
-        let taken = matches!(installed, Ok(Ok(_)));
+        // Only the document's own fault is remembered: one not kept for want of disk (or a
+        // check that never finished) is fetched again next time.
+        let document_refused =
+            matches!(&installed, Ok(Err(e)) if !matches!(e, active::UpdateError::Io(_)));
         *self.not_taken.lock().unwrap_or_else(|e| e.into_inner()) =
-            (!taken && !offered_etag.is_empty()).then_some(offered_etag);
+            (document_refused && !offered_etag.is_empty()).then_some(offered_etag);
         match installed {
             Ok(Ok(catalog)) => {
                 tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog update installed");

@@ -194,6 +194,48 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
 
 /// The full runtime against the reference upstream: a tampered catalog at start is refused and
 /// the heartbeat says so; the terminal keeps the shipped catalog.
+/// A catalog that could not be kept for want of disk is the terminal's fault, not the
+/// document's: the next check fetches it again (a 304 by its ETag would leave the terminal on
+/// the old catalog until upstream published another).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalog_not_kept_for_want_of_disk_is_fetched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
+        .await
+        .unwrap();
+    let (private, public) = signature::generate().unwrap();
+    let key = signature::signing_key(&private).unwrap();
+    let good = version(&bundle(&shipped_files()), "2026.12.09-1");
+    publish(addr, &good, &signature::sign(good.as_bytes(), &key)).await;
+    // The data directory cannot take the catalog: a file stands where its directory goes (as
+    // root, as CI runs, a permission would not stop the write).
+    let data = dir.path().join("data");
+    std::fs::write(&data, b"not a directory").unwrap();
+    let updater = CatalogUpdater {
+        client: UpstreamClient::new(&upstream_cfg(addr)).unwrap(),
+        data_dir: data.clone(),
+        key: Some(signature::public_key(&public).unwrap()),
+        capabilities: Capability::DEFAULT.to_vec(),
+        status: tokio::sync::watch::Sender::new(CatalogStatus {
+            version: onetrip::catalog::shipped().version,
+            origin: Origin::Shipped,
+            last_rejection: None,
+        }),
+        deliver: Arc::new(|_| {}),
+        not_taken: Default::default(),
+    };
+    let out = updater.check().await;
+    assert!(
+        matches!(&out, CheckOutcome::Refused(why) if why.contains("cannot keep")),
+        "{out:?}"
+    );
+    std::fs::remove_file(&data).unwrap();
+    assert_eq!(
+        updater.check().await,
+        CheckOutcome::Installed("2026.12.09-1".into())
+    );
+}
+
 #[test]
 fn the_heartbeat_reports_a_refused_catalog() {
     let (rt, bench) = common::boot();
