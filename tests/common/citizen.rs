@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
+use i_slint_backend_testing::ElementHandle;
 use onetrip::ui::words::plain;
 use onetrip::ui::{Api, AppWindow, DecisionState, Outcome, QueryState, ScreenKind};
 use slint::platform::PointerEventButton;
@@ -196,12 +196,7 @@ impl<'a> Citizen<'a> {
     }
 
     fn find(&self, label: &str) -> Option<ElementHandle> {
-        let label = plain(label);
-        ElementQuery::from_root(self.ui)
-            .match_descendants()
-            .match_accessible_role(AccessibleRole::Button)
-            .match_predicate(move |e| e.accessible_label().is_some_and(|l| plain(&l) == label))
-            .find_first()
+        super::kiosk::find_button(self.ui, label)
     }
 
     fn pump(&self) {

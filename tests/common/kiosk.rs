@@ -13,7 +13,8 @@ use onetrip_drivers::printer::sim::Printed;
 use slint::platform::PointerEventButton;
 use slint::ComponentHandle;
 
-fn find_button(ui: &AppWindow, label: &str) -> Option<ElementHandle> {
+/// The button whose label reads `label` (joiners aside), on the screen as it is (no paging).
+pub fn find_button(ui: &AppWindow, label: &str) -> Option<ElementHandle> {
     ElementQuery::from_root(ui)
         .match_descendants()
         .match_accessible_role(AccessibleRole::Button)
@@ -181,8 +182,19 @@ pub fn heartbeat_where(
     what: &str,
     pick: impl Fn(&serde_json::Value) -> bool,
 ) -> serde_json::Value {
+    heartbeat_within(rt.handle(), bench, what, Duration::from_secs(20), pick)
+}
+
+/// As [`heartbeat_where`], polled for up to `within` (a terminal under QEMU is slower).
+pub fn heartbeat_within(
+    rt: &tokio::runtime::Handle,
+    bench: &Bench,
+    what: &str,
+    within: Duration,
+    pick: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     let url = format!("http://{}/v1/admin/heartbeats", bench.upstream);
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + within;
     loop {
         let beats: serde_json::Value = rt.block_on(async {
             reqwest::Client::new()

@@ -554,41 +554,18 @@ pub fn run(
     assert_eq!(switches, 0, "a power cut switched slots: {boots:?}");
     if let Some(newest) = authority.offered.last() {
         // Whether or not a cut caught it kept, the newest update is in force in the end.
-        let beat = newest_heartbeat(guest_bench, Duration::from_secs(180), |b| {
-            b["catalog"]["version"] == newest.as_str()
-        });
+        let beat = crate::common::kiosk::heartbeat_within(
+            &tokio::runtime::Handle::current(),
+            guest_bench,
+            "the newest catalog",
+            Duration::from_secs(180),
+            |b| b["catalog"]["version"] == newest.as_str(),
+        );
         assert!(
             beat["catalog"]["last_rejection"].is_null(),
             "{}",
             beat["catalog"]
         );
-    }
-}
-
-/// The guest's newest heartbeat at its upstream once `pick` holds for it (polled).
-fn newest_heartbeat(
-    bench: &Bench,
-    within: Duration,
-    pick: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let beats: serde_json::Value = tokio::runtime::Handle::current().block_on(async {
-            reqwest::Client::new()
-                .get(format!("http://{}/v1/admin/heartbeats", bench.upstream))
-                .bearer_auth(&bench.config.upstream.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        });
-        if let Some(b) = beats.as_array().and_then(|a| a.first()).filter(|b| pick(b)) {
-            return b.clone();
-        }
-        assert!(Instant::now() < deadline, "no such heartbeat: {beats}");
-        std::thread::sleep(Duration::from_secs(1));
     }
 }
 
