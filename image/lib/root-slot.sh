@@ -43,6 +43,26 @@ for u in getty@.service serial-getty@.service getty.target console-getty.service
          rauc-mark-good.service systemd-fsckd.service systemd-fsckd.socket; do
   systemctl --root="$tree" mask "$u" >/dev/null 2>&1
 done
+# Nothing on the way to the kiosk that a kiosk does not use, each a process (and a module's
+# signature check) on the emulated CPU while the kiosk's chain waited: no utmp (nobody logs in), no
+# e2scrub snapshots to reap (none is taken), no kernel debug, tracing, config or fuse file systems,
+# message queues, huge pages or binfmt, no pstore (its records would go to the read-only root), no
+# network from the kernel command line, none of the modules systemd's units load for those; and
+# of systemd's generators only fstab's (the others look for encrypted, verity or integrity
+# volumes, partitions to mount by GPT type, SysV scripts, gettys, debug shells and hibernation
+# images, none of which a terminal has or allows).
+for u in systemd-update-utmp.service systemd-update-utmp-runlevel.service e2scrub_reap.service \
+         dev-hugepages.mount dev-mqueue.mount sys-fs-fuse-connections.mount sys-kernel-config.mount \
+         sys-kernel-debug.mount sys-kernel-tracing.mount proc-sys-fs-binfmt_misc.automount \
+         systemd-pstore.service systemd-network-generator.service \
+         modprobe@configfs.service modprobe@fuse.service modprobe@efi_pstore.service \
+         modprobe@drm.service modprobe@loop.service modprobe@dm_mod.service; do
+  systemctl --root="$tree" mask "$u" >/dev/null 2>&1
+done
+mkdir -p "$tree/etc/systemd/system-generators"
+for g in "$tree"/lib/systemd/system-generators/*; do
+  [ "$(basename "$g")" = systemd-fstab-generator ] || ln -sfn /dev/null "$tree/etc/systemd/system-generators/$(basename "$g")"
+done
 sed -i 's/^root:[^:]*:/root:*:/' "$tree/etc/shadow"
 echo onetrip > "$tree/etc/hostname"
 : > "$tree/etc/machine-id"
@@ -56,6 +76,17 @@ rm -rf "$kdir"/kernel/drivers/net/wireless "$kdir"/kernel/drivers/media "$kdir"/
        "$kdir"/kernel/net/mac80211 "$kdir"/kernel/net/wireless "$kdir"/kernel/drivers/isdn \
        "$kdir"/kernel/sound/soc "$kdir"/kernel/fs/ocfs2 "$kdir"/kernel/fs/gfs2
 PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$tree" depmod "$(basename "$kdir")"
+TREE="$tree" HERE="$HERE" "$HERE/lib/initramfs.sh"
+# The device nodes whose modules load when a node is first opened (/dev/loop-control for RAUC's
+# bundles, /dev/snd/timer, /dev/fuse, …), written now for this slot's kernel instead of by
+# kmod-static-nodes.service at every boot, where it stood first in the chain before udev.
+awk '!/^#/ && NF == 3 {
+       split($3, n, /[cb]/); type = substr($3, 1, 1); node = $2
+       path = ""; k = split(node, part, "/")
+       for (i = 1; i < k; i++) { path = path "/" part[i]; if (!(path in made)) { made[path]; print "d /dev" path " 0755 - - -" } }
+       print type "! /dev/" node " 0600 - - - " n[2] }' "$kdir/modules.devname" \
+  > "$tree/usr/lib/tmpfiles.d/onetrip-static-nodes.conf"
+systemctl --root="$tree" mask kmod-static-nodes.service >/dev/null 2>&1
 # GRUB loads the kernel and initrd from the slot itself, by these fixed names.
 ln -sfn "$(cd "$tree" && ls boot/vmlinuz-* | head -1)" "$tree/vmlinuz"
 ln -sfn "$(cd "$tree" && ls boot/initrd.img-* | head -1)" "$tree/initrd.img"
@@ -64,11 +95,13 @@ ln -sfn "$(cd "$tree" && ls boot/initrd.img-* | head -1)" "$tree/initrd.img"
 # that the terminal first inflates from the bundle: under QEMU that took 52 s of each install),
 # and GRUB 2.06 reads it (its squash4 knows gzip, LZO and xz, not zstd). LZO at level 1: of
 # those, the fastest to read back at boot (1.3 s for the whole tree on one core, gzip 2.1 s)
-# and to build (7 s, against 57 s at LZO's default level for 22 MiB less).
+# and to build (7 s, against 57 s at LZO's default level for 22 MiB less). The initramfs is stored
+# as it is (it is uncompressed itself): GRUB copies it instead of unpacking LZO.
 used_mb=$(du -sm "$tree" | cut -f1)
 rm -f "$OUT/$SLOT_NAME.squashfs"
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} mksquashfs "$tree" "$OUT/$SLOT_NAME.squashfs" \
-  -comp lzo -Xcompression-level 1 -noappend -quiet -no-progress >/dev/null
+  -comp lzo -Xcompression-level 1 -action 'uncompressed@name(initrd.img-*)' \
+  -noappend -quiet -no-progress >/dev/null
 size_mb=$(( ($(stat -c %s "$OUT/$SLOT_NAME.squashfs") + 1048575) / 1048576 ))
 [ "$size_mb" -le 1024 ] || { echo "root slot ${size_mb} MiB does not fit a 1 GiB slot" >&2; exit 1; }
 echo "root slot: $OUT/$SLOT_NAME.squashfs (${size_mb} MiB, ${used_mb} MiB of files, version $VERSION)"
