@@ -73,6 +73,7 @@ pub fn start(options: &RuntimeOptions, wiring: Wiring) {
                 key: updater.key,
                 status: wiring.community,
                 deliver: Arc::new(move |f| deliver_to(Event::CommunityUpdated(f))),
+                not_taken: Default::default(),
             };
             supervise("catalog", restarts.clone(), move || {
                 updater.clone().run(every)

@@ -90,6 +90,7 @@ async fn the_signed_feed_installs_once_and_forged_or_older_ones_are_refused() {
         key: Some(demo_key.verifying_key()),
         status,
         deliver: Arc::new(move |f| got.lock().unwrap().push(f.version.clone())),
+        not_taken: Default::default(),
     };
 
     // The demo village, signed by the authority: kept, delivered, then not fetched again.
@@ -117,6 +118,9 @@ async fn the_signed_feed_installs_once_and_forged_or_older_ones_are_refused() {
         .last_rejection
         .as_deref()
         .is_some_and(|r| r.contains("signature")));
+    // The refused bytes are not downloaded and verified again on the next check: a 304 by their
+    // ETag (a city's terminals would otherwise fetch a refused feed every check).
+    assert_eq!(updater.check().await, CheckOutcome::NotModified);
     // Unsigned, and an older one properly signed (a replay): refused too.
     publish(addr, &forged, "").await;
     assert!(matches!(updater.check().await, CheckOutcome::Refused(_)));
@@ -133,8 +137,12 @@ async fn the_signed_feed_installs_once_and_forged_or_older_ones_are_refused() {
         ("2026.12.01", "0371-5550-0123")
     );
 
-    // A newer one the authority signed: installed.
+    // A newer one published with a wrong signature: refused, and remembered; the same bytes then
+    // signed by the authority are another document (a new ETag), fetched and installed.
     let newer = demo_with_version("2026.12.15");
+    publish(addr, &newer, &signature::sign(&newer, &other)).await;
+    assert!(matches!(updater.check().await, CheckOutcome::Refused(r) if r.contains("signature")));
+    assert_eq!(updater.check().await, CheckOutcome::NotModified);
     publish(addr, &newer, &signature::sign(&newer, &demo_key)).await;
     assert_eq!(
         updater.check().await,

@@ -607,7 +607,7 @@ async fn a_week_long_outage_only_delays_delivery() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeat_catalog_etag_and_case_query() {
     common::capture_logs();
-    use onetrip::devtools::reference_upstream::{etag, sample_catalog};
+    use onetrip::devtools::reference_upstream::{etag, sample_catalog, sample_published};
     let dir = tempfile::tempdir().unwrap();
     let (addr, _server) = spawn_local(&dir.path().join("up.sqlite3"), TOKEN, Faults::default())
         .await
@@ -635,7 +635,9 @@ async fn heartbeat_catalog_etag_and_case_query() {
     let first = http.get(&url).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(first.status(), 200);
     let tag = first.headers()["etag"].to_str().unwrap().to_string();
-    assert_eq!(tag, etag(&sample_catalog()));
+    assert_eq!(tag, etag(&sample_catalog(), &sample_published().signature));
+    // The same bytes under another signature are another document.
+    assert_ne!(tag, etag(&sample_catalog(), ""));
     assert_eq!(
         first.bytes().await.unwrap().as_ref(),
         sample_catalog().as_slice()

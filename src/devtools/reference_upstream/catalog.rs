@@ -20,7 +20,7 @@ pub struct PublishedCatalog {
 
 impl PublishedCatalog {
     pub fn new(bytes: Vec<u8>, signature: String) -> PublishedCatalog {
-        let etag = etag(&bytes);
+        let etag = etag(&bytes, &signature);
         PublishedCatalog {
             bytes,
             signature,
@@ -42,10 +42,12 @@ pub fn sample_published() -> PublishedCatalog {
     PublishedCatalog::new(bytes, sig)
 }
 
-/// A strong ETag: FNV-1a 64 of the exact bytes.
-pub fn etag(bytes: &[u8]) -> String {
+/// A strong ETag: FNV-1a 64 of the exact bytes and their signature. The signature is part of what
+/// is published: a terminal remembers the ETag of a document it refused (a bad signature among the
+/// reasons) and asks with it, so the same bytes signed again must come under a new ETag.
+pub fn etag(bytes: &[u8], signature: &str) -> String {
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
+    for b in bytes.iter().chain([0u8].iter()).chain(signature.as_bytes()) {
         h ^= *b as u64;
         h = h.wrapping_mul(0x100000001b3);
     }
