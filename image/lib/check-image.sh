@@ -42,6 +42,7 @@ onetrip-boot-deadline.service 4.5
 onetrip-update-stick@sdz1.service 4.5
 onetrip-reboot.service 4.5
 onetrip-data.service 4.5
+onetrip-growfs.service 4.5
 onetrip-boot-report.service 4.5
 X
 

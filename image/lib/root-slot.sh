@@ -34,7 +34,7 @@ mkdir -p "$tree/var/lib/dbus"; ln -sfn /etc/machine-id "$tree/var/lib/dbus/machi
 # only relays fsck's progress to a boot splash there is none of; the data partition's fsck still
 # runs, without waiting about 3 s of an emulated boot for it to start.
 systemctl --root="$tree" enable onetrip.service onetrip-mark-good.service onetrip-boot-deadline.timer \
-  onetrip-reboot.path onetrip-boot-report.service \
+  onetrip-reboot.path onetrip-boot-report.service onetrip-growfs.service \
   seatd.service systemd-repart.service systemd-networkd.service systemd-resolved.service \
   systemd-timesyncd.service >/dev/null 2>&1 || true
 for u in getty@.service serial-getty@.service getty.target console-getty.service autovt@.service \

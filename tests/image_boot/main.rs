@@ -510,6 +510,7 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     let powered_on = Instant::now();
     falls_back_from_firmware_that_never_becomes_ready(&mut m, &v3, powered_on);
     let kiosk = boots_locked_down_to_the_attract_screen(&mut m, &twin, &dir, &v1);
+    the_data_partition_filled_the_disk(&m);
     the_fleet_was_told_of_the_fall_back(&rt, &fleet, &v1, &v3);
     let rollout = the_next_release_downloads_on_the_idle_screen(&mut m, &rt, &fleet);
     let at_done = serves_a_citizen(&mut m, &twin, &guest_bench, &twin_bench, &dir);
@@ -568,6 +569,24 @@ fn falls_back_from_firmware_that_never_becomes_ready(
     println!(
         "fall-back: slot A booting {:.0} s after power-on (TCG)",
         powered_on.elapsed().as_secs_f64()
+    );
+}
+
+/// The data partition took the rest of the 4 GiB disk at the first boot (systemd-repart) and its
+/// file system followed (onetrip-growfs.service, beside the kiosk rather than before it): grown to
+/// gigabytes, not left at the image's 64 MB, where a city's queue and catalogs would not fit.
+fn the_data_partition_filled_the_disk(m: &Machine) {
+    let console = m.console();
+    let grown: Vec<&str> = console
+        .lines()
+        .filter_map(|l| {
+            l.split("Successfully resized \"/var/lib/onetrip\" to ")
+                .nth(1)
+        })
+        .collect();
+    assert!(
+        grown.iter().any(|size| size.ends_with("G bytes.")),
+        "the data partition's file system was not grown to the disk: {grown:?}"
     );
 }
 
