@@ -111,22 +111,40 @@ pub struct CatalogUpdater {
     pub status: watch::Sender<CatalogStatus>,
     /// Where an installed catalog goes (the engine, via the UI thread).
     pub deliver: Arc<dyn Fn(Arc<Catalog>) + Send + Sync>,
-    /// The ETag of the last document fetched and refused for what it is (the one in force
-    /// offered again, a bad signature, an invalid or older catalog): asked with `If-None-Match`, so the same bytes are not downloaded and
-    /// verified again on every check (a terminal on its shipped catalog fetched it whole every
-    /// 15 minutes: 4,300 terminals a city).
-    pub not_taken: Arc<std::sync::Mutex<Option<String>>>,
+    /// The last document refused for what it is (the one in force offered again, a bad
+    /// signature, an invalid or older catalog): a terminal on its shipped catalog fetched it whole
+    /// every 15 minutes, 4,300 terminals a city.
+    pub not_taken: NotTaken,
+}
+
+/// The ETag of the last signed document (catalog or community feed) fetched and refused for what
+/// it is, asked with `If-None-Match` so the same bytes are not downloaded and verified again at
+/// every check. Only the document's own fault is remembered: one not kept for want of disk (or a
+/// check that never finished) is fetched again. The upstream's ETag changes with the signature as
+/// well as the body (docs/upstream-api.yaml), so a document signed again is fetched again.
+#[derive(Clone, Debug, Default)]
+pub struct NotTaken(Arc<std::sync::Mutex<Option<String>>>);
+
+impl NotTaken {
+    pub fn etag(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// After a check: `offered` is remembered if the document was refused for what it is, and
+    /// forgotten otherwise.
+    pub fn remember(&self, refused_for_what_it_is: bool, offered: String) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) =
+            (refused_for_what_it_is && !offered.is_empty()).then_some(offered);
+    }
 }
 
 impl CatalogUpdater {
     /// One round: fetch, verify, keep, deliver.
     pub async fn check(&self) -> CheckOutcome {
-        let not_taken = self
+        let etag = self
             .not_taken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let etag = not_taken.or_else(|| active::kept_etag(&self.data_dir));
+            .etag()
+            .or_else(|| active::kept_etag(&self.data_dir));
         let fetched = match self.client.fetch_catalog(etag.as_deref()).await {
             Ok(None) => return CheckOutcome::NotModified,
             Ok(Some(f)) => f,
@@ -153,12 +171,10 @@ impl CatalogUpdater {
             )
         })
         .await;
-        // Only the document's own fault is remembered: one not kept for want of disk (or a
-        // check that never finished) is fetched again next time.
-        let document_refused =
-            matches!(&installed, Ok(Err(e)) if !matches!(e, active::UpdateError::Io(_)));
-        *self.not_taken.lock().unwrap_or_else(|e| e.into_inner()) =
-            (document_refused && !offered_etag.is_empty()).then_some(offered_etag);
+        self.not_taken.remember(
+            matches!(&installed, Ok(Err(e)) if !matches!(e, active::UpdateError::Io(_))),
+            offered_etag,
+        );
         match installed {
             Ok(Ok(catalog)) => {
                 tracing::info!(version = %catalog.version, items = catalog.items.len(), "catalog update installed");

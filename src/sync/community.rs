@@ -9,7 +9,7 @@ use std::time::Duration;
 use ed25519_dalek::VerifyingKey;
 use tokio::sync::watch;
 
-use super::catalog::CheckOutcome;
+use super::catalog::{CheckOutcome, NotTaken};
 use crate::community::kept::{self, FeedError};
 use crate::community::Feed;
 
@@ -62,23 +62,16 @@ pub struct CommunityUpdater {
     pub key: Option<VerifyingKey>,
     pub status: watch::Sender<CommunityStatus>,
     pub deliver: Arc<dyn Fn(Arc<Feed>) + Send + Sync>,
-    /// The ETag of the last feed fetched and refused for what it is (forged, unsigned, invalid,
-    /// older, or the one in force offered again): asked with `If-None-Match`, so a refused feed is
-    /// not downloaded and verified again every check by every terminal of a city. Nothing in a
-    /// feed's refusal turns into acceptance with time alone (its dates are applied when it is
-    /// shown, not when it is taken); a feed signed again comes under a new ETag.
-    pub not_taken: Arc<std::sync::Mutex<Option<String>>>,
+    /// The last feed refused for what it is (forged, unsigned, invalid, older, or the one in force
+    /// offered again). Nothing in a feed's refusal turns into acceptance with time alone: its
+    /// dates are applied when it is shown, not when it is taken.
+    pub not_taken: NotTaken,
 }
 
 impl CommunityUpdater {
     pub async fn check(&self) -> CheckOutcome {
         // Only a feed that verified may be "not modified": a damaged kept file is fetched again.
-        let not_taken = self
-            .not_taken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let etag = not_taken.or_else(|| {
+        let etag = self.not_taken.etag().or_else(|| {
             self.status
                 .borrow()
                 .version
@@ -112,11 +105,10 @@ impl CommunityUpdater {
             )
         })
         .await;
-        // Only the feed's own fault is remembered: one not kept for want of disk (or a check that
-        // never finished) is fetched again next time.
-        let feed_refused = matches!(&installed, Ok(Err(e)) if !matches!(e, FeedError::Io(_)));
-        *self.not_taken.lock().unwrap_or_else(|e| e.into_inner()) =
-            (feed_refused && !offered_etag.is_empty()).then_some(offered_etag);
+        self.not_taken.remember(
+            matches!(&installed, Ok(Err(e)) if !matches!(e, FeedError::Io(_))),
+            offered_etag,
+        );
         match installed {
             Ok(Ok(feed)) => {
                 tracing::info!(version = %feed.version, people = feed.people.len(), "community feed installed");

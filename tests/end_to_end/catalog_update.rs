@@ -54,6 +54,34 @@ fn version(doc: &str, v: &str) -> String {
     )
 }
 
+/// A terminal on its shipped catalog.
+fn shipped_status() -> tokio::sync::watch::Sender<CatalogStatus> {
+    tokio::sync::watch::Sender::new(CatalogStatus {
+        version: onetrip::catalog::shipped().version,
+        origin: Origin::Shipped,
+        last_rejection: None,
+    })
+}
+
+/// An updater against the reference upstream at `addr`, trusting the authority `public`.
+fn updater_at(
+    addr: std::net::SocketAddr,
+    data: &std::path::Path,
+    public: &str,
+    status: tokio::sync::watch::Sender<CatalogStatus>,
+    deliver: Arc<dyn Fn(Arc<Catalog>) + Send + Sync>,
+) -> CatalogUpdater {
+    CatalogUpdater {
+        client: UpstreamClient::new(&upstream_cfg(addr)).unwrap(),
+        data_dir: data.to_path_buf(),
+        key: Some(signature::public_key(public).unwrap()),
+        capabilities: Capability::DEFAULT.to_vec(),
+        status,
+        deliver,
+        not_taken: Default::default(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     let logs = common::capture_logs();
@@ -64,24 +92,12 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     let (private, public) = signature::generate().unwrap();
     let key = signature::signing_key(&private).unwrap();
     let delivered: Arc<Mutex<Vec<Arc<Catalog>>>> = Arc::default();
-    let status = tokio::sync::watch::Sender::new(CatalogStatus {
-        version: onetrip::catalog::shipped().version,
-        origin: Origin::Shipped,
-        last_rejection: None,
-    });
+    let status = shipped_status();
     let data = dir.path().join("data");
-    let updater = CatalogUpdater {
-        client: UpstreamClient::new(&upstream_cfg(addr)).unwrap(),
-        data_dir: data.clone(),
-        key: Some(signature::public_key(&public).unwrap()),
-        capabilities: Capability::DEFAULT.to_vec(),
-        status: status.clone(),
-        deliver: {
-            let d = delivered.clone();
-            Arc::new(move |c| d.lock().unwrap().push(c))
-        },
-        not_taken: Default::default(),
-    };
+    let updater = updater_at(addr, &data, &public, status.clone(), {
+        let d = delivered.clone();
+        Arc::new(move |c| d.lock().unwrap().push(c))
+    });
 
     // Upstream starts with the demo authority's catalog: not our authority, refused.
     let out = updater.check().await;
@@ -174,15 +190,13 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     assert!(status.borrow().last_rejection.is_some());
 
     // Upstream unreachable: a failure to retry, not a refusal.
-    let gone = CatalogUpdater {
-        client: UpstreamClient::new(&upstream_cfg("127.0.0.1:9".parse().unwrap())).unwrap(),
-        data_dir: data.clone(),
-        key: updater.key,
-        capabilities: updater.capabilities.clone(),
-        status: status.clone(),
-        deliver: Arc::new(|_| {}),
-        not_taken: Default::default(),
-    };
+    let gone = updater_at(
+        "127.0.0.1:9".parse().unwrap(),
+        &data,
+        &public,
+        status.clone(),
+        Arc::new(|_| {}),
+    );
     assert!(matches!(gone.check().await, CheckOutcome::Failed(_)));
 
     let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
@@ -192,8 +206,6 @@ async fn signed_updates_install_and_bad_ones_leave_the_old_catalog() {
     );
 }
 
-/// The full runtime against the reference upstream: a tampered catalog at start is refused and
-/// the heartbeat says so; the terminal keeps the shipped catalog.
 /// A catalog that could not be kept for want of disk is the terminal's fault, not the
 /// document's: the next check fetches it again (a 304 by its ETag would leave the terminal on
 /// the old catalog until upstream published another).
@@ -211,19 +223,7 @@ async fn a_catalog_not_kept_for_want_of_disk_is_fetched_again() {
     // root, as CI runs, a permission would not stop the write).
     let data = dir.path().join("data");
     std::fs::write(&data, b"not a directory").unwrap();
-    let updater = CatalogUpdater {
-        client: UpstreamClient::new(&upstream_cfg(addr)).unwrap(),
-        data_dir: data.clone(),
-        key: Some(signature::public_key(&public).unwrap()),
-        capabilities: Capability::DEFAULT.to_vec(),
-        status: tokio::sync::watch::Sender::new(CatalogStatus {
-            version: onetrip::catalog::shipped().version,
-            origin: Origin::Shipped,
-            last_rejection: None,
-        }),
-        deliver: Arc::new(|_| {}),
-        not_taken: Default::default(),
-    };
+    let updater = updater_at(addr, &data, &public, shipped_status(), Arc::new(|_| {}));
     let out = updater.check().await;
     assert!(
         matches!(&out, CheckOutcome::Refused(why) if why.contains("cannot keep")),
@@ -236,6 +236,8 @@ async fn a_catalog_not_kept_for_want_of_disk_is_fetched_again() {
     );
 }
 
+/// The full runtime against the reference upstream: a tampered catalog at start is refused and
+/// the heartbeat says so; the terminal keeps the shipped catalog.
 #[test]
 fn the_heartbeat_reports_a_refused_catalog() {
     let (rt, bench) = common::boot();
