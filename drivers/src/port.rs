@@ -26,6 +26,54 @@ impl PortError {
     }
 }
 
+/// When a driver opens its port again after a failure. A missing port (no device node: the cable
+/// out, or at boot a port udev has not named yet) is looked for every [`Reopen::MISSING`]: a look
+/// is one `stat`, and the device is back in service as soon as its node is there, instead of up
+/// to a backoff's 3 s later. Any other failure (a port held by another program, an open the
+/// device refuses, a session that broke off) backs off from 200 ms to 3 s, so a broken device is
+/// not hammered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reopen {
+    backoff: Duration,
+}
+
+impl Default for Reopen {
+    fn default() -> Self {
+        Reopen {
+            backoff: Self::FIRST,
+        }
+    }
+}
+
+impl Reopen {
+    /// The first wait after a failure other than a missing port.
+    pub const FIRST: Duration = Duration::from_millis(200);
+    /// The longest wait, once failures keep coming.
+    pub const MAX: Duration = Duration::from_secs(3);
+    /// How often a missing port is looked for.
+    pub const MISSING: Duration = Duration::from_millis(250);
+
+    /// The wait before the next open after this one failed with `err`.
+    pub fn failed(&mut self, err: &PortError) -> Duration {
+        if let PortError::Missing(_) = err {
+            return Self::MISSING;
+        }
+        self.broke_off()
+    }
+
+    /// The wait before the next open after a session on the open port broke off.
+    pub fn broke_off(&mut self) -> Duration {
+        let wait = self.backoff;
+        self.backoff = (self.backoff * 2).min(Self::MAX);
+        wait
+    }
+
+    /// The port opened: the next failure starts from the first wait again.
+    pub fn opened(&mut self) {
+        self.backoff = Self::FIRST;
+    }
+}
+
 /// Opens `path` at `baud`, 8N1, exclusively (TIOCEXCL), so two programs never talk to one device.
 pub fn open(path: &Path, baud: u32) -> Result<SerialStream, PortError> {
     let name = path.display().to_string();
@@ -107,6 +155,34 @@ impl Line {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A port whose node is missing is looked for again at a steady, short interval however long
+    /// it has been missing (a stat each time); a port that is there but fails backs off to 3 s;
+    /// an open resets the backoff. And `open` calls a nonexistent path missing.
+    #[test]
+    fn a_missing_port_is_looked_for_often_a_failing_one_backs_off() {
+        let missing = open(Path::new("/dev/onetrip-no-such-port"), 9600).unwrap_err();
+        assert!(matches!(missing, PortError::Missing(_)), "{missing:?}");
+        let refused = PortError::Io {
+            path: "/dev/ttyUSB0".into(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        let mut reopen = Reopen::default();
+        for _ in 0..20 {
+            assert_eq!(reopen.failed(&missing), Reopen::MISSING);
+        }
+        let waits: Vec<u64> = (0..6)
+            .map(|_| reopen.failed(&refused).as_millis() as u64)
+            .collect();
+        assert_eq!(waits, [200, 400, 800, 1600, 3000, 3000]);
+        assert_eq!(reopen.failed(&missing), Reopen::MISSING);
+        reopen.opened();
+        assert_eq!(reopen.broke_off(), Reopen::FIRST);
+        assert_eq!(
+            reopen.failed(&PortError::Busy("x".into())),
+            Reopen::FIRST * 2
+        );
+    }
 
     #[test]
     fn deadlines_grow_with_the_bytes_and_shrink_with_the_speed() {

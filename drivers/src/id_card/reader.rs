@@ -402,7 +402,7 @@ pub async fn run(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>) {
 /// As [`run`], beating `pulse` at every poll and every attempt to open the port.
 pub async fn run_beating(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>, pulse: Pulse) {
     let mut rep = Reporter { tx, last: None };
-    let mut backoff = Duration::from_millis(200);
+    let mut reopen = port::Reopen::default();
     loop {
         pulse.beat();
         match port::open(&config.path, config.baud) {
@@ -413,11 +413,10 @@ pub async fn run_beating(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>, pu
                 {
                     return;
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(3));
+                tokio::time::sleep(reopen.failed(&e)).await;
             }
             Ok(stream) => {
-                backoff = Duration::from_millis(200);
+                reopen.opened();
                 let stream = crate::record::Recorded::new(stream, config.record.clone());
                 let link = Link::new(stream, config.line());
                 let why = match session(&config, link, &mut rep, &pulse).await {
@@ -430,7 +429,7 @@ pub async fn run_beating(config: ReaderConfig, tx: mpsc::Sender<IdCardEvent>, pu
                 {
                     return;
                 }
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(reopen.broke_off()).await;
             }
         }
     }

@@ -367,7 +367,7 @@ async fn run(
         misses: 0,
     };
     let line = config.line();
-    let mut backoff = Duration::from_millis(200);
+    let mut reopen = port::Reopen::default();
     loop {
         pulse.beat();
         let mut io = match port::open(&config.path, config.baud) {
@@ -376,7 +376,7 @@ async fn run(
                 let mut s = offline(e.to_string());
                 s.state = e.device_state();
                 rep.status(s).await;
-                let sleep = tokio::time::sleep(backoff);
+                let sleep = tokio::time::sleep(reopen.failed(&e));
                 tokio::pin!(sleep);
                 loop {
                     tokio::select! {
@@ -387,11 +387,10 @@ async fn run(
                         },
                     }
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(3));
                 continue;
             }
         };
-        backoff = Duration::from_millis(200);
+        reopen.opened();
         // The line settles before it is judged: opening the port changes DTR and RTS, which
         // wakes or resets some printers, and what arrives meanwhile is drained by the first
         // query. A flooded line has filled the input buffer by then, so that query's drain
@@ -407,12 +406,12 @@ async fn run(
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 rep.status(offline(e.to_string())).await;
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(reopen.broke_off()).await;
                 continue;
             }
             Err(_) => {
                 rep.status(offline(STUCK)).await;
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(reopen.broke_off()).await;
                 continue;
             }
         }

@@ -109,7 +109,7 @@ async fn run(
         .stall_after
         .map_or(IDLE_BEAT, |s| (s / 4).min(IDLE_BEAT));
     let mut last: Option<DeviceStatus> = None;
-    let mut backoff = Duration::from_millis(200);
+    let mut reopen = port::Reopen::default();
     macro_rules! report {
         ($s:expr) => {{
             let s: DeviceStatus = $s;
@@ -128,12 +128,11 @@ async fn run(
             Ok(io) => crate::record::Recorded::new(io, config.record.clone()),
             Err(e) => {
                 report!(DeviceStatus::with_detail(e.device_state(), e.to_string()));
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(3));
+                tokio::time::sleep(reopen.failed(&e)).await;
                 continue;
             }
         };
-        backoff = Duration::from_millis(200);
+        reopen.opened();
         report!(DeviceStatus::new(DeviceState::Online));
         let mut framer = Framer::new();
         let mut buf = [0u8; 512];
@@ -183,6 +182,6 @@ async fn run(
             }
         };
         report!(DeviceStatus::with_detail(DeviceState::Offline, why));
-        tokio::time::sleep(backoff).await;
+        tokio::time::sleep(reopen.broke_off()).await;
     }
 }
