@@ -33,6 +33,9 @@ pub fn run(cfg: Config, not_configured: Option<Outage>) -> anyhow::Result<()> {
     let mut options = RuntimeOptions::new(cfg);
     options.not_configured = not_configured;
     options.firmware = super::firmware::running();
+    if std::env::var("SLINT_BACKEND").is_ok_and(|b| b.starts_with("linuxkms")) {
+        await_screen();
+    }
     let launched = shell::launch(options, rt.handle(), clock, true)?;
     shell::Kiosk::start_timer(&launched.kiosk);
     launched.ui.show()?;
@@ -52,6 +55,26 @@ pub fn run(cfg: Config, not_configured: Option<Outage>) -> anyhow::Result<()> {
         Ok(())
     } else {
         anyhow::bail!("the event loop ended without a shutdown request (a key combination?)")
+    }
+}
+
+/// Under linuxkms, the screen's DRM card before the window (`screen`): up to 30 s, then the
+/// kiosk starts anyway and Slint's error says what is missing.
+fn await_screen() {
+    const LIMIT: Duration = Duration::from_secs(30);
+    match super::screen::wait_for_card(std::path::Path::new(super::screen::DRI), LIMIT) {
+        Some(waited) if waited.is_zero() => {}
+        Some(waited) => {
+            tracing::info!(
+                waited_ms = waited.as_millis() as u64,
+                "the screen's DRM card came"
+            )
+        }
+        None => tracing::warn!(
+            dir = super::screen::DRI,
+            limit_s = LIMIT.as_secs(),
+            "no DRM card came: starting anyway"
+        ),
     }
 }
 
