@@ -13,7 +13,8 @@
 # 3. provisioning: image/provision with a configuration and files whose paths hold spaces, quotes
 #    and a newline writes exactly those files, and refuses a destination that is not a plain name.
 # 4. a legacy store: the store earlier firmware kept at the data partition's root moves into
-#    store/ with the configuration (move-legacy-store), finished after a cut, done once.
+#    store/ with the configuration (move-legacy-store), finished after a cut, done once; its unit
+#    (onetrip-data.service) runs while there is something to do and is skipped after.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$HERE/out"
@@ -42,6 +43,7 @@ onetrip-boot-deadline.service 4.5
 onetrip-update-stick@sdz1.service 4.5
 onetrip-reboot.service 4.5
 onetrip-data.service 4.5
+onetrip-drivers.service 4.5
 onetrip-growfs.service 4.5
 onetrip-boot-report.service 4.5
 X
@@ -148,11 +150,26 @@ cp "$legacy/config/onetrip.toml" "$work/legacy.toml"
 # The kiosk owns config/: a link it left where the new configuration is written is not followed.
 echo untouched > "$work/target"
 ln -s "$work/target" "$legacy/config/onetrip.toml.new"
-# A power cut after the move: the files are in store/, the configuration still old.
+# Whether onetrip-data.service would run on this partition: its own conditions, with the
+# scratch partition in place of /var/lib/onetrip, as systemd evaluates them.
+would_run() {
+  local conditions=()
+  mapfile -t conditions < <(sed -n "s|^\(Condition[A-Za-z]*=.*\)/var/lib/onetrip|\1$legacy|p" \
+                              "$tree/etc/systemd/system/onetrip-data.service")
+  [ "${#conditions[@]}" -gt 0 ] || breach "onetrip-data.service has no conditions"
+  systemd-analyze condition "${conditions[@]}" >/dev/null 2>&1
+}
+would_run || breach "onetrip-data.service would not run for a store at the partition's root"
+# A power cut after the move: the files are in store/, the configuration still old, the marker
+# left — the unit runs again and finishes.
 ONETRIP_DATA=$legacy "$tree/usr/lib/onetrip/move-legacy-store" >/dev/null
+[ ! -e "$legacy/.store-moving" ] || breach "the move's marker was left after the move"
 cp "$work/legacy.toml" "$legacy/config/onetrip.toml"
+: > "$legacy/.store-moving"
+would_run || breach "onetrip-data.service would not finish a move a power cut interrupted"
 ONETRIP_DATA=$legacy "$tree/usr/lib/onetrip/move-legacy-store" >/dev/null
 ONETRIP_DATA=$legacy "$tree/usr/lib/onetrip/move-legacy-store" >/dev/null
+! would_run || breach "onetrip-data.service would run again once the move is done"
 for f in onetrip.sqlite3:db onetrip.sqlite3-wal:wal catalog/current.signed:signed; do
   grep -qx "${f#*:}" "$legacy/store/${f%%:*}" 2>/dev/null || breach "legacy ${f%%:*} not moved into store/"
   [ ! -e "$legacy/${f%%:*}" ] || breach "legacy ${f%%:*} left at the root"
@@ -162,7 +179,7 @@ done
 grep -qx "dir = \"$legacy\"" "$legacy/config/onetrip.toml" || breach "another section's dir was changed"
 grep -qx ok "$legacy/rauc/confirmed-version" || breach "RAUC's state was touched"
 grep -qx untouched "$work/target" || breach "the configuration was written through a link"
-[ "$fail" = 0 ] && echo "  moved: the store, its WAL and the catalog; the configuration follows, once"
+[ "$fail" = 0 ] && echo "  moved: the store, its WAL and the catalog; the configuration follows, once (the unit skipped after)"
 
 [ "$fail" = 0 ] && echo "check-image: all checks passed"
 exit "$fail"

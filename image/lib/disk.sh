@@ -21,7 +21,7 @@ mcopy -i esp.img esp/BOOTX64.EFI ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i esp.img "$HERE/boot/grub.cfg" esp/grubenv ::/EFI/onetrip/
 
 data_src=$(mktemp -d)
-mkdir -p "$data_src/config" "$data_src/cache" "$data_src/rauc"
+mkdir -p "$data_src/config" "$data_src/cache" "$data_src/rauc" "$data_src/store"
 chmod 700 "$data_src" "$data_src/config"
 if [ -n "${DATA_DIR:-}" ]; then cp -a "$DATA_DIR/." "$data_src/"; fi
 rm -f data.img

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The terminal's initramfs, packed from the root slot's own tree: busybox (Debian's static build),
-# the init script beside this file, and the storage drivers a terminal's disk may sit on with
-# squashfs, in the order modprobe resolves their dependencies. About 4 MB, uncompressed: the
-# kernel copies it instead of unpacking 6 MB of zstd, and the init mounts the slot without udev.
+# the init script beside this file, the storage drivers a terminal's disk may sit on with
+# squashfs, in the order modprobe resolves their dependencies, and ext4 with e2fsck for the data
+# partition. About 8 MB, uncompressed: the kernel copies it instead of unpacking 6 MB of zstd, and
+# the init mounts the slot and the data partition without udev.
 # initramfs-tools (udev, a shell framework, every hook) took ~2 s of an emulated boot to do the
 # same, and its image ~1 s more to read and unpack.
 #   in:  TREE (a root slot's tree, modules and busybox-static installed), HERE (image/)
@@ -22,12 +23,13 @@ mknod -m 0600 "$stage/dev/console" c 5 1
 # boots from its own disk, and a stick left in is the root's business.
 groups=("squashfs" "virtio_pci virtio_blk" "nvme" "ahci ata_piix sd_mod" "sdhci_pci sdhci_acpi mmc_block"
         "virtio_scsi sd_mod")
-: > "$stage/lib/modules/load-order"
 loaded=" "
-for group in "${groups[@]}"; do
-  line=""
-  # modprobe's own order: each module after what it needs; what an earlier group loaded is skipped.
-  for path in $(PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" modprobe --set-version "$kver" --show-depends -a $group |
+# Appends a line of modules to a list: modprobe's own order, each module after what it needs; what
+# an earlier line loaded is skipped.
+add_modules() {
+  local list=$1 line="" path name
+  shift
+  for path in $(PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" modprobe --set-version "$kver" --show-depends -a "$@" |
                 awk '$1 == "insmod" { print $2 }'); do
     name=$(basename "$path")
     case "$loaded" in *" $name "*) continue ;; esac
@@ -35,9 +37,27 @@ for group in "${groups[@]}"; do
     install -m 0644 "$TREE$path" "$stage/lib/modules/$name"
     line="$line $name"
   done
-  [ -n "$line" ] || { echo "initramfs: no module for $group" >&2; exit 1; }
-  echo "${line# }" >> "$stage/lib/modules/load-order"
+  [ -n "$line" ] || { echo "initramfs: no module for $*" >&2; exit 1; }
+  echo "${line# }" >> "$list"
+}
+: > "$stage/lib/modules/load-order"
+for group in "${groups[@]}"; do
+  # shellcheck disable=SC2086 # a group is a list of module names
+  add_modules "$stage/lib/modules/load-order" $group
 done
+# The data partition (store, queue, configuration, RAUC's state): ext4, checked by Debian's
+# e2fsck before it is mounted, as systemd-fsck would (the init says why it is done here). e2fsck
+# is the slot's own, with the libraries it links (ldd in the tree).
+: > "$stage/lib/modules/data-order"
+add_modules "$stage/lib/modules/data-order" ext4
+e2fsck=$(readlink -f "$TREE/sbin/e2fsck"); e2fsck=${e2fsck#"$TREE"}
+for file in "$e2fsck" $(PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" ldd "$e2fsck" |
+                        awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }'); do
+  install -D -m 0755 "$(readlink -f "$TREE$file")" "$stage$file"
+done
+ln -s "$e2fsck" "$stage/bin/e2fsck"
+mkdir -p "$stage/etc"
+ln -s /proc/mounts "$stage/etc/mtab"
 # Byte-for-byte the same initramfs from the same tree (the slot image is reproducible).
 find "$stage" -exec touch -h -d "@${SOURCE_DATE_EPOCH:-0}" {} +
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | "$TREE/bin/busybox" cpio -o -H newc 2>/dev/null) \
