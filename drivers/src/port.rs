@@ -29,9 +29,10 @@ impl PortError {
 /// When a driver opens its port again after a failure. A missing port (no device node: the cable
 /// out, or at boot a port udev has not named yet) is looked for every [`Reopen::MISSING`]: a look
 /// is one `stat`, and the device is back in service as soon as its node is there, instead of up
-/// to a backoff's 3 s later. Any other failure (a port held by another program, an open the
-/// device refuses, a session that broke off) backs off from 200 ms to 3 s, so a broken device is
-/// not hammered.
+/// to a backoff's 3 s later. Any other failure to open (a port held by another program, an open
+/// the device refuses) backs off from 200 ms to 3 s, so a broken device is not hammered. After a
+/// session that broke off the next open comes 200 ms later (the session's open reset the backoff),
+/// as before this type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reopen {
     backoff: Duration,

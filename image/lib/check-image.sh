@@ -138,8 +138,8 @@ debugfs -R "cat config/onetrip.toml" "$work/data.img" 2>/dev/null | grep -qF "# 
   || breach "a refused destination still changed the partition"
 echo "== a store left at the partition's root by earlier firmware"
 # The image's own script on a scratch partition: the store and what sits beside it move into
-# store/, the configuration follows; a cut between the two is finished on the next run; a second
-# run changes nothing.
+# store/, the configuration follows; a cut in the move or between the two is finished on the next
+# run; a second run changes nothing.
 legacy="$work/legacy"
 mkdir -p "$legacy/config" "$legacy/catalog" "$legacy/rauc"
 echo db > "$legacy/onetrip.sqlite3"; echo wal > "$legacy/onetrip.sqlite3-wal"
@@ -160,9 +160,15 @@ would_run() {
   systemd-analyze condition "${conditions[@]}" >/dev/null 2>&1
 }
 would_run || breach "onetrip-data.service would not run for a store at the partition's root"
+# A power cut in the middle of the move, the database already in store/ and its WAL not (the
+# marker left): the unit runs again and moves the rest, the WAL with it.
+mkdir -p "$legacy/store"
+: > "$legacy/.store-moving"
+mv "$legacy/onetrip.sqlite3" "$legacy/store/onetrip.sqlite3"
+would_run || breach "onetrip-data.service would not take up a move a power cut interrupted"
+ONETRIP_DATA=$legacy "$tree/usr/lib/onetrip/move-legacy-store" >/dev/null
 # A power cut after the move: the files are in store/, the configuration still old, the marker
 # left — the unit runs again and finishes.
-ONETRIP_DATA=$legacy "$tree/usr/lib/onetrip/move-legacy-store" >/dev/null
 [ ! -e "$legacy/.store-moving" ] || breach "the move's marker was left after the move"
 cp "$work/legacy.toml" "$legacy/config/onetrip.toml"
 : > "$legacy/.store-moving"

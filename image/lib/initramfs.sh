@@ -2,7 +2,7 @@
 # The terminal's initramfs, packed from the root slot's own tree: busybox (Debian's static build),
 # the init script beside this file, the storage drivers a terminal's disk may sit on with
 # squashfs, in the order modprobe resolves their dependencies, and ext4 with e2fsck for the data
-# partition. About 8 MB, uncompressed: the kernel copies it instead of unpacking 6 MB of zstd, and
+# partition. About 12 MB, uncompressed: the kernel copies it instead of unpacking 6 MB of zstd, and
 # the init mounts the slot and the data partition without udev.
 # initramfs-tools (udev, a shell framework, every hook) took ~2 s of an emulated boot to do the
 # same, and its image ~1 s more to read and unpack.
@@ -50,14 +50,19 @@ done
 # is the slot's own, with the libraries it links (ldd in the tree).
 : > "$stage/lib/modules/data-order"
 add_modules "$stage/lib/modules/data-order" ext4
-e2fsck=$(readlink -f "$TREE/sbin/e2fsck"); e2fsck=${e2fsck#"$TREE"}
-for file in "$e2fsck" $(PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" ldd "$e2fsck" |
-                        awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }'); do
-  install -D -m 0755 "$(readlink -f "$TREE$file")" "$stage$file"
+# Links are resolved inside the tree (the loader's is absolute: resolved on the build machine it
+# would be the build machine's own), and a failed ldd stops the build.
+in_tree() { PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" "$@"; }
+e2fsck=$(in_tree readlink -f /sbin/e2fsck)
+linked=$(in_tree ldd "$e2fsck")
+for file in "$e2fsck" $(awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }' <<<"$linked"); do
+  install -D -m 0755 "$TREE$(in_tree readlink -f "$file")" "$stage$file"
 done
 ln -s "$e2fsck" "$stage/bin/e2fsck"
 mkdir -p "$stage/etc"
 ln -s /proc/mounts "$stage/etc/mtab"
+# The check runs from the initramfs as it will at boot: with only what was packed.
+chroot "$stage" /bin/e2fsck -V >/dev/null 2>&1 || { echo "initramfs: e2fsck does not run from the initramfs" >&2; exit 1; }
 # Byte-for-byte the same initramfs from the same tree (the slot image is reproducible).
 find "$stage" -exec touch -h -d "@${SOURCE_DATE_EPOCH:-0}" {} +
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | "$TREE/bin/busybox" cpio -o -H newc 2>/dev/null) \
