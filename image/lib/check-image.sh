@@ -10,6 +10,8 @@
 # 2. keyboards: the image's udev rules, run by the image's own udev (`udevadm test` in the tree,
 #    against made-up input devices in a private /sys): only the touch panel reaches libinput; a
 #    keyboard, a touch screen that also has keys, a mouse, an unknown panel are ignored.
+#    And the serial ports: the scanner's name goes to an on-board ttyS1 only when the kernel found
+#    a UART there.
 # 3. provisioning: image/provision with a configuration and files whose paths hold spaces, quotes
 #    and a newline writes exactly those files, and refuses a destination that is not a plain name.
 # 4. a legacy store: the store earlier firmware kept at the data partition's root moves into
@@ -97,6 +99,30 @@ while read -r expect got rest; do
   [ "$expect" = "$got" ] || breach "the keyboard rule: libinput would $got ${rest%% (*}; expected: $expect"
 done <<<"$results"
 [ "$(wc -l <<<"$results")" -eq "$(wc -l <<<"$cases")" ] || breach "the keyboard rule: not every device was evaluated"
+
+echo "== serial ports (the image's udev rules, made-up on-board UARTs)"
+# The scanner's name goes to a second on-board UART the kernel found (type 4: a 16550A), never to
+# the placeholder the 8250 driver makes on a board without one (type 0).
+uarts=$(unshare -m bash -s "$tree" <<'SCRIPT'
+set -euo pipefail
+tree=$1
+for d in sys run dev; do mount -t tmpfs none "$tree/$d"; done
+mount -t proc proc "$tree/proc"
+mkdir -p "$tree/sys/class/tty"
+for type in 4 0; do
+  d="$tree/sys/devices/platform/serial8250/tty/ttyS1"
+  rm -rf "$d"; mkdir -p "$d"
+  echo "$type" > "$d/type"
+  printf 'MAJOR=4\nMINOR=65\nDEVNAME=ttyS1\n' > "$d/uevent"
+  ln -s ../../../../../class/tty "$d/subsystem"
+  props=$(SYSTEMD_DEVICE_VERIFY_SYSFS=0 chroot "$tree" udevadm test --action=add \
+            /sys/devices/platform/serial8250/tty/ttyS1 2>/dev/null)
+  if grep -q '^DEVLINKS=.*/dev/onetrip/scanner' <<<"$props"; then echo "$type scanner"; else echo "$type none"; fi
+done
+SCRIPT
+)
+grep -qx "4 scanner" <<<"$uarts" && echo "  ttyS1, a 16550A: /dev/onetrip/scanner" || breach "a found ttyS1 is not the scanner ($uarts)"
+grep -qx "0 none" <<<"$uarts" && echo "  ttyS1, no UART found: no name" || breach "a placeholder ttyS1 claims the scanner's name ($uarts)"
 
 echo "== provisioning (paths with spaces, quotes and a newline)"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
