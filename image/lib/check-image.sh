@@ -50,6 +50,16 @@ onetrip-growfs.service 4.5
 onetrip-boot-report.service 4.5
 X
 
+# Runs the script on stdin (its $1: the tree; then the arguments given) in a private mount
+# namespace where the tree's /sys, /run and /dev are empty and /proc is mounted: made-up devices
+# for the image's own `udevadm test`.
+in_private_sys() {
+  unshare -m bash -c 'set -euo pipefail; tree=$1
+    for d in sys run dev; do mount -t tmpfs none "$tree/$d"; done
+    mount -t proc proc "$tree/proc"
+    exec bash -s "$@"' _ "$tree" "$@"
+}
+
 echo "== keyboards (the image's udev rules, the image's udevadm, made-up input devices)"
 # name vendor product ev key abs rel prop -> expected (libinput uses / ignores it). Capability
 # words as the kernel prints them (most significant first): keys in word 0 (KEY_ESC … KEY_D all
@@ -65,11 +75,9 @@ ignore touch-screen-of-another-model 1234 5678 b 400_0_0_0_0_0 3 0 2
 ignore USB-mouse 046d c077 7 70000_0_0_0_0 0 103 0
 X
 )
-results=$(unshare -m bash -s "$tree" "$cases" <<'SCRIPT'
+results=$(in_private_sys "$cases" <<'SCRIPT'
 set -euo pipefail
 tree=$1; cases=$2
-for d in sys run dev; do mount -t tmpfs none "$tree/$d"; done
-mount -t proc proc "$tree/proc"
 n=0
 while read -r expect name vendor product ev key abs rel prop; do
   n=$((n + 1)); d="$tree/sys/devices/virtual/input/input$n"
@@ -103,11 +111,9 @@ done <<<"$results"
 echo "== serial ports (the image's udev rules, made-up on-board UARTs)"
 # The scanner's name goes to a second on-board UART the kernel found (type 4: a 16550A), never to
 # the placeholder the 8250 driver makes on a board without one (type 0).
-uarts=$(unshare -m bash -s "$tree" <<'SCRIPT'
+uarts=$(in_private_sys <<'SCRIPT'
 set -euo pipefail
 tree=$1
-for d in sys run dev; do mount -t tmpfs none "$tree/$d"; done
-mount -t proc proc "$tree/proc"
 mkdir -p "$tree/sys/class/tty"
 for type in 4 0; do
   d="$tree/sys/devices/platform/serial8250/tty/ttyS1"

@@ -24,12 +24,13 @@ mknod -m 0600 "$stage/dev/console" c 5 1
 groups=("squashfs" "virtio_pci virtio_blk" "nvme" "ahci ata_piix sd_mod" "sdhci_pci sdhci_acpi mmc_block"
         "virtio_scsi sd_mod")
 loaded=" "
+in_tree() { PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" "$@"; }
 # Appends a line of modules to a list: modprobe's own order, each module after what it needs; what
 # an earlier line loaded is skipped.
 add_modules() {
   local list=$1 line="" path name
   shift
-  for path in $(PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" modprobe --set-version "$kver" --show-depends -a "$@" |
+  for path in $(in_tree modprobe --set-version "$kver" --show-depends -a "$@" |
                 awk '$1 == "insmod" { print $2 }'); do
     name=$(basename "$path")
     case "$loaded" in *" $name "*) continue ;; esac
@@ -52,7 +53,6 @@ done
 add_modules "$stage/lib/modules/data-order" ext4
 # Links are resolved inside the tree (the loader's is absolute: resolved on the build machine it
 # would be the build machine's own), and a failed ldd stops the build.
-in_tree() { PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$TREE" "$@"; }
 e2fsck=$(in_tree readlink -f /sbin/e2fsck)
 linked=$(in_tree ldd "$e2fsck")
 for file in "$e2fsck" $(awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }' <<<"$linked"); do
@@ -63,7 +63,8 @@ mkdir -p "$stage/etc"
 ln -s /proc/mounts "$stage/etc/mtab"
 # The check runs from the initramfs as it will at boot: with only what was packed.
 chroot "$stage" /bin/e2fsck -V >/dev/null 2>&1 || { echo "initramfs: e2fsck does not run from the initramfs" >&2; exit 1; }
-# Byte-for-byte the same initramfs from the same tree (the slot image is reproducible).
+# The same files, modes and times from the same tree (busybox's cpio still writes the staging
+# directory's inode numbers into its headers: not byte for byte).
 find "$stage" -exec touch -h -d "@${SOURCE_DATE_EPOCH:-0}" {} +
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | "$TREE/bin/busybox" cpio -o -H newc 2>/dev/null) \
   > "$TREE/boot/initrd.img-$kver"

@@ -67,11 +67,15 @@ mod tests {
         let maker = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(150));
             std::fs::write(card, b"").unwrap();
+            Instant::now()
         });
         let waited = wait_for_card(dir.path(), Duration::from_secs(60));
-        maker.join().unwrap();
+        let returned = Instant::now();
+        let made = maker.join().unwrap();
+        // It waited, and came back only once the card was there.
         let waited = waited.expect("the card that appeared was not found");
-        assert!(waited >= Duration::from_millis(150), "{waited:?}");
+        assert!(waited > Duration::ZERO);
+        assert!(returned >= made, "returned before the card was made");
         // Already there: no wait at all.
         assert_eq!(
             wait_for_card(dir.path(), Duration::from_secs(60)),
