@@ -98,26 +98,33 @@ async fn stop_on_signal(asked: Arc<AtomicBool>) {
     });
 }
 
-/// Tells systemd READY (from the event loop, so it runs) once the store is open or known unusable.
+/// Tells systemd READY (from the event loop, so it runs) once the store is open or known unusable
+/// and the screen shows it.
 async fn ready_when_store_known(mut store_state: tokio::sync::watch::Receiver<shell::StoreState>) {
     let state = store_state
         .wait_for(|s| *s != shell::StoreState::Opening)
         .await
         .map(|s| s.clone())
         .unwrap_or(shell::StoreState::Unusable("runtime stopped".into()));
+    // A zero timer started from the event loop fires in its next turn, after the turn's redraw:
+    // READY follows the frame that shows the store's fate (the linuxkms loop runs timers,
+    // callbacks, then the redraw). What systemd starts after READY (mark-good, growfs, the
+    // network, name resolution and time) then no longer shares the CPU with that first frame.
     let _ = slint::invoke_from_event_loop(move || {
-        let status = match &state {
-            shell::StoreState::Open => "store open".to_string(),
-            other => format!("out of service: {other:?}"),
-        };
-        tracing::info!(%status, "kiosk ready");
-        let _ = sd_notify::notify(
-            false,
-            &[
-                sd_notify::NotifyState::Ready,
-                sd_notify::NotifyState::Status(&status),
-            ],
-        );
+        slint::Timer::single_shot(Duration::ZERO, move || {
+            let status = match &state {
+                shell::StoreState::Open => "store open".to_string(),
+                other => format!("out of service: {other:?}"),
+            };
+            tracing::info!(%status, "kiosk ready");
+            let _ = sd_notify::notify(
+                false,
+                &[
+                    sd_notify::NotifyState::Ready,
+                    sd_notify::NotifyState::Status(&status),
+                ],
+            );
+        });
     });
 }
 
