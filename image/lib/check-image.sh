@@ -48,6 +48,7 @@ onetrip-data.service 4.5
 onetrip-drivers.service 4.5
 onetrip-growfs.service 4.5
 onetrip-boot-report.service 4.5
+onetrip-after-ready.service 4.5
 X
 
 # Runs the script on stdin (its $1: the tree; then the arguments given) in a private mount

@@ -516,6 +516,7 @@ fn a_terminal_falls_back_serves_a_citizen_writes_a_log_stick_and_is_updated_in_t
     let at_done = serves_a_citizen(&mut m, &twin, &guest_bench, &twin_bench, &dir);
     the_keys_gave_no_way_out(&at_done, &kiosk);
     prints_where_the_boot_time_went(&mut m);
+    only_the_kiosk_started_before_ready(&mut m);
     is_updated_from_the_fleet_through_a_power_cut(&mut m, &at_done, &rt, &fleet, rollout, &v2);
     writes_a_log_stick(&mut m, &dir);
     // Still once, after the update, the power cut and the log stick.
@@ -677,6 +678,45 @@ fn prints_where_the_boot_time_went(m: &mut Machine) {
         "no critical chain to the kiosk: {report:?}"
     );
     println!("{}", report.join("\n"));
+}
+
+/// Nothing a kiosk can serve without started beside its start (issue 32): name resolution and time
+/// come once it is READY, by a transaction of their own, and D-Bus and logind only when first
+/// asked; yet both do start, and the fall-back's reboot (which asks logind through D-Bus) did not
+/// wait for a logind held back (25 s per try).
+fn only_the_kiosk_started_before_ready(m: &mut Machine) {
+    let this_boot = |console: &str| console.rfind("OneTrip: booting slot A").unwrap();
+    for unit in ["systemd-resolved.service", "systemd-timesyncd.service"] {
+        let before = {
+            let console = m.console();
+            console[..this_boot(&console)]
+                .matches(&format!("Started {unit}"))
+                .count()
+        };
+        m.wait_console(
+            &format!("Started {unit}"),
+            before + 1,
+            Duration::from_secs(120),
+        );
+    }
+    let whole = m.console();
+    let console = &whole[this_boot(&whole)..];
+    let ready = console.find("kiosk ready").expect("READY in this boot");
+    for unit in [
+        "systemd-resolved.service",
+        "systemd-timesyncd.service",
+        "dbus.service",
+        "systemd-logind.service",
+    ] {
+        assert!(
+            !console[..ready].contains(&format!("Starting {unit}")),
+            "{unit} started beside the kiosk, before READY"
+        );
+    }
+    assert!(
+        !whole.contains("Failed to activate service 'org.freedesktop.login1'"),
+        "a reboot waited for logind"
+    );
 }
 
 /// After the keys and a whole citizen session (far longer than a restart or a reboot takes to
