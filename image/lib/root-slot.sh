@@ -42,7 +42,9 @@ systemctl --root="$tree" enable onetrip.service onetrip-mark-good.service onetri
 # bus's first clients are RAUC (mark-good after READY, or the boot deadline) and a reboot's
 # `systemctl reboot`, which also wakes logind; logind has nothing else to do on a terminal where
 # nobody logs in (no VTs, power and reboot keys ignored: overlay/etc/systemd/logind.conf.d).
-systemctl --root="$tree" disable systemd-resolved.service systemd-timesyncd.service >/dev/null 2>&1
+# (Only their sysinit.target.wants links go: their D-Bus aliases stay, for resolvectl and timedatectl.)
+rm -f "$tree/etc/systemd/system/sysinit.target.wants/systemd-resolved.service" \
+      "$tree/etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service"
 rm -f "$tree/lib/systemd/system/multi-user.target.wants/dbus.service" \
       "$tree/lib/systemd/system/multi-user.target.wants/systemd-logind.service"
 for u in getty@.service serial-getty@.service getty.target console-getty.service autovt@.service \
@@ -110,7 +112,7 @@ ln -sfn "$(cd "$tree" && ls boot/initrd.img-* | head -1)" "$tree/initrd.img"
 used_mb=$(du -sm "$tree" | cut -f1)
 rm -f "$OUT/$SLOT_NAME.squashfs"
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} mksquashfs "$tree" "$OUT/$SLOT_NAME.squashfs" \
-  -comp lzo -Xcompression-level 1 -action 'uncompressed@name(initrd.img-*)' -action 'uncompressed@name(onetrip)' \
+  -comp lzo -Xcompression-level 1 -action 'uncompressed@name(initrd.img-*)' -action 'uncompressed@pathname(usr/bin/onetrip)' \
   -noappend -quiet -no-progress >/dev/null
 size_mb=$(( ($(stat -c %s "$OUT/$SLOT_NAME.squashfs") + 1048575) / 1048576 ))
 [ "$size_mb" -le 1024 ] || { echo "root slot ${size_mb} MiB does not fit a 1 GiB slot" >&2; exit 1; }

@@ -88,10 +88,11 @@ async fn run(
 ) {
     if let Some(reason) = options.not_configured.clone() {
         tracing::warn!("terminal not configured: out of service until provisioned");
-        let _ = store_state.send(StoreState::Unusable("not configured".into()));
         sink(Event::Availability(Availability::OutOfService(vec![
             reason,
         ])));
+        // After the screen's event: READY follows the frame that shows it (terminal::service).
+        let _ = store_state.send(StoreState::Unusable("not configured".into()));
         // Nothing to open, nothing to deliver: only wait for the kiosk to stop.
         while effects.recv().await.is_some() {}
         return;
@@ -99,10 +100,10 @@ async fn run(
     let cfg = options.config.clone();
     let mut devices = Devices::default();
     let opened = open_store(&cfg).await;
-    let _ = store_state.send(match &opened {
+    let state = match &opened {
         Ok(_) => StoreState::Open,
         Err(e) => StoreState::Unusable(e.clone()),
-    });
+    };
     let (store, store_error) = match opened {
         Ok(store) => (Some(store), None),
         Err(e) => {
@@ -163,6 +164,9 @@ async fn run(
     );
     let published = devices.availability();
     sink(Event::Availability(published.clone()));
+    // The store's fate once the screen has been sent what follows from it: both reach the event
+    // loop through one queue, so READY (terminal::service) comes after the frame that shows it.
+    let _ = store_state.send(state);
     let mut driver = Driver {
         effects: Effects {
             terminal_id: cfg.terminal.id.clone(),
