@@ -99,6 +99,10 @@ async fn run(
     }
     let cfg = options.config.clone();
     let mut devices = Devices::default();
+    let restarts = RestartTally::default();
+    // The devices first: a printer is judged only after its recovery bytes have left (about a
+    // second at 9600 baud), which now passes while the store opens instead of after it.
+    let mut tasks = device_tasks::open(&options, &restarts, &mut devices);
     let opened = open_store(&cfg).await;
     let state = match &opened {
         Ok(_) => StoreState::Open,
@@ -125,10 +129,9 @@ async fn run(
     let client = UpstreamClient::new(&cfg.upstream)
         .map_err(|e| tracing::error!(error = %e, "cannot build the upstream client"))
         .ok();
-    // What the tasks tell staff and the heartbeat, each on a watch channel its writer owns: the
-    // supervisors' restart counts, whether upstream refuses the terminal (the delivery worker), the
-    // catalog in force (the catalog updater) and the devices' health (this drive loop).
-    let restarts = RestartTally::default();
+    // What the tasks tell staff and the heartbeat, each on a watch channel its writer owns (the
+    // supervisors' restart counts above): whether upstream refuses the terminal (the delivery
+    // worker), the catalog in force (the catalog updater) and the devices' health (this drive loop).
     let link = LinkStatus::default();
     let (catalog, catalog_status) = watch::channel(options.catalog_status.clone());
     let community = watch::Sender::new(options.community_status.clone());
@@ -139,7 +142,6 @@ async fn run(
     // A citizen's last call for staff: the heartbeat sends it at once; opening the staff screen
     // answers it.
     let help = watch::Sender::new(None::<HelpCall>);
-    let mut tasks = device_tasks::open(&options, &restarts, &mut devices);
     let (health, health_rx) = watch::channel(devices.snapshot());
     let wake = Arc::new(Notify::new());
     // Store writes that fail after start-up (disk full, read-only, I/O errors), and the probe's
