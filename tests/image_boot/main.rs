@@ -647,18 +647,25 @@ fn boots_locked_down_to_the_attract_screen(
     BootedKiosk { pids, boots }
 }
 
+/// Where the boot after the fall-back (slot A's, the last) begins in the console.
+fn this_boot(console: &str) -> usize {
+    console.rfind("OneTrip: booting slot A").unwrap()
+}
+
+/// Waits (up to 2 min) until `needle` has been printed in this boot, not only in the fall-back's.
+fn wait_in_this_boot(m: &mut Machine, needle: &str) {
+    let before = {
+        let console = m.console();
+        console[..this_boot(&console)].matches(needle).count()
+    };
+    m.wait_console(needle, before + 1, Duration::from_secs(120));
+}
+
 /// Where the boot's time went: systemd-analyze in the guest (onetrip-boot-report.service), this
 /// boot's (the console holds the fall-back's boot before it). Read after the citizen's session:
 /// the report takes the guest ~15 s after READY, which the session need not wait for.
 fn prints_where_the_boot_time_went(m: &mut Machine) {
-    let this_boot = |console: &str| console.rfind("OneTrip: booting slot A").unwrap();
-    let before = {
-        let console = m.console();
-        console[..this_boot(&console)]
-            .matches("ONETRIP-BOOT: end")
-            .count()
-    };
-    m.wait_console("ONETRIP-BOOT: end", before + 1, Duration::from_secs(120));
+    wait_in_this_boot(m, "ONETRIP-BOOT: end");
     let whole = m.console();
     let console = &whole[this_boot(&whole)..];
     for figure in ["kiosk ready", "Startup finished in"] {
@@ -685,19 +692,8 @@ fn prints_where_the_boot_time_went(m: &mut Machine) {
 /// asked; yet both do start, and the fall-back's reboot (which asks logind through D-Bus) did not
 /// wait for a logind held back (25 s per try).
 fn only_the_kiosk_started_before_ready(m: &mut Machine) {
-    let this_boot = |console: &str| console.rfind("OneTrip: booting slot A").unwrap();
     for unit in ["systemd-resolved.service", "systemd-timesyncd.service"] {
-        let before = {
-            let console = m.console();
-            console[..this_boot(&console)]
-                .matches(&format!("Started {unit}"))
-                .count()
-        };
-        m.wait_console(
-            &format!("Started {unit}"),
-            before + 1,
-            Duration::from_secs(120),
-        );
+        wait_in_this_boot(m, &format!("Started {unit}"));
     }
     let whole = m.console();
     let console = &whole[this_boot(&whole)..];
